@@ -1,0 +1,118 @@
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `seed-demo`, `check`.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::domain::{accounts, books, clock::Clock, demo};
+use crate::startup::{Application, open_database};
+
+#[derive(Debug, Parser)]
+#[command(name = "boxoffice", version, about = "A server-rendered ticket shop. Settings come from the environment (see README).")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the shop (the default). Seeds the demo events into an empty database.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Make EMAIL an admin, creating the account if needed (password read from stdin).
+    CreateAdmin { email: String },
+    /// Add the two demo events with their ticket types.
+    SeedDemo,
+    /// Audit the books; exits non-zero on any violation.
+    Check,
+}
+
+pub fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,actix_server=warn")).init();
+    let cli = Cli::parse();
+    let mut settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("boxoffice: configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            settings.seed_demo_on_empty = true;
+            serve(settings)
+        }
+        Command::Migrate => open_database(&settings).map(|_| println!("migrations applied")).map_err(|e| e.to_string()),
+        Command::CreateAdmin { email } => create_admin(&settings, &email),
+        Command::SeedDemo => seed_demo(&settings),
+        Command::Check => check(&settings),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("boxoffice: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    let bind = settings.bind;
+    let public_url = settings.public_url.clone();
+    let test_mode = settings.stripe.is_none();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).map_err(|e| e.to_string())?;
+        log::info!("boxoffice listening on http://{bind} (public URL {public_url})");
+        if test_mode {
+            log::warn!("payments: built-in TEST provider (no STRIPE_SECRET_KEY); no real money moves");
+        }
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn create_admin(settings: &Settings, email: &str) -> Result<(), String> {
+    let pool = open_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("Password for {email} (used only if the account is new), then Enter:");
+    }
+    let mut password = String::new();
+    stdin.lock().read_line(&mut password).map_err(|e| e.to_string())?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let outcome = accounts::create_admin(&mut conn, email, password, settings.bcrypt_cost, Clock::default().now())?;
+    match outcome {
+        accounts::AdminOutcome::Created => println!("created admin {email}"),
+        accounts::AdminOutcome::Promoted => println!("{email} is now an admin"),
+    }
+    Ok(())
+}
+
+fn seed_demo(settings: &Settings) -> Result<(), String> {
+    let pool = open_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let added = demo::seed(&mut conn, Clock::default().now()).map_err(|e| e.to_string())?;
+    println!("added {added} demo events");
+    Ok(())
+}
+
+fn check(settings: &Settings) -> Result<(), String> {
+    let pool = open_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let report = books::audit(&mut conn).map_err(|e| e.to_string())?;
+    for line in &report.summaries {
+        println!("{line}");
+    }
+    if report.is_clean() {
+        println!("books: clean");
+        Ok(())
+    } else {
+        for violation in &report.violations {
+            println!("VIOLATION: {violation}");
+        }
+        Err(format!("books: {} violation(s)", report.violations.len()))
+    }
+}

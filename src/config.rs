@@ -1,0 +1,283 @@
+//! Typed settings read once from the environment; a bad value stops start-up and names
+//! the variable.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rand::RngCore;
+
+use crate::db::Engine;
+
+/// A secret that never shows in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Stripe's keys, when the real provider is used.
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    pub secret_key: Secret,
+    pub webhook_secret: Secret,
+    pub api_base: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub public_url: String,
+    pub session_key: Secret,
+    pub hold_minutes: i64,
+    pub bcrypt_cost: u32,
+    pub db_pool_size: u32,
+    pub db_checkout_timeout: Duration,
+    pub sweep_interval: Duration,
+    pub login_failures_per_account: u32,
+    pub login_failures_per_address: u32,
+    pub login_throttle_window: Duration,
+    pub trust_forwarded_for: bool,
+    pub stripe: Option<StripeSettings>,
+    pub allow_test_payments_on_https: bool,
+    pub provider_timeout: Duration,
+    /// Seed the demo events into an empty database at start (the `serve` command).
+    pub seed_demo_on_empty: bool,
+}
+
+/// A configuration problem, naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn bad(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        message: message.into(),
+    }
+}
+
+/// The minimum session key length accepted by the cookie store.
+pub const SESSION_KEY_MIN_BYTES: usize = 64;
+
+const DEFAULT_DATABASE_URL: &str = "boxoffice.db";
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let engine = Engine::of_url(&database_url);
+        let bind: SocketAddr = parse_or(&get, "BIND", "127.0.0.1:8080".parse().ok())?;
+        let public_url = get("PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(bad("PUBLIC_URL", "must start with http:// or https://"));
+        }
+        let session_key = match get("SESSION_KEY") {
+            Some(key) if key.len() >= SESSION_KEY_MIN_BYTES => Secret::new(key),
+            Some(_) => {
+                return Err(bad(
+                    "SESSION_KEY",
+                    format!("must be at least {SESSION_KEY_MIN_BYTES} bytes long"),
+                ));
+            }
+            None if engine == Engine::Postgres => {
+                return Err(bad(
+                    "SESSION_KEY",
+                    "is required with PostgreSQL, so every instance signs sessions alike",
+                ));
+            }
+            None => load_or_create_key_file(&key_file_beside(&database_url))
+                .map_err(|e| bad("SESSION_KEY", format!("unset, and the key file could not be used: {e}")))?,
+        };
+        let hold_minutes: i64 = parse_or(&get, "HOLD_MINUTES", Some(15))?;
+        if !(1..=24 * 60).contains(&hold_minutes) {
+            return Err(bad("HOLD_MINUTES", "must be between 1 and 1440"));
+        }
+        let bcrypt_cost: u32 = parse_or(&get, "BCRYPT_COST", Some(12))?;
+        if !(4..=31).contains(&bcrypt_cost) {
+            return Err(bad("BCRYPT_COST", "must be between 4 and 31"));
+        }
+        let default_pool = if engine == Engine::Sqlite { 8 } else { 16 };
+        let db_pool_size: u32 = parse_or(&get, "DB_POOL_SIZE", Some(default_pool))?;
+        if db_pool_size == 0 {
+            return Err(bad("DB_POOL_SIZE", "must be at least 1"));
+        }
+        let stripe = match get("STRIPE_SECRET_KEY") {
+            None => None,
+            Some(secret_key) => Some(StripeSettings {
+                secret_key: Secret::new(secret_key),
+                webhook_secret: Secret::new(get("STRIPE_WEBHOOK_SECRET").ok_or_else(|| {
+                    bad("STRIPE_WEBHOOK_SECRET", "is required when STRIPE_SECRET_KEY is set")
+                })?),
+                api_base: get("STRIPE_API_BASE").map(|b| b.trim_end_matches('/').to_owned()),
+            }),
+        };
+        let allow_test_payments_on_https = parse_or(&get, "ALLOW_TEST_PAYMENTS", Some(false))?;
+        if stripe.is_none() && public_url.starts_with("https://") && !allow_test_payments_on_https {
+            return Err(bad(
+                "STRIPE_SECRET_KEY",
+                "is unset, so the built-in test payment provider would run on a public https site; \
+                 set STRIPE_SECRET_KEY, or ALLOW_TEST_PAYMENTS=true to allow it",
+            ));
+        }
+        Ok(Settings {
+            database_url,
+            bind,
+            public_url,
+            session_key,
+            hold_minutes,
+            bcrypt_cost,
+            db_pool_size,
+            db_checkout_timeout: Duration::from_millis(parse_or(&get, "DB_CHECKOUT_TIMEOUT_MS", Some(5000))?),
+            sweep_interval: Duration::from_secs(parse_or(&get, "SWEEP_INTERVAL_SECONDS", Some(15))?.max(1)),
+            login_failures_per_account: parse_or(&get, "LOGIN_FAILURES_PER_ACCOUNT", Some(5))?,
+            login_failures_per_address: parse_or(&get, "LOGIN_FAILURES_PER_ADDRESS", Some(50))?,
+            login_throttle_window: Duration::from_secs(parse_or(&get, "LOGIN_THROTTLE_WINDOW_SECONDS", Some(900))?),
+            trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", Some(false))?,
+            stripe,
+            allow_test_payments_on_https,
+            provider_timeout: Duration::from_millis(parse_or(&get, "PAYMENT_TIMEOUT_MS", Some(10_000))?),
+            seed_demo_on_empty: false,
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        Engine::of_url(&self.database_url)
+    }
+
+    pub fn cookies_secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn hold(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::minutes(self.hold_minutes)
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Option<T>,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| bad(name, format!("cannot read {raw:?} as a value of this setting"))),
+        None => default.ok_or_else(|| bad(name, "is required")),
+    }
+}
+
+/// `boxoffice.db` → `boxoffice.db.session-key`, beside the database.
+fn key_file_beside(database_url: &str) -> PathBuf {
+    let path = database_url.strip_prefix("sqlite://").unwrap_or(database_url);
+    PathBuf::from(format!("{path}.session-key"))
+}
+
+/// Reads the persisted session key, or creates one (readable by the owner only).
+fn load_or_create_key_file(path: &Path) -> std::io::Result<Secret> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim();
+        if existing.len() >= SESSION_KEY_MIN_BYTES {
+            return Ok(Secret::new(existing));
+        }
+    }
+    let mut bytes = [0_u8; 64];
+    rand::rng().fill_bytes(&mut bytes);
+    let key = hex::encode(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, key.as_bytes())?;
+    Ok(Secret::new(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn defaults_are_documented_values() {
+        let s = settings(&[("SESSION_KEY", KEY)]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.hold_minutes, 15);
+        assert_eq!(s.database_url, "boxoffice.db");
+        assert!(s.stripe.is_none());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        assert_eq!(settings(&[("SESSION_KEY", KEY), ("HOLD_MINUTES", "soon")]).unwrap_err().variable, "HOLD_MINUTES");
+        assert_eq!(settings(&[("SESSION_KEY", "short")]).unwrap_err().variable, "SESSION_KEY");
+        assert_eq!(settings(&[("SESSION_KEY", KEY), ("BIND", "nowhere")]).unwrap_err().variable, "BIND");
+        assert_eq!(
+            settings(&[("SESSION_KEY", KEY), ("STRIPE_SECRET_KEY", "sk_test_x")]).unwrap_err().variable,
+            "STRIPE_WEBHOOK_SECRET"
+        );
+    }
+
+    #[test]
+    fn postgres_requires_a_shared_session_key() {
+        let err = settings(&[("DATABASE_URL", "postgres://localhost/x")]).unwrap_err();
+        assert_eq!(err.variable, "SESSION_KEY");
+    }
+
+    #[test]
+    fn test_payments_refuse_a_public_https_site() {
+        let err = settings(&[("SESSION_KEY", KEY), ("PUBLIC_URL", "https://tickets.example")]).unwrap_err();
+        assert_eq!(err.variable, "STRIPE_SECRET_KEY");
+        assert!(settings(&[("SESSION_KEY", KEY), ("PUBLIC_URL", "https://t.example"), ("ALLOW_TEST_PAYMENTS", "true")]).is_ok());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret::new("sk_live_123")), "Secret(***)");
+    }
+
+    #[test]
+    fn a_missing_key_is_created_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("shop.db");
+        let url = db.to_str().unwrap();
+        let first = settings(&[("DATABASE_URL", url)]).unwrap().session_key;
+        let second = settings(&[("DATABASE_URL", url)]).unwrap().session_key;
+        assert_eq!(first.expose(), second.expose());
+        assert!(first.expose().len() >= SESSION_KEY_MIN_BYTES);
+    }
+}

@@ -1,0 +1,177 @@
+//! Connecting to SQLite or PostgreSQL through one connection type, pooled with r2d2.
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+
+/// One connection type for both engines: the URL picks the variant.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<Conn>>;
+
+/// The engine behind a database URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> Engine {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        }
+    }
+}
+
+impl Conn {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Conn::Postgresql(_) => Engine::Postgres,
+            Conn::Sqlite(_) => Engine::Sqlite,
+        }
+    }
+}
+
+/// Per-connection SQLite settings, applied on every checkout-ready connection.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        if let Conn::Sqlite(c) = conn {
+            // busy_timeout first: the journal_mode change itself may wait for a lock.
+            for pragma in [
+                "PRAGMA busy_timeout = 10000;",
+                "PRAGMA journal_mode = WAL;",
+                "PRAGMA synchronous = NORMAL;",
+                "PRAGMA foreign_keys = ON;",
+            ] {
+                c.batch_execute(pragma)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Errors met while opening the database.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot reach the PostgreSQL server at {url}: {source}")]
+    Postgres {
+        url: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot open the SQLite database {url}: {source}")]
+    Sqlite {
+        url: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot build the connection pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+}
+
+/// Opens a pool of `size` connections, checking first that the server answers so a
+/// failure names the server instead of the pool's generic time-out.
+pub fn connect(url: &str, size: u32, checkout_timeout: Duration) -> Result<DbPool, ConnectError> {
+    match Engine::of_url(url) {
+        Engine::Postgres => {
+            diesel::PgConnection::establish(url).map_err(|source| ConnectError::Postgres {
+                url: redact(url),
+                source,
+            })?;
+        }
+        Engine::Sqlite => {
+            diesel::SqliteConnection::establish(url).map_err(|source| ConnectError::Sqlite {
+                url: url.to_owned(),
+                source,
+            })?;
+        }
+    }
+    let pool = Pool::builder()
+        .max_size(size)
+        .min_idle(Some(size.min(4)))
+        .connection_timeout(checkout_timeout)
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(ConnectionManager::<Conn>::new(url))?;
+    Ok(pool)
+}
+
+/// Hides a password in a database URL before it is printed.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Runs `f` in a transaction that takes the write lock up front.
+///
+/// On SQLite a deferred transaction that reads and then writes can fail with
+/// SQLITE_BUSY even in WAL mode, so this begins with `BEGIN IMMEDIATE` and waits on the
+/// busy timeout instead; on PostgreSQL it is an ordinary transaction. An `Err` from `f`
+/// rolls everything back, which is how a caught constraint violation must end on both
+/// engines (PostgreSQL aborts the transaction after a failed statement anyway).
+pub fn write_transaction<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    if !matches!(conn, Conn::Sqlite(_)) {
+        return conn.transaction(f);
+    }
+    if let Conn::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    let result = f(conn);
+    let Conn::Sqlite(c) = conn else {
+        unreachable!("the variant cannot change inside the transaction")
+    };
+    match result {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(c) {
+            Ok(()) => Ok(value),
+            Err(error) => {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                Err(error.into())
+            }
+        },
+        Err(error) => {
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_only_the_password() {
+        assert_eq!(redact("postgres://app:secret@db:5432/shop"), "postgres://app:***@db:5432/shop");
+        assert_eq!(redact("postgres://app@db/shop"), "postgres://app@db/shop");
+        assert_eq!(redact("boxoffice.db"), "boxoffice.db");
+    }
+
+    #[test]
+    fn engine_follows_the_url_scheme() {
+        assert_eq!(Engine::of_url("postgres://x/y"), Engine::Postgres);
+        assert_eq!(Engine::of_url("postgresql://x/y"), Engine::Postgres);
+        assert_eq!(Engine::of_url("./boxoffice.db"), Engine::Sqlite);
+    }
+}

@@ -1,0 +1,69 @@
+//! Queries on `events`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Conn;
+use super::models::{Event, EventFields};
+use super::schema::events::dsl;
+
+/// Published events that have not ended, soonest first, one page of them.
+pub fn upcoming_published(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<Event>> {
+    dsl::events
+        .filter(dsl::published.eq(true))
+        .filter(dsl::ends_at.gt(now))
+        .order((dsl::starts_at.asc(), dsl::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(Event::as_select())
+        .load(conn)
+}
+
+pub fn count_upcoming_published(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<i64> {
+    dsl::events
+        .filter(dsl::published.eq(true))
+        .filter(dsl::ends_at.gt(now))
+        .count()
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Event>> {
+    dsl::events
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every event, newest start first, for the admin dashboard.
+pub fn all(conn: &mut Conn) -> QueryResult<Vec<Event>> {
+    dsl::events
+        .order((dsl::starts_at.desc(), dsl::id.desc()))
+        .select(Event::as_select())
+        .load(conn)
+}
+
+pub fn insert(conn: &mut Conn, fields: &EventFields, now: NaiveDateTime) -> QueryResult<Event> {
+    diesel::insert_into(dsl::events)
+        .values((fields, dsl::published.eq(false), dsl::created_at.eq(now)))
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut Conn, id: i32, fields: &EventFields) -> QueryResult<usize> {
+    diesel::update(dsl::events.find(id)).set(fields).execute(conn)
+}
+
+pub fn set_published(conn: &mut Conn, id: i32, published: bool) -> QueryResult<usize> {
+    diesel::update(dsl::events.find(id))
+        .set(dsl::published.eq(published))
+        .execute(conn)
+}
+
+pub fn count(conn: &mut Conn) -> QueryResult<i64> {
+    dsl::events.count().get_result(conn)
+}

@@ -1,0 +1,140 @@
+//! Rows as they are stored, and the inserts that create them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{events, payments, ticket_schemas, tickets, users};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i32,
+    pub email: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub session_generation: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = events)]
+pub struct Event {
+    pub id: i32,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub published: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// The editable fields of an event, for inserts and updates alike.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = events)]
+pub struct EventFields {
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]
+#[diesel(table_name = ticket_schemas, belongs_to(Event))]
+pub struct TicketSchema {
+    pub id: i32,
+    pub event_id: i32,
+    pub name: String,
+    pub amount_pennies: i64,
+    pub currency: String,
+    pub total_tickets: i32,
+    pub available_tickets_count: i32,
+    pub lock_version: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = ticket_schemas)]
+pub struct NewTicketSchema<'a> {
+    pub event_id: i32,
+    pub name: &'a str,
+    pub amount_pennies: i64,
+    pub currency: &'a str,
+    pub total_tickets: i32,
+    pub available_tickets_count: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = tickets)]
+pub struct Ticket {
+    pub id: i32,
+    pub user_id: i32,
+    pub event_id: i32,
+    pub ticket_schema_id: i32,
+    pub status: String,
+    pub reserved_until: Option<NaiveDateTime>,
+    pub hold_number: i32,
+    pub code: String,
+    pub created_at: NaiveDateTime,
+    pub paid_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tickets)]
+pub struct NewTicket<'a> {
+    pub user_id: i32,
+    pub event_id: i32,
+    pub ticket_schema_id: i32,
+    pub status: &'a str,
+    pub reserved_until: Option<NaiveDateTime>,
+    pub code: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = payments)]
+pub struct Payment {
+    pub id: i32,
+    pub ticket_id: i32,
+    pub user_id: i32,
+    pub hold_number: i32,
+    pub attempt: i32,
+    pub provider: String,
+    pub provider_session_id: Option<String>,
+    pub checkout_url: Option<String>,
+    pub amount_pennies: i64,
+    pub currency: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub provider_payment_id: Option<String>,
+    pub provider_refund_id: Option<String>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub paid_at: Option<NaiveDateTime>,
+    pub refunded_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = payments)]
+pub struct NewPayment<'a> {
+    pub ticket_id: i32,
+    pub user_id: i32,
+    pub hold_number: i32,
+    pub attempt: i32,
+    pub provider: &'a str,
+    pub amount_pennies: i64,
+    pub currency: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

@@ -1,0 +1,1 @@
+//! Queries on `payments`: one row per checkout attempt.

@@ -1,0 +1,102 @@
+//! The table definitions shared by both engines (written by hand: one schema, two migration sets).
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        email -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        session_generation -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Integer,
+        title -> Text,
+        description -> Text,
+        venue -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        published -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_schemas (id) {
+        id -> Integer,
+        event_id -> Integer,
+        name -> Text,
+        amount_pennies -> BigInt,
+        currency -> Text,
+        total_tickets -> Integer,
+        available_tickets_count -> Integer,
+        lock_version -> Integer,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> Integer,
+        user_id -> Integer,
+        event_id -> Integer,
+        ticket_schema_id -> Integer,
+        status -> Text,
+        reserved_until -> Nullable<Timestamp>,
+        hold_number -> Integer,
+        code -> Text,
+        created_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Integer,
+        ticket_id -> Integer,
+        user_id -> Integer,
+        hold_number -> Integer,
+        attempt -> Integer,
+        provider -> Text,
+        provider_session_id -> Nullable<Text>,
+        checkout_url -> Nullable<Text>,
+        amount_pennies -> BigInt,
+        currency -> Text,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        provider_payment_id -> Nullable<Text>,
+        provider_refund_id -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+        refunded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Integer,
+        provider_event_id -> Text,
+        event_type -> Text,
+        received_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(ticket_schemas -> events (event_id));
+diesel::joinable!(tickets -> events (event_id));
+diesel::joinable!(tickets -> ticket_schemas (ticket_schema_id));
+diesel::joinable!(tickets -> users (user_id));
+diesel::joinable!(payments -> tickets (ticket_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    events,
+    ticket_schemas,
+    tickets,
+    payments,
+    webhook_events
+);

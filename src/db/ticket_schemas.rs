@@ -1,0 +1,88 @@
+//! Queries on `ticket_schemas`, including the optimistic-lock update of the inventory.
+
+use diesel::prelude::*;
+
+use super::Conn;
+use super::models::{NewTicketSchema, TicketSchema};
+use super::schema::ticket_schemas::dsl;
+
+pub fn for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<TicketSchema>> {
+    dsl::ticket_schemas
+        .filter(dsl::event_id.eq(event_id))
+        .order((dsl::amount_pennies.asc(), dsl::id.asc()))
+        .select(TicketSchema::as_select())
+        .load(conn)
+}
+
+/// The ticket types of several events at once (one query for a page of events).
+pub fn for_events(conn: &mut Conn, event_ids: &[i32]) -> QueryResult<Vec<TicketSchema>> {
+    dsl::ticket_schemas
+        .filter(dsl::event_id.eq_any(event_ids))
+        .order((dsl::amount_pennies.asc(), dsl::id.asc()))
+        .select(TicketSchema::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<TicketSchema>> {
+    dsl::ticket_schemas
+        .find(id)
+        .select(TicketSchema::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn all(conn: &mut Conn) -> QueryResult<Vec<TicketSchema>> {
+    dsl::ticket_schemas
+        .order(dsl::id.asc())
+        .select(TicketSchema::as_select())
+        .load(conn)
+}
+
+pub fn insert(conn: &mut Conn, new: &NewTicketSchema<'_>) -> QueryResult<TicketSchema> {
+    diesel::insert_into(dsl::ticket_schemas)
+        .values(new)
+        .get_result(conn)
+}
+
+/// Renames or re-prices a ticket type (the inventory is changed only by `move_inventory`).
+pub fn update_details(
+    conn: &mut Conn,
+    id: i32,
+    name: &str,
+    amount_pennies: i64,
+    currency: &str,
+) -> QueryResult<usize> {
+    diesel::update(dsl::ticket_schemas.find(id))
+        .set((
+            dsl::name.eq(name),
+            dsl::amount_pennies.eq(amount_pennies),
+            dsl::currency.eq(currency),
+        ))
+        .execute(conn)
+}
+
+/// The optimistic-lock update: moves the available count by `delta_available` and the
+/// total by `delta_total`, only if nobody changed the row since `lock_version` was read
+/// and the count stays at or above zero. Returns whether the row changed; `false`
+/// means a lost race or not enough seats, and the caller re-reads to tell which.
+pub fn move_inventory(
+    conn: &mut Conn,
+    id: i32,
+    lock_version: i32,
+    delta_available: i32,
+    delta_total: i32,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        dsl::ticket_schemas
+            .filter(dsl::id.eq(id))
+            .filter(dsl::lock_version.eq(lock_version))
+            .filter(dsl::available_tickets_count.ge(-delta_available)),
+    )
+    .set((
+        dsl::available_tickets_count.eq(dsl::available_tickets_count + delta_available),
+        dsl::total_tickets.eq(dsl::total_tickets + delta_total),
+        dsl::lock_version.eq(dsl::lock_version + 1),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

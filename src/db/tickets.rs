@@ -1,0 +1,161 @@
+//! Queries on `tickets`: holds, their guarded status changes, and the owner-scoped reads.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Conn;
+use super::models::{Event, NewTicket, Ticket, TicketSchema};
+use super::schema::{events, ticket_schemas, tickets::dsl};
+
+pub fn insert(conn: &mut Conn, new: &NewTicket<'_>) -> QueryResult<Ticket> {
+    diesel::insert_into(dsl::tickets)
+        .values(new)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Ticket>> {
+    dsl::tickets
+        .find(id)
+        .select(Ticket::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A ticket only if it belongs to `user_id`: anyone else's id reads as missing.
+pub fn find_owned(conn: &mut Conn, id: i32, user_id: i32) -> QueryResult<Option<Ticket>> {
+    dsl::tickets
+        .filter(dsl::id.eq(id))
+        .filter(dsl::user_id.eq(user_id))
+        .select(Ticket::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_user_and_event(
+    conn: &mut Conn,
+    user_id: i32,
+    event_id: i32,
+) -> QueryResult<Option<Ticket>> {
+    dsl::tickets
+        .filter(dsl::user_id.eq(user_id))
+        .filter(dsl::event_id.eq(event_id))
+        .select(Ticket::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Gives a released row (expired, cancelled or refunded) a new hold; the row stays the
+/// user's one row for the event, so UNIQUE(user_id, event_id) keeps guarding.
+pub fn start_new_hold(
+    conn: &mut Conn,
+    ticket: &Ticket,
+    ticket_schema_id: i32,
+    reserved_until: NaiveDateTime,
+    code: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        dsl::tickets
+            .filter(dsl::id.eq(ticket.id))
+            .filter(dsl::status.eq(&ticket.status))
+            .filter(dsl::hold_number.eq(ticket.hold_number)),
+    )
+    .set((
+        dsl::status.eq("reserved"),
+        dsl::ticket_schema_id.eq(ticket_schema_id),
+        dsl::reserved_until.eq(Some(reserved_until)),
+        dsl::hold_number.eq(dsl::hold_number + 1),
+        dsl::code.eq(code),
+        dsl::paid_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Moves one hold from `from` to `to`; `false` when the ticket is no longer in that
+/// state (someone else got there first), which is what makes every release happen once.
+pub fn transition(
+    conn: &mut Conn,
+    id: i32,
+    hold_number: i32,
+    from: &str,
+    to: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        dsl::tickets
+            .filter(dsl::id.eq(id))
+            .filter(dsl::hold_number.eq(hold_number))
+            .filter(dsl::status.eq(from)),
+    )
+    .set(dsl::status.eq(to))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Marks a hold paid (from `from`, usually `reserved`).
+pub fn mark_paid(
+    conn: &mut Conn,
+    id: i32,
+    hold_number: i32,
+    from: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        dsl::tickets
+            .filter(dsl::id.eq(id))
+            .filter(dsl::hold_number.eq(hold_number))
+            .filter(dsl::status.eq(from)),
+    )
+    .set((
+        dsl::status.eq("paid"),
+        dsl::paid_at.eq(Some(now)),
+        dsl::reserved_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Holds whose time has run out, oldest first, at most `limit` of them.
+pub fn lapsed_holds(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Ticket>> {
+    dsl::tickets
+        .filter(dsl::status.eq("reserved"))
+        .filter(dsl::reserved_until.lt(now))
+        .order(dsl::reserved_until.asc())
+        .limit(limit)
+        .select(Ticket::as_select())
+        .load(conn)
+}
+
+/// A user's tickets with their event and ticket type, soonest event first.
+pub fn list_for_user(
+    conn: &mut Conn,
+    user_id: i32,
+) -> QueryResult<Vec<(Ticket, Event, TicketSchema)>> {
+    dsl::tickets
+        .inner_join(events::table)
+        .inner_join(ticket_schemas::table)
+        .filter(dsl::user_id.eq(user_id))
+        .order((events::starts_at.asc(), dsl::id.asc()))
+        .select((
+            Ticket::as_select(),
+            Event::as_select(),
+            TicketSchema::as_select(),
+        ))
+        .load(conn)
+}
+
+/// How many tickets of each ticket type are in each status: (schema id, status, count).
+pub fn status_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, String, i64)>> {
+    dsl::tickets
+        .group_by((dsl::ticket_schema_id, dsl::status))
+        .select((dsl::ticket_schema_id, dsl::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Users holding more than one seat-taking ticket for one event (the audit's check;
+/// the UNIQUE constraint should make this always empty).
+pub fn all(conn: &mut Conn) -> QueryResult<Vec<Ticket>> {
+    dsl::tickets
+        .order(dsl::id.asc())
+        .select(Ticket::as_select())
+        .load(conn)
+}

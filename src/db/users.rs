@@ -1,0 +1,73 @@
+//! Queries on `users`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Conn;
+use super::models::{NewUser, User};
+use super::schema::users::dsl;
+
+pub fn insert(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(dsl::users)
+        .values(new)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<User>> {
+    dsl::users
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<User>> {
+    dsl::users
+        .filter(dsl::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The session generation of a user, checked on every authenticated request.
+pub fn session_generation(conn: &mut Conn, id: i32) -> QueryResult<Option<(i32, bool)>> {
+    dsl::users
+        .find(id)
+        .select((dsl::session_generation, dsl::is_admin))
+        .first(conn)
+        .optional()
+}
+
+/// Ends every session of the user issued so far; returns the new generation.
+pub fn bump_session_generation(conn: &mut Conn, id: i32) -> QueryResult<i32> {
+    diesel::update(dsl::users.find(id))
+        .set(dsl::session_generation.eq(dsl::session_generation + 1))
+        .returning(dsl::session_generation)
+        .get_result(conn)
+}
+
+/// Replaces the password and ends every older session; returns the new generation.
+pub fn set_password(conn: &mut Conn, id: i32, password_hash: &str) -> QueryResult<i32> {
+    diesel::update(dsl::users.find(id))
+        .set((
+            dsl::password_hash.eq(password_hash),
+            dsl::session_generation.eq(dsl::session_generation + 1),
+        ))
+        .returning(dsl::session_generation)
+        .get_result(conn)
+}
+
+pub fn make_admin(conn: &mut Conn, id: i32) -> QueryResult<usize> {
+    diesel::update(dsl::users.find(id))
+        .set(dsl::is_admin.eq(true))
+        .execute(conn)
+}
+
+pub fn new_user<'a>(email: &'a str, password_hash: &'a str, is_admin: bool, now: NaiveDateTime) -> NewUser<'a> {
+    NewUser {
+        email,
+        password_hash,
+        is_admin,
+        created_at: now,
+    }
+}

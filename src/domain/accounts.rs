@@ -1,0 +1,118 @@
+//! Accounts: registering, checking a password, and making admins.
+//!
+//! bcrypt is slow on purpose; these functions are blocking and run off the async workers.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use super::email::Email;
+use super::form_errors::FieldErrors;
+use crate::db::models::User;
+use crate::db::{Conn, is_unique_violation, users};
+use crate::error::AppError;
+use chrono::NaiveDateTime;
+
+/// bcrypt reads at most 72 bytes; longer passwords would be silently cut.
+const MAX_PASSWORD_BYTES: usize = 72;
+const MIN_PASSWORD_CHARS: usize = 8;
+
+/// Checks a new password against the policy; the message is for the form.
+pub fn check_new_password(password: &str) -> Result<(), &'static str> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err("Use at least 8 characters.");
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err("Use at most 72 bytes (bcrypt ignores the rest).");
+    }
+    Ok(())
+}
+
+pub fn hash_password(password: &str, cost: u32) -> Result<String, AppError> {
+    bcrypt::hash(password, cost).map_err(|e| AppError::Internal(format!("bcrypt hash: {e}")))
+}
+
+/// Registers a user, or says which fields are wrong (including an email already taken).
+pub fn register(
+    conn: &mut Conn,
+    email: &str,
+    password: &str,
+    cost: u32,
+    now: NaiveDateTime,
+) -> Result<Result<User, FieldErrors>, AppError> {
+    let mut errors = FieldErrors::default();
+    let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
+    if let Err(message) = check_new_password(password) {
+        errors.add("password", message);
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    if users::find_by_email(conn, email.as_str())?.is_some() {
+        errors.add("email", "An account with this email already exists. Log in instead.");
+        return Ok(Err(errors));
+    }
+    let hash = hash_password(password, cost)?;
+    match users::insert(conn, &users::new_user(email.as_str(), &hash, false, now)) {
+        Ok(user) => Ok(Ok(user)),
+        Err(error) if is_unique_violation(&error) => {
+            errors.add("email", "An account with this email already exists. Log in instead.");
+            Ok(Err(errors))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A hash to verify against when the email is unknown, so that a wrong email and a
+/// wrong password take the same time.
+fn dummy_hash(cost: u32) -> Result<String, AppError> {
+    static HASHES: OnceLock<Mutex<HashMap<u32, String>>> = OnceLock::new();
+    let hashes = HASHES.get_or_init(Default::default);
+    let mut hashes = hashes.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(hash) = hashes.get(&cost) {
+        return Ok(hash.clone());
+    }
+    let hash = hash_password("not the password of anyone", cost)?;
+    hashes.insert(cost, hash.clone());
+    Ok(hash)
+}
+
+/// The user with this email and password, or `None` (the same for either mistake).
+pub fn authenticate(conn: &mut Conn, email: &str, password: &str, cost: u32) -> Result<Option<User>, AppError> {
+    let user = match Email::parse(email) {
+        Ok(email) => users::find_by_email(conn, email.as_str())?,
+        Err(_) => None,
+    };
+    let hash = match &user {
+        Some(user) => user.password_hash.clone(),
+        None => dummy_hash(cost)?,
+    };
+    let matches = bcrypt::verify(password, &hash).unwrap_or(false);
+    Ok(user.filter(|_| matches))
+}
+
+/// What `create-admin` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminOutcome {
+    Created,
+    Promoted,
+}
+
+/// Makes an existing user an admin, or creates an admin with this password.
+pub fn create_admin(
+    conn: &mut Conn,
+    email: &str,
+    password: &str,
+    cost: u32,
+    now: NaiveDateTime,
+) -> Result<AdminOutcome, String> {
+    let email = Email::parse(email).map_err(str::to_owned)?;
+    let existing = users::find_by_email(conn, email.as_str()).map_err(|e| e.to_string())?;
+    if let Some(user) = existing {
+        users::make_admin(conn, user.id).map_err(|e| e.to_string())?;
+        return Ok(AdminOutcome::Promoted);
+    }
+    check_new_password(password).map_err(str::to_owned)?;
+    let hash = hash_password(password, cost).map_err(|e| e.to_string())?;
+    users::insert(conn, &users::new_user(email.as_str(), &hash, true, now)).map_err(|e| e.to_string())?;
+    Ok(AdminOutcome::Created)
+}

@@ -1,0 +1,90 @@
+//! The audit behind `boxoffice check`: does every seat add up?
+
+use std::collections::HashMap;
+
+use super::ticket_status::TicketStatus;
+use crate::db::{Conn, events, ticket_schemas, tickets};
+use crate::error::AppError;
+
+/// What the audit found: one summary line per event and every violation.
+#[derive(Debug, Default)]
+pub struct BooksReport {
+    pub summaries: Vec<String>,
+    pub violations: Vec<String>,
+}
+
+impl BooksReport {
+    pub fn is_clean(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// Seats of one ticket type by where they are.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeatCounts {
+    pub held: i64,
+    pub sold: i64,
+}
+
+/// Held and sold seats per ticket type id.
+pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError> {
+    let mut counts: HashMap<i32, SeatCounts> = HashMap::new();
+    for (schema_id, status, n) in tickets::status_counts(conn)? {
+        let entry = counts.entry(schema_id).or_default();
+        match TicketStatus::parse(&status) {
+            Some(TicketStatus::Reserved) => entry.held += n,
+            Some(TicketStatus::Paid) => entry.sold += n,
+            _ => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// Checks, for every ticket type, available + holds + sold = total and nothing
+/// negative, and that no user has two seat-taking tickets for one event.
+pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
+    let mut report = BooksReport::default();
+    let counts = seat_counts(conn)?;
+    let schemas = ticket_schemas::all(conn)?;
+    for event in events::all(conn)? {
+        let (mut total, mut available, mut held, mut sold) = (0_i64, 0_i64, 0_i64, 0_i64);
+        for schema in schemas.iter().filter(|s| s.event_id == event.id) {
+            let c = counts.get(&schema.id).copied().unwrap_or_default();
+            let (t, a) = (i64::from(schema.total_tickets), i64::from(schema.available_tickets_count));
+            if a < 0 || a > t {
+                report.violations.push(format!(
+                    "ticket type {} ({}): available {a} is outside 0..={t}",
+                    schema.id, schema.name
+                ));
+            }
+            if a + c.held + c.sold != t {
+                report.violations.push(format!(
+                    "ticket type {} ({}): available {a} + held {} + sold {} != total {t}",
+                    schema.id, schema.name, c.held, c.sold
+                ));
+            }
+            total += t;
+            available += a;
+            held += c.held;
+            sold += c.sold;
+        }
+        report.summaries.push(format!(
+            "event {} \"{}\": total {total}, available {available}, held {held}, sold {sold}",
+            event.id, event.title
+        ));
+    }
+    let mut per_user_event: HashMap<(i32, i32), u32> = HashMap::new();
+    for ticket in tickets::all(conn)? {
+        if TicketStatus::parse(&ticket.status).is_some_and(TicketStatus::holds_seat) {
+            *per_user_event.entry((ticket.user_id, ticket.event_id)).or_default() += 1;
+        }
+    }
+    for ((user_id, event_id), n) in per_user_event {
+        if n > 1 {
+            report
+                .violations
+                .push(format!("user {user_id} has {n} live tickets for event {event_id}"));
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,73 @@
+//! The demo shop: two published events with ticket types, seeded into an empty database.
+
+use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
+
+use crate::db::models::{EventFields, NewTicketSchema};
+use crate::db::{Conn, events, ticket_schemas, write_transaction};
+use crate::error::AppError;
+
+/// Seeds the demo events; returns how many events were added (0 when they exist).
+pub fn seed(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
+    let evening = |days: i64, hour: u32| {
+        let day = (now + TimeDelta::days(days)).date();
+        day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default())
+    };
+    let demo: [(EventFields, &[(&str, i64, i32)]); 2] = [
+        (
+            EventFields {
+                title: "Rust Belt Jazz Night".into(),
+                description: "An evening of big-band jazz in the old foundry hall. Doors open one hour before the show.".into(),
+                venue: "The Foundry, Main Hall".into(),
+                starts_at: evening(30, 20),
+                ends_at: evening(30, 23),
+            },
+            &[("Standing", 2500, 200), ("Seated", 4500, 80), ("Balcony", 6500, 20)],
+        ),
+        (
+            EventFields {
+                title: "Open Source Summit".into(),
+                description: "A day of talks and workshops on building software in the open. Lunch included.".into(),
+                venue: "Congress Centre, Room A".into(),
+                starts_at: evening(60, 9),
+                ends_at: evening(60, 18),
+            },
+            &[("Community", 0, 100), ("Regular", 12000, 300)],
+        ),
+    ];
+    write_transaction(conn, |c| {
+        let mut added = 0;
+        for (fields, types) in &demo {
+            let exists = events::all(c)?
+                .iter()
+                .any(|e| e.title == fields.title);
+            if exists {
+                continue;
+            }
+            let event = events::insert(c, fields, now)?;
+            for (name, pennies, quantity) in types.iter() {
+                ticket_schemas::insert(
+                    c,
+                    &NewTicketSchema {
+                        event_id: event.id,
+                        name,
+                        amount_pennies: *pennies,
+                        currency: "EUR",
+                        total_tickets: *quantity,
+                        available_tickets_count: *quantity,
+                    },
+                )?;
+            }
+            events::set_published(c, event.id, true)?;
+            added += 1;
+        }
+        Ok(added)
+    })
+}
+
+/// Seeds the demo only when the database has no event at all (first start).
+pub fn seed_if_empty(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
+    if events::count(conn)? > 0 {
+        return Ok(0);
+    }
+    seed(conn, now)
+}

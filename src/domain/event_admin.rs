@@ -1,0 +1,164 @@
+//! What admins change: events, their ticket types and quantities, publishing.
+
+use chrono::NaiveDateTime;
+
+use super::books::{self, SeatCounts};
+use super::event_form::EventForm;
+use super::form_errors::FieldErrors;
+use super::inventory::{self, Refusal};
+use super::ticket_type_form::TicketTypeForm;
+use crate::db::models::{Event, NewTicketSchema, TicketSchema};
+use crate::db::{Conn, events, is_unique_violation, ticket_schemas, write_transaction};
+use crate::error::AppError;
+
+const DUPLICATE_EVENT: &str = "An event with this title already starts at that time.";
+const DUPLICATE_TYPE: &str = "This event already has a ticket type with that name.";
+
+/// Creates an unpublished event, or says which fields are wrong.
+pub fn create_event(conn: &mut Conn, form: &EventForm, now: NaiveDateTime) -> Result<Result<Event, FieldErrors>, AppError> {
+    let fields = match form.parse() {
+        Ok(fields) => fields,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    match events::insert(conn, &fields, now) {
+        Ok(event) => Ok(Ok(event)),
+        Err(error) if is_unique_violation(&error) => Ok(Err(one_error("title", DUPLICATE_EVENT))),
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub fn update_event(conn: &mut Conn, id: i32, form: &EventForm) -> Result<Result<(), FieldErrors>, AppError> {
+    events::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let fields = match form.parse() {
+        Ok(fields) => fields,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    match events::update(conn, id, &fields) {
+        Ok(_) => Ok(Ok(())),
+        Err(error) if is_unique_violation(&error) => Ok(Err(one_error("title", DUPLICATE_EVENT))),
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub fn set_published(conn: &mut Conn, id: i32, published: bool) -> Result<Event, AppError> {
+    if events::set_published(conn, id, published)? == 0 {
+        return Err(AppError::NotFound);
+    }
+    events::find(conn, id)?.ok_or(AppError::NotFound)
+}
+
+pub fn add_ticket_type(
+    conn: &mut Conn,
+    event_id: i32,
+    form: &TicketTypeForm,
+) -> Result<Result<TicketSchema, FieldErrors>, AppError> {
+    events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+    let parsed = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let new = NewTicketSchema {
+        event_id,
+        name: &parsed.name,
+        amount_pennies: parsed.price.pennies,
+        currency: parsed.price.currency.as_str(),
+        total_tickets: parsed.quantity,
+        available_tickets_count: parsed.quantity,
+    };
+    match ticket_schemas::insert(conn, &new) {
+        Ok(schema) => Ok(Ok(schema)),
+        Err(error) if is_unique_violation(&error) => Ok(Err(one_error("name", DUPLICATE_TYPE))),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Edits a ticket type; a new quantity moves the available count by the difference
+/// under the lock_version rule and never below what is sold or held.
+pub fn update_ticket_type(
+    conn: &mut Conn,
+    id: i32,
+    form: &TicketTypeForm,
+) -> Result<Result<TicketSchema, FieldErrors>, AppError> {
+    let parsed = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    enum Failure {
+        Fields(FieldErrors),
+        App(AppError),
+    }
+    impl From<diesel::result::Error> for Failure {
+        fn from(error: diesel::result::Error) -> Self {
+            if is_unique_violation(&error) {
+                Failure::Fields(one_error("name", DUPLICATE_TYPE))
+            } else {
+                Failure::App(error.into())
+            }
+        }
+    }
+    impl From<AppError> for Failure {
+        fn from(error: AppError) -> Self {
+            Failure::App(error)
+        }
+    }
+    let result = write_transaction(conn, |c| -> Result<TicketSchema, Failure> {
+        ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?;
+        ticket_schemas::update_details(c, id, &parsed.name, parsed.price.pennies, parsed.price.currency.as_str())?;
+        if let Err(refusal) = inventory::resize(c, id, parsed.quantity)? {
+            let committed = match refusal {
+                Refusal::BelowCommitted { committed } => committed,
+                Refusal::SoldOut => 0,
+            };
+            return Err(Failure::Fields(one_error(
+                "quantity",
+                format!("{committed} tickets are already sold or held; the quantity cannot go below that."),
+            )));
+        }
+        Ok(ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?)
+    });
+    match result {
+        Ok(schema) => Ok(Ok(schema)),
+        Err(Failure::Fields(errors)) => Ok(Err(errors)),
+        Err(Failure::App(error)) => Err(error),
+    }
+}
+
+fn one_error(field: &'static str, message: impl Into<String>) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    errors.add(field, message);
+    errors
+}
+
+/// One ticket type's seats on the dashboard.
+#[derive(Debug, Clone)]
+pub struct TypeSales {
+    pub schema: TicketSchema,
+    pub counts: SeatCounts,
+}
+
+/// One event on the dashboard.
+#[derive(Debug, Clone)]
+pub struct EventSales {
+    pub event: Event,
+    pub types: Vec<TypeSales>,
+}
+
+/// Every event with sold / held / available per ticket type.
+pub fn overview(conn: &mut Conn) -> Result<Vec<EventSales>, AppError> {
+    let counts = books::seat_counts(conn)?;
+    let schemas = ticket_schemas::all(conn)?;
+    Ok(events::all(conn)?
+        .into_iter()
+        .map(|event| {
+            let types = schemas
+                .iter()
+                .filter(|s| s.event_id == event.id)
+                .map(|schema| TypeSales {
+                    schema: schema.clone(),
+                    counts: counts.get(&schema.id).copied().unwrap_or_default(),
+                })
+                .collect();
+            EventSales { event, types }
+        })
+        .collect())
+}

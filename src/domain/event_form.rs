@@ -1,0 +1,146 @@
+//! The admin's event form: what was typed, and the valid event it becomes.
+
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use super::form_errors::FieldErrors;
+use crate::db::models::{Event, EventFields};
+
+/// The format of an HTML `datetime-local` input.
+pub const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
+
+/// The form as typed, kept to re-render it with the user's input.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EventForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub venue: String,
+    #[serde(default)]
+    pub starts_at: String,
+    #[serde(default)]
+    pub ends_at: String,
+}
+
+impl EventForm {
+    pub fn from_event(event: &Event) -> EventForm {
+        EventForm {
+            title: event.title.clone(),
+            description: event.description.clone(),
+            venue: event.venue.clone(),
+            starts_at: event.starts_at.format(DATETIME_LOCAL).to_string(),
+            ends_at: event.ends_at.format(DATETIME_LOCAL).to_string(),
+        }
+    }
+
+    pub fn parse(&self) -> Result<EventFields, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = self.title.trim();
+        let venue = self.venue.trim();
+        let description = self.description.trim();
+        if title.is_empty() {
+            errors.add("title", "Give the event a title.");
+        } else if title.chars().count() > 200 {
+            errors.add("title", "Keep the title under 200 characters.");
+        }
+        if venue.is_empty() {
+            errors.add("venue", "Say where the event takes place.");
+        } else if venue.chars().count() > 200 {
+            errors.add("venue", "Keep the venue under 200 characters.");
+        }
+        if description.chars().count() > 5000 {
+            errors.add("description", "Keep the description under 5000 characters.");
+        }
+        let starts_at = parse_time(&self.starts_at, "starts_at", "start", &mut errors);
+        let ends_at = parse_time(&self.ends_at, "ends_at", "end", &mut errors);
+        if let (Some(start), Some(end)) = (starts_at, ends_at)
+            && end <= start
+        {
+            errors.add("ends_at", "The event must end after it starts.");
+        }
+        match (starts_at, ends_at) {
+            (Some(starts_at), Some(ends_at)) if errors.is_empty() => Ok(EventFields {
+                title: title.to_owned(),
+                description: description.to_owned(),
+                venue: venue.to_owned(),
+                starts_at,
+                ends_at,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn parse_time(
+    value: &str,
+    field: &'static str,
+    what: &str,
+    errors: &mut FieldErrors,
+) -> Option<NaiveDateTime> {
+    let value = value.trim();
+    if value.is_empty() {
+        errors.add(field, format!("Enter the {what} date and time."));
+        return None;
+    }
+    // Browsers may send seconds too ("…T19:30:00").
+    let parsed = NaiveDateTime::parse_from_str(value, DATETIME_LOCAL)
+        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"));
+    match parsed {
+        Ok(time) => Some(time),
+        Err(_) => {
+            errors.add(field, format!("Enter the {what} as a date and time, like 2026-12-31T20:00."));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> EventForm {
+        EventForm {
+            title: " Winter Gala ".into(),
+            description: "Dancing.".into(),
+            venue: "Town Hall".into(),
+            starts_at: "2026-12-20T19:00".into(),
+            ends_at: "2026-12-20T23:00".into(),
+        }
+    }
+
+    #[test]
+    fn a_complete_form_becomes_an_event() {
+        let fields = form().parse().unwrap();
+        assert_eq!(fields.title, "Winter Gala");
+        assert_eq!(fields.starts_at.format(DATETIME_LOCAL).to_string(), "2026-12-20T19:00");
+    }
+
+    #[test]
+    fn each_bad_field_gets_its_own_message() {
+        let bad = EventForm {
+            title: "".into(),
+            venue: " ".into(),
+            starts_at: "tomorrow".into(),
+            ..form()
+        };
+        let errors = bad.parse().unwrap_err();
+        assert!(errors.get("title").is_some());
+        assert!(errors.get("venue").is_some());
+        assert!(errors.get("starts_at").is_some());
+        assert!(errors.get("ends_at").is_none());
+    }
+
+    #[test]
+    fn the_end_must_follow_the_start() {
+        let bad = EventForm {
+            ends_at: "2026-12-20T19:00".into(),
+            ..form()
+        };
+        assert_eq!(
+            bad.parse().unwrap_err().get("ends_at"),
+            Some("The event must end after it starts.")
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! The shop's rules, with no HTTP in them: each module owns one idea and is tested beside it.
+
+pub mod accounts;
+pub mod books;
+pub mod catalogue;
+pub mod clock;
+pub mod demo;
+pub mod email;
+pub mod event_admin;
+pub mod event_form;
+pub mod form_errors;
+pub mod inventory;
+pub mod login_throttle;
+pub mod money;
+pub mod qr;
+pub mod reservation;
+pub mod seat_gate;
+pub mod ticket_code;
+pub mod ticket_status;
+pub mod ticket_type_form;

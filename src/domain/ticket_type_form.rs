@@ -1,0 +1,119 @@
+//! The admin's ticket type form: name, price, currency and quantity.
+
+use serde::Deserialize;
+
+use super::form_errors::FieldErrors;
+use super::money::{Currency, Money};
+use crate::db::models::TicketSchema;
+
+/// The most seats one ticket type may have.
+pub const MAX_QUANTITY: i32 = 1_000_000;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TicketTypeForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub price: String,
+    #[serde(default)]
+    pub currency: String,
+    #[serde(default)]
+    pub quantity: String,
+}
+
+/// A valid ticket type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketType {
+    pub name: String,
+    pub price: Money,
+    pub quantity: i32,
+}
+
+impl TicketTypeForm {
+    pub fn blank() -> TicketTypeForm {
+        TicketTypeForm {
+            currency: "EUR".into(),
+            ..TicketTypeForm::default()
+        }
+    }
+
+    pub fn from_schema(schema: &TicketSchema) -> TicketTypeForm {
+        TicketTypeForm {
+            name: schema.name.clone(),
+            price: Money::from_stored(schema.amount_pennies, &schema.currency).major_units(),
+            currency: schema.currency.clone(),
+            quantity: schema.total_tickets.to_string(),
+        }
+    }
+
+    pub fn parse(&self) -> Result<TicketType, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.add("name", "Name the ticket type, for example Standing.");
+        } else if name.chars().count() > 100 {
+            errors.add("name", "Keep the name under 100 characters.");
+        }
+        let price = match Currency::parse(&self.currency) {
+            Ok(currency) => match Money::parse(&self.price, currency) {
+                Ok(price) => Some(price),
+                Err(message) => {
+                    errors.add("price", message);
+                    None
+                }
+            },
+            Err(message) => {
+                errors.add("currency", message);
+                None
+            }
+        };
+        let quantity = match self.quantity.trim().parse::<i32>() {
+            Ok(n) if (0..=MAX_QUANTITY).contains(&n) => Some(n),
+            _ => {
+                errors.add("quantity", format!("Enter a whole number of tickets from 0 to {MAX_QUANTITY}."));
+                None
+            }
+        };
+        match (price, quantity) {
+            (Some(price), Some(quantity)) if errors.is_empty() => Ok(TicketType {
+                name: name.to_owned(),
+                price,
+                quantity,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_complete_form_becomes_a_ticket_type() {
+        let form = TicketTypeForm {
+            name: "Standing".into(),
+            price: "25.50".into(),
+            currency: "eur".into(),
+            quantity: "100".into(),
+        };
+        let parsed = form.parse().unwrap();
+        assert_eq!(parsed.price.pennies, 2550);
+        assert_eq!(parsed.price.currency.as_str(), "EUR");
+        assert_eq!(parsed.quantity, 100);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let form = TicketTypeForm {
+            name: "".into(),
+            price: "free".into(),
+            currency: "EUR".into(),
+            quantity: "-3".into(),
+        };
+        let errors = form.parse().unwrap_err();
+        assert!(errors.get("name").is_some());
+        assert!(errors.get("price").is_some());
+        assert!(errors.get("quantity").is_some());
+    }
+}

@@ -1,0 +1,34 @@
+//! The one application error type; `web::errors` maps it to HTTP responses.
+
+/// Everything that can stop a request or a command.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// A form without this session's CSRF token (often an expired page).
+    #[error("csrf token missing or wrong")]
+    CsrfRejected,
+    /// The request needs a logged-in user; `next` is where to come back to.
+    #[error("login required")]
+    LoginRequired { next: String },
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The request was fine but the state of things refuses it (message for the user).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many requests: {0}")]
+    TooManyRequests(String),
+    /// A dependency is down or saturated (database pool, payment provider).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,148 @@
+//! Building the application: the pool, migrations, the demo seed, the background tasks
+//! and the HTTP server. `main` and the tests both start the shop through `Application`.
+
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, Logger};
+use actix_web::{App, HttpServer, web};
+
+use crate::config::Settings;
+use crate::db::{self, DbPool, migrations};
+use crate::domain::clock::Clock;
+use crate::domain::demo;
+use crate::domain::login_throttle::LoginThrottle;
+use crate::domain::seat_gate::SeatGate;
+use crate::web::state::AppState;
+use crate::web::{headers, routes};
+
+/// A failure to start, with what went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Connect(#[from] db::connection::ConnectError),
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A built application, listening, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Opens the pool and applies the migrations (shared by `serve` and the commands).
+pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
+    let pool = db::connect(&settings.database_url, settings.db_pool_size, settings.db_checkout_timeout)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| StartError::Other(format!("database connection: {e}")))?;
+    migrations::run_pending(&mut conn).map_err(|e| StartError::Migrate(e.to_string()))?;
+    Ok(pool)
+}
+
+impl Application {
+    /// Binds `settings.bind` (port 0 picks a free port) and builds everything.
+    pub fn build(settings: Settings) -> Result<Application, StartError> {
+        Application::build_with_clock(settings, Clock::default())
+    }
+
+    /// As `build`, with a clock the caller can move (tests).
+    pub fn build_with_clock(settings: Settings, clock: Clock) -> Result<Application, StartError> {
+        let pool = open_database(&settings)?;
+        if settings.seed_demo_on_empty {
+            let mut conn = pool
+                .get()
+                .map_err(|e| StartError::Other(format!("database connection: {e}")))?;
+            let added = demo::seed_if_empty(&mut conn, clock.now()).map_err(|e| StartError::Other(e.to_string()))?;
+            if added > 0 {
+                log::info!("seeded {added} demo events into the empty database");
+            }
+        }
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartError::Bind {
+            address: settings.bind.to_string(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError::Other(e.to_string()))?
+            .port();
+        let session_key = Key::from(settings.session_key.expose().as_bytes());
+        let state = web::Data::new(AppState {
+            pool,
+            login_throttle: LoginThrottle::new(
+                settings.login_failures_per_account,
+                settings.login_failures_per_address,
+                settings.login_throttle_window,
+            ),
+            settings,
+            clock,
+            seat_gate: SeatGate::default(),
+        });
+        let server = run(listener, state.clone(), session_key)?;
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests use it to drive the sweeper and read the clock).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Runs the server and its background tasks until stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let sweeper = actix_web::rt::spawn(crate::sweeper::run(
+            self.state.clone(),
+            self.state.settings.sweep_interval,
+        ));
+        let result = self.server.await;
+        sweeper.abort();
+        result
+    }
+
+    /// Runs the server without the background sweeper (tests drive sweeps themselves).
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Server, StartError> {
+    let secure = state.settings.cookies_secure();
+    let server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name("boxoffice".into())
+            .cookie_secure(secure)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(PersistentSession::default().session_ttl(CookieDuration::days(14)))
+            .build();
+        App::new()
+            .app_data(state.clone())
+            .wrap(sessions)
+            .wrap(headers::security_headers())
+            .wrap(Compress::default())
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+    })
+    .listen(listener)
+    .map_err(|e| StartError::Other(format!("cannot serve: {e}")))?
+    .run();
+    Ok(server)
+}

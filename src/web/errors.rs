@@ -1,0 +1,77 @@
+//! Turning an `AppError` into a response: one place, the same layout, no internals shown.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use super::page::{Page, see_other};
+use crate::error::AppError;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Page,
+    heading: &'static str,
+    message: String,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Database(diesel::result::Error::NotFound) => StatusCode::NOT_FOUND,
+            AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::LoginRequired { next } = self {
+            let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+            return see_other(&format!("/login?{query}"));
+        }
+        let status = self.status_code();
+        let (heading, message) = match self {
+            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => {
+                ("Page not found", "There is nothing here. It may have moved, or never existed.".to_owned())
+            }
+            AppError::Forbidden => ("Not allowed", "Your account cannot open this page.".to_owned()),
+            AppError::CsrfRejected => (
+                "This form has expired",
+                "Nothing was changed. Go back, reload the page and try again.".to_owned(),
+            ),
+            AppError::BadRequest(message) => ("That did not work", message.clone()),
+            AppError::Conflict(message) => ("That did not work", message.clone()),
+            AppError::TooManyRequests(message) => ("Slow down", message.clone()),
+            AppError::Unavailable(message) => ("Please try again", message.clone()),
+            AppError::Pool(_) => (
+                "Please try again",
+                "The shop is very busy right now. Please try again in a moment.".to_owned(),
+            ),
+            _ => ("Something went wrong", "We could not finish that. Nothing was charged; please try again.".to_owned()),
+        };
+        if status.is_server_error() {
+            log::error!("{status}: {self}");
+        }
+        let page = ErrorPage {
+            page: Page::bare(heading, false),
+            heading,
+            message,
+        };
+        match page.render() {
+            Ok(body) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .insert_header(("Cache-Control", "no-store"))
+                .body(body),
+            Err(error) => {
+                log::error!("error page failed to render: {error}");
+                HttpResponse::build(status).body(heading)
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Adding and editing an event's ticket types (name, price, currency, quantity).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+
+use crate::db::{events, ticket_schemas};
+use crate::domain::event_admin;
+use crate::domain::form_errors::FieldErrors;
+use crate::domain::money::COMMON_CURRENCIES;
+use crate::domain::ticket_type_form::TicketTypeForm;
+use crate::error::AppError;
+use crate::web::csrf::CsrfForm;
+use crate::web::flash;
+use crate::web::identity::AdminUser;
+use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
+use crate::web::state::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/ticket_type_form.html")]
+struct TicketTypeFormPage {
+    page: Page,
+    event_id: i32,
+    event_title: String,
+    /// `None` for a new ticket type.
+    ticket_type_id: Option<i32>,
+    form: TicketTypeForm,
+    errors: FieldErrors,
+    currencies: &'static [&'static str],
+}
+
+impl TicketTypeFormPage {
+    fn action(&self) -> String {
+        match self.ticket_type_id {
+            Some(id) => format!("/admin/ticket-types/{id}"),
+            None => format!("/admin/events/{}/ticket-types", self.event_id),
+        }
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    event_id: i32,
+    ticket_type_id: Option<i32>,
+    form: TicketTypeForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let event = state
+        .db(move |conn| events::find(conn, event_id)?.ok_or(AppError::NotFound))
+        .await?;
+    let title = if ticket_type_id.is_some() { "Edit ticket type" } else { "New ticket type" };
+    let page = TicketTypeFormPage {
+        page: ctx.page(title),
+        event_id,
+        event_title: event.title,
+        ticket_type_id,
+        form,
+        errors,
+        currencies: &COMMON_CURRENCIES,
+    };
+    if page.errors.is_empty() {
+        html(&page)
+    } else {
+        html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    }
+}
+
+#[get("/admin/events/{id}/ticket-types/new")]
+pub async fn new(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    form_page(&state, &ctx, path.into_inner(), None, TicketTypeForm::blank(), FieldErrors::default()).await
+}
+
+#[post("/admin/events/{id}/ticket-types")]
+pub async fn create(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    path: web::Path<i32>,
+    CsrfForm(form): CsrfForm<TicketTypeForm>,
+) -> Result<HttpResponse, AppError> {
+    let event_id = path.into_inner();
+    let submitted = form.clone();
+    match state
+        .db(move |conn| event_admin::add_ticket_type(conn, event_id, &submitted))
+        .await?
+    {
+        Ok(schema) => {
+            flash::success(&ctx.session, format!("Ticket type “{}” added.", schema.name));
+            Ok(see_other(&format!("/admin/events/{event_id}/edit")))
+        }
+        Err(errors) => form_page(&state, &ctx, event_id, None, form, errors).await,
+    }
+}
+
+#[get("/admin/ticket-types/{id}/edit")]
+pub async fn edit(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let schema = state
+        .db(move |conn| ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound))
+        .await?;
+    form_page(&state, &ctx, schema.event_id, Some(id), TicketTypeForm::from_schema(&schema), FieldErrors::default()).await
+}
+
+#[post("/admin/ticket-types/{id}")]
+pub async fn update(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    path: web::Path<i32>,
+    CsrfForm(form): CsrfForm<TicketTypeForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let submitted = form.clone();
+    let (event_id, result) = state
+        .db(move |conn| {
+            let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
+            Ok((schema.event_id, event_admin::update_ticket_type(conn, id, &submitted)?))
+        })
+        .await?;
+    match result {
+        Ok(schema) => {
+            flash::success(&ctx.session, format!("Ticket type “{}” saved.", schema.name));
+            Ok(see_other(&format!("/admin/events/{event_id}/edit")))
+        }
+        Err(errors) => form_page(&state, &ctx, event_id, Some(id), form, errors).await,
+    }
+}

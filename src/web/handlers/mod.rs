@@ -1,0 +1,7 @@
+//! The request handlers: extract, authorize, call the domain, render or redirect.
+
+pub mod admin;
+pub mod auth;
+pub mod catalogue;
+pub mod health;
+pub mod tickets;

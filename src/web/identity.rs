@@ -1,0 +1,164 @@
+//! Who is asking: logging a user in and out of the cookie session, and the extractors
+//! `CurrentUser`, `MaybeUser` and `AdminUser`.
+//!
+//! The session cookie carries the user id and a session generation; every authenticated
+//! request checks the generation against the database, so logging out or changing the
+//! password ends every older cookie on every instance.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use crate::db::users;
+use crate::error::AppError;
+use crate::web::state::AppState;
+
+const USER_ID: &str = "uid";
+const GENERATION: &str = "gen";
+
+/// A logged-in user whose session is still current.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i32,
+    pub email: String,
+    pub is_admin: bool,
+}
+
+/// Starts a fresh session for the user (a new cookie, so a planted one is useless).
+pub fn log_in(session: &Session, user_id: i32, generation: i32) -> Result<(), AppError> {
+    session.renew();
+    session.clear();
+    session
+        .insert(USER_ID, user_id)
+        .and_then(|()| session.insert(GENERATION, generation))
+        .map_err(|error| AppError::Internal(format!("session insert: {error}")))
+}
+
+pub fn log_out(session: &Session) {
+    session.purge();
+}
+
+/// The user the session names, if its generation is still current.
+async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
+    let session = req.get_session();
+    let (Ok(Some(user_id)), Ok(Some(generation))) =
+        (session.get::<i32>(USER_ID), session.get::<i32>(GENERATION))
+    else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?
+        .clone();
+    let found = state
+        .db(move |conn| Ok(users::find(conn, user_id)?))
+        .await?;
+    match found {
+        Some(user) if user.session_generation == generation => Ok(Some(CurrentUser {
+            id: user.id,
+            email: user.email,
+            is_admin: user.is_admin,
+        })),
+        _ => {
+            session.purge();
+            Ok(None)
+        }
+    }
+}
+
+fn next_of(req: &HttpRequest) -> String {
+    if req.method() == actix_web::http::Method::GET {
+        req.uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into())
+    } else {
+        // After a POST, come back to the page the form was on.
+        req.headers()
+            .get(actix_web::http::header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(|r| local_path(r, req))
+            .unwrap_or_else(|| "/".into())
+    }
+}
+
+/// The path of a same-site URL, or `None` for another site.
+fn local_path(url: &str, req: &HttpRequest) -> Option<String> {
+    let host = req.connection_info().host().to_owned();
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host.as_str())?;
+    path.starts_with('/').then(|| path.to_owned())
+}
+
+type Fut<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            resolve(&req)
+                .await?
+                .ok_or_else(|| AppError::LoginRequired { next: next_of(&req) })
+        })
+    }
+}
+
+/// The current user when there is one (public pages).
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequest for MaybeUser {
+    type Error = AppError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(MaybeUser(resolve(&req).await?)) })
+    }
+}
+
+/// An admin: anonymous users are sent to log in, other users get 403.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub CurrentUser);
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.is_admin { Ok(AdminUser(user)) } else { Err(AppError::Forbidden) }
+        })
+    }
+}
+
+/// Where to go after logging in: only a local path, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/events/3")), "/events/3");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,38 @@
+//! The routes table.
+
+use actix_web::web;
+
+use super::handlers::{admin, auth, catalogue, health, tickets};
+use super::assets;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(catalogue::home)
+        .service(catalogue::event)
+        .service(tickets::reserve)
+        .service(tickets::list)
+        .service(tickets::show)
+        .service(tickets::cancel)
+        .service(auth::register_form)
+        .service(auth::register)
+        .service(auth::login_form)
+        .service(auth::login)
+        .service(auth::logout)
+        .service(admin::dashboard::dashboard)
+        .service(admin::events::new)
+        .service(admin::events::create)
+        .service(admin::events::edit)
+        .service(admin::events::update)
+        .service(admin::events::publish)
+        .service(admin::events::unpublish)
+        .service(admin::ticket_types::new)
+        .service(admin::ticket_types::create)
+        .service(admin::ticket_types::edit)
+        .service(admin::ticket_types::update)
+        .service(health::healthz)
+        .service(assets::stylesheet);
+}
+
+/// Anything not routed: the 404 page.
+pub async fn not_found() -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    Err(crate::error::AppError::NotFound)
+}

@@ -1,0 +1,44 @@
+//! What every handler shares: the pool, the settings, the clock and the per-instance gates.
+
+use actix_web::web;
+
+use crate::config::Settings;
+use crate::db::{Conn, DbPool};
+use crate::domain::clock::Clock;
+use crate::domain::login_throttle::LoginThrottle;
+use crate::domain::seat_gate::SeatGate;
+use crate::error::AppError;
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    pub clock: Clock,
+    pub seat_gate: SeatGate,
+    pub login_throttle: LoginThrottle,
+}
+
+impl AppState {
+    /// Whether the built-in test payment provider is active (every page says so).
+    pub fn test_mode(&self) -> bool {
+        self.settings.stripe.is_none()
+    }
+
+    /// Runs blocking database work off the async workers, pool checkout included.
+    /// An exhausted pool answers 503 after the checkout timeout instead of hanging.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(|error| {
+                log::warn!("database pool exhausted or unreachable: {error}");
+                AppError::Unavailable("The shop is very busy right now. Please try again in a moment.".into())
+            })?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|error| AppError::Internal(format!("blocking task failed: {error}")))?
+    }
+}
