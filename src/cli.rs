@@ -10,7 +10,11 @@ use crate::domain::{accounts, books, clock::Clock, demo};
 use crate::startup::{Application, open_database};
 
 #[derive(Debug, Parser)]
-#[command(name = "boxoffice", version, about = "A server-rendered ticket shop. Settings come from the environment (see README).")]
+#[command(
+    name = "boxoffice",
+    version,
+    about = "A server-rendered ticket shop. Settings come from the environment (see README)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -31,7 +35,10 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,actix_server=warn")).init();
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("info,actix_server=warn"),
+    )
+    .init();
     let cli = Cli::parse();
     let mut settings = match Settings::from_env() {
         Ok(settings) => settings,
@@ -45,7 +52,9 @@ pub fn main() -> ExitCode {
             settings.seed_demo_on_empty = true;
             serve(settings)
         }
-        Command::Migrate => open_database(&settings).map(|_| println!("migrations applied")).map_err(|e| e.to_string()),
+        Command::Migrate => open_database(&settings)
+            .map(|_| println!("migrations applied"))
+            .map_err(|e| e.to_string()),
         Command::CreateAdmin { email } => create_admin(&settings, &email),
         Command::SeedDemo => seed_demo(&settings),
         Command::Check => check(&settings),
@@ -67,7 +76,9 @@ fn serve(settings: Settings) -> Result<(), String> {
         let app = Application::build(settings).map_err(|e| e.to_string())?;
         log::info!("boxoffice listening on http://{bind} (public URL {public_url})");
         if test_mode {
-            log::warn!("payments: built-in TEST provider (no STRIPE_SECRET_KEY); no real money moves");
+            log::warn!(
+                "payments: built-in TEST provider (no STRIPE_SECRET_KEY); no real money moves"
+            );
         }
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
@@ -81,9 +92,18 @@ fn create_admin(settings: &Settings, email: &str) -> Result<(), String> {
         eprintln!("Password for {email} (used only if the account is new), then Enter:");
     }
     let mut password = String::new();
-    stdin.lock().read_line(&mut password).map_err(|e| e.to_string())?;
+    stdin
+        .lock()
+        .read_line(&mut password)
+        .map_err(|e| e.to_string())?;
     let password = password.trim_end_matches(['\r', '\n']);
-    let outcome = accounts::create_admin(&mut conn, email, password, settings.bcrypt_cost, Clock::default().now())?;
+    let outcome = accounts::create_admin(
+        &mut conn,
+        email,
+        password,
+        settings.bcrypt_cost,
+        Clock::default().now(),
+    )?;
     match outcome {
         accounts::AdminOutcome::Created => println!("created admin {email}"),
         accounts::AdminOutcome::Promoted => println!("{email} is now an admin"),

@@ -113,8 +113,12 @@ impl Settings {
                     "is required with PostgreSQL, so every instance signs sessions alike",
                 ));
             }
-            None => load_or_create_key_file(&key_file_beside(&database_url))
-                .map_err(|e| bad("SESSION_KEY", format!("unset, and the key file could not be used: {e}")))?,
+            None => load_or_create_key_file(&key_file_beside(&database_url)).map_err(|e| {
+                bad(
+                    "SESSION_KEY",
+                    format!("unset, and the key file could not be used: {e}"),
+                )
+            })?,
         };
         let hold_minutes: i64 = parse_or(&get, "HOLD_MINUTES", Some(15))?;
         if !(1..=24 * 60).contains(&hold_minutes) {
@@ -134,7 +138,10 @@ impl Settings {
             Some(secret_key) => Some(StripeSettings {
                 secret_key: Secret::new(secret_key),
                 webhook_secret: Secret::new(get("STRIPE_WEBHOOK_SECRET").ok_or_else(|| {
-                    bad("STRIPE_WEBHOOK_SECRET", "is required when STRIPE_SECRET_KEY is set")
+                    bad(
+                        "STRIPE_WEBHOOK_SECRET",
+                        "is required when STRIPE_SECRET_KEY is set",
+                    )
                 })?),
                 api_base: get("STRIPE_API_BASE").map(|b| b.trim_end_matches('/').to_owned()),
             }),
@@ -155,15 +162,29 @@ impl Settings {
             hold_minutes,
             bcrypt_cost,
             db_pool_size,
-            db_checkout_timeout: Duration::from_millis(parse_or(&get, "DB_CHECKOUT_TIMEOUT_MS", Some(5000))?),
-            sweep_interval: Duration::from_secs(parse_or(&get, "SWEEP_INTERVAL_SECONDS", Some(15))?.max(1)),
+            db_checkout_timeout: Duration::from_millis(parse_or(
+                &get,
+                "DB_CHECKOUT_TIMEOUT_MS",
+                Some(5000),
+            )?),
+            sweep_interval: Duration::from_secs(
+                parse_or(&get, "SWEEP_INTERVAL_SECONDS", Some(15))?.max(1),
+            ),
             login_failures_per_account: parse_or(&get, "LOGIN_FAILURES_PER_ACCOUNT", Some(5))?,
             login_failures_per_address: parse_or(&get, "LOGIN_FAILURES_PER_ADDRESS", Some(50))?,
-            login_throttle_window: Duration::from_secs(parse_or(&get, "LOGIN_THROTTLE_WINDOW_SECONDS", Some(900))?),
+            login_throttle_window: Duration::from_secs(parse_or(
+                &get,
+                "LOGIN_THROTTLE_WINDOW_SECONDS",
+                Some(900),
+            )?),
             trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", Some(false))?,
             stripe,
             allow_test_payments_on_https,
-            provider_timeout: Duration::from_millis(parse_or(&get, "PAYMENT_TIMEOUT_MS", Some(10_000))?),
+            provider_timeout: Duration::from_millis(parse_or(
+                &get,
+                "PAYMENT_TIMEOUT_MS",
+                Some(10_000),
+            )?),
             seed_demo_on_empty: false,
         })
     }
@@ -187,17 +208,21 @@ fn parse_or<T: std::str::FromStr>(
     default: Option<T>,
 ) -> Result<T, ConfigError> {
     match get(name) {
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .map_err(|_| bad(name, format!("cannot read {raw:?} as a value of this setting"))),
+        Some(raw) => raw.trim().parse().map_err(|_| {
+            bad(
+                name,
+                format!("cannot read {raw:?} as a value of this setting"),
+            )
+        }),
         None => default.ok_or_else(|| bad(name, "is required")),
     }
 }
 
 /// `boxoffice.db` → `boxoffice.db.session-key`, beside the database.
 fn key_file_beside(database_url: &str) -> PathBuf {
-    let path = database_url.strip_prefix("sqlite://").unwrap_or(database_url);
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .unwrap_or(database_url);
     PathBuf::from(format!("{path}.session-key"))
 }
 
@@ -226,7 +251,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -243,11 +271,26 @@ mod tests {
 
     #[test]
     fn a_bad_value_names_its_variable() {
-        assert_eq!(settings(&[("SESSION_KEY", KEY), ("HOLD_MINUTES", "soon")]).unwrap_err().variable, "HOLD_MINUTES");
-        assert_eq!(settings(&[("SESSION_KEY", "short")]).unwrap_err().variable, "SESSION_KEY");
-        assert_eq!(settings(&[("SESSION_KEY", KEY), ("BIND", "nowhere")]).unwrap_err().variable, "BIND");
         assert_eq!(
-            settings(&[("SESSION_KEY", KEY), ("STRIPE_SECRET_KEY", "sk_test_x")]).unwrap_err().variable,
+            settings(&[("SESSION_KEY", KEY), ("HOLD_MINUTES", "soon")])
+                .unwrap_err()
+                .variable,
+            "HOLD_MINUTES"
+        );
+        assert_eq!(
+            settings(&[("SESSION_KEY", "short")]).unwrap_err().variable,
+            "SESSION_KEY"
+        );
+        assert_eq!(
+            settings(&[("SESSION_KEY", KEY), ("BIND", "nowhere")])
+                .unwrap_err()
+                .variable,
+            "BIND"
+        );
+        assert_eq!(
+            settings(&[("SESSION_KEY", KEY), ("STRIPE_SECRET_KEY", "sk_test_x")])
+                .unwrap_err()
+                .variable,
             "STRIPE_WEBHOOK_SECRET"
         );
     }
@@ -260,9 +303,20 @@ mod tests {
 
     #[test]
     fn test_payments_refuse_a_public_https_site() {
-        let err = settings(&[("SESSION_KEY", KEY), ("PUBLIC_URL", "https://tickets.example")]).unwrap_err();
+        let err = settings(&[
+            ("SESSION_KEY", KEY),
+            ("PUBLIC_URL", "https://tickets.example"),
+        ])
+        .unwrap_err();
         assert_eq!(err.variable, "STRIPE_SECRET_KEY");
-        assert!(settings(&[("SESSION_KEY", KEY), ("PUBLIC_URL", "https://t.example"), ("ALLOW_TEST_PAYMENTS", "true")]).is_ok());
+        assert!(
+            settings(&[
+                ("SESSION_KEY", KEY),
+                ("PUBLIC_URL", "https://t.example"),
+                ("ALLOW_TEST_PAYMENTS", "true")
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

@@ -45,7 +45,11 @@ pub struct Application {
 
 /// Opens the pool and applies the migrations (shared by `serve` and the commands).
 pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
-    let pool = db::connect(&settings.database_url, settings.db_pool_size, settings.db_checkout_timeout)?;
+    let pool = db::connect(
+        &settings.database_url,
+        settings.db_pool_size,
+        settings.db_checkout_timeout,
+    )?;
     let mut conn = pool
         .get()
         .map_err(|e| StartError::Other(format!("database connection: {e}")))?;
@@ -66,7 +70,8 @@ impl Application {
             let mut conn = pool
                 .get()
                 .map_err(|e| StartError::Other(format!("database connection: {e}")))?;
-            let added = demo::seed_if_empty(&mut conn, clock.now()).map_err(|e| StartError::Other(e.to_string()))?;
+            let added = demo::seed_if_empty(&mut conn, clock.now())
+                .map_err(|e| StartError::Other(e.to_string()))?;
             if added > 0 {
                 log::info!("seeded {added} demo events into the empty database");
             }
@@ -92,7 +97,11 @@ impl Application {
             seat_gate: SeatGate::default(),
         });
         let server = run(listener, state.clone(), session_key)?;
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {

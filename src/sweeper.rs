@@ -25,7 +25,10 @@ pub async fn sweep_once(state: &AppState) -> usize {
     let mut released = 0;
     loop {
         let now = state.clock.now();
-        match state.db(move |conn| reservation::expire_lapsed(conn, now, BATCH)).await {
+        match state
+            .db(move |conn| reservation::expire_lapsed(conn, now, BATCH))
+            .await
+        {
             Ok(0) => break,
             Ok(n) => {
                 released += n;

@@ -55,7 +55,9 @@ pub fn insert(conn: &mut Conn, fields: &EventFields, now: NaiveDateTime) -> Quer
 }
 
 pub fn update(conn: &mut Conn, id: i32, fields: &EventFields) -> QueryResult<usize> {
-    diesel::update(dsl::events.find(id)).set(fields).execute(conn)
+    diesel::update(dsl::events.find(id))
+        .set(fields)
+        .execute(conn)
 }
 
 pub fn set_published(conn: &mut Conn, id: i32, published: bool) -> QueryResult<usize> {

@@ -147,7 +147,11 @@ pub fn list_for_user(
 pub fn status_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, String, i64)>> {
     dsl::tickets
         .group_by((dsl::ticket_schema_id, dsl::status))
-        .select((dsl::ticket_schema_id, dsl::status, diesel::dsl::count_star()))
+        .select((
+            dsl::ticket_schema_id,
+            dsl::status,
+            diesel::dsl::count_star(),
+        ))
         .load(conn)
 }
 

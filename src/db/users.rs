@@ -8,9 +8,7 @@ use super::models::{NewUser, User};
 use super::schema::users::dsl;
 
 pub fn insert(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<User> {
-    diesel::insert_into(dsl::users)
-        .values(new)
-        .get_result(conn)
+    diesel::insert_into(dsl::users).values(new).get_result(conn)
 }
 
 pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<User>> {
@@ -63,7 +61,12 @@ pub fn make_admin(conn: &mut Conn, id: i32) -> QueryResult<usize> {
         .execute(conn)
 }
 
-pub fn new_user<'a>(email: &'a str, password_hash: &'a str, is_admin: bool, now: NaiveDateTime) -> NewUser<'a> {
+pub fn new_user<'a>(
+    email: &'a str,
+    password_hash: &'a str,
+    is_admin: bool,
+    now: NaiveDateTime,
+) -> NewUser<'a> {
     NewUser {
         email,
         password_hash,

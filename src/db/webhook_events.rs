@@ -8,7 +8,12 @@ use super::schema::webhook_events::dsl;
 
 /// Records an event id; `false` when it was recorded before (a replay). Meant to run in
 /// the transaction that applies the event, so a failure forgets the record as well.
-pub fn record(conn: &mut Conn, event_id: &str, event_type: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn record(
+    conn: &mut Conn,
+    event_id: &str,
+    event_type: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let already: i64 = dsl::webhook_events
         .filter(dsl::provider_event_id.eq(event_id))
         .count()

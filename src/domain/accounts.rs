@@ -48,14 +48,20 @@ pub fn register(
         return Ok(Err(errors));
     };
     if users::find_by_email(conn, email.as_str())?.is_some() {
-        errors.add("email", "An account with this email already exists. Log in instead.");
+        errors.add(
+            "email",
+            "An account with this email already exists. Log in instead.",
+        );
         return Ok(Err(errors));
     }
     let hash = hash_password(password, cost)?;
     match users::insert(conn, &users::new_user(email.as_str(), &hash, false, now)) {
         Ok(user) => Ok(Ok(user)),
         Err(error) if is_unique_violation(&error) => {
-            errors.add("email", "An account with this email already exists. Log in instead.");
+            errors.add(
+                "email",
+                "An account with this email already exists. Log in instead.",
+            );
             Ok(Err(errors))
         }
         Err(error) => Err(error.into()),
@@ -77,7 +83,12 @@ fn dummy_hash(cost: u32) -> Result<String, AppError> {
 }
 
 /// The user with this email and password, or `None` (the same for either mistake).
-pub fn authenticate(conn: &mut Conn, email: &str, password: &str, cost: u32) -> Result<Option<User>, AppError> {
+pub fn authenticate(
+    conn: &mut Conn,
+    email: &str,
+    password: &str,
+    cost: u32,
+) -> Result<Option<User>, AppError> {
     let user = match Email::parse(email) {
         Ok(email) => users::find_by_email(conn, email.as_str())?,
         Err(_) => None,
@@ -113,6 +124,7 @@ pub fn create_admin(
     }
     check_new_password(password).map_err(str::to_owned)?;
     let hash = hash_password(password, cost).map_err(|e| e.to_string())?;
-    users::insert(conn, &users::new_user(email.as_str(), &hash, true, now)).map_err(|e| e.to_string())?;
+    users::insert(conn, &users::new_user(email.as_str(), &hash, true, now))
+        .map_err(|e| e.to_string())?;
     Ok(AdminOutcome::Created)
 }

@@ -50,7 +50,10 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
         let (mut total, mut available, mut held, mut sold) = (0_i64, 0_i64, 0_i64, 0_i64);
         for schema in schemas.iter().filter(|s| s.event_id == event.id) {
             let c = counts.get(&schema.id).copied().unwrap_or_default();
-            let (t, a) = (i64::from(schema.total_tickets), i64::from(schema.available_tickets_count));
+            let (t, a) = (
+                i64::from(schema.total_tickets),
+                i64::from(schema.available_tickets_count),
+            );
             if a < 0 || a > t {
                 report.violations.push(format!(
                     "ticket type {} ({}): available {a} is outside 0..={t}",
@@ -76,14 +79,16 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
     let mut per_user_event: HashMap<(i32, i32), u32> = HashMap::new();
     for ticket in tickets::all(conn)? {
         if TicketStatus::parse(&ticket.status).is_some_and(TicketStatus::holds_seat) {
-            *per_user_event.entry((ticket.user_id, ticket.event_id)).or_default() += 1;
+            *per_user_event
+                .entry((ticket.user_id, ticket.event_id))
+                .or_default() += 1;
         }
     }
     for ((user_id, event_id), n) in per_user_event {
         if n > 1 {
-            report
-                .violations
-                .push(format!("user {user_id} has {n} live tickets for event {event_id}"));
+            report.violations.push(format!(
+                "user {user_id} has {n} live tickets for event {event_id}"
+            ));
         }
     }
     Ok(report)

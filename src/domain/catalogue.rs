@@ -61,7 +61,8 @@ pub fn upcoming(conn: &mut Conn, now: NaiveDateTime, page: i64) -> Result<Catalo
     let listings = found
         .into_iter()
         .map(|event| {
-            let (mine, rest): (Vec<_>, Vec<_>) = schemas.drain(..).partition(|s| s.event_id == event.id);
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                schemas.drain(..).partition(|s| s.event_id == event.id);
             schemas = rest;
             Listing {
                 event,
@@ -69,14 +70,25 @@ pub fn upcoming(conn: &mut Conn, now: NaiveDateTime, page: i64) -> Result<Catalo
             }
         })
         .collect();
-    Ok(CataloguePage { listings, page, pages })
+    Ok(CataloguePage {
+        listings,
+        page,
+        pages,
+    })
 }
 
 /// One event for a visitor: unpublished events exist only for admins.
-pub fn event_for_viewer(conn: &mut Conn, id: i32, viewer_is_admin: bool) -> Result<Listing, AppError> {
+pub fn event_for_viewer(
+    conn: &mut Conn,
+    id: i32,
+    viewer_is_admin: bool,
+) -> Result<Listing, AppError> {
     let event = events::find(conn, id)?
         .filter(|e| e.published || viewer_is_admin)
         .ok_or(AppError::NotFound)?;
     let ticket_types = ticket_schemas::for_event(conn, id)?;
-    Ok(Listing { event, ticket_types })
+    Ok(Listing {
+        event,
+        ticket_types,
+    })
 }

@@ -6,13 +6,16 @@ use crate::db::models::{EventFields, NewTicketSchema};
 use crate::db::{Conn, events, ticket_schemas, write_transaction};
 use crate::error::AppError;
 
+/// A demo ticket type: name, price in cents, quantity.
+type DemoType = (&'static str, i64, i32);
+
 /// Seeds the demo events; returns how many events were added (0 when they exist).
 pub fn seed(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
     let evening = |days: i64, hour: u32| {
         let day = (now + TimeDelta::days(days)).date();
         day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default())
     };
-    let demo: [(EventFields, &[(&str, i64, i32)]); 2] = [
+    let demo: [(EventFields, &[DemoType]); 2] = [
         (
             EventFields {
                 title: "Rust Belt Jazz Night".into(),
@@ -37,9 +40,7 @@ pub fn seed(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
     write_transaction(conn, |c| {
         let mut added = 0;
         for (fields, types) in &demo {
-            let exists = events::all(c)?
-                .iter()
-                .any(|e| e.title == fields.title);
+            let exists = events::all(c)?.iter().any(|e| e.title == fields.title);
             if exists {
                 continue;
             }

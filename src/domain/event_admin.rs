@@ -15,7 +15,11 @@ const DUPLICATE_EVENT: &str = "An event with this title already starts at that t
 const DUPLICATE_TYPE: &str = "This event already has a ticket type with that name.";
 
 /// Creates an unpublished event, or says which fields are wrong.
-pub fn create_event(conn: &mut Conn, form: &EventForm, now: NaiveDateTime) -> Result<Result<Event, FieldErrors>, AppError> {
+pub fn create_event(
+    conn: &mut Conn,
+    form: &EventForm,
+    now: NaiveDateTime,
+) -> Result<Result<Event, FieldErrors>, AppError> {
     let fields = match form.parse() {
         Ok(fields) => fields,
         Err(errors) => return Ok(Err(errors)),
@@ -27,7 +31,11 @@ pub fn create_event(conn: &mut Conn, form: &EventForm, now: NaiveDateTime) -> Re
     }
 }
 
-pub fn update_event(conn: &mut Conn, id: i32, form: &EventForm) -> Result<Result<(), FieldErrors>, AppError> {
+pub fn update_event(
+    conn: &mut Conn,
+    id: i32,
+    form: &EventForm,
+) -> Result<Result<(), FieldErrors>, AppError> {
     events::find(conn, id)?.ok_or(AppError::NotFound)?;
     let fields = match form.parse() {
         Ok(fields) => fields,
@@ -103,7 +111,13 @@ pub fn update_ticket_type(
     }
     let result = write_transaction(conn, |c| -> Result<TicketSchema, Failure> {
         ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?;
-        ticket_schemas::update_details(c, id, &parsed.name, parsed.price.pennies, parsed.price.currency.as_str())?;
+        ticket_schemas::update_details(
+            c,
+            id,
+            &parsed.name,
+            parsed.price.pennies,
+            parsed.price.currency.as_str(),
+        )?;
         if let Err(refusal) = inventory::resize(c, id, parsed.quantity)? {
             let committed = match refusal {
                 Refusal::BelowCommitted { committed } => committed,
@@ -111,7 +125,9 @@ pub fn update_ticket_type(
             };
             return Err(Failure::Fields(one_error(
                 "quantity",
-                format!("{committed} tickets are already sold or held; the quantity cannot go below that."),
+                format!(
+                    "{committed} tickets are already sold or held; the quantity cannot go below that."
+                ),
             )));
         }
         Ok(ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?)

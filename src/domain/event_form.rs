@@ -90,7 +90,10 @@ fn parse_time(
     match parsed {
         Ok(time) => Some(time),
         Err(_) => {
-            errors.add(field, format!("Enter the {what} as a date and time, like 2026-12-31T20:00."));
+            errors.add(
+                field,
+                format!("Enter the {what} as a date and time, like 2026-12-31T20:00."),
+            );
             None
         }
     }
@@ -114,7 +117,10 @@ mod tests {
     fn a_complete_form_becomes_an_event() {
         let fields = form().parse().unwrap();
         assert_eq!(fields.title, "Winter Gala");
-        assert_eq!(fields.starts_at.format(DATETIME_LOCAL).to_string(), "2026-12-20T19:00");
+        assert_eq!(
+            fields.starts_at.format(DATETIME_LOCAL).to_string(),
+            "2026-12-20T19:00"
+        );
     }
 
     #[test]

@@ -20,7 +20,9 @@ const MAX_ATTEMPTS: u32 = 64;
 pub enum Refusal {
     SoldOut,
     /// A quantity below what is already sold or held.
-    BelowCommitted { committed: i32 },
+    BelowCommitted {
+        committed: i32,
+    },
 }
 
 /// Takes one seat; `Err(Refusal::SoldOut)` when none is left.
@@ -52,7 +54,11 @@ pub fn return_seat(conn: &mut Conn, schema_id: i32) -> Result<(), AppError> {
 
 /// Sets the quantity of a ticket type, moving the available count by the difference;
 /// refused when fewer seats than are sold or held would remain.
-pub fn resize(conn: &mut Conn, schema_id: i32, new_total: i32) -> Result<Result<(), Refusal>, AppError> {
+pub fn resize(
+    conn: &mut Conn,
+    schema_id: i32,
+    new_total: i32,
+) -> Result<Result<(), Refusal>, AppError> {
     change(conn, schema_id, |schema| {
         let committed = schema.total_tickets - schema.available_tickets_count;
         if new_total < committed {
@@ -75,7 +81,13 @@ fn change(
             Ok(deltas) => deltas,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        if ticket_schemas::move_inventory(conn, schema_id, schema.lock_version, delta_available, delta_total)? {
+        if ticket_schemas::move_inventory(
+            conn,
+            schema_id,
+            schema.lock_version,
+            delta_available,
+            delta_total,
+        )? {
             return Ok(Ok(()));
         }
         log::debug!("ticket type {schema_id}: lost an optimistic-lock race (attempt {attempt})");

@@ -30,7 +30,10 @@ impl LoginThrottle {
     }
 
     fn keys(account: &str, address: &str) -> [(String, u32); 2] {
-        [(format!("a:{}", account.trim().to_lowercase()), 0), (format!("ip:{address}"), 1)]
+        [
+            (format!("a:{}", account.trim().to_lowercase()), 0),
+            (format!("ip:{address}"), 1),
+        ]
     }
 
     /// Whether another attempt is allowed now for this account from this address.
@@ -38,7 +41,11 @@ impl LoginThrottle {
         let now = Instant::now();
         let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         Self::keys(account, address).iter().all(|(key, kind)| {
-            let limit = if *kind == 0 { self.per_account } else { self.per_address };
+            let limit = if *kind == 0 {
+                self.per_account
+            } else {
+                self.per_address
+            };
             match failures.get(key) {
                 Some((count, since)) if now.duration_since(*since) < self.window => *count < limit,
                 _ => true,

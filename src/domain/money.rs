@@ -31,7 +31,11 @@ impl Currency {
 
     /// How many digits follow the decimal point in this currency.
     pub fn decimals(&self) -> u32 {
-        if ZERO_DECIMAL.contains(&self.0.as_str()) { 0 } else { 2 }
+        if ZERO_DECIMAL.contains(&self.0.as_str()) {
+            0
+        } else {
+            2
+        }
     }
 }
 
@@ -84,7 +88,9 @@ impl Money {
             0
         } else {
             let padded = format!("{fraction:0<width$}", width = decimals as usize);
-            padded.parse().map_err(|_| "Enter a price as a number, for example 25.00.")?
+            padded
+                .parse()
+                .map_err(|_| "Enter a price as a number, for example 25.00.")?
         };
         Ok(Money {
             pennies: whole * scale + fraction_value,
@@ -140,13 +146,21 @@ mod tests {
         assert_eq!(Money::parse("12.5", eur()).unwrap().pennies, 1250);
         assert_eq!(Money::parse("12.05", eur()).unwrap().pennies, 1205);
         assert_eq!(Money::parse("0", eur()).unwrap().pennies, 0);
-        assert_eq!(Money::parse("3000", Currency::parse("JPY").unwrap()).unwrap().pennies, 3000);
+        assert_eq!(
+            Money::parse("3000", Currency::parse("JPY").unwrap())
+                .unwrap()
+                .pennies,
+            3000
+        );
     }
 
     #[test]
     fn rejects_bad_prices() {
         for bad in ["", "-1", "1.234", "abc", "1.", ".5", "1e3", "99999999999"] {
-            assert!(Money::parse(bad, eur()).is_err(), "{bad:?} should be rejected");
+            assert!(
+                Money::parse(bad, eur()).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
         assert!(Money::parse("10.5", Currency::parse("JPY").unwrap()).is_err());
     }

@@ -7,7 +7,8 @@ use crate::error::AppError;
 
 /// An SVG image of `text`, sized by its viewBox so CSS can scale it.
 pub fn svg(text: &str) -> Result<String, AppError> {
-    let code = QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
+    let code =
+        QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
     Ok(code
         .render::<svg::Color<'_>>()
         .min_dimensions(200, 200)

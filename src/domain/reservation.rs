@@ -78,7 +78,9 @@ pub fn reserve(
     }
     let schema = ticket_schemas::find(conn, schema_id)?
         .filter(|schema| schema.event_id == event_id)
-        .ok_or_else(|| AppError::BadRequest("That ticket type is not sold for this event.".into()))?;
+        .ok_or_else(|| {
+            AppError::BadRequest("That ticket type is not sold for this event.".into())
+        })?;
 
     let result = write_transaction(conn, |c| -> Result<ReserveOutcome, TxError> {
         let existing = tickets::find_by_user_and_event(c, user_id, event_id)?;
@@ -91,7 +93,9 @@ pub fn reserve(
                 release(c, ticket, TicketStatus::Expired)?;
             }
         }
-        if let Err(Refusal::SoldOut | Refusal::BelowCommitted { .. }) = inventory::take_seat(c, schema.id)? {
+        if let Err(Refusal::SoldOut | Refusal::BelowCommitted { .. }) =
+            inventory::take_seat(c, schema.id)?
+        {
             return Ok(ReserveOutcome::SoldOut);
         }
         let code = ticket_code::generate();
@@ -135,9 +139,12 @@ pub fn reserve(
         Err(TxError::Duplicate) => {
             // Another request of this user (a double click, another tab or instance)
             // won; end on its ticket.
-            let ticket = tickets::find_by_user_and_event(conn, user_id, event_id)?.ok_or_else(|| {
-                AppError::Unavailable("Your reservation could not be completed. Please try again.".into())
-            })?;
+            let ticket =
+                tickets::find_by_user_and_event(conn, user_id, event_id)?.ok_or_else(|| {
+                    AppError::Unavailable(
+                        "Your reservation could not be completed. Please try again.".into(),
+                    )
+                })?;
             Ok(ReserveOutcome::AlreadyHolding(ticket))
         }
     }
@@ -146,7 +153,13 @@ pub fn reserve(
 /// Moves a reserved ticket to `to` and returns its seat, once: `false` when someone
 /// else already released it. Runs inside the caller's transaction.
 fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<bool, AppError> {
-    if !tickets::transition(conn, ticket.id, ticket.hold_number, TicketStatus::Reserved.as_str(), to.as_str())? {
+    if !tickets::transition(
+        conn,
+        ticket.id,
+        ticket.hold_number,
+        TicketStatus::Reserved.as_str(),
+        to.as_str(),
+    )? {
         return Ok(false);
     }
     inventory::return_seat(conn, ticket.ticket_schema_id)?;
@@ -157,7 +170,9 @@ fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<bool, A
 pub fn cancel(conn: &mut Conn, user_id: i32, ticket_id: i32) -> Result<Ticket, AppError> {
     let ticket = tickets::find_owned(conn, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
     if ticket.status != TicketStatus::Reserved.as_str() {
-        return Err(AppError::Conflict("Only a ticket that is on hold can be cancelled.".into()));
+        return Err(AppError::Conflict(
+            "Only a ticket that is on hold can be cancelled.".into(),
+        ));
     }
     let released = write_transaction(conn, |c| release(c, &ticket, TicketStatus::Cancelled))?;
     if !released {

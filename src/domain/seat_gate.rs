@@ -18,7 +18,10 @@ impl SeatGate {
     /// Waits for this ticket type's turn; the turn ends when the guard is dropped.
     pub async fn enter(&self, ticket_schema_id: i32) -> OwnedMutexGuard<()> {
         let line = {
-            let mut lines = self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut lines = self
+                .lines
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             lines.entry(ticket_schema_id).or_default().clone()
         };
         line.lock_owned().await

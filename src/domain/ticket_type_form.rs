@@ -70,7 +70,10 @@ impl TicketTypeForm {
         let quantity = match self.quantity.trim().parse::<i32>() {
             Ok(n) if (0..=MAX_QUANTITY).contains(&n) => Some(n),
             _ => {
-                errors.add("quantity", format!("Enter a whole number of tickets from 0 to {MAX_QUANTITY}."));
+                errors.add(
+                    "quantity",
+                    format!("Enter a whole number of tickets from 0 to {MAX_QUANTITY}."),
+                );
                 None
             }
         };

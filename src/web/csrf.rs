@@ -66,7 +66,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         Box::pin(async move {
             let form = form
                 .await
-                .map_err(|error| AppError::BadRequest(format!("The form could not be read: {error}")))?
+                .map_err(|error| {
+                    AppError::BadRequest(format!("The form could not be read: {error}"))
+                })?
                 .into_inner();
             if !is_valid(&session, &form.csrf_token) {
                 return Err(AppError::CsrfRejected);

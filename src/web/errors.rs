@@ -37,10 +37,14 @@ impl ResponseError for AppError {
         }
         let status = self.status_code();
         let (heading, message) = match self {
-            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => {
-                ("Page not found", "There is nothing here. It may have moved, or never existed.".to_owned())
-            }
-            AppError::Forbidden => ("Not allowed", "Your account cannot open this page.".to_owned()),
+            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => (
+                "Page not found",
+                "There is nothing here. It may have moved, or never existed.".to_owned(),
+            ),
+            AppError::Forbidden => (
+                "Not allowed",
+                "Your account cannot open this page.".to_owned(),
+            ),
             AppError::CsrfRejected => (
                 "This form has expired",
                 "Nothing was changed. Go back, reload the page and try again.".to_owned(),
@@ -53,7 +57,10 @@ impl ResponseError for AppError {
                 "Please try again",
                 "The shop is very busy right now. Please try again in a moment.".to_owned(),
             ),
-            _ => ("Something went wrong", "We could not finish that. Nothing was charged; please try again.".to_owned()),
+            _ => (
+                "Something went wrong",
+                "We could not finish that. Nothing was charged; please try again.".to_owned(),
+            ),
         };
         if status.is_server_error() {
             log::error!("{status}: {self}");

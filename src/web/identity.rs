@@ -103,9 +103,9 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            resolve(&req)
-                .await?
-                .ok_or_else(|| AppError::LoginRequired { next: next_of(&req) })
+            resolve(&req).await?.ok_or_else(|| AppError::LoginRequired {
+                next: next_of(&req),
+            })
         })
     }
 }
@@ -136,7 +136,11 @@ impl FromRequest for AdminUser {
         let user = CurrentUser::from_request(req, payload);
         Box::pin(async move {
             let user = user.await?;
-            if user.is_admin { Ok(AdminUser(user)) } else { Err(AppError::Forbidden) }
+            if user.is_admin {
+                Ok(AdminUser(user))
+            } else {
+                Err(AppError::Forbidden)
+            }
         })
     }
 }
@@ -144,7 +148,9 @@ impl FromRequest for AdminUser {
 /// Where to go after logging in: only a local path, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

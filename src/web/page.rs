@@ -107,7 +107,10 @@ pub fn html<T: Template>(template: &T) -> Result<HttpResponse, AppError> {
 }
 
 /// Renders a template with a status (422 for a form with errors, say).
-pub fn html_with_status<T: Template>(status: StatusCode, template: &T) -> Result<HttpResponse, AppError> {
+pub fn html_with_status<T: Template>(
+    status: StatusCode,
+    template: &T,
+) -> Result<HttpResponse, AppError> {
     let body = template
         .render()
         .map_err(|error| AppError::Internal(format!("template: {error}")))?;

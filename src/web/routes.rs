@@ -2,8 +2,8 @@
 
 use actix_web::web;
 
-use super::handlers::{admin, auth, catalogue, health, tickets};
 use super::assets;
+use super::handlers::{admin, auth, catalogue, health, tickets};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(catalogue::home)

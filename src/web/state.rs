@@ -34,7 +34,9 @@ impl AppState {
         web::block(move || {
             let mut conn = pool.get().map_err(|error| {
                 log::warn!("database pool exhausted or unreachable: {error}");
-                AppError::Unavailable("The shop is very busy right now. Please try again in a moment.".into())
+                AppError::Unavailable(
+                    "The shop is very busy right now. Please try again in a moment.".into(),
+                )
             })?;
             work(&mut conn)
         })

@@ -41,5 +41,9 @@ pub fn status_label(status: TicketStatus) -> &'static str {
 /// "14 min left" for a hold.
 pub fn time_left(until: &NaiveDateTime, now: &NaiveDateTime) -> String {
     let minutes = (*until - *now).num_minutes();
-    if minutes < 1 { "less than a minute left".to_owned() } else { format!("{minutes} min left") }
+    if minutes < 1 {
+        "less than a minute left".to_owned()
+    } else {
+        format!("{minutes} min left")
+    }
 }

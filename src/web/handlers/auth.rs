@@ -10,10 +10,10 @@ use crate::domain::accounts;
 use crate::domain::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::flash;
 use crate::web::identity::{self, CurrentUser, safe_next};
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
 use crate::web::state::AppState;
-use crate::web::flash;
 
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
@@ -49,7 +49,10 @@ struct LoginPage {
 }
 
 #[get("/register")]
-pub async fn register_form(ctx: PageCtx, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+pub async fn register_form(
+    ctx: PageCtx,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
     html(&RegisterPage {
         page: ctx.with_form("Create an account"),
         email: String::new(),
@@ -89,7 +92,10 @@ pub async fn register(
 }
 
 #[get("/login")]
-pub async fn login_form(ctx: PageCtx, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+pub async fn login_form(
+    ctx: PageCtx,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
     html(&LoginPage {
         page: ctx.with_form("Log in"),
         email: String::new(),
@@ -130,11 +136,12 @@ pub async fn login(
         )
     };
     if !state.login_throttle.allows(&form.email, &address) {
-        return failed("Too many failed attempts. Wait a few minutes and try again.")
-            .map(|mut response| {
+        return failed("Too many failed attempts. Wait a few minutes and try again.").map(
+            |mut response| {
                 *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
                 response
-            });
+            },
+        );
     }
     let cost = state.settings.bcrypt_cost;
     let (email, password) = (form.email.clone(), form.password.clone());

@@ -49,7 +49,10 @@ pub async fn reserve(
         ReserveOutcome::Reserved(ticket) => {
             flash::success(
                 &ctx.session,
-                format!("Your seat is held for {} minutes. Pay to make it yours.", state.settings.hold_minutes),
+                format!(
+                    "Your seat is held for {} minutes. Pay to make it yours.",
+                    state.settings.hold_minutes
+                ),
             );
             see_other(&format!("/tickets/{}", ticket.id))
         }
@@ -74,7 +77,12 @@ pub struct TicketView {
 }
 
 impl TicketView {
-    fn new(ticket: Ticket, event: Event, schema: TicketSchema, now: chrono::NaiveDateTime) -> TicketView {
+    fn new(
+        ticket: Ticket,
+        event: Event,
+        schema: TicketSchema,
+        now: chrono::NaiveDateTime,
+    ) -> TicketView {
         let status = reservation::visible_status(&ticket, now);
         let time_left = match (status, ticket.reserved_until) {
             (TicketStatus::Reserved, Some(until)) => Some(views::time_left(&until, &now)),
@@ -114,7 +122,11 @@ struct TicketsPage {
 }
 
 #[get("/tickets")]
-pub async fn list(state: web::Data<AppState>, user: CurrentUser, ctx: PageCtx) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    ctx: PageCtx,
+) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let rows = state
         .db(move |conn| Ok(tickets::list_for_user(conn, user.id)?))
@@ -150,7 +162,8 @@ pub async fn show(
         .db(move |conn| {
             let ticket = tickets::find_owned(conn, id, user.id)?.ok_or(AppError::NotFound)?;
             let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
-            let schema = ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
+            let schema =
+                ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
             Ok((ticket, event, schema))
         })
         .await?;
@@ -179,6 +192,9 @@ pub async fn cancel(
     let ticket = state
         .db(move |conn| reservation::cancel(conn, user.id, id))
         .await?;
-    flash::success(&ctx.session, "Your hold is cancelled and the seat is back on sale.");
+    flash::success(
+        &ctx.session,
+        "Your hold is cancelled and the seat is back on sale.",
+    );
     Ok(see_other(&format!("/events/{}", ticket.event_id)))
 }

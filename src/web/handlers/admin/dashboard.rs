@@ -18,7 +18,11 @@ struct DashboardPage {
 }
 
 #[get("/admin")]
-pub async fn dashboard(_admin: AdminUser, state: web::Data<AppState>, ctx: PageCtx) -> Result<HttpResponse, AppError> {
+pub async fn dashboard(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+) -> Result<HttpResponse, AppError> {
     let events = state.db(event_admin::overview).await?;
     html(&DashboardPage {
         page: ctx.page("Admin: events and sales"),

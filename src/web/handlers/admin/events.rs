@@ -34,8 +34,17 @@ impl EventFormPage {
     }
 }
 
-fn form_page(ctx: &PageCtx, event_id: Option<i32>, form: EventForm, errors: FieldErrors) -> Result<HttpResponse, AppError> {
-    let title = if event_id.is_some() { "Edit event" } else { "New event" };
+fn form_page(
+    ctx: &PageCtx,
+    event_id: Option<i32>,
+    form: EventForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let title = if event_id.is_some() {
+        "Edit event"
+    } else {
+        "New event"
+    };
     let page = EventFormPage {
         page: ctx.page(title),
         event_id,
@@ -63,9 +72,15 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let submitted = form.clone();
-    match state.db(move |conn| event_admin::create_event(conn, &submitted, now)).await? {
+    match state
+        .db(move |conn| event_admin::create_event(conn, &submitted, now))
+        .await?
+    {
         Ok(event) => {
-            flash::success(&ctx.session, "Event created. Add its ticket types, then publish it.");
+            flash::success(
+                &ctx.session,
+                "Event created. Add its ticket types, then publish it.",
+            );
             Ok(see_other(&format!("/admin/events/{}/edit", event.id)))
         }
         Err(errors) => form_page(&ctx, None, form, errors),
@@ -122,7 +137,10 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let submitted = form.clone();
-    match state.db(move |conn| event_admin::update_event(conn, id, &submitted)).await? {
+    match state
+        .db(move |conn| event_admin::update_event(conn, id, &submitted))
+        .await?
+    {
         Ok(()) => {
             flash::success(&ctx.session, "Event saved.");
             Ok(see_other(&format!("/admin/events/{id}/edit")))
@@ -131,7 +149,12 @@ pub async fn update(
     }
 }
 
-async fn publish_as(state: web::Data<AppState>, ctx: PageCtx, id: i32, published: bool) -> Result<HttpResponse, AppError> {
+async fn publish_as(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    id: i32,
+    published: bool,
+) -> Result<HttpResponse, AppError> {
     let event = state
         .db(move |conn| event_admin::set_published(conn, id, published))
         .await?;

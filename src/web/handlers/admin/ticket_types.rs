@@ -49,7 +49,11 @@ async fn form_page(
     let event = state
         .db(move |conn| events::find(conn, event_id)?.ok_or(AppError::NotFound))
         .await?;
-    let title = if ticket_type_id.is_some() { "Edit ticket type" } else { "New ticket type" };
+    let title = if ticket_type_id.is_some() {
+        "Edit ticket type"
+    } else {
+        "New ticket type"
+    };
     let page = TicketTypeFormPage {
         page: ctx.page(title),
         event_id,
@@ -73,7 +77,15 @@ pub async fn new(
     ctx: PageCtx,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    form_page(&state, &ctx, path.into_inner(), None, TicketTypeForm::blank(), FieldErrors::default()).await
+    form_page(
+        &state,
+        &ctx,
+        path.into_inner(),
+        None,
+        TicketTypeForm::blank(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 #[post("/admin/events/{id}/ticket-types")]
@@ -91,7 +103,10 @@ pub async fn create(
         .await?
     {
         Ok(schema) => {
-            flash::success(&ctx.session, format!("Ticket type “{}” added.", schema.name));
+            flash::success(
+                &ctx.session,
+                format!("Ticket type “{}” added.", schema.name),
+            );
             Ok(see_other(&format!("/admin/events/{event_id}/edit")))
         }
         Err(errors) => form_page(&state, &ctx, event_id, None, form, errors).await,
@@ -109,7 +124,15 @@ pub async fn edit(
     let schema = state
         .db(move |conn| ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound))
         .await?;
-    form_page(&state, &ctx, schema.event_id, Some(id), TicketTypeForm::from_schema(&schema), FieldErrors::default()).await
+    form_page(
+        &state,
+        &ctx,
+        schema.event_id,
+        Some(id),
+        TicketTypeForm::from_schema(&schema),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 #[post("/admin/ticket-types/{id}")]
@@ -125,12 +148,18 @@ pub async fn update(
     let (event_id, result) = state
         .db(move |conn| {
             let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
-            Ok((schema.event_id, event_admin::update_ticket_type(conn, id, &submitted)?))
+            Ok((
+                schema.event_id,
+                event_admin::update_ticket_type(conn, id, &submitted)?,
+            ))
         })
         .await?;
     match result {
         Ok(schema) => {
-            flash::success(&ctx.session, format!("Ticket type “{}” saved.", schema.name));
+            flash::success(
+                &ctx.session,
+                format!("Ticket type “{}” saved.", schema.name),
+            );
             Ok(see_other(&format!("/admin/events/{event_id}/edit")))
         }
         Err(errors) => form_page(&state, &ctx, event_id, Some(id), form, errors).await,
