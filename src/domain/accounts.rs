@@ -128,3 +128,27 @@ pub fn create_admin(
         .map_err(|e| e.to_string())?;
     Ok(AdminOutcome::Created)
 }
+
+/// Changes a password after checking the current one; returns the new session
+/// generation (every older session is ended), or the fields that are wrong.
+pub fn change_password(
+    conn: &mut Conn,
+    user_id: i32,
+    current: &str,
+    new: &str,
+    cost: u32,
+) -> Result<Result<i32, FieldErrors>, AppError> {
+    let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::default();
+    if !bcrypt::verify(current, &user.password_hash).unwrap_or(false) {
+        errors.add("current_password", "That is not your current password.");
+    }
+    if let Err(message) = check_new_password(new) {
+        errors.add("new_password", message);
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let hash = hash_password(new, cost)?;
+    Ok(Ok(users::set_password(conn, user_id, &hash)?))
+}

@@ -17,6 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::login_form)
         .service(auth::login)
         .service(auth::logout)
+        .service(auth::password_form)
+        .service(auth::change_password)
         .service(admin::dashboard::dashboard)
         .service(admin::events::new)
         .service(admin::events::create)

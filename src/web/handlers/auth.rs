@@ -175,3 +175,55 @@ pub async fn logout(
     identity::log_out(&ctx.session);
     Ok(see_other("/"))
 }
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    page: Page,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordChange {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+#[get("/account/password")]
+pub async fn password_form(_user: CurrentUser, ctx: PageCtx) -> Result<HttpResponse, AppError> {
+    html(&PasswordPage {
+        page: ctx.page("Change your password"),
+        errors: FieldErrors::default(),
+    })
+}
+
+/// Changes the password; this session stays in, every other one ends.
+#[post("/account/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<PasswordChange>,
+) -> Result<HttpResponse, AppError> {
+    let cost = state.settings.bcrypt_cost;
+    let user_id = user.id;
+    let changed = state
+        .db(move |conn| accounts::change_password(conn, user_id, &form.current_password, &form.new_password, cost))
+        .await?;
+    match changed {
+        Ok(generation) => {
+            identity::log_in(&ctx.session, user_id, generation)?;
+            flash::success(&ctx.session, "Your password is changed. Other devices have been logged out.");
+            Ok(see_other("/tickets"))
+        }
+        Err(errors) => html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                page: ctx.page("Change your password"),
+                errors,
+            },
+        ),
+    }
+}

@@ -1,0 +1,116 @@
+//! Events and ticket types made directly through the database layer, for tests whose
+//! subject is not the admin forms.
+
+use boxoffice::db::models::{EventFields, NewTicketSchema};
+use boxoffice::db::{events, ticket_schemas};
+use chrono::{NaiveDateTime, TimeDelta};
+
+use super::TestApp;
+
+/// An event that starts `starts_in` from now; `types` are (name, price in cents, seats).
+pub struct EventSpec {
+    pub title: String,
+    pub starts_in: TimeDelta,
+    pub published: bool,
+    pub types: Vec<(String, i64, i32)>,
+}
+
+impl EventSpec {
+    pub fn new(title: &str) -> EventSpec {
+        EventSpec {
+            title: title.to_owned(),
+            starts_in: TimeDelta::days(7),
+            published: true,
+            types: vec![("Standing".into(), 2500, 100)],
+        }
+    }
+
+    pub fn seats(mut self, name: &str, pennies: i64, seats: i32) -> EventSpec {
+        if self.types.len() == 1 && self.types[0].0 == "Standing" && name != "Standing" {
+            self.types.clear();
+        }
+        self.types.retain(|t| t.0 != name);
+        self.types.push((name.to_owned(), pennies, seats));
+        self
+    }
+
+    pub fn unpublished(mut self) -> EventSpec {
+        self.published = false;
+        self
+    }
+
+    pub fn starting_in(mut self, delta: TimeDelta) -> EventSpec {
+        self.starts_in = delta;
+        self
+    }
+}
+
+/// A created event: its id and its ticket types' ids in the order given.
+pub struct Created {
+    pub event_id: i32,
+    pub schema_ids: Vec<i32>,
+}
+
+impl TestApp {
+    pub async fn create_event(&self, spec: EventSpec) -> Created {
+        let now: NaiveDateTime = self.clock.now();
+        self.with_db(move |conn| {
+            let starts_at = now + spec.starts_in;
+            let event = events::insert(
+                conn,
+                &EventFields {
+                    title: spec.title.clone(),
+                    description: "A test event.".into(),
+                    venue: "Test Hall".into(),
+                    starts_at,
+                    ends_at: starts_at + TimeDelta::hours(3),
+                },
+                now,
+            )
+            .expect("insert event");
+            let schema_ids = spec
+                .types
+                .iter()
+                .map(|(name, pennies, seats)| {
+                    ticket_schemas::insert(
+                        conn,
+                        &NewTicketSchema {
+                            event_id: event.id,
+                            name,
+                            amount_pennies: *pennies,
+                            currency: "EUR",
+                            total_tickets: *seats,
+                            available_tickets_count: *seats,
+                        },
+                    )
+                    .expect("insert ticket type")
+                    .id
+                })
+                .collect();
+            if spec.published {
+                events::set_published(conn, event.id, true).expect("publish");
+            }
+            Created {
+                event_id: event.id,
+                schema_ids,
+            }
+        })
+        .await
+    }
+
+    /// The available count of a ticket type.
+    pub async fn available(&self, schema_id: i32) -> i32 {
+        self.with_db(move |conn| {
+            ticket_schemas::find(conn, schema_id)
+                .expect("query")
+                .expect("ticket type exists")
+                .available_tickets_count
+        })
+        .await
+    }
+
+    /// Every ticket row (for assertions on the books).
+    pub async fn tickets(&self) -> Vec<boxoffice::db::models::Ticket> {
+        self.with_db(|conn| boxoffice::db::tickets::all(conn).expect("tickets")).await
+    }
+}

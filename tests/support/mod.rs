@@ -1,0 +1,121 @@
+//! The test harness: the real application on a free port with its own fresh database
+//! (a temp SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set),
+//! and cookie-keeping clients with one helper per user action.
+#![allow(dead_code)]
+
+pub mod database;
+pub mod fixtures;
+pub mod visitor;
+
+use std::collections::HashMap;
+
+use actix_web::web;
+use boxoffice::config::Settings;
+use boxoffice::db::Conn;
+use boxoffice::domain::clock::Clock;
+use boxoffice::startup::Application;
+use boxoffice::web::state::AppState;
+
+pub use database::TestDatabase;
+pub use visitor::Visitor;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const SESSION_KEY: &str = "test-session-key-0123456789abcdef0123456789abcdef0123456789abcdef0123";
+
+/// A running application and the database behind it.
+pub struct TestApp {
+    pub address: String,
+    pub state: web::Data<AppState>,
+    pub database: TestDatabase,
+    pub clock: Clock,
+}
+
+impl TestApp {
+    /// Starts the app on a fresh database.
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// Starts the app with extra settings (`("HOLD_MINUTES", "1")`, say).
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
+        let database = TestDatabase::create();
+        TestApp::spawn_on(database, overrides).await
+    }
+
+    /// Starts another instance on the same database (several instances behind a load
+    /// balancer share one database and one session key).
+    pub async fn another_instance(&self) -> TestApp {
+        TestApp::spawn_on(self.database.share(), &[]).await
+    }
+
+    async fn spawn_on(database: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("DATABASE_URL".into(), database.url.clone()),
+            ("SESSION_KEY".into(), SESSION_KEY.into()),
+            ("BIND".into(), "127.0.0.1:0".into()),
+            ("BCRYPT_COST".into(), "4".into()),
+            ("DB_POOL_SIZE".into(), "8".into()),
+        ]);
+        for (key, value) in overrides {
+            vars.insert((*key).into(), (*value).into());
+        }
+        let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings");
+        let clock = Clock::default();
+        let app = Application::build_with_clock(settings, clock.clone()).expect("the app starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        tokio::spawn(app.into_server());
+        TestApp {
+            address,
+            state,
+            database,
+            clock,
+        }
+    }
+
+    /// A new visitor with an empty cookie jar.
+    pub fn visitor(&self) -> Visitor {
+        Visitor::new(&self.address)
+    }
+
+    /// A visitor who registered `email` and is logged in.
+    pub async fn registered(&self, email: &str) -> Visitor {
+        let visitor = self.visitor();
+        let response = visitor.register(email, PASSWORD).await;
+        assert_eq!(response.status(), 303, "registering {email}");
+        visitor
+    }
+
+    /// A logged-in admin (created through the same domain function as `create-admin`).
+    pub async fn admin(&self) -> Visitor {
+        let email = "admin@example.com";
+        let now = self.clock.now();
+        self.with_db(move |conn| {
+            boxoffice::domain::accounts::create_admin(conn, email, PASSWORD, 4, now).expect("admin created");
+        })
+        .await;
+        let visitor = self.visitor();
+        let response = visitor.login(email, PASSWORD).await;
+        assert_eq!(response.status(), 303, "admin logs in");
+        visitor
+    }
+
+    /// Runs blocking database work against this app's database.
+    pub async fn with_db<T: Send + 'static>(&self, work: impl FnOnce(&mut Conn) -> T + Send + 'static) -> T {
+        let pool = self.state.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("a test connection");
+            work(&mut conn)
+        })
+        .await
+        .expect("database work")
+    }
+
+    /// The books audit (`boxoffice check`), asserting it is clean.
+    pub async fn assert_books_clean(&self) {
+        let report = self
+            .with_db(|conn| boxoffice::domain::books::audit(conn).expect("audit runs"))
+            .await;
+        assert!(report.is_clean(), "books have violations: {:?}", report.violations);
+    }
+}

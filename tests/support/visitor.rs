@@ -1,0 +1,92 @@
+//! A person with a browser: a cookie jar, no automatic redirects, and one method per action.
+
+use reqwest::{Client, Response, redirect::Policy};
+
+pub struct Visitor {
+    pub client: Client,
+    base: String,
+}
+
+/// The value of the first `name="csrf_token"` input on a page.
+pub fn csrf_token_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")?;
+    let rest = &html[at + "name=\"csrf_token\" value=\"".len()..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+impl Visitor {
+    pub fn new(base: &str) -> Visitor {
+        Visitor {
+            client: Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .expect("an HTTP client"),
+            base: base.to_owned(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// The body of a page, asserting it answered 200.
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("a body")
+    }
+
+    /// This session's CSRF token (read from the log-in form, which every session can open).
+    pub async fn csrf_token(&self) -> String {
+        csrf_token_in(&self.page("/login").await).expect("a csrf token on /login")
+    }
+
+    /// POSTs a form with this session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf_token().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.post_raw(path, &form).await
+    }
+
+    /// POSTs exactly these fields (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client.post(self.url(path)).form(fields).send().await.expect("POST")
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.post("/register", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post("/login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn logout(&self) -> Response {
+        self.post("/logout", &[]).await
+    }
+
+    pub async fn reserve(&self, event_id: i32, ticket_schema_id: i32) -> Response {
+        let id = ticket_schema_id.to_string();
+        self.post(&format!("/events/{event_id}/reserve"), &[("ticket_schema_id", &id)]).await
+    }
+
+    pub async fn cancel(&self, ticket_id: i32) -> Response {
+        self.post(&format!("/tickets/{ticket_id}/cancel"), &[]).await
+    }
+}
+
+/// The Location header of a redirect.
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
