@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod payments;
 pub mod startup;
 pub mod sweeper;
 pub mod web;

@@ -64,7 +64,10 @@ impl Application {
     }
 
     /// As `build`, with a clock the caller can move (tests).
-    pub fn build_with_clock(settings: Settings, clock: Clock) -> Result<Application, StartError> {
+    pub fn build_with_clock(
+        mut settings: Settings,
+        clock: Clock,
+    ) -> Result<Application, StartError> {
         let pool = open_database(&settings)?;
         if settings.seed_demo_on_empty {
             let mut conn = pool
@@ -84,7 +87,13 @@ impl Application {
             .local_addr()
             .map_err(|e| StartError::Other(e.to_string()))?
             .port();
+        if settings.public_url.ends_with(":0") {
+            // The default public URL follows BIND; with port 0 it is the port we got.
+            settings.public_url = format!("http://{}:{port}", settings.bind.ip());
+        }
         let session_key = Key::from(settings.session_key.expose().as_bytes());
+        let provider =
+            crate::payments::service::provider_from(&settings).map_err(StartError::Other)?;
         let state = web::Data::new(AppState {
             pool,
             login_throttle: LoginThrottle::new(
@@ -95,6 +104,7 @@ impl Application {
             settings,
             clock,
             seat_gate: SeatGate::default(),
+            provider,
         });
         let server = run(listener, state.clone(), session_key)?;
         Ok(Application {

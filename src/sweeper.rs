@@ -1,5 +1,6 @@
-//! The background task that expires lapsed holds every few seconds, in bounded batches.
-//! Several instances may run it at once; each hold is still released exactly once.
+//! The background task: every few seconds it expires lapsed holds (in bounded batches)
+//! and reconciles payments the provider has not told us about. Several instances may
+//! run it at once; each hold is still released exactly once.
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ pub async fn run(state: web::Data<AppState>, every: Duration) {
     loop {
         ticker.tick().await;
         sweep_once(&state).await;
+        crate::payments::service::reconcile(&state).await;
     }
 }
 

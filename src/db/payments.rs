@@ -1,1 +1,194 @@
-//! Queries on `payments`: one row per checkout attempt.
+//! Queries on `payments`: one row per checkout attempt, moved through its states only
+//! by guarded updates (`WHERE status = from`), so each transition happens once.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Conn;
+use super::models::{NewPayment, Payment};
+use super::schema::payments::dsl;
+
+pub fn insert(conn: &mut Conn, new: &NewPayment<'_>) -> QueryResult<Payment> {
+    diesel::insert_into(dsl::payments)
+        .values(new)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Payment>> {
+    dsl::payments
+        .find(id)
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_session(conn: &mut Conn, session_id: &str) -> QueryResult<Option<Payment>> {
+    dsl::payments
+        .filter(dsl::provider_session_id.eq(session_id))
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_provider_payment(conn: &mut Conn, payment_id: &str) -> QueryResult<Option<Payment>> {
+    dsl::payments
+        .filter(dsl::provider_payment_id.eq(payment_id))
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The attempts of one hold, newest first.
+pub fn for_hold(conn: &mut Conn, ticket_id: i32, hold_number: i32) -> QueryResult<Vec<Payment>> {
+    dsl::payments
+        .filter(dsl::ticket_id.eq(ticket_id))
+        .filter(dsl::hold_number.eq(hold_number))
+        .order(dsl::attempt.desc())
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+pub fn for_ticket(conn: &mut Conn, ticket_id: i32) -> QueryResult<Vec<Payment>> {
+    dsl::payments
+        .filter(dsl::ticket_id.eq(ticket_id))
+        .order(dsl::id.asc())
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+/// Every payment, newest first, for the admin list.
+pub fn recent(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Payment>> {
+    dsl::payments
+        .order(dsl::id.desc())
+        .limit(limit)
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+pub fn all(conn: &mut Conn) -> QueryResult<Vec<Payment>> {
+    dsl::payments
+        .order(dsl::id.asc())
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+/// Attempts in `statuses` last touched before `before`, oldest first (reconciliation).
+pub fn stale(
+    conn: &mut Conn,
+    statuses: &[&str],
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Payment>> {
+    dsl::payments
+        .filter(dsl::status.eq_any(statuses))
+        .filter(dsl::updated_at.lt(before))
+        .order(dsl::updated_at.asc())
+        .limit(limit)
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+/// Records the provider's session on an attempt that was being created.
+pub fn record_session(
+    conn: &mut Conn,
+    id: i32,
+    session_id: &str,
+    checkout_url: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        dsl::payments
+            .filter(dsl::id.eq(id))
+            .filter(dsl::status.eq("creating")),
+    )
+    .set((
+        dsl::status.eq("open"),
+        dsl::provider_session_id.eq(session_id),
+        dsl::checkout_url.eq(checkout_url),
+        dsl::expires_at.eq(expires_at),
+        dsl::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Moves an attempt from one of `from` to `to`, with a reason; `false` if it was not in
+/// any of those states.
+pub fn transition(
+    conn: &mut Conn,
+    id: i32,
+    from: &[&str],
+    to: &str,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        dsl::payments
+            .filter(dsl::id.eq(id))
+            .filter(dsl::status.eq_any(from)),
+    )
+    .set((
+        dsl::status.eq(to),
+        dsl::status_reason.eq(reason),
+        dsl::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Records that the provider took the money for this attempt.
+pub fn mark_paid(
+    conn: &mut Conn,
+    id: i32,
+    from: &[&str],
+    to: &str,
+    provider_payment_id: Option<&str>,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        dsl::payments
+            .filter(dsl::id.eq(id))
+            .filter(dsl::status.eq_any(from)),
+    )
+    .set((
+        dsl::status.eq(to),
+        dsl::provider_payment_id.eq(provider_payment_id),
+        dsl::status_reason.eq(reason),
+        dsl::paid_at.eq(Some(now)),
+        dsl::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Records a completed refund.
+pub fn mark_refunded(
+    conn: &mut Conn,
+    id: i32,
+    from: &[&str],
+    refund_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        dsl::payments
+            .filter(dsl::id.eq(id))
+            .filter(dsl::status.eq_any(from)),
+    )
+    .set((
+        dsl::status.eq("refunded"),
+        dsl::provider_refund_id.eq(refund_id),
+        dsl::refunded_at.eq(Some(now)),
+        dsl::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Marks an attempt as just looked at, so reconciliation moves on to others.
+pub fn touch(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(dsl::payments.find(id))
+        .set(dsl::updated_at.eq(now))
+        .execute(conn)
+}

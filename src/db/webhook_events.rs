@@ -6,28 +6,39 @@ use diesel::prelude::*;
 use super::Conn;
 use super::schema::webhook_events::dsl;
 
-/// Records an event id; `false` when it was recorded before (a replay). Meant to run in
-/// the transaction that applies the event, so a failure forgets the record as well.
+/// Whether an event id was processed before (a replay).
+pub fn exists(conn: &mut Conn, event_id: &str) -> QueryResult<bool> {
+    let found: i64 = dsl::webhook_events
+        .filter(dsl::provider_event_id.eq(event_id))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
+/// Records a processed event id once; `false` when a parallel delivery recorded it
+/// first (the event's effect is idempotent, so both deliveries end the same).
 pub fn record(
     conn: &mut Conn,
     event_id: &str,
     event_type: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let already: i64 = dsl::webhook_events
-        .filter(dsl::provider_event_id.eq(event_id))
-        .count()
-        .get_result(conn)?;
-    if already > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(dsl::webhook_events)
+    let inserted = diesel::insert_into(dsl::webhook_events)
         .values((
             dsl::provider_event_id.eq(event_id),
             dsl::event_type.eq(event_type),
             dsl::received_at.eq(now),
             dsl::processed_at.eq(Some(now)),
         ))
-        .execute(conn)?;
-    Ok(true)
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(error) if super::is_unique_violation(&error) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// How many events were recorded (tests and the admin view).
+pub fn count(conn: &mut Conn) -> QueryResult<i64> {
+    dsl::webhook_events.count().get_result(conn)
 }

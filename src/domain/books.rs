@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
+use super::checkout::status;
 use super::ticket_status::TicketStatus;
-use crate::db::{Conn, events, ticket_schemas, tickets};
+use crate::db::{Conn, events, payments, ticket_schemas, tickets};
 use crate::error::AppError;
 
 /// What the audit found: one summary line per event and every violation.
@@ -91,5 +92,67 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
             ));
         }
     }
+    audit_money(conn, &schemas, &mut report)?;
     Ok(report)
+}
+
+/// Every paid ticket has exactly one succeeded, unrefunded payment of its ticket type's
+/// price; no money is kept without a ticket; no refund is left owing.
+fn audit_money(
+    conn: &mut Conn,
+    schemas: &[crate::db::models::TicketSchema],
+    report: &mut BooksReport,
+) -> Result<(), AppError> {
+    let all_payments = payments::all(conn)?;
+    let all_tickets = tickets::all(conn)?;
+    for ticket in &all_tickets {
+        let kept: Vec<_> = all_payments
+            .iter()
+            .filter(|p| p.ticket_id == ticket.id && p.status == status::PAID)
+            .collect();
+        let is_paid = ticket.status == TicketStatus::Paid.as_str();
+        if is_paid && kept.len() != 1 {
+            report.violations.push(format!(
+                "ticket {} is paid but has {} succeeded, unrefunded payments",
+                ticket.id,
+                kept.len()
+            ));
+        }
+        if !is_paid && !kept.is_empty() {
+            report.violations.push(format!(
+                "ticket {} is {} but money was kept for it",
+                ticket.id, ticket.status
+            ));
+        }
+        if let (true, Some(payment), Some(schema)) = (
+            is_paid,
+            kept.first(),
+            schemas.iter().find(|s| s.id == ticket.ticket_schema_id),
+        ) && (payment.amount_pennies != schema.amount_pennies
+            || payment.currency != schema.currency)
+        {
+            report.violations.push(format!(
+                "ticket {} was paid {} {} but its ticket type costs {} {}",
+                ticket.id,
+                payment.amount_pennies,
+                payment.currency,
+                schema.amount_pennies,
+                schema.currency
+            ));
+        }
+    }
+    for payment in &all_payments {
+        match payment.status.as_str() {
+            status::REFUND_PENDING => report.violations.push(format!(
+                "payment {} is owed back to the customer (refund pending)",
+                payment.id
+            )),
+            status::MISMATCH => report.violations.push(format!(
+                "payment {} was paid with a different amount or currency and needs an admin",
+                payment.id
+            )),
+            _ => {}
+        }
+    }
+    Ok(())
 }

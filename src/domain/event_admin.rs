@@ -110,7 +110,15 @@ pub fn update_ticket_type(
         }
     }
     let result = write_transaction(conn, |c| -> Result<TicketSchema, Failure> {
-        ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?;
+        let before = ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?;
+        let repriced = before.amount_pennies != parsed.price.pennies
+            || before.currency != parsed.price.currency.as_str();
+        if repriced && before.available_tickets_count < before.total_tickets {
+            return Err(Failure::Fields(one_error(
+                "price",
+                "Tickets of this type are already sold or held, so its price cannot change; add a new ticket type instead.",
+            )));
+        }
         ticket_schemas::update_details(
             c,
             id,

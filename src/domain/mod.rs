@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod books;
 pub mod catalogue;
+pub mod checkout;
 pub mod clock;
 pub mod demo;
 pub mod email;

@@ -3,7 +3,7 @@
 use actix_web::web;
 
 use super::assets;
-use super::handlers::{admin, auth, catalogue, health, tickets};
+use super::handlers::{admin, auth, catalogue, checkout, health, test_checkout, tickets};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(catalogue::home)
@@ -12,6 +12,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tickets::list)
         .service(tickets::show)
         .service(tickets::cancel)
+        .service(checkout::pay)
+        .service(checkout::success)
+        .service(checkout::stripe_webhook)
+        .service(test_checkout::show)
+        .service(test_checkout::pay)
+        .service(test_checkout::decline)
         .service(auth::register_form)
         .service(auth::register)
         .service(auth::login_form)
@@ -30,6 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::ticket_types::create)
         .service(admin::ticket_types::edit)
         .service(admin::ticket_types::update)
+        .service(admin::payments::list)
+        .service(admin::payments::refund)
         .service(health::healthz)
         .service(assets::stylesheet);
 }

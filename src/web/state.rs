@@ -8,6 +8,7 @@ use crate::domain::clock::Clock;
 use crate::domain::login_throttle::LoginThrottle;
 use crate::domain::seat_gate::SeatGate;
 use crate::error::AppError;
+use crate::payments::Provider;
 
 pub struct AppState {
     pub pool: DbPool,
@@ -15,12 +16,13 @@ pub struct AppState {
     pub clock: Clock,
     pub seat_gate: SeatGate,
     pub login_throttle: LoginThrottle,
+    pub provider: Provider,
 }
 
 impl AppState {
     /// Whether the built-in test payment provider is active (every page says so).
     pub fn test_mode(&self) -> bool {
-        self.settings.stripe.is_none()
+        matches!(self.provider, Provider::Test(_))
     }
 
     /// Runs blocking database work off the async workers, pool checkout included.

@@ -23,7 +23,8 @@ impl Drop for Guard {
         if let Guard::Postgres { admin_url, name } = self
             && let Ok(mut conn) = PgConnection::establish(admin_url)
         {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
         }
     }
 }
@@ -51,13 +52,17 @@ impl TestDatabase {
     }
 
     fn postgres(admin_url: &str) -> TestDatabase {
-        let mut conn = PgConnection::establish(admin_url)
-            .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached ({admin_url}): {e}"));
+        let mut conn = PgConnection::establish(admin_url).unwrap_or_else(|e| {
+            panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached ({admin_url}): {e}")
+        });
         let name = format!("boxoffice_test_{:016x}", rand::rng().random::<u64>());
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .expect("create the test database");
-        let base = admin_url.rsplit_once('/').map(|(base, _)| base).expect("a database URL with a path");
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .expect("a database URL with a path");
         TestDatabase {
             url: format!("{base}/{name}"),
             _guard: Arc::new(Guard::Postgres {

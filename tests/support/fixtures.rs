@@ -111,6 +111,7 @@ impl TestApp {
 
     /// Every ticket row (for assertions on the books).
     pub async fn tickets(&self) -> Vec<boxoffice::db::models::Ticket> {
-        self.with_db(|conn| boxoffice::db::tickets::all(conn).expect("tickets")).await
+        self.with_db(|conn| boxoffice::db::tickets::all(conn).expect("tickets"))
+            .await
     }
 }

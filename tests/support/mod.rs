@@ -20,7 +20,8 @@ pub use database::TestDatabase;
 pub use visitor::Visitor;
 
 pub const PASSWORD: &str = "correct horse battery";
-pub const SESSION_KEY: &str = "test-session-key-0123456789abcdef0123456789abcdef0123456789abcdef0123";
+pub const SESSION_KEY: &str =
+    "test-session-key-0123456789abcdef0123456789abcdef0123456789abcdef0123";
 
 /// A running application and the database behind it.
 pub struct TestApp {
@@ -59,7 +60,8 @@ impl TestApp {
         for (key, value) in overrides {
             vars.insert((*key).into(), (*value).into());
         }
-        let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings");
+        let settings =
+            Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings");
         let clock = Clock::default();
         let app = Application::build_with_clock(settings, clock.clone()).expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -91,7 +93,8 @@ impl TestApp {
         let email = "admin@example.com";
         let now = self.clock.now();
         self.with_db(move |conn| {
-            boxoffice::domain::accounts::create_admin(conn, email, PASSWORD, 4, now).expect("admin created");
+            boxoffice::domain::accounts::create_admin(conn, email, PASSWORD, 4, now)
+                .expect("admin created");
         })
         .await;
         let visitor = self.visitor();
@@ -101,7 +104,10 @@ impl TestApp {
     }
 
     /// Runs blocking database work against this app's database.
-    pub async fn with_db<T: Send + 'static>(&self, work: impl FnOnce(&mut Conn) -> T + Send + 'static) -> T {
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> T + Send + 'static,
+    ) -> T {
         let pool = self.state.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().expect("a test connection");
@@ -116,6 +122,10 @@ impl TestApp {
         let report = self
             .with_db(|conn| boxoffice::domain::books::audit(conn).expect("audit runs"))
             .await;
-        assert!(report.is_clean(), "books have violations: {:?}", report.violations);
+        assert!(
+            report.is_clean(),
+            "books have violations: {:?}",
+            report.violations
+        );
     }
 }

@@ -56,15 +56,22 @@ impl Visitor {
 
     /// POSTs exactly these fields (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        self.client.post(self.url(path)).form(fields).send().await.expect("POST")
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
     }
 
     pub async fn register(&self, email: &str, password: &str) -> Response {
-        self.post("/register", &[("email", email), ("password", password)]).await
+        self.post("/register", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post("/login", &[("email", email), ("password", password)]).await
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn logout(&self) -> Response {
@@ -73,11 +80,25 @@ impl Visitor {
 
     pub async fn reserve(&self, event_id: i32, ticket_schema_id: i32) -> Response {
         let id = ticket_schema_id.to_string();
-        self.post(&format!("/events/{event_id}/reserve"), &[("ticket_schema_id", &id)]).await
+        self.post(
+            &format!("/events/{event_id}/reserve"),
+            &[("ticket_schema_id", &id)],
+        )
+        .await
+    }
+
+    pub async fn pay(&self, ticket_id: i32) -> Response {
+        self.post(&format!("/tickets/{ticket_id}/pay"), &[]).await
+    }
+
+    /// Follows an absolute URL of our app (a provider redirect) as a path.
+    pub fn path_of(&self, url: &str) -> String {
+        url.strip_prefix(&self.base).unwrap_or(url).to_owned()
     }
 
     pub async fn cancel(&self, ticket_id: i32) -> Response {
-        self.post(&format!("/tickets/{ticket_id}/cancel"), &[]).await
+        self.post(&format!("/tickets/{ticket_id}/cancel"), &[])
+            .await
     }
 }
 

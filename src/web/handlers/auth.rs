@@ -210,12 +210,23 @@ pub async fn change_password(
     let cost = state.settings.bcrypt_cost;
     let user_id = user.id;
     let changed = state
-        .db(move |conn| accounts::change_password(conn, user_id, &form.current_password, &form.new_password, cost))
+        .db(move |conn| {
+            accounts::change_password(
+                conn,
+                user_id,
+                &form.current_password,
+                &form.new_password,
+                cost,
+            )
+        })
         .await?;
     match changed {
         Ok(generation) => {
             identity::log_in(&ctx.session, user_id, generation)?;
-            flash::success(&ctx.session, "Your password is changed. Other devices have been logged out.");
+            flash::success(
+                &ctx.session,
+                "Your password is changed. Other devices have been logged out.",
+            );
             Ok(see_other("/tickets"))
         }
         Err(errors) => html_with_status(

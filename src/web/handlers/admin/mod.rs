@@ -3,4 +3,5 @@
 
 pub mod dashboard;
 pub mod events;
+pub mod payments;
 pub mod ticket_types;

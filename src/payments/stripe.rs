@@ -1,0 +1,162 @@
+//! The Stripe adapter: Checkout Sessions and refunds through async-stripe, with an
+//! idempotency key on every creating call and a time limit on every call.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime};
+use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe_checkout::checkout_session::{
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    ProductData, RetrieveCheckoutSession,
+};
+use stripe_checkout::{
+    CheckoutSession, CheckoutSessionMode, CheckoutSessionPaymentStatus, CheckoutSessionStatus,
+};
+use stripe_core::refund::CreateRefund;
+use stripe_types::Currency;
+
+use super::{CheckoutRequest, CreatedSession, ProviderError, SessionState, SessionStatus};
+use crate::config::StripeSettings;
+
+pub struct StripeGateway {
+    client: Client,
+    timeout: Duration,
+}
+
+fn provider_error(error: StripeError) -> ProviderError {
+    match error {
+        StripeError::Stripe(details, status) if status < 500 => {
+            ProviderError::Refused(format!("{status}: {}", details.message.unwrap_or_default()))
+        }
+        StripeError::Stripe(_, status) => {
+            ProviderError::ServerError(format!("Stripe answered {status}"))
+        }
+        StripeError::Timeout => ProviderError::Unreachable("timed out".into()),
+        StripeError::ClientError(message) => ProviderError::Unreachable(message),
+        other => ProviderError::Refused(other.to_string()),
+    }
+}
+
+fn idempotent(key: &str) -> Result<RequestStrategy, ProviderError> {
+    let key = IdempotencyKey::new(key)
+        .map_err(|e| ProviderError::Refused(format!("idempotency key: {e}")))?;
+    Ok(RequestStrategy::Idempotent(key))
+}
+
+fn from_unix(seconds: i64) -> NaiveDateTime {
+    DateTime::from_timestamp(seconds, 0)
+        .unwrap_or_default()
+        .naive_utc()
+}
+
+impl StripeGateway {
+    pub fn new(settings: &StripeSettings, timeout: Duration) -> Result<StripeGateway, String> {
+        let mut builder = ClientBuilder::new(settings.secret_key.expose()).timeout(timeout);
+        if let Some(base) = &settings.api_base {
+            builder = builder.url(base.clone());
+        }
+        let client = builder.build().map_err(|e| format!("Stripe client: {e}"))?;
+        Ok(StripeGateway { client, timeout })
+    }
+
+    /// Runs a Stripe call under our own time limit too (connect and read included).
+    async fn within_time<T>(
+        &self,
+        call: impl Future<Output = Result<T, StripeError>>,
+    ) -> Result<T, ProviderError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result.map_err(provider_error),
+            Err(_) => Err(ProviderError::Unreachable("timed out".into())),
+        }
+    }
+
+    pub async fn create_session(
+        &self,
+        request: &CheckoutRequest,
+    ) -> Result<CreatedSession, ProviderError> {
+        let currency =
+            Currency::from_str(&request.currency.to_ascii_lowercase()).map_err(|_| {
+                ProviderError::Refused(format!("unsupported currency {}", request.currency))
+            })?;
+        let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
+        price.unit_amount = Some(request.amount_pennies);
+        price.product_data = Some(ProductData::new(request.product_name.clone()));
+        let mut item = CreateCheckoutSessionLineItems::new();
+        item.price_data = Some(price);
+        item.quantity = Some(1);
+        let metadata = HashMap::from([
+            ("payment_id".to_owned(), request.payment_id.to_string()),
+            ("ticket_id".to_owned(), request.ticket_id.to_string()),
+            ("user_id".to_owned(), request.user_id.to_string()),
+            ("event_id".to_owned(), request.event_id.to_string()),
+            ("hold_number".to_owned(), request.hold_number.to_string()),
+        ]);
+        let call = CreateCheckoutSession::new()
+            .mode(CheckoutSessionMode::Payment)
+            .line_items(vec![item])
+            .client_reference_id(request.ticket_id.to_string())
+            .customer_email(request.customer_email.clone())
+            .metadata(metadata)
+            .success_url(request.success_url.clone())
+            .cancel_url(request.cancel_url.clone())
+            .expires_at(request.expires_at.and_utc().timestamp())
+            .customize()
+            .request_strategy(idempotent(&request.idempotency_key)?);
+        let session = self.within_time(call.send(&self.client)).await?;
+        let url = session.url.clone().ok_or_else(|| {
+            ProviderError::Refused("Stripe returned a session without a URL".into())
+        })?;
+        Ok(CreatedSession {
+            id: session.id.to_string(),
+            url,
+            expires_at: from_unix(session.expires_at),
+        })
+    }
+
+    pub async fn retrieve_session(&self, session_id: &str) -> Result<SessionState, ProviderError> {
+        let session = self
+            .within_time(RetrieveCheckoutSession::new(session_id).send(&self.client))
+            .await?;
+        Ok(session_state(&session))
+    }
+
+    pub async fn refund(
+        &self,
+        payment_reference: &str,
+        amount: i64,
+        idempotency_key: &str,
+    ) -> Result<String, ProviderError> {
+        let call = CreateRefund::new()
+            .payment_intent(payment_reference)
+            .amount(amount)
+            .customize()
+            .request_strategy(idempotent(idempotency_key)?);
+        let refund = self.within_time(call.send(&self.client)).await?;
+        Ok(refund.id.to_string())
+    }
+}
+
+fn session_state(session: &CheckoutSession) -> SessionState {
+    SessionState {
+        id: session.id.to_string(),
+        status: match session.status {
+            Some(CheckoutSessionStatus::Complete) => SessionStatus::Complete,
+            Some(CheckoutSessionStatus::Expired) => SessionStatus::Expired,
+            _ => SessionStatus::Open,
+        },
+        paid: matches!(session.payment_status, CheckoutSessionPaymentStatus::Paid),
+        amount_total: session.amount_total,
+        currency: session
+            .currency
+            .as_ref()
+            .map(|c| c.to_string().to_ascii_uppercase()),
+        payment_reference: session.payment_intent.as_ref().map(|p| p.id().to_string()),
+        payment_id: session
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("payment_id"))
+            .and_then(|id| id.parse().ok()),
+    }
+}

@@ -1,0 +1,139 @@
+//! Reading the webhook events we act on from Stripe's JSON (after the signature check).
+//! Only the fields we use are read, so new fields in Stripe's API never break us.
+
+use serde_json::Value;
+
+use super::{SessionState, SessionStatus};
+
+/// What an event asks of the shop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventAction {
+    /// A session completed (paid, or an async payment succeeded) or expired.
+    Session(SessionState),
+    /// A charge was refunded (in full, or in part) outside the shop, e.g. in Stripe's dashboard.
+    ChargeRefunded {
+        payment_reference: String,
+        refund_id: String,
+        fully: bool,
+    },
+    /// An event type we do not act on.
+    Ignored,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvent {
+    pub id: String,
+    pub event_type: String,
+    pub action: EventAction,
+}
+
+fn text(value: &Value, key: &str) -> Option<String> {
+    value.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// An id that may be expanded into an object (`"pi_1"` or `{"id": "pi_1", …}`).
+fn id_of(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(id) => Some(id.clone()),
+        Value::Object(object) => object.get("id").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// A Checkout Session object as our `SessionState`.
+pub fn session_from_json(object: &Value) -> Option<SessionState> {
+    let status = match object.get("status").and_then(Value::as_str) {
+        Some("complete") => SessionStatus::Complete,
+        Some("expired") => SessionStatus::Expired,
+        _ => SessionStatus::Open,
+    };
+    Some(SessionState {
+        id: text(object, "id")?,
+        status,
+        paid: object.get("payment_status").and_then(Value::as_str) == Some("paid"),
+        amount_total: object.get("amount_total").and_then(Value::as_i64),
+        currency: text(object, "currency").map(|c| c.to_ascii_uppercase()),
+        payment_reference: id_of(object.get("payment_intent")),
+        payment_id: object
+            .get("metadata")
+            .and_then(|m| m.get("payment_id"))
+            .and_then(Value::as_str)
+            .and_then(|id| id.parse().ok()),
+    })
+}
+
+/// Parses an event body; `Err` when it is not an event at all.
+pub fn parse(body: &[u8]) -> Result<WebhookEvent, String> {
+    let event: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let id = text(&event, "id").ok_or("no event id")?;
+    let event_type = text(&event, "type").ok_or("no event type")?;
+    let object = event
+        .get("data")
+        .and_then(|d| d.get("object"))
+        .ok_or("no data.object")?;
+    let action = match event_type.as_str() {
+        "checkout.session.completed"
+        | "checkout.session.async_payment_succeeded"
+        | "checkout.session.async_payment_failed"
+        | "checkout.session.expired" => {
+            EventAction::Session(session_from_json(object).ok_or("a session without an id")?)
+        }
+        "charge.refunded" => {
+            let payment_reference =
+                id_of(object.get("payment_intent")).ok_or("a charge without a payment_intent")?;
+            let refund_id = object
+                .get("refunds")
+                .and_then(|r| r.get("data"))
+                .and_then(Value::as_array)
+                .and_then(|refunds| refunds.first())
+                .and_then(|refund| text(refund, "id"))
+                .unwrap_or_else(|| format!("refund-of-{payment_reference}"));
+            let amount = object.get("amount").and_then(Value::as_i64).unwrap_or(0);
+            let refunded = object
+                .get("amount_refunded")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            EventAction::ChargeRefunded {
+                payment_reference,
+                refund_id,
+                fully: refunded >= amount,
+            }
+        }
+        _ => EventAction::Ignored,
+    };
+    Ok(WebhookEvent {
+        id,
+        event_type,
+        action,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_completed_session_event_is_read() {
+        let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"object":{
+            "id":"cs_1","object":"checkout.session","status":"complete","payment_status":"paid",
+            "amount_total":2500,"currency":"eur","payment_intent":"pi_1","metadata":{"payment_id":"7"}}}}"#;
+        let event = parse(body).unwrap();
+        assert_eq!(event.id, "evt_1");
+        let EventAction::Session(session) = event.action else {
+            panic!("a session event")
+        };
+        assert!(session.paid);
+        assert_eq!(session.status, SessionStatus::Complete);
+        assert_eq!(session.currency.as_deref(), Some("EUR"));
+        assert_eq!(session.payment_reference.as_deref(), Some("pi_1"));
+        assert_eq!(session.payment_id, Some(7));
+    }
+
+    #[test]
+    fn other_types_are_ignored_and_garbage_is_an_error() {
+        let body = br#"{"id":"evt_2","type":"customer.created","data":{"object":{"id":"cus_1"}}}"#;
+        assert_eq!(parse(body).unwrap().action, EventAction::Ignored);
+        assert!(parse(b"not json").is_err());
+        assert!(parse(br#"{"type":"x"}"#).is_err());
+    }
+}

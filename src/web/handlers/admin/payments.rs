@@ -1,0 +1,65 @@
+//! `GET /admin/payments`: every checkout attempt with its status and provider ids;
+//! `POST /admin/tickets/{id}/refund`: refund a paid ticket and put its seat back on sale.
+
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+
+use crate::db::models::Payment;
+use crate::db::payments;
+use crate::domain::money::Money;
+use crate::error::AppError;
+use crate::payments::service;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::flash;
+use crate::web::identity::AdminUser;
+use crate::web::page::{Page, PageCtx, html, see_other};
+use crate::web::state::AppState;
+
+/// How many attempts the list shows.
+const LIST_LIMIT: i64 = 500;
+
+#[derive(Template)]
+#[template(path = "admin/payments.html")]
+struct PaymentsPage {
+    page: Page,
+    payments: Vec<Payment>,
+}
+
+impl PaymentsPage {
+    fn amount(&self, payment: &Payment) -> String {
+        Money::from_stored(payment.amount_pennies, &payment.currency).to_string()
+    }
+}
+
+#[get("/admin/payments")]
+pub async fn list(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+) -> Result<HttpResponse, AppError> {
+    let payments = state
+        .db(|conn| Ok(payments::recent(conn, LIST_LIMIT)?))
+        .await?;
+    html(&PaymentsPage {
+        page: ctx.page("Admin: payments"),
+        payments,
+    })
+}
+
+#[post("/admin/tickets/{id}/refund")]
+pub async fn refund(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    path: web::Path<i32>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    match service::refund_ticket(&state, path.into_inner()).await {
+        Ok(()) => flash::success(&ctx.session, "Refunded. The seat is back on sale."),
+        Err(AppError::Conflict(message) | AppError::Unavailable(message)) => {
+            flash::error(&ctx.session, message)
+        }
+        Err(other) => return Err(other),
+    }
+    Ok(see_other("/admin/payments"))
+}
