@@ -55,7 +55,8 @@ impl StripeGateway {
     pub fn new(settings: &StripeSettings, timeout: Duration) -> Result<StripeGateway, String> {
         let mut builder = ClientBuilder::new(settings.secret_key.expose()).timeout(timeout);
         if let Some(base) = &settings.api_base {
-            builder = builder.url(base.clone());
+            // async-stripe joins the base and "v1/…" as text: it needs the slash.
+            builder = builder.url(format!("{}/", base.trim_end_matches('/')));
         }
         let client = builder.build().map_err(|e| format!("Stripe client: {e}"))?;
         Ok(StripeGateway { client, timeout })

@@ -5,6 +5,7 @@
 
 pub mod database;
 pub mod fixtures;
+pub mod stripe_standin;
 pub mod visitor;
 
 use std::collections::HashMap;

@@ -1,0 +1,595 @@
+//! The Stripe adapter against a local stand-in of Stripe's API: the requests we send,
+//! failures and time-outs, signed webhooks (valid, tampered, stale, replayed, parallel),
+//! late payments, double payments, mismatched amounts and reconciliation.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use boxoffice::db::models::Payment;
+use boxoffice::db::{payments, webhook_events};
+use boxoffice::payments::{service, signature};
+use boxoffice::sweeper;
+use chrono::TimeDelta;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use support::fixtures::EventSpec;
+use support::stripe_standin::{Failure, StripeStandIn};
+use support::visitor::location;
+use support::{TestApp, Visitor};
+
+const WEBHOOK_SECRET: &str = "whsec_standin";
+
+struct Shop {
+    app: TestApp,
+    stripe: StripeStandIn,
+}
+
+async fn shop() -> Shop {
+    let stripe = StripeStandIn::start().await;
+    let app = TestApp::spawn_with(&[
+        ("STRIPE_SECRET_KEY", "sk_test_standin"),
+        ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("STRIPE_API_BASE", &stripe.base),
+        ("PAYMENT_TIMEOUT_MS", "400"),
+    ])
+    .await;
+    Shop { app, stripe }
+}
+
+/// A buyer holding a ticket of `seats` seats at €25.00: (buyer, ticket id, schema id, event id).
+async fn holder(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32, i32) {
+    let show = shop
+        .app
+        .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, seats))
+        .await;
+    let buyer = shop.app.registered(email).await;
+    let ticket_id = reserve(&buyer, show.event_id, show.schema_ids[0]).await;
+    (buyer, ticket_id, show.schema_ids[0], show.event_id)
+}
+
+async fn reserve(buyer: &Visitor, event_id: i32, schema_id: i32) -> i32 {
+    let response = buyer.reserve(event_id, schema_id).await;
+    location(&response)
+        .trim_start_matches("/tickets/")
+        .parse()
+        .unwrap()
+}
+
+/// Pay → the session id the user was sent to.
+async fn checkout(buyer: &Visitor, ticket_id: i32) -> String {
+    let response = buyer.pay(ticket_id).await;
+    let to = location(&response);
+    to.strip_prefix("https://checkout.stripe.test/c/pay/")
+        .unwrap_or_else(|| panic!("not sent to Stripe: {to}"))
+        .to_owned()
+}
+
+async fn payments_of(app: &TestApp, ticket_id: i32) -> Vec<Payment> {
+    app.with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
+        .await
+}
+
+async fn deliver(app: &TestApp, body: &str, header: &str) -> reqwest::Response {
+    app.visitor()
+        .client
+        .post(format!("{}/webhooks/stripe", app.address))
+        .header("Stripe-Signature", header)
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn webhook(
+    app: &TestApp,
+    event_id: &str,
+    event_type: &str,
+    object: &Value,
+) -> reqwest::Response {
+    let body = StripeStandIn::event(event_id, event_type, object);
+    // Signed at the shop's "now" (tests move the shop's clock forward).
+    let header = signature::sign(
+        body.as_bytes(),
+        WEBHOOK_SECRET,
+        app.clock.now().and_utc().timestamp(),
+    );
+    deliver(app, &body, &header).await
+}
+
+#[tokio::test]
+async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() {
+    let shop = shop().await;
+    let (buyer, ticket_id, _, event_id) = holder(&shop, "ann@example.com", 10).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+
+    let created = shop.stripe.requests_to("POST", "/v1/checkout/sessions");
+    assert_eq!(created.len(), 1);
+    let request = &created[0];
+    assert_eq!(
+        request.authorization.as_deref(),
+        Some("Bearer sk_test_standin")
+    );
+    assert_eq!(
+        request.idempotency_key.as_deref(),
+        Some(format!("boxoffice-checkout-t{ticket_id}-h1-a1").as_str())
+    );
+    assert_eq!(request.field("mode"), Some("payment"));
+    assert_eq!(
+        request.field("line_items[0][price_data][unit_amount]"),
+        Some("2500")
+    );
+    assert_eq!(
+        request.field("line_items[0][price_data][currency]"),
+        Some("eur")
+    );
+    assert_eq!(request.field("line_items[0][quantity]"), Some("1"));
+    assert!(
+        request
+            .field("line_items[0][price_data][product_data][name]")
+            .unwrap()
+            .contains("GA")
+    );
+    assert_eq!(
+        request.field("client_reference_id"),
+        Some(ticket_id.to_string().as_str())
+    );
+    assert_eq!(
+        request.field("metadata[ticket_id]"),
+        Some(ticket_id.to_string().as_str())
+    );
+    assert_eq!(
+        request.field("metadata[event_id]"),
+        Some(event_id.to_string().as_str())
+    );
+    assert!(request.field("metadata[user_id]").is_some());
+    assert_eq!(request.field("customer_email"), Some("ann@example.com"));
+    assert_eq!(
+        request.field("success_url"),
+        Some(
+            format!(
+                "{}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
+                shop.app.address
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        request.field("cancel_url"),
+        Some(format!("{}/tickets/{ticket_id}", shop.app.address).as_str())
+    );
+    let expires: i64 = request.field("expires_at").unwrap().parse().unwrap();
+    assert!(
+        expires >= chrono::Utc::now().timestamp() + 30 * 60,
+        "Stripe's minimum of 30 minutes"
+    );
+
+    let rows = payments_of(&shop.app, ticket_id).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0].status.as_str(),
+            rows[0].provider_session_id.as_deref()
+        ),
+        ("open", Some(session_id.as_str()))
+    );
+
+    // A double submit or a retry returns the same session without asking Stripe again.
+    assert_eq!(checkout(&buyer, ticket_id).await, session_id);
+    assert_eq!(
+        shop.stripe
+            .requests_to("POST", "/v1/checkout/sessions")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn stripe_failing_or_hanging_keeps_the_hold_and_charges_nothing() {
+    let shop = shop().await;
+    let (buyer, ticket_id, schema, _) = holder(&shop, "bob@example.com", 10).await;
+
+    shop.stripe.fail_next(&[Failure::ServerError]);
+    let response = buyer.pay(ticket_id).await;
+    assert_eq!(location(&response), format!("/tickets/{ticket_id}"));
+    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    assert!(page.contains("payment service is unavailable") && page.contains("On hold"));
+    assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "failed");
+
+    shop.stripe.fail_next(&[Failure::Hang]);
+    let response = buyer.pay(ticket_id).await;
+    assert_eq!(
+        location(&response),
+        format!("/tickets/{ticket_id}"),
+        "a time-out is answered, not waited on"
+    );
+    let rows = payments_of(&shop.app, ticket_id).await;
+    assert_eq!(
+        rows[1].status, "creating",
+        "the outcome is unknown: keep the attempt and its key"
+    );
+
+    // The next try reuses attempt 2's key, so a session Stripe may have made is not doubled.
+    let session = checkout(&buyer, ticket_id).await;
+    let keys: Vec<_> = shop
+        .stripe
+        .requests_to("POST", "/v1/checkout/sessions")
+        .into_iter()
+        .map(|r| r.idempotency_key.unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            format!("boxoffice-checkout-t{ticket_id}-h1-a1"),
+            format!("boxoffice-checkout-t{ticket_id}-h1-a2"),
+            format!("boxoffice-checkout-t{ticket_id}-h1-a2"),
+        ]
+    );
+    assert!(session.starts_with("cs_test_standin"));
+    assert_eq!(shop.app.available(schema).await, 9);
+    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+}
+
+#[tokio::test]
+async fn a_signed_completed_event_confirms_the_ticket_once() {
+    let shop = shop().await;
+    let (buyer, ticket_id, _, _) = holder(&shop, "cat@example.com", 10).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+    let session = shop.stripe.complete(&session_id);
+
+    let response = webhook(&shop.app, "evt_1", "checkout.session.completed", &session).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    let replay = webhook(&shop.app, "evt_1", "checkout.session.completed", &session).await;
+    assert_eq!(replay.status(), 200);
+    assert_eq!(
+        shop.app
+            .with_db(|c| webhook_events::count(c).unwrap())
+            .await,
+        1
+    );
+    let rows = payments_of(&shop.app, ticket_id).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].provider_payment_id.as_deref(),
+        Some(format!("pi_{}", &session_id[3..]).as_str())
+    );
+
+    // The success page afterwards shows the paid ticket and changes nothing.
+    let back = buyer
+        .get(&format!("/checkout/success?session_id={session_id}"))
+        .await;
+    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
+    assert!(
+        buyer
+            .page(&format!("/tickets/{ticket_id}"))
+            .await
+            .contains("<svg")
+    );
+    shop.app.assert_books_clean().await;
+
+    // Unknown event types are acknowledged and ignored.
+    let other = webhook(
+        &shop.app,
+        "evt_2",
+        "customer.created",
+        &json!({"id": "cus_1"}),
+    )
+    .await;
+    assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
+async fn bad_signatures_are_refused_and_write_nothing() {
+    let shop = shop().await;
+    let (buyer, ticket_id, _, _) = holder(&shop, "dan@example.com", 10).await;
+    let session = shop.stripe.complete(&checkout(&buyer, ticket_id).await);
+    let body = StripeStandIn::event("evt_bad", "checkout.session.completed", &session);
+    let now = chrono::Utc::now().timestamp();
+
+    let tampered_body = body.replace("\"paid\"", "\"PAID\"");
+    let cases = [
+        (
+            tampered_body,
+            signature::sign(body.as_bytes(), WEBHOOK_SECRET, now),
+        ),
+        (
+            body.clone(),
+            signature::sign(body.as_bytes(), WEBHOOK_SECRET, now - 600),
+        ),
+        (
+            body.clone(),
+            signature::sign(body.as_bytes(), "whsec_wrong", now),
+        ),
+        (body.clone(), String::new()),
+    ];
+    for (payload, header) in cases {
+        assert_eq!(deliver(&shop.app, &payload, &header).await.status(), 400);
+    }
+    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+    assert_eq!(
+        shop.app
+            .with_db(|c| webhook_events::count(c).unwrap())
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_success_page_before_the_webhook_and_parallel_deliveries_apply_once() {
+    let shop = shop().await;
+    let (buyer, ticket_id, schema, _) = holder(&shop, "eve@example.com", 10).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+    let session = shop.stripe.complete(&session_id);
+
+    let back = buyer
+        .get(&format!("/checkout/success?session_id={session_id}"))
+        .await;
+    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
+    assert!(
+        buyer
+            .page(&format!("/tickets/{ticket_id}"))
+            .await
+            .contains("Payment received")
+    );
+
+    let body = StripeStandIn::event("evt_par", "checkout.session.completed", &session);
+    let header = signature::sign(
+        body.as_bytes(),
+        WEBHOOK_SECRET,
+        chrono::Utc::now().timestamp(),
+    );
+    let answers = join_all((0..6).map(|_| deliver(&shop.app, &body, &header))).await;
+    assert!(answers.iter().all(|a| a.status() == 200));
+    let rows = payments_of(&shop.app, ticket_id).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, "paid");
+    assert_eq!(shop.app.available(schema).await, 9, "one seat, taken once");
+    assert_eq!(
+        shop.app
+            .with_db(|c| webhook_events::count(c).unwrap())
+            .await,
+        1
+    );
+    assert!(shop.stripe.requests_to("POST", "/v1/refunds").is_empty());
+    shop.app.assert_books_clean().await;
+}
+
+#[tokio::test]
+async fn a_late_payment_takes_a_free_seat() {
+    let shop = shop().await;
+    let (buyer, ticket_id, schema, _) = holder(&shop, "fay@example.com", 5).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+    shop.app.clock.advance(TimeDelta::minutes(16));
+    assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
+    assert_eq!(shop.app.available(schema).await, 5);
+
+    let session = shop.stripe.complete(&session_id);
+    assert_eq!(
+        webhook(
+            &shop.app,
+            "evt_late",
+            "checkout.session.completed",
+            &session
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.available(schema).await, 4);
+    assert!(shop.stripe.requests_to("POST", "/v1/refunds").is_empty());
+    shop.app.assert_books_clean().await;
+}
+
+#[tokio::test]
+async fn a_late_payment_with_no_seat_left_is_refunded_automatically() {
+    let shop = shop().await;
+    let (ann, ticket_id, schema, event_id) = holder(&shop, "gil@example.com", 1).await;
+    let session_id = checkout(&ann, ticket_id).await;
+    shop.app.clock.advance(TimeDelta::minutes(16));
+    sweeper::sweep_once(&shop.app.state).await;
+    let bob = shop.app.registered("bob@example.com").await;
+    reserve(&bob, event_id, schema).await;
+    assert_eq!(shop.app.available(schema).await, 0);
+
+    shop.stripe.complete(&session_id);
+    let back = ann
+        .get(&format!("/checkout/success?session_id={session_id}"))
+        .await;
+    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
+    assert!(
+        ann.page(&format!("/tickets/{ticket_id}"))
+            .await
+            .contains("refunded in full")
+    );
+
+    let refunds = shop.stripe.requests_to("POST", "/v1/refunds");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(
+        refunds[0].field("payment_intent"),
+        Some(format!("pi_{}", &session_id[3..]).as_str())
+    );
+    assert_eq!(refunds[0].field("amount"), Some("2500"));
+    assert!(
+        refunds[0]
+            .idempotency_key
+            .as_deref()
+            .unwrap()
+            .starts_with("boxoffice-refund-p")
+    );
+    let rows = payments_of(&shop.app, ticket_id).await;
+    assert_eq!(rows[0].status, "refunded");
+    assert_eq!(shop.app.available(schema).await, 0, "never oversold");
+    shop.app.assert_books_clean().await;
+}
+
+#[tokio::test]
+async fn two_sessions_both_paid_keep_one_and_refund_the_other() {
+    let shop = shop().await;
+    let (buyer, ticket_id, schema, _) = holder(&shop, "hal@example.com", 10).await;
+    let first = checkout(&buyer, ticket_id).await;
+    // The first tab's session has run out on our side; a second tab opens a new one.
+    shop.app
+        .with_db(move |c| {
+            use boxoffice::db::schema::payments::dsl;
+            use diesel::prelude::*;
+            diesel::update(dsl::payments.filter(dsl::provider_session_id.eq(first.clone())))
+                .set(dsl::expires_at.eq(Some(chrono::Utc::now().naive_utc())))
+                .execute(c)
+                .unwrap();
+        })
+        .await;
+    let first = payments_of(&shop.app, ticket_id).await[0]
+        .provider_session_id
+        .clone()
+        .unwrap();
+    let second = checkout(&buyer, ticket_id).await;
+    assert_ne!(first, second);
+
+    for (n, session_id) in [&first, &second].into_iter().enumerate() {
+        let session = shop.stripe.complete(session_id);
+        let answer = webhook(
+            &shop.app,
+            &format!("evt_two_{n}"),
+            "checkout.session.completed",
+            &session,
+        )
+        .await;
+        assert_eq!(answer.status(), 200);
+    }
+    let rows = payments_of(&shop.app, ticket_id).await;
+    let statuses: Vec<_> = rows.iter().map(|p| p.status.as_str()).collect();
+    assert_eq!(statuses, vec!["paid", "refunded"]);
+    assert_eq!(shop.stripe.requests_to("POST", "/v1/refunds").len(), 1);
+    assert_eq!(shop.app.available(schema).await, 9);
+    shop.app.assert_books_clean().await;
+}
+
+#[tokio::test]
+async fn a_payment_of_the_wrong_amount_is_not_confirmed_and_is_shown_to_admins() {
+    let shop = shop().await;
+    let (buyer, ticket_id, _, _) = holder(&shop, "ivy@example.com", 10).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+    shop.stripe.complete(&session_id);
+    let session = shop
+        .stripe
+        .update(&session_id, |s| s["amount_total"] = json!(100));
+    assert_eq!(
+        webhook(&shop.app, "evt_mis", "checkout.session.completed", &session)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+    assert_eq!(
+        payments_of(&shop.app, ticket_id).await[0].status,
+        "mismatch"
+    );
+    let admin = shop.app.admin().await;
+    assert!(
+        admin
+            .page("/admin/payments")
+            .await
+            .contains("amount or currency differs")
+    );
+    let report = shop
+        .app
+        .with_db(|c| boxoffice::domain::books::audit(c).unwrap())
+        .await;
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.contains("different amount"))
+    );
+}
+
+#[tokio::test]
+async fn reconciliation_finds_a_payment_whose_webhook_was_lost() {
+    let shop = shop().await;
+    let (buyer, ticket_id, _, _) = holder(&shop, "jay@example.com", 10).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+    shop.stripe.complete(&session_id);
+    assert_eq!(
+        service::reconcile(&shop.app.state).await,
+        0,
+        "too soon to ask"
+    );
+    shop.app.clock.advance(TimeDelta::minutes(3));
+    assert_eq!(service::reconcile(&shop.app.state).await, 1);
+    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    shop.app.assert_books_clean().await;
+}
+
+#[tokio::test]
+async fn a_refund_made_in_stripe_reaches_the_books() {
+    let shop = shop().await;
+    let (buyer, ticket_id, schema, _) = holder(&shop, "kim@example.com", 10).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+    let session = shop.stripe.complete(&session_id);
+    webhook(
+        &shop.app,
+        "evt_paid",
+        "checkout.session.completed",
+        &session,
+    )
+    .await;
+    let charge = json!({
+        "id": "ch_1", "object": "charge", "amount": 2500, "amount_refunded": 2500,
+        "payment_intent": session["payment_intent"], "refunds": {"data": [{"id": "re_dash"}]},
+    });
+    assert_eq!(
+        webhook(&shop.app, "evt_ref", "charge.refunded", &charge)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(shop.app.tickets().await[0].status, "refunded");
+    assert_eq!(
+        payments_of(&shop.app, ticket_id).await[0]
+            .provider_refund_id
+            .as_deref(),
+        Some("re_dash")
+    );
+    assert_eq!(shop.app.available(schema).await, 10);
+    shop.app.assert_books_clean().await;
+}
+
+#[tokio::test]
+async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
+    let shop = shop().await;
+    let (buyer, ticket_id, schema, _) = holder(&shop, "lee@example.com", 10).await;
+    let session = shop.stripe.complete(&checkout(&buyer, ticket_id).await);
+    webhook(&shop.app, "evt_p", "checkout.session.completed", &session).await;
+    let admin = shop.app.admin().await;
+
+    shop.stripe.fail_next(&[Failure::ServerError]);
+    admin
+        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .await;
+    assert!(
+        admin
+            .page("/admin/payments")
+            .await
+            .contains("could not be made now")
+    );
+    assert_eq!(
+        shop.app.tickets().await[0].status,
+        "paid",
+        "no seat back before the money is back"
+    );
+
+    shop.app.clock.advance(TimeDelta::minutes(3));
+    assert_eq!(
+        service::reconcile(&shop.app.state).await,
+        1,
+        "the pending refund is retried"
+    );
+    let refunds = shop.stripe.requests_to("POST", "/v1/refunds");
+    assert_eq!(refunds.len(), 2);
+    assert_eq!(refunds[0].idempotency_key, refunds[1].idempotency_key);
+    assert_eq!(shop.app.tickets().await[0].status, "refunded");
+    assert_eq!(shop.app.available(schema).await, 10);
+    shop.app.assert_books_clean().await;
+}
