@@ -25,12 +25,18 @@ async fn registering_logs_the_user_in_and_stores_a_bcrypt_hash() {
     assert_eq!(location(&response), "/");
 
     let home = ann.page("/").await;
-    assert!(home.contains("My tickets"), "the nav shows the logged-in menu");
+    assert!(
+        home.contains("My tickets"),
+        "the nav shows the logged-in menu"
+    );
     let user = app
         .with_db(|conn| users::find_by_email(conn, "ann@example.com").unwrap())
         .await
         .expect("stored lower-cased");
-    assert!(user.password_hash.starts_with("$2"), "a bcrypt hash, not the password");
+    assert!(
+        user.password_hash.starts_with("$2"),
+        "a bcrypt hash, not the password"
+    );
     assert!(!user.is_admin);
 }
 
@@ -43,7 +49,10 @@ async fn a_taken_email_in_any_case_is_refused_with_the_input_kept() {
     assert_eq!(response.status(), 422);
     let body = response.text().await.unwrap();
     assert!(body.contains("already exists"));
-    assert!(body.contains("value=\"BOB@example.COM\""), "the email is kept in the form");
+    assert!(
+        body.contains("value=\"BOB@example.COM\""),
+        "the email is kept in the form"
+    );
     assert_eq!(user_count(&app).await, 1);
 }
 
@@ -90,12 +99,26 @@ async fn logging_in_goes_back_to_the_page_asked_for_but_never_off_site() {
     app.registered("dan@example.com").await;
     let visitor = app.visitor();
     let response = visitor
-        .post("/login", &[("email", "dan@example.com"), ("password", PASSWORD), ("next", "/tickets")])
+        .post(
+            "/login",
+            &[
+                ("email", "dan@example.com"),
+                ("password", PASSWORD),
+                ("next", "/tickets"),
+            ],
+        )
         .await;
     assert_eq!(location(&response), "/tickets");
     let other = app.visitor();
     let response = other
-        .post("/login", &[("email", "dan@example.com"), ("password", PASSWORD), ("next", "//evil.example/")])
+        .post(
+            "/login",
+            &[
+                ("email", "dan@example.com"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
         .await;
     assert_eq!(location(&response), "/");
 }
@@ -106,13 +129,20 @@ async fn a_post_without_the_right_csrf_token_is_refused_and_writes_nothing() {
     let visitor = app.visitor();
     visitor.csrf_token().await; // the session exists, but the form omits its token
     let missing = visitor
-        .post_raw("/register", &[("email", "eve@example.com"), ("password", PASSWORD)])
+        .post_raw(
+            "/register",
+            &[("email", "eve@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(missing.status(), 403);
     let wrong = visitor
         .post_raw(
             "/register",
-            &[("email", "eve@example.com"), ("password", PASSWORD), ("csrf_token", "forged")],
+            &[
+                ("email", "eve@example.com"),
+                ("password", PASSWORD),
+                ("csrf_token", "forged"),
+            ],
         )
         .await;
     assert_eq!(wrong.status(), 403);
@@ -121,7 +151,11 @@ async fn a_post_without_the_right_csrf_token_is_refused_and_writes_nothing() {
     let cross = stranger
         .post_raw(
             "/register",
-            &[("email", "eve@example.com"), ("password", PASSWORD), ("csrf_token", &token_of_another_session)],
+            &[
+                ("email", "eve@example.com"),
+                ("password", PASSWORD),
+                ("csrf_token", &token_of_another_session),
+            ],
         )
         .await;
     assert_eq!(cross.status(), 403);
@@ -138,7 +172,11 @@ async fn logging_out_ends_every_other_session_of_the_user() {
 
     assert_eq!(laptop.logout().await.status(), 303);
     let response = phone.get("/tickets").await;
-    assert_eq!(response.status(), 303, "the phone's older cookie no longer works");
+    assert_eq!(
+        response.status(),
+        303,
+        "the phone's older cookie no longer works"
+    );
 }
 
 #[tokio::test]
@@ -151,15 +189,32 @@ async fn changing_the_password_ends_older_sessions() {
     let response = laptop
         .post(
             "/account/password",
-            &[("current_password", PASSWORD), ("new_password", "a brand new secret")],
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new secret"),
+            ],
         )
         .await;
     assert_eq!(response.status(), 303);
-    assert_eq!(laptop.get("/tickets").await.status(), 200, "the session that changed it stays in");
-    assert_eq!(phone.get("/tickets").await.status(), 303, "the other session is ended");
+    assert_eq!(
+        laptop.get("/tickets").await.status(),
+        200,
+        "the session that changed it stays in"
+    );
+    assert_eq!(
+        phone.get("/tickets").await.status(),
+        303,
+        "the other session is ended"
+    );
     let again = app.visitor();
     assert_eq!(again.login("gil@example.com", PASSWORD).await.status(), 422);
-    assert_eq!(again.login("gil@example.com", "a brand new secret").await.status(), 303);
+    assert_eq!(
+        again
+            .login("gil@example.com", "a brand new secret")
+            .await
+            .status(),
+        303
+    );
 }
 
 #[tokio::test]
@@ -168,16 +223,35 @@ async fn repeated_failures_are_throttled_per_account_but_successes_are_not() {
     app.registered("hal@example.com").await;
     let attacker = app.visitor();
     for _ in 0..3 {
-        assert_eq!(attacker.login("hal@example.com", "guess").await.status(), 422);
+        assert_eq!(
+            attacker.login("hal@example.com", "guess").await.status(),
+            422
+        );
     }
     let throttled = attacker.login("hal@example.com", PASSWORD).await;
-    assert_eq!(throttled.status(), 429, "even the right password waits once throttled");
-    assert!(throttled.text().await.unwrap().contains("Too many failed attempts"));
+    assert_eq!(
+        throttled.status(),
+        429,
+        "even the right password waits once throttled"
+    );
+    assert!(
+        throttled
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many failed attempts")
+    );
 
     // Many correct logins from one address are never limited.
     app.registered("ivy@example.com").await;
     for _ in 0..10 {
-        assert_eq!(app.visitor().login("ivy@example.com", PASSWORD).await.status(), 303);
+        assert_eq!(
+            app.visitor()
+                .login("ivy@example.com", PASSWORD)
+                .await
+                .status(),
+            303
+        );
     }
 }
 
