@@ -593,3 +593,34 @@ async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
     assert_eq!(shop.app.available(schema).await, 10);
     shop.app.assert_books_clean().await;
 }
+
+#[tokio::test]
+async fn an_expired_session_event_closes_the_attempt_and_the_next_pay_opens_a_new_one() {
+    let shop = shop().await;
+    let (buyer, ticket_id, _, _) = holder(&shop, "max@example.com", 10).await;
+    let first = checkout(&buyer, ticket_id).await;
+    let session = shop
+        .stripe
+        .update(&first, |s| s["status"] = json!("expired"));
+    assert_eq!(
+        webhook(&shop.app, "evt_exp", "checkout.session.expired", &session)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "expired");
+    assert_eq!(
+        shop.app.tickets().await[0].status,
+        "reserved",
+        "the hold itself is untouched"
+    );
+    let second = checkout(&buyer, ticket_id).await;
+    assert_ne!(first, second);
+    let keys: Vec<_> = shop
+        .stripe
+        .requests_to("POST", "/v1/checkout/sessions")
+        .into_iter()
+        .map(|r| r.idempotency_key.unwrap())
+        .collect();
+    assert_eq!(keys[1], format!("boxoffice-checkout-t{ticket_id}-h1-a2"));
+}
