@@ -59,6 +59,28 @@ impl From<AppError> for TxError {
     }
 }
 
+/// The cheap answer during a rush: the ticket type is sold out and the user has no live
+/// ticket for the event, so there is nothing to wait in line for. Reads only; `false`
+/// means "go through the full reservation".
+pub fn plainly_sold_out(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    user_id: i32,
+    event_id: i32,
+    schema_id: i32,
+) -> Result<bool, AppError> {
+    let sold_out = ticket_schemas::find(conn, schema_id)?
+        .is_some_and(|schema| schema.event_id == event_id && schema.available_tickets_count == 0);
+    if !sold_out {
+        return Ok(false);
+    }
+    // A live ticket, or the user's own lapsed hold (which the full path releases and
+    // can take again), needs the full path.
+    let has_own_seat = tickets::find_by_user_and_event(conn, user_id, event_id)?
+        .is_some_and(|t| is_live(&t, now) || t.status == TicketStatus::Reserved.as_str());
+    Ok(!has_own_seat)
+}
+
 /// Reserves one seat of `schema_id` at `event_id` for `user_id` until `now + hold`.
 pub fn reserve(
     conn: &mut Conn,

@@ -38,13 +38,20 @@ pub async fn reserve(
         .map_err(|_| AppError::BadRequest("Choose a ticket type.".into()))?;
     let now = state.clock.now();
     let hold = state.settings.hold();
-    // One writer per ticket type at a time in this instance; other instances still
-    // race, and the lock_version check decides.
-    let _turn = state.seat_gate.enter(schema_id).await;
-    let outcome = state
-        .db(move |conn| reservation::reserve(conn, now, hold, user.id, event_id, schema_id))
-        .await?;
-    drop(_turn);
+    let user_id = user.id;
+    let outcome = if state
+        .db(move |conn| reservation::plainly_sold_out(conn, now, user_id, event_id, schema_id))
+        .await?
+    {
+        ReserveOutcome::SoldOut
+    } else {
+        // One writer per ticket type at a time in this instance; other instances still
+        // race, and the lock_version check decides.
+        let _turn = state.seat_gate.enter(schema_id).await;
+        state
+            .db(move |conn| reservation::reserve(conn, now, hold, user_id, event_id, schema_id))
+            .await?
+    };
     Ok(match outcome {
         ReserveOutcome::Reserved(ticket) => {
             flash::success(
