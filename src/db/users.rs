@@ -27,11 +27,11 @@ pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<User>> 
         .optional()
 }
 
-/// The session generation of a user, checked on every authenticated request.
-pub fn session_generation(conn: &mut Conn, id: i32) -> QueryResult<Option<(i32, bool)>> {
+/// What every authenticated request checks: (session generation, is_admin, email).
+pub fn session_facts(conn: &mut Conn, id: i32) -> QueryResult<Option<(i32, bool, String)>> {
     dsl::users
         .find(id)
-        .select((dsl::session_generation, dsl::is_admin))
+        .select((dsl::session_generation, dsl::is_admin, dsl::email))
         .first(conn)
         .optional()
 }

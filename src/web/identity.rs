@@ -53,13 +53,13 @@ async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
         .ok_or_else(|| AppError::Internal("application state missing".into()))?
         .clone();
     let found = state
-        .db(move |conn| Ok(users::find(conn, user_id)?))
+        .db(move |conn| Ok(users::session_facts(conn, user_id)?))
         .await?;
     match found {
-        Some(user) if user.session_generation == generation => Ok(Some(CurrentUser {
-            id: user.id,
-            email: user.email,
-            is_admin: user.is_admin,
+        Some((current, is_admin, email)) if current == generation => Ok(Some(CurrentUser {
+            id: user_id,
+            email,
+            is_admin,
         })),
         _ => {
             session.purge();
