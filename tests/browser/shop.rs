@@ -1,0 +1,216 @@
+//! A shopper's browser on a fresh shop: one server, one Chromium session, and helpers
+//! that read like the journey (visit, click a link, press a button, fill a field).
+//! Every page the browser lands on is audited; `finish` fails on any problem found.
+//! Reading the page is in `reading.rs`, screenshots in `screenshot.rs`.
+
+use std::path::PathBuf;
+
+use fantoccini::Client;
+use fantoccini::elements::Element;
+use serde_json::Value;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use super::chrome::Chrome;
+use super::poll::{self, PATIENCE};
+use super::reading::xpath_literal;
+use super::{Server, audit};
+
+/// Browsers running at once: each one is a server, a chromedriver and a Chromium, and
+/// the machines this runs on have two cores.
+static TURNS: Semaphore = Semaphore::const_new(2);
+
+pub struct Shop {
+    client: Client,
+    /// Kept for its `Drop`: chromedriver and Chromium end with the shop.
+    chrome: Chrome,
+    pub server: Server,
+    audit: bool,
+    problems: Vec<String>,
+    _turn: SemaphorePermit<'static>,
+}
+
+impl Shop {
+    /// A fresh shop (demo events seeded) and a browser on it that audits every page.
+    pub async fn open(binary: impl Into<PathBuf>) -> Shop {
+        let turn = TURNS
+            .acquire()
+            .await
+            .expect("the browser semaphore is never closed");
+        let server = Server::start(binary).await;
+        let chrome = Chrome::start().await;
+        let client = chrome.session().await;
+        Shop {
+            client,
+            chrome,
+            server,
+            audit: true,
+            problems: Vec::new(),
+            _turn: turn,
+        }
+    }
+
+    /// Turns the per-page audit off (the screenshot tool only takes pictures).
+    pub fn without_audit(mut self) -> Shop {
+        self.audit = false;
+        self
+    }
+
+    /// The WebDriver client, for checks the helpers do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Opens `path` (for example `/events/1`) and audits the page.
+    pub async fn visit(&mut self, path: &str) {
+        let url = self.server.url(path);
+        self.client
+            .goto(&url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+        self.landed().await;
+    }
+
+    /// Follows the link whose text (hidden text included, spaces collapsed) is `text`.
+    pub async fn click_link(&mut self, text: &str) {
+        let xpath = format!("//a[normalize-space(.)={}]", xpath_literal(text));
+        let Some(link) = self.find_xpath(&xpath).await else {
+            panic!("no link “{text}” on {}", self.here().await);
+        };
+        self.navigate_by(link).await;
+    }
+
+    /// Presses the first button whose text starts with `text` and waits for the page
+    /// the form leads to.
+    pub async fn press(&mut self, text: &str) {
+        let xpath = format!(
+            "//button[starts-with(normalize-space(.), {})]",
+            xpath_literal(text)
+        );
+        let Some(button) = self.find_xpath(&xpath).await else {
+            panic!("no button “{text}…” on {}", self.here().await);
+        };
+        self.navigate_by(button).await;
+    }
+
+    /// Types `value` into the (cleared) field matching `css`.
+    pub async fn fill(&self, css: &str, value: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("clear the field");
+        field.send_keys(value).await.expect("type into the field");
+    }
+
+    /// Sets a field's value directly (for `datetime-local`, which is awkward to type into).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        let field = self.find(css).await;
+        let field = serde_json::to_value(&field).expect("element reference");
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1];",
+                vec![field, Value::from(value)],
+            )
+            .await
+            .expect("set the field's value");
+    }
+
+    /// Creates an account through `/register`; the browser is then logged in.
+    pub async fn register(&mut self, email: &str, password: &str) {
+        self.visit("/register").await;
+        self.submit_account_form(email, password, "Create account")
+            .await;
+    }
+
+    /// Logs in through `/login`.
+    pub async fn log_in(&mut self, email: &str, password: &str) {
+        self.visit("/login").await;
+        self.submit_account_form(email, password, "Log in").await;
+    }
+
+    /// Fills the email and password of the form on this page and submits it; fails if
+    /// the form comes back with an error.
+    pub async fn submit_account_form(&mut self, email: &str, password: &str, button: &str) {
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.press(button).await;
+        if self.has(".field-error, .flash-error").await {
+            panic!(
+                "{button} as {email} failed on {}: {}",
+                self.here().await,
+                self.page_text().await
+            );
+        }
+    }
+
+    /// The audit's findings on a page made of `html` (written into `about:blank`): the
+    /// control that shows the audit catches what it claims to.
+    pub async fn audit_html(&self, html: &str) -> Vec<String> {
+        self.client
+            .goto("about:blank")
+            .await
+            .expect("open about:blank");
+        self.client
+            .execute(
+                "document.open(); document.write(arguments[0]); document.close();",
+                vec![Value::from(html)],
+            )
+            .await
+            .expect("write the page");
+        audit::page(&self.client).await
+    }
+
+    /// Ends the session; fails listing every problem the audits found on the way.
+    pub async fn finish(self) {
+        let Shop {
+            client, problems, ..
+        } = self;
+        let _ = client.close().await;
+        assert!(
+            problems.is_empty(),
+            "{} problem(s) on the pages visited:\n  - {}",
+            problems.len(),
+            problems.join("\n  - ")
+        );
+    }
+
+    /// Clicks `element` and waits until a new page has replaced this one.
+    async fn navigate_by(&mut self, element: Element) {
+        let old = self.find("html").await;
+        element.click().await.expect("click");
+        poll::until("the next page to replace this one", PATIENCE, || {
+            let old = old.clone();
+            async move {
+                match old.tag_name().await {
+                    Err(e) if e.is_stale_element_reference() || e.is_no_such_element() => Some(()),
+                    _ => None,
+                }
+            }
+        })
+        .await;
+        self.landed().await;
+    }
+
+    /// Waits for the page to finish loading, then audits it.
+    async fn landed(&mut self) {
+        poll::until("the page to finish loading", PATIENCE, || async {
+            let state = self
+                .client
+                .execute("return document.readyState;", vec![])
+                .await
+                .ok()?;
+            (state == "complete").then_some(())
+        })
+        .await;
+        if !self.audit {
+            return;
+        }
+        let path = self.path().await;
+        let mut found = audit::page(&self.client).await;
+        let status = self.status().await;
+        if status >= 500 {
+            found.push(format!("server error: HTTP {status}"));
+        }
+        for problem in found {
+            eprintln!("PROBLEM on {path}: {problem}");
+            self.problems.push(format!("{path}: {problem}"));
+        }
+    }
+}
