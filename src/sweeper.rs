@@ -18,6 +18,7 @@ pub async fn run(state: web::Data<AppState>, every: Duration) {
     loop {
         ticker.tick().await;
         sweep_once(&state).await;
+        crate::payments::service::close_sessions_of_ended_holds(&state).await;
         crate::payments::service::reconcile(&state).await;
     }
 }

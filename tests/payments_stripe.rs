@@ -624,3 +624,49 @@ async fn an_expired_session_event_closes_the_attempt_and_the_next_pay_opens_a_ne
         .collect();
     assert_eq!(keys[1], format!("boxoffice-checkout-t{ticket_id}-h1-a2"));
 }
+
+#[tokio::test]
+async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
+    let shop = shop().await;
+    let (buyer, ticket_id, schema, _) = holder(&shop, "ned@example.com", 10).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+    shop.app.clock.advance(TimeDelta::minutes(16));
+    assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
+    assert_eq!(
+        service::close_sessions_of_ended_holds(&shop.app.state).await,
+        1
+    );
+    let expire_path = format!("/v1/checkout/sessions/{session_id}/expire");
+    assert_eq!(shop.stripe.requests_to("POST", &expire_path).len(), 1);
+    assert_eq!(shop.stripe.session(&session_id)["status"], "expired");
+    assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "expired");
+    assert_eq!(shop.app.available(schema).await, 10);
+    assert_eq!(
+        service::close_sessions_of_ended_holds(&shop.app.state).await,
+        0,
+        "once"
+    );
+}
+
+#[tokio::test]
+async fn a_session_paid_just_before_its_hold_ended_is_kept_by_reconciliation() {
+    let shop = shop().await;
+    let (buyer, ticket_id, schema, _) = holder(&shop, "oli@example.com", 10).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+    shop.stripe.complete(&session_id);
+    shop.app.clock.advance(TimeDelta::minutes(16));
+    sweeper::sweep_once(&shop.app.state).await;
+    assert_eq!(
+        service::close_sessions_of_ended_holds(&shop.app.state).await,
+        0,
+        "Stripe will not close a paid session"
+    );
+    assert_eq!(service::reconcile(&shop.app.state).await, 1);
+    assert_eq!(
+        shop.app.tickets().await[0].status,
+        "paid",
+        "the seat was still free: the late payment keeps it"
+    );
+    assert_eq!(shop.app.available(schema).await, 9);
+    shop.app.assert_books_clean().await;
+}

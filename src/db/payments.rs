@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::Conn;
 use super::models::{NewPayment, Payment};
 use super::schema::payments::dsl;
+use super::schema::tickets;
 
 pub fn insert(conn: &mut Conn, new: &NewPayment<'_>) -> QueryResult<Payment> {
     diesel::insert_into(dsl::payments)
@@ -191,4 +192,20 @@ pub fn touch(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<usize>
     diesel::update(dsl::payments.find(id))
         .set(dsl::updated_at.eq(now))
         .execute(conn)
+}
+
+/// Open attempts whose hold has ended (released, or replaced by a newer hold): their
+/// sessions should be closed at the provider.
+pub fn open_for_ended_holds(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Payment>> {
+    dsl::payments
+        .inner_join(tickets::table)
+        .filter(dsl::status.eq("open"))
+        .filter(
+            tickets::status
+                .ne("reserved")
+                .or(tickets::hold_number.ne(dsl::hold_number)),
+        )
+        .limit(limit)
+        .select(Payment::as_select())
+        .load(conn)
 }

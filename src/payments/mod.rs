@@ -115,6 +115,14 @@ impl Provider {
         }
     }
 
+    /// Closes an open session so it can no longer be paid (its hold has ended).
+    pub async fn expire_session(&self, session_id: &str) -> Result<(), ProviderError> {
+        match self {
+            Provider::Stripe(gateway) => gateway.expire_session(session_id).await,
+            Provider::Test(gateway) => gateway.expire_session(session_id),
+        }
+    }
+
     /// Refunds a payment in full; returns the provider's refund id. The idempotency key
     /// makes a retried refund return the first one instead of refunding twice.
     pub async fn refund(

@@ -216,6 +216,53 @@ pub async fn reconcile(state: &AppState) -> usize {
     settled
 }
 
+/// Closes, at the provider, the open sessions of holds that have ended, so they can no
+/// longer be paid. A session the provider will not close (already paid, say) is left to
+/// reconciliation, which asks what happened and applies it (a late payment).
+pub async fn close_sessions_of_ended_holds(state: &AppState) -> usize {
+    let open = match state
+        .db(|conn| Ok(payments::open_for_ended_holds(conn, RECONCILE_BATCH)?))
+        .await
+    {
+        Ok(open) => open,
+        Err(error) => {
+            log::warn!("could not list sessions to close: {error}");
+            return 0;
+        }
+    };
+    let mut closed = 0;
+    for payment in open {
+        let Some(session_id) = payment.provider_session_id.clone() else {
+            continue;
+        };
+        let now = state.clock.now();
+        let id = payment.id;
+        match state.provider.expire_session(&session_id).await {
+            Ok(()) => {
+                let done = state
+                    .db(move |conn| {
+                        Ok(payments::transition(
+                            conn,
+                            id,
+                            &[status::OPEN],
+                            status::EXPIRED,
+                            Some("the hold ended"),
+                            now,
+                        )?)
+                    })
+                    .await;
+                if matches!(done, Ok(true)) {
+                    closed += 1;
+                }
+            }
+            Err(error) => log::info!(
+                "session {session_id} not closed ({error}); reconciliation will look at it"
+            ),
+        }
+    }
+    closed
+}
+
 /// The provider chosen by the settings.
 pub fn provider_from(settings: &crate::config::Settings) -> Result<Provider, String> {
     match &settings.stripe {

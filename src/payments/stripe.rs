@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDateTime};
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    ProductData, RetrieveCheckoutSession,
+    ExpireCheckoutSession, ProductData, RetrieveCheckoutSession,
 };
 use stripe_checkout::{
     CheckoutSession, CheckoutSessionMode, CheckoutSessionPaymentStatus, CheckoutSessionStatus,
@@ -121,6 +121,12 @@ impl StripeGateway {
             .within_time(RetrieveCheckoutSession::new(session_id).send(&self.client))
             .await?;
         Ok(session_state(&session))
+    }
+
+    pub async fn expire_session(&self, session_id: &str) -> Result<(), ProviderError> {
+        self.within_time(ExpireCheckoutSession::new(session_id).send(&self.client))
+            .await
+            .map(|_| ())
     }
 
     pub async fn refund(

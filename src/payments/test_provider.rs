@@ -126,6 +126,20 @@ impl TestGateway {
         Ok(id)
     }
 
+    pub fn expire_session(&self, session_id: &str) -> Result<(), ProviderError> {
+        let mut book = self.book();
+        let session = book.sessions.get_mut(session_id).ok_or_else(|| {
+            ProviderError::Refused(format!("no such checkout session: {session_id}"))
+        })?;
+        if session.status != SessionStatus::Open {
+            return Err(ProviderError::Refused(
+                "only an open session can be expired".into(),
+            ));
+        }
+        session.status = SessionStatus::Expired;
+        Ok(())
+    }
+
     /// The session the test checkout page shows, if it exists and is still open.
     pub fn open_session(&self, session_id: &str, now: NaiveDateTime) -> Option<TestSession> {
         let mut book = self.book();

@@ -198,6 +198,24 @@ async fn handle(
             book.sessions.insert(id, session.clone());
             session
         }
+        ("POST", path)
+            if path.starts_with("/v1/checkout/sessions/") && path.ends_with("/expire") =>
+        {
+            let id = path
+                .trim_start_matches("/v1/checkout/sessions/")
+                .trim_end_matches("/expire");
+            match book.sessions.get_mut(id) {
+                Some(session) if session["status"] == "open" => {
+                    session["status"] = json!("expired");
+                    session.clone()
+                }
+                _ => {
+                    return HttpResponse::BadRequest().json(
+                        json!({"error": {"type": "invalid_request_error", "message": "Only Checkout Sessions with a status of open can be expired."}}),
+                    );
+                }
+            }
+        }
         ("GET", path) if path.starts_with("/v1/checkout/sessions/") => {
             let id = path.trim_start_matches("/v1/checkout/sessions/");
             match book.sessions.get(id) {
