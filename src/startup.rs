@@ -142,6 +142,7 @@ impl Application {
 
 fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Server, StartError> {
     let secure = state.settings.cookies_secure();
+    let state_pool_threads = (state.settings.db_pool_size as usize * 2).max(4);
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name("boxoffice".into())
@@ -160,6 +161,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Se
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })
+    // Every blocking task needs a pooled connection (or runs bcrypt): more threads than
+    // that only wait, and cost memory during a spike.
+    .worker_max_blocking_threads(state_pool_threads)
     .listen(listener)
     .map_err(|e| StartError::Other(format!("cannot serve: {e}")))?
     .run();

@@ -48,10 +48,10 @@ struct SqlitePragmas;
 impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
         if let Conn::Sqlite(c) = conn {
-            // busy_timeout first: the journal_mode change itself may wait for a lock.
+            // busy_timeout first; WAL is set once in `connect` (it is kept in the file,
+            // and switching it on a busy database can fail without waiting).
             for pragma in [
                 "PRAGMA busy_timeout = 10000;",
-                "PRAGMA journal_mode = WAL;",
                 "PRAGMA synchronous = NORMAL;",
                 "PRAGMA foreign_keys = ON;",
             ] {
@@ -91,10 +91,18 @@ pub fn connect(url: &str, size: u32, checkout_timeout: Duration) -> Result<DbPoo
             })?;
         }
         Engine::Sqlite => {
-            diesel::SqliteConnection::establish(url).map_err(|source| ConnectError::Sqlite {
-                url: url.to_owned(),
-                source,
+            let mut conn = diesel::SqliteConnection::establish(url).map_err(|source| {
+                ConnectError::Sqlite {
+                    url: url.to_owned(),
+                    source,
+                }
             })?;
+            conn.batch_execute("PRAGMA busy_timeout = 10000;")
+                .and_then(|()| conn.batch_execute("PRAGMA journal_mode = WAL;"))
+                .map_err(|error| ConnectError::Sqlite {
+                    url: url.to_owned(),
+                    source: diesel::ConnectionError::BadConnection(error.to_string()),
+                })?;
         }
     }
     let pool = Pool::builder()

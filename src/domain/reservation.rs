@@ -59,37 +59,25 @@ impl From<AppError> for TxError {
     }
 }
 
-/// The cheap answer during a rush: the ticket type is sold out and the user has no live
-/// ticket for the event, so there is nothing to wait in line for. Reads only; `false`
-/// means "go through the full reservation".
-pub fn plainly_sold_out(
-    conn: &mut Conn,
-    now: NaiveDateTime,
-    user_id: i32,
-    event_id: i32,
-    schema_id: i32,
-) -> Result<bool, AppError> {
-    let sold_out = ticket_schemas::find(conn, schema_id)?
-        .is_some_and(|schema| schema.event_id == event_id && schema.available_tickets_count == 0);
-    if !sold_out {
-        return Ok(false);
-    }
-    // A live ticket, or the user's own lapsed hold (which the full path releases and
-    // can take again), needs the full path.
-    let has_own_seat = tickets::find_by_user_and_event(conn, user_id, event_id)?
-        .is_some_and(|t| is_live(&t, now) || t.status == TicketStatus::Reserved.as_str());
-    Ok(!has_own_seat)
+/// What the checks before the line decided.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Sold out, and the user has no seat of their own here: nothing to wait in line for.
+    SoldOut,
+    /// Go on to `hold_seat`.
+    Proceed,
 }
 
-/// Reserves one seat of `schema_id` at `event_id` for `user_id` until `now + hold`.
-pub fn reserve(
+/// The checks that need no lock, run before queueing for the seat: the event is
+/// published and not started, the ticket type belongs to it, and the plain sold-out
+/// answer during a rush. Reads only.
+pub fn admit(
     conn: &mut Conn,
     now: NaiveDateTime,
-    hold: TimeDelta,
     user_id: i32,
     event_id: i32,
     schema_id: i32,
-) -> Result<ReserveOutcome, AppError> {
+) -> Result<Admission, AppError> {
     let event = events::find(conn, event_id)?
         .filter(|event| event.published)
         .ok_or(AppError::NotFound)?;
@@ -103,7 +91,45 @@ pub fn reserve(
         .ok_or_else(|| {
             AppError::BadRequest("That ticket type is not sold for this event.".into())
         })?;
+    if schema.available_tickets_count > 0 {
+        return Ok(Admission::Proceed);
+    }
+    // A live ticket, or the user's own lapsed hold (which `hold_seat` releases and can
+    // take again), needs the full path.
+    let has_own_seat = tickets::find_by_user_and_event(conn, user_id, event_id)?
+        .is_some_and(|t| is_live(&t, now) || t.status == TicketStatus::Reserved.as_str());
+    Ok(if has_own_seat {
+        Admission::Proceed
+    } else {
+        Admission::SoldOut
+    })
+}
 
+/// Reserves one seat of `schema_id` at `event_id` for `user_id` until `now + hold`:
+/// `admit`, then `hold_seat`.
+pub fn reserve(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    hold: TimeDelta,
+    user_id: i32,
+    event_id: i32,
+    schema_id: i32,
+) -> Result<ReserveOutcome, AppError> {
+    match admit(conn, now, user_id, event_id, schema_id)? {
+        Admission::SoldOut => Ok(ReserveOutcome::SoldOut),
+        Admission::Proceed => hold_seat(conn, now, hold, user_id, event_id, schema_id),
+    }
+}
+
+/// The transaction that takes the seat and writes the ticket, for an admitted request.
+pub fn hold_seat(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    hold: TimeDelta,
+    user_id: i32,
+    event_id: i32,
+    schema_id: i32,
+) -> Result<ReserveOutcome, AppError> {
     let result = write_transaction(conn, |c| -> Result<ReserveOutcome, TxError> {
         let existing = tickets::find_by_user_and_event(c, user_id, event_id)?;
         if let Some(ticket) = &existing {
@@ -116,7 +142,7 @@ pub fn reserve(
             }
         }
         if let Err(Refusal::SoldOut | Refusal::BelowCommitted { .. }) =
-            inventory::take_seat(c, schema.id)?
+            inventory::take_seat(c, schema_id)?
         {
             return Ok(ReserveOutcome::SoldOut);
         }
@@ -128,7 +154,7 @@ pub fn reserve(
                 &NewTicket {
                     user_id,
                     event_id,
-                    ticket_schema_id: schema.id,
+                    ticket_schema_id: schema_id,
                     status: TicketStatus::Reserved.as_str(),
                     reserved_until: Some(until),
                     code: &code,
@@ -146,7 +172,7 @@ pub fn reserve(
                 if released.status == TicketStatus::Reserved.as_str() {
                     released.status = TicketStatus::Expired.as_str().to_owned();
                 }
-                if !tickets::start_new_hold(c, &released, schema.id, until, &code)? {
+                if !tickets::start_new_hold(c, &released, schema_id, until, &code)? {
                     return Err(TxError::Duplicate);
                 }
                 tickets::find(c, released.id)?.ok_or(AppError::NotFound)?

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use crate::db::users;
 use crate::error::AppError;
@@ -40,8 +40,23 @@ pub fn log_out(session: &Session) {
     session.purge();
 }
 
-/// The user the session names, if its generation is still current.
+/// The outcome of checking the session, kept for the rest of the request so several
+/// extractors (`CurrentUser`, `PageCtx`) cost one look-up.
+#[derive(Clone)]
+struct Resolved(Option<CurrentUser>);
+
+/// The user the session names, if its generation is still current (looked up once per
+/// request).
 async fn resolve(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
+    if let Some(Resolved(user)) = req.extensions().get::<Resolved>() {
+        return Ok(user.clone());
+    }
+    let user = look_up(req).await?;
+    req.extensions_mut().insert(Resolved(user.clone()));
+    Ok(user)
+}
+
+async fn look_up(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
     let session = req.get_session();
     let (Ok(Some(user_id)), Ok(Some(generation))) =
         (session.get::<i32>(USER_ID), session.get::<i32>(GENERATION))

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::db::models::{Event, Ticket, TicketSchema};
 use crate::db::{events, ticket_schemas, tickets};
-use crate::domain::reservation::{self, ReserveOutcome};
+use crate::domain::reservation::{self, Admission, ReserveOutcome};
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -39,18 +39,21 @@ pub async fn reserve(
     let now = state.clock.now();
     let hold = state.settings.hold();
     let user_id = user.id;
-    let outcome = if state
-        .db(move |conn| reservation::plainly_sold_out(conn, now, user_id, event_id, schema_id))
-        .await?
-    {
-        ReserveOutcome::SoldOut
-    } else {
-        // One writer per ticket type at a time in this instance; other instances still
-        // race, and the lock_version check decides.
-        let _turn = state.seat_gate.enter(schema_id).await;
-        state
-            .db(move |conn| reservation::reserve(conn, now, hold, user_id, event_id, schema_id))
-            .await?
+    let admission = state
+        .db(move |conn| reservation::admit(conn, now, user_id, event_id, schema_id))
+        .await?;
+    let outcome = match admission {
+        Admission::SoldOut => ReserveOutcome::SoldOut,
+        Admission::Proceed => {
+            // One writer per ticket type at a time in this instance; other instances
+            // still race, and the lock_version check decides.
+            let _turn = state.seat_gate.enter(schema_id).await;
+            state
+                .db(move |conn| {
+                    reservation::hold_seat(conn, now, hold, user_id, event_id, schema_id)
+                })
+                .await?
+        }
     };
     Ok(match outcome {
         ReserveOutcome::Reserved(ticket) => {
