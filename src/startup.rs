@@ -16,9 +16,12 @@ use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
 use crate::domain::demo;
 use crate::domain::login_throttle::LoginThrottle;
-use crate::domain::seat_gate::SeatGate;
+use crate::domain::seat_line::SeatLine;
 use crate::web::state::AppState;
 use crate::web::{headers, routes};
+
+/// The most reserve requests of one ticket type served by one transaction.
+const RESERVE_BATCH: usize = 128;
 
 /// A failure to start, with what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +106,7 @@ impl Application {
             ),
             settings,
             clock,
-            seat_gate: SeatGate::default(),
+            seat_line: SeatLine::new(RESERVE_BATCH),
             provider,
         });
         let server = run(listener, state.clone(), session_key)?;

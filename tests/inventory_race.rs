@@ -162,3 +162,63 @@ fn the_database_refuses_a_negative_inventory() {
         "CHECK (available_tickets_count <= total_tickets)"
     );
 }
+
+#[tokio::test]
+async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
+    use boxoffice::domain::reservation::{ReserveOutcome, hold_seats};
+    let app = support::TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Batch").seats("GA", 1000, 4))
+        .await;
+    let (event, schema) = (show.event_id, show.schema_ids[0]);
+    let ann = app.registered("ann@example.com").await;
+    ann.reserve(event, schema).await;
+    let mut ids = Vec::new();
+    for email in ["ann", "bob", "cat", "dan", "eve"] {
+        let email = format!("{email}@example.com");
+        if email != "ann@example.com" {
+            app.registered(&email).await;
+        }
+        let user = app
+            .with_db(move |c| {
+                boxoffice::db::users::find_by_email(c, &email)
+                    .unwrap()
+                    .unwrap()
+            })
+            .await;
+        ids.push(user.id);
+    }
+    let (ann_id, bob, cat, dan, eve) = (ids[0], ids[1], ids[2], ids[3], ids[4]);
+    let now = app.clock.now();
+    let batch = vec![bob, cat, bob, dan, eve, ann_id];
+    let outcomes = app
+        .with_db(move |c| {
+            hold_seats(
+                c,
+                now,
+                chrono::TimeDelta::minutes(15),
+                event,
+                schema,
+                &batch,
+            )
+            .unwrap()
+        })
+        .await;
+    let kinds: Vec<&str> = outcomes
+        .iter()
+        .map(|o| match o {
+            ReserveOutcome::Reserved(_) => "reserved",
+            ReserveOutcome::SoldOut => "sold out",
+            ReserveOutcome::AlreadyHolding(_) => "already",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "reserved", "reserved", "already", "reserved", "sold out", "already"
+        ]
+    );
+    assert_eq!(app.available(schema).await, 0);
+    assert_eq!(app.tickets().await.len(), 4);
+    app.assert_books_clean().await;
+}

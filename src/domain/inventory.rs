@@ -27,27 +27,45 @@ pub enum Refusal {
 
 /// Takes one seat; `Err(Refusal::SoldOut)` when none is left.
 pub fn take_seat(conn: &mut Conn, schema_id: i32) -> Result<Result<(), Refusal>, AppError> {
-    change(conn, schema_id, |schema| {
-        if schema.available_tickets_count > 0 {
-            Ok((-1, 0))
-        } else {
-            Err(Refusal::SoldOut)
+    Ok(take_seats(conn, schema_id, 1)?.map(|_| ()))
+}
+
+/// Takes up to `wanted` seats in one optimistic update (a batch of queued buyers);
+/// returns how many it took, or `Err(Refusal::SoldOut)` when none is left.
+pub fn take_seats(
+    conn: &mut Conn,
+    schema_id: i32,
+    wanted: i32,
+) -> Result<Result<i32, Refusal>, AppError> {
+    if wanted <= 0 {
+        return Ok(Ok(0));
+    }
+    let taken = change(conn, schema_id, |schema| {
+        match schema.available_tickets_count.min(wanted) {
+            0 => Err(Refusal::SoldOut),
+            n => Ok((-n, 0)),
         }
-    })
+    })?;
+    Ok(taken.map(|(delta, _)| -delta))
 }
 
 /// Puts one seat back on sale (a hold released or a ticket refunded).
 pub fn return_seat(conn: &mut Conn, schema_id: i32) -> Result<(), AppError> {
+    return_seats(conn, schema_id, 1)
+}
+
+/// Puts `count` seats back on sale.
+pub fn return_seats(conn: &mut Conn, schema_id: i32, count: i32) -> Result<(), AppError> {
     let outcome = change(conn, schema_id, |schema| {
-        if schema.available_tickets_count < schema.total_tickets {
-            Ok((1, 0))
+        if schema.available_tickets_count + count <= schema.total_tickets {
+            Ok((count, 0))
         } else {
             Err(Refusal::BelowCommitted { committed: 0 })
         }
     })?;
-    outcome.map_err(|_| {
+    outcome.map(|_| ()).map_err(|_| {
         AppError::Internal(format!(
-            "returning a seat to ticket type {schema_id} would exceed its total"
+            "returning {count} seats to ticket type {schema_id} would exceed its total"
         ))
     })
 }
@@ -59,22 +77,24 @@ pub fn resize(
     schema_id: i32,
     new_total: i32,
 ) -> Result<Result<(), Refusal>, AppError> {
-    change(conn, schema_id, |schema| {
+    let resized = change(conn, schema_id, |schema| {
         let committed = schema.total_tickets - schema.available_tickets_count;
         if new_total < committed {
             return Err(Refusal::BelowCommitted { committed });
         }
         let delta = new_total - schema.total_tickets;
         Ok((delta, delta))
-    })
+    })?;
+    Ok(resized.map(|_| ()))
 }
 
-/// The read–decide–write loop shared by every inventory change.
+/// The read–decide–write loop shared by every inventory change; returns the deltas
+/// (available, total) it applied.
 fn change(
     conn: &mut Conn,
     schema_id: i32,
     decide: impl Fn(&TicketSchema) -> Result<(i32, i32), Refusal>,
-) -> Result<Result<(), Refusal>, AppError> {
+) -> Result<Result<(i32, i32), Refusal>, AppError> {
     for attempt in 0..MAX_ATTEMPTS {
         let schema = ticket_schemas::find(conn, schema_id)?.ok_or(AppError::NotFound)?;
         let (delta_available, delta_total) = match decide(&schema) {
@@ -88,7 +108,7 @@ fn change(
             delta_available,
             delta_total,
         )? {
-            return Ok(Ok(()));
+            return Ok(Ok((delta_available, delta_total)));
         }
         log::debug!("ticket type {schema_id}: lost an optimistic-lock race (attempt {attempt})");
         let jitter_ms = rand::rng().random_range(0..=attempt.min(4));

@@ -1,12 +1,15 @@
 //! Holding a seat for a user, letting it go, and expiring holds whose time ran out.
 //!
 //! The seat and the ticket row change in one transaction: the optimistic-lock decrement
-//! of the inventory, then the ticket; UNIQUE(user_id, event_id) is the last guard, and
-//! its violation rolls the decrement back.
+//! of the inventory, then the ticket; UNIQUE(user_id, event_id) is the last guard, and a
+//! violation gives the seat straight back in the same transaction.
+
+use std::collections::HashSet;
 
 use chrono::{NaiveDateTime, TimeDelta};
+use diesel::{Connection, QueryResult};
 
-use super::inventory::{self, Refusal};
+use super::inventory;
 use super::ticket_code;
 use super::ticket_status::TicketStatus;
 use crate::db::models::{NewTicket, Ticket};
@@ -38,24 +41,6 @@ pub fn visible_status(ticket: &Ticket, now: NaiveDateTime) -> TicketStatus {
         Some(TicketStatus::Reserved) if !is_live(ticket, now) => TicketStatus::Expired,
         Some(status) => status,
         None => TicketStatus::Expired,
-    }
-}
-
-/// The transaction's own failure: a duplicate rolls the decrement back.
-enum TxError {
-    Duplicate,
-    App(AppError),
-}
-
-impl From<diesel::result::Error> for TxError {
-    fn from(error: diesel::result::Error) -> Self {
-        TxError::App(error.into())
-    }
-}
-
-impl From<AppError> for TxError {
-    fn from(error: AppError) -> Self {
-        TxError::App(error)
     }
 }
 
@@ -130,70 +115,150 @@ pub fn hold_seat(
     event_id: i32,
     schema_id: i32,
 ) -> Result<ReserveOutcome, AppError> {
-    let result = write_transaction(conn, |c| -> Result<ReserveOutcome, TxError> {
-        let existing = tickets::find_by_user_and_event(c, user_id, event_id)?;
-        if let Some(ticket) = &existing {
-            if is_live(ticket, now) {
-                return Ok(ReserveOutcome::AlreadyHolding(ticket.clone()));
-            }
-            if ticket.status == TicketStatus::Reserved.as_str() {
-                // A lapsed hold the sweeper has not reached yet: release it first.
-                release(c, ticket, TicketStatus::Expired)?;
-            }
-        }
-        if let Err(Refusal::SoldOut | Refusal::BelowCommitted { .. }) =
-            inventory::take_seat(c, schema_id)?
-        {
-            return Ok(ReserveOutcome::SoldOut);
-        }
-        let code = ticket_code::generate();
-        let until = now + hold;
-        let ticket = match existing {
-            None => tickets::insert(
-                c,
-                &NewTicket {
-                    user_id,
-                    event_id,
-                    ticket_schema_id: schema_id,
-                    status: TicketStatus::Reserved.as_str(),
-                    reserved_until: Some(until),
-                    code: &code,
-                    created_at: now,
-                },
-            )
-            .map_err(|error| {
-                if is_unique_violation(&error) {
-                    TxError::Duplicate
-                } else {
-                    TxError::from(error)
-                }
-            })?,
-            Some(mut released) => {
-                if released.status == TicketStatus::Reserved.as_str() {
-                    released.status = TicketStatus::Expired.as_str().to_owned();
-                }
-                if !tickets::start_new_hold(c, &released, schema_id, until, &code)? {
-                    return Err(TxError::Duplicate);
-                }
-                tickets::find(c, released.id)?.ok_or(AppError::NotFound)?
-            }
-        };
-        Ok(ReserveOutcome::Reserved(ticket))
-    });
+    hold_seats(conn, now, hold, event_id, schema_id, &[user_id])?
+        .pop()
+        .ok_or_else(|| AppError::Internal("a batch of one gave no answer".into()))
+}
 
-    match result {
-        Ok(outcome) => Ok(outcome),
-        Err(TxError::App(error)) => Err(error),
-        Err(TxError::Duplicate) => {
-            // Another request of this user (a double click, another tab or instance)
-            // won; end on its ticket.
-            let ticket =
-                tickets::find_by_user_and_event(conn, user_id, event_id)?.ok_or_else(|| {
-                    AppError::Unavailable(
-                        "Your reservation could not be completed. Please try again.".into(),
-                    )
-                })?;
-            Ok(ReserveOutcome::AlreadyHolding(ticket))
+/// Where one buyer of a batch stands inside the transaction.
+enum Step {
+    Done(ReserveOutcome),
+    /// Needs a seat; carries the user's released row for the event, if any.
+    Wants(Option<Ticket>),
+    /// Another request of the same user won (in this batch, or elsewhere): answered
+    /// with that ticket after the transaction.
+    Duplicate,
+}
+
+/// Holds seats of one ticket type for a batch of admitted buyers (queued requests of an
+/// on-sale spike), in one transaction: one optimistic-lock update takes the seats for all
+/// of them (`available - k WHERE lock_version = ? AND available >= k`), each ticket is
+/// written in its own savepoint so one user's UNIQUE(user_id, event_id) violation rolls
+/// back only that ticket, and any seat not used goes straight back. Answers in order.
+pub fn hold_seats(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    hold: TimeDelta,
+    event_id: i32,
+    schema_id: i32,
+    user_ids: &[i32],
+) -> Result<Vec<ReserveOutcome>, AppError> {
+    let until = now + hold;
+    let steps = write_transaction(conn, |c| -> Result<Vec<(i32, Step)>, AppError> {
+        let mut seen = HashSet::new();
+        let mut steps = Vec::with_capacity(user_ids.len());
+        for &user_id in user_ids {
+            if !seen.insert(user_id) {
+                steps.push((user_id, Step::Duplicate));
+                continue;
+            }
+            let existing = tickets::find_by_user_and_event(c, user_id, event_id)?;
+            let step = match existing {
+                Some(ticket) if is_live(&ticket, now) => {
+                    Step::Done(ReserveOutcome::AlreadyHolding(ticket))
+                }
+                Some(mut ticket) => {
+                    if ticket.status == TicketStatus::Reserved.as_str() {
+                        // A lapsed hold the sweeper has not reached yet: release it first.
+                        release(c, &ticket, TicketStatus::Expired)?;
+                        ticket.status = TicketStatus::Expired.as_str().to_owned();
+                    }
+                    Step::Wants(Some(ticket))
+                }
+                None => Step::Wants(None),
+            };
+            steps.push((user_id, step));
+        }
+        let wanted = steps
+            .iter()
+            .filter(|(_, s)| matches!(s, Step::Wants(_)))
+            .count() as i32;
+        let mut seats = inventory::take_seats(c, schema_id, wanted)?.unwrap_or(0);
+        let mut unused = 0;
+        for (user_id, step) in steps.iter_mut() {
+            let Step::Wants(released) = step else {
+                continue;
+            };
+            if seats == 0 {
+                *step = Step::Done(ReserveOutcome::SoldOut);
+                continue;
+            }
+            seats -= 1;
+            let released = released.take();
+            let written = c.transaction(|c| {
+                write_hold(c, *user_id, event_id, schema_id, released, now, until)
+            });
+            *step = match written {
+                Ok(Some(ticket)) => Step::Done(ReserveOutcome::Reserved(ticket)),
+                Ok(None) => {
+                    unused += 1;
+                    Step::Duplicate
+                }
+                Err(error) if is_unique_violation(&error) => {
+                    unused += 1;
+                    Step::Duplicate
+                }
+                Err(error) => return Err(error.into()),
+            };
+        }
+        if unused > 0 {
+            inventory::return_seats(c, schema_id, unused)?;
+        }
+        Ok(steps)
+    })?;
+    steps
+        .into_iter()
+        .map(|(user_id, step)| match step {
+            Step::Done(outcome) => Ok(outcome),
+            Step::Wants(_) => Err(AppError::Internal(
+                "a buyer was left without an answer".into(),
+            )),
+            Step::Duplicate => {
+                // Another request of this user (a double click, another tab or instance)
+                // won; end on its ticket.
+                let ticket =
+                    tickets::find_by_user_and_event(conn, user_id, event_id)?.ok_or_else(|| {
+                        AppError::Unavailable(
+                            "Your reservation could not be completed. Please try again.".into(),
+                        )
+                    })?;
+                Ok(ReserveOutcome::AlreadyHolding(ticket))
+            }
+        })
+        .collect()
+}
+
+/// Writes one user's hold: a new row, or a new hold on their released row. `None` when
+/// the released row changed meanwhile (another request of the user got there first).
+fn write_hold(
+    conn: &mut Conn,
+    user_id: i32,
+    event_id: i32,
+    schema_id: i32,
+    released: Option<Ticket>,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Option<Ticket>> {
+    let code = ticket_code::generate();
+    match released {
+        None => tickets::insert(
+            conn,
+            &NewTicket {
+                user_id,
+                event_id,
+                ticket_schema_id: schema_id,
+                status: TicketStatus::Reserved.as_str(),
+                reserved_until: Some(until),
+                code: &code,
+                created_at: now,
+            },
+        )
+        .map(Some),
+        Some(released) => {
+            if !tickets::start_new_hold(conn, &released, schema_id, until, &code)? {
+                return Ok(None);
+            }
+            tickets::find(conn, released.id)
         }
     }
 }

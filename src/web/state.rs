@@ -6,7 +6,8 @@ use crate::config::Settings;
 use crate::db::{Conn, DbPool};
 use crate::domain::clock::Clock;
 use crate::domain::login_throttle::LoginThrottle;
-use crate::domain::seat_gate::SeatGate;
+use crate::domain::reservation::ReserveOutcome;
+use crate::domain::seat_line::SeatLine;
 use crate::error::AppError;
 use crate::payments::Provider;
 
@@ -14,7 +15,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
     pub clock: Clock,
-    pub seat_gate: SeatGate,
+    /// Reserve requests per ticket type, served in batches (the user id in, the outcome out).
+    pub seat_line: SeatLine<i32, Result<ReserveOutcome, AppError>>,
     pub login_throttle: LoginThrottle,
     pub provider: Provider,
 }

@@ -45,14 +45,18 @@ pub async fn reserve(
     let outcome = match admission {
         Admission::SoldOut => ReserveOutcome::SoldOut,
         Admission::Proceed => {
-            // One writer per ticket type at a time in this instance; other instances
-            // still race, and the lock_version check decides.
-            let _turn = state.seat_gate.enter(schema_id).await;
+            // In line with this instance's other buyers of the ticket type, served in
+            // batches; other instances still race, and the lock_version check decides.
+            let shared = state.clone();
+            let serve = move |users: Vec<i32>| {
+                let state = shared.clone();
+                async move { hold_batch(&state, now, hold, event_id, schema_id, users).await }
+            };
             state
-                .db(move |conn| {
-                    reservation::hold_seat(conn, now, hold, user_id, event_id, schema_id)
-                })
-                .await?
+                .seat_line
+                .submit(schema_id, user_id, serve)
+                .await
+                .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))?
         }
     };
     Ok(match outcome {
@@ -75,6 +79,32 @@ pub async fn reserve(
             see_other(&format!("/events/{event_id}"))
         }
     })
+}
+
+const RETRY: &str = "Your reservation could not be completed. Please try again.";
+
+/// Holds seats for one batch of buyers; a failed batch tells each of them to retry.
+async fn hold_batch(
+    state: &AppState,
+    now: chrono::NaiveDateTime,
+    hold: chrono::TimeDelta,
+    event_id: i32,
+    schema_id: i32,
+    users: Vec<i32>,
+) -> Vec<Result<ReserveOutcome, AppError>> {
+    let count = users.len();
+    match state
+        .db(move |conn| reservation::hold_seats(conn, now, hold, event_id, schema_id, &users))
+        .await
+    {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(error) => {
+            log::error!("reserving a batch of {count} for ticket type {schema_id} failed: {error}");
+            (0..count)
+                .map(|_| Err(AppError::Unavailable(RETRY.into())))
+                .collect()
+        }
+    }
 }
 
 /// A ticket as its owner sees it.
