@@ -8,7 +8,7 @@ use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, Logger};
+use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
@@ -159,7 +159,6 @@ fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Se
             .app_data(state.clone())
             .wrap(sessions)
             .wrap(headers::security_headers())
-            .wrap(Compress::default())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
