@@ -1,6 +1,7 @@
 //! Accounts: registering, checking a password, and making admins.
 //!
-//! bcrypt is slow on purpose; these functions are blocking and run off the async workers.
+//! bcrypt is slow on purpose; these functions are blocking and run off the async workers,
+//! and they hold no database connection while bcrypt works (it would starve the pool).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -8,7 +9,7 @@ use std::sync::{Mutex, OnceLock};
 use super::email::Email;
 use super::form_errors::FieldErrors;
 use crate::db::models::User;
-use crate::db::{Conn, is_unique_violation, users};
+use crate::db::{Conn, DbPool, is_unique_violation, users};
 use crate::error::AppError;
 use chrono::NaiveDateTime;
 
@@ -32,8 +33,9 @@ pub fn hash_password(password: &str, cost: u32) -> Result<String, AppError> {
 }
 
 /// Registers a user, or says which fields are wrong (including an email already taken).
+/// Takes the pool, not a connection: no connection is held while bcrypt works.
 pub fn register(
-    conn: &mut Conn,
+    pool: &DbPool,
     email: &str,
     password: &str,
     cost: u32,
@@ -47,7 +49,7 @@ pub fn register(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Ok(Err(errors));
     };
-    if users::find_by_email(conn, email.as_str())?.is_some() {
+    if users::find_by_email(&mut *pool.get()?, email.as_str())?.is_some() {
         errors.add(
             "email",
             "An account with this email already exists. Log in instead.",
@@ -55,7 +57,10 @@ pub fn register(
         return Ok(Err(errors));
     }
     let hash = hash_password(password, cost)?;
-    match users::insert(conn, &users::new_user(email.as_str(), &hash, false, now)) {
+    match users::insert(
+        &mut *pool.get()?,
+        &users::new_user(email.as_str(), &hash, false, now),
+    ) {
         Ok(user) => Ok(Ok(user)),
         Err(error) if is_unique_violation(&error) => {
             errors.add(
@@ -83,14 +88,15 @@ fn dummy_hash(cost: u32) -> Result<String, AppError> {
 }
 
 /// The user with this email and password, or `None` (the same for either mistake).
+/// The connection goes back to the pool before bcrypt runs.
 pub fn authenticate(
-    conn: &mut Conn,
+    pool: &DbPool,
     email: &str,
     password: &str,
     cost: u32,
 ) -> Result<Option<User>, AppError> {
     let user = match Email::parse(email) {
-        Ok(email) => users::find_by_email(conn, email.as_str())?,
+        Ok(email) => users::find_by_email(&mut *pool.get()?, email.as_str())?,
         Err(_) => None,
     };
     let hash = match &user {
@@ -132,13 +138,13 @@ pub fn create_admin(
 /// Changes a password after checking the current one; returns the new session
 /// generation (every older session is ended), or the fields that are wrong.
 pub fn change_password(
-    conn: &mut Conn,
+    pool: &DbPool,
     user_id: i32,
     current: &str,
     new: &str,
     cost: u32,
 ) -> Result<Result<i32, FieldErrors>, AppError> {
-    let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let user = users::find(&mut *pool.get()?, user_id)?.ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::default();
     if !bcrypt::verify(current, &user.password_hash).unwrap_or(false) {
         errors.add("current_password", "That is not your current password.");
@@ -150,5 +156,5 @@ pub fn change_password(
         return Ok(Err(errors));
     }
     let hash = hash_password(new, cost)?;
-    Ok(Ok(users::set_password(conn, user_id, &hash)?))
+    Ok(Ok(users::set_password(&mut *pool.get()?, user_id, &hash)?))
 }

@@ -27,6 +27,19 @@ impl AppState {
         matches!(self.provider, Provider::Test(_))
     }
 
+    /// Runs blocking work that checks connections out of the pool itself, only for as
+    /// long as it needs them (password hashing between queries, say).
+    pub async fn with_pool<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&DbPool) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || work(&pool))
+            .await
+            .map_err(|error| AppError::Internal(format!("blocking task failed: {error}")))?
+    }
+
     /// Runs blocking database work off the async workers, pool checkout included.
     /// An exhausted pool answers 503 after the checkout timeout instead of hanging.
     pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>

@@ -71,7 +71,7 @@ pub async fn register(
     let cost = state.settings.bcrypt_cost;
     let (email, password) = (form.email.clone(), form.password.clone());
     let registered = state
-        .db(move |conn| accounts::register(conn, &email, &password, cost, now))
+        .with_pool(move |pool| accounts::register(pool, &email, &password, cost, now))
         .await?;
     match registered {
         Ok(user) => {
@@ -146,7 +146,7 @@ pub async fn login(
     let cost = state.settings.bcrypt_cost;
     let (email, password) = (form.email.clone(), form.password.clone());
     let user = state
-        .db(move |conn| accounts::authenticate(conn, &email, &password, cost))
+        .with_pool(move |pool| accounts::authenticate(pool, &email, &password, cost))
         .await?;
     match user {
         Some(user) => {
@@ -210,9 +210,9 @@ pub async fn change_password(
     let cost = state.settings.bcrypt_cost;
     let user_id = user.id;
     let changed = state
-        .db(move |conn| {
+        .with_pool(move |pool| {
             accounts::change_password(
-                conn,
+                pool,
                 user_id,
                 &form.current_password,
                 &form.new_password,
