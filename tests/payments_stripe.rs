@@ -64,6 +64,15 @@ async fn checkout(buyer: &Visitor, ticket_id: i32) -> String {
         .to_owned()
 }
 
+/// Back from Stripe's page to the success URL: lands on the ticket; returns its page.
+async fn return_from_stripe(buyer: &Visitor, session_id: &str, ticket_id: i32) -> String {
+    let back = buyer
+        .get(&format!("/checkout/success?session_id={session_id}"))
+        .await;
+    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
+    buyer.page(&format!("/tickets/{ticket_id}")).await
+}
+
 async fn payments_of(app: &TestApp, ticket_id: i32) -> Vec<Payment> {
     app.with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
         .await
@@ -256,13 +265,8 @@ async fn a_signed_completed_event_confirms_the_ticket_once() {
     );
 
     // The success page afterwards shows the paid ticket and changes nothing.
-    let back = buyer
-        .get(&format!("/checkout/success?session_id={session_id}"))
-        .await;
-    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
     assert!(
-        buyer
-            .page(&format!("/tickets/{ticket_id}"))
+        return_from_stripe(&buyer, &session_id, ticket_id)
             .await
             .contains("<svg")
     );
@@ -322,13 +326,8 @@ async fn the_success_page_before_the_webhook_and_parallel_deliveries_apply_once(
     let session_id = checkout(&buyer, ticket_id).await;
     let session = shop.stripe.complete(&session_id);
 
-    let back = buyer
-        .get(&format!("/checkout/success?session_id={session_id}"))
-        .await;
-    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
     assert!(
-        buyer
-            .page(&format!("/tickets/{ticket_id}"))
+        return_from_stripe(&buyer, &session_id, ticket_id)
             .await
             .contains("Payment received")
     );
@@ -394,12 +393,8 @@ async fn a_late_payment_with_no_seat_left_is_refunded_automatically() {
     assert_eq!(shop.app.available(schema).await, 0);
 
     shop.stripe.complete(&session_id);
-    let back = ann
-        .get(&format!("/checkout/success?session_id={session_id}"))
-        .await;
-    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
     assert!(
-        ann.page(&format!("/tickets/{ticket_id}"))
+        return_from_stripe(&ann, &session_id, ticket_id)
             .await
             .contains("refunded in full")
     );
