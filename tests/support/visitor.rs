@@ -20,6 +20,9 @@ impl Visitor {
             client: Client::builder()
                 .cookie_store(true)
                 .redirect(Policy::none())
+                // Drop idle connections well before the server's 5 s keep-alive ends, so a
+                // slow test never reuses one the server is closing at that very moment.
+                .pool_idle_timeout(std::time::Duration::from_secs(1))
                 .build()
                 .expect("an HTTP client"),
             base: base.to_owned(),
