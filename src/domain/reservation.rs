@@ -49,7 +49,7 @@ pub fn visible_status(ticket: &Ticket, now: NaiveDateTime) -> TicketStatus {
 pub enum Admission {
     /// Sold out, and the user has no seat of their own here: nothing to wait in line for.
     SoldOut,
-    /// Go on to `hold_seat`.
+    /// Go on to `hold_seats`.
     Proceed,
 }
 
@@ -79,7 +79,7 @@ pub fn admit(
     if schema.available_tickets_count > 0 {
         return Ok(Admission::Proceed);
     }
-    // A live ticket, or the user's own lapsed hold (which `hold_seat` releases and can
+    // A live ticket, or the user's own lapsed hold (which `hold_seats` releases and can
     // take again), needs the full path.
     let has_own_seat = tickets::find_by_user_and_event(conn, user_id, event_id)?
         .is_some_and(|t| is_live(&t, now) || t.status == TicketStatus::Reserved.as_str());
@@ -88,36 +88,6 @@ pub fn admit(
     } else {
         Admission::SoldOut
     })
-}
-
-/// Reserves one seat of `schema_id` at `event_id` for `user_id` until `now + hold`:
-/// `admit`, then `hold_seat`.
-pub fn reserve(
-    conn: &mut Conn,
-    now: NaiveDateTime,
-    hold: TimeDelta,
-    user_id: i32,
-    event_id: i32,
-    schema_id: i32,
-) -> Result<ReserveOutcome, AppError> {
-    match admit(conn, now, user_id, event_id, schema_id)? {
-        Admission::SoldOut => Ok(ReserveOutcome::SoldOut),
-        Admission::Proceed => hold_seat(conn, now, hold, user_id, event_id, schema_id),
-    }
-}
-
-/// The transaction that takes the seat and writes the ticket, for an admitted request.
-pub fn hold_seat(
-    conn: &mut Conn,
-    now: NaiveDateTime,
-    hold: TimeDelta,
-    user_id: i32,
-    event_id: i32,
-    schema_id: i32,
-) -> Result<ReserveOutcome, AppError> {
-    hold_seats(conn, now, hold, event_id, schema_id, &[user_id])?
-        .pop()
-        .ok_or_else(|| AppError::Internal("a batch of one gave no answer".into()))
 }
 
 /// Where one buyer of a batch stands inside the transaction.
