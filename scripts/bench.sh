@@ -123,7 +123,7 @@ git diff --quiet HEAD -- src templates migrations 2>/dev/null || commit="$commit
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo "== boxoffice load test: $label"
 echo "Date $(date -u '+%Y-%m-%d %H:%M UTC'); commit $commit; $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)."
-echo "Server and load tool share the machine. Server: release build, BCRYPT_COST=4 (bcrypt would otherwise dominate registration), RUST_LOG=warn (no request log), HOLD_MINUTES=15, DB_POOL_SIZE=${DB_POOL_SIZE:-default (8 SQLite, 16 PostgreSQL)}."
+echo "Server and load tool share the machine. Server: release build, BCRYPT_COST=4 (bcrypt would otherwise dominate registration), RUST_LOG=warn (no request log), HOLD_MINUTES=15, DB_POOL_SIZE=${DB_POOL_SIZE:-default (2 × cores, at least 4)}."
 echo
 
 BOXOFFICE_URL="http://$BIND" \
