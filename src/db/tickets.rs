@@ -155,8 +155,7 @@ pub fn status_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, String, i64)>> {
         .load(conn)
 }
 
-/// Users holding more than one seat-taking ticket for one event (the audit's check;
-/// the UNIQUE constraint should make this always empty).
+/// Every ticket, oldest first (the audit reads them all).
 pub fn all(conn: &mut Conn) -> QueryResult<Vec<Ticket>> {
     dsl::tickets
         .order(dsl::id.asc())

@@ -38,10 +38,6 @@ impl Page {
             css_url: assets::css_url(),
         }
     }
-
-    pub fn is_admin(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.is_admin)
-    }
 }
 
 /// The request's side of a page: its session and user.

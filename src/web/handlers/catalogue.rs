@@ -80,10 +80,3 @@ pub async fn event(
         my_ticket,
     })
 }
-
-/// Template helpers.
-impl EventPage {
-    fn price(&self, schema: &crate::db::models::TicketSchema) -> String {
-        views::price(schema)
-    }
-}
