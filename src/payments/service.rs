@@ -5,8 +5,9 @@
 
 use chrono::TimeDelta;
 
+use super::stripe_event::{EventAction, WebhookEvent};
 use super::{CheckoutRequest, Provider, ProviderError, SessionState};
-use crate::db::payments;
+use crate::db::{payments, webhook_events};
 use crate::domain::checkout::{self, Completion, PayPlan, status};
 use crate::error::AppError;
 use crate::web::state::AppState;
@@ -294,4 +295,39 @@ pub async fn refunded_elsewhere(
             },
         )
         .await
+}
+
+/// Applies a verified webhook event once: a replayed event id changes nothing (its
+/// effect is idempotent anyway, so parallel deliveries end the same). Returns `false`
+/// for a replay.
+pub async fn process_event(state: &AppState, event: WebhookEvent) -> Result<bool, AppError> {
+    let id = event.id.clone();
+    if state
+        .db(move |conn| Ok(webhook_events::exists(conn, &id)?))
+        .await?
+    {
+        return Ok(false);
+    }
+    match event.action {
+        EventAction::Session(session) => {
+            apply(state, session).await?;
+        }
+        EventAction::ChargeRefunded {
+            payment_reference,
+            refund_id,
+            fully: true,
+        } => refunded_elsewhere(state, &payment_reference, &refund_id).await?,
+        EventAction::ChargeRefunded {
+            payment_reference,
+            refund_id,
+            fully: false,
+        } => log::warn!("partial refund {refund_id} of {payment_reference}: left for an admin"),
+        EventAction::Ignored => {}
+    }
+    let now = state.clock.now();
+    let (id, kind) = (event.id, event.event_type);
+    state
+        .db(move |conn| Ok(webhook_events::record(conn, &id, &kind, now)?))
+        .await?;
+    Ok(true)
 }

@@ -4,11 +4,11 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
-use crate::db::{payments, webhook_events};
+use crate::db::payments;
 use crate::domain::checkout::Completion;
 use crate::error::AppError;
 use crate::payments::service::{self, PayOutcome};
-use crate::payments::stripe_event::{self, EventAction};
+use crate::payments::stripe_event;
 use crate::payments::{Provider, signature};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
@@ -124,35 +124,12 @@ pub async fn stripe_webhook(
             return Ok(HttpResponse::BadRequest().body("unreadable event"));
         }
     };
-    let (id, kind) = (event.id.clone(), event.event_type.clone());
-    let seen = state
-        .db(move |conn| Ok(webhook_events::exists(conn, &id)?))
-        .await?;
-    if seen {
-        return Ok(HttpResponse::Ok().body("already processed"));
-    }
-    match event.action {
-        EventAction::Session(session) => {
-            service::apply(&state, session).await?;
-        }
-        EventAction::ChargeRefunded {
-            payment_reference,
-            refund_id,
-            fully,
-        } => {
-            if fully {
-                service::refunded_elsewhere(&state, &payment_reference, &refund_id).await?;
-            } else {
-                log::warn!("partial refund {refund_id} of {payment_reference}: left for an admin");
-            }
-        }
-        EventAction::Ignored => {}
-    }
-    let id = event.id;
-    state
-        .db(move |conn| Ok(webhook_events::record(conn, &id, &kind, now)?))
-        .await?;
-    Ok(HttpResponse::Ok().body("ok"))
+    let answer = if service::process_event(&state, event).await? {
+        "ok"
+    } else {
+        "already processed"
+    };
+    Ok(HttpResponse::Ok().body(answer))
 }
 
 /// Only the test provider has a checkout page of its own.
