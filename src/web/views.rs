@@ -17,7 +17,12 @@ pub fn iso(time: &NaiveDateTime) -> String {
 }
 
 pub fn price(schema: &TicketSchema) -> String {
-    Money::from_stored(schema.amount_pennies, &schema.currency).to_string()
+    money(schema.amount_pennies, &schema.currency)
+}
+
+/// "€25.00" for a stored amount and currency.
+pub fn money(pennies: i64, currency: &str) -> String {
+    Money::from_stored(pennies, currency).to_string()
 }
 
 /// "12 left" or "Sold out".

@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
 use super::checkout::test_gateway;
-use crate::domain::money::Money;
 use crate::error::AppError;
 use crate::payments::SessionStatus;
 use crate::payments::test_provider::TestSession;
@@ -14,6 +13,7 @@ use crate::web::flash;
 use crate::web::identity::CurrentUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
 use crate::web::state::AppState;
+use crate::web::views;
 
 #[derive(Template)]
 #[template(path = "test_checkout.html")]
@@ -35,8 +35,7 @@ pub async fn show(
     let session = gateway
         .open_session(&path.into_inner(), state.clock.now())
         .ok_or(AppError::NotFound)?;
-    let price =
-        Money::from_stored(session.request.amount_pennies, &session.request.currency).to_string();
+    let price = views::money(session.request.amount_pennies, &session.request.currency);
     let open = session.status == SessionStatus::Open;
     html(&TestCheckoutPage {
         page: ctx.page("Test checkout"),

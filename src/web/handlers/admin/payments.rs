@@ -6,7 +6,6 @@ use askama::Template;
 
 use crate::db::models::Payment;
 use crate::db::payments;
-use crate::domain::money::Money;
 use crate::error::AppError;
 use crate::payments::service;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -14,6 +13,7 @@ use crate::web::flash;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
 use crate::web::state::AppState;
+use crate::web::views;
 
 /// How many attempts the list shows.
 const LIST_LIMIT: i64 = 500;
@@ -27,7 +27,7 @@ struct PaymentsPage {
 
 impl PaymentsPage {
     fn amount(&self, payment: &Payment) -> String {
-        Money::from_stored(payment.amount_pennies, &payment.currency).to_string()
+        views::money(payment.amount_pennies, &payment.currency)
     }
 }
 
