@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::domain::{accounts, books, clock::Clock, demo};
-use crate::startup::{Application, open_database};
+use crate::payments::service;
+use crate::startup::{Application, command_state, open_database};
+use crate::web::views;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,7 +33,12 @@ enum Command {
     /// Add the two demo events with their ticket types.
     SeedDemo,
     /// Audit the books; exits non-zero on any violation.
-    Check,
+    Check {
+        /// First refund, through the payment provider, money kept without a ticket (a
+        /// payment for a ticket that is not paid, a second payment of a paid ticket).
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -57,7 +64,14 @@ pub fn main() -> ExitCode {
             .map_err(|e| e.to_string()),
         Command::CreateAdmin { email } => create_admin(&settings, &email),
         Command::SeedDemo => seed_demo(&settings),
-        Command::Check => check(&settings),
+        Command::Check { repair } => {
+            let repaired = if repair {
+                repair_books(settings.clone())
+            } else {
+                Ok(())
+            };
+            repaired.and_then(|()| check(&settings))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -116,6 +130,30 @@ fn seed_demo(settings: &Settings) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let added = demo::seed(&mut conn, Clock::default().now()).map_err(|e| e.to_string())?;
     println!("added {added} demo events");
+    Ok(())
+}
+
+/// Refunds money kept without a ticket and prints one line per payment.
+fn repair_books(settings: Settings) -> Result<(), String> {
+    let state = command_state(settings).map_err(|e| e.to_string())?;
+    let repairs = actix_web::rt::System::new()
+        .block_on(async move { service::repair_kept_money(&state).await })
+        .map_err(|e| e.to_string())?;
+    for repair in &repairs {
+        let kept = &repair.kept;
+        let what = format!(
+            "payment {} of ticket {} ({}): {}",
+            kept.payment_id,
+            kept.ticket_id,
+            views::money(kept.amount_pennies, &kept.currency),
+            kept.reason
+        );
+        match &repair.error {
+            None => println!("repaired: {what}: refunded"),
+            Some(error) => println!("repair pending: {what}: refund not made yet ({error})"),
+        }
+    }
+    println!("repair: {} payment(s) sent back", repairs.len());
     Ok(())
 }
 

@@ -60,6 +60,30 @@ pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
     Ok(pool)
 }
 
+/// The shared state for an open pool: the payment provider, the gates, the clock.
+fn new_state(settings: Settings, pool: DbPool, clock: Clock) -> Result<AppState, StartError> {
+    let provider = crate::payments::service::provider_from(&settings).map_err(StartError::Other)?;
+    Ok(AppState {
+        pool,
+        login_throttle: LoginThrottle::new(
+            settings.login_failures_per_account,
+            settings.login_failures_per_address,
+            settings.login_throttle_window,
+        ),
+        settings,
+        clock,
+        seat_line: SeatLine::new(RESERVE_BATCH),
+        provider,
+    })
+}
+
+/// The state a command needs to do what a request would (a repair's refunds), without
+/// a server.
+pub fn command_state(settings: Settings) -> Result<AppState, StartError> {
+    let pool = open_database(&settings)?;
+    new_state(settings, pool, Clock::default())
+}
+
 impl Application {
     /// Binds `settings.bind` (port 0 picks a free port) and builds everything.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
@@ -95,20 +119,7 @@ impl Application {
             settings.public_url = format!("http://{}:{port}", settings.bind.ip());
         }
         let session_key = Key::from(settings.session_key.expose().as_bytes());
-        let provider =
-            crate::payments::service::provider_from(&settings).map_err(StartError::Other)?;
-        let state = web::Data::new(AppState {
-            pool,
-            login_throttle: LoginThrottle::new(
-                settings.login_failures_per_account,
-                settings.login_failures_per_address,
-                settings.login_throttle_window,
-            ),
-            settings,
-            clock,
-            seat_line: SeatLine::new(RESERVE_BATCH),
-            provider,
-        });
+        let state = web::Data::new(new_state(settings, pool, clock)?);
         let server = run(listener, state.clone(), session_key)?;
         Ok(Application {
             port,

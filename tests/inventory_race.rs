@@ -68,7 +68,9 @@ fn naive_write(
 }
 
 fn guarded_write(conn: &mut boxoffice::db::Conn, id: i32, version: i32, _seen: i32) -> bool {
-    ticket_schemas::move_inventory(conn, id, version, -1, 0).unwrap()
+    ticket_schemas::move_inventory(conn, id, version, -1, 0)
+        .unwrap()
+        .applied()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -354,6 +354,60 @@ async fn the_success_page_before_the_webhook_and_parallel_deliveries_apply_once(
     shop.app.assert_books_clean().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_webhook_and_the_success_page_at_the_same_instant_confirm_once() {
+    let shop = shop().await;
+    let show = shop
+        .app
+        .create_event(EventSpec::new("Race").seats("GA", 2500, 100))
+        .await;
+    let rounds = 10;
+    for round in 0..rounds {
+        let buyer = shop.app.registered(&format!("w{round}@example.com")).await;
+        let ticket_id = reserve(&buyer, show.event_id, show.schema_ids[0]).await;
+        let session_id = checkout(&buyer, ticket_id).await;
+        let session = shop.stripe.complete(&session_id);
+        let body = StripeStandIn::event(
+            &format!("evt_race_{round}"),
+            "checkout.session.completed",
+            &session,
+        );
+        let header = signature::sign(
+            body.as_bytes(),
+            WEBHOOK_SECRET,
+            shop.app.clock.now().and_utc().timestamp(),
+        );
+        let hook = shop
+            .app
+            .visitor()
+            .client
+            .post(format!("{}/webhooks/stripe", shop.app.address))
+            .header("Stripe-Signature", header)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send();
+        let page = buyer
+            .client
+            .get(buyer.url(&format!("/checkout/success?session_id={session_id}")))
+            .send();
+        let (hook, page) = support::race::together(hook, page).await;
+        assert_eq!(hook.unwrap().status(), 200, "round {round}");
+        assert_eq!(page.unwrap().status(), 303, "round {round}");
+        let rows = payments_of(&shop.app, ticket_id).await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].status, "paid", "round {round}");
+        assert!(
+            buyer
+                .page(&format!("/tickets/{ticket_id}"))
+                .await
+                .contains("Payment received")
+        );
+    }
+    assert!(shop.stripe.requests_to("POST", "/v1/refunds").is_empty());
+    assert_eq!(shop.app.available(show.schema_ids[0]).await, 100 - rounds);
+    shop.app.assert_books_clean().await;
+}
+
 #[tokio::test]
 async fn a_late_payment_takes_a_free_seat() {
     let shop = shop().await;

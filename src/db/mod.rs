@@ -16,6 +16,33 @@ pub mod webhook_events;
 
 pub use connection::{Conn, DbPool, Engine, connect, write_transaction};
 
+/// What a guarded update (`UPDATE … WHERE <the state the caller expects>`) did. The
+/// compiler makes every caller look at it: `Lost` means another transition changed the
+/// row first, and carrying on as if it had applied is how money goes missing.
+#[must_use = "a guarded update that lost must be acted on"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guarded {
+    /// The row was in the expected state and has changed.
+    Applied,
+    /// The row was not (or no longer) in the expected state; nothing changed.
+    Lost,
+}
+
+impl Guarded {
+    /// From the number of rows an update of one row by its id changed.
+    pub fn from_rows(rows: usize) -> Guarded {
+        if rows == 1 {
+            Guarded::Applied
+        } else {
+            Guarded::Lost
+        }
+    }
+
+    pub fn applied(self) -> bool {
+        self == Guarded::Applied
+    }
+}
+
 /// Whether a diesel error is the violation of a UNIQUE constraint.
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(

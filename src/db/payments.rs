@@ -4,10 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::Conn;
 use super::models::{NewPayment, Payment};
 use super::schema::payments::dsl;
 use super::schema::tickets;
+use super::{Conn, Guarded};
 
 pub fn insert(conn: &mut Conn, new: &NewPayment<'_>) -> QueryResult<Payment> {
     diesel::insert_into(dsl::payments)
@@ -66,6 +66,19 @@ pub fn recent(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Payment>> {
         .load(conn)
 }
 
+/// The newest payments with their ticket's status, for the admin list.
+pub fn recent_with_ticket_status(
+    conn: &mut Conn,
+    limit: i64,
+) -> QueryResult<Vec<(Payment, String)>> {
+    dsl::payments
+        .inner_join(tickets::table)
+        .order(dsl::id.desc())
+        .limit(limit)
+        .select((Payment::as_select(), tickets::status))
+        .load(conn)
+}
+
 pub fn all(conn: &mut Conn) -> QueryResult<Vec<Payment>> {
     dsl::payments
         .order(dsl::id.asc())
@@ -97,7 +110,7 @@ pub fn record_session(
     checkout_url: &str,
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::payments
             .filter(dsl::id.eq(id))
@@ -111,10 +124,31 @@ pub fn record_session(
         dsl::updated_at.eq(now),
     ))
     .execute(conn)?;
-    Ok(changed == 1)
+    Ok(Guarded::from_rows(changed))
 }
 
-/// Moves an attempt from one of `from` to `to`, with a reason; `false` if it was not in
+/// Records a session on an attempt that has none yet (its creation timed out on our
+/// side and the provider's word arrived first); `Lost` if it already has one.
+pub fn adopt_session(
+    conn: &mut Conn,
+    id: i32,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::payments
+            .filter(dsl::id.eq(id))
+            .filter(dsl::provider_session_id.is_null()),
+    )
+    .set((
+        dsl::provider_session_id.eq(session_id),
+        dsl::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}
+
+/// Moves an attempt from one of `from` to `to`, with a reason; `Lost` if it was not in
 /// any of those states.
 pub fn transition(
     conn: &mut Conn,
@@ -123,7 +157,7 @@ pub fn transition(
     to: &str,
     reason: Option<&str>,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::payments
             .filter(dsl::id.eq(id))
@@ -135,7 +169,7 @@ pub fn transition(
         dsl::updated_at.eq(now),
     ))
     .execute(conn)?;
-    Ok(changed == 1)
+    Ok(Guarded::from_rows(changed))
 }
 
 /// Records that the provider took the money for this attempt.
@@ -147,7 +181,7 @@ pub fn mark_paid(
     provider_payment_id: Option<&str>,
     reason: Option<&str>,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::payments
             .filter(dsl::id.eq(id))
@@ -161,7 +195,7 @@ pub fn mark_paid(
         dsl::updated_at.eq(now),
     ))
     .execute(conn)?;
-    Ok(changed == 1)
+    Ok(Guarded::from_rows(changed))
 }
 
 /// Records a completed refund.
@@ -171,7 +205,7 @@ pub fn mark_refunded(
     from: &[&str],
     refund_id: &str,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::payments
             .filter(dsl::id.eq(id))
@@ -184,7 +218,7 @@ pub fn mark_refunded(
         dsl::updated_at.eq(now),
     ))
     .execute(conn)?;
-    Ok(changed == 1)
+    Ok(Guarded::from_rows(changed))
 }
 
 /// Marks an attempt as just looked at, so reconciliation moves on to others.

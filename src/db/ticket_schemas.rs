@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
-use super::Conn;
 use super::models::{NewTicketSchema, TicketSchema};
 use super::schema::ticket_schemas::dsl;
+use super::{Conn, Guarded};
 
 pub fn for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<TicketSchema>> {
     dsl::ticket_schemas
@@ -44,34 +44,47 @@ pub fn insert(conn: &mut Conn, new: &NewTicketSchema<'_>) -> QueryResult<TicketS
         .get_result(conn)
 }
 
-/// Renames or re-prices a ticket type (the inventory is changed only by `move_inventory`).
+/// Renames or re-prices a ticket type (the inventory is changed only by
+/// `move_inventory`). Guarded: a new price applies only while no seat is sold or held
+/// at the moment of the write, so a hold committed after the caller's read wins; `Lost`
+/// then (or for a missing row).
 pub fn update_details(
     conn: &mut Conn,
     id: i32,
     name: &str,
     amount_pennies: i64,
     currency: &str,
-) -> QueryResult<usize> {
-    diesel::update(dsl::ticket_schemas.find(id))
-        .set((
-            dsl::name.eq(name),
-            dsl::amount_pennies.eq(amount_pennies),
-            dsl::currency.eq(currency),
-        ))
-        .execute(conn)
+) -> QueryResult<Guarded> {
+    let same_price = dsl::amount_pennies
+        .eq(amount_pennies)
+        .and(dsl::currency.eq(currency));
+    let changed = diesel::update(
+        dsl::ticket_schemas.filter(dsl::id.eq(id)).filter(
+            dsl::available_tickets_count
+                .eq(dsl::total_tickets)
+                .or(same_price),
+        ),
+    )
+    .set((
+        dsl::name.eq(name),
+        dsl::amount_pennies.eq(amount_pennies),
+        dsl::currency.eq(currency),
+    ))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
 }
 
 /// The optimistic-lock update: moves the available count by `delta_available` and the
 /// total by `delta_total`, only if nobody changed the row since `lock_version` was read
-/// and the count stays at or above zero. Returns whether the row changed; `false`
-/// means a lost race or not enough seats, and the caller re-reads to tell which.
+/// and the count stays at or above zero. `Lost` means a lost race or not enough seats,
+/// and the caller re-reads to tell which.
 pub fn move_inventory(
     conn: &mut Conn,
     id: i32,
     lock_version: i32,
     delta_available: i32,
     delta_total: i32,
-) -> QueryResult<bool> {
+) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::ticket_schemas
             .filter(dsl::id.eq(id))
@@ -84,5 +97,5 @@ pub fn move_inventory(
         dsl::lock_version.eq(dsl::lock_version + 1),
     ))
     .execute(conn)?;
-    Ok(changed == 1)
+    Ok(Guarded::from_rows(changed))
 }

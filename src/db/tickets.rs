@@ -1,11 +1,12 @@
-//! Queries on `tickets`: holds, their guarded status changes, and the owner-scoped reads.
+//! Queries on `tickets`: holds, their guarded status changes, the row locks every
+//! ticket transition starts with, and the owner-scoped reads.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::Conn;
 use super::models::{Event, NewTicket, Ticket, TicketSchema};
 use super::schema::{events, ticket_schemas, tickets::dsl};
+use super::{Conn, Guarded};
 
 pub fn insert(conn: &mut Conn, new: &NewTicket<'_>) -> QueryResult<Ticket> {
     diesel::insert_into(dsl::tickets)
@@ -31,6 +32,50 @@ pub fn find_owned(conn: &mut Conn, id: i32, user_id: i32) -> QueryResult<Option<
         .optional()
 }
 
+/// Runs a one-row query as `SELECT … FOR UPDATE` on PostgreSQL and as itself on SQLite
+/// (the query is written out once per engine, each with its own backend).
+macro_rules! first_locked {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            Conn::Postgresql(pg) => $query.for_update().first(pg).optional(),
+            Conn::Sqlite(sqlite) => $query.first(sqlite).optional(),
+        }
+    };
+}
+
+/// Reads a ticket and locks its row until the transaction ends: `SELECT … FOR UPDATE` on
+/// PostgreSQL; on SQLite the caller's immediate transaction already holds the database's
+/// write lock. Every transition of a ticket starts here (see `domain::locking`).
+pub fn lock(conn: &mut Conn, id: i32) -> QueryResult<Option<Ticket>> {
+    first_locked!(conn, dsl::tickets.find(id).select(Ticket::as_select()))
+}
+
+/// As `lock`, only if the ticket belongs to `user_id` (anyone else's reads as missing).
+pub fn lock_owned(conn: &mut Conn, id: i32, user_id: i32) -> QueryResult<Option<Ticket>> {
+    first_locked!(
+        conn,
+        dsl::tickets
+            .filter(dsl::id.eq(id))
+            .filter(dsl::user_id.eq(user_id))
+            .select(Ticket::as_select())
+    )
+}
+
+/// As `lock`, for the user's one ticket row of an event, if there is one.
+pub fn lock_by_user_and_event(
+    conn: &mut Conn,
+    user_id: i32,
+    event_id: i32,
+) -> QueryResult<Option<Ticket>> {
+    first_locked!(
+        conn,
+        dsl::tickets
+            .filter(dsl::user_id.eq(user_id))
+            .filter(dsl::event_id.eq(event_id))
+            .select(Ticket::as_select())
+    )
+}
+
 pub fn find_by_user_and_event(
     conn: &mut Conn,
     user_id: i32,
@@ -52,7 +97,7 @@ pub fn start_new_hold(
     ticket_schema_id: i32,
     reserved_until: NaiveDateTime,
     code: &str,
-) -> QueryResult<bool> {
+) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::tickets
             .filter(dsl::id.eq(ticket.id))
@@ -68,10 +113,10 @@ pub fn start_new_hold(
         dsl::paid_at.eq(None::<NaiveDateTime>),
     ))
     .execute(conn)?;
-    Ok(changed == 1)
+    Ok(Guarded::from_rows(changed))
 }
 
-/// Moves one hold from `from` to `to`; `false` when the ticket is no longer in that
+/// Moves one hold from `from` to `to`; `Lost` when the ticket is no longer in that
 /// state (someone else got there first), which is what makes every release happen once.
 pub fn transition(
     conn: &mut Conn,
@@ -79,7 +124,7 @@ pub fn transition(
     hold_number: i32,
     from: &str,
     to: &str,
-) -> QueryResult<bool> {
+) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::tickets
             .filter(dsl::id.eq(id))
@@ -88,7 +133,7 @@ pub fn transition(
     )
     .set(dsl::status.eq(to))
     .execute(conn)?;
-    Ok(changed == 1)
+    Ok(Guarded::from_rows(changed))
 }
 
 /// Marks a hold paid (from `from`, usually `reserved`).
@@ -98,7 +143,7 @@ pub fn mark_paid(
     hold_number: i32,
     from: &str,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::tickets
             .filter(dsl::id.eq(id))
@@ -111,7 +156,7 @@ pub fn mark_paid(
         dsl::reserved_until.eq(None::<NaiveDateTime>),
     ))
     .execute(conn)?;
-    Ok(changed == 1)
+    Ok(Guarded::from_rows(changed))
 }
 
 /// Holds whose time has run out, oldest first, at most `limit` of them.

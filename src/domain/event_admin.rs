@@ -8,7 +8,7 @@ use super::form_errors::FieldErrors;
 use super::inventory::{self, Refusal};
 use super::ticket_type_form::TicketTypeForm;
 use crate::db::models::{Event, NewTicketSchema, TicketSchema};
-use crate::db::{Conn, events, is_unique_violation, ticket_schemas, write_transaction};
+use crate::db::{Conn, Guarded, events, is_unique_violation, ticket_schemas, write_transaction};
 use crate::error::AppError;
 
 const DUPLICATE_EVENT: &str = "An event with this title already starts at that time.";
@@ -113,19 +113,26 @@ pub fn update_ticket_type(
         let before = ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?;
         let repriced = before.amount_pennies != parsed.price.pennies
             || before.currency != parsed.price.currency.as_str();
-        if repriced && before.available_tickets_count < before.total_tickets {
-            return Err(Failure::Fields(one_error(
+        let priced_after_sales = || {
+            Failure::Fields(one_error(
                 "price",
                 "Tickets of this type are already sold or held, so its price cannot change; add a new ticket type instead.",
-            )));
+            ))
+        };
+        if repriced && before.available_tickets_count < before.total_tickets {
+            return Err(priced_after_sales());
         }
-        ticket_schemas::update_details(
+        // The guard decides again at the write: a hold that committed after our read wins.
+        if ticket_schemas::update_details(
             c,
             id,
             &parsed.name,
             parsed.price.pennies,
             parsed.price.currency.as_str(),
-        )?;
+        )? == Guarded::Lost
+        {
+            return Err(priced_after_sales());
+        }
         if let Err(refusal) = inventory::resize(c, id, parsed.quantity)? {
             let committed = match refusal {
                 Refusal::BelowCommitted { committed } => committed,

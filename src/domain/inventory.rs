@@ -107,7 +107,9 @@ fn change(
             schema.lock_version,
             delta_available,
             delta_total,
-        )? {
+        )?
+        .applied()
+        {
             return Ok(Ok((delta_available, delta_total)));
         }
         log::debug!("ticket type {schema_id}: lost an optimistic-lock race (attempt {attempt})");

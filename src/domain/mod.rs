@@ -11,6 +11,7 @@ pub mod event_admin;
 pub mod event_form;
 pub mod form_errors;
 pub mod inventory;
+pub mod locking;
 pub mod login_throttle;
 pub mod money;
 pub mod qr;

@@ -1,10 +1,11 @@
 //! Holding a seat for a user, letting it go, and expiring holds whose time ran out.
 //!
-//! The seat and the ticket row change in one transaction: the optimistic-lock decrement
-//! of the inventory, then the ticket; UNIQUE(user_id, event_id) is the last guard, and a
+//! The seat and the ticket row change in one transaction: the buyers' ticket rows are
+//! locked first (`domain::locking`), then the optimistic-lock decrement of the
+//! inventory, then the tickets; UNIQUE(user_id, event_id) is the last guard, and a
 //! violation gives the seat straight back in the same transaction.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::{Connection, QueryResult};
@@ -13,7 +14,10 @@ use super::inventory;
 use super::ticket_code;
 use super::ticket_status::TicketStatus;
 use crate::db::models::{NewTicket, Ticket};
-use crate::db::{Conn, events, is_unique_violation, ticket_schemas, tickets, write_transaction};
+use crate::db::{
+    Conn, Guarded, events, is_unique_violation, ticket_schemas, tickets, write_transaction,
+};
+use crate::domain::locking::require;
 use crate::error::AppError;
 
 /// How a reserve request ended, when it did not fail.
@@ -115,6 +119,12 @@ pub fn hold_seats(
 ) -> Result<Vec<ReserveOutcome>, AppError> {
     let until = now + hold;
     let steps = write_transaction(conn, |c| -> Result<Vec<(i32, Step)>, AppError> {
+        // Lock the buyers' existing rows first, in the lock order (ascending user id).
+        let mut existing: BTreeMap<i32, Option<Ticket>> =
+            user_ids.iter().map(|&user_id| (user_id, None)).collect();
+        for (&user_id, row) in existing.iter_mut() {
+            *row = tickets::lock_by_user_and_event(c, user_id, event_id)?;
+        }
         let mut seen = HashSet::new();
         let mut steps = Vec::with_capacity(user_ids.len());
         for &user_id in user_ids {
@@ -122,8 +132,7 @@ pub fn hold_seats(
                 steps.push((user_id, Step::Duplicate));
                 continue;
             }
-            let existing = tickets::find_by_user_and_event(c, user_id, event_id)?;
-            let step = match existing {
+            let step = match existing.remove(&user_id).flatten() {
                 Some(ticket) if is_live(&ticket, now) => {
                     Step::Done(ReserveOutcome::AlreadyHolding(ticket))
                 }
@@ -144,16 +153,27 @@ pub fn hold_seats(
             .filter(|(_, s)| matches!(s, Step::Wants(_)))
             .count() as i32;
         let mut seats = inventory::take_seats(c, schema_id, wanted)?.unwrap_or(0);
-        let mut unused = 0;
-        for (user_id, step) in steps.iter_mut() {
-            let Step::Wants(released) = step else {
+        // Seats go to buyers in arrival order; their tickets are written in the lock
+        // order, so two batches never wait on each other's new rows in a cycle.
+        let mut winners = Vec::new();
+        for (index, (_, step)) in steps.iter_mut().enumerate() {
+            if !matches!(step, Step::Wants(_)) {
                 continue;
-            };
+            }
             if seats == 0 {
                 *step = Step::Done(ReserveOutcome::SoldOut);
                 continue;
             }
             seats -= 1;
+            winners.push(index);
+        }
+        winners.sort_by_key(|&index| steps[index].0);
+        let mut unused = 0;
+        for index in winners {
+            let (user_id, step) = &mut steps[index];
+            let Step::Wants(released) = step else {
+                continue;
+            };
             let released = released.take();
             let written = c.transaction(|c| {
                 write_hold(c, *user_id, event_id, schema_id, released, now, until)
@@ -225,7 +245,7 @@ fn write_hold(
         )
         .map(Some),
         Some(released) => {
-            if !tickets::start_new_hold(conn, &released, schema_id, until, &code)? {
+            if tickets::start_new_hold(conn, &released, schema_id, until, &code)? == Guarded::Lost {
                 return Ok(None);
             }
             tickets::find(conn, released.id)
@@ -233,45 +253,67 @@ fn write_hold(
     }
 }
 
-/// Moves a reserved ticket to `to` and returns its seat, once: `false` when someone
-/// else already released it. Runs inside the caller's transaction.
-fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<bool, AppError> {
-    if !tickets::transition(
-        conn,
-        ticket.id,
-        ticket.hold_number,
-        TicketStatus::Reserved.as_str(),
-        to.as_str(),
-    )? {
-        return Ok(false);
-    }
-    inventory::return_seat(conn, ticket.ticket_schema_id)?;
-    Ok(true)
+/// Moves a reserved ticket to `to` and returns its seat. The caller holds the ticket's
+/// lock and has seen it reserved, so the guarded update must apply.
+fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<(), AppError> {
+    require(
+        tickets::transition(
+            conn,
+            ticket.id,
+            ticket.hold_number,
+            TicketStatus::Reserved.as_str(),
+            to.as_str(),
+        )?,
+        "releasing a hold",
+    )?;
+    inventory::return_seat(conn, ticket.ticket_schema_id)
 }
 
-/// Cancels the user's own hold and puts its seat back on sale.
+/// Cancels the user's own hold and puts its seat back on sale, under the ticket's lock:
+/// a payment confirmed at the same instant either wins (and the cancel is refused) or
+/// finds the booking cancelled (and its money goes back).
 pub fn cancel(conn: &mut Conn, user_id: i32, ticket_id: i32) -> Result<Ticket, AppError> {
-    let ticket = tickets::find_owned(conn, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
-    if ticket.status != TicketStatus::Reserved.as_str() {
-        return Err(AppError::Conflict(
-            "Only a ticket that is on hold can be cancelled.".into(),
-        ));
-    }
-    let released = write_transaction(conn, |c| release(c, &ticket, TicketStatus::Cancelled))?;
-    if !released {
-        return Err(AppError::Conflict("This hold has already ended.".into()));
-    }
-    tickets::find(conn, ticket_id)?.ok_or(AppError::NotFound)
+    write_transaction(conn, |c| {
+        let ticket = tickets::lock_owned(c, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
+        match TicketStatus::parse(&ticket.status) {
+            Some(TicketStatus::Reserved) => {}
+            Some(TicketStatus::Paid) => {
+                return Err(AppError::Conflict(
+                    "This ticket is already paid, so it can no longer be cancelled.".into(),
+                ));
+            }
+            _ => {
+                return Err(AppError::Conflict(
+                    "Only a ticket that is on hold can be cancelled.".into(),
+                ));
+            }
+        }
+        release(c, &ticket, TicketStatus::Cancelled)?;
+        tickets::find(c, ticket_id)?.ok_or(AppError::NotFound)
+    })
 }
 
 /// Expires up to `batch` holds whose time ran out and returns their seats; returns how
-/// many this call released. Safe to run from several instances at once: each hold's
-/// status change and its seat's return share one transaction, so each happens once.
+/// many this call released. Safe to run from several instances at once, and against a
+/// payment's confirmation: each hold is looked at again under its row lock, and only a
+/// hold still reserved and past its time is released.
 pub fn expire_lapsed(conn: &mut Conn, now: NaiveDateTime, batch: i64) -> Result<usize, AppError> {
     let lapsed = tickets::lapsed_holds(conn, now, batch)?;
     let mut released = 0;
-    for ticket in &lapsed {
-        if write_transaction(conn, |c| release(c, ticket, TicketStatus::Expired))? {
+    for seen in &lapsed {
+        let expired = write_transaction(conn, |c| -> Result<bool, AppError> {
+            let Some(ticket) = tickets::lock(c, seen.id)? else {
+                return Ok(false);
+            };
+            let still_lapsed = ticket.status == TicketStatus::Reserved.as_str()
+                && ticket.hold_number == seen.hold_number
+                && ticket.reserved_until.is_some_and(|until| until < now);
+            if still_lapsed {
+                release(c, &ticket, TicketStatus::Expired)?;
+            }
+            Ok(still_lapsed)
+        })?;
+        if expired {
             released += 1;
         }
     }

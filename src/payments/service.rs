@@ -7,8 +7,8 @@ use chrono::TimeDelta;
 
 use super::stripe_event::{EventAction, WebhookEvent};
 use super::{CheckoutRequest, Provider, ProviderError, SessionState};
-use crate::db::{payments, webhook_events};
-use crate::domain::checkout::{self, Completion, PayPlan, status};
+use crate::db::{Guarded, payments, webhook_events};
+use crate::domain::checkout::{self, Completion, KeptMoney, PayPlan, status};
 use crate::error::AppError;
 use crate::web::state::AppState;
 
@@ -60,15 +60,19 @@ pub async fn start_checkout(
     match state.provider.create_session(&request).await {
         Ok(session) => {
             let url = session.url.clone();
-            state
+            let recorded = state
                 .db(move |conn| checkout::session_created(conn, now, payment_id, &session))
                 .await?;
+            if recorded == Guarded::Lost {
+                log::info!("payment {payment_id}: its session was recorded by another request");
+            }
             Ok(PayOutcome::Checkout(url))
         }
         Err(error) => {
             log::warn!("creating a checkout session for payment {payment_id} failed: {error}");
             let recorded = error.clone();
-            state
+            // Lost: a concurrent request got the session meanwhile; the attempt stays.
+            let _ended: Guarded = state
                 .db(move |conn| checkout::session_failed(conn, now, payment_id, &recorded))
                 .await?;
             Err(AppError::Unavailable(UNAVAILABLE.into()))
@@ -146,6 +150,46 @@ pub async fn refund_ticket(state: &AppState, ticket_id: i32) -> Result<(), AppEr
     refund(state, payment.id).await
 }
 
+/// Refunds one payment that kept money (an admin's button in the payments list): a
+/// second payment, money kept for a cancelled or expired booking, a mismatched amount,
+/// or the payment of a paid ticket (which refunds the ticket).
+pub async fn refund_payment(state: &AppState, payment_id: i32) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let payment = state
+        .db(move |conn| checkout::request_payment_refund(conn, now, payment_id))
+        .await?;
+    refund(state, payment.id).await
+}
+
+/// What `check --repair` did about one payment that kept money without a ticket.
+#[derive(Debug)]
+pub struct Repair {
+    pub kept: KeptMoney,
+    /// `None` when the refund was made; otherwise why it is still owed (reconciliation
+    /// retries it).
+    pub error: Option<String>,
+}
+
+/// Finds every payment that keeps money without a ticket to show for it and refunds it
+/// through the provider (idempotently, like every refund); reports each one.
+pub async fn repair_kept_money(state: &AppState) -> Result<Vec<Repair>, AppError> {
+    let found = state.db(checkout::money_kept_without_a_ticket).await?;
+    let mut repairs = Vec::with_capacity(found.len());
+    for candidate in found {
+        let now = state.clock.now();
+        let payment_id = candidate.payment_id;
+        let Some(kept) = state
+            .db(move |conn| checkout::return_kept_money(conn, now, payment_id))
+            .await?
+        else {
+            continue;
+        };
+        let error = refund(state, payment_id).await.err().map(|e| e.to_string());
+        repairs.push(Repair { kept, error });
+    }
+    Ok(repairs)
+}
+
 /// How long an attempt must sit untouched before reconciliation asks about it.
 const RECONCILE_AFTER: TimeDelta = TimeDelta::minutes(2);
 const RECONCILE_BATCH: i64 = 50;
@@ -195,7 +239,8 @@ pub async fn reconcile(state: &AppState) -> usize {
                                     status::FAILED,
                                     Some(&reason),
                                     now,
-                                )?)
+                                )?
+                                .applied())
                             })
                             .await
                     }
@@ -252,7 +297,8 @@ pub async fn close_sessions_of_ended_holds(state: &AppState) -> usize {
                         )?)
                     })
                     .await;
-                if matches!(done, Ok(true)) {
+                // Lost: a payment or another instance settled the attempt meanwhile.
+                if matches!(done, Ok(Guarded::Applied)) {
                     closed += 1;
                 }
             }

@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::ticket_types::update)
         .service(admin::payments::list)
         .service(admin::payments::refund)
+        .service(admin::payments::refund_payment)
         .service(health::healthz)
         .service(assets::stylesheet);
 }

@@ -3,8 +3,10 @@
 //! and cookie-keeping clients with one helper per user action.
 #![allow(dead_code)]
 
+pub mod damage;
 pub mod database;
 pub mod fixtures;
+pub mod race;
 pub mod stripe_standin;
 pub mod visitor;
 

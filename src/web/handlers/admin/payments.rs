@@ -1,11 +1,14 @@
-//! `GET /admin/payments`: every checkout attempt with its status and provider ids;
-//! `POST /admin/tickets/{id}/refund`: refund a paid ticket and put its seat back on sale.
+//! `GET /admin/payments`: every checkout attempt with its status, its ticket's status and
+//! provider ids; `POST /admin/tickets/{id}/refund`: refund a paid ticket and put its seat
+//! back on sale; `POST /admin/payments/{id}/refund`: refund one payment that kept money.
 
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
 use crate::db::models::Payment;
 use crate::db::payments;
+use crate::domain::checkout::status;
+use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 use crate::payments::service;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -22,12 +25,22 @@ const LIST_LIMIT: i64 = 500;
 #[template(path = "admin/payments.html")]
 struct PaymentsPage {
     page: Page,
-    payments: Vec<Payment>,
+    payments: Vec<(Payment, String)>,
 }
 
 impl PaymentsPage {
     fn amount(&self, payment: &Payment) -> String {
         views::money(payment.amount_pennies, &payment.currency)
+    }
+
+    /// Whether an admin can send this payment's money back.
+    fn refundable(&self, payment: &Payment) -> bool {
+        payment.status == status::PAID || payment.status == status::MISMATCH
+    }
+
+    /// Money taken for a ticket that is not paid: it must go back.
+    fn kept_without_ticket(&self, payment: &Payment, ticket_status: &str) -> bool {
+        payment.status == status::PAID && ticket_status != TicketStatus::Paid.as_str()
     }
 }
 
@@ -38,7 +51,7 @@ pub async fn list(
     ctx: PageCtx,
 ) -> Result<HttpResponse, AppError> {
     let payments = state
-        .db(|conn| Ok(payments::recent(conn, LIST_LIMIT)?))
+        .db(|conn| Ok(payments::recent_with_ticket_status(conn, LIST_LIMIT)?))
         .await?;
     html(&PaymentsPage {
         page: ctx.page("Admin: payments"),
@@ -56,6 +69,24 @@ pub async fn refund(
 ) -> Result<HttpResponse, AppError> {
     match service::refund_ticket(&state, path.into_inner()).await {
         Ok(()) => flash::success(&ctx.session, "Refunded. The seat is back on sale."),
+        Err(AppError::Conflict(message) | AppError::Unavailable(message)) => {
+            flash::error(&ctx.session, message)
+        }
+        Err(other) => return Err(other),
+    }
+    Ok(see_other("/admin/payments"))
+}
+
+#[post("/admin/payments/{id}/refund")]
+pub async fn refund_payment(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    path: web::Path<i32>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    match service::refund_payment(&state, path.into_inner()).await {
+        Ok(()) => flash::success(&ctx.session, "Refunded."),
         Err(AppError::Conflict(message) | AppError::Unavailable(message)) => {
             flash::error(&ctx.session, message)
         }

@@ -1,0 +1,225 @@
+//! Checkout attempts: what the pay button leads to, a free ticket's confirmation, and
+//! the bookkeeping of the session a provider opened (or failed to open) for an attempt.
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use super::status;
+use crate::db::models::{Event, NewPayment, Payment, Ticket, TicketSchema};
+use crate::db::{Conn, Guarded, events, payments, ticket_schemas, tickets, users};
+use crate::db::{is_unique_violation, write_transaction};
+use crate::domain::locking::require;
+use crate::domain::reservation::is_live;
+use crate::domain::ticket_status::TicketStatus;
+use crate::error::AppError;
+use crate::payments::{CreatedSession, ProviderError};
+
+/// An attempt still `creating` after this long is taken as failed.
+const CREATING_GIVES_UP_AFTER: TimeDelta = TimeDelta::hours(1);
+/// An open session this close to its expiry is not handed out again.
+const REUSE_MARGIN: TimeDelta = TimeDelta::minutes(1);
+
+/// What the pay button leads to.
+#[derive(Debug)]
+pub enum PayPlan {
+    /// This hold already has an open session: the same one again.
+    Reuse { url: String },
+    /// Ask the provider for a session for this attempt (idempotently, by its key).
+    Create(Box<NewCheckout>),
+    /// A free ticket, confirmed without any provider.
+    ConfirmedFree { ticket_id: i32 },
+}
+
+/// Everything a provider needs to open a session for one attempt.
+#[derive(Debug)]
+pub struct NewCheckout {
+    pub payment: Payment,
+    pub ticket: Ticket,
+    pub schema: TicketSchema,
+    pub event: Event,
+    pub email: String,
+}
+
+impl NewCheckout {
+    /// Derived from the ticket, its hold and the attempt: a retried or doubled request
+    /// reuses the key (and gets the same session); a new attempt gets a new one.
+    pub fn idempotency_key(&self) -> String {
+        format!(
+            "boxoffice-checkout-t{}-h{}-a{}",
+            self.ticket.id, self.payment.hold_number, self.payment.attempt
+        )
+    }
+}
+
+/// Decides what paying for the user's ticket means now; 404 for anyone else's ticket,
+/// a clear refusal for a paid ticket or an ended hold. Runs under the ticket's lock, so a
+/// cancel or an expiry either happens before (and this refuses) or after (and the
+/// session it opens is closed by the sweeper, or its late payment refunded).
+pub fn plan_payment(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    user_id: i32,
+    ticket_id: i32,
+    provider: &str,
+) -> Result<PayPlan, AppError> {
+    write_transaction(conn, |c| {
+        let ticket = tickets::lock_owned(c, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
+        if ticket.status == TicketStatus::Paid.as_str() {
+            return Err(AppError::Conflict("This ticket is already paid.".into()));
+        }
+        if !is_live(&ticket, now) {
+            return Err(AppError::Conflict(
+                "Your hold has ended, so there is nothing to pay. Reserve again to buy a ticket."
+                    .into(),
+            ));
+        }
+        let schema = ticket_schemas::find(c, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
+        if schema.amount_pennies == 0 {
+            confirm_free(c, now, &ticket, &schema)?;
+            return Ok(PayPlan::ConfirmedFree { ticket_id });
+        }
+        let attempts = payments::for_hold(c, ticket.id, ticket.hold_number)?;
+        if let Some(open) = attempts.iter().find(|p| {
+            p.status == status::OPEN && p.expires_at.is_some_and(|at| at > now + REUSE_MARGIN)
+        }) && let Some(url) = &open.checkout_url
+        {
+            return Ok(PayPlan::Reuse { url: url.clone() });
+        }
+        let in_flight = attempts
+            .iter()
+            .find(|p| p.status == status::CREATING && p.created_at > now - CREATING_GIVES_UP_AFTER);
+        let payment = match in_flight {
+            Some(payment) => payment.clone(),
+            None => {
+                let attempt = attempts.iter().map(|p| p.attempt).max().unwrap_or(0) + 1;
+                new_attempt(c, now, &ticket, &schema, attempt, provider)?
+            }
+        };
+        let event = events::find(c, ticket.event_id)?.ok_or(AppError::NotFound)?;
+        let email = users::find(c, user_id)?.ok_or(AppError::NotFound)?.email;
+        Ok(PayPlan::Create(Box::new(NewCheckout {
+            payment,
+            ticket,
+            schema,
+            event,
+            email,
+        })))
+    })
+}
+
+fn new_attempt(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    ticket: &Ticket,
+    schema: &TicketSchema,
+    attempt: i32,
+    provider: &str,
+) -> Result<Payment, AppError> {
+    payments::insert(
+        conn,
+        &NewPayment {
+            ticket_id: ticket.id,
+            user_id: ticket.user_id,
+            hold_number: ticket.hold_number,
+            attempt,
+            provider,
+            amount_pennies: schema.amount_pennies,
+            currency: &schema.currency,
+            status: status::CREATING,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            // Attempts are numbered under the ticket's lock; a clash means the lock was
+            // bypassed. The transaction rolls back and the user may simply try again.
+            AppError::Unavailable(
+                "Your payment is already being prepared. Please try again.".into(),
+            )
+        } else {
+            error.into()
+        }
+    })
+}
+
+/// Confirms a free ticket: a zero payment row and the ticket paid, inside the caller's
+/// transaction that holds the ticket's lock.
+fn confirm_free(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    ticket: &Ticket,
+    schema: &TicketSchema,
+) -> Result<(), AppError> {
+    let attempt = payments::for_hold(conn, ticket.id, ticket.hold_number)?.len() as i32 + 1;
+    let payment = new_attempt(conn, now, ticket, schema, attempt, "free")?;
+    require(
+        payments::mark_paid(
+            conn,
+            payment.id,
+            &[status::CREATING],
+            status::PAID,
+            None,
+            Some("free ticket"),
+            now,
+        )?,
+        "confirming a free ticket's payment",
+    )?;
+    require(
+        tickets::mark_paid(
+            conn,
+            ticket.id,
+            ticket.hold_number,
+            TicketStatus::Reserved.as_str(),
+            now,
+        )?,
+        "confirming a free ticket",
+    )
+}
+
+/// Records the session the provider opened for an attempt. `Lost` when the attempt is
+/// no longer being created (a webhook adopted the session first, or the attempt was
+/// given up): the session is then found by its payment id when it completes.
+pub fn session_created(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment_id: i32,
+    session: &CreatedSession,
+) -> Result<Guarded, AppError> {
+    Ok(payments::record_session(
+        conn,
+        payment_id,
+        &session.id,
+        &session.url,
+        session.expires_at,
+        now,
+    )?)
+}
+
+/// Records a failed attempt to open a session. A time-out leaves the attempt in
+/// `creating`, so the next try reuses its idempotency key (and any session the provider
+/// did create); a refusal or a provider failure ends it, so the next try starts afresh.
+/// `Lost` when the attempt had already moved on (a concurrent request recorded its
+/// session): nothing to end then.
+pub fn session_failed(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment_id: i32,
+    error: &ProviderError,
+) -> Result<Guarded, AppError> {
+    match error {
+        ProviderError::Unreachable(_) => {
+            let touched = payments::touch(conn, payment_id, now)?;
+            Ok(Guarded::from_rows(touched))
+        }
+        ProviderError::Refused(reason) | ProviderError::ServerError(reason) => {
+            Ok(payments::transition(
+                conn,
+                payment_id,
+                &[status::CREATING],
+                status::FAILED,
+                Some(reason),
+                now,
+            )?)
+        }
+    }
+}

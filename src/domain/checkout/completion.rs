@@ -1,0 +1,379 @@
+//! What a provider's word about a checkout session does to the books: confirm the
+//! ticket, take a seat for a late payment, send money back, or hold it for an admin.
+
+use chrono::NaiveDateTime;
+
+use super::status;
+use crate::db::models::{Payment, Ticket};
+use crate::db::{Conn, Guarded, payments, ticket_schemas, tickets, write_transaction};
+use crate::domain::inventory;
+use crate::domain::locking::require;
+use crate::domain::ticket_status::TicketStatus;
+use crate::error::AppError;
+use crate::payments::{SessionState, SessionStatus};
+
+/// What a provider's word about a session did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completion {
+    /// The ticket is paid by this payment (now, or already before).
+    Confirmed { ticket_id: i32 },
+    /// Not paid (yet); `expired` when the session is over.
+    NotPaid { ticket_id: i32, expired: bool },
+    /// The money must go back (late with no seat, a cancelled booking, a second payment).
+    NeedsRefund { payment_id: i32, ticket_id: i32 },
+    /// Already refunded.
+    Refunded { ticket_id: i32 },
+    /// Amount or currency differ from the ticket's: held for an admin.
+    Mismatch { ticket_id: i32 },
+    /// Not a session of ours.
+    Unknown,
+}
+
+/// Applies a session's state to the books, in one transaction under the ticket's lock.
+/// Idempotent: any number of deliveries, in any order, from the webhook, the success
+/// page or reconciliation, racing a cancel, an expiry, a refund or each other.
+pub fn apply_session(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    session: &SessionState,
+) -> Result<Completion, AppError> {
+    write_transaction(conn, |c| {
+        let Some(found) = attempt_of(c, session)? else {
+            return Ok(Completion::Unknown);
+        };
+        let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
+        // Read again under the lock: another delivery may have settled it meanwhile.
+        let Some(payment) = adopt(c, now, found.id, &session.id)? else {
+            return Ok(Completion::Unknown);
+        };
+        let ticket_id = ticket.id;
+        match payment.status.as_str() {
+            status::PAID => return Ok(Completion::Confirmed { ticket_id }),
+            status::REFUND_PENDING => {
+                return Ok(Completion::NeedsRefund {
+                    payment_id: payment.id,
+                    ticket_id,
+                });
+            }
+            status::REFUNDED => return Ok(Completion::Refunded { ticket_id }),
+            status::MISMATCH => return Ok(Completion::Mismatch { ticket_id }),
+            _ => {}
+        }
+        if !session.paid {
+            let expired = session.status == SessionStatus::Expired;
+            if expired {
+                let closed = payments::transition(
+                    c,
+                    payment.id,
+                    &[status::CREATING, status::OPEN],
+                    status::EXPIRED,
+                    None,
+                    now,
+                )?;
+                if closed == Guarded::Lost {
+                    log::debug!(
+                        "payment {}: already closed as {}",
+                        payment.id,
+                        payment.status
+                    );
+                }
+            }
+            return Ok(Completion::NotPaid { ticket_id, expired });
+        }
+        settle_paid(c, now, session, &payment, &ticket)
+    })
+}
+
+/// The attempt a session belongs to: by its session id, or (a session whose creation
+/// timed out on our side) by the payment id in its metadata, if that attempt has no
+/// session yet.
+fn attempt_of(conn: &mut Conn, session: &SessionState) -> Result<Option<Payment>, AppError> {
+    if let Some(payment) = payments::find_by_session(conn, &session.id)? {
+        return Ok(Some(payment));
+    }
+    let Some(id) = session.payment_id else {
+        return Ok(None);
+    };
+    Ok(payments::find(conn, id)?.filter(|p| p.provider_session_id.is_none()))
+}
+
+/// The attempt as it is now, with this session recorded on it if it had none; `None`
+/// when the attempt meanwhile got another session (then this one is not ours).
+fn adopt(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment_id: i32,
+    session_id: &str,
+) -> Result<Option<Payment>, AppError> {
+    let payment = payments::find(conn, payment_id)?.ok_or(AppError::NotFound)?;
+    match payment.provider_session_id.as_deref() {
+        Some(recorded) if recorded == session_id => Ok(Some(payment)),
+        Some(other) => {
+            log::warn!("payment {payment_id} has session {other}, not {session_id}");
+            Ok(None)
+        }
+        None => {
+            if payments::adopt_session(conn, payment_id, session_id, now)? == Guarded::Lost {
+                return Ok(None);
+            }
+            Ok(payments::find(conn, payment_id)?)
+        }
+    }
+}
+
+/// A paid session whose attempt is not settled yet, under the ticket's lock.
+fn settle_paid(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    session: &SessionState,
+    payment: &Payment,
+    ticket: &Ticket,
+) -> Result<Completion, AppError> {
+    let ticket_id = ticket.id;
+    let reference = session.payment_reference.as_deref();
+    let settle = |c: &mut Conn, to: &str, reason: Option<&str>| {
+        let settled = payments::mark_paid(
+            c,
+            payment.id,
+            &status::UNSETTLED,
+            to,
+            reference,
+            reason,
+            now,
+        )?;
+        require(settled, "settling a paid attempt")
+    };
+    let amount_ok = session.amount_total == Some(payment.amount_pennies)
+        && session.currency.as_deref() == Some(payment.currency.as_str());
+    if !amount_ok {
+        log::error!(
+            "payment {} (session {}): paid {:?} {:?}, expected {} {}; held for an admin",
+            payment.id,
+            session.id,
+            session.amount_total,
+            session.currency,
+            payment.amount_pennies,
+            payment.currency
+        );
+        settle(
+            conn,
+            status::MISMATCH,
+            Some("amount or currency differs from the ticket's price"),
+        )?;
+        return Ok(Completion::Mismatch { ticket_id });
+    }
+    let refund = |c: &mut Conn, reason: &str| -> Result<Completion, AppError> {
+        settle(c, status::REFUND_PENDING, Some(reason))?;
+        Ok(Completion::NeedsRefund {
+            payment_id: payment.id,
+            ticket_id,
+        })
+    };
+    let schema = ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
+    let price_ok =
+        schema.amount_pennies == payment.amount_pennies && schema.currency == payment.currency;
+    let confirm = |c: &mut Conn, from: TicketStatus, reason: Option<&str>| {
+        require(
+            tickets::mark_paid(c, ticket.id, ticket.hold_number, from.as_str(), now)?,
+            "confirming a ticket",
+        )?;
+        settle(c, status::PAID, reason)?;
+        Ok(Completion::Confirmed { ticket_id })
+    };
+    match TicketStatus::parse(&ticket.status) {
+        Some(TicketStatus::Paid) => refund(conn, "the ticket was already paid by another payment"),
+        _ if !price_ok => refund(conn, "the hold now is for a ticket type of another price"),
+        // The seat is still held (even a hold past its time keeps it until released).
+        Some(TicketStatus::Reserved) => confirm(conn, TicketStatus::Reserved, None),
+        Some(TicketStatus::Expired) => {
+            // Paid after the hold lapsed: take a seat again if one is free.
+            if inventory::take_seat(conn, ticket.ticket_schema_id)?.is_err() {
+                return refund(
+                    conn,
+                    "paid after the hold ended and the ticket type sold out",
+                );
+            }
+            confirm(
+                conn,
+                TicketStatus::Expired,
+                Some("paid after the hold ended; a seat was still free"),
+            )
+        }
+        Some(TicketStatus::Cancelled) => {
+            refund(conn, "the booking was cancelled before the payment arrived")
+        }
+        Some(TicketStatus::Refunded) => {
+            refund(conn, "the ticket was refunded before this payment arrived")
+        }
+        None => Err(AppError::Internal(format!(
+            "ticket {} has an unknown status",
+            ticket.id
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::db::ticket_schemas;
+    use crate::domain::checkout::scenes::{self, Scene};
+    use crate::domain::reservation;
+
+    fn ticket_status(scene: &mut Scene) -> String {
+        tickets::find(&mut scene.conn, scene.ticket_id)
+            .unwrap()
+            .unwrap()
+            .status
+    }
+
+    fn payment_status(scene: &mut Scene, id: Option<i32>) -> String {
+        let id = id.unwrap_or(scene.payment_id);
+        payments::find(&mut scene.conn, id).unwrap().unwrap().status
+    }
+
+    fn available(scene: &mut Scene) -> i32 {
+        ticket_schemas::find(&mut scene.conn, scene.schema_id)
+            .unwrap()
+            .unwrap()
+            .available_tickets_count
+    }
+
+    fn apply(scene: &mut Scene, session: &SessionState) -> Completion {
+        apply_session(&mut scene.conn, scene.now, session).unwrap()
+    }
+
+    #[test]
+    fn a_paid_hold_is_confirmed_once_however_often_it_is_told() {
+        let mut scene = scenes::hold(10);
+        let ticket_id = scene.ticket_id;
+        for _ in 0..3 {
+            assert_eq!(
+                apply(&mut scene, &scenes::paid("cs_1")),
+                Completion::Confirmed { ticket_id }
+            );
+        }
+        assert_eq!(ticket_status(&mut scene), "paid");
+        assert_eq!(payment_status(&mut scene, None), "paid");
+        assert_eq!(available(&mut scene), 9);
+    }
+
+    #[test]
+    fn an_unpaid_session_changes_nothing_and_an_expired_one_closes_the_attempt() {
+        let mut scene = scenes::hold(10);
+        let mut open = scenes::paid("cs_1");
+        open.paid = false;
+        open.status = SessionStatus::Open;
+        let ticket_id = scene.ticket_id;
+        assert_eq!(
+            apply(&mut scene, &open),
+            Completion::NotPaid {
+                ticket_id,
+                expired: false
+            }
+        );
+        open.status = SessionStatus::Expired;
+        assert_eq!(
+            apply(&mut scene, &open),
+            Completion::NotPaid {
+                ticket_id,
+                expired: true
+            }
+        );
+        assert_eq!(payment_status(&mut scene, None), "expired");
+        assert_eq!(ticket_status(&mut scene), "reserved");
+    }
+
+    #[test]
+    fn a_session_we_never_opened_is_unknown() {
+        let mut scene = scenes::hold(10);
+        assert_eq!(
+            apply(&mut scene, &scenes::paid("cs_other")),
+            Completion::Unknown
+        );
+        assert_eq!(ticket_status(&mut scene), "reserved");
+    }
+
+    #[test]
+    fn a_second_paid_session_of_a_paid_ticket_must_be_refunded() {
+        let mut scene = scenes::hold(10);
+        let (ticket_id, user_id, now) = (scene.ticket_id, 1, scene.now);
+        let second = scenes::open_attempt(&mut scene.conn, now, ticket_id, user_id, 2, "cs_2");
+        apply(&mut scene, &scenes::paid("cs_1"));
+        assert_eq!(
+            apply(&mut scene, &scenes::paid("cs_2")),
+            Completion::NeedsRefund {
+                payment_id: second,
+                ticket_id
+            }
+        );
+        assert_eq!(payment_status(&mut scene, Some(second)), "refund_pending");
+        assert_eq!(available(&mut scene), 9, "one seat for one ticket");
+    }
+
+    #[test]
+    fn a_payment_for_a_cancelled_booking_must_be_refunded() {
+        let mut scene = scenes::hold(10);
+        reservation::cancel(&mut scene.conn, 1, scene.ticket_id).unwrap();
+        let (payment_id, ticket_id) = (scene.payment_id, scene.ticket_id);
+        assert_eq!(
+            apply(&mut scene, &scenes::paid("cs_1")),
+            Completion::NeedsRefund {
+                payment_id,
+                ticket_id
+            }
+        );
+        assert_eq!(ticket_status(&mut scene), "cancelled");
+        assert_eq!(available(&mut scene), 10, "no seat taken for it");
+    }
+
+    #[test]
+    fn a_late_payment_takes_a_free_seat_or_is_refunded_when_none_is_left() {
+        let mut scene = scenes::hold(1);
+        let later = scene.now + TimeDelta::minutes(16);
+        assert_eq!(
+            reservation::expire_lapsed(&mut scene.conn, later, 10).unwrap(),
+            1
+        );
+        assert_eq!(available(&mut scene), 1);
+        let ticket_id = scene.ticket_id;
+        assert_eq!(
+            apply(&mut scene, &scenes::paid("cs_1")),
+            Completion::Confirmed { ticket_id }
+        );
+        assert_eq!(available(&mut scene), 0, "the free seat was taken");
+
+        let mut full = scenes::hold(1);
+        reservation::expire_lapsed(&mut full.conn, later, 10).unwrap();
+        crate::domain::inventory::take_seat(&mut full.conn, full.schema_id)
+            .unwrap()
+            .unwrap();
+        let (payment_id, ticket_id) = (full.payment_id, full.ticket_id);
+        assert_eq!(
+            apply(&mut full, &scenes::paid("cs_1")),
+            Completion::NeedsRefund {
+                payment_id,
+                ticket_id
+            }
+        );
+        assert_eq!(ticket_status(&mut full), "expired");
+        assert_eq!(available(&mut full), 0, "never oversold");
+    }
+
+    #[test]
+    fn another_amount_is_held_for_an_admin() {
+        let mut scene = scenes::hold(10);
+        let mut short = scenes::paid("cs_1");
+        short.amount_total = Some(250);
+        let ticket_id = scene.ticket_id;
+        assert_eq!(
+            apply(&mut scene, &short),
+            Completion::Mismatch { ticket_id }
+        );
+        assert_eq!(payment_status(&mut scene, None), "mismatch");
+        assert_eq!(ticket_status(&mut scene), "reserved");
+    }
+}

@@ -1,0 +1,37 @@
+//! The money side of a ticket, in three ideas: the checkout **attempt** (what the pay
+//! button opens), the **completion** (what a provider's word about a session does to the
+//! books) and the **refund**. Every transition of a ticket follows `domain::locking`:
+//! lock the ticket row, decide on what was read under the lock, act on every guarded
+//! update's outcome.
+//!
+//! Rules: a paid hold becomes a ticket; a payment that lands after its hold lapsed takes
+//! a free seat under the optimistic lock or is refunded; a payment for a booking that was
+//! cancelled or refunded meanwhile, and a second payment for a paid ticket, are refunded;
+//! a payment whose amount or currency differs is held for an admin.
+
+mod attempt;
+mod completion;
+mod refund;
+#[cfg(test)]
+mod scenes;
+
+pub use attempt::{NewCheckout, PayPlan, plan_payment, session_created, session_failed};
+pub use completion::{Completion, apply_session};
+pub use refund::{
+    KeptMoney, money_kept_without_a_ticket, refund_done, request_payment_refund, request_refund,
+    return_kept_money,
+};
+
+/// The states of a checkout attempt (`payments.status`).
+pub mod status {
+    pub const CREATING: &str = "creating";
+    pub const OPEN: &str = "open";
+    pub const FAILED: &str = "failed";
+    pub const EXPIRED: &str = "expired";
+    pub const PAID: &str = "paid";
+    pub const REFUND_PENDING: &str = "refund_pending";
+    pub const REFUNDED: &str = "refunded";
+    pub const MISMATCH: &str = "mismatch";
+    /// States in which no money has moved yet.
+    pub const UNSETTLED: [&str; 4] = [CREATING, OPEN, EXPIRED, FAILED];
+}

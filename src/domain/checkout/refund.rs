@@ -1,0 +1,208 @@
+//! Sending money back: an admin's refund of a ticket or of one payment, the record of a
+//! refund the provider made, and finding (and returning) money kept without a ticket.
+
+use chrono::NaiveDateTime;
+
+use super::status;
+use crate::db::models::{Payment, Ticket};
+use crate::db::{Conn, Guarded, payments, tickets, write_transaction};
+use crate::domain::inventory;
+use crate::domain::locking::require;
+use crate::domain::ticket_status::TicketStatus;
+use crate::error::AppError;
+
+/// Marks a paid ticket's payment for refund (an admin's decision), under the ticket's
+/// lock; returns the payment to refund at the provider.
+pub fn request_refund(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    ticket_id: i32,
+) -> Result<Payment, AppError> {
+    write_transaction(conn, |c| {
+        let ticket = tickets::lock(c, ticket_id)?.ok_or(AppError::NotFound)?;
+        if ticket.status != TicketStatus::Paid.as_str() {
+            return Err(AppError::Conflict(
+                "Only a paid ticket can be refunded.".into(),
+            ));
+        }
+        let payment = payments::for_ticket(c, ticket_id)?
+            .into_iter()
+            .find(|p| p.status == status::PAID)
+            .ok_or_else(|| {
+                AppError::Conflict("This ticket's refund is already under way.".into())
+            })?;
+        mark_for_refund(c, now, &payment, "refunded by an admin")
+    })
+}
+
+/// Marks one payment that kept money (paid, or paid with the wrong amount) for refund,
+/// under its ticket's lock: an admin's button in the payments list. A payment that made
+/// its ticket paid refunds the ticket too (see `refund_done`).
+pub fn request_payment_refund(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment_id: i32,
+) -> Result<Payment, AppError> {
+    write_transaction(conn, |c| {
+        let found = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
+        tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
+        let payment = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
+        match payment.status.as_str() {
+            status::PAID | status::MISMATCH => {
+                mark_for_refund(c, now, &payment, "refunded by an admin")
+            }
+            status::REFUND_PENDING => Err(AppError::Conflict(
+                "This payment's refund is already under way.".into(),
+            )),
+            status::REFUNDED => Err(AppError::Conflict(
+                "This payment has already been refunded.".into(),
+            )),
+            _ => Err(AppError::Conflict(
+                "No money was taken in this attempt, so there is nothing to refund.".into(),
+            )),
+        }
+    })
+}
+
+/// Moves a payment that kept money to `refund_pending`; the caller holds its ticket's lock.
+fn mark_for_refund(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment: &Payment,
+    reason: &str,
+) -> Result<Payment, AppError> {
+    require(
+        payments::transition(
+            conn,
+            payment.id,
+            &[status::PAID, status::MISMATCH],
+            status::REFUND_PENDING,
+            Some(reason),
+            now,
+        )?,
+        "marking a payment for refund",
+    )?;
+    payments::find(conn, payment.id)?.ok_or(AppError::NotFound)
+}
+
+/// Records a refund the provider made (ours, or one made in its dashboard). When it was
+/// the payment that made the ticket paid, the ticket becomes refunded and its seat goes
+/// back on sale, in the same transaction. Recording the same refund twice changes nothing.
+pub fn refund_done(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment_id: i32,
+    refund_id: &str,
+) -> Result<(), AppError> {
+    write_transaction(conn, |c| {
+        let found = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
+        let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
+        let recorded = payments::mark_refunded(
+            c,
+            payment_id,
+            &[status::REFUND_PENDING, status::PAID, status::MISMATCH],
+            refund_id,
+            now,
+        )?;
+        if recorded == Guarded::Lost {
+            // Already refunded (a replayed webhook, a retried refund), or never paid.
+            return Ok(());
+        }
+        let still_paid = payments::for_ticket(c, ticket.id)?
+            .iter()
+            .any(|p| p.status == status::PAID);
+        if ticket.status == TicketStatus::Paid.as_str() && !still_paid {
+            require(
+                tickets::transition(
+                    c,
+                    ticket.id,
+                    ticket.hold_number,
+                    TicketStatus::Paid.as_str(),
+                    TicketStatus::Refunded.as_str(),
+                )?,
+                "refunding a ticket",
+            )?;
+            inventory::return_seat(c, ticket.ticket_schema_id)?;
+        }
+        Ok(())
+    })
+}
+
+/// A payment that kept money it must give back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptMoney {
+    pub payment_id: i32,
+    pub ticket_id: i32,
+    pub amount_pennies: i64,
+    pub currency: String,
+    pub reason: String,
+}
+
+/// The succeeded, unrefunded payments of one ticket that it must not keep: all of them
+/// when the ticket is not paid, every one but the first paid (the one that confirmed
+/// it) when it is.
+fn excess(ticket: &Ticket, payments: &[&Payment]) -> Vec<KeptMoney> {
+    let mut kept: Vec<&Payment> = payments
+        .iter()
+        .copied()
+        .filter(|p| p.ticket_id == ticket.id && p.status == status::PAID)
+        .collect();
+    kept.sort_by_key(|p| (p.paid_at, p.id));
+    let (skip, reason) = if ticket.status == TicketStatus::Paid.as_str() {
+        (1, "a second payment for a paid ticket".to_owned())
+    } else {
+        (0, format!("money kept for a {} ticket", ticket.status))
+    };
+    kept.into_iter()
+        .skip(skip)
+        .map(|p| KeptMoney {
+            payment_id: p.id,
+            ticket_id: ticket.id,
+            amount_pennies: p.amount_pennies,
+            currency: p.currency.clone(),
+            reason: reason.clone(),
+        })
+        .collect()
+}
+
+/// Every payment that keeps money without a ticket to show for it (what `check
+/// --repair` returns).
+pub fn money_kept_without_a_ticket(conn: &mut Conn) -> Result<Vec<KeptMoney>, AppError> {
+    let all_payments = payments::all(conn)?;
+    let mut found = Vec::new();
+    for ticket in tickets::all(conn)? {
+        let mine: Vec<&Payment> = all_payments
+            .iter()
+            .filter(|p| p.ticket_id == ticket.id)
+            .collect();
+        found.extend(excess(&ticket, &mine));
+    }
+    Ok(found)
+}
+
+/// Marks one such payment for refund, if it still keeps money without a ticket when
+/// looked at again under its ticket's lock; `None` when it no longer does.
+pub fn return_kept_money(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment_id: i32,
+) -> Result<Option<KeptMoney>, AppError> {
+    write_transaction(conn, |c| {
+        let found = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
+        let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
+        let all = payments::for_ticket(c, ticket.id)?;
+        let mine: Vec<&Payment> = all.iter().collect();
+        let Some(kept) = excess(&ticket, &mine)
+            .into_iter()
+            .find(|k| k.payment_id == payment_id)
+        else {
+            return Ok(None);
+        };
+        let payment = all
+            .iter()
+            .find(|p| p.id == payment_id)
+            .ok_or(AppError::NotFound)?;
+        mark_for_refund(c, now, payment, &kept.reason)?;
+        Ok(Some(kept))
+    })
+}

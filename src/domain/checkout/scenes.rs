@@ -1,0 +1,130 @@
+//! Test scenes for the checkout's unit tests: a temp SQLite database with one event, a
+//! ticket type, a buyer holding a seat and an open checkout attempt.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use tempfile::TempDir;
+
+use super::status;
+use crate::db::models::{EventFields, NewPayment, NewTicket, NewTicketSchema, NewUser};
+use crate::db::{Conn, connect, events, migrations, payments, ticket_schemas, tickets, users};
+use crate::payments::{SessionState, SessionStatus};
+
+pub struct Scene {
+    _dir: TempDir,
+    pub conn: diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<Conn>>,
+    pub now: NaiveDateTime,
+    pub schema_id: i32,
+    pub ticket_id: i32,
+    pub payment_id: i32,
+}
+
+/// A hold of one seat of `seats` (at €25.00) with an open attempt `cs_1`.
+pub fn hold(seats: i32) -> Scene {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let url = dir.path().join("scene.db").to_string_lossy().into_owned();
+    let pool = connect(&url, 1, std::time::Duration::from_secs(5)).expect("a pool");
+    let mut conn = pool.get().expect("a connection");
+    migrations::run_pending(&mut conn).expect("migrations");
+    let now = chrono::Utc::now().naive_utc();
+    let c = &mut conn;
+    let user = users::insert(
+        c,
+        &NewUser {
+            email: "ann@example.com",
+            password_hash: "x",
+            is_admin: false,
+            created_at: now,
+        },
+    )
+    .expect("user");
+    let event = events::insert(
+        c,
+        &EventFields {
+            title: "Scene".into(),
+            description: String::new(),
+            venue: "Hall".into(),
+            starts_at: now + TimeDelta::days(7),
+            ends_at: now + TimeDelta::days(7) + TimeDelta::hours(2),
+        },
+        now,
+    )
+    .expect("event");
+    let schema = ticket_schemas::insert(
+        c,
+        &NewTicketSchema {
+            event_id: event.id,
+            name: "GA",
+            amount_pennies: 2500,
+            currency: "EUR",
+            total_tickets: seats,
+            available_tickets_count: seats - 1,
+        },
+    )
+    .expect("ticket type");
+    let ticket = tickets::insert(
+        c,
+        &NewTicket {
+            user_id: user.id,
+            event_id: event.id,
+            ticket_schema_id: schema.id,
+            status: "reserved",
+            reserved_until: Some(now + TimeDelta::minutes(15)),
+            code: "CODE-1",
+            created_at: now,
+        },
+    )
+    .expect("ticket");
+    let payment = open_attempt(c, now, ticket.id, user.id, 1, "cs_1");
+    Scene {
+        _dir: dir,
+        conn,
+        now,
+        schema_id: schema.id,
+        ticket_id: ticket.id,
+        payment_id: payment,
+    }
+}
+
+/// Another open attempt of the scene's hold, with session `session_id`.
+pub fn open_attempt(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    ticket_id: i32,
+    user_id: i32,
+    attempt: i32,
+    session_id: &str,
+) -> i32 {
+    let payment = payments::insert(
+        conn,
+        &NewPayment {
+            ticket_id,
+            user_id,
+            hold_number: 1,
+            attempt,
+            provider: "test",
+            amount_pennies: 2500,
+            currency: "EUR",
+            status: status::CREATING,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .expect("payment");
+    let recorded = payments::record_session(conn, payment.id, session_id, "url", now, now)
+        .expect("session recorded");
+    assert!(recorded.applied());
+    payment.id
+}
+
+/// The provider's word: `session_id` paid in full.
+pub fn paid(session_id: &str) -> SessionState {
+    SessionState {
+        id: session_id.into(),
+        status: SessionStatus::Complete,
+        paid: true,
+        amount_total: Some(2500),
+        currency: Some("EUR".into()),
+        payment_reference: Some(format!("pi_{session_id}")),
+        payment_id: None,
+    }
+}

@@ -1,0 +1,64 @@
+//! Books broken the way the unguarded confirmation used to break them, for the control
+//! and for the repair tests: a stale decision written without the ticket's lock.
+
+use boxoffice::db::{payments, tickets};
+use boxoffice::domain::reservation;
+use diesel::Connection;
+
+use super::TestApp;
+
+/// The confirmation reads the ticket (reserved) and decides to confirm; the owner's
+/// cancel commits in between; the confirmation then writes on its stale decision and
+/// ignores its guarded update: the cancelled ticket's payment is marked paid with
+/// `reference`. Returns the payment's id.
+pub async fn keep_money_for_cancelled_ticket(
+    app: &TestApp,
+    ticket_id: i32,
+    reference: &str,
+) -> i32 {
+    let now = app.clock.now();
+    let reference = reference.to_owned();
+    app.with_db(move |c| {
+        let seen = tickets::find(c, ticket_id).unwrap().unwrap();
+        assert_eq!(seen.status, "reserved", "the confirmation's read");
+        let payment = payments::for_ticket(c, ticket_id).unwrap().remove(0);
+        reservation::cancel(c, seen.user_id, ticket_id).unwrap();
+        c.transaction::<_, diesel::result::Error, _>(|c| {
+            let _ = tickets::mark_paid(c, seen.id, seen.hold_number, "reserved", now)?;
+            let _ = payments::mark_paid(
+                c,
+                payment.id,
+                &["creating", "open"],
+                "paid",
+                Some(&reference),
+                None,
+                now,
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        payment.id
+    })
+    .await
+}
+
+/// A second attempt of a paid ticket marked paid as well, as two confirmations racing
+/// without the lock left it. Returns the payment's id.
+pub async fn keep_a_second_payment(app: &TestApp, payment_id: i32, reference: &str) -> i32 {
+    let now = app.clock.now();
+    let reference = reference.to_owned();
+    app.with_db(move |c| {
+        let _ = payments::mark_paid(
+            c,
+            payment_id,
+            &["creating", "open", "expired", "failed"],
+            "paid",
+            Some(&reference),
+            None,
+            now,
+        )
+        .unwrap();
+        payment_id
+    })
+    .await
+}
