@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::app::refunds;
 use crate::config::Settings;
 use crate::domain::{accounts, books, clock::Clock, demo};
-use crate::payments::service;
 use crate::startup::{Application, command_state, open_database};
 use crate::web::views;
 
@@ -137,7 +137,7 @@ fn seed_demo(settings: &Settings) -> Result<(), String> {
 fn repair_books(settings: Settings) -> Result<(), String> {
     let state = command_state(settings).map_err(|e| e.to_string())?;
     let repairs = actix_web::rt::System::new()
-        .block_on(async move { service::repair_kept_money(&state).await })
+        .block_on(async move { refunds::repair_kept_money(&state).await })
         .map_err(|e| e.to_string())?;
     for repair in &repairs {
         let kept = &repair.kept;

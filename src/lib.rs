@@ -1,8 +1,13 @@
 //! boxoffice: a server-rendered ticket shop.
 //!
-//! `startup` builds the whole application (tests start exactly what production starts);
-//! `domain` holds the rules, `db` the SQL, `web` the HTTP.
+//! `startup` builds the whole application (tests start exactly what production starts).
+//! The layers, each importing only from those below it:
+//! - `web` — HTTP: routes, extractors, pages (and `cli`, `sweeper`: the other front doors);
+//! - `app` — the use cases every front door calls;
+//! - `payments` (the providers) and `domain` (the rules, no I/O but the database);
+//! - `db` — the connection, the schema and the SQL.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -11,17 +11,15 @@ use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
 
+use crate::app::AppState;
+use crate::app::reserve::RESERVE_BATCH;
+use crate::app::seat_line::SeatLine;
 use crate::config::Settings;
 use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
 use crate::domain::demo;
 use crate::domain::login_throttle::LoginThrottle;
-use crate::domain::seat_line::SeatLine;
-use crate::web::state::AppState;
 use crate::web::{headers, routes};
-
-/// The most reserve requests of one ticket type served by one transaction.
-const RESERVE_BATCH: usize = 128;
 
 /// A failure to start, with what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +60,7 @@ pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
 
 /// The shared state for an open pool: the payment provider, the gates, the clock.
 fn new_state(settings: Settings, pool: DbPool, clock: Clock) -> Result<AppState, StartError> {
-    let provider = crate::payments::service::provider_from(&settings).map_err(StartError::Other)?;
+    let provider = crate::payments::provider_from(&settings).map_err(StartError::Other)?;
     Ok(AppState {
         pool,
         login_throttle: LoginThrottle::new(

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use actix_web::web;
 
+use crate::app::{AppState, reconcile};
 use crate::domain::reservation;
-use crate::web::state::AppState;
 
 /// Holds released per batch; a full batch is followed at once by the next.
 const BATCH: i64 = 200;
@@ -18,8 +18,8 @@ pub async fn run(state: web::Data<AppState>, every: Duration) {
     loop {
         ticker.tick().await;
         sweep_once(&state).await;
-        crate::payments::service::close_sessions_of_ended_holds(&state).await;
-        crate::payments::service::reconcile(&state).await;
+        reconcile::close_sessions_of_ended_holds(&state).await;
+        reconcile::reconcile(&state).await;
     }
 }
 

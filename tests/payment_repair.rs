@@ -6,9 +6,9 @@ mod support;
 
 use std::process::{Command, Output};
 
+use boxoffice::app::{reconcile, refunds};
 use boxoffice::db::models::Payment;
 use boxoffice::db::payments;
-use boxoffice::payments::service;
 use chrono::TimeDelta;
 use support::damage;
 use support::fixtures::EventSpec;
@@ -122,7 +122,7 @@ async fn the_repair_refunds_money_kept_without_a_ticket_and_nothing_else() {
     );
     assert!(found.iter().any(|v| v.contains("2 succeeded")), "{found:?}");
 
-    let repairs = service::repair_kept_money(&app.state).await.unwrap();
+    let repairs = refunds::repair_kept_money(&app.state).await.unwrap();
     let mut repaired: Vec<_> = repairs
         .iter()
         .map(|r| (r.kept.payment_id, r.error.clone()))
@@ -140,7 +140,7 @@ async fn the_repair_refunds_money_kept_without_a_ticket_and_nothing_else() {
     assert_eq!(app.available(schema).await, 9, "its seat stays sold");
     assert_eq!(statuses(payments_of(&app, honest).await), ["paid"]);
     assert!(
-        service::repair_kept_money(&app.state)
+        refunds::repair_kept_money(&app.state)
             .await
             .unwrap()
             .is_empty(),
@@ -264,7 +264,7 @@ async fn check_repair_leaves_a_refund_it_cannot_make_to_reconciliation() {
     );
 
     app.clock.advance(TimeDelta::minutes(3));
-    assert_eq!(service::reconcile(&app.state).await, 1);
+    assert_eq!(reconcile::reconcile(&app.state).await, 1);
     assert_eq!(payments_of(&app, ticket_id).await[0].status, "refunded");
     assert!(violations(&app).await.is_empty());
 }

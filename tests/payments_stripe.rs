@@ -5,9 +5,10 @@
 
 mod support;
 
+use boxoffice::app::reconcile;
 use boxoffice::db::models::Payment;
 use boxoffice::db::{payments, webhook_events};
-use boxoffice::payments::{service, signature};
+use boxoffice::payments::signature;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
 use futures_util::future::join_all;
@@ -561,12 +562,12 @@ async fn reconciliation_finds_a_payment_whose_webhook_was_lost() {
     let session_id = checkout(&buyer, ticket_id).await;
     shop.stripe.complete(&session_id);
     assert_eq!(
-        service::reconcile(&shop.app.state).await,
+        reconcile::reconcile(&shop.app.state).await,
         0,
         "too soon to ask"
     );
     shop.app.clock.advance(TimeDelta::minutes(3));
-    assert_eq!(service::reconcile(&shop.app.state).await, 1);
+    assert_eq!(reconcile::reconcile(&shop.app.state).await, 1);
     assert_eq!(shop.app.tickets().await[0].status, "paid");
     shop.app.assert_books_clean().await;
 }
@@ -631,7 +632,7 @@ async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
 
     shop.app.clock.advance(TimeDelta::minutes(3));
     assert_eq!(
-        service::reconcile(&shop.app.state).await,
+        reconcile::reconcile(&shop.app.state).await,
         1,
         "the pending refund is retried"
     );
@@ -682,7 +683,7 @@ async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
     shop.app.clock.advance(TimeDelta::minutes(16));
     assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
     assert_eq!(
-        service::close_sessions_of_ended_holds(&shop.app.state).await,
+        reconcile::close_sessions_of_ended_holds(&shop.app.state).await,
         1
     );
     let expire_path = format!("/v1/checkout/sessions/{session_id}/expire");
@@ -691,7 +692,7 @@ async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
     assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "expired");
     assert_eq!(shop.app.available(schema).await, 10);
     assert_eq!(
-        service::close_sessions_of_ended_holds(&shop.app.state).await,
+        reconcile::close_sessions_of_ended_holds(&shop.app.state).await,
         0,
         "once"
     );
@@ -706,11 +707,11 @@ async fn a_session_paid_just_before_its_hold_ended_is_kept_by_reconciliation() {
     shop.app.clock.advance(TimeDelta::minutes(16));
     sweeper::sweep_once(&shop.app.state).await;
     assert_eq!(
-        service::close_sessions_of_ended_holds(&shop.app.state).await,
+        reconcile::close_sessions_of_ended_holds(&shop.app.state).await,
         0,
         "Stripe will not close a paid session"
     );
-    assert_eq!(service::reconcile(&shop.app.state).await, 1);
+    assert_eq!(reconcile::reconcile(&shop.app.state).await, 1);
     assert_eq!(
         shop.app.tickets().await[0].status,
         "paid",

@@ -43,6 +43,12 @@ impl Guarded {
     }
 }
 
+/// A trivial query: whether the database answers (the health check).
+pub fn ping(conn: &mut Conn) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}
+
 /// Whether a diesel error is the violation of a UNIQUE constraint.
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(

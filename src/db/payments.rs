@@ -31,6 +31,21 @@ pub fn find_by_session(conn: &mut Conn, session_id: &str) -> QueryResult<Option<
         .optional()
 }
 
+/// The attempt of a session, only if it is one of `user_id`'s (anyone else's reads as
+/// missing).
+pub fn find_session_of_user(
+    conn: &mut Conn,
+    session_id: &str,
+    user_id: i32,
+) -> QueryResult<Option<Payment>> {
+    dsl::payments
+        .filter(dsl::provider_session_id.eq(session_id))
+        .filter(dsl::user_id.eq(user_id))
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn find_by_provider_payment(conn: &mut Conn, payment_id: &str) -> QueryResult<Option<Payment>> {
     dsl::payments
         .filter(dsl::provider_payment_id.eq(payment_id))

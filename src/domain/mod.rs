@@ -16,7 +16,6 @@ pub mod login_throttle;
 pub mod money;
 pub mod qr;
 pub mod reservation;
-pub mod seat_line;
 pub mod ticket_code;
 pub mod ticket_status;
 pub mod ticket_type_form;

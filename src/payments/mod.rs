@@ -1,9 +1,8 @@
 //! Payment providers: Stripe Checkout, or the built-in test provider, behind one type.
 //!
 //! The provider only talks to the outside; what a payment means for a ticket is decided
-//! in `domain::checkout`, and `payments::service` joins the two.
+//! in `domain::checkout`, and the use cases (`app::checkout`, `app::refunds`) join the two.
 
-pub mod service;
 pub mod signature;
 pub mod stripe;
 pub mod stripe_event;
@@ -29,51 +28,9 @@ pub struct CheckoutRequest {
     pub idempotency_key: String,
 }
 
-/// A session the provider created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreatedSession {
-    pub id: String,
-    pub url: String,
-    pub expires_at: NaiveDateTime,
-}
-
-/// Where a session stands at the provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionStatus {
-    Open,
-    Complete,
-    Expired,
-}
-
-/// A session as the provider reports it (from a retrieve or a webhook).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionState {
-    pub id: String,
-    pub status: SessionStatus,
-    pub paid: bool,
-    pub amount_total: Option<i64>,
-    /// Upper-case ISO code.
-    pub currency: Option<String>,
-    /// The provider's id of the money movement (Stripe's PaymentIntent), for refunds.
-    pub payment_reference: Option<String>,
-    /// Our payment row id, from the session's metadata.
-    pub payment_id: Option<i32>,
-}
-
-/// A failed provider call.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProviderError {
-    /// No answer in time, or no connection: the request may or may not have happened,
-    /// so a retry must reuse the same idempotency key.
-    #[error("the payment service did not answer: {0}")]
-    Unreachable(String),
-    /// The provider failed on its side (a 5xx): nothing to reuse, the next try starts afresh.
-    #[error("the payment service failed: {0}")]
-    ServerError(String),
-    /// The provider answered with an error.
-    #[error("the payment service refused: {0}")]
-    Refused(String),
-}
+pub use crate::domain::checkout::session::{
+    CreatedSession, EventAction, ProviderError, ProviderEvent, SessionState, SessionStatus,
+};
 
 /// The active provider, chosen at start-up.
 pub enum Provider {
@@ -139,5 +96,18 @@ impl Provider {
             }
             Provider::Test(gateway) => gateway.refund(payment_reference, amount, idempotency_key),
         }
+    }
+}
+
+/// The provider chosen by the settings: Stripe with a secret key, else the test provider.
+pub fn provider_from(settings: &crate::config::Settings) -> Result<Provider, String> {
+    match &settings.stripe {
+        Some(stripe) => Ok(Provider::Stripe(Box::new(stripe::StripeGateway::new(
+            stripe,
+            settings.provider_timeout,
+        )?))),
+        None => Ok(Provider::Test(test_provider::TestGateway::new(
+            &settings.public_url,
+        ))),
     }
 }

@@ -3,29 +3,7 @@
 
 use serde_json::Value;
 
-use super::{SessionState, SessionStatus};
-
-/// What an event asks of the shop.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventAction {
-    /// A session completed (paid, or an async payment succeeded) or expired.
-    Session(SessionState),
-    /// A charge was refunded (in full, or in part) outside the shop, e.g. in Stripe's dashboard.
-    ChargeRefunded {
-        payment_reference: String,
-        refund_id: String,
-        fully: bool,
-    },
-    /// An event type we do not act on.
-    Ignored,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookEvent {
-    pub id: String,
-    pub event_type: String,
-    pub action: EventAction,
-}
+use super::{EventAction, ProviderEvent, SessionState, SessionStatus};
 
 fn text(value: &Value, key: &str) -> Option<String> {
     value.get(key).and_then(Value::as_str).map(str::to_owned)
@@ -63,7 +41,7 @@ pub fn session_from_json(object: &Value) -> Option<SessionState> {
 }
 
 /// Parses an event body; `Err` when it is not an event at all.
-pub fn parse(body: &[u8]) -> Result<WebhookEvent, String> {
+pub fn parse(body: &[u8]) -> Result<ProviderEvent, String> {
     let event: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
     let id = text(&event, "id").ok_or("no event id")?;
     let event_type = text(&event, "type").ok_or("no event type")?;
@@ -101,7 +79,7 @@ pub fn parse(body: &[u8]) -> Result<WebhookEvent, String> {
         }
         _ => EventAction::Ignored,
     };
-    Ok(WebhookEvent {
+    Ok(ProviderEvent {
         id,
         event_type,
         action,

@@ -44,8 +44,8 @@ pub fn status_label(status: TicketStatus) -> &'static str {
 }
 
 /// "14 min left" for a hold.
-pub fn time_left(until: &NaiveDateTime, now: &NaiveDateTime) -> String {
-    let minutes = (*until - *now).num_minutes();
+pub fn duration_left(left: chrono::TimeDelta) -> String {
+    let minutes = left.num_minutes();
     if minutes < 1 {
         "less than a minute left".to_owned()
     } else {

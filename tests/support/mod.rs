@@ -13,11 +13,11 @@ pub mod visitor;
 use std::collections::HashMap;
 
 use actix_web::web;
+use boxoffice::app::AppState;
 use boxoffice::config::Settings;
 use boxoffice::db::Conn;
 use boxoffice::domain::clock::Clock;
 use boxoffice::startup::Application;
-use boxoffice::web::state::AppState;
 
 pub use database::TestDatabase;
 pub use visitor::Visitor;

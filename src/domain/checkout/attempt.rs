@@ -3,6 +3,7 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
+use super::session::{CreatedSession, ProviderError};
 use super::status;
 use crate::db::models::{Event, NewPayment, Payment, Ticket, TicketSchema};
 use crate::db::{Conn, Guarded, events, payments, ticket_schemas, tickets, users};
@@ -11,7 +12,6 @@ use crate::domain::locking::require;
 use crate::domain::reservation::is_live;
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
-use crate::payments::{CreatedSession, ProviderError};
 
 /// An attempt still `creating` after this long is taken as failed.
 const CREATING_GIVES_UP_AFTER: TimeDelta = TimeDelta::hours(1);

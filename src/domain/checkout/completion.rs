@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::session::{SessionState, SessionStatus};
 use super::status;
 use crate::db::models::{Payment, Ticket};
 use crate::db::{Conn, Guarded, payments, ticket_schemas, tickets, write_transaction};
@@ -10,7 +11,6 @@ use crate::domain::inventory;
 use crate::domain::locking::require;
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
-use crate::payments::{SessionState, SessionStatus};
 
 /// What a provider's word about a session did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,17 @@ pub fn apply_session(
     now: NaiveDateTime,
     session: &SessionState,
 ) -> Result<Completion, AppError> {
-    write_transaction(conn, |c| {
+    write_transaction(conn, |c| apply_session_in(c, now, session))
+}
+
+/// As `apply_session`, inside the caller's write transaction (a webhook's, which records
+/// the event in the same transaction).
+pub(super) fn apply_session_in(
+    c: &mut Conn,
+    now: NaiveDateTime,
+    session: &SessionState,
+) -> Result<Completion, AppError> {
+    {
         let Some(found) = attempt_of(c, session)? else {
             return Ok(Completion::Unknown);
         };
@@ -81,7 +91,7 @@ pub fn apply_session(
             return Ok(Completion::NotPaid { ticket_id, expired });
         }
         settle_paid(c, now, session, &payment, &ticket)
-    })
+    }
 }
 
 /// The attempt a session belongs to: by its session id, or (a session whose creation

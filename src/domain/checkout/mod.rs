@@ -11,12 +11,15 @@
 
 mod attempt;
 mod completion;
+mod provider_events;
 mod refund;
 #[cfg(test)]
 mod scenes;
+pub mod session;
 
 pub use attempt::{NewCheckout, PayPlan, plan_payment, session_created, session_failed};
 pub use completion::{Completion, apply_session};
+pub use provider_events::{EventOutcome, apply_event};
 pub use refund::{
     KeptMoney, money_kept_without_a_ticket, refund_done, request_payment_refund, request_refund,
     return_kept_money,

@@ -94,7 +94,17 @@ pub fn refund_done(
     payment_id: i32,
     refund_id: &str,
 ) -> Result<(), AppError> {
-    write_transaction(conn, |c| {
+    write_transaction(conn, |c| refund_done_in(c, now, payment_id, refund_id))
+}
+
+/// As `refund_done`, inside the caller's write transaction.
+pub(super) fn refund_done_in(
+    c: &mut Conn,
+    now: NaiveDateTime,
+    payment_id: i32,
+    refund_id: &str,
+) -> Result<(), AppError> {
+    {
         let found = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
         let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
         let recorded = payments::mark_refunded(
@@ -125,7 +135,7 @@ pub fn refund_done(
             inventory::return_seat(c, ticket.ticket_schema_id)?;
         }
         Ok(())
-    })
+    }
 }
 
 /// A payment that kept money it must give back.

@@ -4,10 +4,10 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use tempfile::TempDir;
 
+use super::session::{SessionState, SessionStatus};
 use super::status;
 use crate::db::models::{EventFields, NewPayment, NewTicket, NewTicketSchema, NewUser};
 use crate::db::{Conn, connect, events, migrations, payments, ticket_schemas, tickets, users};
-use crate::payments::{SessionState, SessionStatus};
 
 pub struct Scene {
     _dir: TempDir,

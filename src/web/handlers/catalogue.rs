@@ -4,13 +4,12 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
+use crate::app::catalogue::{self, Viewer};
 use crate::db::models::Ticket;
-use crate::db::tickets;
-use crate::domain::catalogue::{self, CataloguePage, Listing};
-use crate::domain::reservation;
+use crate::domain::catalogue::{CataloguePage, Listing};
 use crate::error::AppError;
 use crate::web::page::{Page, PageCtx, html};
-use crate::web::state::AppState;
 use crate::web::views;
 
 #[derive(Template)]
@@ -31,11 +30,7 @@ pub async fn home(
     ctx: PageCtx,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let page_number = query.page.unwrap_or(1);
-    let catalogue = state
-        .db(move |conn| catalogue::upcoming(conn, now, page_number))
-        .await?;
+    let catalogue = catalogue::upcoming(&state, query.page.unwrap_or(1)).await?;
     html(&HomePage {
         page: ctx.page("Upcoming events"),
         catalogue,
@@ -57,26 +52,15 @@ pub async fn event(
     ctx: PageCtx,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let now = state.clock.now();
-    let viewer = ctx.user.clone();
-    let (listing, my_ticket) = state
-        .db(move |conn| {
-            let is_admin = viewer.as_ref().is_some_and(|u| u.is_admin);
-            let listing = catalogue::event_for_viewer(conn, id, is_admin)?;
-            let my_ticket = match &viewer {
-                Some(user) => tickets::find_by_user_and_event(conn, user.id, id)?
-                    .filter(|t| reservation::is_live(t, now)),
-                None => None,
-            };
-            Ok((listing, my_ticket))
-        })
-        .await?;
-    let on_sale = listing.event.published && listing.event.starts_at > now;
+    let viewer = ctx.user.as_ref().map(|user| Viewer {
+        user_id: user.id,
+        is_admin: user.is_admin,
+    });
+    let view = catalogue::event(&state, path.into_inner(), viewer).await?;
     html(&EventPage {
-        page: ctx.page(listing.event.title.clone()),
-        listing,
-        on_sale,
-        my_ticket,
+        page: ctx.page(view.listing.event.title.clone()),
+        listing: view.listing,
+        on_sale: view.on_sale,
+        my_ticket: view.my_ticket,
     })
 }

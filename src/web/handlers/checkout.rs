@@ -4,17 +4,16 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
-use crate::db::payments;
+use crate::app::AppState;
+use crate::app::checkout::{self, PayOutcome};
+use crate::app::webhook::{self, Receipt};
 use crate::domain::checkout::Completion;
 use crate::error::AppError;
-use crate::payments::service::{self, PayOutcome};
-use crate::payments::stripe_event;
-use crate::payments::{Provider, signature};
+use crate::payments::Provider;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::CurrentUser;
 use crate::web::page::{PageCtx, see_other};
-use crate::web::state::AppState;
 
 #[post("/tickets/{id}/pay")]
 pub async fn pay(
@@ -26,7 +25,7 @@ pub async fn pay(
 ) -> Result<HttpResponse, AppError> {
     let ticket_id = path.into_inner();
     let back = format!("/tickets/{ticket_id}");
-    match service::start_checkout(&state, user.id, ticket_id).await {
+    match checkout::start_checkout(&state, user.id, ticket_id).await {
         Ok(PayOutcome::Checkout(url)) => Ok(see_other(&url)),
         Ok(PayOutcome::Confirmed { .. }) => {
             flash::success(&ctx.session, "Your free ticket is confirmed.");
@@ -55,14 +54,9 @@ pub async fn success(
     query: web::Query<SuccessQuery>,
 ) -> Result<HttpResponse, AppError> {
     let session_id = query.into_inner().session_id;
-    let lookup = session_id.clone();
-    let payment = state
-        .db(move |conn| Ok(payments::find_by_session(conn, &lookup)?))
-        .await?
-        .filter(|p| p.user_id == user.id)
-        .ok_or(AppError::NotFound)?;
-    let back = format!("/tickets/{}", payment.ticket_id);
-    let completion = match service::complete(&state, &session_id).await {
+    let (ticket_id, completed) = checkout::complete_for_owner(&state, user.id, &session_id).await?;
+    let back = format!("/tickets/{ticket_id}");
+    let completion = match completed {
         Ok(completion) => completion,
         Err(AppError::Unavailable(_)) => {
             flash::info(
@@ -99,37 +93,17 @@ pub async fn stripe_webhook(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let Some(stripe) = &state.settings.stripe else {
-        return Err(AppError::NotFound);
-    };
     let header = req
         .headers()
         .get("Stripe-Signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let now = state.clock.now();
-    if let Err(error) = signature::verify(
-        &body,
-        header,
-        stripe.webhook_secret.expose(),
-        now.and_utc().timestamp(),
-    ) {
-        log::warn!("webhook refused: {error}");
-        return Ok(HttpResponse::BadRequest().body("invalid signature"));
+    match webhook::receive(&state, &body, header).await {
+        Ok(Receipt::Applied) => Ok(HttpResponse::Ok().body("ok")),
+        Ok(Receipt::AlreadyProcessed) => Ok(HttpResponse::Ok().body("already processed")),
+        Err(AppError::BadRequest(reason)) => Ok(HttpResponse::BadRequest().body(reason)),
+        Err(other) => Err(other),
     }
-    let event = match stripe_event::parse(&body) {
-        Ok(event) => event,
-        Err(error) => {
-            log::warn!("webhook with a valid signature but unreadable body: {error}");
-            return Ok(HttpResponse::BadRequest().body("unreadable event"));
-        }
-    };
-    let answer = if service::process_event(&state, event).await? {
-        "ok"
-    } else {
-        "already processed"
-    };
-    Ok(HttpResponse::Ok().body(answer))
 }
 
 /// Only the test provider has a checkout page of its own.

@@ -4,16 +4,17 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
+use crate::app::bookings::{self, Booking};
+use crate::app::reserve as reservations;
 use crate::db::models::{Event, Ticket, TicketSchema};
-use crate::db::{events, ticket_schemas, tickets};
-use crate::domain::reservation::{self, Admission, ReserveOutcome};
+use crate::domain::reservation::ReserveOutcome;
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::CurrentUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
-use crate::web::state::AppState;
 use crate::web::views;
 
 #[derive(Debug, Deserialize)]
@@ -36,29 +37,7 @@ pub async fn reserve(
         .trim()
         .parse()
         .map_err(|_| AppError::BadRequest("Choose a ticket type.".into()))?;
-    let now = state.clock.now();
-    let hold = state.settings.hold();
-    let user_id = user.id;
-    let admission = state
-        .db(move |conn| reservation::admit(conn, now, user_id, event_id, schema_id))
-        .await?;
-    let outcome = match admission {
-        Admission::SoldOut => ReserveOutcome::SoldOut,
-        Admission::Proceed => {
-            // In line with this instance's other buyers of the ticket type, served in
-            // batches; other instances still race, and the lock_version check decides.
-            let shared = state.clone();
-            let serve = move |users: Vec<i32>| {
-                let state = shared.clone();
-                async move { hold_batch(&state, now, hold, event_id, schema_id, users).await }
-            };
-            state
-                .seat_line
-                .submit(schema_id, user_id, serve)
-                .await
-                .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))?
-        }
-    };
+    let outcome = reservations::reserve(&state, user.id, event_id, schema_id).await?;
     Ok(match outcome {
         ReserveOutcome::Reserved(ticket) => {
             flash::success(
@@ -81,33 +60,7 @@ pub async fn reserve(
     })
 }
 
-const RETRY: &str = "Your reservation could not be completed. Please try again.";
-
-/// Holds seats for one batch of buyers; a failed batch tells each of them to retry.
-async fn hold_batch(
-    state: &AppState,
-    now: chrono::NaiveDateTime,
-    hold: chrono::TimeDelta,
-    event_id: i32,
-    schema_id: i32,
-    users: Vec<i32>,
-) -> Vec<Result<ReserveOutcome, AppError>> {
-    let count = users.len();
-    match state
-        .db(move |conn| reservation::hold_seats(conn, now, hold, event_id, schema_id, &users))
-        .await
-    {
-        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-        Err(error) => {
-            log::error!("reserving a batch of {count} for ticket type {schema_id} failed: {error}");
-            (0..count)
-                .map(|_| Err(AppError::Unavailable(RETRY.into())))
-                .collect()
-        }
-    }
-}
-
-/// A ticket as its owner sees it.
+/// A ticket as its owner sees it, ready for a template.
 pub struct TicketView {
     pub ticket: Ticket,
     pub event: Event,
@@ -117,23 +70,13 @@ pub struct TicketView {
 }
 
 impl TicketView {
-    fn new(
-        ticket: Ticket,
-        event: Event,
-        schema: TicketSchema,
-        now: chrono::NaiveDateTime,
-    ) -> TicketView {
-        let status = reservation::visible_status(&ticket, now);
-        let time_left = match (status, ticket.reserved_until) {
-            (TicketStatus::Reserved, Some(until)) => Some(views::time_left(&until, &now)),
-            _ => None,
-        };
+    fn new(booking: Booking) -> TicketView {
         TicketView {
-            ticket,
-            event,
-            schema,
-            status,
-            time_left,
+            time_left: booking.time_left.map(views::duration_left),
+            ticket: booking.ticket,
+            event: booking.event,
+            schema: booking.schema,
+            status: booking.status,
         }
     }
 
@@ -167,13 +110,10 @@ pub async fn list(
     user: CurrentUser,
     ctx: PageCtx,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let rows = state
-        .db(move |conn| Ok(tickets::list_for_user(conn, user.id)?))
-        .await?;
-    let tickets = rows
+    let tickets = bookings::list(&state, user.id)
+        .await?
         .into_iter()
-        .map(|(ticket, event, schema)| TicketView::new(ticket, event, schema, now))
+        .map(TicketView::new)
         .collect();
     html(&TicketsPage {
         page: ctx.page("My tickets"),
@@ -196,23 +136,8 @@ pub async fn show(
     ctx: PageCtx,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let now = state.clock.now();
-    let (ticket, event, schema) = state
-        .db(move |conn| {
-            let ticket = tickets::find_owned(conn, id, user.id)?.ok_or(AppError::NotFound)?;
-            let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
-            let schema =
-                ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
-            Ok((ticket, event, schema))
-        })
-        .await?;
-    let view = TicketView::new(ticket, event, schema, now);
-    let qr_svg = if view.is_paid() {
-        Some(crate::domain::qr::svg(&view.ticket.code)?)
-    } else {
-        None
-    };
+    let (booking, qr_svg) = bookings::show(&state, user.id, path.into_inner()).await?;
+    let view = TicketView::new(booking);
     html(&TicketPage {
         page: ctx.page(format!("Ticket for {}", view.event.title)),
         view,
@@ -228,10 +153,7 @@ pub async fn cancel(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let ticket = state
-        .db(move |conn| reservation::cancel(conn, user.id, id))
-        .await?;
+    let ticket = bookings::cancel(&state, user.id, path.into_inner()).await?;
     flash::success(
         &ctx.session,
         "Your hold is cancelled and the seat is back on sale.",

@@ -3,11 +3,11 @@
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
-use crate::domain::event_admin::{self, EventSales};
+use crate::app::{AppState, admin};
+use crate::domain::event_admin::EventSales;
 use crate::error::AppError;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html};
-use crate::web::state::AppState;
 use crate::web::views;
 
 #[derive(Template)]
@@ -23,7 +23,7 @@ pub async fn dashboard(
     state: web::Data<AppState>,
     ctx: PageCtx,
 ) -> Result<HttpResponse, AppError> {
-    let events = state.db(event_admin::overview).await?;
+    let events = admin::overview(&state).await?;
     html(&DashboardPage {
         page: ctx.page("Admin: events and sales"),
         events,

@@ -4,8 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
-use crate::db::events;
-use crate::domain::event_admin;
+use crate::app::{AppState, admin};
 use crate::domain::event_form::EventForm;
 use crate::domain::form_errors::FieldErrors;
 use crate::error::AppError;
@@ -13,7 +12,6 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
-use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/event_form.html")]
@@ -70,12 +68,7 @@ pub async fn create(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<EventForm>,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let submitted = form.clone();
-    match state
-        .db(move |conn| event_admin::create_event(conn, &submitted, now))
-        .await?
-    {
+    match admin::create_event(&state, form.clone()).await? {
         Ok(event) => {
             flash::success(
                 &ctx.session,
@@ -110,14 +103,7 @@ pub async fn edit(
     ctx: PageCtx,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let (event, ticket_types) = state
-        .db(move |conn| {
-            let event = events::find(conn, id)?.ok_or(AppError::NotFound)?;
-            let types = crate::db::ticket_schemas::for_event(conn, id)?;
-            Ok((event, types))
-        })
-        .await?;
+    let (event, ticket_types) = admin::event_with_types(&state, path.into_inner()).await?;
     html(&EventEditPage {
         page: ctx.page(format!("Edit {}", event.title)),
         form: EventForm::from_event(&event),
@@ -136,11 +122,7 @@ pub async fn update(
     CsrfForm(form): CsrfForm<EventForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let submitted = form.clone();
-    match state
-        .db(move |conn| event_admin::update_event(conn, id, &submitted))
-        .await?
-    {
+    match admin::update_event(&state, id, form.clone()).await? {
         Ok(()) => {
             flash::success(&ctx.session, "Event saved.");
             Ok(see_other(&format!("/admin/events/{id}/edit")))
@@ -155,9 +137,7 @@ async fn publish_as(
     id: i32,
     published: bool,
 ) -> Result<HttpResponse, AppError> {
-    let event = state
-        .db(move |conn| event_admin::set_published(conn, id, published))
-        .await?;
+    let event = admin::set_published(&state, id, published).await?;
     let message = if published {
         format!("“{}” is published and on sale.", event.title)
     } else {

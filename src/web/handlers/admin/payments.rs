@@ -5,21 +5,16 @@
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
+use crate::app::{AppState, admin, refunds};
 use crate::db::models::Payment;
-use crate::db::payments;
 use crate::domain::checkout::status;
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
-use crate::payments::service;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
-use crate::web::state::AppState;
 use crate::web::views;
-
-/// How many attempts the list shows.
-const LIST_LIMIT: i64 = 500;
 
 #[derive(Template)]
 #[template(path = "admin/payments.html")]
@@ -50,9 +45,7 @@ pub async fn list(
     state: web::Data<AppState>,
     ctx: PageCtx,
 ) -> Result<HttpResponse, AppError> {
-    let payments = state
-        .db(|conn| Ok(payments::recent_with_ticket_status(conn, LIST_LIMIT)?))
-        .await?;
+    let payments = admin::payments(&state).await?;
     html(&PaymentsPage {
         page: ctx.page("Admin: payments"),
         payments,
@@ -67,7 +60,7 @@ pub async fn refund(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    match service::refund_ticket(&state, path.into_inner()).await {
+    match refunds::refund_ticket(&state, path.into_inner()).await {
         Ok(()) => flash::success(&ctx.session, "Refunded. The seat is back on sale."),
         Err(AppError::Conflict(message) | AppError::Unavailable(message)) => {
             flash::error(&ctx.session, message)
@@ -85,7 +78,7 @@ pub async fn refund_payment(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    match service::refund_payment(&state, path.into_inner()).await {
+    match refunds::refund_payment(&state, path.into_inner()).await {
         Ok(()) => flash::success(&ctx.session, "Refunded."),
         Err(AppError::Conflict(message) | AppError::Unavailable(message)) => {
             flash::error(&ctx.session, message)

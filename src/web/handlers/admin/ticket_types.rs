@@ -4,8 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
-use crate::db::{events, ticket_schemas};
-use crate::domain::event_admin;
+use crate::app::{AppState, admin};
 use crate::domain::form_errors::FieldErrors;
 use crate::domain::money::COMMON_CURRENCIES;
 use crate::domain::ticket_type_form::TicketTypeForm;
@@ -14,7 +13,6 @@ use crate::web::csrf::CsrfForm;
 use crate::web::flash;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
-use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/ticket_type_form.html")]
@@ -46,9 +44,7 @@ async fn form_page(
     form: TicketTypeForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let event = state
-        .db(move |conn| events::find(conn, event_id)?.ok_or(AppError::NotFound))
-        .await?;
+    let event = admin::event(state, event_id).await?;
     let title = if ticket_type_id.is_some() {
         "Edit ticket type"
     } else {
@@ -97,11 +93,7 @@ pub async fn create(
     CsrfForm(form): CsrfForm<TicketTypeForm>,
 ) -> Result<HttpResponse, AppError> {
     let event_id = path.into_inner();
-    let submitted = form.clone();
-    match state
-        .db(move |conn| event_admin::add_ticket_type(conn, event_id, &submitted))
-        .await?
-    {
+    match admin::add_ticket_type(&state, event_id, form.clone()).await? {
         Ok(schema) => {
             flash::success(
                 &ctx.session,
@@ -121,9 +113,7 @@ pub async fn edit(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let schema = state
-        .db(move |conn| ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
+    let schema = admin::ticket_type(&state, id).await?;
     form_page(
         &state,
         &ctx,
@@ -144,16 +134,7 @@ pub async fn update(
     CsrfForm(form): CsrfForm<TicketTypeForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let submitted = form.clone();
-    let (event_id, result) = state
-        .db(move |conn| {
-            let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
-            Ok((
-                schema.event_id,
-                event_admin::update_ticket_type(conn, id, &submitted)?,
-            ))
-        })
-        .await?;
+    let (event_id, result) = admin::update_ticket_type(&state, id, form.clone()).await?;
     match result {
         Ok(schema) => {
             flash::success(

@@ -1,0 +1,111 @@
+//! What admins do: the sales overview, events and their ticket types, the payments list
+//! and refunds (in `refunds`). The admin check itself is the front door's.
+
+use super::AppState;
+use crate::db::models::{Event, Payment, TicketSchema};
+use crate::db::{events, payments, ticket_schemas};
+use crate::domain::event_admin::{self, EventSales};
+use crate::domain::event_form::EventForm;
+use crate::domain::form_errors::FieldErrors;
+use crate::domain::ticket_type_form::TicketTypeForm;
+use crate::error::AppError;
+
+/// How many attempts the payments list shows.
+const PAYMENTS_LISTED: i64 = 500;
+
+/// Every event with sold / held / available per ticket type.
+pub async fn overview(state: &AppState) -> Result<Vec<EventSales>, AppError> {
+    state.db(event_admin::overview).await
+}
+
+/// Creates an event from the form, or says which fields are wrong.
+pub async fn create_event(
+    state: &AppState,
+    form: EventForm,
+) -> Result<Result<Event, FieldErrors>, AppError> {
+    let now = state.clock.now();
+    state
+        .db(move |conn| event_admin::create_event(conn, &form, now))
+        .await
+}
+
+/// An event and its ticket types, for editing.
+pub async fn event_with_types(
+    state: &AppState,
+    event_id: i32,
+) -> Result<(Event, Vec<TicketSchema>), AppError> {
+    state
+        .db(move |conn| {
+            let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+            let types = ticket_schemas::for_event(conn, event_id)?;
+            Ok((event, types))
+        })
+        .await
+}
+
+pub async fn event(state: &AppState, event_id: i32) -> Result<Event, AppError> {
+    state
+        .db(move |conn| events::find(conn, event_id)?.ok_or(AppError::NotFound))
+        .await
+}
+
+pub async fn update_event(
+    state: &AppState,
+    event_id: i32,
+    form: EventForm,
+) -> Result<Result<(), FieldErrors>, AppError> {
+    state
+        .db(move |conn| event_admin::update_event(conn, event_id, &form))
+        .await
+}
+
+/// Publishes (puts on sale) or unpublishes (hides) an event; returns it.
+pub async fn set_published(
+    state: &AppState,
+    event_id: i32,
+    published: bool,
+) -> Result<Event, AppError> {
+    state
+        .db(move |conn| event_admin::set_published(conn, event_id, published))
+        .await
+}
+
+pub async fn ticket_type(state: &AppState, id: i32) -> Result<TicketSchema, AppError> {
+    state
+        .db(move |conn| ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound))
+        .await
+}
+
+pub async fn add_ticket_type(
+    state: &AppState,
+    event_id: i32,
+    form: TicketTypeForm,
+) -> Result<Result<TicketSchema, FieldErrors>, AppError> {
+    state
+        .db(move |conn| event_admin::add_ticket_type(conn, event_id, &form))
+        .await
+}
+
+/// Saves a ticket type; returns its event's id and the outcome.
+pub async fn update_ticket_type(
+    state: &AppState,
+    id: i32,
+    form: TicketTypeForm,
+) -> Result<(i32, Result<TicketSchema, FieldErrors>), AppError> {
+    state
+        .db(move |conn| {
+            let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
+            Ok((
+                schema.event_id,
+                event_admin::update_ticket_type(conn, id, &form)?,
+            ))
+        })
+        .await
+}
+
+/// The newest checkout attempts with their ticket's status.
+pub async fn payments(state: &AppState) -> Result<Vec<(Payment, String)>, AppError> {
+    state
+        .db(|conn| Ok(payments::recent_with_ticket_status(conn, PAYMENTS_LISTED)?))
+        .await
+}

@@ -1,0 +1,60 @@
+//! What visitors browse: the upcoming events, page by page, and one event with its
+//! ticket types (and the viewer's own live ticket for it).
+
+use super::AppState;
+use crate::db::models::Ticket;
+use crate::db::tickets;
+use crate::domain::catalogue::{self, CataloguePage, Listing};
+use crate::domain::reservation;
+use crate::error::AppError;
+
+/// Who is looking at an event page.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    pub user_id: i32,
+    pub is_admin: bool,
+}
+
+/// An event page's facts.
+#[derive(Debug)]
+pub struct EventView {
+    pub listing: Listing,
+    /// Published and not started yet.
+    pub on_sale: bool,
+    /// The viewer's own live ticket for this event.
+    pub my_ticket: Option<Ticket>,
+}
+
+pub async fn upcoming(state: &AppState, page: i64) -> Result<CataloguePage, AppError> {
+    let now = state.clock.now();
+    state
+        .db(move |conn| catalogue::upcoming(conn, now, page))
+        .await
+}
+
+/// One event; an unpublished one only for admins (404 for everyone else).
+pub async fn event(
+    state: &AppState,
+    event_id: i32,
+    viewer: Option<Viewer>,
+) -> Result<EventView, AppError> {
+    let now = state.clock.now();
+    let (listing, my_ticket) = state
+        .db(move |conn| {
+            let is_admin = viewer.is_some_and(|v| v.is_admin);
+            let listing = catalogue::event_for_viewer(conn, event_id, is_admin)?;
+            let my_ticket = match viewer {
+                Some(viewer) => tickets::find_by_user_and_event(conn, viewer.user_id, event_id)?
+                    .filter(|t| reservation::is_live(t, now)),
+                None => None,
+            };
+            Ok((listing, my_ticket))
+        })
+        .await?;
+    let on_sale = listing.event.published && listing.event.starts_at > now;
+    Ok(EventView {
+        listing,
+        on_sale,
+        my_ticket,
+    })
+}

@@ -1,0 +1,123 @@
+//! Paying for a hold: opening (or reopening) a checkout session at the provider, and
+//! completing one when the provider sends the user back. Provider calls happen outside
+//! database transactions; the books change in `domain::checkout`.
+
+use super::AppState;
+use super::refunds::refund;
+use crate::db::{Guarded, payments};
+use crate::domain::checkout::session::SessionState;
+use crate::domain::checkout::{self, Completion, PayPlan};
+use crate::error::AppError;
+use crate::payments::CheckoutRequest;
+
+/// Where the pay button sends the user.
+#[derive(Debug)]
+pub enum PayOutcome {
+    /// To the provider's checkout page.
+    Checkout(String),
+    /// A free ticket, already confirmed.
+    Confirmed { ticket_id: i32 },
+}
+
+pub const UNAVAILABLE: &str = "The payment service is unavailable right now. Nothing was charged and your seat is still held; please try again.";
+
+/// Opens (or reopens) a checkout session for the user's hold.
+pub async fn start_checkout(
+    state: &AppState,
+    user_id: i32,
+    ticket_id: i32,
+) -> Result<PayOutcome, AppError> {
+    let now = state.clock.now();
+    let provider_name = state.provider.name();
+    let plan = state
+        .db(move |conn| checkout::plan_payment(conn, now, user_id, ticket_id, provider_name))
+        .await?;
+    let new = match plan {
+        PayPlan::Reuse { url } => return Ok(PayOutcome::Checkout(url)),
+        PayPlan::ConfirmedFree { ticket_id } => return Ok(PayOutcome::Confirmed { ticket_id }),
+        PayPlan::Create(new) => new,
+    };
+    let public = &state.settings.public_url;
+    let hold_ends = new.ticket.reserved_until.unwrap_or(now);
+    let request = CheckoutRequest {
+        payment_id: new.payment.id,
+        ticket_id: new.ticket.id,
+        user_id,
+        event_id: new.event.id,
+        hold_number: new.payment.hold_number,
+        product_name: format!("{} – {}", new.event.title, new.schema.name),
+        amount_pennies: new.payment.amount_pennies,
+        currency: new.payment.currency.clone(),
+        customer_email: new.email.clone(),
+        success_url: format!("{public}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}"),
+        cancel_url: format!("{public}/tickets/{}", new.ticket.id),
+        expires_at: state.provider.session_expiry(now, hold_ends),
+        idempotency_key: new.idempotency_key(),
+    };
+    let payment_id = new.payment.id;
+    match state.provider.create_session(&request).await {
+        Ok(session) => {
+            let url = session.url.clone();
+            let recorded = state
+                .db(move |conn| checkout::session_created(conn, now, payment_id, &session))
+                .await?;
+            if recorded == Guarded::Lost {
+                log::info!("payment {payment_id}: its session was recorded by another request");
+            }
+            Ok(PayOutcome::Checkout(url))
+        }
+        Err(error) => {
+            log::warn!("creating a checkout session for payment {payment_id} failed: {error}");
+            let recorded = error.clone();
+            // Lost: a concurrent request got the session meanwhile; the attempt stays.
+            let _ended: Guarded = state
+                .db(move |conn| checkout::session_failed(conn, now, payment_id, &recorded))
+                .await?;
+            Err(AppError::Unavailable(UNAVAILABLE.into()))
+        }
+    }
+}
+
+/// Applies a session's state and sends back money that must go back.
+pub async fn apply(state: &AppState, session: SessionState) -> Result<Completion, AppError> {
+    let now = state.clock.now();
+    let completion = state
+        .db(move |conn| checkout::apply_session(conn, now, &session))
+        .await?;
+    if let Completion::NeedsRefund { payment_id, .. } = completion {
+        // If the provider is down now, reconciliation retries it.
+        if let Err(error) = refund(state, payment_id).await {
+            log::warn!("refund of payment {payment_id} will be retried: {error}");
+        }
+    }
+    Ok(completion)
+}
+
+/// The page the provider sends the user back to: the session must be one of the user's
+/// own attempts (anyone else's reads as missing); asks the provider and applies what it
+/// says. Returns the ticket it is for and what happened.
+pub async fn complete_for_owner(
+    state: &AppState,
+    user_id: i32,
+    session_id: &str,
+) -> Result<(i32, Result<Completion, AppError>), AppError> {
+    let lookup = session_id.to_owned();
+    let payment = state
+        .db(move |conn| Ok(payments::find_session_of_user(conn, &lookup, user_id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((payment.ticket_id, complete(state, session_id).await))
+}
+
+/// Asks the provider about a session and applies what it says.
+pub async fn complete(state: &AppState, session_id: &str) -> Result<Completion, AppError> {
+    let session = state
+        .provider
+        .retrieve_session(session_id)
+        .await
+        .map_err(|error| {
+            log::warn!("retrieving checkout session {session_id} failed: {error}");
+            AppError::Unavailable(UNAVAILABLE.into())
+        })?;
+    apply(state, session).await
+}

@@ -1,0 +1,22 @@
+//! The use cases: one async function per thing a person (or the clock) can do, shared by
+//! every front door — the HTML shop now, the JSON API next. Each takes plain typed inputs
+//! and returns typed outcomes; it owns the blocking-pool calls, the seat line, the
+//! payment provider's calls and the transactions, and knows nothing of HTTP, forms,
+//! flashes or templates.
+//!
+//! Layers point down only: `web` → `app` → (`payments`, `domain`) → `db`. This module may
+//! import `domain`, `payments`, `db`, `config` and `error`; never `web`.
+
+pub mod admin;
+pub mod bookings;
+pub mod catalogue;
+pub mod checkout;
+pub mod health;
+pub mod reconcile;
+pub mod refunds;
+pub mod reserve;
+pub mod seat_line;
+pub mod state;
+pub mod webhook;
+
+pub use state::AppState;

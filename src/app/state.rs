@@ -1,0 +1,73 @@
+//! What every use case shares: the pool, the settings, the clock, the payment provider
+//! and the per-instance gates (the seat line, the login throttle).
+
+use actix_web::web;
+
+use super::seat_line::SeatLine;
+use crate::config::Settings;
+use crate::db::{Conn, DbPool};
+use crate::domain::clock::Clock;
+use crate::domain::login_throttle::LoginThrottle;
+use crate::domain::reservation::ReserveOutcome;
+use crate::error::AppError;
+use crate::payments::Provider;
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    pub clock: Clock,
+    /// Reserve requests per ticket type, served in batches (the user id in, the outcome out).
+    pub seat_line: SeatLine<i32, Result<ReserveOutcome, AppError>>,
+    pub login_throttle: LoginThrottle,
+    pub provider: Provider,
+}
+
+impl AppState {
+    /// Whether the built-in test payment provider is active (every page says so).
+    pub fn test_mode(&self) -> bool {
+        matches!(self.provider, Provider::Test(_))
+    }
+
+    /// Runs blocking work that checks connections out of the pool itself, only for as
+    /// long as it needs them (password hashing between queries, say).
+    pub async fn with_pool<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&DbPool) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || work(&pool))
+            .await
+            .map_err(|error| AppError::Internal(format!("blocking task failed: {error}")))?
+    }
+
+    /// Runs blocking database work off the async workers, pool checkout included.
+    /// An exhausted pool answers 503 after the checkout timeout instead of hanging.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    {
+        on_pool(&self.pool, work).await
+    }
+}
+
+/// `AppState::db` for work that holds only the pool (a batch served by the seat line).
+pub async fn on_pool<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(|error| {
+            log::warn!("database pool exhausted or unreachable: {error}");
+            AppError::Unavailable(
+                "The shop is very busy right now. Please try again in a moment.".into(),
+            )
+        })?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|error| AppError::Internal(format!("blocking task failed: {error}")))?
+}

@@ -1,0 +1,58 @@
+//! A payment provider's webhook: the signature checked on the raw body, the event read,
+//! recorded and applied in one transaction (`domain::checkout::apply_event`), then any
+//! money that must go back sent back.
+
+use super::AppState;
+use super::refunds::refund;
+use crate::domain::checkout::{self, Completion, EventOutcome};
+use crate::error::AppError;
+use crate::payments::{signature, stripe_event};
+
+/// What the provider is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    Applied,
+    AlreadyProcessed,
+}
+
+/// Receives one delivery. `NotFound` when no provider sends webhooks (the test
+/// provider); `BadRequest` for a bad signature or an unreadable body, which changes
+/// nothing.
+pub async fn receive(
+    state: &AppState,
+    body: &[u8],
+    signature_header: &str,
+) -> Result<Receipt, AppError> {
+    let Some(stripe) = &state.settings.stripe else {
+        return Err(AppError::NotFound);
+    };
+    let now = state.clock.now();
+    if let Err(error) = signature::verify(
+        body,
+        signature_header,
+        stripe.webhook_secret.expose(),
+        now.and_utc().timestamp(),
+    ) {
+        log::warn!("webhook refused: {error}");
+        return Err(AppError::BadRequest("invalid signature".into()));
+    }
+    let event = stripe_event::parse(body).map_err(|error| {
+        log::warn!("webhook with a valid signature but unreadable body: {error}");
+        AppError::BadRequest("unreadable event".into())
+    })?;
+    let outcome = state
+        .db(move |conn| checkout::apply_event(conn, now, &event))
+        .await?;
+    match outcome {
+        EventOutcome::Replay => Ok(Receipt::AlreadyProcessed),
+        EventOutcome::Applied(completion) => {
+            if let Some(Completion::NeedsRefund { payment_id, .. }) = completion
+                && let Err(error) = refund(state, payment_id).await
+            {
+                // Reconciliation retries it.
+                log::warn!("refund of payment {payment_id} will be retried: {error}");
+            }
+            Ok(Receipt::Applied)
+        }
+    }
+}
