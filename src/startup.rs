@@ -8,7 +8,7 @@ use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::app::AppState;
@@ -19,7 +19,7 @@ use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
 use crate::domain::demo;
 use crate::domain::login_throttle::LoginThrottle;
-use crate::web::{headers, routes};
+use crate::web::{headers, request_id, routes};
 
 /// A failure to start, with what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -168,7 +168,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Se
             .app_data(state.clone())
             .wrap(sessions)
             .wrap(headers::security_headers())
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .wrap(from_fn(request_id::tag))
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms id=%{x-request-id}o"))
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

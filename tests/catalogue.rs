@@ -169,3 +169,27 @@ async fn anonymous_browsing_sets_no_cookie() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_response_carries_its_own_request_id() {
+    let app = TestApp::spawn().await;
+    let visitor = app.visitor();
+    let ids: Vec<String> =
+        futures_util::future::join_all([visitor.get("/"), visitor.get("/nowhere")])
+            .await
+            .iter()
+            .map(|r| {
+                r.headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+    assert!(
+        ids.iter()
+            .all(|id| id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit())),
+        "{ids:?}"
+    );
+    assert_ne!(ids[0], ids[1]);
+}

@@ -111,15 +111,21 @@ async fn lapse(app: &TestApp, ticket_id: i32) {
 }
 
 async fn ticket_status(app: &TestApp, ticket_id: i32) -> String {
-    app.with_db(move |c| tickets::find(c, ticket_id).unwrap().unwrap().status)
-        .await
+    app.with_db(move |c| {
+        tickets::find(c, ticket_id)
+            .unwrap()
+            .unwrap()
+            .status
+            .to_string()
+    })
+    .await
 }
 
 async fn payment_statuses(app: &TestApp, ticket_id: i32) -> Vec<String> {
     let rows: Vec<Payment> = app
         .with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
         .await;
-    rows.into_iter().map(|p| p.status).collect()
+    rows.into_iter().map(|p| p.status.to_string()).collect()
 }
 
 fn assert_no_server_error(statuses: &[u16]) {

@@ -130,8 +130,9 @@ async fn the_repair_refunds_money_kept_without_a_ticket_and_nothing_else() {
     repaired.sort();
     assert_eq!(repaired, vec![(kept, None), (second, None)]);
     assert!(violations(&app).await.is_empty(), "the books are clean");
-    let statuses =
-        |rows: Vec<Payment>| -> Vec<String> { rows.into_iter().map(|p| p.status).collect() };
+    let statuses = |rows: Vec<Payment>| -> Vec<String> {
+        rows.into_iter().map(|p| p.status.to_string()).collect()
+    };
     assert_eq!(statuses(payments_of(&app, cancelled).await), ["refunded"]);
     let mut both = statuses(payments_of(&app, paid).await);
     both.sort();

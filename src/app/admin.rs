@@ -3,6 +3,7 @@
 
 use super::AppState;
 use crate::db::models::{Event, Payment, TicketSchema};
+use crate::db::status::TicketStatus;
 use crate::db::{events, payments, ticket_schemas};
 use crate::domain::event_admin::{self, EventSales};
 use crate::domain::event_form::EventForm;
@@ -104,7 +105,7 @@ pub async fn update_ticket_type(
 }
 
 /// The newest checkout attempts with their ticket's status.
-pub async fn payments(state: &AppState) -> Result<Vec<(Payment, String)>, AppError> {
+pub async fn payments(state: &AppState) -> Result<Vec<(Payment, TicketStatus)>, AppError> {
     state
         .db(|conn| Ok(payments::recent_with_ticket_status(conn, PAYMENTS_LISTED)?))
         .await

@@ -7,8 +7,9 @@ use chrono::TimeDelta;
 use super::AppState;
 use super::checkout::apply;
 use super::refunds::refund;
+use crate::db::status::PaymentStatus;
 use crate::db::{Guarded, payments};
-use crate::domain::checkout::{Completion, status};
+use crate::domain::checkout::Completion;
 use crate::error::AppError;
 use crate::payments::ProviderError;
 
@@ -24,7 +25,11 @@ pub async fn reconcile(state: &AppState) -> usize {
         .db(move |conn| {
             Ok(payments::stale(
                 conn,
-                &[status::OPEN, status::CREATING, status::REFUND_PENDING],
+                &[
+                    PaymentStatus::Open,
+                    PaymentStatus::Creating,
+                    PaymentStatus::RefundPending,
+                ],
                 now - RECONCILE_AFTER,
                 RECONCILE_BATCH,
             )?)
@@ -40,11 +45,8 @@ pub async fn reconcile(state: &AppState) -> usize {
     let mut settled = 0;
     for payment in stale {
         let id = payment.id;
-        let outcome = match (
-            payment.status.as_str(),
-            payment.provider_session_id.as_deref(),
-        ) {
-            (status::REFUND_PENDING, _) => refund(state, id).await.map(|()| true),
+        let outcome = match (payment.status, payment.provider_session_id.as_deref()) {
+            (PaymentStatus::RefundPending, _) => refund(state, id).await.map(|()| true),
             (_, Some(session_id)) if !session_id.is_empty() => {
                 match state.provider.retrieve_session(session_id).await {
                     Ok(session) => apply(state, session)
@@ -57,8 +59,8 @@ pub async fn reconcile(state: &AppState) -> usize {
                                 Ok(payments::transition(
                                     conn,
                                     id,
-                                    &[status::OPEN, status::CREATING],
-                                    status::FAILED,
+                                    &[PaymentStatus::Open, PaymentStatus::Creating],
+                                    PaymentStatus::Failed,
                                     Some(&reason),
                                     now,
                                 )?
@@ -112,8 +114,8 @@ pub async fn close_sessions_of_ended_holds(state: &AppState) -> usize {
                         Ok(payments::transition(
                             conn,
                             id,
-                            &[status::OPEN],
-                            status::EXPIRED,
+                            &[PaymentStatus::Open],
+                            PaymentStatus::Expired,
                             Some("the hold ended"),
                             now,
                         )?)

@@ -4,7 +4,8 @@
 
 use super::AppState;
 use crate::db::payments;
-use crate::domain::checkout::{self, KeptMoney, status};
+use crate::db::status::PaymentStatus;
+use crate::domain::checkout::{self, KeptMoney};
 use crate::error::AppError;
 
 /// Refunds one payment in full at the provider (idempotently), then records it.
@@ -12,7 +13,7 @@ pub async fn refund(state: &AppState, payment_id: i32) -> Result<(), AppError> {
     let payment = state
         .db(move |conn| payments::find(conn, payment_id)?.ok_or(AppError::NotFound))
         .await?;
-    if payment.status != status::REFUND_PENDING {
+    if payment.status != PaymentStatus::RefundPending {
         return Ok(());
     }
     let refund_id = if payment.amount_pennies == 0 || payment.provider == "free" {

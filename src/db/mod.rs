@@ -9,6 +9,7 @@ pub mod migrations;
 pub mod models;
 pub mod payments;
 pub mod schema;
+pub mod status;
 pub mod ticket_schemas;
 pub mod tickets;
 pub mod users;

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{events, payments, ticket_schemas, tickets, users};
+use super::status::{PaymentStatus, TicketStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -80,7 +81,8 @@ pub struct Ticket {
     pub user_id: i32,
     pub event_id: i32,
     pub ticket_schema_id: i32,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: TicketStatus,
     pub reserved_until: Option<NaiveDateTime>,
     pub hold_number: i32,
     pub code: String,
@@ -88,13 +90,14 @@ pub struct Ticket {
     pub paid_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = tickets)]
 pub struct NewTicket<'a> {
     pub user_id: i32,
     pub event_id: i32,
     pub ticket_schema_id: i32,
-    pub status: &'a str,
+    #[diesel(serialize_as = String)]
+    pub status: TicketStatus,
     pub reserved_until: Option<NaiveDateTime>,
     pub code: &'a str,
     pub created_at: NaiveDateTime,
@@ -113,7 +116,8 @@ pub struct Payment {
     pub checkout_url: Option<String>,
     pub amount_pennies: i64,
     pub currency: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: PaymentStatus,
     pub status_reason: Option<String>,
     pub provider_payment_id: Option<String>,
     pub provider_refund_id: Option<String>,
@@ -124,7 +128,7 @@ pub struct Payment {
     pub refunded_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = payments)]
 pub struct NewPayment<'a> {
     pub ticket_id: i32,
@@ -134,7 +138,8 @@ pub struct NewPayment<'a> {
     pub provider: &'a str,
     pub amount_pennies: i64,
     pub currency: &'a str,
-    pub status: &'a str,
+    #[diesel(serialize_as = String)]
+    pub status: PaymentStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

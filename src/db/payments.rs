@@ -7,11 +7,12 @@ use diesel::prelude::*;
 use super::models::{NewPayment, Payment};
 use super::schema::payments::dsl;
 use super::schema::tickets;
+use super::status::{PaymentStatus, TicketStatus, texts};
 use super::{Conn, Guarded};
 
 pub fn insert(conn: &mut Conn, new: &NewPayment<'_>) -> QueryResult<Payment> {
     diesel::insert_into(dsl::payments)
-        .values(new)
+        .values(*new)
         .get_result(conn)
 }
 
@@ -85,13 +86,16 @@ pub fn recent(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Payment>> {
 pub fn recent_with_ticket_status(
     conn: &mut Conn,
     limit: i64,
-) -> QueryResult<Vec<(Payment, String)>> {
-    dsl::payments
+) -> QueryResult<Vec<(Payment, TicketStatus)>> {
+    let rows: Vec<(Payment, String)> = dsl::payments
         .inner_join(tickets::table)
         .order(dsl::id.desc())
         .limit(limit)
         .select((Payment::as_select(), tickets::status))
-        .load(conn)
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(payment, status)| Ok((payment, super::tickets::stored(status)?)))
+        .collect()
 }
 
 pub fn all(conn: &mut Conn) -> QueryResult<Vec<Payment>> {
@@ -104,12 +108,12 @@ pub fn all(conn: &mut Conn) -> QueryResult<Vec<Payment>> {
 /// Attempts in `statuses` last touched before `before`, oldest first (reconciliation).
 pub fn stale(
     conn: &mut Conn,
-    statuses: &[&str],
+    statuses: &[PaymentStatus],
     before: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Payment>> {
     dsl::payments
-        .filter(dsl::status.eq_any(statuses))
+        .filter(dsl::status.eq_any(texts(statuses)))
         .filter(dsl::updated_at.lt(before))
         .order(dsl::updated_at.asc())
         .limit(limit)
@@ -129,10 +133,10 @@ pub fn record_session(
     let changed = diesel::update(
         dsl::payments
             .filter(dsl::id.eq(id))
-            .filter(dsl::status.eq("creating")),
+            .filter(dsl::status.eq(PaymentStatus::Creating.as_str())),
     )
     .set((
-        dsl::status.eq("open"),
+        dsl::status.eq(PaymentStatus::Open.as_str()),
         dsl::provider_session_id.eq(session_id),
         dsl::checkout_url.eq(checkout_url),
         dsl::expires_at.eq(expires_at),
@@ -168,18 +172,18 @@ pub fn adopt_session(
 pub fn transition(
     conn: &mut Conn,
     id: i32,
-    from: &[&str],
-    to: &str,
+    from: &[PaymentStatus],
+    to: PaymentStatus,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::payments
             .filter(dsl::id.eq(id))
-            .filter(dsl::status.eq_any(from)),
+            .filter(dsl::status.eq_any(texts(from))),
     )
     .set((
-        dsl::status.eq(to),
+        dsl::status.eq(to.as_str()),
         dsl::status_reason.eq(reason),
         dsl::updated_at.eq(now),
     ))
@@ -191,8 +195,8 @@ pub fn transition(
 pub fn mark_paid(
     conn: &mut Conn,
     id: i32,
-    from: &[&str],
-    to: &str,
+    from: &[PaymentStatus],
+    to: PaymentStatus,
     provider_payment_id: Option<&str>,
     reason: Option<&str>,
     now: NaiveDateTime,
@@ -200,10 +204,10 @@ pub fn mark_paid(
     let changed = diesel::update(
         dsl::payments
             .filter(dsl::id.eq(id))
-            .filter(dsl::status.eq_any(from)),
+            .filter(dsl::status.eq_any(texts(from))),
     )
     .set((
-        dsl::status.eq(to),
+        dsl::status.eq(to.as_str()),
         dsl::provider_payment_id.eq(provider_payment_id),
         dsl::status_reason.eq(reason),
         dsl::paid_at.eq(Some(now)),
@@ -217,17 +221,17 @@ pub fn mark_paid(
 pub fn mark_refunded(
     conn: &mut Conn,
     id: i32,
-    from: &[&str],
+    from: &[PaymentStatus],
     refund_id: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::payments
             .filter(dsl::id.eq(id))
-            .filter(dsl::status.eq_any(from)),
+            .filter(dsl::status.eq_any(texts(from))),
     )
     .set((
-        dsl::status.eq("refunded"),
+        dsl::status.eq(PaymentStatus::Refunded.as_str()),
         dsl::provider_refund_id.eq(refund_id),
         dsl::refunded_at.eq(Some(now)),
         dsl::updated_at.eq(now),
@@ -248,10 +252,10 @@ pub fn touch(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<usize>
 pub fn open_for_ended_holds(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Payment>> {
     dsl::payments
         .inner_join(tickets::table)
-        .filter(dsl::status.eq("open"))
+        .filter(dsl::status.eq(PaymentStatus::Open.as_str()))
         .filter(
             tickets::status
-                .ne("reserved")
+                .ne(TicketStatus::Reserved.as_str())
                 .or(tickets::hold_number.ne(dsl::hold_number)),
         )
         .limit(limit)

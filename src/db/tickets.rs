@@ -6,11 +6,12 @@ use diesel::prelude::*;
 
 use super::models::{Event, NewTicket, Ticket, TicketSchema};
 use super::schema::{events, ticket_schemas, tickets::dsl};
+use super::status::TicketStatus;
 use super::{Conn, Guarded};
 
 pub fn insert(conn: &mut Conn, new: &NewTicket<'_>) -> QueryResult<Ticket> {
     diesel::insert_into(dsl::tickets)
-        .values(new)
+        .values(*new)
         .get_result(conn)
 }
 
@@ -101,11 +102,11 @@ pub fn start_new_hold(
     let changed = diesel::update(
         dsl::tickets
             .filter(dsl::id.eq(ticket.id))
-            .filter(dsl::status.eq(&ticket.status))
+            .filter(dsl::status.eq(ticket.status.as_str()))
             .filter(dsl::hold_number.eq(ticket.hold_number)),
     )
     .set((
-        dsl::status.eq("reserved"),
+        dsl::status.eq(TicketStatus::Reserved.as_str()),
         dsl::ticket_schema_id.eq(ticket_schema_id),
         dsl::reserved_until.eq(Some(reserved_until)),
         dsl::hold_number.eq(dsl::hold_number + 1),
@@ -122,16 +123,16 @@ pub fn transition(
     conn: &mut Conn,
     id: i32,
     hold_number: i32,
-    from: &str,
-    to: &str,
+    from: TicketStatus,
+    to: TicketStatus,
 ) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::tickets
             .filter(dsl::id.eq(id))
             .filter(dsl::hold_number.eq(hold_number))
-            .filter(dsl::status.eq(from)),
+            .filter(dsl::status.eq(from.as_str())),
     )
-    .set(dsl::status.eq(to))
+    .set(dsl::status.eq(to.as_str()))
     .execute(conn)?;
     Ok(Guarded::from_rows(changed))
 }
@@ -141,17 +142,17 @@ pub fn mark_paid(
     conn: &mut Conn,
     id: i32,
     hold_number: i32,
-    from: &str,
+    from: TicketStatus,
     now: NaiveDateTime,
 ) -> QueryResult<Guarded> {
     let changed = diesel::update(
         dsl::tickets
             .filter(dsl::id.eq(id))
             .filter(dsl::hold_number.eq(hold_number))
-            .filter(dsl::status.eq(from)),
+            .filter(dsl::status.eq(from.as_str())),
     )
     .set((
-        dsl::status.eq("paid"),
+        dsl::status.eq(TicketStatus::Paid.as_str()),
         dsl::paid_at.eq(Some(now)),
         dsl::reserved_until.eq(None::<NaiveDateTime>),
     ))
@@ -162,7 +163,7 @@ pub fn mark_paid(
 /// Holds whose time has run out, oldest first, at most `limit` of them.
 pub fn lapsed_holds(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Ticket>> {
     dsl::tickets
-        .filter(dsl::status.eq("reserved"))
+        .filter(dsl::status.eq(TicketStatus::Reserved.as_str()))
         .filter(dsl::reserved_until.lt(now))
         .order(dsl::reserved_until.asc())
         .limit(limit)
@@ -189,15 +190,23 @@ pub fn list_for_user(
 }
 
 /// How many tickets of each ticket type are in each status: (schema id, status, count).
-pub fn status_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, String, i64)>> {
-    dsl::tickets
+pub fn status_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, TicketStatus, i64)>> {
+    let rows: Vec<(i32, String, i64)> = dsl::tickets
         .group_by((dsl::ticket_schema_id, dsl::status))
         .select((
             dsl::ticket_schema_id,
             dsl::status,
             diesel::dsl::count_star(),
         ))
-        .load(conn)
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(schema_id, status, count)| Ok((schema_id, stored(status)?, count)))
+        .collect()
+}
+
+/// A status read in a tuple (outside a model): unknown text is a deserialization error.
+pub(super) fn stored<S: TryFrom<String, Error = String>>(text: String) -> QueryResult<S> {
+    S::try_from(text).map_err(|error| diesel::result::Error::DeserializationError(error.into()))
 }
 
 /// Every ticket, oldest first (the audit reads them all).

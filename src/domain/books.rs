@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::checkout::status;
 use super::ticket_status::TicketStatus;
+use crate::db::status::PaymentStatus;
 use crate::db::{Conn, events, payments, ticket_schemas, tickets};
 use crate::error::AppError;
 
@@ -32,9 +32,9 @@ pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError
     let mut counts: HashMap<i32, SeatCounts> = HashMap::new();
     for (schema_id, status, n) in tickets::status_counts(conn)? {
         let entry = counts.entry(schema_id).or_default();
-        match TicketStatus::parse(&status) {
-            Some(TicketStatus::Reserved) => entry.held += n,
-            Some(TicketStatus::Paid) => entry.sold += n,
+        match status {
+            TicketStatus::Reserved => entry.held += n,
+            TicketStatus::Paid => entry.sold += n,
             _ => {}
         }
     }
@@ -79,7 +79,7 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
     }
     let mut per_user_event: HashMap<(i32, i32), u32> = HashMap::new();
     for ticket in tickets::all(conn)? {
-        if TicketStatus::parse(&ticket.status).is_some_and(TicketStatus::holds_seat) {
+        if Some(ticket.status).is_some_and(TicketStatus::holds_seat) {
             *per_user_event
                 .entry((ticket.user_id, ticket.event_id))
                 .or_default() += 1;
@@ -108,9 +108,9 @@ fn audit_money(
     for ticket in &all_tickets {
         let kept: Vec<_> = all_payments
             .iter()
-            .filter(|p| p.ticket_id == ticket.id && p.status == status::PAID)
+            .filter(|p| p.ticket_id == ticket.id && p.status == PaymentStatus::Paid)
             .collect();
-        let is_paid = ticket.status == TicketStatus::Paid.as_str();
+        let is_paid = ticket.status == TicketStatus::Paid;
         if is_paid && kept.len() != 1 {
             report.violations.push(format!(
                 "ticket {} is paid but has {} succeeded, unrefunded payments",
@@ -142,12 +142,12 @@ fn audit_money(
         }
     }
     for payment in &all_payments {
-        match payment.status.as_str() {
-            status::REFUND_PENDING => report.violations.push(format!(
+        match payment.status {
+            PaymentStatus::RefundPending => report.violations.push(format!(
                 "payment {} is owed back to the customer (refund pending)",
                 payment.id
             )),
-            status::MISMATCH => report.violations.push(format!(
+            PaymentStatus::Mismatch => report.violations.push(format!(
                 "payment {} was paid with a different amount or currency and needs an admin",
                 payment.id
             )),

@@ -31,9 +31,9 @@ pub enum ReserveOutcome {
 
 /// Whether a ticket still keeps its seat for the user at `now`.
 pub fn is_live(ticket: &Ticket, now: NaiveDateTime) -> bool {
-    match TicketStatus::parse(&ticket.status) {
-        Some(TicketStatus::Paid) => true,
-        Some(TicketStatus::Reserved) => ticket.reserved_until.is_some_and(|until| until > now),
+    match ticket.status {
+        TicketStatus::Paid => true,
+        TicketStatus::Reserved => ticket.reserved_until.is_some_and(|until| until > now),
         _ => false,
     }
 }
@@ -41,10 +41,9 @@ pub fn is_live(ticket: &Ticket, now: NaiveDateTime) -> bool {
 /// The status a person should see: a hold past its time reads as expired even before
 /// the sweeper has released it.
 pub fn visible_status(ticket: &Ticket, now: NaiveDateTime) -> TicketStatus {
-    match TicketStatus::parse(&ticket.status) {
-        Some(TicketStatus::Reserved) if !is_live(ticket, now) => TicketStatus::Expired,
-        Some(status) => status,
-        None => TicketStatus::Expired,
+    match ticket.status {
+        TicketStatus::Reserved if !is_live(ticket, now) => TicketStatus::Expired,
+        status => status,
     }
 }
 
@@ -86,7 +85,7 @@ pub fn admit(
     // A live ticket, or the user's own lapsed hold (which `hold_seats` releases and can
     // take again), needs the full path.
     let has_own_seat = tickets::find_by_user_and_event(conn, user_id, event_id)?
-        .is_some_and(|t| is_live(&t, now) || t.status == TicketStatus::Reserved.as_str());
+        .is_some_and(|t| is_live(&t, now) || t.status == TicketStatus::Reserved);
     Ok(if has_own_seat {
         Admission::Proceed
     } else {
@@ -137,10 +136,10 @@ pub fn hold_seats(
                     Step::Done(ReserveOutcome::AlreadyHolding(ticket))
                 }
                 Some(mut ticket) => {
-                    if ticket.status == TicketStatus::Reserved.as_str() {
+                    if ticket.status == TicketStatus::Reserved {
                         // A lapsed hold the sweeper has not reached yet: release it first.
                         release(c, &ticket, TicketStatus::Expired)?;
-                        ticket.status = TicketStatus::Expired.as_str().to_owned();
+                        ticket.status = TicketStatus::Expired.to_owned();
                     }
                     Step::Wants(Some(ticket))
                 }
@@ -237,7 +236,7 @@ fn write_hold(
                 user_id,
                 event_id,
                 ticket_schema_id: schema_id,
-                status: TicketStatus::Reserved.as_str(),
+                status: TicketStatus::Reserved,
                 reserved_until: Some(until),
                 code: &code,
                 created_at: now,
@@ -261,8 +260,8 @@ fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<(), App
             conn,
             ticket.id,
             ticket.hold_number,
-            TicketStatus::Reserved.as_str(),
-            to.as_str(),
+            TicketStatus::Reserved,
+            to,
         )?,
         "releasing a hold",
     )?;
@@ -275,9 +274,9 @@ fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<(), App
 pub fn cancel(conn: &mut Conn, user_id: i32, ticket_id: i32) -> Result<Ticket, AppError> {
     write_transaction(conn, |c| {
         let ticket = tickets::lock_owned(c, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
-        match TicketStatus::parse(&ticket.status) {
-            Some(TicketStatus::Reserved) => {}
-            Some(TicketStatus::Paid) => {
+        match ticket.status {
+            TicketStatus::Reserved => {}
+            TicketStatus::Paid => {
                 return Err(AppError::Conflict(
                     "This ticket is already paid, so it can no longer be cancelled.".into(),
                 ));
@@ -305,7 +304,7 @@ pub fn expire_lapsed(conn: &mut Conn, now: NaiveDateTime, batch: i64) -> Result<
             let Some(ticket) = tickets::lock(c, seen.id)? else {
                 return Ok(false);
             };
-            let still_lapsed = ticket.status == TicketStatus::Reserved.as_str()
+            let still_lapsed = ticket.status == TicketStatus::Reserved
                 && ticket.hold_number == seen.hold_number
                 && ticket.reserved_until.is_some_and(|until| until < now);
             if still_lapsed {

@@ -62,9 +62,7 @@ impl ResponseError for AppError {
                 "We could not finish that. Nothing was charged; please try again.".to_owned(),
             ),
         };
-        if status.is_server_error() {
-            log::error!("{status}: {self}");
-        }
+        // A 5xx is logged once, with its request id and cause chain, by `request_id::tag`.
         let page = ErrorPage {
             page: Page::bare(heading, false),
             heading,

@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod headers;
 pub mod identity;
 pub mod page;
+pub mod request_id;
 pub mod routes;
 pub mod state;
 pub mod views;

@@ -1,6 +1,7 @@
 //! Books broken the way the unguarded confirmation used to break them, for the control
 //! and for the repair tests: a stale decision written without the ticket's lock.
 
+use boxoffice::db::status::{PaymentStatus, TicketStatus};
 use boxoffice::db::{payments, tickets};
 use boxoffice::domain::reservation;
 use diesel::Connection;
@@ -24,12 +25,12 @@ pub async fn keep_money_for_cancelled_ticket(
         let payment = payments::for_ticket(c, ticket_id).unwrap().remove(0);
         reservation::cancel(c, seen.user_id, ticket_id).unwrap();
         c.transaction::<_, diesel::result::Error, _>(|c| {
-            let _ = tickets::mark_paid(c, seen.id, seen.hold_number, "reserved", now)?;
+            let _ = tickets::mark_paid(c, seen.id, seen.hold_number, TicketStatus::Reserved, now)?;
             let _ = payments::mark_paid(
                 c,
                 payment.id,
-                &["creating", "open"],
-                "paid",
+                &[PaymentStatus::Creating, PaymentStatus::Open],
+                PaymentStatus::Paid,
                 Some(&reference),
                 None,
                 now,
@@ -51,8 +52,8 @@ pub async fn keep_a_second_payment(app: &TestApp, payment_id: i32, reference: &s
         let _ = payments::mark_paid(
             c,
             payment_id,
-            &["creating", "open", "expired", "failed"],
-            "paid",
+            &PaymentStatus::UNSETTLED,
+            PaymentStatus::Paid,
             Some(&reference),
             None,
             now,

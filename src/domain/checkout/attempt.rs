@@ -4,8 +4,8 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::session::{CreatedSession, ProviderError};
-use super::status;
 use crate::db::models::{Event, NewPayment, Payment, Ticket, TicketSchema};
+use crate::db::status::PaymentStatus;
 use crate::db::{Conn, Guarded, events, payments, ticket_schemas, tickets, users};
 use crate::db::{is_unique_violation, write_transaction};
 use crate::domain::locking::require;
@@ -63,7 +63,7 @@ pub fn plan_payment(
 ) -> Result<PayPlan, AppError> {
     write_transaction(conn, |c| {
         let ticket = tickets::lock_owned(c, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
-        if ticket.status == TicketStatus::Paid.as_str() {
+        if ticket.status == TicketStatus::Paid {
             return Err(AppError::Conflict("This ticket is already paid.".into()));
         }
         if !is_live(&ticket, now) {
@@ -79,14 +79,15 @@ pub fn plan_payment(
         }
         let attempts = payments::for_hold(c, ticket.id, ticket.hold_number)?;
         if let Some(open) = attempts.iter().find(|p| {
-            p.status == status::OPEN && p.expires_at.is_some_and(|at| at > now + REUSE_MARGIN)
+            p.status == PaymentStatus::Open
+                && p.expires_at.is_some_and(|at| at > now + REUSE_MARGIN)
         }) && let Some(url) = &open.checkout_url
         {
             return Ok(PayPlan::Reuse { url: url.clone() });
         }
-        let in_flight = attempts
-            .iter()
-            .find(|p| p.status == status::CREATING && p.created_at > now - CREATING_GIVES_UP_AFTER);
+        let in_flight = attempts.iter().find(|p| {
+            p.status == PaymentStatus::Creating && p.created_at > now - CREATING_GIVES_UP_AFTER
+        });
         let payment = match in_flight {
             Some(payment) => payment.clone(),
             None => {
@@ -124,7 +125,7 @@ fn new_attempt(
             provider,
             amount_pennies: schema.amount_pennies,
             currency: &schema.currency,
-            status: status::CREATING,
+            status: PaymentStatus::Creating,
             created_at: now,
             updated_at: now,
         },
@@ -156,8 +157,8 @@ fn confirm_free(
         payments::mark_paid(
             conn,
             payment.id,
-            &[status::CREATING],
-            status::PAID,
+            &[PaymentStatus::Creating],
+            PaymentStatus::Paid,
             None,
             Some("free ticket"),
             now,
@@ -169,7 +170,7 @@ fn confirm_free(
             conn,
             ticket.id,
             ticket.hold_number,
-            TicketStatus::Reserved.as_str(),
+            TicketStatus::Reserved,
             now,
         )?,
         "confirming a free ticket",
@@ -215,8 +216,8 @@ pub fn session_failed(
             Ok(payments::transition(
                 conn,
                 payment_id,
-                &[status::CREATING],
-                status::FAILED,
+                &[PaymentStatus::Creating],
+                PaymentStatus::Failed,
                 Some(reason),
                 now,
             )?)

@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 
 use super::session::{SessionState, SessionStatus};
-use super::status;
 use crate::db::models::{Payment, Ticket};
+use crate::db::status::PaymentStatus;
 use crate::db::{Conn, Guarded, payments, ticket_schemas, tickets, write_transaction};
 use crate::domain::inventory;
 use crate::domain::locking::require;
@@ -57,16 +57,16 @@ pub(super) fn apply_session_in(
             return Ok(Completion::Unknown);
         };
         let ticket_id = ticket.id;
-        match payment.status.as_str() {
-            status::PAID => return Ok(Completion::Confirmed { ticket_id }),
-            status::REFUND_PENDING => {
+        match payment.status {
+            PaymentStatus::Paid => return Ok(Completion::Confirmed { ticket_id }),
+            PaymentStatus::RefundPending => {
                 return Ok(Completion::NeedsRefund {
                     payment_id: payment.id,
                     ticket_id,
                 });
             }
-            status::REFUNDED => return Ok(Completion::Refunded { ticket_id }),
-            status::MISMATCH => return Ok(Completion::Mismatch { ticket_id }),
+            PaymentStatus::Refunded => return Ok(Completion::Refunded { ticket_id }),
+            PaymentStatus::Mismatch => return Ok(Completion::Mismatch { ticket_id }),
             _ => {}
         }
         if !session.paid {
@@ -75,8 +75,8 @@ pub(super) fn apply_session_in(
                 let closed = payments::transition(
                     c,
                     payment.id,
-                    &[status::CREATING, status::OPEN],
-                    status::EXPIRED,
+                    &[PaymentStatus::Creating, PaymentStatus::Open],
+                    PaymentStatus::Expired,
                     None,
                     now,
                 )?;
@@ -141,11 +141,11 @@ fn settle_paid(
 ) -> Result<Completion, AppError> {
     let ticket_id = ticket.id;
     let reference = session.payment_reference.as_deref();
-    let settle = |c: &mut Conn, to: &str, reason: Option<&str>| {
+    let settle = |c: &mut Conn, to: PaymentStatus, reason: Option<&str>| {
         let settled = payments::mark_paid(
             c,
             payment.id,
-            &status::UNSETTLED,
+            &PaymentStatus::UNSETTLED,
             to,
             reference,
             reason,
@@ -167,13 +167,13 @@ fn settle_paid(
         );
         settle(
             conn,
-            status::MISMATCH,
+            PaymentStatus::Mismatch,
             Some("amount or currency differs from the ticket's price"),
         )?;
         return Ok(Completion::Mismatch { ticket_id });
     }
     let refund = |c: &mut Conn, reason: &str| -> Result<Completion, AppError> {
-        settle(c, status::REFUND_PENDING, Some(reason))?;
+        settle(c, PaymentStatus::RefundPending, Some(reason))?;
         Ok(Completion::NeedsRefund {
             payment_id: payment.id,
             ticket_id,
@@ -184,18 +184,18 @@ fn settle_paid(
         schema.amount_pennies == payment.amount_pennies && schema.currency == payment.currency;
     let confirm = |c: &mut Conn, from: TicketStatus, reason: Option<&str>| {
         require(
-            tickets::mark_paid(c, ticket.id, ticket.hold_number, from.as_str(), now)?,
+            tickets::mark_paid(c, ticket.id, ticket.hold_number, from, now)?,
             "confirming a ticket",
         )?;
-        settle(c, status::PAID, reason)?;
+        settle(c, PaymentStatus::Paid, reason)?;
         Ok(Completion::Confirmed { ticket_id })
     };
-    match TicketStatus::parse(&ticket.status) {
-        Some(TicketStatus::Paid) => refund(conn, "the ticket was already paid by another payment"),
+    match ticket.status {
+        TicketStatus::Paid => refund(conn, "the ticket was already paid by another payment"),
         _ if !price_ok => refund(conn, "the hold now is for a ticket type of another price"),
         // The seat is still held (even a hold past its time keeps it until released).
-        Some(TicketStatus::Reserved) => confirm(conn, TicketStatus::Reserved, None),
-        Some(TicketStatus::Expired) => {
+        TicketStatus::Reserved => confirm(conn, TicketStatus::Reserved, None),
+        TicketStatus::Expired => {
             // Paid after the hold lapsed: take a seat again if one is free.
             if inventory::take_seat(conn, ticket.ticket_schema_id)?.is_err() {
                 return refund(
@@ -209,16 +209,12 @@ fn settle_paid(
                 Some("paid after the hold ended; a seat was still free"),
             )
         }
-        Some(TicketStatus::Cancelled) => {
+        TicketStatus::Cancelled => {
             refund(conn, "the booking was cancelled before the payment arrived")
         }
-        Some(TicketStatus::Refunded) => {
+        TicketStatus::Refunded => {
             refund(conn, "the ticket was refunded before this payment arrived")
         }
-        None => Err(AppError::Internal(format!(
-            "ticket {} has an unknown status",
-            ticket.id
-        ))),
     }
 }
 
@@ -233,14 +229,14 @@ mod tests {
     use crate::domain::checkout::scenes::{self, Scene};
     use crate::domain::reservation;
 
-    fn ticket_status(scene: &mut Scene) -> String {
+    fn ticket_status(scene: &mut Scene) -> TicketStatus {
         tickets::find(&mut scene.conn, scene.ticket_id)
             .unwrap()
             .unwrap()
             .status
     }
 
-    fn payment_status(scene: &mut Scene, id: Option<i32>) -> String {
+    fn payment_status(scene: &mut Scene, id: Option<i32>) -> PaymentStatus {
         let id = id.unwrap_or(scene.payment_id);
         payments::find(&mut scene.conn, id).unwrap().unwrap().status
     }
@@ -266,8 +262,8 @@ mod tests {
                 Completion::Confirmed { ticket_id }
             );
         }
-        assert_eq!(ticket_status(&mut scene), "paid");
-        assert_eq!(payment_status(&mut scene, None), "paid");
+        assert_eq!(ticket_status(&mut scene), TicketStatus::Paid);
+        assert_eq!(payment_status(&mut scene, None), PaymentStatus::Paid);
         assert_eq!(available(&mut scene), 9);
     }
 
@@ -293,8 +289,8 @@ mod tests {
                 expired: true
             }
         );
-        assert_eq!(payment_status(&mut scene, None), "expired");
-        assert_eq!(ticket_status(&mut scene), "reserved");
+        assert_eq!(payment_status(&mut scene, None), PaymentStatus::Expired);
+        assert_eq!(ticket_status(&mut scene), TicketStatus::Reserved);
     }
 
     #[test]
@@ -304,7 +300,7 @@ mod tests {
             apply(&mut scene, &scenes::paid("cs_other")),
             Completion::Unknown
         );
-        assert_eq!(ticket_status(&mut scene), "reserved");
+        assert_eq!(ticket_status(&mut scene), TicketStatus::Reserved);
     }
 
     #[test]
@@ -320,7 +316,10 @@ mod tests {
                 ticket_id
             }
         );
-        assert_eq!(payment_status(&mut scene, Some(second)), "refund_pending");
+        assert_eq!(
+            payment_status(&mut scene, Some(second)),
+            PaymentStatus::RefundPending
+        );
         assert_eq!(available(&mut scene), 9, "one seat for one ticket");
     }
 
@@ -336,7 +335,7 @@ mod tests {
                 ticket_id
             }
         );
-        assert_eq!(ticket_status(&mut scene), "cancelled");
+        assert_eq!(ticket_status(&mut scene), TicketStatus::Cancelled);
         assert_eq!(available(&mut scene), 10, "no seat taken for it");
     }
 
@@ -369,7 +368,7 @@ mod tests {
                 ticket_id
             }
         );
-        assert_eq!(ticket_status(&mut full), "expired");
+        assert_eq!(ticket_status(&mut full), TicketStatus::Expired);
         assert_eq!(available(&mut full), 0, "never oversold");
     }
 
@@ -383,7 +382,7 @@ mod tests {
             apply(&mut scene, &short),
             Completion::Mismatch { ticket_id }
         );
-        assert_eq!(payment_status(&mut scene, None), "mismatch");
-        assert_eq!(ticket_status(&mut scene), "reserved");
+        assert_eq!(payment_status(&mut scene, None), PaymentStatus::Mismatch);
+        assert_eq!(ticket_status(&mut scene), TicketStatus::Reserved);
     }
 }

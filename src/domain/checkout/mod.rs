@@ -25,16 +25,4 @@ pub use refund::{
     return_kept_money,
 };
 
-/// The states of a checkout attempt (`payments.status`).
-pub mod status {
-    pub const CREATING: &str = "creating";
-    pub const OPEN: &str = "open";
-    pub const FAILED: &str = "failed";
-    pub const EXPIRED: &str = "expired";
-    pub const PAID: &str = "paid";
-    pub const REFUND_PENDING: &str = "refund_pending";
-    pub const REFUNDED: &str = "refunded";
-    pub const MISMATCH: &str = "mismatch";
-    /// States in which no money has moved yet.
-    pub const UNSETTLED: [&str; 4] = [CREATING, OPEN, EXPIRED, FAILED];
-}
+pub use crate::db::status::PaymentStatus;

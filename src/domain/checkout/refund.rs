@@ -3,8 +3,8 @@
 
 use chrono::NaiveDateTime;
 
-use super::status;
 use crate::db::models::{Payment, Ticket};
+use crate::db::status::PaymentStatus;
 use crate::db::{Conn, Guarded, payments, tickets, write_transaction};
 use crate::domain::inventory;
 use crate::domain::locking::require;
@@ -20,14 +20,14 @@ pub fn request_refund(
 ) -> Result<Payment, AppError> {
     write_transaction(conn, |c| {
         let ticket = tickets::lock(c, ticket_id)?.ok_or(AppError::NotFound)?;
-        if ticket.status != TicketStatus::Paid.as_str() {
+        if ticket.status != TicketStatus::Paid {
             return Err(AppError::Conflict(
                 "Only a paid ticket can be refunded.".into(),
             ));
         }
         let payment = payments::for_ticket(c, ticket_id)?
             .into_iter()
-            .find(|p| p.status == status::PAID)
+            .find(|p| p.status == PaymentStatus::Paid)
             .ok_or_else(|| {
                 AppError::Conflict("This ticket's refund is already under way.".into())
             })?;
@@ -47,14 +47,14 @@ pub fn request_payment_refund(
         let found = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
         tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
         let payment = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
-        match payment.status.as_str() {
-            status::PAID | status::MISMATCH => {
+        match payment.status {
+            PaymentStatus::Paid | PaymentStatus::Mismatch => {
                 mark_for_refund(c, now, &payment, "refunded by an admin")
             }
-            status::REFUND_PENDING => Err(AppError::Conflict(
+            PaymentStatus::RefundPending => Err(AppError::Conflict(
                 "This payment's refund is already under way.".into(),
             )),
-            status::REFUNDED => Err(AppError::Conflict(
+            PaymentStatus::Refunded => Err(AppError::Conflict(
                 "This payment has already been refunded.".into(),
             )),
             _ => Err(AppError::Conflict(
@@ -75,8 +75,8 @@ fn mark_for_refund(
         payments::transition(
             conn,
             payment.id,
-            &[status::PAID, status::MISMATCH],
-            status::REFUND_PENDING,
+            &[PaymentStatus::Paid, PaymentStatus::Mismatch],
+            PaymentStatus::RefundPending,
             Some(reason),
             now,
         )?,
@@ -110,7 +110,11 @@ pub(super) fn refund_done_in(
         let recorded = payments::mark_refunded(
             c,
             payment_id,
-            &[status::REFUND_PENDING, status::PAID, status::MISMATCH],
+            &[
+                PaymentStatus::RefundPending,
+                PaymentStatus::Paid,
+                PaymentStatus::Mismatch,
+            ],
             refund_id,
             now,
         )?;
@@ -120,15 +124,15 @@ pub(super) fn refund_done_in(
         }
         let still_paid = payments::for_ticket(c, ticket.id)?
             .iter()
-            .any(|p| p.status == status::PAID);
-        if ticket.status == TicketStatus::Paid.as_str() && !still_paid {
+            .any(|p| p.status == PaymentStatus::Paid);
+        if ticket.status == TicketStatus::Paid && !still_paid {
             require(
                 tickets::transition(
                     c,
                     ticket.id,
                     ticket.hold_number,
-                    TicketStatus::Paid.as_str(),
-                    TicketStatus::Refunded.as_str(),
+                    TicketStatus::Paid,
+                    TicketStatus::Refunded,
                 )?,
                 "refunding a ticket",
             )?;
@@ -155,10 +159,10 @@ fn excess(ticket: &Ticket, payments: &[&Payment]) -> Vec<KeptMoney> {
     let mut kept: Vec<&Payment> = payments
         .iter()
         .copied()
-        .filter(|p| p.ticket_id == ticket.id && p.status == status::PAID)
+        .filter(|p| p.ticket_id == ticket.id && p.status == PaymentStatus::Paid)
         .collect();
     kept.sort_by_key(|p| (p.paid_at, p.id));
-    let (skip, reason) = if ticket.status == TicketStatus::Paid.as_str() {
+    let (skip, reason) = if ticket.status == TicketStatus::Paid {
         (1, "a second payment for a paid ticket".to_owned())
     } else {
         (0, format!("money kept for a {} ticket", ticket.status))

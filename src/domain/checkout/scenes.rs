@@ -5,8 +5,8 @@ use chrono::{NaiveDateTime, TimeDelta};
 use tempfile::TempDir;
 
 use super::session::{SessionState, SessionStatus};
-use super::status;
 use crate::db::models::{EventFields, NewPayment, NewTicket, NewTicketSchema, NewUser};
+use crate::db::status::{PaymentStatus, TicketStatus};
 use crate::db::{Conn, connect, events, migrations, payments, ticket_schemas, tickets, users};
 
 pub struct Scene {
@@ -67,7 +67,7 @@ pub fn hold(seats: i32) -> Scene {
             user_id: user.id,
             event_id: event.id,
             ticket_schema_id: schema.id,
-            status: "reserved",
+            status: TicketStatus::Reserved,
             reserved_until: Some(now + TimeDelta::minutes(15)),
             code: "CODE-1",
             created_at: now,
@@ -104,7 +104,7 @@ pub fn open_attempt(
             provider: "test",
             amount_pennies: 2500,
             currency: "EUR",
-            status: status::CREATING,
+            status: PaymentStatus::Creating,
             created_at: now,
             updated_at: now,
         },

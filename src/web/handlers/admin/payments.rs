@@ -7,7 +7,7 @@ use askama::Template;
 
 use crate::app::{AppState, admin, refunds};
 use crate::db::models::Payment;
-use crate::domain::checkout::status;
+use crate::db::status::PaymentStatus;
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -20,7 +20,7 @@ use crate::web::views;
 #[template(path = "admin/payments.html")]
 struct PaymentsPage {
     page: Page,
-    payments: Vec<(Payment, String)>,
+    payments: Vec<(Payment, TicketStatus)>,
 }
 
 impl PaymentsPage {
@@ -30,12 +30,12 @@ impl PaymentsPage {
 
     /// Whether an admin can send this payment's money back.
     fn refundable(&self, payment: &Payment) -> bool {
-        payment.status == status::PAID || payment.status == status::MISMATCH
+        payment.status == PaymentStatus::Paid || payment.status == PaymentStatus::Mismatch
     }
 
     /// Money taken for a ticket that is not paid: it must go back.
-    fn kept_without_ticket(&self, payment: &Payment, ticket_status: &str) -> bool {
-        payment.status == status::PAID && ticket_status != TicketStatus::Paid.as_str()
+    fn kept_without_ticket(&self, payment: &Payment, ticket_status: &TicketStatus) -> bool {
+        payment.status == PaymentStatus::Paid && *ticket_status != TicketStatus::Paid
     }
 }
 

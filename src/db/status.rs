@@ -1,0 +1,146 @@
+//! The states a ticket and a checkout attempt move through, as types from the database
+//! up. Their stored spellings appear here and nowhere else.
+
+use std::fmt;
+
+/// A ticket: `reserved` → `paid` → `refunded`, or `reserved` → `expired` / `cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TicketStatus {
+    Reserved,
+    Paid,
+    Expired,
+    Cancelled,
+    Refunded,
+}
+
+/// A checkout attempt (`payments.status`): `creating` → `open` → `paid` (or `expired`,
+/// `failed`); money kept by mistake goes `refund_pending` → `refunded`; a payment of the
+/// wrong amount is `mismatch` until an admin decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentStatus {
+    Creating,
+    Open,
+    Failed,
+    Expired,
+    Paid,
+    RefundPending,
+    Refunded,
+    Mismatch,
+}
+
+/// The text form, parsing, and comparisons with text (`status == "paid"` in tests and
+/// templates) for a status enum.
+macro_rules! stored_as_text {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// How a stored status is read (`#[diesel(deserialize_as = String)]`).
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<$name, String> {
+                $name::parse(&text).ok_or_else(|| {
+                    format!("unknown {} {text:?}", stringify!($name))
+                })
+            }
+        }
+
+        /// How a status is written (`#[diesel(serialize_as = String)]`).
+        impl From<$name> for String {
+            fn from(status: $name) -> String {
+                status.as_str().to_owned()
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+stored_as_text!(TicketStatus {
+    Reserved => "reserved",
+    Paid => "paid",
+    Expired => "expired",
+    Cancelled => "cancelled",
+    Refunded => "refunded",
+});
+
+stored_as_text!(PaymentStatus {
+    Creating => "creating",
+    Open => "open",
+    Failed => "failed",
+    Expired => "expired",
+    Paid => "paid",
+    RefundPending => "refund_pending",
+    Refunded => "refunded",
+    Mismatch => "mismatch",
+});
+
+impl TicketStatus {
+    /// Whether a ticket in this state keeps a seat out of `available_tickets_count`.
+    pub fn holds_seat(self) -> bool {
+        matches!(self, TicketStatus::Reserved | TicketStatus::Paid)
+    }
+}
+
+impl PaymentStatus {
+    /// States in which no money has moved yet.
+    pub const UNSETTLED: [PaymentStatus; 4] = [
+        PaymentStatus::Creating,
+        PaymentStatus::Open,
+        PaymentStatus::Expired,
+        PaymentStatus::Failed,
+    ];
+}
+
+/// The stored spellings of some statuses, for `eq_any` filters.
+pub fn texts<S: Copy + Into<String>>(statuses: &[S]) -> Vec<String> {
+    statuses.iter().map(|&s| s.into()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_round_trips_through_its_text() {
+        for &status in TicketStatus::ALL {
+            assert_eq!(TicketStatus::try_from(status.to_string()), Ok(status));
+        }
+        for &status in PaymentStatus::ALL {
+            assert_eq!(PaymentStatus::try_from(status.to_string()), Ok(status));
+        }
+        assert!(TicketStatus::try_from("sold".to_owned()).is_err());
+        assert_eq!(PaymentStatus::RefundPending, "refund_pending");
+    }
+}
