@@ -32,15 +32,6 @@ impl Engine {
     }
 }
 
-impl Conn {
-    pub fn engine(&self) -> Engine {
-        match self {
-            Conn::Postgresql(_) => Engine::Postgres,
-            Conn::Sqlite(_) => Engine::Sqlite,
-        }
-    }
-}
-
 /// Per-connection SQLite settings, applied on every checkout-ready connection.
 #[derive(Debug)]
 struct SqlitePragmas;

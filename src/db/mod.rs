@@ -1,7 +1,11 @@
-//! The database layer: one connection type for both engines, the pool, and the queries.
+//! The database layer: one connection type for both engines, the pool, the schema, the
+//! stored statuses, and the queries.
 //!
-//! SQL lives only below this module; everything else calls the plain functions here,
-//! each taking `&mut Conn` and returning `QueryResult<T>`.
+//! The application's SQL lives below this module (tests may reach past it to set up or
+//! break state on purpose); everything else calls the plain functions here, each taking
+//! `&mut Conn` and returning `QueryResult<T>`.
+//!
+//! May import: nothing else of the crate. The bottom layer.
 
 pub mod connection;
 pub mod events;

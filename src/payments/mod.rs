@@ -2,6 +2,8 @@
 //!
 //! The provider only talks to the outside; what a payment means for a ticket is decided
 //! in `domain::checkout`, and the use cases (`app::checkout`, `app::refunds`) join the two.
+//!
+//! May import: `domain` (the provider-neutral session types), `config`. Never `app` or `web`.
 
 pub mod signature;
 pub mod stripe;

@@ -1,4 +1,8 @@
-//! HTTP: the routes, the extractors every handler leans on, and the error pages.
+//! HTTP: the routes, the extractors every handler leans on, and the error pages. A
+//! handler extracts, authorizes, makes one use-case call (`app`) and renders.
+//!
+//! May import: `app` and the types its use cases take and return (`domain`, `db::models`,
+//! `error`); never a query or a transaction of its own.
 
 pub mod assets;
 pub mod csrf;
