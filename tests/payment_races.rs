@@ -29,6 +29,16 @@ use support::{TestApp, Visitor};
 /// Rounds per pair: each is a fresh buyer and ticket, raced once.
 const ROUNDS: usize = 12;
 
+/// A shop with one event of 100 seats at €25.00: (app, the event, its ticket type).
+async fn race_shop() -> (TestApp, support::fixtures::Created, i32) {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Race").seats("GA", 2500, 100))
+        .await;
+    let schema = show.schema_ids[0];
+    (app, show, schema)
+}
+
 /// A GET as a future that owns everything it needs; answers the status.
 fn get(visitor: &Visitor, path: &str) -> impl Future<Output = u16> + Send + 'static {
     let request = visitor.client.get(visitor.url(path));
@@ -137,11 +147,7 @@ fn assert_no_server_error(statuses: &[u16]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_confirmation_racing_the_owners_cancel_ends_paid_or_refunded() {
-    let app = TestApp::spawn().await;
-    let show = app
-        .create_event(EventSpec::new("Race").seats("GA", 2500, 100))
-        .await;
-    let schema = show.schema_ids[0];
+    let (app, show, schema) = race_shop().await;
     let (mut paid, mut cancelled) = (0, 0);
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
@@ -184,11 +190,7 @@ async fn a_confirmation_racing_the_owners_cancel_ends_paid_or_refunded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_confirmation_racing_the_expiry_of_its_hold_keeps_the_ticket() {
-    let app = TestApp::spawn().await;
-    let show = app
-        .create_event(EventSpec::new("Race").seats("GA", 2500, 100))
-        .await;
-    let schema = show.schema_ids[0];
+    let (app, show, schema) = race_shop().await;
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
@@ -220,11 +222,7 @@ async fn a_confirmation_racing_the_expiry_of_its_hold_keeps_the_ticket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_sessions_of_one_ticket_confirmed_at_once_keep_one_payment() {
-    let app = TestApp::spawn().await;
-    let show = app
-        .create_event(EventSpec::new("Race").seats("GA", 2500, 100))
-        .await;
-    let schema = show.schema_ids[0];
+    let (app, show, schema) = race_shop().await;
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
@@ -259,12 +257,8 @@ async fn two_sessions_of_one_ticket_confirmed_at_once_keep_one_payment() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_second_payment_racing_an_admin_refund_sends_both_back() {
-    let app = TestApp::spawn().await;
+    let (app, show, schema) = race_shop().await;
     let admin = app.admin().await;
-    let show = app
-        .create_event(EventSpec::new("Race").seats("GA", 2500, 100))
-        .await;
-    let schema = show.schema_ids[0];
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
@@ -304,11 +298,7 @@ async fn a_second_payment_racing_an_admin_refund_sends_both_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_cancel_racing_the_expiry_returns_the_seat_once() {
-    let app = TestApp::spawn().await;
-    let show = app
-        .create_event(EventSpec::new("Race").seats("GA", 2500, 100))
-        .await;
-    let schema = show.schema_ids[0];
+    let (app, show, schema) = race_shop().await;
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
@@ -335,13 +325,9 @@ async fn a_cancel_racing_the_expiry_returns_the_seat_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_admin_refunds_at_once_refund_once() {
-    let app = TestApp::spawn().await;
+    let (app, show, schema) = race_shop().await;
     // Two admins (two sessions, so each sees its own message).
     let (one, two) = (app.admin().await, app.admin().await);
-    let show = app
-        .create_event(EventSpec::new("Race").seats("GA", 2500, 100))
-        .await;
-    let schema = show.schema_ids[0];
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,

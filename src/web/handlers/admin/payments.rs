@@ -60,14 +60,8 @@ pub async fn refund(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    match refunds::refund_ticket(&state, path.into_inner()).await {
-        Ok(()) => flash::success(&ctx.session, "Refunded. The seat is back on sale."),
-        Err(AppError::Conflict(message) | AppError::Unavailable(message)) => {
-            flash::error(&ctx.session, message)
-        }
-        Err(other) => return Err(other),
-    }
-    Ok(see_other("/admin/payments"))
+    let refunded = refunds::refund_ticket(&state, path.into_inner()).await;
+    back_to_list(&ctx, refunded, "Refunded. The seat is back on sale.")
 }
 
 #[post("/admin/payments/{id}/refund")]
@@ -78,8 +72,18 @@ pub async fn refund_payment(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    match refunds::refund_payment(&state, path.into_inner()).await {
-        Ok(()) => flash::success(&ctx.session, "Refunded."),
+    let refunded = refunds::refund_payment(&state, path.into_inner()).await;
+    back_to_list(&ctx, refunded, "Refunded.")
+}
+
+/// Back to the payments list, saying what a refund did (or why it did nothing).
+fn back_to_list(
+    ctx: &PageCtx,
+    refunded: Result<(), AppError>,
+    done: &str,
+) -> Result<HttpResponse, AppError> {
+    match refunded {
+        Ok(()) => flash::success(&ctx.session, done),
         Err(AppError::Conflict(message) | AppError::Unavailable(message)) => {
             flash::error(&ctx.session, message)
         }
