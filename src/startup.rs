@@ -16,6 +16,7 @@ use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
 use crate::domain::demo;
 use crate::domain::login_throttle::LoginThrottle;
+use crate::domain::rate_limit::RateLimit;
 use crate::domain::seat_line::SeatLine;
 use crate::web::state::AppState;
 use crate::web::{headers, routes};
@@ -104,6 +105,18 @@ impl Application {
                 settings.login_failures_per_address,
                 settings.login_throttle_window,
             ),
+            registrations_by_address: RateLimit::new(
+                settings.registrations_per_address,
+                settings.registration_window,
+            ),
+            registrations_global: RateLimit::new(
+                settings.registrations_global,
+                settings.registration_window,
+            ),
+            holds_by_user: RateLimit::new(
+                settings.holds_per_user_per_hour,
+                std::time::Duration::from_secs(3600),
+            ),
             settings,
             clock,
             seat_line: SeatLine::new(RESERVE_BATCH),
@@ -158,7 +171,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Se
         App::new()
             .app_data(state.clone())
             .wrap(sessions)
-            .wrap(headers::security_headers())
+            .wrap(headers::security_headers(secure))
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))

@@ -6,6 +6,7 @@ use crate::config::Settings;
 use crate::db::{Conn, DbPool};
 use crate::domain::clock::Clock;
 use crate::domain::login_throttle::LoginThrottle;
+use crate::domain::rate_limit::RateLimit;
 use crate::domain::reservation::ReserveOutcome;
 use crate::domain::seat_line::SeatLine;
 use crate::error::AppError;
@@ -18,10 +19,20 @@ pub struct AppState {
     /// Reserve requests per ticket type, served in batches (the user id in, the outcome out).
     pub seat_line: SeatLine<i32, Result<ReserveOutcome, AppError>>,
     pub login_throttle: LoginThrottle,
+    /// Registrations per client address, and from anywhere (per instance).
+    pub registrations_by_address: RateLimit,
+    pub registrations_global: RateLimit,
+    /// Holds taken per user in the last hour (per instance).
+    pub holds_by_user: RateLimit,
     pub provider: Provider,
 }
 
 impl AppState {
+    /// The address the request came from (`TRUSTED_PROXIES` applied).
+    pub fn client_address(&self, req: &actix_web::HttpRequest) -> String {
+        crate::web::client_address::of(req, self.settings.trusted_proxies)
+    }
+
     /// Whether the built-in test payment provider is active (every page says so).
     pub fn test_mode(&self) -> bool {
         matches!(self.provider, Provider::Test(_))

@@ -55,6 +55,9 @@ pub async fn success(
     query: web::Query<SuccessQuery>,
 ) -> Result<HttpResponse, AppError> {
     let session_id = query.into_inner().session_id;
+    if session_id.len() > 255 || session_id.chars().any(char::is_control) {
+        return Err(AppError::NotFound);
+    }
     let lookup = session_id.clone();
     let payment = state
         .db(move |conn| Ok(payments::find_by_session(conn, &lookup)?))

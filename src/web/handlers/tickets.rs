@@ -36,6 +36,16 @@ pub async fn reserve(
         .trim()
         .parse()
         .map_err(|_| AppError::BadRequest("Choose a ticket type.".into()))?;
+    // Each hold counts, cancelled or not: one account cannot keep a type sold out by
+    // cancelling and holding again.
+    let quota_key = user.id.to_string();
+    if state.holds_by_user.is_used_up(&quota_key) {
+        return Err(AppError::TooManyRequests(format!(
+            "You have held seats {} times in the last hour. Please wait a while before \
+             holding another.",
+            state.settings.holds_per_user_per_hour
+        )));
+    }
     let now = state.clock.now();
     let hold = state.settings.hold();
     let user_id = user.id;
@@ -59,6 +69,9 @@ pub async fn reserve(
                 .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))?
         }
     };
+    if matches!(outcome, ReserveOutcome::Reserved(_)) {
+        state.holds_by_user.record(&quota_key);
+    }
     Ok(match outcome {
         ReserveOutcome::Reserved(ticket) => {
             flash::success(
