@@ -112,3 +112,31 @@ impl ResponseError for AppError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::ResponseError;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use crate::error::AppError;
+
+    #[test]
+    fn a_lost_database_connection_is_503_and_other_database_errors_500() {
+        let lost = AppError::Database(Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection unexpectedly".to_owned()),
+        ));
+        assert_eq!(lost.status_code(), 503);
+        let terminated = AppError::Database(Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("terminating connection due to administrator command".to_owned()),
+        ));
+        assert_eq!(terminated.status_code(), 503);
+        let broken = AppError::Database(Error::DatabaseError(
+            DatabaseErrorKind::CheckViolation,
+            Box::new("check failed".to_owned()),
+        ));
+        assert_eq!(broken.status_code(), 500);
+        assert_eq!(AppError::PayloadTooLarge.status_code(), 413);
+    }
+}
