@@ -199,7 +199,7 @@ impl Settings {
             )?),
             trusted_proxies,
             registrations_per_address: parse_or(&get, "REGISTRATIONS_PER_ADDRESS", Some(5))?,
-            registrations_global: parse_or(&get, "REGISTRATIONS_GLOBAL", Some(200))?,
+            registrations_global: parse_or(&get, "REGISTRATIONS_GLOBAL", Some(1000))?,
             registration_window: Duration::from_secs(
                 parse_or(&get, "REGISTRATION_WINDOW_SECONDS", Some(3600))?.max(1),
             ),

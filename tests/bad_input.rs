@@ -237,50 +237,134 @@ async fn a_database_out_of_reach_answers_503_with_a_retry_message() {
     assert_eq!(ann.get("/tickets").await.status(), 200, "back when it is");
 }
 
+/// Runs one statement on PostgreSQL through a connection of its own.
+fn run_sql(url: &str, sql: &str) {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    let mut conn = PgConnection::establish(url).unwrap();
+    diesel::sql_query(sql).execute(&mut conn).unwrap();
+}
+
 #[tokio::test]
-async fn a_lost_postgresql_connection_answers_503_not_500() {
+async fn a_postgresql_connection_lost_in_the_middle_of_a_request_answers_503_not_500() {
     let app = TestApp::spawn_with(&[("DB_CHECKOUT_TIMEOUT_MS", "500")]).await;
     if !app.database.is_postgres() {
-        // SQLite is a file in-process: there is no connection to lose (the pool case
-        // above covers it).
+        // SQLite is a file in this process: there is no connection to lose (the pool
+        // case above covers a database out of reach).
         return;
     }
-    let ann = app.registered("ann@example.com").await;
-    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
-    let name = app.database.url.rsplit('/').next().unwrap().to_owned();
-    let run = move |sql: String| {
+    let admin = app.admin().await;
+    let show = app
+        .create_event(EventSpec::new("Locked").unpublished())
+        .await;
+    let url = app.database.url.clone();
+    let name = url.rsplit('/').next().unwrap().to_owned();
+
+    // Another session holds the event's row, so the publish request waits on it...
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let lock_url = url.clone();
+    let event_id = show.event_id;
+    let locker = std::thread::spawn(move || {
         use diesel::{Connection, PgConnection, RunQueryDsl};
-        let mut conn = PgConnection::establish(&admin_url).unwrap();
-        diesel::sql_query(sql).execute(&mut conn).unwrap();
-    };
-    let cut = name.clone();
-    let sql = run.clone();
+        let mut conn = PgConnection::establish(&lock_url).unwrap();
+        conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            diesel::sql_query(format!(
+                "SELECT id FROM events WHERE id = {event_id} FOR UPDATE"
+            ))
+            .execute(conn)?;
+            locked.send(()).unwrap();
+            released.recv().unwrap();
+            Ok(())
+        })
+        .unwrap();
+    });
+    is_locked.recv().unwrap();
+    let publish = format!("/admin/events/{}/publish", show.event_id);
+    let token = admin.csrf_token().await;
+    let request = admin
+        .client
+        .post(admin.url(&publish))
+        .form(&[("csrf_token", token.as_str())])
+        .send();
+    let request = tokio::spawn(request);
+
+    // ...and its connection is cut while it waits (a server restart looks the same).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let watch = url.clone();
+    let cut = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{name}' AND wait_event_type = 'Lock'"
+    );
+    loop {
+        let waiting = {
+            let watch = watch.clone();
+            let name = name.clone();
+            tokio::task::spawn_blocking(move || {
+                use diesel::{Connection, PgConnection, RunQueryDsl, sql_types::BigInt};
+                #[derive(diesel::QueryableByName)]
+                struct Count {
+                    #[diesel(sql_type = BigInt)]
+                    n: i64,
+                }
+                let mut conn = PgConnection::establish(&watch).unwrap();
+                diesel::sql_query(format!(
+                    "SELECT count(*) AS n FROM pg_stat_activity \
+                     WHERE datname = '{name}' AND wait_event_type = 'Lock'"
+                ))
+                .get_result::<Count>(&mut conn)
+                .unwrap()
+                .n
+            })
+            .await
+            .unwrap()
+        };
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never waited"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let killer = url.clone();
+    tokio::task::spawn_blocking(move || run_sql(&killer, &cut))
+        .await
+        .unwrap();
+    let response = request.await.unwrap().unwrap();
+    assert_eq!(response.status(), 503, "a lost connection is worth a retry");
+    assert!(response.text().await.unwrap().contains("try again"));
+    release.send(()).unwrap();
+    locker.join().unwrap();
+
+    assert_eq!(
+        admin.post(&publish, &[]).await.status(),
+        303,
+        "the retry works"
+    );
+
+    // A database that refuses every connection: 503 too.
+    let off = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false");
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
+    let shut = admin_url.clone();
+    let kill_all =
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
     tokio::task::spawn_blocking(move || {
-        sql(format!("ALTER DATABASE {cut} ALLOW_CONNECTIONS false"));
-        sql(format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{cut}'"
-        ));
+        run_sql(&shut, &off);
+        run_sql(&shut, &kill_all);
     })
     .await
     .unwrap();
-    for path in ["/tickets", "/", "/events/1"] {
-        let response = ann.get(path).await;
+    for path in ["/admin", "/"] {
+        let response = admin.get(path).await;
         assert_eq!(response.status(), 503, "{path}");
         assert!(response.text().await.unwrap().contains("try again"));
     }
-    assert_eq!(
-        app.visitor()
-            .login("ann@example.com", PASSWORD)
-            .await
-            .status(),
-        503
-    );
-    tokio::task::spawn_blocking(move || {
-        run(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
-    })
-    .await
-    .unwrap();
-    assert_eq!(ann.get("/tickets").await.status(), 200, "back when it is");
+    let on = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true");
+    tokio::task::spawn_blocking(move || run_sql(&admin_url, &on))
+        .await
+        .unwrap();
+    assert_eq!(admin.get("/admin").await.status(), 200, "back when it is");
 }
 
 #[tokio::test]
