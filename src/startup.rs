@@ -17,6 +17,7 @@ use crate::domain::clock::Clock;
 use crate::domain::demo;
 use crate::domain::login_throttle::LoginThrottle;
 use crate::domain::rate_limit::RateLimit;
+use crate::domain::registration_limits::RegistrationLimits;
 use crate::domain::seat_line::SeatLine;
 use crate::web::state::AppState;
 use crate::web::{headers, routes};
@@ -105,11 +106,8 @@ impl Application {
                 settings.login_failures_per_address,
                 settings.login_throttle_window,
             ),
-            registrations_by_address: RateLimit::new(
+            registrations: RegistrationLimits::new(
                 settings.registrations_per_address,
-                settings.registration_window,
-            ),
-            registrations_global: RateLimit::new(
                 settings.registrations_global,
                 settings.registration_window,
             ),

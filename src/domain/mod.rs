@@ -15,6 +15,7 @@ pub mod login_throttle;
 pub mod money;
 pub mod qr;
 pub mod rate_limit;
+pub mod registration_limits;
 pub mod reservation;
 pub mod seat_line;
 pub mod text;

@@ -7,6 +7,7 @@ use crate::db::{Conn, DbPool};
 use crate::domain::clock::Clock;
 use crate::domain::login_throttle::LoginThrottle;
 use crate::domain::rate_limit::RateLimit;
+use crate::domain::registration_limits::RegistrationLimits;
 use crate::domain::reservation::ReserveOutcome;
 use crate::domain::seat_line::SeatLine;
 use crate::error::AppError;
@@ -20,8 +21,7 @@ pub struct AppState {
     pub seat_line: SeatLine<i32, Result<ReserveOutcome, AppError>>,
     pub login_throttle: LoginThrottle,
     /// Registrations per client address, and from anywhere (per instance).
-    pub registrations_by_address: RateLimit,
-    pub registrations_global: RateLimit,
+    pub registrations: RegistrationLimits,
     /// Holds taken per user in the last hour (per instance).
     pub holds_by_user: RateLimit,
     pub provider: Provider,

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::db::users;
 use crate::domain::accounts;
 use crate::domain::form_errors::FieldErrors;
+use crate::domain::registration_limits::Refusal;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
@@ -98,22 +99,23 @@ pub async fn register(
     if let Err(errors) = accounts::check_registration(&form.email, &form.password) {
         return form_page(errors);
     }
-    let address = state.client_address(&req);
-    if state.registrations_by_address.is_used_up(&address) {
-        return Err(AppError::TooManyRequests(
-            "Too many accounts were created from your network recently. \
-             Please try again in an hour."
-                .into(),
-        ));
+    match state.registrations.admit(&state.client_address(&req)) {
+        Ok(()) => {}
+        Err(Refusal::Address) => {
+            return Err(AppError::TooManyRequests(
+                "Too many accounts were created from your network recently. \
+                 Please try again in an hour."
+                    .into(),
+            ));
+        }
+        Err(Refusal::Everyone) => {
+            return Err(AppError::TooManyRequests(
+                "The shop is taking an unusual number of new accounts right now. \
+                 Please try again in a few minutes."
+                    .into(),
+            ));
+        }
     }
-    if !state.registrations_global.try_take("all") {
-        return Err(AppError::TooManyRequests(
-            "The shop is taking an unusual number of new accounts right now. \
-             Please try again in a few minutes."
-                .into(),
-        ));
-    }
-    state.registrations_by_address.record(&address);
     let now = state.clock.now();
     let cost = state.settings.bcrypt_cost;
     let (email, password) = (form.email.clone(), form.password.clone());
