@@ -265,7 +265,16 @@ impl Visitor {
             ("password", PASSWORD),
             ("csrf_token", &token),
         ];
-        self.post_see_other("register", "/register", &form, "/")
+        self.post_see_other("register", "/register", &form, "/login")
+            .await?;
+        // Registering does not log in (it must answer a taken email alike): log in.
+        let token = self.token("login page", "/login").await?;
+        let form = [
+            ("email", email),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+        ];
+        self.post_see_other("log in", "/login", &form, "/")
             .await
             .map(drop)
     }
@@ -462,7 +471,8 @@ async fn buyers(config: &Config, sale: Sale, users: usize) -> Result<Row, Fail> 
         users,
         start.elapsed(),
         "journeys",
-        "register + event page + reserve; 4 requests each, new connection per journey".into(),
+        "register + log in + event page + reserve; 6 requests each, new connection per journey"
+            .into(),
     ))
 }
 

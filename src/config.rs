@@ -52,7 +52,16 @@ pub struct Settings {
     pub login_failures_per_account: u32,
     pub login_failures_per_address: u32,
     pub login_throttle_window: Duration,
-    pub trust_forwarded_for: bool,
+    /// How many proxies in front of the shop append to `X-Forwarded-For` (0: none,
+    /// the TCP peer is the client).
+    pub trusted_proxies: usize,
+    /// Registrations allowed per client address per `registration_window`.
+    pub registrations_per_address: u32,
+    /// Registrations allowed per instance per `registration_window`, from anywhere.
+    pub registrations_global: u32,
+    pub registration_window: Duration,
+    /// Holds one user may take per hour (cancel-and-rehold counts each time).
+    pub holds_per_user_per_hour: u32,
     pub stripe: Option<StripeSettings>,
     pub allow_test_payments_on_https: bool,
     pub provider_timeout: Duration,
@@ -157,6 +166,14 @@ impl Settings {
                  set STRIPE_SECRET_KEY, or ALLOW_TEST_PAYMENTS=true to allow it",
             ));
         }
+        // TRUST_FORWARDED_FOR=true (older setting) means one proxy; TRUSTED_PROXIES wins.
+        let trusted_proxies: usize = match get("TRUSTED_PROXIES") {
+            Some(_) => parse_or(&get, "TRUSTED_PROXIES", None)?,
+            None => usize::from(parse_or(&get, "TRUST_FORWARDED_FOR", Some(false))?),
+        };
+        if trusted_proxies > 16 {
+            return Err(bad("TRUSTED_PROXIES", "must be between 0 and 16"));
+        }
         Ok(Settings {
             database_url,
             bind,
@@ -180,7 +197,13 @@ impl Settings {
                 "LOGIN_THROTTLE_WINDOW_SECONDS",
                 Some(900),
             )?),
-            trust_forwarded_for: parse_or(&get, "TRUST_FORWARDED_FOR", Some(false))?,
+            trusted_proxies,
+            registrations_per_address: parse_or(&get, "REGISTRATIONS_PER_ADDRESS", Some(5))?,
+            registrations_global: parse_or(&get, "REGISTRATIONS_GLOBAL", Some(1000))?,
+            registration_window: Duration::from_secs(
+                parse_or(&get, "REGISTRATION_WINDOW_SECONDS", Some(3600))?.max(1),
+            ),
+            holds_per_user_per_hour: parse_or(&get, "HOLDS_PER_USER_PER_HOUR", Some(10))?,
             stripe,
             allow_test_payments_on_https,
             provider_timeout: Duration::from_millis(parse_or(
@@ -296,6 +319,37 @@ mod tests {
                 .variable,
             "STRIPE_WEBHOOK_SECRET"
         );
+    }
+
+    #[test]
+    fn trusted_proxies_supersede_trust_forwarded_for() {
+        assert_eq!(
+            settings(&[("SESSION_KEY", KEY)]).unwrap().trusted_proxies,
+            0
+        );
+        let old = settings(&[("SESSION_KEY", KEY), ("TRUST_FORWARDED_FOR", "true")]).unwrap();
+        assert_eq!(old.trusted_proxies, 1);
+        let both = settings(&[
+            ("SESSION_KEY", KEY),
+            ("TRUST_FORWARDED_FOR", "true"),
+            ("TRUSTED_PROXIES", "2"),
+        ])
+        .unwrap();
+        assert_eq!(both.trusted_proxies, 2);
+        assert_eq!(
+            settings(&[("SESSION_KEY", KEY), ("TRUSTED_PROXIES", "many")])
+                .unwrap_err()
+                .variable,
+            "TRUSTED_PROXIES"
+        );
+    }
+
+    #[test]
+    fn abuse_limits_are_on_by_default() {
+        let s = settings(&[("SESSION_KEY", KEY)]).unwrap();
+        assert!(s.registrations_per_address > 0);
+        assert!(s.registrations_global > 0);
+        assert!(s.holds_per_user_per_hour > 0);
     }
 
     #[test]

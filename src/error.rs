@@ -18,6 +18,9 @@ pub enum AppError {
     /// The request was fine but the state of things refuses it (message for the user).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A request body over the limit.
+    #[error("payload too large")]
+    PayloadTooLarge,
     #[error("too many requests: {0}")]
     TooManyRequests(String),
     /// A dependency is down or saturated (database pool, payment provider).

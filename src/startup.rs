@@ -19,6 +19,8 @@ use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
 use crate::domain::demo;
 use crate::domain::login_throttle::LoginThrottle;
+use crate::domain::rate_limit::RateLimit;
+use crate::domain::registration_limits::RegistrationLimits;
 use crate::web::{headers, request_id, routes};
 
 /// A failure to start, with what went wrong.
@@ -67,6 +69,15 @@ fn new_state(settings: Settings, pool: DbPool, clock: Clock) -> Result<AppState,
             settings.login_failures_per_account,
             settings.login_failures_per_address,
             settings.login_throttle_window,
+        ),
+        registrations: RegistrationLimits::new(
+            settings.registrations_per_address,
+            settings.registrations_global,
+            settings.registration_window,
+        ),
+        holds_by_user: RateLimit::new(
+            settings.holds_per_user_per_hour,
+            std::time::Duration::from_secs(3600),
         ),
         settings,
         clock,
@@ -167,7 +178,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Se
         App::new()
             .app_data(state.clone())
             .wrap(sessions)
-            .wrap(headers::security_headers())
+            .wrap(headers::security_headers(secure))
             .wrap(from_fn(request_id::tag))
             .wrap(Logger::new("%a \"%r\" %s %b %Dms id=%{x-request-id}o"))
             .configure(routes::configure)

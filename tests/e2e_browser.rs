@@ -53,9 +53,16 @@ async fn a_visitor_registers_reserves_pays_and_sees_the_ticket_code_and_qr() {
     shop.submit_account_form("ada@example.com", PASSWORD, "Create account")
         .await;
     assert_eq!(
+        shop.query_param("next").await.as_deref(),
+        Some("/events/1"),
+        "registering leads to logging in, keeping the way back"
+    );
+    shop.submit_account_form("ada@example.com", PASSWORD, "Log in")
+        .await;
+    assert_eq!(
         shop.path().await,
         "/events/1",
-        "registering leads back to the event"
+        "logging in after registering leads back to the event"
     );
     assert!(shop.has_link("My tickets").await);
 
@@ -102,6 +109,8 @@ async fn cancelling_a_hold_puts_the_seat_back_on_sale() {
     shop.visit("/").await;
     shop.click_link("Register").await;
     shop.submit_account_form("grace@example.com", PASSWORD, "Create account")
+        .await;
+    shop.submit_account_form("grace@example.com", PASSWORD, "Log in")
         .await;
 
     shop.visit("/events/1").await;

@@ -22,6 +22,16 @@ pub async fn reserve(
     event_id: i32,
     schema_id: i32,
 ) -> Result<ReserveOutcome, AppError> {
+    // Each hold counts, cancelled or not: one account cannot keep a type sold out by
+    // cancelling and holding again.
+    let quota_key = user_id.to_string();
+    if state.holds_by_user.is_used_up(&quota_key) {
+        return Err(AppError::TooManyRequests(format!(
+            "You have held seats {} times in the last hour. Please wait a while before \
+             holding another.",
+            state.settings.holds_per_user_per_hour
+        )));
+    }
     let now = state.clock.now();
     let hold = state.settings.hold();
     let admission = state
@@ -35,11 +45,15 @@ pub async fn reserve(
         let pool = pool.clone();
         async move { hold_batch(&pool, now, hold, event_id, schema_id, users).await }
     };
-    state
+    let outcome = state
         .seat_line
         .submit(schema_id, user_id, serve)
         .await
-        .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))
+        .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))?;
+    if matches!(outcome, ReserveOutcome::Reserved(_)) {
+        state.holds_by_user.record(&quota_key);
+    }
+    Ok(outcome)
 }
 
 /// Holds seats for one batch of buyers; a failed batch tells each of them to retry.

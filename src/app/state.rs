@@ -8,6 +8,8 @@ use crate::config::Settings;
 use crate::db::{Conn, DbPool};
 use crate::domain::clock::Clock;
 use crate::domain::login_throttle::LoginThrottle;
+use crate::domain::rate_limit::RateLimit;
+use crate::domain::registration_limits::RegistrationLimits;
 use crate::domain::reservation::ReserveOutcome;
 use crate::error::AppError;
 use crate::payments::Provider;
@@ -19,6 +21,10 @@ pub struct AppState {
     /// Reserve requests per ticket type, served in batches (the user id in, the outcome out).
     pub seat_line: SeatLine<i32, Result<ReserveOutcome, AppError>>,
     pub login_throttle: LoginThrottle,
+    /// Registrations per client address, and from anywhere (per instance).
+    pub registrations: RegistrationLimits,
+    /// Holds taken per user in the last hour (per instance).
+    pub holds_by_user: RateLimit,
     pub provider: Provider,
 }
 

@@ -25,6 +25,9 @@ pub fn check_new_password(password: &str) -> Result<(), &'static str> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err("Use at most 72 bytes (bcrypt ignores the rest).");
     }
+    if password.chars().any(char::is_control) {
+        return Err("Use letters, digits, spaces and symbols only: no control characters.");
+    }
     Ok(())
 }
 
@@ -32,7 +35,30 @@ pub fn hash_password(password: &str, cost: u32) -> Result<String, AppError> {
     bcrypt::hash(password, cost).map_err(|e| AppError::Internal(format!("bcrypt hash: {e}")))
 }
 
-/// Registers a user, or says which fields are wrong (including an email already taken).
+/// What registering did. Callers must answer both alike: telling them apart would tell
+/// anyone which emails have accounts.
+#[derive(Debug)]
+pub enum Registration {
+    Created(User),
+    /// The email already had an account; nothing changed (the same bcrypt work was done).
+    AlreadyRegistered,
+}
+
+/// Checks the registration form; the email is returned normalised.
+pub fn check_registration(email: &str, password: &str) -> Result<Email, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
+    if let Err(message) = check_new_password(password) {
+        errors.add("password", message);
+    }
+    match email {
+        Some(email) if errors.is_empty() => Ok(email),
+        _ => Err(errors),
+    }
+}
+
+/// Registers a user, or says which fields are wrong. An email already taken costs the
+/// same work (one look-up, one bcrypt hash) and changes nothing.
 /// Takes the pool, not a connection: no connection is held while bcrypt works.
 pub fn register(
     pool: &DbPool,
@@ -40,35 +66,22 @@ pub fn register(
     password: &str,
     cost: u32,
     now: NaiveDateTime,
-) -> Result<Result<User, FieldErrors>, AppError> {
-    let mut errors = FieldErrors::default();
-    let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
-    if let Err(message) = check_new_password(password) {
-        errors.add("password", message);
-    }
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Ok(Err(errors));
+) -> Result<Result<Registration, FieldErrors>, AppError> {
+    let email = match check_registration(email, password) {
+        Ok(email) => email,
+        Err(errors) => return Ok(Err(errors)),
     };
-    if users::find_by_email(&mut *pool.get()?, email.as_str())?.is_some() {
-        errors.add(
-            "email",
-            "An account with this email already exists. Log in instead.",
-        );
-        return Ok(Err(errors));
-    }
+    let taken = users::find_by_email(&mut *pool.get()?, email.as_str())?.is_some();
     let hash = hash_password(password, cost)?;
+    if taken {
+        return Ok(Ok(Registration::AlreadyRegistered));
+    }
     match users::insert(
         &mut *pool.get()?,
         &users::new_user(email.as_str(), &hash, false, now),
     ) {
-        Ok(user) => Ok(Ok(user)),
-        Err(error) if is_unique_violation(&error) => {
-            errors.add(
-                "email",
-                "An account with this email already exists. Log in instead.",
-            );
-            Ok(Err(errors))
-        }
+        Ok(user) => Ok(Ok(Registration::Created(user))),
+        Err(error) if is_unique_violation(&error) => Ok(Ok(Registration::AlreadyRegistered)),
         Err(error) => Err(error.into()),
     }
 }

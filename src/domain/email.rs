@@ -9,6 +9,9 @@ impl Email {
     /// Parses user input; the error is a message fit for the form.
     pub fn parse(input: &str) -> Result<Email, &'static str> {
         let email = input.trim().to_lowercase();
+        if email.chars().any(char::is_control) {
+            return Err("Enter an email address like name@example.com.");
+        }
         if email.is_empty() {
             return Err("Enter your email address.");
         }
@@ -62,6 +65,8 @@ mod tests {
             "a b@example.com",
             "a@b@c.com",
             "ann@.com",
+            "ann\0@example.com",
+            "ann@example.com\u{7f}",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }

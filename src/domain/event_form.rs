@@ -4,7 +4,12 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::form_errors::FieldErrors;
+use super::text::{CONTROL_CHARACTER, is_clean_block, is_clean_line};
 use crate::db::models::{Event, EventFields};
+
+/// The years an event may start or end in: far enough for any real event, and inside
+/// what both databases store and compare correctly.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2200;
 
 /// The format of an HTML `datetime-local` input.
 pub const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
@@ -40,17 +45,23 @@ impl EventForm {
         let title = self.title.trim();
         let venue = self.venue.trim();
         let description = self.description.trim();
-        if title.is_empty() {
+        if !is_clean_line(&self.title) {
+            errors.add("title", CONTROL_CHARACTER);
+        } else if title.is_empty() {
             errors.add("title", "Give the event a title.");
         } else if title.chars().count() > 200 {
             errors.add("title", "Keep the title under 200 characters.");
         }
-        if venue.is_empty() {
+        if !is_clean_line(&self.venue) {
+            errors.add("venue", CONTROL_CHARACTER);
+        } else if venue.is_empty() {
             errors.add("venue", "Say where the event takes place.");
         } else if venue.chars().count() > 200 {
             errors.add("venue", "Keep the venue under 200 characters.");
         }
-        if description.chars().count() > 5000 {
+        if !is_clean_block(&self.description) {
+            errors.add("description", CONTROL_CHARACTER);
+        } else if description.chars().count() > 5000 {
             errors.add("description", "Keep the description under 5000 characters.");
         }
         let starts_at = parse_time(&self.starts_at, "starts_at", "start", &mut errors);
@@ -80,6 +91,10 @@ fn parse_time(
     errors: &mut FieldErrors,
 ) -> Option<NaiveDateTime> {
     let value = value.trim();
+    if !is_clean_line(value) {
+        errors.add(field, CONTROL_CHARACTER);
+        return None;
+    }
     if value.is_empty() {
         errors.add(field, format!("Enter the {what} date and time."));
         return None;
@@ -88,7 +103,18 @@ fn parse_time(
     let parsed = NaiveDateTime::parse_from_str(value, DATETIME_LOCAL)
         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"));
     match parsed {
-        Ok(time) => Some(time),
+        Ok(time) if YEARS.contains(&chrono::Datelike::year(&time)) => Some(time),
+        Ok(_) => {
+            errors.add(
+                field,
+                format!(
+                    "Enter a {what} date between the years {} and {}.",
+                    YEARS.start(),
+                    YEARS.end()
+                ),
+            );
+            None
+        }
         Err(_) => {
             errors.add(
                 field,
@@ -136,6 +162,36 @@ mod tests {
         assert!(errors.get("venue").is_some());
         assert!(errors.get("starts_at").is_some());
         assert!(errors.get("ends_at").is_none());
+    }
+
+    #[test]
+    fn dates_stay_in_a_sane_range_and_text_has_no_control_characters() {
+        let far = EventForm {
+            starts_at: "+10000-01-01T00:00".into(),
+            ends_at: "99999-01-01T00:00".into(),
+            ..form()
+        };
+        let errors = far.parse().unwrap_err();
+        assert!(errors.get("starts_at").is_some());
+        assert!(errors.get("ends_at").is_some());
+        let old = EventForm {
+            starts_at: "0001-01-01T00:00".into(),
+            ends_at: "1999-12-31T23:59".into(),
+            ..form()
+        };
+        let errors = old.parse().unwrap_err();
+        assert!(errors.get("starts_at").unwrap().contains("2000"));
+        assert!(errors.get("ends_at").is_some());
+        let nul = EventForm {
+            title: "Gala\0".into(),
+            venue: "Hall\u{7f}".into(),
+            description: "Fine\r\nbut \0 not".into(),
+            ..form()
+        };
+        let errors = nul.parse().unwrap_err();
+        assert!(errors.get("title").is_some());
+        assert!(errors.get("venue").is_some());
+        assert!(errors.get("description").is_some());
     }
 
     #[test]

@@ -2,39 +2,74 @@
 
 use std::fmt;
 
-/// Currencies Stripe treats as having no minor unit: an amount of 500 JPY is ¥500.
-const ZERO_DECIMAL: [&str; 16] = [
+/// Currencies Stripe charges with no minor unit (its documented zero-decimal list): an
+/// amount of 500 JPY is ¥500. MGA has two decimals in ISO 4217 but none at Stripe.
+const STRIPE_ZERO_DECIMAL: [&str; 16] = [
     "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
     "XAF", "XOF", "XPF",
 ];
 
-/// The currencies the admin form offers (any ISO code is accepted when typed).
+/// Zero-decimal in ISO 4217 but sent to Stripe as two-decimal amounts (×100, a
+/// multiple of 100) for backwards compatibility, as Stripe's currency guide says.
+const STRIPE_TWO_DECIMAL_OVERRIDE: [&str; 1] = ["ISK"];
+
+/// The currencies the admin form offers (any ISO 4217 currency is accepted when typed).
 pub const COMMON_CURRENCIES: [&str; 8] = ["EUR", "USD", "GBP", "CHF", "SEK", "DKK", "PLN", "JPY"];
 
-/// An ISO 4217 code: three ASCII capital letters.
+/// A currency of ISO 4217 that is money (no funds, precious metals, test or superseded
+/// codes), with its number of minor-unit digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Currency(String);
+pub struct Currency {
+    code: String,
+    decimals: u32,
+}
 
 impl Currency {
     pub fn parse(input: &str) -> Result<Currency, &'static str> {
         let code = input.trim().to_ascii_uppercase();
-        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-            Ok(Currency(code))
-        } else {
-            Err("Use a three-letter currency code such as EUR.")
+        if !(code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())) {
+            return Err("Use a three-letter currency code such as EUR.");
+        }
+        let known = iso_currency::Currency::from_code(&code)
+            .filter(|c| !c.is_fund() && !c.is_special() && c.is_superseded().is_none());
+        match known.and_then(|c| c.exponent()) {
+            Some(exponent) => Ok(Currency {
+                code,
+                decimals: u32::from(exponent),
+            }),
+            None => Err("That is not a currency code of ISO 4217 (for example EUR, USD, JPY)."),
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.code
     }
 
-    /// How many digits follow the decimal point in this currency.
+    /// How many digits follow the decimal point in this currency (ISO 4217's minor unit).
     pub fn decimals(&self) -> u32 {
-        if ZERO_DECIMAL.contains(&self.0.as_str()) {
+        self.decimals
+    }
+
+    /// The digits after the decimal point in the amounts Stripe's API takes.
+    pub fn stripe_decimals(&self) -> u32 {
+        if STRIPE_ZERO_DECIMAL.contains(&self.code.as_str()) {
             0
-        } else {
+        } else if STRIPE_TWO_DECIMAL_OVERRIDE.contains(&self.code.as_str()) {
             2
+        } else {
+            self.decimals
+        }
+    }
+
+    /// The smallest step, in minor units, a payable price can take: Stripe charges
+    /// three-decimal currencies in steps of 10 (the last digit must be 0) and charges
+    /// currencies it treats as zero-decimal in whole units.
+    pub fn price_step(&self) -> i64 {
+        let whole = 10_i64.pow(self.decimals.saturating_sub(self.stripe_decimals()));
+        if self.decimals == 3 {
+            whole.max(10)
+        } else {
+            whole
         }
     }
 }
@@ -52,9 +87,35 @@ const MAX_MAJOR_UNITS: i64 = 1_000_000;
 impl Money {
     /// Builds from stored values, which the database constraints keep valid.
     pub fn from_stored(pennies: i64, currency: &str) -> Money {
-        Money {
-            pennies,
-            currency: Currency(currency.to_owned()),
+        let currency = Currency::parse(currency).unwrap_or_else(|_| Currency {
+            // A code saved before currencies were checked: shown as two-decimal.
+            code: currency.to_owned(),
+            decimals: 2,
+        });
+        Money { pennies, currency }
+    }
+
+    /// The amount in the unit Stripe's API expects for this currency (its "minor unit",
+    /// which differs from ISO 4217 for a few currencies), or `None` when it cannot be
+    /// expressed there exactly.
+    pub fn stripe_amount(&self) -> Option<i64> {
+        let (iso, stripe) = (self.currency.decimals(), self.currency.stripe_decimals());
+        if stripe >= iso {
+            self.pennies.checked_mul(10_i64.pow(stripe - iso))
+        } else {
+            let factor = 10_i64.pow(iso - stripe);
+            (self.pennies % factor == 0).then(|| self.pennies / factor)
+        }
+    }
+
+    /// The amount in this currency's ISO minor units of an amount Stripe reported.
+    pub fn pennies_from_stripe(amount: i64, currency: &Currency) -> Option<i64> {
+        let (iso, stripe) = (currency.decimals(), currency.stripe_decimals());
+        if iso >= stripe {
+            amount.checked_mul(10_i64.pow(iso - stripe))
+        } else {
+            let factor = 10_i64.pow(stripe - iso);
+            (amount % factor == 0).then(|| amount / factor)
         }
     }
 
@@ -73,10 +134,10 @@ impl Money {
             return Err("Enter a price as a number, for example 25.00.");
         }
         if fraction.len() > decimals as usize {
-            return Err(if decimals == 0 {
-                "This currency has no decimal places."
-            } else {
-                "Use at most two decimal places."
+            return Err(match decimals {
+                0 => "This currency has no decimal places.",
+                2 => "Use at most two decimal places.",
+                _ => "Use at most three decimal places.",
             });
         }
         let whole: i64 = whole.parse().map_err(|_| "That price is too high.")?;
@@ -92,10 +153,20 @@ impl Money {
                 .parse()
                 .map_err(|_| "Enter a price as a number, for example 25.00.")?
         };
-        Ok(Money {
-            pennies: whole * scale + fraction_value,
-            currency,
-        })
+        let pennies = whole * scale + fraction_value;
+        if currency.stripe_decimals() != currency.decimals() {
+            // Refunds send the stored amount as it is, so only currencies whose unit
+            // is the same at Stripe can be sold (all but ISK and MGA).
+            return Err("Card payments in this currency are not supported yet.");
+        }
+        if pennies % currency.price_step() != 0 {
+            return Err(if currency.decimals() == 3 {
+                "Card payments in this currency go in steps of 0.010: end the price with 0."
+            } else {
+                "Card payments in this currency take whole units only."
+            });
+        }
+        Ok(Money { pennies, currency })
     }
 
     /// The amount in major units without the currency ("12.50"), as a form shows it.
@@ -171,6 +242,56 @@ mod tests {
         for bad in ["", "EU", "EURO", "E1R", "€"] {
             assert!(Currency::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn only_iso_4217_money_is_a_currency() {
+        for bad in ["ZZZ", "XAU", "XTS", "XXX", "CLF", "HRK"] {
+            assert!(Currency::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert_eq!(Currency::parse("jpy").unwrap().decimals(), 0);
+        assert_eq!(Currency::parse("KWD").unwrap().decimals(), 3);
+        assert_eq!(Currency::parse("usd").unwrap().decimals(), 2);
+    }
+
+    #[test]
+    fn three_decimal_currencies_parse_format_and_go_to_stripe_in_their_minor_unit() {
+        let bhd = Currency::parse("BHD").unwrap();
+        let price = Money::parse("12.5", bhd.clone()).unwrap();
+        assert_eq!(price.pennies, 12_500);
+        assert_eq!(price.major_units(), "12.500");
+        assert_eq!(price.to_string(), "12.500 BHD");
+        assert_eq!(price.stripe_amount(), Some(12_500));
+        assert!(
+            Money::parse("12.505", bhd.clone()).is_err(),
+            "Stripe needs a final 0"
+        );
+        assert!(Money::parse("1.2345", bhd).is_err());
+    }
+
+    #[test]
+    fn zero_decimal_and_special_currencies_go_to_stripe_correctly() {
+        let jpy = Money::parse("3000", Currency::parse("JPY").unwrap()).unwrap();
+        assert_eq!(jpy.stripe_amount(), Some(3000));
+        let krw = Money::parse("15000", Currency::parse("KRW").unwrap()).unwrap();
+        assert_eq!(krw.to_string(), "15000 KRW");
+        assert_eq!(krw.stripe_amount(), Some(15000));
+        // ISK: no decimals in ISO 4217, two-decimal amounts at Stripe.
+        let isk = Currency::parse("ISK").unwrap();
+        let price = Money::from_stored(990, "ISK");
+        assert_eq!(price.stripe_amount(), Some(99_000));
+        assert_eq!(Money::pennies_from_stripe(99_000, &isk), Some(990));
+        // MGA: two decimals in ISO 4217, none at Stripe.
+        let mga = Currency::parse("MGA").unwrap();
+        let price = Money::from_stored(1000, "MGA");
+        assert_eq!(price.stripe_amount(), Some(10));
+        assert_eq!(Money::from_stored(1050, "MGA").stripe_amount(), None);
+        assert_eq!(Money::pennies_from_stripe(10, &mga), Some(1000));
+        // Not for sale until refunds carry the currency.
+        assert!(Money::parse("990", isk).is_err());
+        assert!(Money::parse("10", mga).is_err());
+        let eur = Money::parse("25.50", Currency::parse("EUR").unwrap()).unwrap();
+        assert_eq!(eur.stripe_amount(), Some(2550));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::form_errors::FieldErrors;
 use super::money::{Currency, Money};
+use super::text::{CONTROL_CHARACTER, is_clean_line};
 use crate::db::models::TicketSchema;
 
 /// The most seats one ticket type may have.
@@ -49,7 +50,9 @@ impl TicketTypeForm {
     pub fn parse(&self) -> Result<TicketType, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim();
-        if name.is_empty() {
+        if !is_clean_line(&self.name) {
+            errors.add("name", CONTROL_CHARACTER);
+        } else if name.is_empty() {
             errors.add("name", "Name the ticket type, for example Standing.");
         } else if name.chars().count() > 100 {
             errors.add("name", "Keep the name under 100 characters.");
@@ -104,6 +107,26 @@ mod tests {
         assert_eq!(parsed.price.pennies, 2550);
         assert_eq!(parsed.price.currency.as_str(), "EUR");
         assert_eq!(parsed.quantity, 100);
+    }
+
+    #[test]
+    fn currencies_come_from_iso_4217_and_names_have_no_control_characters() {
+        let form = TicketTypeForm {
+            name: "Floor\0".into(),
+            price: "10".into(),
+            currency: "ZZZ".into(),
+            quantity: "5".into(),
+        };
+        let errors = form.parse().unwrap_err();
+        assert!(errors.get("name").is_some());
+        assert!(errors.get("currency").is_some());
+        let kwd = TicketTypeForm {
+            name: "Floor".into(),
+            price: "7.25".into(),
+            currency: "kwd".into(),
+            quantity: "5".into(),
+        };
+        assert_eq!(kwd.parse().unwrap().price.pennies, 7250);
     }
 
     #[test]

@@ -17,8 +17,10 @@ use stripe_checkout::{
 use stripe_core::refund::CreateRefund;
 use stripe_types::Currency;
 
+use super::stripe_event::from_stripe_amount;
 use super::{CheckoutRequest, CreatedSession, ProviderError, SessionState, SessionStatus};
 use crate::config::StripeSettings;
+use crate::domain::money::Money;
 
 pub struct StripeGateway {
     client: Client,
@@ -81,8 +83,18 @@ impl StripeGateway {
             Currency::from_str(&request.currency.to_ascii_lowercase()).map_err(|_| {
                 ProviderError::Refused(format!("unsupported currency {}", request.currency))
             })?;
+        // Stripe's unit is the currency's minor unit as Stripe defines it (ISO 4217's
+        // for every currency the shop can sell; see `Money::stripe_amount`).
+        let amount = Money::from_stored(request.amount_pennies, &request.currency)
+            .stripe_amount()
+            .ok_or_else(|| {
+                ProviderError::Refused(format!(
+                    "{} {} cannot be charged exactly",
+                    request.amount_pennies, request.currency
+                ))
+            })?;
         let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
-        price.unit_amount = Some(request.amount_pennies);
+        price.unit_amount = Some(amount);
         price.product_data = Some(ProductData::new(request.product_name.clone()));
         let mut item = CreateCheckoutSessionLineItems::new();
         item.price_data = Some(price);
@@ -146,6 +158,10 @@ impl StripeGateway {
 }
 
 fn session_state(session: &CheckoutSession) -> SessionState {
+    let currency = session
+        .currency
+        .as_ref()
+        .map(|c| c.to_string().to_ascii_uppercase());
     SessionState {
         id: session.id.to_string(),
         status: match session.status {
@@ -154,11 +170,10 @@ fn session_state(session: &CheckoutSession) -> SessionState {
             _ => SessionStatus::Open,
         },
         paid: matches!(session.payment_status, CheckoutSessionPaymentStatus::Paid),
-        amount_total: session.amount_total,
-        currency: session
-            .currency
-            .as_ref()
-            .map(|c| c.to_string().to_ascii_uppercase()),
+        amount_total: session
+            .amount_total
+            .map(|amount| from_stripe_amount(amount, currency.as_deref())),
+        currency,
         payment_reference: session.payment_intent.as_ref().map(|p| p.id().to_string()),
         payment_id: session
             .metadata

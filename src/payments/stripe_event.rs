@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{EventAction, ProviderEvent, SessionState, SessionStatus};
+use crate::domain::money::{Currency, Money};
 
 fn text(value: &Value, key: &str) -> Option<String> {
     value.get(key).and_then(Value::as_str).map(str::to_owned)
@@ -18,6 +19,15 @@ fn id_of(value: Option<&Value>) -> Option<String> {
     }
 }
 
+/// An amount Stripe reported, in the currency's ISO 4217 minor units (unchanged when it
+/// cannot be converted exactly, so a mismatch still shows as one).
+pub fn from_stripe_amount(amount: i64, currency: Option<&str>) -> i64 {
+    match currency.map(Currency::parse) {
+        Some(Ok(currency)) => Money::pennies_from_stripe(amount, &currency).unwrap_or(amount),
+        _ => amount,
+    }
+}
+
 /// A Checkout Session object as our `SessionState`.
 pub fn session_from_json(object: &Value) -> Option<SessionState> {
     let status = match object.get("status").and_then(Value::as_str) {
@@ -25,12 +35,16 @@ pub fn session_from_json(object: &Value) -> Option<SessionState> {
         Some("expired") => SessionStatus::Expired,
         _ => SessionStatus::Open,
     };
+    let currency = text(object, "currency").map(|c| c.to_ascii_uppercase());
     Some(SessionState {
         id: text(object, "id")?,
         status,
         paid: object.get("payment_status").and_then(Value::as_str) == Some("paid"),
-        amount_total: object.get("amount_total").and_then(Value::as_i64),
-        currency: text(object, "currency").map(|c| c.to_ascii_uppercase()),
+        amount_total: object
+            .get("amount_total")
+            .and_then(Value::as_i64)
+            .map(|amount| from_stripe_amount(amount, currency.as_deref())),
+        currency,
         payment_reference: id_of(object.get("payment_intent")),
         payment_id: object
             .get("metadata")

@@ -15,6 +15,24 @@ struct ErrorPage {
     message: String,
 }
 
+/// Whether a database error means the connection went away (the server restarted or
+/// the network dropped): worth retrying, so 503 rather than 500.
+fn connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
+        | Error::BrokenTransactionManager => true,
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("server closed the connection")
+                || message.contains("terminating connection")
+                || message.contains("no connection to the server")
+        }
+        _ => false,
+    }
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -23,8 +41,10 @@ impl ResponseError for AppError {
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Database(error) if connection_lost(error) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(diesel::result::Error::NotFound) => StatusCode::NOT_FOUND,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -51,8 +71,18 @@ impl ResponseError for AppError {
             ),
             AppError::BadRequest(message) => ("That did not work", message.clone()),
             AppError::Conflict(message) => ("That did not work", message.clone()),
+            AppError::PayloadTooLarge => (
+                "That is too much",
+                "The form sent was larger than the shop accepts. Shorten it and try again."
+                    .to_owned(),
+            ),
             AppError::TooManyRequests(message) => ("Slow down", message.clone()),
             AppError::Unavailable(message) => ("Please try again", message.clone()),
+            AppError::Database(error) if connection_lost(error) => (
+                "Please try again",
+                "The shop lost its connection to the database. Please try again in a moment."
+                    .to_owned(),
+            ),
             AppError::Pool(_) => (
                 "Please try again",
                 "The shop is very busy right now. Please try again in a moment.".to_owned(),
@@ -78,5 +108,33 @@ impl ResponseError for AppError {
                 HttpResponse::build(status).body(heading)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::ResponseError;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use crate::error::AppError;
+
+    #[test]
+    fn a_lost_database_connection_is_503_and_other_database_errors_500() {
+        let lost = AppError::Database(Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection unexpectedly".to_owned()),
+        ));
+        assert_eq!(lost.status_code(), 503);
+        let terminated = AppError::Database(Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("terminating connection due to administrator command".to_owned()),
+        ));
+        assert_eq!(terminated.status_code(), 503);
+        let broken = AppError::Database(Error::DatabaseError(
+            DatabaseErrorKind::CheckViolation,
+            Box::new("check failed".to_owned()),
+        ));
+        assert_eq!(broken.status_code(), 500);
+        assert_eq!(AppError::PayloadTooLarge.status_code(), 413);
     }
 }

@@ -2,8 +2,10 @@
 
 use actix_web::middleware::DefaultHeaders;
 
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// The headers; `https` adds HSTS (the shop is served over TLS, so browsers should
+/// never try plain HTTP again).
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add((
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
@@ -11,5 +13,13 @@ pub fn security_headers() -> DefaultHeaders {
         ))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "same-origin"))
+        .add(("Referrer-Policy", "same-origin"));
+    if https {
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
 }

@@ -15,6 +15,8 @@ use crate::db::users;
 use crate::error::AppError;
 use crate::web::state::AppState;
 
+pub use super::next_path::safe_next;
+
 const USER_ID: &str = "uid";
 const GENERATION: &str = "gen";
 
@@ -157,29 +159,5 @@ impl FromRequest for AdminUser {
                 Err(AppError::Forbidden)
             }
         })
-    }
-}
-
-/// Where to go after logging in: only a local path, never another site.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/events/3")), "/events/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
     }
 }

@@ -5,14 +5,17 @@
 //! `error`); never a query or a transaction of its own.
 
 pub mod assets;
+pub mod client_address;
 pub mod csrf;
 pub mod errors;
 pub mod flash;
 pub mod handlers;
 pub mod headers;
 pub mod identity;
+pub mod next_path;
 pub mod page;
 pub mod request_id;
 pub mod routes;
 pub mod state;
+pub mod trusted_device;
 pub mod views;

@@ -116,8 +116,11 @@ pub fn html_with_status<T: Template>(
         .body(body))
 }
 
-/// A 303 redirect (POST → redirect → GET).
+/// A 303 redirect (POST → redirect → GET). A location that cannot be a header value
+/// (a control character, say) goes to the front page instead of failing the request.
 pub fn see_other(location: &str) -> HttpResponse {
+    let location = actix_web::http::header::HeaderValue::from_str(location)
+        .unwrap_or_else(|_| actix_web::http::header::HeaderValue::from_static("/"));
     HttpResponse::SeeOther()
         .insert_header((actix_web::http::header::LOCATION, location))
         .finish()

@@ -112,11 +112,13 @@ impl Shop {
             .expect("set the field's value");
     }
 
-    /// Creates an account through `/register`; the browser is then logged in.
+    /// Creates an account through `/register`, then logs in on the page it leads to
+    /// (registering alone does not log in).
     pub async fn register(&mut self, email: &str, password: &str) {
         self.visit("/register").await;
         self.submit_account_form(email, password, "Create account")
             .await;
+        self.submit_account_form(email, password, "Log in").await;
     }
 
     /// Logs in through `/login`.

@@ -59,6 +59,10 @@ impl TestApp {
             ("BIND".into(), "127.0.0.1:0".into()),
             ("BCRYPT_COST".into(), "4".into()),
             ("DB_POOL_SIZE".into(), "8".into()),
+            // Most tests register many users from 127.0.0.1; the registration limits are
+            // tested with their own values in tests/abuse.rs.
+            ("REGISTRATIONS_PER_ADDRESS".into(), "100000".into()),
+            ("REGISTRATIONS_GLOBAL".into(), "100000".into()),
         ]);
         for (key, value) in overrides {
             vars.insert((*key).into(), (*value).into());
@@ -83,11 +87,23 @@ impl TestApp {
         Visitor::new(&self.address)
     }
 
-    /// A visitor who registered `email` and is logged in.
+    /// A new visitor whose requests say they were forwarded for `chain`.
+    pub fn visitor_via(&self, chain: &str) -> Visitor {
+        Visitor::forwarded_for(&self.address, chain)
+    }
+
+    /// A visitor who registered `email` and then logged in (registering alone never
+    /// logs in, so that it cannot tell whether the email had an account).
     pub async fn registered(&self, email: &str) -> Visitor {
         let visitor = self.visitor();
         let response = visitor.register(email, PASSWORD).await;
         assert_eq!(response.status(), 303, "registering {email}");
+        let response = visitor.login(email, PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            303,
+            "logging in as {email} after registering"
+        );
         visitor
     }
 

@@ -16,8 +16,24 @@ pub fn csrf_token_in(html: &str) -> Option<String> {
 
 impl Visitor {
     pub fn new(base: &str) -> Visitor {
+        Visitor::with_headers(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// A visitor whose every request carries this `X-Forwarded-For` header, as if it came
+    /// through proxies (the shop believes only what `TRUSTED_PROXIES` allows).
+    pub fn forwarded_for(base: &str, chain: &str) -> Visitor {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_str(chain).expect("a header value"),
+        );
+        Visitor::with_headers(base, headers)
+    }
+
+    fn with_headers(base: &str, headers: reqwest::header::HeaderMap) -> Visitor {
         Visitor {
             client: Client::builder()
+                .default_headers(headers)
                 .cookie_store(true)
                 .redirect(Policy::none())
                 // Drop idle connections well before the server's 5 s keep-alive ends, so a
@@ -55,6 +71,21 @@ impl Visitor {
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("csrf_token", &token));
         self.post_raw(path, &form).await
+    }
+
+    /// POSTs a raw body with the form content type and this session's CSRF token
+    /// appended (for bodies `post` cannot build: invalid UTF-8, oversized).
+    pub async fn post_body(&self, path: &str, body: Vec<u8>) -> Response {
+        let token = self.csrf_token().await;
+        let mut body = body;
+        body.extend_from_slice(format!("&csrf_token={token}").as_bytes());
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// POSTs exactly these fields (no token added).

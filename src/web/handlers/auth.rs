@@ -8,12 +8,14 @@ use serde::Deserialize;
 use crate::db::users;
 use crate::domain::accounts;
 use crate::domain::form_errors::FieldErrors;
+use crate::domain::registration_limits::Refusal;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::{self, CurrentUser, safe_next};
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
 use crate::web::state::AppState;
+use crate::web::{client_address, trusted_device};
 
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
@@ -61,12 +63,62 @@ pub async fn register_form(
     })
 }
 
+/// What every registration is told, new email or not: nothing in the answer (status,
+/// wording, redirect, session) says whether the email already had an account.
+const REGISTERED: &str = "Thank you. Log in with your email and password to continue. \
+     (If this email already had an account, use that account's password.)";
+
+/// `/login`, keeping where the visitor was going.
+fn login_url(next: &str) -> String {
+    if next == "/" {
+        return "/login".to_owned();
+    }
+    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    format!("/login?{query}")
+}
+
 #[post("/register")]
 pub async fn register(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<Credentials>,
 ) -> Result<HttpResponse, AppError> {
+    let next = safe_next(Some(&form.next));
+    let form_page = |errors| {
+        html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &RegisterPage {
+                page: ctx.with_form("Create an account"),
+                email: form.email.clone(),
+                next: next.clone(),
+                errors,
+            },
+        )
+    };
+    if let Err(errors) = accounts::check_registration(&form.email, &form.password) {
+        return form_page(errors);
+    }
+    match state
+        .registrations
+        .admit(&client_address::of(&req, state.settings.trusted_proxies))
+    {
+        Ok(()) => {}
+        Err(Refusal::Address) => {
+            return Err(AppError::TooManyRequests(
+                "Too many accounts were created from your network recently. \
+                 Please try again in an hour."
+                    .into(),
+            ));
+        }
+        Err(Refusal::Everyone) => {
+            return Err(AppError::TooManyRequests(
+                "The shop is taking an unusual number of new accounts right now. \
+                 Please try again in a few minutes."
+                    .into(),
+            ));
+        }
+    }
     let now = state.clock.now();
     let cost = state.settings.bcrypt_cost;
     let (email, password) = (form.email.clone(), form.password.clone());
@@ -74,20 +126,12 @@ pub async fn register(
         .with_pool(move |pool| accounts::register(pool, &email, &password, cost, now))
         .await?;
     match registered {
-        Ok(user) => {
-            identity::log_in(&ctx.session, user.id, user.session_generation)?;
-            flash::success(&ctx.session, "Welcome! Your account is ready.");
-            Ok(see_other(&safe_next(Some(&form.next))))
+        // Created or already registered: the same answer.
+        Ok(_) => {
+            flash::success(&ctx.session, REGISTERED);
+            Ok(see_other(&login_url(&next)))
         }
-        Err(errors) => html_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &RegisterPage {
-                page: ctx.with_form("Create an account"),
-                email: form.email,
-                next: safe_next(Some(&form.next)),
-                errors,
-            },
-        ),
+        Err(errors) => form_page(errors),
     }
 }
 
@@ -104,17 +148,6 @@ pub async fn login_form(
     })
 }
 
-/// The client address failed logins are counted against.
-fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    let info = req.connection_info();
-    let address = if trust_forwarded_for {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
-    address.unwrap_or("unknown").to_owned()
-}
-
 #[post("/login")]
 pub async fn login(
     req: HttpRequest,
@@ -122,11 +155,11 @@ pub async fn login(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<Credentials>,
 ) -> Result<HttpResponse, AppError> {
-    let address = client_address(&req, state.settings.trust_forwarded_for);
+    let address = client_address::of(&req, state.settings.trusted_proxies);
     let next = safe_next(Some(&form.next));
-    let failed = |message: &str| {
+    let answer = |status: StatusCode, message: &str| {
         html_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             &LoginPage {
                 page: ctx.with_form("Log in"),
                 email: form.email.clone(),
@@ -135,12 +168,17 @@ pub async fn login(
             },
         )
     };
-    if !state.login_throttle.allows(&form.email, &address) {
-        return failed("Too many failed attempts. Wait a few minutes and try again.").map(
-            |mut response| {
-                *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-                response
-            },
+    let key = state.settings.session_key.expose().as_bytes();
+    let known_device = trusted_device::is_known(&req, key, &form.email);
+    if !known_device
+        && state
+            .login_throttle
+            .account_closed_to_new_devices(&form.email)
+    {
+        return answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed attempts for this account. If it is yours, log in from a device \
+             you have used here before, or wait a few minutes and try again.",
         );
     }
     let cost = state.settings.bcrypt_cost;
@@ -150,13 +188,28 @@ pub async fn login(
         .await?;
     match user {
         Some(user) => {
-            state.login_throttle.record_success(&form.email);
             identity::log_in(&ctx.session, user.id, user.session_generation)?;
-            Ok(see_other(&next))
+            let mut response = see_other(&next);
+            let secure = state.settings.cookies_secure();
+            trusted_device::remember(&mut response, &req, key, &user.email, secure);
+            Ok(response)
         }
         None => {
             state.login_throttle.record_failure(&form.email, &address);
-            failed("That email and password do not match an account.")
+            match state.login_throttle.failure_delay(&address) {
+                Some(delay) => {
+                    tokio::time::sleep(delay).await;
+                    answer(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "That email and password do not match an account. Too many failed \
+                         attempts come from your network, so answers are slowed down.",
+                    )
+                }
+                None => answer(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "That email and password do not match an account.",
+                ),
+            }
         }
     }
 }

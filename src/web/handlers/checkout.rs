@@ -54,6 +54,9 @@ pub async fn success(
     query: web::Query<SuccessQuery>,
 ) -> Result<HttpResponse, AppError> {
     let session_id = query.into_inner().session_id;
+    if session_id.len() > 255 || session_id.chars().any(char::is_control) {
+        return Err(AppError::NotFound);
+    }
     let (ticket_id, completed) = checkout::complete_for_owner(&state, user.id, &session_id).await?;
     let back = format!("/tickets/{ticket_id}");
     let completion = match completed {

@@ -24,17 +24,23 @@ struct TestCheckoutPage {
     open: bool,
 }
 
+/// The session with this id if `user` is the one paying; anyone else gets 404 (the
+/// page shows the buyer's email and can pay).
+fn own_session(state: &AppState, user: &CurrentUser, id: &str) -> Result<TestSession, AppError> {
+    test_gateway(state)?
+        .open_session(id, state.clock.now())
+        .filter(|session| session.request.user_id == user.id)
+        .ok_or(AppError::NotFound)
+}
+
 #[get("/test-checkout/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     ctx: PageCtx,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let gateway = test_gateway(&state)?;
-    let session = gateway
-        .open_session(&path.into_inner(), state.clock.now())
-        .ok_or(AppError::NotFound)?;
+    let session = own_session(&state, &user, &path.into_inner())?;
     let price = views::money(session.request.amount_pennies, &session.request.currency);
     let open = session.status == SessionStatus::Open;
     html(&TestCheckoutPage {
@@ -48,12 +54,13 @@ pub async fn show(
 #[post("/test-checkout/{id}/pay")]
 pub async fn pay(
     state: web::Data<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     path: web::Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let gateway = test_gateway(&state)?;
     let id = path.into_inner();
+    own_session(&state, &user, &id)?;
+    let gateway = test_gateway(&state)?;
     let session = gateway
         .pay(&id, state.clock.now())
         .ok_or(AppError::NotFound)?;
@@ -68,15 +75,12 @@ pub async fn pay(
 #[post("/test-checkout/{id}/decline")]
 pub async fn decline(
     state: web::Data<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     ctx: PageCtx,
     path: web::Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let gateway = test_gateway(&state)?;
-    let session = gateway
-        .open_session(&path.into_inner(), state.clock.now())
-        .ok_or(AppError::NotFound)?;
+    let session = own_session(&state, &user, &path.into_inner())?;
     flash::error(
         &ctx.session,
         "Your payment was declined and nothing was charged. Your seat is still held; you can try again.",

@@ -1,0 +1,89 @@
+//! Prices in currencies with three decimals and with none reach Stripe in the unit it
+//! expects, and the payment is then confirmed (issue 9): a BHD price typed as 12.5 was
+//! sent as 1250, a tenth of the price.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use boxoffice::db::ticket_schemas;
+use support::TestApp;
+use support::fixtures::EventSpec;
+use support::stripe_standin::StripeStandIn;
+use support::visitor::location;
+
+#[tokio::test]
+async fn three_decimal_and_zero_decimal_prices_are_charged_exactly() {
+    let stripe = StripeStandIn::start().await;
+    let app = TestApp::spawn_with(&[
+        ("STRIPE_SECRET_KEY", "sk_test_standin"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_standin"),
+        ("STRIPE_API_BASE", &stripe.base),
+        ("PAYMENT_TIMEOUT_MS", "2000"),
+    ])
+    .await;
+    let admin = app.admin().await;
+    let cases = [
+        ("Manama", "12.5", "BHD", "12500", "bhd", "12.500 BHD"),
+        ("Kuwait", "7.25", "kwd", "7250", "kwd", "7.250 KWD"),
+        ("Tokyo", "3000", "JPY", "3000", "jpy", "¥3000"),
+        ("Seoul", "15000", "KRW", "15000", "krw", "15000 KRW"),
+    ];
+    for (i, (city, price, currency, sent, sent_currency, shown)) in cases.into_iter().enumerate() {
+        let show = app
+            .create_event(EventSpec::new(city).seats("Floor", 100, 5))
+            .await;
+        let form = [
+            ("name", "Local"),
+            ("price", price),
+            ("currency", currency),
+            ("quantity", "5"),
+        ];
+        let path = format!("/admin/events/{}/ticket-types", show.event_id);
+        assert_eq!(admin.post(&path, &form).await.status(), 303, "{city}");
+        let schema = app
+            .with_db(move |c| ticket_schemas::for_event(c, show.event_id).unwrap())
+            .await
+            .into_iter()
+            .find(|s| s.name == "Local")
+            .unwrap();
+        let page = app
+            .visitor()
+            .page(&format!("/events/{}", show.event_id))
+            .await;
+        assert!(page.contains(shown), "{city}: {shown} on the event page");
+
+        let buyer = app.registered(&format!("buyer{i}@example.com")).await;
+        let ticket: i32 = location(&buyer.reserve(show.event_id, schema.id).await)
+            .trim_start_matches("/tickets/")
+            .parse()
+            .unwrap();
+        let to = location(&buyer.pay(ticket).await);
+        let session_id = to
+            .strip_prefix("https://checkout.stripe.test/c/pay/")
+            .unwrap_or_else(|| panic!("{city}: not sent to Stripe: {to}"))
+            .to_owned();
+        let request = stripe
+            .requests_to("POST", "/v1/checkout/sessions")
+            .pop()
+            .unwrap();
+        assert_eq!(
+            request.field("line_items[0][price_data][unit_amount]"),
+            Some(sent),
+            "{city}"
+        );
+        assert_eq!(
+            request.field("line_items[0][price_data][currency]"),
+            Some(sent_currency)
+        );
+
+        stripe.complete(&session_id);
+        let back = buyer
+            .get(&format!("/checkout/success?session_id={session_id}"))
+            .await;
+        assert_eq!(location(&back), format!("/tickets/{ticket}"));
+        let tickets = app.tickets().await;
+        let paid = tickets.iter().find(|t| t.id == ticket).unwrap();
+        assert_eq!(paid.status, "paid", "{city}: confirmed, not a mismatch");
+    }
+    app.assert_books_clean().await;
+}
