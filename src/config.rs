@@ -215,10 +215,6 @@ impl Settings {
         })
     }
 
-    pub fn engine(&self) -> Engine {
-        Engine::of_url(&self.database_url)
-    }
-
     pub fn cookies_secure(&self) -> bool {
         self.public_url.starts_with("https://")
     }

@@ -7,6 +7,7 @@
 //! Layers point down only: `web` → `app` → (`payments`, `domain`) → `db`. This module may
 //! import `domain`, `payments`, `db`, `config` and `error`; never `web`.
 
+pub mod accounts;
 pub mod admin;
 pub mod bookings;
 pub mod catalogue;

@@ -11,9 +11,9 @@ use std::pin::Pin;
 use actix_session::{Session, SessionExt};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
-use crate::db::users;
+use crate::app::AppState;
+use crate::app::accounts;
 use crate::error::AppError;
-use crate::web::state::AppState;
 
 pub use super::next_path::safe_next;
 
@@ -69,9 +69,7 @@ async fn look_up(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal("application state missing".into()))?
         .clone();
-    let found = state
-        .db(move |conn| Ok(users::session_facts(conn, user_id)?))
-        .await?;
+    let found = accounts::session_facts(&state, user_id).await?;
     match found {
         Some((current, is_admin, email)) if current == generation => Ok(Some(CurrentUser {
             id: user_id,

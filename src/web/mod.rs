@@ -16,6 +16,5 @@ pub mod next_path;
 pub mod page;
 pub mod request_id;
 pub mod routes;
-pub mod state;
 pub mod trusted_device;
 pub mod views;

@@ -12,8 +12,8 @@ use askama::Template;
 use super::flash::{self, Flash};
 use super::identity::{CurrentUser, MaybeUser};
 use super::{assets, csrf};
+use crate::app::AppState;
 use crate::error::AppError;
-use crate::web::state::AppState;
 
 /// The layout's data, built per request.
 #[derive(Debug, Clone)]

@@ -5,16 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::users;
-use crate::domain::accounts;
+use crate::app::AppState;
+use crate::app::accounts::{self, LogIn};
 use crate::domain::form_errors::FieldErrors;
-use crate::domain::registration_limits::Refusal;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::{self, CurrentUser, safe_next};
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
-use crate::web::state::AppState;
 use crate::web::{client_address, trusted_device};
 
 #[derive(Debug, Deserialize)]
@@ -96,38 +94,10 @@ pub async fn register(
             },
         )
     };
-    if let Err(errors) = accounts::check_registration(&form.email, &form.password) {
-        return form_page(errors);
-    }
-    match state
-        .registrations
-        .admit(&client_address::of(&req, state.settings.trusted_proxies))
-    {
-        Ok(()) => {}
-        Err(Refusal::Address) => {
-            return Err(AppError::TooManyRequests(
-                "Too many accounts were created from your network recently. \
-                 Please try again in an hour."
-                    .into(),
-            ));
-        }
-        Err(Refusal::Everyone) => {
-            return Err(AppError::TooManyRequests(
-                "The shop is taking an unusual number of new accounts right now. \
-                 Please try again in a few minutes."
-                    .into(),
-            ));
-        }
-    }
-    let now = state.clock.now();
-    let cost = state.settings.bcrypt_cost;
-    let (email, password) = (form.email.clone(), form.password.clone());
-    let registered = state
-        .with_pool(move |pool| accounts::register(pool, &email, &password, cost, now))
-        .await?;
-    match registered {
+    let address = client_address::of(&req, state.settings.trusted_proxies);
+    match accounts::register(&state, &address, &form.email, &form.password).await? {
         // Created or already registered: the same answer.
-        Ok(_) => {
+        Ok(()) => {
             flash::success(&ctx.session, REGISTERED);
             Ok(see_other(&login_url(&next)))
         }
@@ -170,47 +140,32 @@ pub async fn login(
     };
     let key = state.settings.session_key.expose().as_bytes();
     let known_device = trusted_device::is_known(&req, key, &form.email);
-    if !known_device
-        && state
-            .login_throttle
-            .account_closed_to_new_devices(&form.email)
-    {
-        return answer(
+    match accounts::log_in(&state, &address, &form.email, &form.password, known_device).await? {
+        LogIn::Welcome {
+            user_id,
+            email,
+            session_generation,
+        } => {
+            identity::log_in(&ctx.session, user_id, session_generation)?;
+            let mut response = see_other(&next);
+            let secure = state.settings.cookies_secure();
+            trusted_device::remember(&mut response, &req, key, &email, secure);
+            Ok(response)
+        }
+        LogIn::ClosedToNewDevices => answer(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many failed attempts for this account. If it is yours, log in from a device \
              you have used here before, or wait a few minutes and try again.",
-        );
-    }
-    let cost = state.settings.bcrypt_cost;
-    let (email, password) = (form.email.clone(), form.password.clone());
-    let user = state
-        .with_pool(move |pool| accounts::authenticate(pool, &email, &password, cost))
-        .await?;
-    match user {
-        Some(user) => {
-            identity::log_in(&ctx.session, user.id, user.session_generation)?;
-            let mut response = see_other(&next);
-            let secure = state.settings.cookies_secure();
-            trusted_device::remember(&mut response, &req, key, &user.email, secure);
-            Ok(response)
-        }
-        None => {
-            state.login_throttle.record_failure(&form.email, &address);
-            match state.login_throttle.failure_delay(&address) {
-                Some(delay) => {
-                    tokio::time::sleep(delay).await;
-                    answer(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "That email and password do not match an account. Too many failed \
-                         attempts come from your network, so answers are slowed down.",
-                    )
-                }
-                None => answer(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "That email and password do not match an account.",
-                ),
-            }
-        }
+        ),
+        LogIn::Refused { slowed: true } => answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            "That email and password do not match an account. Too many failed \
+             attempts come from your network, so answers are slowed down.",
+        ),
+        LogIn::Refused { slowed: false } => answer(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That email and password do not match an account.",
+        ),
     }
 }
 
@@ -222,9 +177,7 @@ pub async fn logout(
     ctx: PageCtx,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    state
-        .db(move |conn| Ok(users::bump_session_generation(conn, user.id)?))
-        .await?;
+    accounts::log_out_everywhere(&state, user.id).await?;
     identity::log_out(&ctx.session);
     Ok(see_other("/"))
 }
@@ -260,19 +213,10 @@ pub async fn change_password(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
-    let cost = state.settings.bcrypt_cost;
     let user_id = user.id;
-    let changed = state
-        .with_pool(move |pool| {
-            accounts::change_password(
-                pool,
-                user_id,
-                &form.current_password,
-                &form.new_password,
-                cost,
-            )
-        })
-        .await?;
+    let changed =
+        accounts::change_password(&state, user_id, &form.current_password, &form.new_password)
+            .await?;
     match changed {
         Ok(generation) => {
             identity::log_in(&ctx.session, user_id, generation)?;

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
 use super::checkout::test_gateway;
+use crate::app::AppState;
 use crate::error::AppError;
 use crate::payments::SessionStatus;
 use crate::payments::test_provider::TestSession;
@@ -12,7 +13,6 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::CurrentUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
-use crate::web::state::AppState;
 use crate::web::views;
 
 #[derive(Template)]
