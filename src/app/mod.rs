@@ -18,6 +18,7 @@ pub mod refunds;
 pub mod reserve;
 pub mod seat_line;
 pub mod state;
+pub mod test_checkout;
 pub mod webhook;
 
 pub use state::AppState;

@@ -9,7 +9,6 @@ use crate::app::checkout::{self, PayOutcome};
 use crate::app::webhook::{self, Receipt};
 use crate::domain::checkout::Completion;
 use crate::error::AppError;
-use crate::payments::Provider;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::CurrentUser;
@@ -106,15 +105,5 @@ pub async fn stripe_webhook(
         Ok(Receipt::AlreadyProcessed) => Ok(HttpResponse::Ok().body("already processed")),
         Err(AppError::BadRequest(reason)) => Ok(HttpResponse::BadRequest().body(reason)),
         Err(other) => Err(other),
-    }
-}
-
-/// Only the test provider has a checkout page of its own.
-pub fn test_gateway(
-    state: &AppState,
-) -> Result<&crate::payments::test_provider::TestGateway, AppError> {
-    match &state.provider {
-        Provider::Test(gateway) => Ok(gateway),
-        Provider::Stripe(_) => Err(AppError::NotFound),
     }
 }

@@ -4,8 +4,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
-use super::checkout::test_gateway;
-use crate::app::AppState;
+use crate::app::{AppState, test_checkout};
 use crate::error::AppError;
 use crate::payments::SessionStatus;
 use crate::payments::test_provider::TestSession;
@@ -24,15 +23,6 @@ struct TestCheckoutPage {
     open: bool,
 }
 
-/// The session with this id if `user` is the one paying; anyone else gets 404 (the
-/// page shows the buyer's email and can pay).
-fn own_session(state: &AppState, user: &CurrentUser, id: &str) -> Result<TestSession, AppError> {
-    test_gateway(state)?
-        .open_session(id, state.clock.now())
-        .filter(|session| session.request.user_id == user.id)
-        .ok_or(AppError::NotFound)
-}
-
 #[get("/test-checkout/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
@@ -40,7 +30,7 @@ pub async fn show(
     ctx: PageCtx,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let session = own_session(&state, &user, &path.into_inner())?;
+    let session = test_checkout::session(&state, user.id, &path.into_inner())?;
     let price = views::money(session.request.amount_pennies, &session.request.currency);
     let open = session.status == SessionStatus::Open;
     html(&TestCheckoutPage {
@@ -58,18 +48,8 @@ pub async fn pay(
     path: web::Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    own_session(&state, &user, &id)?;
-    let gateway = test_gateway(&state)?;
-    let session = gateway
-        .pay(&id, state.clock.now())
-        .ok_or(AppError::NotFound)?;
-    Ok(see_other(
-        &session
-            .request
-            .success_url
-            .replace("{CHECKOUT_SESSION_ID}", &id),
-    ))
+    let success = test_checkout::pay(&state, user.id, &path.into_inner())?;
+    Ok(see_other(&success))
 }
 
 #[post("/test-checkout/{id}/decline")]
@@ -80,10 +60,10 @@ pub async fn decline(
     path: web::Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let session = own_session(&state, &user, &path.into_inner())?;
+    let back = test_checkout::decline(&state, user.id, &path.into_inner())?;
     flash::error(
         &ctx.session,
         "Your payment was declined and nothing was charged. Your seat is still held; you can try again.",
     );
-    Ok(see_other(&session.request.cancel_url))
+    Ok(see_other(&back))
 }
