@@ -113,7 +113,7 @@ async fn cancelling_a_hold_puts_the_seat_back_on_sale() {
 
     shop.visit("/events/1").await;
     assert_eq!(seats(&shop.availability("Seated").await), before - 1);
-    assert!(shop.has_link("View your ticket").await);
+    assert!(shop.has_link("View your booking").await);
 
     shop.visit(&ticket).await;
     shop.press("Cancel hold").await;

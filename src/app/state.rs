@@ -17,7 +17,7 @@ pub struct AppState {
     pub settings: Settings,
     pub clock: Clock,
     /// Reserve requests per ticket type, served in batches (the user id in, the outcome out).
-    pub seat_line: SeatLine<i32, Result<ReserveOutcome, AppError>>,
+    pub seat_line: SeatLine<(i32, i32), Result<ReserveOutcome, AppError>>,
     pub login_throttle: LoginThrottle,
     pub provider: Provider,
 }

@@ -6,6 +6,7 @@
 //! May import: `db`, `error`. Never `app`, `payments` or `web`.
 
 pub mod accounts;
+pub mod admissions;
 pub mod books;
 pub mod catalogue;
 pub mod checkout;
@@ -21,6 +22,7 @@ pub mod login_throttle;
 pub mod money;
 pub mod qr;
 pub mod reservation;
+pub mod selling_rules;
 pub mod ticket_code;
 pub mod ticket_status;
 pub mod ticket_type_form;

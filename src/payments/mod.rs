@@ -21,6 +21,9 @@ pub struct CheckoutRequest {
     pub event_id: i32,
     pub hold_number: i32,
     pub product_name: String,
+    /// How many seats, each at `unit_amount_pennies`; `amount_pennies` is their total.
+    pub quantity: i64,
+    pub unit_amount_pennies: i64,
     pub amount_pennies: i64,
     pub currency: String,
     pub customer_email: String,

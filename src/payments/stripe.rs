@@ -82,11 +82,13 @@ impl StripeGateway {
                 ProviderError::Refused(format!("unsupported currency {}", request.currency))
             })?;
         let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
-        price.unit_amount = Some(request.amount_pennies);
+        price.unit_amount = Some(request.unit_amount_pennies);
         price.product_data = Some(ProductData::new(request.product_name.clone()));
         let mut item = CreateCheckoutSessionLineItems::new();
         item.price_data = Some(price);
-        item.quantity = Some(1);
+        let quantity = u64::try_from(request.quantity)
+            .map_err(|_| ProviderError::Refused(format!("quantity {}", request.quantity)))?;
+        item.quantity = Some(quantity);
         let metadata = HashMap::from([
             ("payment_id".to_owned(), request.payment_id.to_string()),
             ("ticket_id".to_owned(), request.ticket_id.to_string()),

@@ -81,6 +81,8 @@ impl TestApp {
                             currency: "EUR",
                             total_tickets: *seats,
                             available_tickets_count: *seats,
+                            max_per_order: 10,
+                            selling_rule: boxoffice::db::status::SellingRule::Any,
                         },
                     )
                     .expect("insert ticket type")

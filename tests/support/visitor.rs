@@ -90,6 +90,21 @@ impl Visitor {
         .await
     }
 
+    /// Reserves `quantity` seats (the quantity field as the event page sends it).
+    pub async fn reserve_n(
+        &self,
+        event_id: i32,
+        ticket_schema_id: i32,
+        quantity: &str,
+    ) -> Response {
+        let id = ticket_schema_id.to_string();
+        self.post(
+            &format!("/events/{event_id}/reserve"),
+            &[("ticket_schema_id", &id), ("quantity", quantity)],
+        )
+        .await
+    }
+
     pub async fn pay(&self, ticket_id: i32) -> Response {
         self.post(&format!("/tickets/{ticket_id}/pay"), &[]).await
     }
