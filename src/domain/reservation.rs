@@ -5,7 +5,7 @@
 //! inventory, then the tickets; UNIQUE(user_id, event_id) is the last guard, and a
 //! violation gives the seat straight back in the same transaction.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::{Connection, QueryResult};
@@ -22,7 +22,7 @@ use crate::domain::locking::require;
 use crate::error::AppError;
 
 /// How a reserve request ended, when it did not fail.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ReserveOutcome {
     Reserved(Ticket),
     SoldOut,
@@ -208,6 +208,14 @@ pub fn hold_seats(
         }
         Ok(steps)
     })?;
+    // A user's first request refused in this batch answers their other requests in it
+    // too, when none of them made a booking.
+    let mut refused: HashMap<i32, ReserveOutcome> = HashMap::new();
+    for (user_id, step) in &steps {
+        if let Step::Done(outcome @ (ReserveOutcome::SoldOut | ReserveOutcome::Refused(_))) = step {
+            refused.entry(*user_id).or_insert_with(|| outcome.clone());
+        }
+    }
     steps
         .into_iter()
         .map(|(user_id, step)| match step {
@@ -218,13 +226,14 @@ pub fn hold_seats(
             Step::Duplicate => {
                 // Another request of this user (a double click, another tab or instance)
                 // won; end on its ticket.
-                let ticket =
-                    tickets::find_by_user_and_event(conn, user_id, event_id)?.ok_or_else(|| {
+                match tickets::find_by_user_and_event(conn, user_id, event_id)? {
+                    Some(ticket) => Ok(ReserveOutcome::AlreadyHolding(ticket)),
+                    None => refused.get(&user_id).cloned().ok_or_else(|| {
                         AppError::Unavailable(
                             "Your reservation could not be completed. Please try again.".into(),
                         )
-                    })?;
-                Ok(ReserveOutcome::AlreadyHolding(ticket))
+                    }),
+                }
             }
         })
         .collect()
