@@ -29,6 +29,14 @@ impl Visitor {
         }
     }
 
+    /// The same person (the same cookie jar) talking to another instance at `base`.
+    pub fn at(&self, base: &str) -> Visitor {
+        Visitor {
+            client: self.client.clone(),
+            base: base.to_owned(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
