@@ -33,26 +33,24 @@ async fn rule_type(app: &TestApp, title: &str, seats: i32, rule: &str) -> (i32, 
 }
 
 /// A reserve POST with a token in hand, ready to be released at once.
-fn reserve_later(
+async fn reserve_later(
     buyer: Visitor,
     token: String,
     event: i32,
     schema: i32,
     quantity: i32,
-) -> impl std::future::Future<Output = (u16, String)> + Send + 'static {
-    async move {
-        let response = buyer
-            .post_raw(
-                &format!("/events/{event}/reserve"),
-                &[
-                    ("ticket_schema_id", schema.to_string().as_str()),
-                    ("quantity", quantity.to_string().as_str()),
-                    ("csrf_token", token.as_str()),
-                ],
-            )
-            .await;
-        (response.status().as_u16(), location(&response))
-    }
+) -> (u16, String) {
+    let response = buyer
+        .post_raw(
+            &format!("/events/{event}/reserve"),
+            &[
+                ("ticket_schema_id", schema.to_string().as_str()),
+                ("quantity", quantity.to_string().as_str()),
+                ("csrf_token", token.as_str()),
+            ],
+        )
+        .await;
+    (response.status().as_u16(), location(&response))
 }
 
 /// Two buyers of `quantity` released together, on one instance or on two; returns how
