@@ -472,3 +472,89 @@ async fn the_bookings_list_is_paginated() {
         .await;
     assert_eq!(anonymous.status(), 303, "admins only");
 }
+
+#[tokio::test]
+async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_booking() {
+    let app = TestApp::spawn().await;
+
+    // Money kept for a cancelled booking of 3 (the old confirm × cancel race) is found
+    // and returned in full by the repair.
+    let (event, schema) = one_type(&app, 10, 10, "any").await;
+    let (ann, answer) = ask(&app, event, schema, "3").await;
+    let ticket_id = answer.ticket_id.unwrap();
+    let checkout = ann.path_of(&location(&ann.pay(ticket_id).await));
+    ann.post(&format!("{checkout}/pay"), &[]).await;
+    let reference = app
+        .state
+        .provider
+        .retrieve_session(checkout.trim_start_matches("/test-checkout/"))
+        .await
+        .unwrap()
+        .payment_reference
+        .unwrap();
+    support::damage::keep_money_for_cancelled_ticket(&app, ticket_id, &reference).await;
+    assert_eq!(
+        app.available(schema).await,
+        10,
+        "the cancel returned all 3 seats"
+    );
+    assert!(
+        violations(&app)
+            .await
+            .iter()
+            .any(|v| v.contains("money was kept"))
+    );
+    let repairs = boxoffice::app::refunds::repair_kept_money(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(repairs.len(), 1);
+    assert_eq!(repairs[0].kept.amount_pennies, 7500);
+    assert!(repairs[0].error.is_none());
+    app.assert_books_clean().await;
+
+    // A paid booking of 3 must have admissions 1, 2, 3 and a payment of 3 × the price.
+    let (bob, answer) = ask(&app, event, schema, "3").await;
+    let paid_id = answer.ticket_id.unwrap();
+    pay_on_test_provider(&bob, paid_id).await;
+    app.assert_books_clean().await;
+    app.with_db(move |c| {
+        use boxoffice::db::schema::admissions::dsl;
+        use diesel::prelude::*;
+        diesel::delete(
+            dsl::admissions
+                .filter(dsl::ticket_id.eq(paid_id))
+                .filter(dsl::position.eq(2)),
+        )
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    let found = violations(&app).await;
+    assert!(
+        found
+            .iter()
+            .any(|v| v.contains("admissions at positions [1, 3]")),
+        "{found:?}"
+    );
+    app.with_db(move |c| {
+        use boxoffice::db::schema::payments::dsl;
+        use diesel::prelude::*;
+        diesel::update(dsl::payments.filter(dsl::ticket_id.eq(paid_id)))
+            .set(dsl::amount_pennies.eq(2500))
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+    let found = violations(&app).await;
+    assert!(
+        found
+            .iter()
+            .any(|v| v.contains("its 3 seats cost 3 × 2500 EUR")),
+        "{found:?}"
+    );
+}
+
+async fn violations(app: &TestApp) -> Vec<String> {
+    app.with_db(|c| boxoffice::domain::books::audit(c).unwrap().violations)
+        .await
+}
