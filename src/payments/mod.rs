@@ -33,6 +33,14 @@ pub struct CheckoutRequest {
     pub idempotency_key: String,
 }
 
+impl CheckoutRequest {
+    /// The price of one seat, as a page shows it ("€25.00").
+    pub fn unit_price(&self) -> String {
+        crate::domain::money::Money::from_stored(self.unit_amount_pennies, &self.currency)
+            .to_string()
+    }
+}
+
 pub use crate::domain::checkout::session::{
     CreatedSession, EventAction, ProviderError, ProviderEvent, SessionState, SessionStatus,
 };
