@@ -317,7 +317,10 @@ async fn pay_on_test_provider(buyer: &Visitor, ticket_id: i32) {
     let checkout = buyer.path_of(&location(&response));
     assert!(checkout.starts_with("/test-checkout/"), "{checkout}");
     let page = buyer.page(&checkout).await;
-    assert!(page.contains("3 × €25.00"), "one line of 3 seats at the unit price");
+    assert!(
+        page.contains("3 × €25.00"),
+        "one line of 3 seats at the unit price"
+    );
     assert!(page.contains("€75.00"), "the checkout asks for 3 × €25.00");
     let token = csrf_token_in(&page).unwrap();
     let paid = buyer

@@ -59,6 +59,9 @@ pub type Allocation = Vec<Result<i32, RuleRefusal>>;
 /// the total taken `WHERE lock_version = ?`. A lost race re-reads and decides again, so
 /// every decision is made on the state the update guards. Refusals write nothing.
 pub fn allocate(conn: &mut Conn, schema_id: i32, requests: &[i32]) -> Result<Allocation, AppError> {
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
     let decided = change(conn, schema_id, |schema| {
         let mut left = schema.available_tickets_count;
         let decisions: Allocation = requests
