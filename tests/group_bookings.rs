@@ -386,6 +386,14 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
         })
         .await;
     assert!(bookings.contains(&email), "the buyer's email is listed");
+    // The dashboard counts seats, not bookings.
+    let sales = app
+        .with_db(|c| boxoffice::domain::event_admin::overview(c).unwrap())
+        .await;
+    let counts = sales[0].types[0].counts;
+    assert_eq!((counts.sold, counts.held), (3, 0));
+    let dashboard = admin.page("/admin").await;
+    assert!(dashboard.contains("Seats sold"));
     assert!(bookings.contains("<td>3</td>") && bookings.contains("Paid"));
     let refunded = admin
         .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
