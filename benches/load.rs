@@ -12,7 +12,8 @@
 //! Scenarios: (a) anonymous page views at 16 and 64 connections (the event page also
 //! with `Accept-Encoding: gzip`), (b) fresh buyers
 //! registering and reserving at 16 and 64 concurrent users, (c) the rush: 2000
-//! prepared buyers release their reserve POSTs at once on 500 seats.
+//! prepared buyers release their reserve POSTs at once on 500 seats, (d) the mixed
+//! rush: the same with each buyer asking 1–4 seats in one booking (group bookings).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -82,6 +83,15 @@ async fn run() -> Result<(), Fail> {
     eprintln!("load: preparing {} buyers for the rush", config.rush_buyers);
     report.push(the_rush(&config, rush).await?);
     report.rss("after the rush", &config);
+    let mixed = admin
+        .create_sale("Bench: the mixed rush", "Groups", config.rush_seats)
+        .await?;
+    eprintln!(
+        "load: preparing {} buyers of 1–4 seats for the mixed rush on event {} type {}",
+        config.rush_buyers, mixed.event_id, mixed.schema_id
+    );
+    report.push(the_mixed_rush(&config, mixed).await?);
+    report.rss("after the mixed rush", &config);
     report.print(&config);
     report.verdict()
 }
@@ -279,10 +289,24 @@ impl Visitor {
             .map(drop)
     }
 
-    /// POST the reserve form with the token in hand.
+    /// POST the reserve form with the token in hand (no quantity field: one seat).
     async fn reserve(&self, sale: Sale, token: &str) -> Result<Reservation, Fail> {
+        self.reserve_n(sale, token, None).await
+    }
+
+    /// POST the reserve form asking for `quantity` seats in one booking.
+    async fn reserve_n(
+        &self,
+        sale: Sale,
+        token: &str,
+        quantity: Option<usize>,
+    ) -> Result<Reservation, Fail> {
         let schema = sale.schema_id.to_string();
-        let form = [("ticket_schema_id", schema.as_str()), ("csrf_token", token)];
+        let quantity = quantity.map(|q| q.to_string());
+        let mut form = vec![("ticket_schema_id", schema.as_str()), ("csrf_token", token)];
+        if let Some(quantity) = &quantity {
+            form.push(("quantity", quantity.as_str()));
+        }
         let path = format!("/events/{}/reserve", sale.event_id);
         let (status, location) = self.post("reserve", &path, &form).await?;
         if status != StatusCode::SEE_OTHER {
@@ -304,6 +328,7 @@ impl Visitor {
 /// How a reserve POST ended when the server answered as designed.
 enum Reservation {
     Held(i64),
+    /// Sent back to the event page: sold out, or (a quantity) refused by the rules.
     SoldOut,
 }
 
@@ -560,6 +585,92 @@ async fn the_rush(config: &Config, sale: Sale) -> Result<Row, Fail> {
     Ok(row)
 }
 
+/// How many seats mixed-rush buyer `n` asks for: 1, 2, 3, 4, 1, 2, …
+fn mixed_quantity(n: usize) -> usize {
+    n % 4 + 1
+}
+
+/// (d) The mixed rush: like (c), each buyer asking 1–4 seats in one booking. Every
+/// request is judged by the ticket type's rule (here `any`, cap 10) against the seats
+/// left, inside the batch's transaction; exactly the seats on sale must end up held
+/// (fewer only if every refused request asked for more than was left).
+async fn the_mixed_rush(config: &Config, sale: Sale) -> Result<Row, Fail> {
+    let buyers = prepare_buyers(config, sale).await?;
+    let count = buyers.len();
+    let gate = Arc::new(Barrier::new(count + 1));
+    let mut tasks = JoinSet::new();
+    for (n, buyer) in buyers.into_iter().enumerate() {
+        let gate = gate.clone();
+        let quantity = mixed_quantity(n);
+        tasks.spawn(async move {
+            gate.wait().await;
+            let outcome = buyer
+                .visitor
+                .reserve_n(sale, &buyer.token, Some(quantity))
+                .await;
+            (Instant::now(), quantity, outcome)
+        });
+    }
+    gate.wait().await;
+    let released = Instant::now();
+    let (mut held, mut refused) = (Vec::new(), Vec::new());
+    let mut held_seats = 0_usize;
+    let mut last_hold = Duration::ZERO;
+    let mut tally = Tally::default();
+    while let Some(joined) = tasks.join_next().await {
+        let (answered, quantity, outcome) = joined.map_err(|e| format!("mixed rush task: {e}"))?;
+        let waited = answered.duration_since(released);
+        let outcome = match outcome {
+            Ok(Reservation::Held(ticket)) => {
+                held.push(ticket);
+                held_seats += quantity;
+                last_hold = last_hold.max(waited);
+                Ok(())
+            }
+            Ok(Reservation::SoldOut) => {
+                refused.push(quantity);
+                Ok(())
+            }
+            Err(fail) => Err(fail),
+        };
+        tally.record(waited, outcome);
+    }
+    let wall = released.elapsed();
+    let holds = held.len();
+    held.sort_unstable();
+    held.dedup();
+    let seats = config.rush_seats;
+    let left = seats.saturating_sub(held_seats);
+    let demand: usize = (0..count).map(mixed_quantity).sum();
+    let right = held.len() == holds
+        && held_seats <= seats
+        && (held_seats == seats.min(demand) || refused.iter().all(|&q| q > left));
+    let last = last_hold.as_secs_f64().max(1e-9);
+    let notes = format!(
+        "{}: {held_seats} seats held of {seats} in {holds} bookings, {} refused or sold out;          {:.0} holds/s, {:.0} seats/s (last hold at {})",
+        if right && held_seats == seats.min(demand) {
+            "OK"
+        } else if right {
+            "OK (the seats left fit no refused request)"
+        } else {
+            "WRONG"
+        },
+        refused.len(),
+        holds as f64 / last,
+        held_seats as f64 / last,
+        millis(last_hold),
+    );
+    let mut row = tally.row(
+        "(d) the mixed rush: reserve 1–4 seats".into(),
+        count,
+        wall,
+        "answers",
+        notes,
+    );
+    row.wrong = !right;
+    Ok(row)
+}
+
 /// Registers the rush buyers and loads the event page for each, a few at a time.
 async fn prepare_buyers(config: &Config, sale: Sale) -> Result<Vec<Buyer>, Fail> {
     let next = Arc::new(AtomicUsize::new(0));
@@ -724,7 +835,7 @@ impl Report {
         let wrong = self.rows.iter().any(|r| r.wrong);
         match (errors, wrong) {
             (0, false) => Ok(()),
-            (_, true) => Err("the rush did not sell exactly its seats".into()),
+            (_, true) => Err("a rush did not sell exactly its seats".into()),
             (n, false) => Err(format!("{n} requests or journeys failed")),
         }
     }

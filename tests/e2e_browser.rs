@@ -122,7 +122,7 @@ async fn cancelling_a_hold_puts_the_seat_back_on_sale() {
 
     shop.visit("/events/1").await;
     assert_eq!(seats(&shop.availability("Seated").await), before - 1);
-    assert!(shop.has_link("View your ticket").await);
+    assert!(shop.has_link("View your booking").await);
 
     shop.visit(&ticket).await;
     shop.press("Cancel hold").await;
@@ -329,5 +329,40 @@ async fn the_audit_catches_a_faulty_page() {
             "the audit should report “{expected}”; it reported:\n{report}"
         );
     }
+    shop.finish().await;
+}
+
+#[tokio::test]
+async fn a_new_user_books_three_standing_seats_pays_and_sees_three_codes() {
+    let mut shop = shop().await;
+    shop.register("trio@example.com", PASSWORD).await;
+    shop.visit("/events/1").await;
+    let before = seats(&shop.availability("Standing").await);
+    assert!(
+        shop.has("#quantity-1 option[value=\"10\"]").await,
+        "up to 10 per booking"
+    );
+    shop.set_value("#quantity-1", "3").await;
+    shop.press("Reserve Standing").await;
+    let path = shop.path().await;
+    assert!(ticket_path(&path).is_some(), "reserving led to {path}");
+    assert!(shop.text(".flash").await.contains("3 seats are held"));
+    assert!(!shop.has(".code").await, "no codes before payment");
+
+    shop.press("Pay €75.00").await;
+    assert!(shop.path().await.starts_with("/test-checkout/"));
+    shop.press("Pay").await;
+    assert_eq!(shop.text(".status").await, "Paid");
+    let text = shop.page_text().await;
+    assert!(text.contains("Your 3 ticket codes"), "{text}");
+    for seat in 1..=3 {
+        assert!(text.contains(&format!("Seat {seat} of 3")));
+    }
+    assert!(
+        shop.has(".seat:nth-of-type(3) .qr svg").await,
+        "a QR image per seat"
+    );
+    shop.visit("/events/1").await;
+    assert_eq!(seats(&shop.availability("Standing").await), before - 3);
     shop.finish().await;
 }

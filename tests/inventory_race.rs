@@ -192,7 +192,10 @@ async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
     }
     let (ann_id, bob, cat, dan, eve) = (ids[0], ids[1], ids[2], ids[3], ids[4]);
     let now = app.clock.now();
-    let batch = vec![bob, cat, bob, dan, eve, ann_id];
+    let batch: Vec<(i32, i32)> = [bob, cat, bob, dan, eve, ann_id]
+        .into_iter()
+        .map(|user| (user, 1))
+        .collect();
     let outcomes = app
         .with_db(move |c| {
             hold_seats(
@@ -212,6 +215,7 @@ async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
             ReserveOutcome::Reserved(_) => "reserved",
             ReserveOutcome::SoldOut => "sold out",
             ReserveOutcome::AlreadyHolding(_) => "already",
+            ReserveOutcome::Refused(_) => "refused",
         })
         .collect();
     assert_eq!(

@@ -1,18 +1,79 @@
-//! What admins do: the sales overview, events and their ticket types, the payments list
-//! and refunds (in `refunds`). The admin check itself is the front door's.
+//! What admins do: the sales overview, events and their ticket types, an event's
+//! bookings, the payments list and refunds (in `refunds`). The admin check itself is
+//! the front door's.
 
 use super::AppState;
-use crate::db::models::{Event, Payment, TicketSchema};
+use crate::db::models::{Event, Payment, Ticket, TicketSchema};
 use crate::db::status::TicketStatus;
-use crate::db::{events, payments, ticket_schemas};
+use crate::db::{events, payments, ticket_schemas, tickets};
 use crate::domain::event_admin::{self, EventSales};
 use crate::domain::event_form::EventForm;
 use crate::domain::form_errors::FieldErrors;
+use crate::domain::reservation;
 use crate::domain::ticket_type_form::TicketTypeForm;
 use crate::error::AppError;
 
 /// How many attempts the payments list shows.
 const PAYMENTS_LISTED: i64 = 500;
+/// Bookings per page of an event's bookings list.
+pub const BOOKINGS_PER_PAGE: i64 = 50;
+
+/// One booking in an event's list, as an admin reads it.
+#[derive(Debug)]
+pub struct BookingLine {
+    pub ticket: Ticket,
+    pub email: String,
+    pub type_name: String,
+    /// A hold past its time reads as expired at once.
+    pub status: TicketStatus,
+}
+
+/// One page of an event's bookings, newest first.
+#[derive(Debug)]
+pub struct BookingsPage {
+    pub event: Event,
+    pub bookings: Vec<BookingLine>,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// An event's bookings (email, type, quantity, status, paid at), page by page.
+pub async fn bookings(
+    state: &AppState,
+    event_id: i32,
+    page: i64,
+) -> Result<BookingsPage, AppError> {
+    let now = state.clock.now();
+    state
+        .db(move |conn| {
+            let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+            let total = tickets::count_for_event(conn, event_id)?;
+            let pages = ((total + BOOKINGS_PER_PAGE - 1) / BOOKINGS_PER_PAGE).max(1);
+            let page = page.clamp(1, pages);
+            let rows = tickets::for_event_page(
+                conn,
+                event_id,
+                BOOKINGS_PER_PAGE,
+                (page - 1) * BOOKINGS_PER_PAGE,
+            )?;
+            let bookings = rows
+                .into_iter()
+                .map(|(ticket, email, type_name)| BookingLine {
+                    status: reservation::visible_status(&ticket, now),
+                    ticket,
+                    email,
+                    type_name,
+                })
+                .collect();
+            Ok(BookingsPage {
+                event,
+                bookings,
+                page,
+                pages,
+            })
+        })
+        .await
+}
 
 /// Every event with sold / held / available per ticket type.
 pub async fn overview(state: &AppState) -> Result<Vec<EventSales>, AppError> {

@@ -1,11 +1,12 @@
-//! A user's own tickets: the list, one ticket (its QR image once paid), and cancelling a
-//! hold. Every look-up is scoped by owner: anyone else's id reads as missing.
+//! A user's own bookings: the list, one booking (a code and QR image per seat once
+//! paid), and cancelling a hold. Every look-up is scoped by owner: anyone else's id reads as missing.
 
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
 use crate::db::models::{Event, Ticket, TicketSchema};
 use crate::db::{events, ticket_schemas, tickets};
+use crate::domain::admissions;
 use crate::domain::qr;
 use crate::domain::reservation;
 use crate::domain::ticket_status::TicketStatus;
@@ -52,30 +53,54 @@ pub async fn list(state: &AppState, user_id: i32) -> Result<Vec<Booking>, AppErr
         .collect())
 }
 
-/// One of the user's tickets, with its code's QR image (an SVG) once paid.
+/// One seat of a paid booking as its owner sees it: its code and the code's QR image.
+#[derive(Debug)]
+pub struct SeatCode {
+    pub position: i32,
+    pub code: String,
+    /// An SVG.
+    pub qr_svg: String,
+}
+
+/// One of the user's bookings, with each seat's code and QR image once paid (never
+/// before: codes are shown only for a paid booking).
 pub async fn show(
     state: &AppState,
     user_id: i32,
     ticket_id: i32,
-) -> Result<(Booking, Option<String>), AppError> {
+) -> Result<(Booking, Vec<SeatCode>), AppError> {
     let now = state.clock.now();
-    let (ticket, event, schema) = state
+    let (ticket, event, schema, seats) = state
         .db(move |conn| {
             let ticket =
                 tickets::find_owned(conn, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
             let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
             let schema =
                 ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
-            Ok((ticket, event, schema))
+            let seats = if ticket.status == TicketStatus::Paid {
+                admissions::of(conn, &ticket)?
+            } else {
+                Vec::new()
+            };
+            Ok((ticket, event, schema, seats))
         })
         .await?;
     let booking = Booking::new(ticket, event, schema, now);
-    let qr_svg = if booking.status == TicketStatus::Paid {
-        Some(qr::svg(&booking.ticket.code)?)
+    let codes = if booking.status == TicketStatus::Paid {
+        seats
+            .into_iter()
+            .map(|seat| {
+                Ok(SeatCode {
+                    position: seat.position,
+                    qr_svg: qr::svg(&seat.code)?,
+                    code: seat.code,
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?
     } else {
-        None
+        Vec::new()
     };
-    Ok((booking, qr_svg))
+    Ok((booking, codes))
 }
 
 /// Cancels the user's own hold; its seat goes back on sale. Returns the ticket.

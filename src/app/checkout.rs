@@ -46,6 +46,8 @@ pub async fn start_checkout(
         event_id: new.event.id,
         hold_number: new.payment.hold_number,
         product_name: format!("{} – {}", new.event.title, new.schema.name),
+        quantity: i64::from(new.ticket.quantity),
+        unit_amount_pennies: new.schema.amount_pennies,
         amount_pennies: new.payment.amount_pennies,
         currency: new.payment.currency.clone(),
         customer_email: new.email.clone(),

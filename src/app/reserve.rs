@@ -1,4 +1,4 @@
-//! Reserving a seat: the checks that need no lock, then this instance's line for the
+//! Reserving seats: the checks that need no lock, then this instance's line for the
 //! ticket type, whose queued buyers are served in batches (one transaction, one commit
 //! each); other instances still race, and the lock_version check decides.
 
@@ -15,12 +15,14 @@ pub const RESERVE_BATCH: usize = 128;
 
 const RETRY: &str = "Your reservation could not be completed. Please try again.";
 
-/// Holds a seat of `schema_id` at `event_id` for the user, or says why not.
+/// Holds `quantity` seats of `schema_id` at `event_id` for the user in one booking, or
+/// says why not (the cap and the selling rule are judged inside the batch's transaction).
 pub async fn reserve(
     state: &AppState,
     user_id: i32,
     event_id: i32,
     schema_id: i32,
+    quantity: i32,
 ) -> Result<ReserveOutcome, AppError> {
     // Each hold counts, cancelled or not: one account cannot keep a type sold out by
     // cancelling and holding again.
@@ -41,13 +43,13 @@ pub async fn reserve(
         return Ok(ReserveOutcome::SoldOut);
     }
     let pool = state.pool.clone();
-    let serve = move |users: Vec<i32>| {
+    let serve = move |users: Vec<(i32, i32)>| {
         let pool = pool.clone();
         async move { hold_batch(&pool, now, hold, event_id, schema_id, users).await }
     };
     let outcome = state
         .seat_line
-        .submit(schema_id, user_id, serve)
+        .submit(schema_id, (user_id, quantity), serve)
         .await
         .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))?;
     if matches!(outcome, ReserveOutcome::Reserved(_)) {
@@ -63,7 +65,7 @@ async fn hold_batch(
     hold: TimeDelta,
     event_id: i32,
     schema_id: i32,
-    users: Vec<i32>,
+    users: Vec<(i32, i32)>,
 ) -> Vec<Result<ReserveOutcome, AppError>> {
     let count = users.len();
     match on_pool(pool, move |conn| {

@@ -19,7 +19,7 @@ pub struct AppState {
     pub settings: Settings,
     pub clock: Clock,
     /// Reserve requests per ticket type, served in batches (the user id in, the outcome out).
-    pub seat_line: SeatLine<i32, Result<ReserveOutcome, AppError>>,
+    pub seat_line: SeatLine<(i32, i32), Result<ReserveOutcome, AppError>>,
     pub login_throttle: LoginThrottle,
     /// Registrations per client address, and from anywhere (per instance).
     pub registrations: RegistrationLimits,

@@ -26,3 +26,12 @@ pub fn revert_all(conn: &mut Conn) -> Result<usize, MigrationError> {
     };
     Ok(reverted)
 }
+
+/// Reverts the newest applied migration (tests migrate a database populated under the
+/// previous schema).
+pub fn revert_last(conn: &mut Conn) -> Result<(), MigrationError> {
+    match conn {
+        Conn::Sqlite(c) => c.revert_last_migration(SQLITE).map(|_| ()),
+        Conn::Postgresql(c) => c.revert_last_migration(POSTGRES).map(|_| ()),
+    }
+}

@@ -7,6 +7,7 @@
 //!
 //! May import: nothing else of the crate. The bottom layer.
 
+pub mod admissions;
 pub mod connection;
 pub mod events;
 pub mod migrations;

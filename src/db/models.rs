@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{events, payments, ticket_schemas, tickets, users};
-use super::status::{PaymentStatus, TicketStatus};
+use super::schema::{admissions, events, payments, ticket_schemas, tickets, users};
+use super::status::{AdmissionStatus, PaymentStatus, SellingRule, TicketStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -61,9 +61,13 @@ pub struct TicketSchema {
     pub total_tickets: i32,
     pub available_tickets_count: i32,
     pub lock_version: i32,
+    /// The most seats one booking may hold (1–50).
+    pub max_per_order: i32,
+    #[diesel(deserialize_as = String)]
+    pub selling_rule: SellingRule,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = ticket_schemas)]
 pub struct NewTicketSchema<'a> {
     pub event_id: i32,
@@ -72,6 +76,9 @@ pub struct NewTicketSchema<'a> {
     pub currency: &'a str,
     pub total_tickets: i32,
     pub available_tickets_count: i32,
+    pub max_per_order: i32,
+    #[diesel(serialize_as = String)]
+    pub selling_rule: SellingRule,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -88,6 +95,8 @@ pub struct Ticket {
     pub code: String,
     pub created_at: NaiveDateTime,
     pub paid_at: Option<NaiveDateTime>,
+    /// How many seats this booking holds (at least 1).
+    pub quantity: i32,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]
@@ -100,6 +109,35 @@ pub struct NewTicket<'a> {
     pub status: TicketStatus,
     pub reserved_until: Option<NaiveDateTime>,
     pub code: &'a str,
+    pub created_at: NaiveDateTime,
+    pub quantity: i32,
+}
+
+/// One seat of a paid booking: its position in the booking and its own code.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = admissions)]
+pub struct Admission {
+    pub id: i32,
+    pub ticket_id: i32,
+    pub hold_number: i32,
+    pub position: i32,
+    pub code: String,
+    #[diesel(deserialize_as = String)]
+    pub status: AdmissionStatus,
+    pub checked_in_at: Option<NaiveDateTime>,
+    pub gate: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Insertable)]
+#[diesel(table_name = admissions)]
+pub struct NewAdmission<'a> {
+    pub ticket_id: i32,
+    pub hold_number: i32,
+    pub position: i32,
+    pub code: &'a str,
+    #[diesel(serialize_as = String)]
+    pub status: AdmissionStatus,
     pub created_at: NaiveDateTime,
 }
 

@@ -34,6 +34,8 @@ diesel::table! {
         total_tickets -> Integer,
         available_tickets_count -> Integer,
         lock_version -> Integer,
+        max_per_order -> Integer,
+        selling_rule -> Text,
     }
 }
 
@@ -49,6 +51,21 @@ diesel::table! {
         code -> Text,
         created_at -> Timestamp,
         paid_at -> Nullable<Timestamp>,
+        quantity -> Integer,
+    }
+}
+
+diesel::table! {
+    admissions (id) {
+        id -> Integer,
+        ticket_id -> Integer,
+        hold_number -> Integer,
+        position -> Integer,
+        code -> Text,
+        status -> Text,
+        checked_in_at -> Nullable<Timestamp>,
+        gate -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -91,12 +108,14 @@ diesel::joinable!(tickets -> events (event_id));
 diesel::joinable!(tickets -> ticket_schemas (ticket_schema_id));
 diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(payments -> tickets (ticket_id));
+diesel::joinable!(admissions -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     events,
     ticket_schemas,
     tickets,
+    admissions,
     payments,
     webhook_events
 );

@@ -28,6 +28,28 @@ pub enum PaymentStatus {
     Mismatch,
 }
 
+/// How a ticket type may be bought (`ticket_schemas.selling_rule`); the rules themselves
+/// are in `domain::selling_rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SellingRule {
+    /// Any quantity up to the cap.
+    Any,
+    /// An even quantity (sold in pairs).
+    Even,
+    /// Exactly every seat still available: the buyer takes the rest at once.
+    AllTogether,
+    /// Any quantity that does not leave exactly one seat available.
+    AvoidOne,
+}
+
+/// One seat of a paid booking at the door: `valid`, or `void` once its booking is
+/// refunded (or, for migrated rows, was never paid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdmissionStatus {
+    Valid,
+    Void,
+}
+
 /// The text form, parsing, and comparisons with text (`status == "paid"` in tests and
 /// templates) for a status enum.
 macro_rules! stored_as_text {
@@ -106,6 +128,18 @@ stored_as_text!(PaymentStatus {
     Mismatch => "mismatch",
 });
 
+stored_as_text!(SellingRule {
+    Any => "any",
+    Even => "even",
+    AllTogether => "all_together",
+    AvoidOne => "avoid_one",
+});
+
+stored_as_text!(AdmissionStatus {
+    Valid => "valid",
+    Void => "void",
+});
+
 impl TicketStatus {
     /// Whether a ticket in this state keeps a seat out of `available_tickets_count`.
     pub fn holds_seat(self) -> bool {
@@ -139,6 +173,12 @@ mod tests {
         }
         for &status in PaymentStatus::ALL {
             assert_eq!(PaymentStatus::try_from(status.to_string()), Ok(status));
+        }
+        for &rule in SellingRule::ALL {
+            assert_eq!(SellingRule::try_from(rule.to_string()), Ok(rule));
+        }
+        for &status in AdmissionStatus::ALL {
+            assert_eq!(AdmissionStatus::try_from(status.to_string()), Ok(status));
         }
         assert!(TicketStatus::try_from("sold".to_owned()).is_err());
         assert_eq!(PaymentStatus::RefundPending, "refund_pending");

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::models::{NewTicketSchema, TicketSchema};
 use super::schema::ticket_schemas::dsl;
+use super::status::SellingRule;
 use super::{Conn, Guarded};
 
 pub fn for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<TicketSchema>> {
@@ -40,12 +41,20 @@ pub fn all(conn: &mut Conn) -> QueryResult<Vec<TicketSchema>> {
 
 pub fn insert(conn: &mut Conn, new: &NewTicketSchema<'_>) -> QueryResult<TicketSchema> {
     diesel::insert_into(dsl::ticket_schemas)
-        .values(new)
+        .values(*new)
         .get_result(conn)
 }
 
-/// Renames or re-prices a ticket type (the inventory is changed only by
-/// `move_inventory`). Guarded: a new price applies only while no seat is sold or held
+/// How a ticket type may be bought: the cap per booking and the selling rule. Applies to
+/// reserves from now on; bookings already made are never re-judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SellingTerms {
+    pub max_per_order: i32,
+    pub selling_rule: SellingRule,
+}
+
+/// Renames or re-prices a ticket type and sets its selling terms (the inventory is
+/// changed only by `move_inventory`). Guarded: a new price applies only while no seat is sold or held
 /// at the moment of the write, so a hold committed after the caller's read wins; `Lost`
 /// then (or for a missing row).
 pub fn update_details(
@@ -54,6 +63,7 @@ pub fn update_details(
     name: &str,
     amount_pennies: i64,
     currency: &str,
+    terms: SellingTerms,
 ) -> QueryResult<Guarded> {
     let same_price = dsl::amount_pennies
         .eq(amount_pennies)
@@ -69,6 +79,8 @@ pub fn update_details(
         dsl::name.eq(name),
         dsl::amount_pennies.eq(amount_pennies),
         dsl::currency.eq(currency),
+        dsl::max_per_order.eq(terms.max_per_order),
+        dsl::selling_rule.eq(terms.selling_rule.as_str()),
     ))
     .execute(conn)?;
     Ok(Guarded::from_rows(changed))

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::{Event, NewTicket, Ticket, TicketSchema};
-use super::schema::{events, ticket_schemas, tickets::dsl};
+use super::schema::{events, ticket_schemas, tickets::dsl, users};
 use super::status::TicketStatus;
 use super::{Conn, Guarded};
 
@@ -96,6 +96,7 @@ pub fn start_new_hold(
     conn: &mut Conn,
     ticket: &Ticket,
     ticket_schema_id: i32,
+    quantity: i32,
     reserved_until: NaiveDateTime,
     code: &str,
 ) -> QueryResult<Guarded> {
@@ -108,6 +109,7 @@ pub fn start_new_hold(
     .set((
         dsl::status.eq(TicketStatus::Reserved.as_str()),
         dsl::ticket_schema_id.eq(ticket_schema_id),
+        dsl::quantity.eq(quantity),
         dsl::reserved_until.eq(Some(reserved_until)),
         dsl::hold_number.eq(dsl::hold_number + 1),
         dsl::code.eq(code),
@@ -189,19 +191,50 @@ pub fn list_for_user(
         .load(conn)
 }
 
-/// How many tickets of each ticket type are in each status: (schema id, status, count).
-pub fn status_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, TicketStatus, i64)>> {
-    let rows: Vec<(i32, String, i64)> = dsl::tickets
+/// How many seats of each ticket type are in bookings of each status:
+/// (schema id, status, seats).
+pub fn seat_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, TicketStatus, i64)>> {
+    let rows: Vec<(i32, String, Option<i64>)> = dsl::tickets
         .group_by((dsl::ticket_schema_id, dsl::status))
         .select((
             dsl::ticket_schema_id,
             dsl::status,
-            diesel::dsl::count_star(),
+            diesel::dsl::sum(dsl::quantity),
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(schema_id, status, count)| Ok((schema_id, stored(status)?, count)))
+        .map(|(schema_id, status, seats)| Ok((schema_id, stored(status)?, seats.unwrap_or(0))))
         .collect()
+}
+
+/// One row of an event's bookings list: the booking, its buyer's email and its ticket
+/// type's name.
+pub type BookingRow = (Ticket, String, String);
+
+/// One page of an event's bookings, newest first, with the buyer's email and the ticket
+/// type's name.
+pub fn for_event_page(
+    conn: &mut Conn,
+    event_id: i32,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<BookingRow>> {
+    dsl::tickets
+        .inner_join(users::table)
+        .inner_join(ticket_schemas::table)
+        .filter(dsl::event_id.eq(event_id))
+        .order(dsl::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .select((Ticket::as_select(), users::email, ticket_schemas::name))
+        .load(conn)
+}
+
+pub fn count_for_event(conn: &mut Conn, event_id: i32) -> QueryResult<i64> {
+    dsl::tickets
+        .filter(dsl::event_id.eq(event_id))
+        .count()
+        .get_result(conn)
 }
 
 /// A status read in a tuple (outside a model): unknown text is a deserialization error.

@@ -1,10 +1,12 @@
-//! The audit behind `boxoffice check`: does every seat add up?
+//! The audit behind `boxoffice check`: does every seat add up? A booking (a ticket row)
+//! holds `quantity` seats; every count here is of seats.
 
 use std::collections::HashMap;
 
 use super::ticket_status::TicketStatus;
-use crate::db::status::PaymentStatus;
-use crate::db::{Conn, events, payments, ticket_schemas, tickets};
+use crate::db::models::Admission;
+use crate::db::status::{AdmissionStatus, PaymentStatus};
+use crate::db::{Conn, admissions, events, payments, ticket_schemas, tickets};
 use crate::error::AppError;
 
 /// What the audit found: one summary line per event and every violation.
@@ -27,10 +29,10 @@ pub struct SeatCounts {
     pub sold: i64,
 }
 
-/// Held and sold seats per ticket type id.
+/// Held and sold seats per ticket type id (bookings' quantities summed).
 pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError> {
     let mut counts: HashMap<i32, SeatCounts> = HashMap::new();
-    for (schema_id, status, n) in tickets::status_counts(conn)? {
+    for (schema_id, status, n) in tickets::seat_counts(conn)? {
         let entry = counts.entry(schema_id).or_default();
         match status {
             TicketStatus::Reserved => entry.held += n,
@@ -41,8 +43,8 @@ pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError
     Ok(counts)
 }
 
-/// Checks, for every ticket type, available + holds + sold = total and nothing
-/// negative, and that no user has two seat-taking tickets for one event.
+/// Checks, for every ticket type, available + held seats + sold seats = total and
+/// nothing negative, and that no user has two seat-taking bookings for one event.
 pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
     let mut report = BooksReport::default();
     let counts = seat_counts(conn)?;
@@ -93,11 +95,12 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
         }
     }
     audit_money(conn, &schemas, &mut report)?;
+    audit_admissions(conn, &mut report)?;
     Ok(report)
 }
 
-/// Every paid ticket has exactly one succeeded, unrefunded payment of its ticket type's
-/// price; no money is kept without a ticket; no refund is left owing.
+/// Every paid booking has exactly one succeeded, unrefunded payment of its quantity ×
+/// its ticket type's price; no money is kept without a ticket; no refund is left owing.
 fn audit_money(
     conn: &mut Conn,
     schemas: &[crate::db::models::TicketSchema],
@@ -128,14 +131,19 @@ fn audit_money(
             is_paid,
             kept.first(),
             schemas.iter().find(|s| s.id == ticket.ticket_schema_id),
-        ) && (payment.amount_pennies != schema.amount_pennies
+        ) && (schema
+            .amount_pennies
+            .checked_mul(i64::from(ticket.quantity))
+            != Some(payment.amount_pennies)
             || payment.currency != schema.currency)
         {
             report.violations.push(format!(
-                "ticket {} was paid {} {} but its ticket type costs {} {}",
+                "ticket {} was paid {} {} but its {} seats cost {} × {} {}",
                 ticket.id,
                 payment.amount_pennies,
                 payment.currency,
+                ticket.quantity,
+                ticket.quantity,
                 schema.amount_pennies,
                 schema.currency
             ));
@@ -152,6 +160,52 @@ fn audit_money(
                 payment.id
             )),
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The admissions of every paid booking's current hold number exactly its quantity, at
+/// positions 1..=quantity, all valid; no code is used twice.
+fn audit_admissions(conn: &mut Conn, report: &mut BooksReport) -> Result<(), AppError> {
+    let all = admissions::all(conn)?;
+    let mut codes: HashMap<&str, u32> = HashMap::new();
+    let mut per_hold: HashMap<(i32, i32), Vec<&Admission>> = HashMap::new();
+    for admission in &all {
+        *codes.entry(admission.code.as_str()).or_default() += 1;
+        per_hold
+            .entry((admission.ticket_id, admission.hold_number))
+            .or_default()
+            .push(admission);
+    }
+    for (code, n) in codes {
+        if n > 1 {
+            report
+                .violations
+                .push(format!("admission code {code} is used {n} times"));
+        }
+    }
+    for ticket in tickets::all(conn)? {
+        if ticket.status != TicketStatus::Paid {
+            continue;
+        }
+        let mine = per_hold
+            .get(&(ticket.id, ticket.hold_number))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut positions: Vec<i32> = mine.iter().map(|a| a.position).collect();
+        positions.sort_unstable();
+        let expected: Vec<i32> = (1..=ticket.quantity).collect();
+        if positions != expected {
+            report.violations.push(format!(
+                "paid booking {} of {} seats has admissions at positions {positions:?}",
+                ticket.id, ticket.quantity
+            ));
+        }
+        if mine.iter().any(|a| a.status != AdmissionStatus::Valid) {
+            report
+                .violations
+                .push(format!("paid booking {} has a void admission", ticket.id));
         }
     }
     Ok(())

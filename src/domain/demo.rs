@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
 
+use super::selling_rules::{self, SellingRule};
 use crate::db::models::{EventFields, NewTicketSchema};
 use crate::db::{Conn, events, ticket_schemas, write_transaction};
 use crate::error::AppError;
@@ -55,6 +56,8 @@ pub fn seed(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
                         currency: "EUR",
                         total_tickets: *quantity,
                         available_tickets_count: *quantity,
+                        max_per_order: selling_rules::DEFAULT_MAX_PER_ORDER,
+                        selling_rule: SellingRule::Any,
                     },
                 )?;
             }

@@ -8,6 +8,7 @@ use super::form_errors::FieldErrors;
 use super::inventory::{self, Refusal};
 use super::ticket_type_form::TicketTypeForm;
 use crate::db::models::{Event, NewTicketSchema, TicketSchema};
+use crate::db::ticket_schemas::SellingTerms;
 use crate::db::{Conn, Guarded, events, is_unique_violation, ticket_schemas, write_transaction};
 use crate::error::AppError;
 
@@ -72,6 +73,8 @@ pub fn add_ticket_type(
         currency: parsed.price.currency.as_str(),
         total_tickets: parsed.quantity,
         available_tickets_count: parsed.quantity,
+        max_per_order: parsed.max_per_order,
+        selling_rule: parsed.selling_rule,
     };
     match ticket_schemas::insert(conn, &new) {
         Ok(schema) => Ok(Ok(schema)),
@@ -81,7 +84,8 @@ pub fn add_ticket_type(
 }
 
 /// Edits a ticket type; a new quantity moves the available count by the difference
-/// under the lock_version rule and never below what is sold or held.
+/// under the lock_version rule and never below what is sold or held. A new cap or
+/// selling rule applies to reserves from now on: bookings already made stay as they are.
 pub fn update_ticket_type(
     conn: &mut Conn,
     id: i32,
@@ -129,6 +133,10 @@ pub fn update_ticket_type(
             &parsed.name,
             parsed.price.pennies,
             parsed.price.currency.as_str(),
+            SellingTerms {
+                max_per_order: parsed.max_per_order,
+                selling_rule: parsed.selling_rule,
+            },
         )? == Guarded::Lost
         {
             return Err(priced_after_sales());

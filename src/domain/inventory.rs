@@ -2,7 +2,9 @@
 //!
 //! Every change reads the row, decides, and writes with
 //! `WHERE id = ? AND lock_version = ? AND available_tickets_count >= needed`; a lost race
-//! re-reads and tries again a bounded number of times with a little jitter.
+//! re-reads and tries again a bounded number of times with a little jitter. A batch of
+//! reserve requests is allocated by one such update, each request judged by the ticket
+//! type's selling rule against the seats left (`allocate`).
 
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use rand::Rng;
 
 use crate::db::models::TicketSchema;
 use crate::db::{Conn, ticket_schemas};
+use crate::domain::selling_rules::{self, RuleRefusal};
 use crate::error::AppError;
 
 /// How often a change is retried after losing a race before the caller is told to retry.
@@ -27,26 +30,58 @@ pub enum Refusal {
 
 /// Takes one seat; `Err(Refusal::SoldOut)` when none is left.
 pub fn take_seat(conn: &mut Conn, schema_id: i32) -> Result<Result<(), Refusal>, AppError> {
-    Ok(take_seats(conn, schema_id, 1)?.map(|_| ()))
+    take_exact(conn, schema_id, 1)
 }
 
-/// Takes up to `wanted` seats in one optimistic update (a batch of queued buyers);
-/// returns how many it took, or `Err(Refusal::SoldOut)` when none is left.
-pub fn take_seats(
+/// Takes exactly `count` seats or none (a late payment retaking its booking's seats);
+/// `Err(Refusal::SoldOut)` when fewer are left. Selling rules do not apply: the booking
+/// was accepted under them when it was made.
+pub fn take_exact(
     conn: &mut Conn,
     schema_id: i32,
-    wanted: i32,
-) -> Result<Result<i32, Refusal>, AppError> {
-    if wanted <= 0 {
-        return Ok(Ok(0));
-    }
-    let taken = change(conn, schema_id, |schema| {
-        match schema.available_tickets_count.min(wanted) {
-            0 => Err(Refusal::SoldOut),
-            n => Ok((-n, 0)),
+    count: i32,
+) -> Result<Result<(), Refusal>, AppError> {
+    change(conn, schema_id, |schema| {
+        if count > 0 && schema.available_tickets_count >= count {
+            Ok((-count, 0, ()))
+        } else {
+            Err(Refusal::SoldOut)
         }
+    })
+}
+
+/// What a batch allocation decided for each request, in the order asked.
+pub type Allocation = Vec<Result<i32, RuleRefusal>>;
+
+/// Allocates seats to a batch of requests (quantities, in arrival order) with one
+/// optimistic update: reads the row, walks the requests applying the ticket type's cap
+/// and selling rule to each against the seats left after the ones before it, and writes
+/// the total taken `WHERE lock_version = ?`. A lost race re-reads and decides again, so
+/// every decision is made on the state the update guards. Refusals write nothing.
+pub fn allocate(conn: &mut Conn, schema_id: i32, requests: &[i32]) -> Result<Allocation, AppError> {
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let decided = change(conn, schema_id, |schema| {
+        let mut left = schema.available_tickets_count;
+        let decisions: Allocation = requests
+            .iter()
+            .map(|&quantity| {
+                selling_rules::judge(schema.selling_rule, schema.max_per_order, left, quantity).map(
+                    |()| {
+                        left -= quantity;
+                        quantity
+                    },
+                )
+            })
+            .collect();
+        Ok((left - schema.available_tickets_count, 0, decisions))
     })?;
-    Ok(taken.map(|(delta, _)| -delta))
+    decided.map_err(|refusal| {
+        AppError::Internal(format!(
+            "allocating seats was refused as a whole: {refusal:?}"
+        ))
+    })
 }
 
 /// Puts one seat back on sale (a hold released or a ticket refunded).
@@ -54,16 +89,16 @@ pub fn return_seat(conn: &mut Conn, schema_id: i32) -> Result<(), AppError> {
     return_seats(conn, schema_id, 1)
 }
 
-/// Puts `count` seats back on sale.
+/// Puts `count` seats back on sale (a booking released or refunded).
 pub fn return_seats(conn: &mut Conn, schema_id: i32, count: i32) -> Result<(), AppError> {
     let outcome = change(conn, schema_id, |schema| {
         if schema.available_tickets_count + count <= schema.total_tickets {
-            Ok((count, 0))
+            Ok((count, 0, ()))
         } else {
             Err(Refusal::BelowCommitted { committed: 0 })
         }
     })?;
-    outcome.map(|_| ()).map_err(|_| {
+    outcome.map_err(|_| {
         AppError::Internal(format!(
             "returning {count} seats to ticket type {schema_id} would exceed its total"
         ))
@@ -77,30 +112,33 @@ pub fn resize(
     schema_id: i32,
     new_total: i32,
 ) -> Result<Result<(), Refusal>, AppError> {
-    let resized = change(conn, schema_id, |schema| {
+    change(conn, schema_id, |schema| {
         let committed = schema.total_tickets - schema.available_tickets_count;
         if new_total < committed {
             return Err(Refusal::BelowCommitted { committed });
         }
         let delta = new_total - schema.total_tickets;
-        Ok((delta, delta))
-    })?;
-    Ok(resized.map(|_| ()))
+        Ok((delta, delta, ()))
+    })
 }
 
-/// The read–decide–write loop shared by every inventory change; returns the deltas
-/// (available, total) it applied.
-fn change(
+/// The read–decide–write loop shared by every inventory change: `decide` returns the
+/// deltas (available, total) to apply and what it decided; nothing is written when both
+/// deltas are zero.
+fn change<T>(
     conn: &mut Conn,
     schema_id: i32,
-    decide: impl Fn(&TicketSchema) -> Result<(i32, i32), Refusal>,
-) -> Result<Result<(i32, i32), Refusal>, AppError> {
+    decide: impl Fn(&TicketSchema) -> Result<(i32, i32, T), Refusal>,
+) -> Result<Result<T, Refusal>, AppError> {
     for attempt in 0..MAX_ATTEMPTS {
         let schema = ticket_schemas::find(conn, schema_id)?.ok_or(AppError::NotFound)?;
-        let (delta_available, delta_total) = match decide(&schema) {
-            Ok(deltas) => deltas,
+        let (delta_available, delta_total, decided) = match decide(&schema) {
+            Ok(decision) => decision,
             Err(refusal) => return Ok(Err(refusal)),
         };
+        if delta_available == 0 && delta_total == 0 {
+            return Ok(Ok(decided));
+        }
         if ticket_schemas::move_inventory(
             conn,
             schema_id,
@@ -110,7 +148,7 @@ fn change(
         )?
         .applied()
         {
-            return Ok(Ok((delta_available, delta_total)));
+            return Ok(Ok(decided));
         }
         log::debug!("ticket type {schema_id}: lost an optimistic-lock race (attempt {attempt})");
         let jitter_ms = rand::rng().random_range(0..=attempt.min(4));

@@ -22,6 +22,10 @@
 //!   `Lost` means another actor moved the attempt first, and each caller says what that
 //!   means. Confirmation accepts every such state as "not settled yet".
 //!
+//! A booking's admissions (one row per seat, `domain::admissions`) belong to its ticket:
+//! they are issued and voided only under the ticket's lock, in the transition that makes
+//! it paid or refunded.
+//!
 //! Lock order, so PostgreSQL never deadlocks: ticket rows (several only in a reserve
 //! batch, then by ascending user id) → payment rows → the ticket type's row.
 

@@ -6,6 +6,7 @@
 //! May import: `db`, `error`. Never `app`, `payments` or `web`.
 
 pub mod accounts;
+pub mod admissions;
 pub mod books;
 pub mod catalogue;
 pub mod checkout;
@@ -23,6 +24,7 @@ pub mod qr;
 pub mod rate_limit;
 pub mod registration_limits;
 pub mod reservation;
+pub mod selling_rules;
 pub mod text;
 pub mod ticket_code;
 pub mod ticket_status;

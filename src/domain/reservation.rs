@@ -5,12 +5,13 @@
 //! inventory, then the tickets; UNIQUE(user_id, event_id) is the last guard, and a
 //! violation gives the seat straight back in the same transaction.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::{Connection, QueryResult};
 
 use super::inventory;
+use super::selling_rules::RuleRefusal;
 use super::ticket_code;
 use super::ticket_status::TicketStatus;
 use crate::db::models::{NewTicket, Ticket};
@@ -21,10 +22,13 @@ use crate::domain::locking::require;
 use crate::error::AppError;
 
 /// How a reserve request ended, when it did not fail.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ReserveOutcome {
     Reserved(Ticket),
     SoldOut,
+    /// The quantity asked for cannot be bought now (the cap, the selling rule, or fewer
+    /// seats left); says why.
+    Refused(RuleRefusal),
     /// The user already holds or owns a ticket for this event.
     AlreadyHolding(Ticket),
 }
@@ -96,37 +100,41 @@ pub fn admit(
 /// Where one buyer of a batch stands inside the transaction.
 enum Step {
     Done(ReserveOutcome),
-    /// Needs a seat; carries the user's released row for the event, if any.
-    Wants(Option<Ticket>),
+    /// Needs `quantity` seats; carries the user's released row for the event, if any.
+    Wants(Option<Ticket>, i32),
     /// Another request of the same user won (in this batch, or elsewhere): answered
     /// with that ticket after the transaction.
     Duplicate,
 }
 
 /// Holds seats of one ticket type for a batch of admitted buyers (queued requests of an
-/// on-sale spike), in one transaction: one optimistic-lock update takes the seats for all
-/// of them (`available - k WHERE lock_version = ? AND available >= k`), each ticket is
-/// written in its own savepoint so one user's UNIQUE(user_id, event_id) violation rolls
-/// back only that ticket, and any seat not used goes straight back. Answers in order.
+/// on-sale spike, each `(user id, quantity)`), in one transaction: one optimistic-lock
+/// update allocates the seats for all of them (`inventory::allocate`, which judges each
+/// request by the cap and the selling rule against the seats left, in arrival order),
+/// each booking is written in its own savepoint so one user's UNIQUE(user_id, event_id)
+/// violation rolls back only that booking, and any seat not used goes straight back.
+/// Answers in order.
 pub fn hold_seats(
     conn: &mut Conn,
     now: NaiveDateTime,
     hold: TimeDelta,
     event_id: i32,
     schema_id: i32,
-    user_ids: &[i32],
+    requests: &[(i32, i32)],
 ) -> Result<Vec<ReserveOutcome>, AppError> {
     let until = now + hold;
     let steps = write_transaction(conn, |c| -> Result<Vec<(i32, Step)>, AppError> {
         // Lock the buyers' existing rows first, in the lock order (ascending user id).
-        let mut existing: BTreeMap<i32, Option<Ticket>> =
-            user_ids.iter().map(|&user_id| (user_id, None)).collect();
+        let mut existing: BTreeMap<i32, Option<Ticket>> = requests
+            .iter()
+            .map(|&(user_id, _)| (user_id, None))
+            .collect();
         for (&user_id, row) in existing.iter_mut() {
             *row = tickets::lock_by_user_and_event(c, user_id, event_id)?;
         }
         let mut seen = HashSet::new();
-        let mut steps = Vec::with_capacity(user_ids.len());
-        for &user_id in user_ids {
+        let mut steps = Vec::with_capacity(requests.len());
+        for &(user_id, quantity) in requests {
             if !seen.insert(user_id) {
                 steps.push((user_id, Step::Duplicate));
                 continue;
@@ -141,50 +149,55 @@ pub fn hold_seats(
                         release(c, &ticket, TicketStatus::Expired)?;
                         ticket.status = TicketStatus::Expired.to_owned();
                     }
-                    Step::Wants(Some(ticket))
+                    Step::Wants(Some(ticket), quantity)
                 }
-                None => Step::Wants(None),
+                None => Step::Wants(None, quantity),
             };
             steps.push((user_id, step));
         }
-        let wanted = steps
+        let wanting: Vec<usize> = (0..steps.len())
+            .filter(|&i| matches!(steps[i].1, Step::Wants(..)))
+            .collect();
+        let quantities: Vec<i32> = wanting
             .iter()
-            .filter(|(_, s)| matches!(s, Step::Wants(_)))
-            .count() as i32;
-        let mut seats = inventory::take_seats(c, schema_id, wanted)?.unwrap_or(0);
-        // Seats go to buyers in arrival order; their tickets are written in the lock
-        // order, so two batches never wait on each other's new rows in a cycle.
+            .map(|&i| match steps[i].1 {
+                Step::Wants(_, quantity) => quantity,
+                _ => 0,
+            })
+            .collect();
+        // Seats go to buyers in arrival order, each judged by the rule on what is left;
+        // their bookings are written in the lock order, so two batches never wait on
+        // each other's new rows in a cycle.
+        let allocation = inventory::allocate(c, schema_id, &quantities)?;
         let mut winners = Vec::new();
-        for (index, (_, step)) in steps.iter_mut().enumerate() {
-            if !matches!(step, Step::Wants(_)) {
-                continue;
+        for (&index, decision) in wanting.iter().zip(allocation) {
+            match decision {
+                Ok(_) => winners.push(index),
+                Err(RuleRefusal::SoldOut) => steps[index].1 = Step::Done(ReserveOutcome::SoldOut),
+                Err(refusal) => steps[index].1 = Step::Done(ReserveOutcome::Refused(refusal)),
             }
-            if seats == 0 {
-                *step = Step::Done(ReserveOutcome::SoldOut);
-                continue;
-            }
-            seats -= 1;
-            winners.push(index);
         }
         winners.sort_by_key(|&index| steps[index].0);
         let mut unused = 0;
         for index in winners {
             let (user_id, step) = &mut steps[index];
-            let Step::Wants(released) = step else {
+            let Step::Wants(released, quantity) = step else {
                 continue;
             };
-            let released = released.take();
+            let (released, quantity) = (released.take(), *quantity);
             let written = c.transaction(|c| {
-                write_hold(c, *user_id, event_id, schema_id, released, now, until)
+                write_hold(
+                    c, *user_id, event_id, schema_id, quantity, released, now, until,
+                )
             });
             *step = match written {
                 Ok(Some(ticket)) => Step::Done(ReserveOutcome::Reserved(ticket)),
                 Ok(None) => {
-                    unused += 1;
+                    unused += quantity;
                     Step::Duplicate
                 }
                 Err(error) if is_unique_violation(&error) => {
-                    unused += 1;
+                    unused += quantity;
                     Step::Duplicate
                 }
                 Err(error) => return Err(error.into()),
@@ -195,35 +208,47 @@ pub fn hold_seats(
         }
         Ok(steps)
     })?;
+    // A user's first request refused in this batch answers their other requests in it
+    // too, when none of them made a booking.
+    let mut refused: HashMap<i32, ReserveOutcome> = HashMap::new();
+    for (user_id, step) in &steps {
+        if let Step::Done(outcome @ (ReserveOutcome::SoldOut | ReserveOutcome::Refused(_))) = step {
+            refused.entry(*user_id).or_insert_with(|| outcome.clone());
+        }
+    }
     steps
         .into_iter()
         .map(|(user_id, step)| match step {
             Step::Done(outcome) => Ok(outcome),
-            Step::Wants(_) => Err(AppError::Internal(
+            Step::Wants(..) => Err(AppError::Internal(
                 "a buyer was left without an answer".into(),
             )),
             Step::Duplicate => {
                 // Another request of this user (a double click, another tab or instance)
                 // won; end on its ticket.
-                let ticket =
-                    tickets::find_by_user_and_event(conn, user_id, event_id)?.ok_or_else(|| {
+                match tickets::find_by_user_and_event(conn, user_id, event_id)? {
+                    Some(ticket) => Ok(ReserveOutcome::AlreadyHolding(ticket)),
+                    None => refused.get(&user_id).cloned().ok_or_else(|| {
                         AppError::Unavailable(
                             "Your reservation could not be completed. Please try again.".into(),
                         )
-                    })?;
-                Ok(ReserveOutcome::AlreadyHolding(ticket))
+                    }),
+                }
             }
         })
         .collect()
 }
 
-/// Writes one user's hold: a new row, or a new hold on their released row. `None` when
-/// the released row changed meanwhile (another request of the user got there first).
+/// Writes one user's hold of `quantity` seats: a new row, or a new hold on their
+/// released row. `None` when the released row changed meanwhile (another request of the
+/// user got there first).
+#[allow(clippy::too_many_arguments)]
 fn write_hold(
     conn: &mut Conn,
     user_id: i32,
     event_id: i32,
     schema_id: i32,
+    quantity: i32,
     released: Option<Ticket>,
     now: NaiveDateTime,
     until: NaiveDateTime,
@@ -240,11 +265,14 @@ fn write_hold(
                 reserved_until: Some(until),
                 code: &code,
                 created_at: now,
+                quantity,
             },
         )
         .map(Some),
         Some(released) => {
-            if tickets::start_new_hold(conn, &released, schema_id, until, &code)? == Guarded::Lost {
+            if tickets::start_new_hold(conn, &released, schema_id, quantity, until, &code)?
+                == Guarded::Lost
+            {
                 return Ok(None);
             }
             tickets::find(conn, released.id)
@@ -252,7 +280,7 @@ fn write_hold(
     }
 }
 
-/// Moves a reserved ticket to `to` and returns its seat. The caller holds the ticket's
+/// Moves a reserved booking to `to` and returns all its seats. The caller holds the ticket's
 /// lock and has seen it reserved, so the guarded update must apply.
 fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<(), AppError> {
     require(
@@ -265,7 +293,7 @@ fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<(), App
         )?,
         "releasing a hold",
     )?;
-    inventory::return_seat(conn, ticket.ticket_schema_id)
+    inventory::return_seats(conn, ticket.ticket_schema_id, ticket.quantity)
 }
 
 /// Cancels the user's own hold and puts its seat back on sale, under the ticket's lock:
@@ -278,12 +306,12 @@ pub fn cancel(conn: &mut Conn, user_id: i32, ticket_id: i32) -> Result<Ticket, A
             TicketStatus::Reserved => {}
             TicketStatus::Paid => {
                 return Err(AppError::Conflict(
-                    "This ticket is already paid, so it can no longer be cancelled.".into(),
+                    "This booking is already paid, so it can no longer be cancelled.".into(),
                 ));
             }
             _ => {
                 return Err(AppError::Conflict(
-                    "Only a ticket that is on hold can be cancelled.".into(),
+                    "Only a booking that is on hold can be cancelled.".into(),
                 ));
             }
         }

@@ -1,9 +1,11 @@
-//! The admin's ticket type form: name, price, currency and quantity.
+//! The admin's ticket type form: name, price, currency, quantity, the cap per booking
+//! and the selling rule.
 
 use serde::Deserialize;
 
 use super::form_errors::FieldErrors;
 use super::money::{Currency, Money};
+use super::selling_rules::{DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_LIMIT, SellingRule};
 use super::text::{CONTROL_CHARACTER, is_clean_line};
 use crate::db::models::TicketSchema;
 
@@ -20,6 +22,12 @@ pub struct TicketTypeForm {
     pub currency: String,
     #[serde(default)]
     pub quantity: String,
+    /// Seats per booking at most (1–50; empty means 10).
+    #[serde(default)]
+    pub max_per_order: String,
+    /// `any`, `even`, `all_together` or `avoid_one` (empty means `any`).
+    #[serde(default)]
+    pub selling_rule: String,
 }
 
 /// A valid ticket type.
@@ -28,12 +36,16 @@ pub struct TicketType {
     pub name: String,
     pub price: Money,
     pub quantity: i32,
+    pub max_per_order: i32,
+    pub selling_rule: SellingRule,
 }
 
 impl TicketTypeForm {
     pub fn blank() -> TicketTypeForm {
         TicketTypeForm {
             currency: "EUR".into(),
+            max_per_order: DEFAULT_MAX_PER_ORDER.to_string(),
+            selling_rule: SellingRule::Any.as_str().into(),
             ..TicketTypeForm::default()
         }
     }
@@ -44,6 +56,8 @@ impl TicketTypeForm {
             price: Money::from_stored(schema.amount_pennies, &schema.currency).major_units(),
             currency: schema.currency.clone(),
             quantity: schema.total_tickets.to_string(),
+            max_per_order: schema.max_per_order.to_string(),
+            selling_rule: schema.selling_rule.as_str().into(),
         }
     }
 
@@ -80,12 +94,38 @@ impl TicketTypeForm {
                 None
             }
         };
-        match (price, quantity) {
-            (Some(price), Some(quantity)) if errors.is_empty() => Ok(TicketType {
-                name: name.to_owned(),
-                price,
-                quantity,
+        let max_per_order = match self.max_per_order.trim() {
+            "" => Some(DEFAULT_MAX_PER_ORDER),
+            text => match text.parse::<i32>() {
+                Ok(n) if (1..=MAX_PER_ORDER_LIMIT).contains(&n) => Some(n),
+                _ => {
+                    errors.add(
+                        "max_per_order",
+                        format!("Enter a whole number of seats per booking from 1 to {MAX_PER_ORDER_LIMIT}."),
+                    );
+                    None
+                }
+            },
+        };
+        let selling_rule = match self.selling_rule.trim() {
+            "" => Some(SellingRule::Any),
+            text => SellingRule::parse(text).or_else(|| {
+                errors.add("selling_rule", "Choose one of the selling rules listed.");
+                None
             }),
+        };
+        match (price, quantity, max_per_order, selling_rule) {
+            (Some(price), Some(quantity), Some(max_per_order), Some(selling_rule))
+                if errors.is_empty() =>
+            {
+                Ok(TicketType {
+                    name: name.to_owned(),
+                    price,
+                    quantity,
+                    max_per_order,
+                    selling_rule,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -102,8 +142,11 @@ mod tests {
             price: "25.50".into(),
             currency: "eur".into(),
             quantity: "100".into(),
+            ..TicketTypeForm::default()
         };
         let parsed = form.parse().unwrap();
+        assert_eq!(parsed.max_per_order, 10, "empty means the default cap");
+        assert_eq!(parsed.selling_rule, SellingRule::Any);
         assert_eq!(parsed.price.pennies, 2550);
         assert_eq!(parsed.price.currency.as_str(), "EUR");
         assert_eq!(parsed.quantity, 100);
@@ -116,6 +159,8 @@ mod tests {
             price: "10".into(),
             currency: "ZZZ".into(),
             quantity: "5".into(),
+            max_per_order: String::new(),
+            selling_rule: String::new(),
         };
         let errors = form.parse().unwrap_err();
         assert!(errors.get("name").is_some());
@@ -125,6 +170,8 @@ mod tests {
             price: "7.25".into(),
             currency: "kwd".into(),
             quantity: "5".into(),
+            max_per_order: String::new(),
+            selling_rule: String::new(),
         };
         assert_eq!(kwd.parse().unwrap().price.pennies, 7250);
     }
@@ -136,8 +183,12 @@ mod tests {
             price: "free".into(),
             currency: "EUR".into(),
             quantity: "-3".into(),
+            max_per_order: "51".into(),
+            selling_rule: "odd".into(),
         };
         let errors = form.parse().unwrap_err();
+        assert!(errors.get("max_per_order").is_some());
+        assert!(errors.get("selling_rule").is_some());
         assert!(errors.get("name").is_some());
         assert!(errors.get("price").is_some());
         assert!(errors.get("quantity").is_some());

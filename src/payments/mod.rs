@@ -21,6 +21,9 @@ pub struct CheckoutRequest {
     pub event_id: i32,
     pub hold_number: i32,
     pub product_name: String,
+    /// How many seats, each at `unit_amount_pennies`; `amount_pennies` is their total.
+    pub quantity: i64,
+    pub unit_amount_pennies: i64,
     pub amount_pennies: i64,
     pub currency: String,
     pub customer_email: String,
@@ -28,6 +31,14 @@ pub struct CheckoutRequest {
     pub cancel_url: String,
     pub expires_at: NaiveDateTime,
     pub idempotency_key: String,
+}
+
+impl CheckoutRequest {
+    /// The price of one seat, as a page shows it ("€25.00").
+    pub fn unit_price(&self) -> String {
+        crate::domain::money::Money::from_stored(self.unit_amount_pennies, &self.currency)
+            .to_string()
+    }
 }
 
 pub use crate::domain::checkout::session::{

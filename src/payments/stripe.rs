@@ -84,13 +84,14 @@ impl StripeGateway {
                 ProviderError::Refused(format!("unsupported currency {}", request.currency))
             })?;
         // Stripe's unit is the currency's minor unit as Stripe defines it (ISO 4217's
-        // for every currency the shop can sell; see `Money::stripe_amount`).
-        let amount = Money::from_stored(request.amount_pennies, &request.currency)
+        // for every currency the shop can sell; see `Money::stripe_amount`). One line
+        // item: the unit price, times the booking's quantity.
+        let amount = Money::from_stored(request.unit_amount_pennies, &request.currency)
             .stripe_amount()
             .ok_or_else(|| {
                 ProviderError::Refused(format!(
                     "{} {} cannot be charged exactly",
-                    request.amount_pennies, request.currency
+                    request.unit_amount_pennies, request.currency
                 ))
             })?;
         let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
@@ -98,7 +99,9 @@ impl StripeGateway {
         price.product_data = Some(ProductData::new(request.product_name.clone()));
         let mut item = CreateCheckoutSessionLineItems::new();
         item.price_data = Some(price);
-        item.quantity = Some(1);
+        let quantity = u64::try_from(request.quantity)
+            .map_err(|_| ProviderError::Refused(format!("quantity {}", request.quantity)))?;
+        item.quantity = Some(quantity);
         let metadata = HashMap::from([
             ("payment_id".to_owned(), request.payment_id.to_string()),
             ("ticket_id".to_owned(), request.ticket_id.to_string()),

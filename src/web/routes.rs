@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::password_form)
         .service(auth::change_password)
         .service(admin::dashboard::dashboard)
+        .service(admin::bookings::list)
         .service(admin::events::new)
         .service(admin::events::create)
         .service(admin::events::edit)

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::models::TicketSchema;
 use crate::domain::money::Money;
+use crate::domain::selling_rules::{self, SellingRule};
 use crate::domain::ticket_status::TicketStatus;
 
 /// "Sat 19 Dec 2026, 20:00 UTC".
@@ -25,6 +26,39 @@ pub fn money(pennies: i64, currency: &str) -> String {
     Money::from_stored(pennies, currency).to_string()
 }
 
+/// The quantities a booking of this ticket type may take right now (its cap and selling
+/// rule against the seats left): the options of the event page's `<select>`.
+pub fn quantities(schema: &TicketSchema) -> Vec<i32> {
+    selling_rules::allowed_quantities(
+        schema.selling_rule,
+        schema.max_per_order,
+        schema.available_tickets_count,
+    )
+}
+
+/// A short note on how a ticket type is sold, when it is not "any number".
+pub fn rule_note(schema: &TicketSchema) -> Option<&'static str> {
+    match schema.selling_rule {
+        SellingRule::Any => None,
+        rule => Some(selling_rules::describe(rule)),
+    }
+}
+
+/// The selling rule's name for the admin ("any number", "sold in pairs", …).
+pub fn rule_name(rule: &SellingRule) -> &'static str {
+    selling_rules::describe(*rule)
+}
+
+/// A booking's total: quantity × the unit price.
+pub fn total(schema: &TicketSchema, quantity: impl std::borrow::Borrow<i32>) -> String {
+    money(
+        schema
+            .amount_pennies
+            .saturating_mul(i64::from(*quantity.borrow())),
+        &schema.currency,
+    )
+}
+
 /// "12 left" or "Sold out".
 pub fn seats_left(available: impl std::borrow::Borrow<i64>) -> String {
     match *available.borrow() {
@@ -33,8 +67,8 @@ pub fn seats_left(available: impl std::borrow::Borrow<i64>) -> String {
     }
 }
 
-pub fn status_label(status: TicketStatus) -> &'static str {
-    match status {
+pub fn status_label(status: impl std::borrow::Borrow<TicketStatus>) -> &'static str {
+    match *status.borrow() {
         TicketStatus::Reserved => "On hold",
         TicketStatus::Paid => "Paid",
         TicketStatus::Expired => "Hold expired",

@@ -81,6 +81,8 @@ impl TestApp {
                             currency: "EUR",
                             total_tickets: *seats,
                             available_tickets_count: *seats,
+                            max_per_order: 10,
+                            selling_rule: boxoffice::db::status::SellingRule::Any,
                         },
                     )
                     .expect("insert ticket type")
@@ -96,6 +98,29 @@ impl TestApp {
             }
         })
         .await
+    }
+
+    /// Sets a ticket type's cap per booking and selling rule.
+    pub async fn set_terms(&self, schema_id: i32, max_per_order: i32, rule: &str) {
+        let rule = rule.to_owned();
+        self.with_db(move |conn| {
+            use boxoffice::db::schema::ticket_schemas::dsl;
+            use diesel::prelude::*;
+            diesel::update(dsl::ticket_schemas.find(schema_id))
+                .set((
+                    dsl::max_per_order.eq(max_per_order),
+                    dsl::selling_rule.eq(rule),
+                ))
+                .execute(conn)
+                .expect("set the selling terms");
+        })
+        .await
+    }
+
+    /// Every admission (one row per seat of a paid booking).
+    pub async fn admissions(&self) -> Vec<boxoffice::db::models::Admission> {
+        self.with_db(|conn| boxoffice::db::admissions::all(conn).expect("admissions"))
+            .await
     }
 
     /// The available count of a ticket type.

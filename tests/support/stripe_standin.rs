@@ -180,9 +180,14 @@ async fn handle(
                         .map(|k| (k.to_owned(), json!(v)))
                 })
                 .collect();
-            let amount: i64 = field("line_items[0][price_data][unit_amount]")
+            // Stripe's total: the unit amount × the quantity of the one line item.
+            let unit: i64 = field("line_items[0][price_data][unit_amount]")
                 .and_then(|a| a.parse().ok())
                 .unwrap_or(0);
+            let quantity: i64 = field("line_items[0][quantity]")
+                .and_then(|q| q.parse().ok())
+                .unwrap_or(1);
+            let amount = unit * quantity;
             let session = json!({
                 "id": id, "object": "checkout.session", "created": now(),
                 "expires_at": field("expires_at").and_then(|e| e.parse::<i64>().ok()).unwrap_or(now() + 1800),

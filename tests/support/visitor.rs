@@ -45,6 +45,14 @@ impl Visitor {
         }
     }
 
+    /// The same person (the same cookie jar) talking to another instance at `base`.
+    pub fn at(&self, base: &str) -> Visitor {
+        Visitor {
+            client: self.client.clone(),
+            base: base.to_owned(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -117,6 +125,21 @@ impl Visitor {
         self.post(
             &format!("/events/{event_id}/reserve"),
             &[("ticket_schema_id", &id)],
+        )
+        .await
+    }
+
+    /// Reserves `quantity` seats (the quantity field as the event page sends it).
+    pub async fn reserve_n(
+        &self,
+        event_id: i32,
+        ticket_schema_id: i32,
+        quantity: &str,
+    ) -> Response {
+        let id = ticket_schema_id.to_string();
+        self.post(
+            &format!("/events/{event_id}/reserve"),
+            &[("ticket_schema_id", &id), ("quantity", quantity)],
         )
         .await
     }

@@ -8,6 +8,7 @@ use crate::db::models::{Event, NewPayment, Payment, Ticket, TicketSchema};
 use crate::db::status::PaymentStatus;
 use crate::db::{Conn, Guarded, events, payments, ticket_schemas, tickets, users};
 use crate::db::{is_unique_violation, write_transaction};
+use crate::domain::admissions;
 use crate::domain::locking::require;
 use crate::domain::reservation::is_live;
 use crate::domain::ticket_status::TicketStatus;
@@ -115,6 +116,10 @@ fn new_attempt(
     attempt: i32,
     provider: &str,
 ) -> Result<Payment, AppError> {
+    let amount_pennies = schema
+        .amount_pennies
+        .checked_mul(i64::from(ticket.quantity))
+        .ok_or_else(|| AppError::Internal(format!("ticket {}: price overflows", ticket.id)))?;
     payments::insert(
         conn,
         &NewPayment {
@@ -123,7 +128,7 @@ fn new_attempt(
             hold_number: ticket.hold_number,
             attempt,
             provider,
-            amount_pennies: schema.amount_pennies,
+            amount_pennies,
             currency: &schema.currency,
             status: PaymentStatus::Creating,
             created_at: now,
@@ -174,7 +179,8 @@ fn confirm_free(
             now,
         )?,
         "confirming a free ticket",
-    )
+    )?;
+    admissions::issue(conn, ticket, now)
 }
 
 /// Records the session the provider opened for an attempt. `Lost` when the attempt is

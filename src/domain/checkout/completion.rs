@@ -7,9 +7,9 @@ use super::session::{SessionState, SessionStatus};
 use crate::db::models::{Payment, Ticket};
 use crate::db::status::PaymentStatus;
 use crate::db::{Conn, Guarded, payments, ticket_schemas, tickets, write_transaction};
-use crate::domain::inventory;
 use crate::domain::locking::require;
 use crate::domain::ticket_status::TicketStatus;
+use crate::domain::{admissions, inventory};
 use crate::error::AppError;
 
 /// What a provider's word about a session did.
@@ -180,14 +180,19 @@ fn settle_paid(
         })
     };
     let schema = ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
-    let price_ok =
-        schema.amount_pennies == payment.amount_pennies && schema.currency == payment.currency;
+    // The booking's price: its quantity × the ticket type's unit price.
+    let price_ok = schema
+        .amount_pennies
+        .checked_mul(i64::from(ticket.quantity))
+        == Some(payment.amount_pennies)
+        && schema.currency == payment.currency;
     let confirm = |c: &mut Conn, from: TicketStatus, reason: Option<&str>| {
         require(
             tickets::mark_paid(c, ticket.id, ticket.hold_number, from, now)?,
             "confirming a ticket",
         )?;
         settle(c, PaymentStatus::Paid, reason)?;
+        admissions::issue(c, ticket, now)?;
         Ok(Completion::Confirmed { ticket_id })
     };
     match ticket.status {
@@ -196,8 +201,8 @@ fn settle_paid(
         // The seat is still held (even a hold past its time keeps it until released).
         TicketStatus::Reserved => confirm(conn, TicketStatus::Reserved, None),
         TicketStatus::Expired => {
-            // Paid after the hold lapsed: take a seat again if one is free.
-            if inventory::take_seat(conn, ticket.ticket_schema_id)?.is_err() {
+            // Paid after the hold lapsed: take its seats again if they are all free.
+            if inventory::take_exact(conn, ticket.ticket_schema_id, ticket.quantity)?.is_err() {
                 return refund(
                     conn,
                     "paid after the hold ended and the ticket type sold out",

@@ -6,9 +6,9 @@ use chrono::NaiveDateTime;
 use crate::db::models::{Payment, Ticket};
 use crate::db::status::PaymentStatus;
 use crate::db::{Conn, Guarded, payments, tickets, write_transaction};
-use crate::domain::inventory;
 use crate::domain::locking::require;
 use crate::domain::ticket_status::TicketStatus;
+use crate::domain::{admissions, inventory};
 use crate::error::AppError;
 
 /// Marks a paid ticket's payment for refund (an admin's decision), under the ticket's
@@ -136,7 +136,8 @@ pub(super) fn refund_done_in(
                 )?,
                 "refunding a ticket",
             )?;
-            inventory::return_seat(c, ticket.ticket_schema_id)?;
+            inventory::return_seats(c, ticket.ticket_schema_id, ticket.quantity)?;
+            admissions::void(c, &ticket)?;
         }
         Ok(())
     }

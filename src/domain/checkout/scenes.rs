@@ -58,6 +58,8 @@ pub fn hold(seats: i32) -> Scene {
             currency: "EUR",
             total_tickets: seats,
             available_tickets_count: seats - 1,
+            max_per_order: 10,
+            selling_rule: crate::db::status::SellingRule::Any,
         },
     )
     .expect("ticket type");
@@ -71,6 +73,7 @@ pub fn hold(seats: i32) -> Scene {
             reserved_until: Some(now + TimeDelta::minutes(15)),
             code: "CODE-1",
             created_at: now,
+            quantity: 1,
         },
     )
     .expect("ticket");

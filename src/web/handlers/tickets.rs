@@ -1,11 +1,11 @@
-//! Reserving a seat and the user's own tickets: list, show, cancel.
+//! Reserving seats and the user's own bookings: list, show, cancel.
 
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::bookings::{self, Booking};
+use crate::app::bookings::{self, Booking, SeatCode};
 use crate::app::reserve as reservations;
 use crate::db::models::{Event, Ticket, TicketSchema};
 use crate::domain::reservation::ReserveOutcome;
@@ -21,6 +21,24 @@ use crate::web::views;
 pub struct ReserveForm {
     #[serde(default)]
     ticket_schema_id: String,
+    /// How many seats; missing or empty means 1.
+    #[serde(default)]
+    quantity: String,
+}
+
+/// The quantity field: empty means 1; anything but a whole number of at least 1 is a
+/// clear 400 (the cap and the selling rule are judged by the reserve itself).
+fn parse_quantity(field: &str) -> Result<i32, AppError> {
+    let field = field.trim();
+    if field.is_empty() {
+        return Ok(1);
+    }
+    match field.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(i32::try_from(n).unwrap_or(i32::MAX)),
+        _ => Err(AppError::BadRequest(
+            "Choose how many seats to book: a whole number of at least 1.".into(),
+        )),
+    }
 }
 
 #[post("/events/{id}/reserve")]
@@ -37,24 +55,35 @@ pub async fn reserve(
         .trim()
         .parse()
         .map_err(|_| AppError::BadRequest("Choose a ticket type.".into()))?;
-    let outcome = reservations::reserve(&state, user.id, event_id, schema_id).await?;
+    let quantity = parse_quantity(&form.quantity)?;
+    let outcome = reservations::reserve(&state, user.id, event_id, schema_id, quantity).await?;
     Ok(match outcome {
         ReserveOutcome::Reserved(ticket) => {
+            let minutes = state.settings.hold_minutes;
             flash::success(
                 &ctx.session,
-                format!(
-                    "Your seat is held for {} minutes. Pay to make it yours.",
-                    state.settings.hold_minutes
-                ),
+                match ticket.quantity {
+                    1 => format!("Your seat is held for {minutes} minutes. Pay to make it yours."),
+                    n => format!(
+                        "Your {n} seats are held for {minutes} minutes. Pay to make them yours."
+                    ),
+                },
             );
             see_other(&format!("/tickets/{}", ticket.id))
         }
         ReserveOutcome::AlreadyHolding(ticket) => {
-            flash::info(&ctx.session, "You already have a ticket for this event.");
+            flash::info(
+                &ctx.session,
+                "You already have a booking for this event (one booking per person per event).",
+            );
             see_other(&format!("/tickets/{}", ticket.id))
         }
         ReserveOutcome::SoldOut => {
             flash::error(&ctx.session, "Sorry, that ticket type is sold out.");
+            see_other(&format!("/events/{event_id}"))
+        }
+        ReserveOutcome::Refused(refusal) => {
+            flash::error(&ctx.session, refusal.to_string());
             see_other(&format!("/events/{event_id}"))
         }
     })
@@ -126,7 +155,7 @@ pub async fn list(
 struct TicketPage {
     page: Page,
     view: TicketView,
-    qr_svg: Option<String>,
+    codes: Vec<SeatCode>,
 }
 
 #[get("/tickets/{id}")]
@@ -136,12 +165,12 @@ pub async fn show(
     ctx: PageCtx,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let (booking, qr_svg) = bookings::show(&state, user.id, path.into_inner()).await?;
+    let (booking, codes) = bookings::show(&state, user.id, path.into_inner()).await?;
     let view = TicketView::new(booking);
     html(&TicketPage {
-        page: ctx.page(format!("Ticket for {}", view.event.title)),
+        page: ctx.page(format!("Booking for {}", view.event.title)),
         view,
-        qr_svg,
+        codes,
     })
 }
 
@@ -156,7 +185,10 @@ pub async fn cancel(
     let ticket = bookings::cancel(&state, user.id, path.into_inner()).await?;
     flash::success(
         &ctx.session,
-        "Your hold is cancelled and the seat is back on sale.",
+        match ticket.quantity {
+            1 => "Your hold is cancelled and the seat is back on sale.",
+            _ => "Your hold is cancelled and its seats are back on sale.",
+        },
     );
     Ok(see_other(&format!("/events/{}", ticket.event_id)))
 }

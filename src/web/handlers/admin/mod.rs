@@ -1,6 +1,7 @@
 //! The admin area: the sales dashboard and the forms for events and ticket types.
 //! Every handler takes `AdminUser` first: anonymous users are sent to log in, others get 403.
 
+pub mod bookings;
 pub mod dashboard;
 pub mod events;
 pub mod payments;

@@ -1,4 +1,5 @@
-//! Adding and editing an event's ticket types (name, price, currency, quantity).
+//! Adding and editing an event's ticket types (name, price, currency, quantity, the cap
+//! per booking and the selling rule).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -7,12 +8,14 @@ use askama::Template;
 use crate::app::{AppState, admin};
 use crate::domain::form_errors::FieldErrors;
 use crate::domain::money::COMMON_CURRENCIES;
+use crate::domain::selling_rules::SellingRule;
 use crate::domain::ticket_type_form::TicketTypeForm;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::flash;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
+use crate::web::views;
 
 #[derive(Template)]
 #[template(path = "admin/ticket_type_form.html")]
@@ -25,6 +28,7 @@ struct TicketTypeFormPage {
     form: TicketTypeForm,
     errors: FieldErrors,
     currencies: &'static [&'static str],
+    rules: &'static [SellingRule],
 }
 
 impl TicketTypeFormPage {
@@ -58,6 +62,7 @@ async fn form_page(
         form,
         errors,
         currencies: &COMMON_CURRENCIES,
+        rules: SellingRule::ALL,
     };
     if page.errors.is_empty() {
         html(&page)

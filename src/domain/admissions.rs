@@ -1,0 +1,53 @@
+//! The seats of a paid booking at the door: one admission per seat, each with its own
+//! random, unguessable code (the first keeps the booking's code). Issued when the booking
+//! becomes paid, inside the confirming transaction and under the ticket's lock
+//! (`domain::locking`), so the on-sale rush writes no extra rows; voided when it is
+//! refunded.
+
+use chrono::NaiveDateTime;
+
+use super::ticket_code;
+use crate::db::models::{Admission, NewAdmission, Ticket};
+use crate::db::status::AdmissionStatus;
+use crate::db::{Conn, admissions};
+use crate::error::AppError;
+
+/// Inserts the admissions missing for the booking's current hold (positions
+/// 1..=quantity); the caller holds the ticket's lock and has just made it paid.
+pub fn issue(conn: &mut Conn, ticket: &Ticket, now: NaiveDateTime) -> Result<(), AppError> {
+    let existing = admissions::for_hold(conn, ticket.id, ticket.hold_number)?;
+    for position in 1..=ticket.quantity {
+        if existing.iter().any(|a| a.position == position) {
+            continue;
+        }
+        let code = if position == 1 {
+            ticket.code.clone()
+        } else {
+            ticket_code::generate()
+        };
+        admissions::insert(
+            conn,
+            &NewAdmission {
+                ticket_id: ticket.id,
+                hold_number: ticket.hold_number,
+                position,
+                code: &code,
+                status: AdmissionStatus::Valid,
+                created_at: now,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Voids the admissions of the booking's current hold (it was refunded); the caller
+/// holds the ticket's lock.
+pub fn void(conn: &mut Conn, ticket: &Ticket) -> Result<(), AppError> {
+    admissions::void_hold(conn, ticket.id, ticket.hold_number)?;
+    Ok(())
+}
+
+/// The admissions of a booking's current hold, by position.
+pub fn of(conn: &mut Conn, ticket: &Ticket) -> Result<Vec<Admission>, AppError> {
+    Ok(admissions::for_hold(conn, ticket.id, ticket.hold_number)?)
+}
