@@ -6,35 +6,13 @@
 
 mod support;
 
-use boxoffice::db::models::Payment;
-use boxoffice::db::payments;
-use boxoffice::payments::signature;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::fixtures::EventSpec;
-use support::stripe_standin::StripeStandIn;
+use support::stripe_shop::{Shop, checkout, payments_of, shop, webhook};
 use support::visitor::location;
-use support::{TestApp, Visitor};
-
-const WEBHOOK_SECRET: &str = "whsec_standin";
-
-struct Shop {
-    app: TestApp,
-    stripe: StripeStandIn,
-}
-
-async fn shop() -> Shop {
-    let stripe = StripeStandIn::start().await;
-    let app = TestApp::spawn_with(&[
-        ("STRIPE_SECRET_KEY", "sk_test_standin"),
-        ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
-        ("STRIPE_API_BASE", &stripe.base),
-        ("PAYMENT_TIMEOUT_MS", "400"),
-    ])
-    .await;
-    Shop { app, stripe }
-}
+use support::Visitor;
 
 /// A buyer holding 3 seats of a €25.00 type of `seats`: (buyer, ticket id, schema, event).
 async fn holder_of_three(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32, i32) {
@@ -52,37 +30,6 @@ async fn reserve(buyer: &Visitor, event_id: i32, schema_id: i32, quantity: &str)
     location(&response)
         .trim_start_matches("/tickets/")
         .parse()
-        .unwrap()
-}
-
-async fn checkout(buyer: &Visitor, ticket_id: i32) -> String {
-    let response = buyer.pay(ticket_id).await;
-    let to = location(&response);
-    to.strip_prefix("https://checkout.stripe.test/c/pay/")
-        .unwrap_or_else(|| panic!("not sent to Stripe: {to}"))
-        .to_owned()
-}
-
-async fn payments_of(app: &TestApp, ticket_id: i32) -> Vec<Payment> {
-    app.with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
-        .await
-}
-
-async fn webhook(app: &TestApp, event_id: &str, object: &Value) -> reqwest::Response {
-    let body = StripeStandIn::event(event_id, "checkout.session.completed", object);
-    let header = signature::sign(
-        body.as_bytes(),
-        WEBHOOK_SECRET,
-        app.clock.now().and_utc().timestamp(),
-    );
-    app.visitor()
-        .client
-        .post(format!("{}/webhooks/stripe", app.address))
-        .header("Stripe-Signature", header)
-        .header("Content-Type", "application/json")
-        .body(body)
-        .send()
-        .await
         .unwrap()
 }
 
@@ -110,7 +57,12 @@ async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
 
     let session = shop.stripe.complete(&session_id);
     assert_eq!(session["amount_total"], json!(7500));
-    assert_eq!(webhook(&shop.app, "evt_3", &session).await.status(), 200);
+    assert_eq!(
+        webhook(&shop.app, "evt_3", "checkout.session.completed", &session)
+            .await
+            .status(),
+        200
+    );
     assert_eq!(shop.app.tickets().await[0].status, "paid");
     let back = buyer
         .get(&format!("/checkout/success?session_id={session_id}"))
@@ -149,7 +101,13 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
     assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
     assert_eq!(shop.app.available(schema).await, 5);
     let session = shop.stripe.complete(&session_id);
-    webhook(&shop.app, "evt_late", &session).await;
+    webhook(
+        &shop.app,
+        "evt_late",
+        "checkout.session.completed",
+        &session,
+    )
+    .await;
     assert_eq!(shop.app.tickets().await[0].status, "paid");
     assert_eq!(shop.app.available(schema).await, 2);
     assert_eq!(shop.app.admissions().await.len(), 3);
@@ -166,7 +124,13 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
     reserve(&bob, event_id, schema, "2").await;
     assert_eq!(shop.app.available(schema).await, 2);
     let session = shop.stripe.complete(&session_id);
-    webhook(&shop.app, "evt_late_full", &session).await;
+    webhook(
+        &shop.app,
+        "evt_late_full",
+        "checkout.session.completed",
+        &session,
+    )
+    .await;
     let refunds = shop.stripe.requests_to("POST", "/v1/refunds");
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].field("amount"), Some("7500"));
@@ -188,7 +152,13 @@ async fn one_seats_price_for_three_seats_is_a_mismatch_held_for_an_admin() {
     let session = shop
         .stripe
         .update(&session_id, |s| s["amount_total"] = json!(2500));
-    webhook(&shop.app, "evt_short", &session).await;
+    webhook(
+        &shop.app,
+        "evt_short",
+        "checkout.session.completed",
+        &session,
+    )
+    .await;
     assert_eq!(shop.app.tickets().await[0].status, "reserved");
     assert_eq!(
         payments_of(&shop.app, ticket_id).await[0].status,
@@ -220,7 +190,13 @@ async fn two_paid_sessions_of_three_seats_keep_one_and_refund_the_other() {
     assert_ne!(first, second);
     for (n, session_id) in [&first, &second].into_iter().enumerate() {
         let session = shop.stripe.complete(session_id);
-        webhook(&shop.app, &format!("evt_two_{n}"), &session).await;
+        webhook(
+            &shop.app,
+            &format!("evt_two_{n}"),
+            "checkout.session.completed",
+            &session,
+        )
+        .await;
     }
     let rows = payments_of(&shop.app, ticket_id).await;
     let statuses: Vec<_> = rows.iter().map(|p| p.status.as_str()).collect();

@@ -6,36 +6,17 @@
 mod support;
 
 use boxoffice::app::reconcile;
-use boxoffice::db::models::Payment;
-use boxoffice::db::{payments, webhook_events};
+use boxoffice::db::webhook_events;
 use boxoffice::payments::signature;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
 use futures_util::future::join_all;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::fixtures::EventSpec;
+use support::stripe_shop::{Shop, WEBHOOK_SECRET, checkout, deliver, payments_of, shop, webhook};
 use support::stripe_standin::{Failure, StripeStandIn};
 use support::visitor::location;
-use support::{TestApp, Visitor};
-
-const WEBHOOK_SECRET: &str = "whsec_standin";
-
-struct Shop {
-    app: TestApp,
-    stripe: StripeStandIn,
-}
-
-async fn shop() -> Shop {
-    let stripe = StripeStandIn::start().await;
-    let app = TestApp::spawn_with(&[
-        ("STRIPE_SECRET_KEY", "sk_test_standin"),
-        ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
-        ("STRIPE_API_BASE", &stripe.base),
-        ("PAYMENT_TIMEOUT_MS", "400"),
-    ])
-    .await;
-    Shop { app, stripe }
-}
+use support::Visitor;
 
 /// A buyer holding a ticket of `seats` seats at €25.00: (buyer, ticket id, schema id, event id).
 async fn holder(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32, i32) {
@@ -56,15 +37,6 @@ async fn reserve(buyer: &Visitor, event_id: i32, schema_id: i32) -> i32 {
         .unwrap()
 }
 
-/// Pay → the session id the user was sent to.
-async fn checkout(buyer: &Visitor, ticket_id: i32) -> String {
-    let response = buyer.pay(ticket_id).await;
-    let to = location(&response);
-    to.strip_prefix("https://checkout.stripe.test/c/pay/")
-        .unwrap_or_else(|| panic!("not sent to Stripe: {to}"))
-        .to_owned()
-}
-
 /// Back from Stripe's page to the success URL: lands on the ticket; returns its page.
 async fn return_from_stripe(buyer: &Visitor, session_id: &str, ticket_id: i32) -> String {
     let back = buyer
@@ -72,39 +44,6 @@ async fn return_from_stripe(buyer: &Visitor, session_id: &str, ticket_id: i32) -
         .await;
     assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
     buyer.page(&format!("/tickets/{ticket_id}")).await
-}
-
-async fn payments_of(app: &TestApp, ticket_id: i32) -> Vec<Payment> {
-    app.with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
-        .await
-}
-
-async fn deliver(app: &TestApp, body: &str, header: &str) -> reqwest::Response {
-    app.visitor()
-        .client
-        .post(format!("{}/webhooks/stripe", app.address))
-        .header("Stripe-Signature", header)
-        .header("Content-Type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn webhook(
-    app: &TestApp,
-    event_id: &str,
-    event_type: &str,
-    object: &Value,
-) -> reqwest::Response {
-    let body = StripeStandIn::event(event_id, event_type, object);
-    // Signed at the shop's "now" (tests move the shop's clock forward).
-    let header = signature::sign(
-        body.as_bytes(),
-        WEBHOOK_SECRET,
-        app.clock.now().and_utc().timestamp(),
-    );
-    deliver(app, &body, &header).await
 }
 
 #[tokio::test]

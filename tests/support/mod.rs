@@ -7,6 +7,7 @@ pub mod damage;
 pub mod database;
 pub mod fixtures;
 pub mod race;
+pub mod stripe_shop;
 pub mod stripe_standin;
 pub mod visitor;
 
