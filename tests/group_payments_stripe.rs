@@ -9,10 +9,10 @@ mod support;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
 use serde_json::json;
+use support::Visitor;
 use support::fixtures::EventSpec;
 use support::stripe_shop::{Shop, checkout, payments_of, shop, webhook};
 use support::visitor::location;
-use support::Visitor;
 
 /// A buyer holding 3 seats of a €25.00 type of `seats`: (buyer, ticket id, schema, event).
 async fn holder_of_three(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32, i32) {

@@ -12,11 +12,11 @@ use boxoffice::sweeper;
 use chrono::TimeDelta;
 use futures_util::future::join_all;
 use serde_json::json;
+use support::Visitor;
 use support::fixtures::EventSpec;
 use support::stripe_shop::{Shop, WEBHOOK_SECRET, checkout, deliver, payments_of, shop, webhook};
 use support::stripe_standin::{Failure, StripeStandIn};
 use support::visitor::location;
-use support::Visitor;
 
 /// A buyer holding a ticket of `seats` seats at €25.00: (buyer, ticket id, schema id, event id).
 async fn holder(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32, i32) {
