@@ -512,6 +512,67 @@ async fn reconciliation_finds_a_payment_whose_webhook_was_lost() {
 }
 
 #[tokio::test]
+async fn reconciliation_keeps_an_attempt_through_rate_limits_and_auth_errors_and_fails_it_only_when_stripe_has_no_such_session()
+ {
+    let shop = shop().await;
+    let (buyer, ticket_id, _, _) = holder(&shop, "kim@example.com", 10).await;
+    let session_id = checkout(&buyer, ticket_id).await;
+    shop.stripe.complete(&session_id);
+    for failure in [
+        Failure::RateLimited,
+        Failure::Unauthorized,
+        Failure::ServerError,
+    ] {
+        shop.app.clock.advance(TimeDelta::minutes(3));
+        shop.stripe.fail_next_requests(&[failure]);
+        assert_eq!(
+            reconcile::reconcile(&shop.app.state).await,
+            0,
+            "{failure:?}"
+        );
+        assert_eq!(
+            payments_of(&shop.app, ticket_id).await[0].status,
+            "open",
+            "{failure:?} keeps the attempt for the next sweep"
+        );
+    }
+    shop.app.clock.advance(TimeDelta::minutes(3));
+    assert_eq!(reconcile::reconcile(&shop.app.state).await, 1);
+    assert_eq!(
+        shop.app.tickets().await[0].status,
+        "paid",
+        "found in the end"
+    );
+    shop.app.assert_books_clean().await;
+
+    // A session Stripe has never heard of (another account's, a wiped test mode): only
+    // its 404 ends the attempt.
+    let (other, other_ticket, _, _) = holder(&shop, "lou@example.com", 10).await;
+    checkout(&other, other_ticket).await;
+    shop.app
+        .with_db(move |c| {
+            use boxoffice::db::schema::payments::dsl;
+            use diesel::prelude::*;
+            diesel::update(dsl::payments.filter(dsl::ticket_id.eq(other_ticket)))
+                .set(dsl::provider_session_id.eq("cs_test_unknown"))
+                .execute(c)
+                .unwrap();
+        })
+        .await;
+    shop.app.clock.advance(TimeDelta::minutes(3));
+    reconcile::reconcile(&shop.app.state).await;
+    let rows = payments_of(&shop.app, other_ticket).await;
+    assert_eq!(rows[0].status, "failed");
+    assert!(
+        rows[0]
+            .status_reason
+            .as_deref()
+            .unwrap()
+            .contains("does not know this session")
+    );
+}
+
+#[tokio::test]
 async fn a_refund_made_in_stripe_reaches_the_books() {
     let shop = shop().await;
     let (buyer, ticket_id, schema, _) = holder(&shop, "kim@example.com", 10).await;

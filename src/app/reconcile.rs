@@ -10,7 +10,6 @@ use super::refunds::refund;
 use crate::db::status::PaymentStatus;
 use crate::db::{Guarded, payments};
 use crate::domain::checkout::Completion;
-use crate::error::AppError;
 use crate::payments::ProviderError;
 
 /// How long an attempt must sit untouched before reconciliation asks about it.
@@ -52,7 +51,9 @@ pub async fn reconcile(state: &AppState) -> usize {
                     Ok(session) => apply(state, session)
                         .await
                         .map(|c| !matches!(c, Completion::NotPaid { expired: false, .. })),
-                    Err(ProviderError::Refused(reason)) => {
+                    // Only a 404 proves the session never existed there; a rate limit, a
+                    // rotated key or an outage keeps the attempt for the next sweep.
+                    Err(ProviderError::Missing(reason)) => {
                         let reason = format!("the provider does not know this session: {reason}");
                         state
                             .db(move |conn| {
@@ -68,7 +69,13 @@ pub async fn reconcile(state: &AppState) -> usize {
                             })
                             .await
                     }
-                    Err(error) => Err(AppError::Unavailable(error.to_string())),
+                    Err(error) => {
+                        log::error!(
+                            "reconciling payment {id}: Stripe could not be asked about session \
+                             {session_id} ({error}); kept for the next sweep"
+                        );
+                        Ok(false)
+                    }
                 }
             }
             _ => Ok(false),

@@ -29,6 +29,9 @@ pub struct StripeGateway {
 
 fn provider_error(error: StripeError) -> ProviderError {
     match error {
+        StripeError::Stripe(details, 404) => {
+            ProviderError::Missing(details.message.unwrap_or_default())
+        }
         StripeError::Stripe(details, status) if status < 500 => {
             ProviderError::Refused(format!("{status}: {}", details.message.unwrap_or_default()))
         }

@@ -89,7 +89,7 @@ impl TestGateway {
     pub fn retrieve_session(&self, session_id: &str) -> Result<SessionState, ProviderError> {
         let book = self.book();
         let session = book.sessions.get(session_id).ok_or_else(|| {
-            ProviderError::Refused(format!("no such checkout session: {session_id}"))
+            ProviderError::Missing(format!("no such checkout session: {session_id}"))
         })?;
         Ok(SessionState {
             id: session.id.clone(),
@@ -129,7 +129,7 @@ impl TestGateway {
     pub fn expire_session(&self, session_id: &str) -> Result<(), ProviderError> {
         let mut book = self.book();
         let session = book.sessions.get_mut(session_id).ok_or_else(|| {
-            ProviderError::Refused(format!("no such checkout session: {session_id}"))
+            ProviderError::Missing(format!("no such checkout session: {session_id}"))
         })?;
         if session.status != SessionStatus::Open {
             return Err(ProviderError::Refused(

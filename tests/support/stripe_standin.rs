@@ -34,6 +34,10 @@ pub enum Failure {
     None,
     ServerError,
     Hang,
+    /// 429 `rate_limit`, as Stripe answers a client over its rate limit.
+    RateLimited,
+    /// 401, as after a key rotation.
+    Unauthorized,
 }
 
 #[derive(Default)]
@@ -42,6 +46,8 @@ struct Book {
     sessions: HashMap<String, Value>,
     by_key: HashMap<String, Value>,
     next: Vec<Failure>,
+    /// Failures for the next requests of any method (retrieves too).
+    next_any: Vec<Failure>,
     counter: u32,
 }
 
@@ -76,6 +82,11 @@ impl StripeStandIn {
 
     fn book(&self) -> std::sync::MutexGuard<'_, Book> {
         self.book.lock().unwrap()
+    }
+
+    /// Makes the next requests of any method (a retrieve, say) fail in these ways.
+    pub fn fail_next_requests(&self, failures: &[Failure]) {
+        self.book().next_any.extend_from_slice(failures);
     }
 
     /// Makes the next creating calls (sessions, refunds) fail in these ways, in order.
@@ -143,7 +154,9 @@ async fn handle(
     let failure = {
         let mut book = book.lock().unwrap();
         book.requests.push(recorded.clone());
-        if recorded.method == "POST" && !book.next.is_empty() {
+        if !book.next_any.is_empty() {
+            book.next_any.remove(0)
+        } else if recorded.method == "POST" && !book.next.is_empty() {
             book.next.remove(0)
         } else {
             Failure::None
@@ -154,6 +167,12 @@ async fn handle(
         Failure::ServerError => {
             return HttpResponse::InternalServerError()
                 .json(json!({"error": {"type": "api_error", "message": "stand-in failure"}}));
+        }
+        Failure::RateLimited => {
+            return HttpResponse::TooManyRequests().json(json!({"error": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests hit the API too quickly."}}));
+        }
+        Failure::Unauthorized => {
+            return HttpResponse::Unauthorized().json(json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}));
         }
         Failure::None => {}
     }

@@ -218,15 +218,15 @@ pub fn session_failed(
             let touched = payments::touch(conn, payment_id, now)?;
             Ok(Guarded::from_rows(touched))
         }
-        ProviderError::Refused(reason) | ProviderError::ServerError(reason) => {
-            Ok(payments::transition(
-                conn,
-                payment_id,
-                &[PaymentStatus::Creating],
-                PaymentStatus::Failed,
-                Some(reason),
-                now,
-            )?)
-        }
+        ProviderError::Refused(reason)
+        | ProviderError::ServerError(reason)
+        | ProviderError::Missing(reason) => Ok(payments::transition(
+            conn,
+            payment_id,
+            &[PaymentStatus::Creating],
+            PaymentStatus::Failed,
+            Some(reason),
+            now,
+        )?),
     }
 }

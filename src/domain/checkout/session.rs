@@ -47,6 +47,10 @@ pub enum ProviderError {
     /// The provider answered with an error.
     #[error("the payment service refused: {0}")]
     Refused(String),
+    /// The provider does not know the object asked about (Stripe's 404
+    /// `resource_missing`): the one answer that proves a session never existed there.
+    #[error("the payment service does not know it: {0}")]
+    Missing(String),
 }
 
 /// What an event asks of the shop.
