@@ -35,7 +35,8 @@ fn a_populated_database_is_migrated_to_group_bookings() {
     let pool = connect(&database.url, 1, Duration::from_secs(5)).unwrap();
     let mut conn = pool.get().unwrap();
     migrations::run_pending(&mut conn).unwrap();
-    migrations::revert_last(&mut conn).unwrap();
+    let reverted = migrations::revert_to(&mut conn, "2026-11-22-000001").unwrap();
+    assert!(reverted >= 1, "back to the schema before group bookings");
     for statement in [
         "INSERT INTO users (email, password_hash, is_admin, session_generation, created_at) VALUES \
          ('ann@example.com', 'x', FALSE, 0, '2026-01-01 00:00:00'), \
@@ -55,7 +56,7 @@ fn a_populated_database_is_migrated_to_group_bookings() {
         diesel::sql_query(statement).execute(&mut conn).unwrap();
     }
 
-    assert_eq!(migrations::run_pending(&mut conn).unwrap(), 1);
+    assert_eq!(migrations::run_pending(&mut conn).unwrap(), reverted);
 
     let all = tickets::all(&mut conn).unwrap();
     assert_eq!(all.len(), 3);
@@ -112,7 +113,8 @@ fn a_populated_database_is_migrated_to_group_bookings() {
     );
 
     // And the migration goes down and up again with the data in place.
-    migrations::revert_last(&mut conn).unwrap();
-    assert_eq!(migrations::run_pending(&mut conn).unwrap(), 1);
+    let down = migrations::revert_to(&mut conn, "2026-11-22-000001").unwrap();
+    assert_eq!(down, reverted);
+    assert_eq!(migrations::run_pending(&mut conn).unwrap(), down);
     assert_eq!(admissions::all(&mut conn).unwrap().len(), 3);
 }

@@ -180,6 +180,60 @@ async fn stripe_failing_or_hanging_keeps_the_hold_and_charges_nothing() {
 }
 
 #[tokio::test]
+async fn a_create_retried_after_a_time_out_resends_the_identical_request() {
+    let shop = shop().await;
+    let (buyer, ticket_id, _, _) = holder(&shop, "pat@example.com", 10).await;
+    // Stripe creates the session, but its answer comes after our time-out.
+    shop.stripe.fail_next(&[Failure::SlowAnswer]);
+    let first = buyer.pay(ticket_id).await;
+    assert_eq!(location(&first), format!("/tickets/{ticket_id}"));
+    assert_eq!(
+        payments_of(&shop.app, ticket_id).await[0].status,
+        "creating"
+    );
+
+    // Minutes later the user tries again: the same key must carry the same parameters
+    // (Stripe answers 400 idempotency_error otherwise), so the first session comes back.
+    shop.app.clock.advance(TimeDelta::minutes(5));
+    let session_id = checkout(&buyer, ticket_id).await;
+    let created = shop.stripe.requests_to("POST", "/v1/checkout/sessions");
+    assert_eq!(created.len(), 2);
+    assert_eq!(created[0].idempotency_key, created[1].idempotency_key);
+    let params = |i: usize| {
+        let mut form = created[i].form.clone();
+        form.sort();
+        form
+    };
+    assert_eq!(params(0), params(1), "the identical request");
+    let rows = payments_of(&shop.app, ticket_id).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, "open");
+    assert_eq!(
+        rows[0].provider_session_id.as_deref(),
+        Some(session_id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn the_stand_in_refuses_a_reused_key_with_other_parameters_as_stripe_does() {
+    let stripe = StripeStandIn::start().await;
+    let client = reqwest::Client::new();
+    let send = |amount: &'static str| {
+        client
+            .post(format!("{}/v1/refunds", stripe.base))
+            .header("Authorization", "Bearer sk_test_standin")
+            .header("Idempotency-Key", "same-key")
+            .form(&[("payment_intent", "pi_1"), ("amount", amount)])
+            .send()
+    };
+    assert_eq!(send("2500").await.unwrap().status(), 200);
+    assert_eq!(send("2500").await.unwrap().status(), 200, "a replay");
+    let other = send("100").await.unwrap();
+    assert_eq!(other.status(), 400);
+    assert!(other.text().await.unwrap().contains("idempotency_error"));
+}
+
+#[tokio::test]
 async fn a_signed_completed_event_confirms_the_ticket_once() {
     let shop = shop().await;
     let (buyer, ticket_id, _, _) = holder(&shop, "cat@example.com", 10).await;

@@ -2,11 +2,13 @@
 //! completing one when the provider sends the user back. Provider calls happen outside
 //! database transactions; the books change in `domain::checkout`.
 
+use chrono::NaiveDateTime;
+
 use super::AppState;
 use super::refunds::refund;
 use crate::db::{Guarded, payments};
 use crate::domain::checkout::session::SessionState;
-use crate::domain::checkout::{self, Completion, PayPlan};
+use crate::domain::checkout::{self, Completion, NewCheckout, PayPlan};
 use crate::error::AppError;
 use crate::payments::CheckoutRequest;
 
@@ -37,26 +39,12 @@ pub async fn start_checkout(
         PayPlan::ConfirmedFree { ticket_id } => return Ok(PayOutcome::Confirmed { ticket_id }),
         PayPlan::Create(new) => new,
     };
-    let public = &state.settings.public_url;
-    let hold_ends = new.ticket.reserved_until.unwrap_or(now);
-    let request = CheckoutRequest {
-        payment_id: new.payment.id,
-        ticket_id: new.ticket.id,
-        user_id,
-        event_id: new.event.id,
-        hold_number: new.payment.hold_number,
-        product_name: format!("{} – {}", new.event.title, new.schema.name),
-        quantity: i64::from(new.ticket.quantity),
-        unit_amount_pennies: new.schema.amount_pennies,
-        amount_pennies: new.payment.amount_pennies,
-        currency: new.payment.currency.clone(),
-        customer_email: new.email.clone(),
-        success_url: format!("{public}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}"),
-        cancel_url: format!("{public}/tickets/{}", new.ticket.id),
-        expires_at: state.provider.session_expiry(now, hold_ends),
-        idempotency_key: new.idempotency_key(),
-    };
     let payment_id = new.payment.id;
+    let request = match new.payment.request.as_deref() {
+        // A retry of an attempt whose first request got no answer: resend it unchanged.
+        Some(stored) => parse_request(stored)?,
+        None => keep_request(state, first_request(state, &new, now)).await?,
+    };
     match state.provider.create_session(&request).await {
         Ok(session) => {
             let url = session.url.clone();
@@ -78,6 +66,57 @@ pub async fn start_checkout(
             Err(AppError::Unavailable(UNAVAILABLE.into()))
         }
     }
+}
+
+/// The request a new attempt sends first.
+fn first_request(state: &AppState, new: &NewCheckout, now: NaiveDateTime) -> CheckoutRequest {
+    let public = &state.settings.public_url;
+    let hold_ends = new.ticket.reserved_until.unwrap_or(now);
+    CheckoutRequest {
+        payment_id: new.payment.id,
+        ticket_id: new.ticket.id,
+        user_id: new.payment.user_id,
+        event_id: new.event.id,
+        hold_number: new.payment.hold_number,
+        product_name: format!("{} – {}", new.event.title, new.schema.name),
+        quantity: i64::from(new.ticket.quantity),
+        unit_amount_pennies: new.schema.amount_pennies,
+        amount_pennies: new.payment.amount_pennies,
+        currency: new.payment.currency.clone(),
+        customer_email: new.email.clone(),
+        success_url: format!("{public}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}"),
+        cancel_url: format!("{public}/tickets/{}", new.ticket.id),
+        expires_at: state.provider.session_expiry(now, hold_ends),
+        idempotency_key: new.idempotency_key(),
+    }
+}
+
+/// Stores the request with its attempt before it is sent; if a concurrent request of the
+/// same attempt stored one first, that one is sent instead (same key, same parameters).
+async fn keep_request(
+    state: &AppState,
+    request: CheckoutRequest,
+) -> Result<CheckoutRequest, AppError> {
+    let json = serde_json::to_string(&request)
+        .map_err(|error| AppError::Internal(format!("storing a checkout request: {error}")))?;
+    let payment_id = request.payment_id;
+    let stored = state
+        .db(move |conn| {
+            if payments::record_request(conn, payment_id, &json)?.applied() {
+                return Ok(None);
+            }
+            Ok(payments::find(conn, payment_id)?.and_then(|p| p.request))
+        })
+        .await?;
+    match stored {
+        None => Ok(request),
+        Some(earlier) => parse_request(&earlier),
+    }
+}
+
+fn parse_request(stored: &str) -> Result<CheckoutRequest, AppError> {
+    serde_json::from_str(stored)
+        .map_err(|error| AppError::Internal(format!("a stored checkout request: {error}")))
 }
 
 /// Applies a session's state and sends back money that must go back.

@@ -35,3 +35,26 @@ pub fn revert_last(conn: &mut Conn) -> Result<(), MigrationError> {
         Conn::Postgresql(c) => c.revert_last_migration(POSTGRES).map(|_| ()),
     }
 }
+
+/// Reverts the newest migrations until `version` (a folder's date part, such as
+/// `2026-11-22-000001`) is the newest applied: tests of a data migration start from the
+/// schema before it. Returns how many were reverted.
+pub fn revert_to(conn: &mut Conn, version: &str) -> Result<usize, MigrationError> {
+    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    let target = digits(version);
+    let mut reverted = 0;
+    loop {
+        let applied = match conn {
+            Conn::Sqlite(c) => c.applied_migrations()?,
+            Conn::Postgresql(c) => c.applied_migrations()?,
+        };
+        let newest = applied.iter().map(|v| digits(&v.to_string())).max();
+        match newest {
+            Some(newest) if newest > target => {
+                revert_last(conn)?;
+                reverted += 1;
+            }
+            _ => return Ok(reverted),
+        }
+    }
+}

@@ -164,6 +164,8 @@ pub struct Payment {
     pub updated_at: NaiveDateTime,
     pub paid_at: Option<NaiveDateTime>,
     pub refunded_at: Option<NaiveDateTime>,
+    /// The request sent to the provider (JSON), resent unchanged by a retry.
+    pub request: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]

@@ -121,6 +121,19 @@ pub fn stale(
         .load(conn)
 }
 
+/// Keeps the exact request an attempt is about to send, once: `Lost` when another
+/// request of the same attempt stored its own first (then that one is resent).
+pub fn record_request(conn: &mut Conn, id: i32, request: &str) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::payments
+            .filter(dsl::id.eq(id))
+            .filter(dsl::request.is_null()),
+    )
+    .set(dsl::request.eq(request))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}
+
 /// Records the provider's session on an attempt that was being created.
 pub fn record_session(
     conn: &mut Conn,

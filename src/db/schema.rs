@@ -90,6 +90,7 @@ diesel::table! {
         updated_at -> Timestamp,
         paid_at -> Nullable<Timestamp>,
         refunded_at -> Nullable<Timestamp>,
+        request -> Nullable<Text>,
     }
 }
 

@@ -12,8 +12,10 @@ pub mod test_provider;
 
 use chrono::NaiveDateTime;
 
-/// What a checkout session is asked to sell.
-#[derive(Debug, Clone)]
+/// What a checkout session is asked to sell. Stored with its attempt (as JSON) before it
+/// is sent, so a retry under the same idempotency key sends exactly the same request:
+/// Stripe refuses a reused key with other parameters.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CheckoutRequest {
     pub payment_id: i32,
     pub ticket_id: i32,
@@ -63,7 +65,10 @@ impl Provider {
     /// at least 30 minutes; the test provider follows the hold exactly).
     pub fn session_expiry(&self, now: NaiveDateTime, hold_ends: NaiveDateTime) -> NaiveDateTime {
         match self {
-            Provider::Stripe(_) => hold_ends.max(now + chrono::TimeDelta::minutes(31)),
+            // Stripe accepts 30 minutes to 24 hours from now; keep a margin both ways.
+            Provider::Stripe(_) => hold_ends
+                .max(now + chrono::TimeDelta::minutes(31))
+                .min(now + chrono::TimeDelta::hours(23)),
             Provider::Test(_) => hold_ends,
         }
     }

@@ -38,6 +38,9 @@ pub enum Failure {
     RateLimited,
     /// 401, as after a key rotation.
     Unauthorized,
+    /// The request is carried out (and its answer stored under its idempotency key), but
+    /// the answer comes a second late: past the shop's time-out.
+    SlowAnswer,
 }
 
 #[derive(Default)]
@@ -45,6 +48,8 @@ struct Book {
     requests: Vec<Recorded>,
     sessions: HashMap<String, Value>,
     by_key: HashMap<String, Value>,
+    /// The parameters each idempotency key was first used with.
+    params_by_key: HashMap<String, Vec<(String, String)>>,
     next: Vec<Failure>,
     /// Failures for the next requests of any method (retrieves too).
     next_any: Vec<Failure>,
@@ -55,6 +60,12 @@ struct Book {
 pub struct StripeStandIn {
     pub base: String,
     book: Arc<Mutex<Book>>,
+}
+
+fn sorted(form: &[(String, String)]) -> Vec<(String, String)> {
+    let mut form = form.to_vec();
+    form.sort();
+    form
 }
 
 fn now() -> i64 {
@@ -132,6 +143,9 @@ impl StripeStandIn {
     }
 }
 
+// The book's guard is dropped explicitly before the late answer's sleep; the lint does
+// not follow `drop`.
+#[allow(clippy::await_holding_lock)]
 async fn handle(
     req: HttpRequest,
     body: web::Bytes,
@@ -174,7 +188,7 @@ async fn handle(
         Failure::Unauthorized => {
             return HttpResponse::Unauthorized().json(json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}));
         }
-        Failure::None => {}
+        Failure::None | Failure::SlowAnswer => {}
     }
     if recorded.authorization.as_deref() != Some("Bearer sk_test_standin") {
         return HttpResponse::Unauthorized()
@@ -184,6 +198,12 @@ async fn handle(
     if let Some(key) = &recorded.idempotency_key
         && let Some(earlier) = book.by_key.get(key)
     {
+        // As Stripe: a key reused with other parameters is refused, not replayed (the
+        // parameters compare as a set: their order in the body does not matter).
+        if book.params_by_key.get(key) != Some(&sorted(&recorded.form)) {
+            return HttpResponse::BadRequest().json(json!({"error": {"type": "idempotency_error",
+                "message": "Keys for idempotent requests can only be used with the same parameters they were first used with."}}));
+        }
         return HttpResponse::Ok().json(earlier.clone());
     }
     let field = |name: &str| recorded.field(name).map(str::to_owned);
@@ -265,7 +285,12 @@ async fn handle(
         }
     };
     if let Some(key) = recorded.idempotency_key {
-        book.by_key.insert(key, answer.clone());
+        book.by_key.insert(key.clone(), answer.clone());
+        book.params_by_key.insert(key, sorted(&recorded.form));
+    }
+    drop(book);
+    if failure == Failure::SlowAnswer {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
     HttpResponse::Ok().json(answer)
 }
