@@ -73,15 +73,6 @@ pub fn for_ticket(conn: &mut Conn, ticket_id: i32) -> QueryResult<Vec<Payment>> 
         .load(conn)
 }
 
-/// Every payment, newest first, for the admin list.
-pub fn recent(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Payment>> {
-    dsl::payments
-        .order(dsl::id.desc())
-        .limit(limit)
-        .select(Payment::as_select())
-        .load(conn)
-}
-
 /// The newest payments with their ticket's status, for the admin list.
 pub fn recent_with_ticket_status(
     conn: &mut Conn,

@@ -84,11 +84,6 @@ pub fn allocate(conn: &mut Conn, schema_id: i32, requests: &[i32]) -> Result<All
     })
 }
 
-/// Puts one seat back on sale (a hold released or a ticket refunded).
-pub fn return_seat(conn: &mut Conn, schema_id: i32) -> Result<(), AppError> {
-    return_seats(conn, schema_id, 1)
-}
-
 /// Puts `count` seats back on sale (a booking released or refunded).
 pub fn return_seats(conn: &mut Conn, schema_id: i32, count: i32) -> Result<(), AppError> {
     let outcome = change(conn, schema_id, |schema| {
