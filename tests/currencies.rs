@@ -87,3 +87,40 @@ async fn three_decimal_and_zero_decimal_prices_are_charged_exactly() {
     }
     app.assert_books_clean().await;
 }
+
+#[tokio::test]
+async fn a_price_below_stripes_minimum_charge_is_refused_with_the_figure() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let show = app.create_event(EventSpec::new("Cheap")).await;
+    let path = format!("/admin/events/{}/ticket-types", show.event_id);
+    let form = |price: &'static str, currency: &'static str| {
+        [
+            ("name", price),
+            ("price", price),
+            ("currency", currency),
+            ("quantity", "5"),
+        ]
+    };
+    let refused = admin.post(&path, &form("0.49", "EUR")).await;
+    assert_eq!(refused.status(), 422);
+    let body = refused.text().await.unwrap();
+    assert!(
+        body.contains("id=\"price-error\"") && body.contains("€0.50"),
+        "{body}"
+    );
+    assert_eq!(admin.post(&path, &form("0.29", "GBP")).await.status(), 422);
+    let before = app
+        .with_db(move |c| ticket_schemas::for_event(c, show.event_id).unwrap().len())
+        .await;
+    assert_eq!(admin.post(&path, &form("0.50", "EUR")).await.status(), 303);
+    assert_eq!(
+        admin.post(&path, &form("0", "EUR")).await.status(),
+        303,
+        "free"
+    );
+    let after = app
+        .with_db(move |c| ticket_schemas::for_event(c, show.event_id).unwrap().len())
+        .await;
+    assert_eq!(after, before + 2);
+}

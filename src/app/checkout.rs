@@ -10,7 +10,7 @@ use crate::db::{Guarded, payments};
 use crate::domain::checkout::session::SessionState;
 use crate::domain::checkout::{self, Completion, NewCheckout, PayPlan};
 use crate::error::AppError;
-use crate::payments::CheckoutRequest;
+use crate::payments::{CheckoutRequest, CreatedSession, ProviderError};
 
 /// Where the pay button sends the user.
 #[derive(Debug)]
@@ -23,20 +23,43 @@ pub enum PayOutcome {
 
 pub const UNAVAILABLE: &str = "The payment service is unavailable right now. Nothing was charged and your seat is still held; please try again.";
 
+/// How often a request whose key is still in flight at the provider is resent, and how
+/// long to wait before each (the first request usually answers within a second).
+const IN_FLIGHT_WAITS_MS: [u64; 3] = [150, 400, 900];
+
 /// Opens (or reopens) a checkout session for the user's hold.
 pub async fn start_checkout(
     state: &AppState,
     user_id: i32,
     ticket_id: i32,
 ) -> Result<PayOutcome, AppError> {
+    // A key spoilt by other parameters gives up its attempt; the second round opens a
+    // new attempt with a new key.
+    for _round in 0..2 {
+        match try_checkout(state, user_id, ticket_id).await? {
+            Tried::Done(outcome) => return Ok(outcome),
+            Tried::KeySpoilt => continue,
+        }
+    }
+    Err(AppError::Unavailable(UNAVAILABLE.into()))
+}
+
+enum Tried {
+    Done(PayOutcome),
+    KeySpoilt,
+}
+
+async fn try_checkout(state: &AppState, user_id: i32, ticket_id: i32) -> Result<Tried, AppError> {
     let now = state.clock.now();
     let provider_name = state.provider.name();
     let plan = state
         .db(move |conn| checkout::plan_payment(conn, now, user_id, ticket_id, provider_name))
         .await?;
     let new = match plan {
-        PayPlan::Reuse { url } => return Ok(PayOutcome::Checkout(url)),
-        PayPlan::ConfirmedFree { ticket_id } => return Ok(PayOutcome::Confirmed { ticket_id }),
+        PayPlan::Reuse { url } => return Ok(Tried::Done(PayOutcome::Checkout(url))),
+        PayPlan::ConfirmedFree { ticket_id } => {
+            return Ok(Tried::Done(PayOutcome::Confirmed { ticket_id }));
+        }
         PayPlan::Create(new) => new,
     };
     let payment_id = new.payment.id;
@@ -45,25 +68,47 @@ pub async fn start_checkout(
         Some(stored) => parse_request(stored)?,
         None => keep_request(state, first_request(state, &new, now)).await?,
     };
-    match state.provider.create_session(&request).await {
+    match send(state, &request).await {
         Ok(session) => {
             let url = session.url.clone();
             let recorded = state
                 .db(move |conn| checkout::session_created(conn, now, payment_id, &session))
                 .await?;
             if recorded == Guarded::Lost {
-                log::info!("payment {payment_id}: its session was recorded by another request");
+                log::warn!("payment {payment_id}: already has another session; sending its own");
             }
-            Ok(PayOutcome::Checkout(url))
+            Ok(Tried::Done(PayOutcome::Checkout(url)))
         }
         Err(error) => {
             log::warn!("creating a checkout session for payment {payment_id} failed: {error}");
-            let recorded = error.clone();
+            let spoilt = matches!(error, ProviderError::KeyReused(_));
             // Lost: a concurrent request got the session meanwhile; the attempt stays.
             let _ended: Guarded = state
-                .db(move |conn| checkout::session_failed(conn, now, payment_id, &recorded))
+                .db(move |conn| checkout::session_failed(conn, now, payment_id, &error))
                 .await?;
+            if spoilt {
+                return Ok(Tried::KeySpoilt);
+            }
             Err(AppError::Unavailable(UNAVAILABLE.into()))
+        }
+    }
+}
+
+/// Sends the request; while the provider is still handling an earlier send of the same
+/// key (a double click, a second tab), waits and resends it, which then gets that
+/// request's answer.
+async fn send(
+    state: &AppState,
+    request: &CheckoutRequest,
+) -> Result<CreatedSession, ProviderError> {
+    let mut waits = IN_FLIGHT_WAITS_MS.iter();
+    loop {
+        match state.provider.create_session(request).await {
+            Err(ProviderError::InFlight(reason)) => match waits.next() {
+                Some(&ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+                None => return Err(ProviderError::InFlight(reason)),
+            },
+            answer => return answer,
         }
     }
 }
@@ -87,7 +132,7 @@ fn first_request(state: &AppState, new: &NewCheckout, now: NaiveDateTime) -> Che
         success_url: format!("{public}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}"),
         cancel_url: format!("{public}/tickets/{}", new.ticket.id),
         expires_at: state.provider.session_expiry(now, hold_ends),
-        idempotency_key: new.idempotency_key(),
+        idempotency_key: crate::domain::idempotency_key::fresh_key("checkout"),
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 
 use super::AppState;
 use super::checkout::apply;
-use super::refunds::refund;
+use super::refunds::{RefundProgress, refund};
 use crate::db::status::PaymentStatus;
 use crate::db::{Guarded, payments};
 use crate::domain::checkout::Completion;
@@ -45,7 +45,9 @@ pub async fn reconcile(state: &AppState) -> usize {
     for payment in stale {
         let id = payment.id;
         let outcome = match (payment.status, payment.provider_session_id.as_deref()) {
-            (PaymentStatus::RefundPending, _) => refund(state, id).await.map(|()| true),
+            (PaymentStatus::RefundPending, _) => refund(state, id)
+                .await
+                .map(|progress| progress == RefundProgress::Done),
             (_, Some(session_id)) if !session_id.is_empty() => {
                 match state.provider.retrieve_session(session_id).await {
                     Ok(session) => apply(state, session)

@@ -3,46 +3,143 @@
 //! without a ticket.
 
 use super::AppState;
-use crate::db::payments;
-use crate::db::status::PaymentStatus;
-use crate::domain::checkout::{self, KeptMoney};
+use crate::db::Guarded;
+use crate::domain::checkout::{self, KeptMoney, RefundStep};
 use crate::error::AppError;
+use crate::payments::{ProviderError, ProviderRefund, RefundState};
 
-/// Refunds one payment in full at the provider (idempotently), then records it.
-pub async fn refund(state: &AppState, payment_id: i32) -> Result<(), AppError> {
-    let payment = state
-        .db(move |conn| payments::find(conn, payment_id)?.ok_or(AppError::NotFound))
-        .await?;
-    if payment.status != PaymentStatus::RefundPending {
-        return Ok(());
-    }
-    let refund_id = if payment.amount_pennies == 0 || payment.provider == "free" {
-        "free".to_owned()
-    } else {
-        let reference = payment.provider_payment_id.clone().ok_or_else(|| {
-            AppError::Internal(format!(
-                "payment {payment_id} has no provider reference to refund"
-            ))
-        })?;
-        let key = format!("boxoffice-refund-p{payment_id}");
-        state
-            .provider
-            .refund(&reference, payment.amount_pennies, &key)
-            .await
-            .map_err(|error| {
-                AppError::Unavailable(format!(
-                    "The refund could not be made now ({error}); it will be retried."
-                ))
-            })?
-    };
+/// How far a refund got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundProgress {
+    /// The money is back (or nothing was owed).
+    Done,
+    /// The provider accepted it; the books settle when it succeeds (its webhook, or
+    /// reconciliation).
+    Pending,
+}
+
+fn retry_later(error: ProviderError) -> AppError {
+    AppError::Unavailable(format!(
+        "The refund could not be made now ({error}); it will be retried."
+    ))
+}
+
+/// Sends one payment's money back through the provider, exactly once: the refund's own
+/// stored key makes a resend return the first refund; after a 5xx (which Stripe replays
+/// under that key) the refund is first looked up at the provider, and only a refund
+/// not found there is sent again under a new key.
+pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
-    state
-        .db(move |conn| checkout::refund_done(conn, now, payment_id, &refund_id))
+    let step = state
+        .db(move |conn| checkout::next_refund_step(conn, now, payment_id))
+        .await?;
+    let (refund, reference) = match step {
+        RefundStep::Nothing => return Ok(RefundProgress::Done),
+        RefundStep::Free => {
+            state
+                .db(move |conn| checkout::refund_done(conn, now, payment_id, "free"))
+                .await?;
+            return Ok(RefundProgress::Done);
+        }
+        RefundStep::Failed(refund) => {
+            return Err(AppError::Conflict(format!(
+                "The payment service failed this refund ({}); the money is still owed back. Retry it, or return it another way.",
+                refund
+                    .failure_reason
+                    .as_deref()
+                    .unwrap_or("no reason given")
+            )));
+        }
+        RefundStep::Check {
+            refund,
+            provider_id,
+        } => {
+            let answer = state
+                .provider
+                .retrieve_refund(&provider_id)
+                .await
+                .map_err(retry_later)?;
+            return answered(state, refund.id, answer).await;
+        }
+        RefundStep::LookUp { refund, reference } => {
+            let found = state
+                .provider
+                .refunds_of(&reference)
+                .await
+                .map_err(retry_later)?;
+            if let Some(answer) = found.into_iter().find(|r| r.refund_row == Some(refund.id)) {
+                return answered(state, refund.id, answer).await;
+            }
+            let id = refund.id;
+            let rekeyed = state
+                .db(move |conn| checkout::refund_rekeyed(conn, now, id))
+                .await?;
+            (rekeyed, reference)
+        }
+        RefundStep::Send { refund, reference } => (refund, reference),
+    };
+    let key = refund.idempotency_key.clone().ok_or_else(|| {
+        AppError::Internal(format!("refund {} has no idempotency key", refund.id))
+    })?;
+    let id = refund.id;
+    match state
+        .provider
+        .refund(&reference, refund.amount_pennies, &key, id)
         .await
+    {
+        Ok(answer) => answered(state, id, answer).await,
+        Err(error @ (ProviderError::ServerError(_) | ProviderError::KeyReused(_))) => {
+            let reason = error.to_string();
+            let _marked: Guarded = state
+                .db(move |conn| checkout::refund_unsure(conn, now, id, &reason))
+                .await?;
+            Err(retry_later(error))
+        }
+        Err(error @ (ProviderError::Refused(_) | ProviderError::Missing(_))) => {
+            // Refused: perhaps it was refunded already (in the dashboard, say).
+            let found = state
+                .provider
+                .refunds_of(&reference)
+                .await
+                .unwrap_or_default();
+            if let Some(done) = found
+                .into_iter()
+                .find(|r| r.state == RefundState::Succeeded && r.amount >= refund.amount_pennies)
+            {
+                return answered(state, id, done).await;
+            }
+            let reason = error.to_string();
+            let _marked: Guarded = state
+                .db(move |conn| checkout::refund_refused(conn, now, id, &reason))
+                .await?;
+            Err(AppError::Conflict(format!(
+                "The payment service refused the refund ({error}); the money is still owed back."
+            )))
+        }
+        Err(error) => Err(retry_later(error)),
+    }
+}
+
+async fn answered(
+    state: &AppState,
+    refund_id: i32,
+    answer: ProviderRefund,
+) -> Result<RefundProgress, AppError> {
+    let now = state.clock.now();
+    let refund_state = state
+        .db(move |conn| checkout::refund_answered(conn, now, refund_id, &answer))
+        .await?;
+    match refund_state {
+        RefundState::Succeeded => Ok(RefundProgress::Done),
+        RefundState::Pending => Ok(RefundProgress::Pending),
+        RefundState::Failed => Err(AppError::Conflict(
+            "The payment service failed the refund; the money is still owed back.".into(),
+        )),
+    }
 }
 
 /// Refunds a paid ticket for an admin: the seat goes back on sale once the money does.
-pub async fn refund_ticket(state: &AppState, ticket_id: i32) -> Result<(), AppError> {
+pub async fn refund_ticket(state: &AppState, ticket_id: i32) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let payment = state
         .db(move |conn| checkout::request_refund(conn, now, ticket_id))
@@ -53,7 +150,7 @@ pub async fn refund_ticket(state: &AppState, ticket_id: i32) -> Result<(), AppEr
 /// Refunds one payment that kept money (an admin's button in the payments list): a
 /// second payment, money kept for a cancelled or expired booking, a mismatched amount,
 /// or the payment of a paid ticket (which refunds the ticket).
-pub async fn refund_payment(state: &AppState, payment_id: i32) -> Result<(), AppError> {
+pub async fn refund_payment(state: &AppState, payment_id: i32) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let payment = state
         .db(move |conn| checkout::request_payment_refund(conn, now, payment_id))

@@ -6,7 +6,7 @@ use super::AppState;
 use super::refunds::refund;
 use crate::domain::checkout::{self, Completion, EventOutcome};
 use crate::error::AppError;
-use crate::payments::{signature, stripe_event};
+use crate::payments::{EventAction, signature, stripe_event};
 
 /// What the provider is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,10 +36,25 @@ pub async fn receive(
         log::warn!("webhook refused: {error}");
         return Err(AppError::BadRequest("invalid signature".into()));
     }
-    let event = stripe_event::parse(body).map_err(|error| {
+    let mut event = stripe_event::parse(body).map_err(|error| {
         log::warn!("webhook with a valid signature but unreadable body: {error}");
         AppError::BadRequest("unreadable event".into())
     })?;
+    if let EventAction::ChargeRefunded {
+        payment_reference,
+        refunds,
+    } = &mut event.action
+    {
+        // Unanswered, the provider sends the event again later.
+        *refunds = state
+            .provider
+            .refunds_of(payment_reference)
+            .await
+            .map_err(|error| {
+                log::warn!("listing the refunds of {payment_reference} failed: {error}");
+                AppError::Unavailable("the payment service is unavailable".into())
+            })?;
+    }
     let outcome = state
         .db(move |conn| checkout::apply_event(conn, now, &event))
         .await?;

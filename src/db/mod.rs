@@ -13,6 +13,7 @@ pub mod events;
 pub mod migrations;
 pub mod models;
 pub mod payments;
+pub mod refunds;
 pub mod schema;
 pub mod status;
 pub mod ticket_schemas;

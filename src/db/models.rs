@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{admissions, events, payments, ticket_schemas, tickets, users};
-use super::status::{AdmissionStatus, PaymentStatus, SellingRule, TicketStatus};
+use super::schema::{admissions, events, payments, refunds, ticket_schemas, tickets, users};
+use super::status::{AdmissionStatus, PaymentStatus, RefundStatus, SellingRule, TicketStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -180,6 +180,40 @@ pub struct NewPayment<'a> {
     pub currency: &'a str,
     #[diesel(serialize_as = String)]
     pub status: PaymentStatus,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One refund of a payment, with its own idempotency key and lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = refunds)]
+pub struct Refund {
+    pub id: i32,
+    pub payment_id: i32,
+    pub amount_pennies: i64,
+    pub currency: String,
+    /// `None` for a refund made outside the shop (in Stripe's dashboard).
+    pub idempotency_key: Option<String>,
+    pub provider_refund_id: Option<String>,
+    #[diesel(deserialize_as = String)]
+    pub status: RefundStatus,
+    pub reason: String,
+    pub failure_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Insertable)]
+#[diesel(table_name = refunds)]
+pub struct NewRefund<'a> {
+    pub payment_id: i32,
+    pub amount_pennies: i64,
+    pub currency: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    pub provider_refund_id: Option<&'a str>,
+    #[diesel(serialize_as = String)]
+    pub status: RefundStatus,
+    pub reason: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

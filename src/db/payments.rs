@@ -125,7 +125,9 @@ pub fn record_request(conn: &mut Conn, id: i32, request: &str) -> QueryResult<Gu
     Ok(Guarded::from_rows(changed))
 }
 
-/// Records the provider's session on an attempt that was being created.
+/// Records the provider's session on an attempt by its id, whatever its state, unless it
+/// already has another session (`Lost`); an attempt still being created (or given up
+/// while its request was answered) becomes `open`.
 pub fn record_session(
     conn: &mut Conn,
     id: i32,
@@ -135,19 +137,31 @@ pub fn record_session(
     now: NaiveDateTime,
 ) -> QueryResult<Guarded> {
     let changed = diesel::update(
-        dsl::payments
-            .filter(dsl::id.eq(id))
-            .filter(dsl::status.eq(PaymentStatus::Creating.as_str())),
+        dsl::payments.filter(dsl::id.eq(id)).filter(
+            dsl::provider_session_id
+                .is_null()
+                .or(dsl::provider_session_id.eq(session_id)),
+        ),
     )
     .set((
-        dsl::status.eq(PaymentStatus::Open.as_str()),
         dsl::provider_session_id.eq(session_id),
         dsl::checkout_url.eq(checkout_url),
         dsl::expires_at.eq(expires_at),
         dsl::updated_at.eq(now),
     ))
     .execute(conn)?;
-    Ok(Guarded::from_rows(changed))
+    if changed == 0 {
+        return Ok(Guarded::Lost);
+    }
+    let _reopened: Guarded = transition(
+        conn,
+        id,
+        &[PaymentStatus::Creating, PaymentStatus::Failed],
+        PaymentStatus::Open,
+        None,
+        now,
+    )?;
+    Ok(Guarded::Applied)
 }
 
 /// Records a session on an attempt that has none yet (its creation timed out on our

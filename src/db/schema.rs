@@ -104,12 +104,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refunds (id) {
+        id -> Integer,
+        payment_id -> Integer,
+        amount_pennies -> BigInt,
+        currency -> Text,
+        idempotency_key -> Nullable<Text>,
+        provider_refund_id -> Nullable<Text>,
+        status -> Text,
+        reason -> Text,
+        failure_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_schemas -> events (event_id));
 diesel::joinable!(tickets -> events (event_id));
 diesel::joinable!(tickets -> ticket_schemas (ticket_schema_id));
 diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(payments -> tickets (ticket_id));
 diesel::joinable!(admissions -> tickets (ticket_id));
+diesel::joinable!(refunds -> payments (payment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -118,5 +135,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tickets,
     admissions,
     payments,
+    refunds,
     webhook_events
 );

@@ -28,6 +28,18 @@ pub enum PaymentStatus {
     Mismatch,
 }
 
+/// One refund (`refunds.status`): `requested` (its key made, the call not answered yet)
+/// → `pending` (the provider accepted it) → `succeeded` or `failed`; `unsure` after a 5xx,
+/// which Stripe replays under the key: the refund is looked up before a new key is tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefundStatus {
+    Requested,
+    Unsure,
+    Pending,
+    Succeeded,
+    Failed,
+}
+
 /// How a ticket type may be bought (`ticket_schemas.selling_rule`); the rules themselves
 /// are in `domain::selling_rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,6 +138,14 @@ stored_as_text!(PaymentStatus {
     RefundPending => "refund_pending",
     Refunded => "refunded",
     Mismatch => "mismatch",
+});
+
+stored_as_text!(RefundStatus {
+    Requested => "requested",
+    Unsure => "unsure",
+    Pending => "pending",
+    Succeeded => "succeeded",
+    Failed => "failed",
 });
 
 stored_as_text!(SellingRule {

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::ticket_status::TicketStatus;
 use crate::db::models::Admission;
-use crate::db::status::{AdmissionStatus, PaymentStatus};
-use crate::db::{Conn, admissions, events, payments, ticket_schemas, tickets};
+use crate::db::status::{AdmissionStatus, PaymentStatus, RefundStatus};
+use crate::db::{Conn, admissions, events, payments, refunds, ticket_schemas, tickets};
 use crate::error::AppError;
 
 /// What the audit found: one summary line per event and every violation.
@@ -114,7 +114,13 @@ fn audit_money(
             .filter(|p| p.ticket_id == ticket.id && p.status == PaymentStatus::Paid)
             .collect();
         let is_paid = ticket.status == TicketStatus::Paid;
-        if is_paid && kept.len() != 1 {
+        // A paid booking whose refund the provider has not completed yet keeps working
+        // until it does (the refund owed is reported below).
+        let being_refunded = kept.is_empty()
+            && all_payments
+                .iter()
+                .any(|p| p.ticket_id == ticket.id && p.status == PaymentStatus::RefundPending);
+        if is_paid && kept.len() != 1 && !being_refunded {
             report.violations.push(format!(
                 "ticket {} is paid but has {} succeeded, unrefunded payments",
                 ticket.id,
@@ -151,10 +157,25 @@ fn audit_money(
     }
     for payment in &all_payments {
         match payment.status {
-            PaymentStatus::RefundPending => report.violations.push(format!(
-                "payment {} is owed back to the customer (refund pending)",
-                payment.id
-            )),
+            PaymentStatus::RefundPending => {
+                let latest = refunds::for_payment(conn, payment.id)?.into_iter().next();
+                report.violations.push(match latest {
+                    Some(refund) if refund.status == RefundStatus::Failed => format!(
+                        "payment {} is owed back to the customer: refund {} failed at the provider ({}); retry it or return the money another way",
+                        payment.id,
+                        refund.id,
+                        refund.failure_reason.as_deref().unwrap_or("no reason given")
+                    ),
+                    Some(refund) if refund.status == RefundStatus::Pending => format!(
+                        "payment {} is owed back to the customer (refund {} pending at the provider)",
+                        payment.id, refund.id
+                    ),
+                    _ => format!(
+                        "payment {} is owed back to the customer (refund pending)",
+                        payment.id
+                    ),
+                })
+            }
             PaymentStatus::Mismatch => report.violations.push(format!(
                 "payment {} was paid with a different amount or currency and needs an admin",
                 payment.id

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::form_errors::FieldErrors;
+use super::minimum_charge;
 use super::money::{Currency, Money};
 use super::selling_rules::{DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_LIMIT, SellingRule};
 use super::text::{CONTROL_CHARACTER, is_clean_line};
@@ -73,7 +74,13 @@ impl TicketTypeForm {
         }
         let price = match Currency::parse(&self.currency) {
             Ok(currency) => match Money::parse(&self.price, currency) {
-                Ok(price) => Some(price),
+                Ok(price) => match minimum_charge::check(&price) {
+                    Ok(()) => Some(price),
+                    Err(message) => {
+                        errors.add("price", message);
+                        None
+                    }
+                },
                 Err(message) => {
                     errors.add("price", message);
                     None

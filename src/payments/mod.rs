@@ -44,7 +44,8 @@ impl CheckoutRequest {
 }
 
 pub use crate::domain::checkout::session::{
-    CreatedSession, EventAction, ProviderError, ProviderEvent, SessionState, SessionStatus,
+    CreatedSession, EventAction, ProviderError, ProviderEvent, ProviderRefund, RefundState,
+    SessionState, SessionStatus,
 };
 
 /// The active provider, chosen at start-up.
@@ -98,21 +99,45 @@ impl Provider {
         }
     }
 
-    /// Refunds a payment in full; returns the provider's refund id. The idempotency key
-    /// makes a retried refund return the first one instead of refunding twice.
+    /// Refunds a payment (in the provider's units) under the refund row's own key: a
+    /// retried refund returns the first one instead of refunding twice. The row's id
+    /// travels in the refund's metadata, so a lookup can find it.
     pub async fn refund(
         &self,
         payment_reference: &str,
         amount: i64,
         idempotency_key: &str,
-    ) -> Result<String, ProviderError> {
+        refund_row: i32,
+    ) -> Result<ProviderRefund, ProviderError> {
         match self {
             Provider::Stripe(gateway) => {
                 gateway
-                    .refund(payment_reference, amount, idempotency_key)
+                    .refund(payment_reference, amount, idempotency_key, refund_row)
                     .await
             }
-            Provider::Test(gateway) => gateway.refund(payment_reference, amount, idempotency_key),
+            Provider::Test(gateway) => {
+                gateway.refund(payment_reference, amount, idempotency_key, refund_row)
+            }
+        }
+    }
+
+    /// Every refund of a payment, as the provider's Refunds API lists them.
+    pub async fn refunds_of(
+        &self,
+        payment_reference: &str,
+    ) -> Result<Vec<ProviderRefund>, ProviderError> {
+        match self {
+            Provider::Stripe(gateway) => gateway.refunds_of(payment_reference).await,
+            // Test refunds succeed at once: nothing is ever left to look up.
+            Provider::Test(_) => Ok(Vec::new()),
+        }
+    }
+
+    /// One refund as the provider has it now.
+    pub async fn retrieve_refund(&self, refund_id: &str) -> Result<ProviderRefund, ProviderError> {
+        match self {
+            Provider::Stripe(gateway) => gateway.retrieve_refund(refund_id).await,
+            Provider::Test(_) => Err(ProviderError::Missing(format!("test refund {refund_id}"))),
         }
     }
 }

@@ -6,19 +6,28 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime};
-use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe::{
+    ApiErrorsType, Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError,
+    StripeRequest,
+};
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    ExpireCheckoutSession, ProductData, RetrieveCheckoutSession,
+    CreateCheckoutSessionPaymentIntentData, ExpireCheckoutSession, ProductData,
+    RetrieveCheckoutSession,
 };
 use stripe_checkout::{
     CheckoutSession, CheckoutSessionMode, CheckoutSessionPaymentStatus, CheckoutSessionStatus,
 };
-use stripe_core::refund::CreateRefund;
+use stripe_core::Refund;
+use stripe_core::refund::{CreateRefund, ListRefund, RetrieveRefund};
+
 use stripe_types::Currency;
 
 use super::stripe_event::from_stripe_amount;
-use super::{CheckoutRequest, CreatedSession, ProviderError, SessionState, SessionStatus};
+use super::{
+    CheckoutRequest, CreatedSession, ProviderError, ProviderRefund, RefundState, SessionState,
+    SessionStatus,
+};
 use crate::config::StripeSettings;
 use crate::domain::money::Money;
 
@@ -31,6 +40,12 @@ fn provider_error(error: StripeError) -> ProviderError {
     match error {
         StripeError::Stripe(details, 404) => {
             ProviderError::Missing(details.message.unwrap_or_default())
+        }
+        StripeError::Stripe(details, 409) => {
+            ProviderError::InFlight(details.message.unwrap_or_default())
+        }
+        StripeError::Stripe(details, 400) if details.type_ == ApiErrorsType::IdempotencyError => {
+            ProviderError::KeyReused(details.message.unwrap_or_default())
         }
         StripeError::Stripe(details, status) if status < 500 => {
             ProviderError::Refused(format!("{status}: {}", details.message.unwrap_or_default()))
@@ -112,12 +127,21 @@ impl StripeGateway {
             ("event_id".to_owned(), request.event_id.to_string()),
             ("hold_number".to_owned(), request.hold_number.to_string()),
         ]);
+        // The PaymentIntent carries our ids too, so a refund or a dispute made on it in
+        // Stripe's dashboard names the booking it belongs to.
+        let mut intent = CreateCheckoutSessionPaymentIntentData::new();
+        intent.metadata = Some(HashMap::from([
+            ("payment_id".to_owned(), request.payment_id.to_string()),
+            ("ticket_id".to_owned(), request.ticket_id.to_string()),
+            ("event_id".to_owned(), request.event_id.to_string()),
+        ]));
         let call = CreateCheckoutSession::new()
             .mode(CheckoutSessionMode::Payment)
             .line_items(vec![item])
             .client_reference_id(request.ticket_id.to_string())
             .customer_email(request.customer_email.clone())
             .metadata(metadata)
+            .payment_intent_data(intent)
             .success_url(request.success_url.clone())
             .cancel_url(request.cancel_url.clone())
             .expires_at(request.expires_at.and_utc().timestamp())
@@ -152,14 +176,55 @@ impl StripeGateway {
         payment_reference: &str,
         amount: i64,
         idempotency_key: &str,
-    ) -> Result<String, ProviderError> {
+        refund_row: i32,
+    ) -> Result<ProviderRefund, ProviderError> {
         let call = CreateRefund::new()
             .payment_intent(payment_reference)
             .amount(amount)
+            .metadata(HashMap::from([(
+                REFUND_ROW.to_owned(),
+                refund_row.to_string(),
+            )]))
             .customize()
             .request_strategy(idempotent(idempotency_key)?);
         let refund = self.within_time(call.send(&self.client)).await?;
-        Ok(refund.id.to_string())
+        Ok(provider_refund(&refund))
+    }
+
+    pub async fn refunds_of(
+        &self,
+        payment_reference: &str,
+    ) -> Result<Vec<ProviderRefund>, ProviderError> {
+        let call = ListRefund::new()
+            .payment_intent(payment_reference)
+            .limit(100);
+        let list = self.within_time(call.send(&self.client)).await?;
+        Ok(list.data.iter().map(provider_refund).collect())
+    }
+
+    pub async fn retrieve_refund(&self, refund_id: &str) -> Result<ProviderRefund, ProviderError> {
+        let refund = self
+            .within_time(RetrieveRefund::new(refund_id).send(&self.client))
+            .await?;
+        Ok(provider_refund(&refund))
+    }
+}
+
+/// The metadata key naming our refund row on a Stripe refund.
+pub const REFUND_ROW: &str = "boxoffice_refund_id";
+
+fn provider_refund(refund: &Refund) -> ProviderRefund {
+    ProviderRefund {
+        id: refund.id.to_string(),
+        state: RefundState::from_stripe(refund.status.as_deref()),
+        amount: refund.amount,
+        payment_reference: refund.payment_intent.as_ref().map(|p| p.id().to_string()),
+        refund_row: refund
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get(REFUND_ROW))
+            .and_then(|id| id.parse().ok()),
+        failure_reason: refund.failure_reason.clone(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{EventAction, ProviderEvent, SessionState, SessionStatus};
+use super::{EventAction, ProviderEvent, ProviderRefund, RefundState, SessionState, SessionStatus};
 use crate::domain::money::{Currency, Money};
 
 fn text(value: &Value, key: &str) -> Option<String> {
@@ -54,6 +54,22 @@ pub fn session_from_json(object: &Value) -> Option<SessionState> {
     })
 }
 
+/// A Refund object as our `ProviderRefund`.
+pub fn refund_from_json(object: &Value) -> Option<ProviderRefund> {
+    Some(ProviderRefund {
+        id: text(object, "id")?,
+        state: RefundState::from_stripe(object.get("status").and_then(Value::as_str)),
+        amount: object.get("amount").and_then(Value::as_i64).unwrap_or(0),
+        payment_reference: id_of(object.get("payment_intent")),
+        refund_row: object
+            .get("metadata")
+            .and_then(|m| m.get(super::stripe::REFUND_ROW))
+            .and_then(Value::as_str)
+            .and_then(|id| id.parse().ok()),
+        failure_reason: text(object, "failure_reason"),
+    })
+}
+
 /// Parses an event body; `Err` when it is not an event at all.
 pub fn parse(body: &[u8]) -> Result<ProviderEvent, String> {
     let event: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
@@ -70,27 +86,14 @@ pub fn parse(body: &[u8]) -> Result<ProviderEvent, String> {
         | "checkout.session.expired" => {
             EventAction::Session(session_from_json(object).ok_or("a session without an id")?)
         }
-        "charge.refunded" => {
-            let payment_reference =
-                id_of(object.get("payment_intent")).ok_or("a charge without a payment_intent")?;
-            let refund_id = object
-                .get("refunds")
-                .and_then(|r| r.get("data"))
-                .and_then(Value::as_array)
-                .and_then(|refunds| refunds.first())
-                .and_then(|refund| text(refund, "id"))
-                .unwrap_or_else(|| format!("refund-of-{payment_reference}"));
-            let amount = object.get("amount").and_then(Value::as_i64).unwrap_or(0);
-            let refunded = object
-                .get("amount_refunded")
-                .and_then(Value::as_i64)
-                .unwrap_or(0);
-            EventAction::ChargeRefunded {
-                payment_reference,
-                refund_id,
-                fully: refunded >= amount,
-            }
+        "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => {
+            EventAction::Refund(refund_from_json(object).ok_or("a refund without an id")?)
         }
+        "charge.refunded" => EventAction::ChargeRefunded {
+            payment_reference: id_of(object.get("payment_intent"))
+                .ok_or("a charge without a payment_intent")?,
+            refunds: Vec::new(),
+        },
         _ => EventAction::Ignored,
     };
     Ok(ProviderEvent {

@@ -9,7 +9,10 @@ use std::sync::Mutex;
 use chrono::NaiveDateTime;
 use rand::RngCore;
 
-use super::{CheckoutRequest, CreatedSession, ProviderError, SessionState, SessionStatus};
+use super::{
+    CheckoutRequest, CreatedSession, ProviderError, ProviderRefund, RefundState, SessionState,
+    SessionStatus,
+};
 
 /// One test session, as the checkout page shows it.
 #[derive(Debug, Clone)]
@@ -102,20 +105,25 @@ impl TestGateway {
         })
     }
 
+    /// Test refunds succeed at once.
     pub fn refund(
         &self,
         payment_reference: &str,
-        _amount: i64,
+        amount: i64,
         idempotency_key: &str,
-    ) -> Result<String, ProviderError> {
+        refund_row: i32,
+    ) -> Result<ProviderRefund, ProviderError> {
         let mut book = self.book();
         if !book
             .sessions
             .values()
             .any(|s| s.payment_reference.as_deref() == Some(payment_reference))
         {
-            return Err(ProviderError::Refused(format!(
-                "no such payment: {payment_reference}"
+            // Test payments live in the memory of the process that serves the shop: another
+            // process (`boxoffice check --repair`) cannot reach them, so the serving
+            // process's reconciliation makes the refund.
+            return Err(ProviderError::Unreachable(format!(
+                "test payment {payment_reference} is not in this process"
             )));
         }
         let id = book
@@ -123,7 +131,14 @@ impl TestGateway {
             .entry(idempotency_key.to_owned())
             .or_insert_with(|| random_id("re_test"))
             .clone();
-        Ok(id)
+        Ok(ProviderRefund {
+            id,
+            state: RefundState::Succeeded,
+            amount,
+            payment_reference: Some(payment_reference.to_owned()),
+            refund_row: Some(refund_row),
+            failure_reason: None,
+        })
     }
 
     pub fn expire_session(&self, session_id: &str) -> Result<(), ProviderError> {

@@ -149,3 +149,20 @@ impl TestApp {
         );
     }
 }
+
+/// Polls `condition` until it holds; panics after `limit` (never a sleep standing in for
+/// an ordering: the condition is the ordering).
+pub async fn deadline<F, Fut>(limit: std::time::Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while !condition().await {
+        assert!(
+            start.elapsed() < limit,
+            "condition not met within {limit:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}

@@ -40,17 +40,6 @@ pub struct NewCheckout {
     pub email: String,
 }
 
-impl NewCheckout {
-    /// Derived from the ticket, its hold and the attempt: a retried or doubled request
-    /// reuses the key (and gets the same session); a new attempt gets a new one.
-    pub fn idempotency_key(&self) -> String {
-        format!(
-            "boxoffice-checkout-t{}-h{}-a{}",
-            self.ticket.id, self.payment.hold_number, self.payment.attempt
-        )
-    }
-}
-
 /// Decides what paying for the user's ticket means now; 404 for anyone else's ticket,
 /// a clear refusal for a paid ticket or an ended hold. Runs under the ticket's lock, so a
 /// cancel or an expiry either happens before (and this refuses) or after (and the
@@ -183,9 +172,10 @@ fn confirm_free(
     admissions::issue(conn, ticket, now)
 }
 
-/// Records the session the provider opened for an attempt. `Lost` when the attempt is
-/// no longer being created (a webhook adopted the session first, or the attempt was
-/// given up): the session is then found by its payment id when it completes.
+/// Records the session the provider opened for an attempt, whatever state the attempt
+/// is in (a concurrent request may have given it up meanwhile): a session the provider
+/// made is always findable by its id, from the success page, a webhook or
+/// reconciliation. `Lost` only when the attempt already has another session.
 pub fn session_created(
     conn: &mut Conn,
     now: NaiveDateTime,
@@ -202,9 +192,11 @@ pub fn session_created(
     )?)
 }
 
-/// Records a failed attempt to open a session. A time-out leaves the attempt in
-/// `creating`, so the next try reuses its idempotency key (and any session the provider
-/// did create); a refusal or a provider failure ends it, so the next try starts afresh.
+/// Records a failed attempt to open a session. A time-out, or the same request still in
+/// flight, leaves the attempt in `creating`, so the next try resends it under its key
+/// (and gets any session the provider did create); a refusal, a provider failure (which
+/// Stripe replays under the key for a day) or a key spoilt by other parameters ends it,
+/// so the next try starts afresh with a new key.
 /// `Lost` when the attempt had already moved on (a concurrent request recorded its
 /// session): nothing to end then.
 pub fn session_failed(
@@ -214,19 +206,29 @@ pub fn session_failed(
     error: &ProviderError,
 ) -> Result<Guarded, AppError> {
     match error {
-        ProviderError::Unreachable(_) => {
+        ProviderError::Unreachable(_) | ProviderError::InFlight(_) => {
             let touched = payments::touch(conn, payment_id, now)?;
             Ok(Guarded::from_rows(touched))
         }
         ProviderError::Refused(reason)
         | ProviderError::ServerError(reason)
-        | ProviderError::Missing(reason) => Ok(payments::transition(
-            conn,
-            payment_id,
-            &[PaymentStatus::Creating],
-            PaymentStatus::Failed,
-            Some(reason),
-            now,
-        )?),
+        | ProviderError::Missing(reason) => give_up(conn, now, payment_id, reason),
+        ProviderError::KeyReused(_) => give_up(conn, now, payment_id, &error.to_string()),
     }
+}
+
+fn give_up(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment_id: i32,
+    reason: &str,
+) -> Result<Guarded, AppError> {
+    Ok(payments::transition(
+        conn,
+        payment_id,
+        &[PaymentStatus::Creating],
+        PaymentStatus::Failed,
+        Some(reason),
+        now,
+    )?)
 }

@@ -174,6 +174,7 @@ fn settle_paid(
     }
     let refund = |c: &mut Conn, reason: &str| -> Result<Completion, AppError> {
         settle(c, PaymentStatus::RefundPending, Some(reason))?;
+        super::refund_record::open(c, now, payment, reason)?;
         Ok(Completion::NeedsRefund {
             payment_id: payment.id,
             ticket_id,

@@ -13,6 +13,7 @@ mod attempt;
 mod completion;
 mod provider_events;
 mod refund;
+mod refund_record;
 #[cfg(test)]
 mod scenes;
 pub mod session;
@@ -23,6 +24,9 @@ pub use provider_events::{EventOutcome, apply_event};
 pub use refund::{
     KeptMoney, money_kept_without_a_ticket, refund_done, request_payment_refund, request_refund,
     return_kept_money,
+};
+pub use refund_record::{
+    RefundStep, next_refund_step, refund_answered, refund_refused, refund_rekeyed, refund_unsure,
 };
 
 pub use crate::db::status::PaymentStatus;

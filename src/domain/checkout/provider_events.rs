@@ -6,9 +6,9 @@
 use chrono::NaiveDateTime;
 
 use super::completion::{Completion, apply_session_in};
-use super::refund::refund_done_in;
+use super::refund_record::refund_event_in;
 use super::session::{EventAction, ProviderEvent};
-use crate::db::{Conn, payments, webhook_events, write_transaction};
+use crate::db::{Conn, webhook_events, write_transaction};
 use crate::error::AppError;
 
 /// What receiving an event did.
@@ -52,25 +52,14 @@ pub fn apply_event(
         }
         match &event.action {
             EventAction::Session(session) => Ok(Some(apply_session_in(c, now, session)?)),
-            EventAction::ChargeRefunded {
-                payment_reference,
-                refund_id,
-                fully: true,
-            } => {
-                match payments::find_by_provider_payment(c, payment_reference)? {
-                    Some(payment) => refund_done_in(c, now, payment.id, refund_id)?,
-                    None => {
-                        log::warn!("refund {refund_id} for unknown payment {payment_reference}")
-                    }
-                }
+            EventAction::Refund(refund) => {
+                refund_event_in(c, now, refund)?;
                 Ok(None)
             }
-            EventAction::ChargeRefunded {
-                payment_reference,
-                refund_id,
-                fully: false,
-            } => {
-                log::warn!("partial refund {refund_id} of {payment_reference}: left for an admin");
+            EventAction::ChargeRefunded { refunds, .. } => {
+                for refund in refunds {
+                    refund_event_in(c, now, refund)?;
+                }
                 Ok(None)
             }
             EventAction::Ignored => Ok(None),

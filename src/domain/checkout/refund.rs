@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 
 use crate::db::models::{Payment, Ticket};
-use crate::db::status::PaymentStatus;
-use crate::db::{Conn, Guarded, payments, tickets, write_transaction};
+use crate::db::status::{PaymentStatus, RefundStatus};
+use crate::db::{Conn, Guarded, payments, refunds, tickets, write_transaction};
 use crate::domain::locking::require;
 use crate::domain::ticket_status::TicketStatus;
 use crate::domain::{admissions, inventory};
@@ -51,9 +51,7 @@ pub fn request_payment_refund(
             PaymentStatus::Paid | PaymentStatus::Mismatch => {
                 mark_for_refund(c, now, &payment, "refunded by an admin")
             }
-            PaymentStatus::RefundPending => Err(AppError::Conflict(
-                "This payment's refund is already under way.".into(),
-            )),
+            PaymentStatus::RefundPending => retry_failed_refund(c, now, &payment),
             PaymentStatus::Refunded => Err(AppError::Conflict(
                 "This payment has already been refunded.".into(),
             )),
@@ -64,7 +62,26 @@ pub fn request_payment_refund(
     })
 }
 
-/// Moves a payment that kept money to `refund_pending`; the caller holds its ticket's lock.
+/// An admin's retry of a refund the provider failed: a new refund, with a new key.
+fn retry_failed_refund(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment: &Payment,
+) -> Result<Payment, AppError> {
+    let latest = refunds::for_payment(conn, payment.id)?.into_iter().next();
+    match latest {
+        Some(refund) if refund.status == RefundStatus::Failed => {
+            super::refund_record::open(conn, now, payment, "retried by an admin")?;
+            Ok(payment.clone())
+        }
+        _ => Err(AppError::Conflict(
+            "This payment's refund is already under way.".into(),
+        )),
+    }
+}
+
+/// Moves a payment that kept money to `refund_pending` and opens its refund; the caller
+/// holds its ticket's lock.
 fn mark_for_refund(
     conn: &mut Conn,
     now: NaiveDateTime,
@@ -82,6 +99,7 @@ fn mark_for_refund(
         )?,
         "marking a payment for refund",
     )?;
+    super::refund_record::open(conn, now, payment, reason)?;
     payments::find(conn, payment.id)?.ok_or(AppError::NotFound)
 }
 

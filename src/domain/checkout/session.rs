@@ -34,6 +34,41 @@ pub struct SessionState {
     pub payment_id: Option<i32>,
 }
 
+/// Where a refund stands at the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundState {
+    /// Accepted, money not back yet (`pending`, or `requires_action`).
+    Pending,
+    Succeeded,
+    /// `failed` or `canceled`: the money stayed with the shop.
+    Failed,
+}
+
+impl RefundState {
+    /// Stripe's spelling of a refund's status.
+    pub fn from_stripe(status: Option<&str>) -> RefundState {
+        match status {
+            Some("succeeded") => RefundState::Succeeded,
+            Some("failed" | "canceled") => RefundState::Failed,
+            _ => RefundState::Pending,
+        }
+    }
+}
+
+/// A refund as the provider reports it (from a create, a retrieve, a list or a webhook).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRefund {
+    pub id: String,
+    pub state: RefundState,
+    /// In the provider's units of the payment's currency.
+    pub amount: i64,
+    /// The provider's id of the payment refunded (Stripe's PaymentIntent).
+    pub payment_reference: Option<String>,
+    /// Our refund row, from the refund's metadata (absent for a dashboard refund).
+    pub refund_row: Option<i32>,
+    pub failure_reason: Option<String>,
+}
+
 /// A failed provider call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
@@ -51,6 +86,14 @@ pub enum ProviderError {
     /// `resource_missing`): the one answer that proves a session never existed there.
     #[error("the payment service does not know it: {0}")]
     Missing(String),
+    /// Another request with the same idempotency key is still running at the provider
+    /// (Stripe's 409): wait and resend the identical request, which then gets its answer.
+    #[error("the same request is still being handled: {0}")]
+    InFlight(String),
+    /// The key was first used with other parameters (Stripe's 400 `idempotency_error`):
+    /// that key can never succeed again, so the attempt is given up for a new one.
+    #[error("the idempotency key was used with other parameters: {0}")]
+    KeyReused(String),
 }
 
 /// What an event asks of the shop.
@@ -58,11 +101,13 @@ pub enum ProviderError {
 pub enum EventAction {
     /// A session completed (paid, or an async payment succeeded) or expired.
     Session(SessionState),
-    /// A charge was refunded (in full, or in part) outside the shop, e.g. in Stripe's dashboard.
+    /// A refund was created or changed (ours, or one made in Stripe's dashboard).
+    Refund(ProviderRefund),
+    /// A charge was refunded: the Charge no longer names its refunds (API 2022-11-15),
+    /// so `refunds` are read from the Refunds API before the event is applied.
     ChargeRefunded {
         payment_reference: String,
-        refund_id: String,
-        fully: bool,
+        refunds: Vec<ProviderRefund>,
     },
     /// An event type we do not act on.
     Ignored,

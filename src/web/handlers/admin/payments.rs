@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
+use crate::app::refunds::RefundProgress;
 use crate::app::{AppState, admin, refunds};
 use crate::db::models::Payment;
 use crate::db::status::PaymentStatus;
@@ -30,7 +31,11 @@ impl PaymentsPage {
 
     /// Whether an admin can send this payment's money back.
     fn refundable(&self, payment: &Payment) -> bool {
-        payment.status == PaymentStatus::Paid || payment.status == PaymentStatus::Mismatch
+        // A refund still owed (its last try failed) may be retried.
+        matches!(
+            payment.status,
+            PaymentStatus::Paid | PaymentStatus::Mismatch | PaymentStatus::RefundPending
+        )
     }
 
     /// Money taken for a ticket that is not paid: it must go back.
@@ -79,11 +84,15 @@ pub async fn refund_payment(
 /// Back to the payments list, saying what a refund did (or why it did nothing).
 fn back_to_list(
     ctx: &PageCtx,
-    refunded: Result<(), AppError>,
+    refunded: Result<RefundProgress, AppError>,
     done: &str,
 ) -> Result<HttpResponse, AppError> {
     match refunded {
-        Ok(()) => flash::success(&ctx.session, done),
+        Ok(RefundProgress::Done) => flash::success(&ctx.session, done),
+        Ok(RefundProgress::Pending) => flash::success(
+            &ctx.session,
+            "Refund requested: the payment service is processing it. The books settle once the money is back.",
+        ),
         Err(AppError::Conflict(message) | AppError::Unavailable(message)) => {
             flash::error(&ctx.session, message)
         }

@@ -1,0 +1,97 @@
+//! Queries on `refunds`: one row per refund of a payment, moved through its lifecycle
+//! only by guarded updates (`WHERE status IN from`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::{NewRefund, Refund};
+use super::schema::refunds::dsl;
+use super::status::{RefundStatus, texts};
+use super::{Conn, Guarded};
+
+pub fn insert(conn: &mut Conn, new: &NewRefund<'_>) -> QueryResult<Refund> {
+    diesel::insert_into(dsl::refunds)
+        .values(*new)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Refund>> {
+    dsl::refunds
+        .find(id)
+        .select(Refund::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_provider_id(conn: &mut Conn, provider_id: &str) -> QueryResult<Option<Refund>> {
+    dsl::refunds
+        .filter(dsl::provider_refund_id.eq(provider_id))
+        .select(Refund::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A payment's refunds, newest first.
+pub fn for_payment(conn: &mut Conn, payment_id: i32) -> QueryResult<Vec<Refund>> {
+    dsl::refunds
+        .filter(dsl::payment_id.eq(payment_id))
+        .order(dsl::id.desc())
+        .select(Refund::as_select())
+        .load(conn)
+}
+
+pub fn all(conn: &mut Conn) -> QueryResult<Vec<Refund>> {
+    dsl::refunds
+        .order(dsl::id.asc())
+        .select(Refund::as_select())
+        .load(conn)
+}
+
+/// Records what the provider says of a refund: its id (kept once known) and state.
+pub fn record(
+    conn: &mut Conn,
+    id: i32,
+    from: &[RefundStatus],
+    to: RefundStatus,
+    provider_id: Option<&str>,
+    failure_reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Guarded> {
+    let target = dsl::refunds
+        .filter(dsl::id.eq(id))
+        .filter(dsl::status.eq_any(texts(from)));
+    let changed = match provider_id {
+        Some(provider_id) => diesel::update(target)
+            .set((
+                dsl::status.eq(to.as_str()),
+                dsl::provider_refund_id.eq(provider_id),
+                dsl::failure_reason.eq(failure_reason),
+                dsl::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((
+                dsl::status.eq(to.as_str()),
+                dsl::failure_reason.eq(failure_reason),
+                dsl::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    };
+    Ok(Guarded::from_rows(changed))
+}
+
+/// Gives an `unsure` refund (its key spoilt by a stored 5xx) a new key to try.
+pub fn rekey(conn: &mut Conn, id: i32, key: &str, now: NaiveDateTime) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::refunds
+            .filter(dsl::id.eq(id))
+            .filter(dsl::status.eq(RefundStatus::Unsure.as_str())),
+    )
+    .set((
+        dsl::status.eq(RefundStatus::Requested.as_str()),
+        dsl::idempotency_key.eq(key),
+        dsl::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}
