@@ -593,25 +593,44 @@ async fn reconciliation_keeps_an_attempt_through_rate_limits_and_auth_errors_and
     let (buyer, ticket_id, _, _) = holder(&shop, "kim@example.com", 10).await;
     let session_id = checkout(&buyer, ticket_id).await;
     shop.stripe.complete(&session_id);
-    for failure in [
+    let retrieve_path = format!("/v1/checkout/sessions/{session_id}");
+    for (checks, failure) in [
         Failure::RateLimited,
         Failure::Unauthorized,
         Failure::ServerError,
-    ] {
-        shop.app.clock.advance(TimeDelta::minutes(3));
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        shop.app.clock.advance(TimeDelta::minutes(61));
         shop.stripe.fail_next_requests(&[failure]);
         assert_eq!(
             reconcile::reconcile(&shop.app.state).await,
             0,
             "{failure:?}"
         );
+        let row = payments_of(&shop.app, ticket_id).await.remove(0);
         assert_eq!(
-            payments_of(&shop.app, ticket_id).await[0].status,
-            "open",
-            "{failure:?} keeps the attempt for the next sweep"
+            row.status, "open",
+            "{failure:?} keeps the attempt for a later sweep"
+        );
+        // Backing off: 2, 4, 8 minutes…
+        assert_eq!(row.checks, checks as i32 + 1);
+        let wait = row.next_check_at.unwrap() - shop.app.clock.now();
+        let backoff = reconcile::backoff(row.checks);
+        assert!(
+            wait <= backoff && wait > backoff - TimeDelta::seconds(5),
+            "{wait}"
+        );
+        let asked = shop.stripe.requests_to("GET", &retrieve_path).len();
+        reconcile::reconcile(&shop.app.state).await;
+        assert_eq!(
+            shop.stripe.requests_to("GET", &retrieve_path).len(),
+            asked,
+            "not asked again before its backoff"
         );
     }
-    shop.app.clock.advance(TimeDelta::minutes(3));
+    shop.app.clock.advance(TimeDelta::minutes(61));
     assert_eq!(reconcile::reconcile(&shop.app.state).await, 1);
     assert_eq!(
         shop.app.tickets().await[0].status,
@@ -794,9 +813,8 @@ async fn a_session_paid_just_before_its_hold_ended_is_kept_by_reconciliation() {
     assert_eq!(
         reconcile::close_sessions_of_ended_holds(&shop.app.state).await,
         0,
-        "Stripe will not close a paid session"
+        "Stripe will not close a paid session: it is asked what happened instead"
     );
-    assert_eq!(reconcile::reconcile(&shop.app.state).await, 1);
     assert_eq!(
         shop.app.tickets().await[0].status,
         "paid",

@@ -4,8 +4,8 @@
 
 use super::AppState;
 use crate::db::models::{Event, Payment, Ticket, TicketSchema};
-use crate::db::status::TicketStatus;
-use crate::db::{events, payments, ticket_schemas, tickets};
+use crate::db::status::{PaymentStatus, RefundStatus, TicketStatus};
+use crate::db::{Conn, events, payments, refunds, ticket_schemas, tickets};
 use crate::domain::event_admin::{self, EventSales};
 use crate::domain::event_form::EventForm;
 use crate::domain::form_errors::FieldErrors;
@@ -166,8 +166,36 @@ pub async fn update_ticket_type(
 }
 
 /// The newest checkout attempts with their ticket's status.
-pub async fn payments(state: &AppState) -> Result<Vec<(Payment, TicketStatus)>, AppError> {
+pub async fn payments(
+    state: &AppState,
+) -> Result<Vec<(Payment, TicketStatus, Option<String>)>, AppError> {
     state
-        .db(|conn| Ok(payments::recent_with_ticket_status(conn, PAYMENTS_LISTED)?))
+        .db(|conn| {
+            let listed = payments::recent_with_ticket_status(conn, PAYMENTS_LISTED)?;
+            listed
+                .into_iter()
+                .map(|(payment, ticket_status)| {
+                    let note = refund_note(conn, &payment)?;
+                    Ok((payment, ticket_status, note))
+                })
+                .collect()
+        })
         .await
+}
+
+/// What an admin must know of a payment's money going back: a refund the provider
+/// failed, or one still pending there.
+fn refund_note(conn: &mut Conn, payment: &Payment) -> Result<Option<String>, AppError> {
+    if payment.status != PaymentStatus::RefundPending {
+        return Ok(None);
+    }
+    let latest = refunds::for_payment(conn, payment.id)?.into_iter().next();
+    Ok(latest.and_then(|refund| match refund.status {
+        RefundStatus::Failed => Some(format!(
+            "Refund failed at the payment service ({}): the money is still owed. Retry it, or return it another way.",
+            refund.failure_reason.as_deref().unwrap_or("no reason given")
+        )),
+        RefundStatus::Pending => Some("Refund pending at the payment service.".to_owned()),
+        _ => None,
+    }))
 }

@@ -4,9 +4,11 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
-use crate::db::models::{Event, Ticket, TicketSchema};
-use crate::db::{events, ticket_schemas, tickets};
+use crate::db::models::{Event, Payment, Ticket, TicketSchema};
+use crate::db::status::PaymentStatus;
+use crate::db::{events, payments, ticket_schemas, tickets};
 use crate::domain::admissions;
+use crate::domain::checkout;
 use crate::domain::qr;
 use crate::domain::reservation;
 use crate::domain::ticket_status::TicketStatus;
@@ -22,6 +24,9 @@ pub struct Booking {
     pub status: TicketStatus,
     /// How long a live hold has left.
     pub time_left: Option<TimeDelta>,
+    /// What the newest payment attempt of the current hold says, when the owner should
+    /// know (a bank still processing it, or a delayed payment that failed).
+    pub payment_note: Option<&'static str>,
 }
 
 impl Booking {
@@ -37,7 +42,26 @@ impl Booking {
             schema,
             status,
             time_left,
+            payment_note: None,
         }
+    }
+}
+
+/// The owner's word for the newest attempt of a hold, where it matters.
+fn payment_note(newest: Option<&Payment>) -> Option<&'static str> {
+    let payment = newest?;
+    match payment.status {
+        PaymentStatus::Processing => Some(
+            "Your bank is processing your payment. We confirm your booking as soon as the money arrives.",
+        ),
+        PaymentStatus::Failed
+            if payment.status_reason.as_deref() == Some(checkout::ASYNC_FAILED) =>
+        {
+            Some(
+                "Your last payment did not go through at your bank, and nothing was charged. You can pay again while your seat is held.",
+            )
+        }
+        _ => None,
     }
 }
 
@@ -70,7 +94,7 @@ pub async fn show(
     ticket_id: i32,
 ) -> Result<(Booking, Vec<SeatCode>), AppError> {
     let now = state.clock.now();
-    let (ticket, event, schema, seats) = state
+    let (ticket, event, schema, seats, note) = state
         .db(move |conn| {
             let ticket =
                 tickets::find_owned(conn, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
@@ -82,10 +106,16 @@ pub async fn show(
             } else {
                 Vec::new()
             };
-            Ok((ticket, event, schema, seats))
+            let note = if ticket.status == TicketStatus::Paid {
+                None
+            } else {
+                payment_note(payments::for_hold(conn, ticket.id, ticket.hold_number)?.first())
+            };
+            Ok((ticket, event, schema, seats, note))
         })
         .await?;
-    let booking = Booking::new(ticket, event, schema, now);
+    let mut booking = Booking::new(ticket, event, schema, now);
+    booking.payment_note = note;
     let codes = if booking.status == TicketStatus::Paid {
         seats
             .into_iter()

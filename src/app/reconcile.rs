@@ -1,20 +1,31 @@
 //! The background's payment work: asking the provider about attempts that should have
 //! finished (a lost webhook never loses a paid ticket), retrying refunds still owed, and
-//! closing the sessions of holds that have ended.
+//! closing the sessions of holds that have ended. An attempt that gives no result is
+//! looked at again later and later (2 minutes, doubling, at most an hour), and batches
+//! take the longest-untouched first, so stuck rows never starve the others.
 
-use chrono::TimeDelta;
+use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
 use super::checkout::apply;
 use super::refunds::{RefundProgress, refund};
+use crate::db::models::Payment;
 use crate::db::status::PaymentStatus;
 use crate::db::{Guarded, payments};
 use crate::domain::checkout::Completion;
+use crate::error::AppError;
 use crate::payments::ProviderError;
 
 /// How long an attempt must sit untouched before reconciliation asks about it.
 const RECONCILE_AFTER: TimeDelta = TimeDelta::minutes(2);
+const LONGEST_WAIT: TimeDelta = TimeDelta::hours(1);
 const RECONCILE_BATCH: i64 = 50;
+
+/// When to look again after `checks` looks in a row without a result.
+pub fn backoff(checks: i32) -> TimeDelta {
+    let doublings = checks.clamp(1, 6) - 1;
+    (RECONCILE_AFTER * 2_i32.pow(doublings as u32)).min(LONGEST_WAIT)
+}
 
 /// Asks the provider about attempts that should have finished by now (a lost webhook
 /// never loses a paid ticket), and retries pending refunds. Returns how many it settled.
@@ -27,9 +38,11 @@ pub async fn reconcile(state: &AppState) -> usize {
                 &[
                     PaymentStatus::Open,
                     PaymentStatus::Creating,
+                    PaymentStatus::Processing,
                     PaymentStatus::RefundPending,
                 ],
                 now - RECONCILE_AFTER,
+                now,
                 RECONCILE_BATCH,
             )?)
         })
@@ -43,64 +56,91 @@ pub async fn reconcile(state: &AppState) -> usize {
     };
     let mut settled = 0;
     for payment in stale {
-        let id = payment.id;
-        let outcome = match (payment.status, payment.provider_session_id.as_deref()) {
-            (PaymentStatus::RefundPending, _) => refund(state, id)
-                .await
-                .map(|progress| progress == RefundProgress::Done),
-            (_, Some(session_id)) if !session_id.is_empty() => {
-                match state.provider.retrieve_session(session_id).await {
-                    Ok(session) => apply(state, session)
-                        .await
-                        .map(|c| !matches!(c, Completion::NotPaid { expired: false, .. })),
-                    // Only a 404 proves the session never existed there; a rate limit, a
-                    // rotated key or an outage keeps the attempt for the next sweep.
-                    Err(ProviderError::Missing(reason)) => {
-                        let reason = format!("the provider does not know this session: {reason}");
-                        state
-                            .db(move |conn| {
-                                Ok(payments::transition(
-                                    conn,
-                                    id,
-                                    &[PaymentStatus::Open, PaymentStatus::Creating],
-                                    PaymentStatus::Failed,
-                                    Some(&reason),
-                                    now,
-                                )?
-                                .applied())
-                            })
-                            .await
-                    }
-                    Err(error) => {
-                        log::error!(
-                            "reconciling payment {id}: Stripe could not be asked about session \
-                             {session_id} ({error}); kept for the next sweep"
-                        );
-                        Ok(false)
-                    }
-                }
-            }
-            _ => Ok(false),
-        };
+        let outcome = look_at(state, &payment, now).await;
         match outcome {
             Ok(true) => settled += 1,
-            Ok(false) => {}
-            Err(error) => log::warn!("reconciling payment {id}: {error}"),
+            Ok(false) => check_later(state, &payment, now).await,
+            Err(error) => {
+                log::warn!("reconciling payment {}: {error}", payment.id);
+                check_later(state, &payment, now).await;
+            }
         }
-        // Look at it again only after another interval.
-        let _ = state
-            .db(move |conn| Ok(payments::touch(conn, id, now)?))
-            .await;
     }
     settled
 }
 
+/// Asks about one attempt; `true` when it is settled now.
+async fn look_at(
+    state: &AppState,
+    payment: &Payment,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let id = payment.id;
+    let session_id = match (payment.status, payment.provider_session_id.as_deref()) {
+        (PaymentStatus::RefundPending, _) => {
+            return refund(state, id)
+                .await
+                .map(|progress| progress == RefundProgress::Done);
+        }
+        (_, Some(session_id)) if !session_id.is_empty() => session_id,
+        _ => return Ok(false),
+    };
+    match state.provider.retrieve_session(session_id).await {
+        Ok(session) => apply(state, session).await.map(|c| {
+            !matches!(
+                c,
+                Completion::NotPaid { expired: false, .. } | Completion::Processing { .. }
+            )
+        }),
+        // Only a 404 proves the session never existed there; a rate limit, a rotated key
+        // or an outage keeps the attempt for a later sweep.
+        Err(ProviderError::Missing(reason)) => {
+            let reason = format!("the provider does not know this session: {reason}");
+            state
+                .db(move |conn| {
+                    Ok(payments::transition(
+                        conn,
+                        id,
+                        &[PaymentStatus::Open, PaymentStatus::Creating],
+                        PaymentStatus::Failed,
+                        Some(&reason),
+                        now,
+                    )?
+                    .applied())
+                })
+                .await
+        }
+        Err(error) => {
+            log::error!(
+                "reconciling payment {id}: Stripe could not be asked about session \
+                 {session_id} ({error}); looking again in {} min",
+                backoff(payment.checks + 1).num_minutes()
+            );
+            Ok(false)
+        }
+    }
+}
+
+/// Looks at an attempt again after its backoff, others first meanwhile.
+async fn check_later(state: &AppState, payment: &Payment, now: NaiveDateTime) {
+    let (id, checks) = (payment.id, payment.checks + 1);
+    let next = now + backoff(checks);
+    if let Err(error) = state
+        .db(move |conn| Ok(payments::check_later(conn, id, checks, next, now)?))
+        .await
+    {
+        log::warn!("payment {id}: could not schedule its next look: {error}");
+    }
+}
+
 /// Closes, at the provider, the open sessions of holds that have ended, so they can no
-/// longer be paid. A session the provider will not close (already paid, say) is left to
-/// reconciliation, which asks what happened and applies it (a late payment).
+/// longer be paid. A session the provider will not close (Stripe expires only open
+/// ones: it was paid, or is processing a bank payment) is asked about instead and what
+/// happened applied (a late payment); failures back off like reconciliation's.
 pub async fn close_sessions_of_ended_holds(state: &AppState) -> usize {
+    let now = state.clock.now();
     let open = match state
-        .db(|conn| Ok(payments::open_for_ended_holds(conn, RECONCILE_BATCH)?))
+        .db(move |conn| Ok(payments::open_for_ended_holds(conn, now, RECONCILE_BATCH)?))
         .await
     {
         Ok(open) => open,
@@ -114,7 +154,6 @@ pub async fn close_sessions_of_ended_holds(state: &AppState) -> usize {
         let Some(session_id) = payment.provider_session_id.clone() else {
             continue;
         };
-        let now = state.clock.now();
         let id = payment.id;
         match state.provider.expire_session(&session_id).await {
             Ok(()) => {
@@ -135,10 +174,34 @@ pub async fn close_sessions_of_ended_holds(state: &AppState) -> usize {
                     closed += 1;
                 }
             }
-            Err(error) => log::info!(
-                "session {session_id} not closed ({error}); reconciliation will look at it"
-            ),
+            Err(ProviderError::Refused(reason)) => {
+                log::info!("session {session_id} not closed ({reason}); asking what happened");
+                let applied = match state.provider.retrieve_session(&session_id).await {
+                    Ok(session) => apply(state, session).await.map(|_| ()),
+                    Err(error) => Err(AppError::Unavailable(error.to_string())),
+                };
+                if let Err(error) = applied {
+                    log::warn!("session {session_id}: {error}");
+                }
+                check_later(state, &payment, now).await;
+            }
+            Err(error) => {
+                log::warn!("session {session_id} not closed ({error}); trying again later");
+                check_later(state, &payment, now).await;
+            }
         }
     }
     closed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_come_later_and_later_up_to_an_hour() {
+        let minutes: Vec<i64> = (1..=8).map(|n| backoff(n).num_minutes()).collect();
+        assert_eq!(minutes, vec![2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(backoff(0), TimeDelta::minutes(2));
+    }
 }

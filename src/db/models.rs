@@ -166,6 +166,13 @@ pub struct Payment {
     pub refunded_at: Option<NaiveDateTime>,
     /// The request sent to the provider (JSON), resent unchanged by a retry.
     pub request: Option<String>,
+    /// How many looks in a row reconciliation took without settling it (its backoff).
+    pub checks: i32,
+    /// When reconciliation may look at it next.
+    pub next_check_at: Option<NaiveDateTime>,
+    /// A dispute (chargeback) of this payment: `open`, `won` or `lost`.
+    pub dispute_status: Option<String>,
+    pub provider_dispute_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]

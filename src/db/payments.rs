@@ -96,16 +96,23 @@ pub fn all(conn: &mut Conn) -> QueryResult<Vec<Payment>> {
         .load(conn)
 }
 
-/// Attempts in `statuses` last touched before `before`, oldest first (reconciliation).
+/// Attempts in `statuses` due a look by reconciliation: untouched since `before` and
+/// never looked at, or past their next look; the longest untouched first.
 pub fn stale(
     conn: &mut Conn,
     statuses: &[PaymentStatus],
     before: NaiveDateTime,
+    now: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Payment>> {
     dsl::payments
         .filter(dsl::status.eq_any(texts(statuses)))
-        .filter(dsl::updated_at.lt(before))
+        .filter(
+            dsl::next_check_at
+                .is_null()
+                .and(dsl::updated_at.lt(before))
+                .or(dsl::next_check_at.le(now)),
+        )
         .order(dsl::updated_at.asc())
         .limit(limit)
         .select(Payment::as_select())
@@ -258,6 +265,24 @@ pub fn mark_refunded(
     Ok(Guarded::from_rows(changed))
 }
 
+/// Marks an attempt as looked at without a result: `checks` in a row so far, next look
+/// at `next`. Others' turns come first meanwhile.
+pub fn check_later(
+    conn: &mut Conn,
+    id: i32,
+    checks: i32,
+    next: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(dsl::payments.find(id))
+        .set((
+            dsl::checks.eq(checks),
+            dsl::next_check_at.eq(Some(next)),
+            dsl::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
 /// Marks an attempt as just looked at, so reconciliation moves on to others.
 pub fn touch(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(dsl::payments.find(id))
@@ -267,10 +292,16 @@ pub fn touch(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<usize>
 
 /// Open attempts whose hold has ended (released, or replaced by a newer hold): their
 /// sessions should be closed at the provider.
-pub fn open_for_ended_holds(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Payment>> {
+pub fn open_for_ended_holds(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Payment>> {
     dsl::payments
         .inner_join(tickets::table)
         .filter(dsl::status.eq(PaymentStatus::Open.as_str()))
+        .filter(dsl::next_check_at.is_null().or(dsl::next_check_at.le(now)))
+        .order(dsl::updated_at.asc())
         .filter(
             tickets::status
                 .ne(TicketStatus::Reserved.as_str())
@@ -279,4 +310,21 @@ pub fn open_for_ended_holds(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Paym
         .limit(limit)
         .select(Payment::as_select())
         .load(conn)
+}
+
+/// Records a dispute of this payment and where it stands (`open`, `won`, `lost`).
+pub fn record_dispute(
+    conn: &mut Conn,
+    id: i32,
+    dispute_id: &str,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(dsl::payments.find(id))
+        .set((
+            dsl::provider_dispute_id.eq(dispute_id),
+            dsl::dispute_status.eq(status),
+            dsl::updated_at.eq(now),
+        ))
+        .execute(conn)
 }

@@ -91,6 +91,10 @@ diesel::table! {
         paid_at -> Nullable<Timestamp>,
         refunded_at -> Nullable<Timestamp>,
         request -> Nullable<Text>,
+        checks -> Integer,
+        next_check_at -> Nullable<Timestamp>,
+        dispute_status -> Nullable<Text>,
+        provider_dispute_id -> Nullable<Text>,
     }
 }
 

@@ -20,6 +20,9 @@ pub enum TicketStatus {
 pub enum PaymentStatus {
     Creating,
     Open,
+    /// The session completed but the money is not there yet (a bank debit or another
+    /// delayed method): paid or failed later, by Stripe's async events.
+    Processing,
     Failed,
     Expired,
     Paid,
@@ -132,6 +135,7 @@ stored_as_text!(TicketStatus {
 stored_as_text!(PaymentStatus {
     Creating => "creating",
     Open => "open",
+    Processing => "processing",
     Failed => "failed",
     Expired => "expired",
     Paid => "paid",
@@ -169,9 +173,10 @@ impl TicketStatus {
 
 impl PaymentStatus {
     /// States in which no money has moved yet.
-    pub const UNSETTLED: [PaymentStatus; 4] = [
+    pub const UNSETTLED: [PaymentStatus; 5] = [
         PaymentStatus::Creating,
         PaymentStatus::Open,
+        PaymentStatus::Processing,
         PaymentStatus::Expired,
         PaymentStatus::Failed,
     ];

@@ -176,6 +176,13 @@ fn audit_money(
                     ),
                 })
             }
+            _ if payment.dispute_status.as_deref() == Some("open") => {
+                report.violations.push(format!(
+                    "payment {} is disputed by the customer's bank ({}): respond in Stripe's dashboard",
+                    payment.id,
+                    payment.provider_dispute_id.as_deref().unwrap_or("no id")
+                ))
+            }
             PaymentStatus::Mismatch => report.violations.push(format!(
                 "payment {} was paid with a different amount or currency and needs an admin",
                 payment.id

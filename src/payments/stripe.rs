@@ -241,6 +241,10 @@ fn session_state(session: &CheckoutSession) -> SessionState {
             _ => SessionStatus::Open,
         },
         paid: matches!(session.payment_status, CheckoutSessionPaymentStatus::Paid),
+        no_payment_required: matches!(
+            session.payment_status,
+            CheckoutSessionPaymentStatus::NoPaymentRequired
+        ),
         amount_total: session
             .amount_total
             .map(|amount| from_stripe_amount(amount, currency.as_deref())),

@@ -3,7 +3,10 @@
 
 use serde_json::Value;
 
-use super::{EventAction, ProviderEvent, ProviderRefund, RefundState, SessionState, SessionStatus};
+use super::{
+    DisputeOutcome, EventAction, ProviderDispute, ProviderEvent, ProviderRefund, RefundState,
+    SessionState, SessionStatus,
+};
 use crate::domain::money::{Currency, Money};
 
 fn text(value: &Value, key: &str) -> Option<String> {
@@ -40,6 +43,8 @@ pub fn session_from_json(object: &Value) -> Option<SessionState> {
         id: text(object, "id")?,
         status,
         paid: object.get("payment_status").and_then(Value::as_str) == Some("paid"),
+        no_payment_required: object.get("payment_status").and_then(Value::as_str)
+            == Some("no_payment_required"),
         amount_total: object
             .get("amount_total")
             .and_then(Value::as_i64)
@@ -70,6 +75,20 @@ pub fn refund_from_json(object: &Value) -> Option<ProviderRefund> {
     })
 }
 
+/// A Dispute object as our `ProviderDispute`.
+pub fn dispute_from_json(object: &Value) -> Option<ProviderDispute> {
+    let outcome = match object.get("status").and_then(Value::as_str) {
+        Some("won" | "warning_closed") => DisputeOutcome::Won,
+        Some("lost") => DisputeOutcome::Lost,
+        _ => DisputeOutcome::Open,
+    };
+    Some(ProviderDispute {
+        id: text(object, "id")?,
+        payment_reference: id_of(object.get("payment_intent"))?,
+        outcome,
+    })
+}
+
 /// Parses an event body; `Err` when it is not an event at all.
 pub fn parse(body: &[u8]) -> Result<ProviderEvent, String> {
     let event: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
@@ -82,9 +101,14 @@ pub fn parse(body: &[u8]) -> Result<ProviderEvent, String> {
     let action = match event_type.as_str() {
         "checkout.session.completed"
         | "checkout.session.async_payment_succeeded"
-        | "checkout.session.async_payment_failed"
         | "checkout.session.expired" => {
             EventAction::Session(session_from_json(object).ok_or("a session without an id")?)
+        }
+        "checkout.session.async_payment_failed" => EventAction::AsyncPaymentFailed(
+            session_from_json(object).ok_or("a session without an id")?,
+        ),
+        "charge.dispute.created" | "charge.dispute.updated" | "charge.dispute.closed" => {
+            EventAction::Dispute(dispute_from_json(object).ok_or("a dispute without an id")?)
         }
         "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => {
             EventAction::Refund(refund_from_json(object).ok_or("a refund without an id")?)

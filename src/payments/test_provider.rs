@@ -98,6 +98,7 @@ impl TestGateway {
             id: session.id.clone(),
             status: session.status,
             paid: session.paid,
+            no_payment_required: false,
             amount_total: Some(session.request.amount_pennies),
             currency: Some(session.request.currency.clone()),
             payment_reference: session.payment_reference.clone(),

@@ -206,6 +206,21 @@ impl StripeStandIn {
         })
     }
 
+    /// The customer chose a delayed method (a bank debit): the session completes, the
+    /// money is not there yet.
+    pub fn complete_unpaid(&self, session_id: &str) -> Value {
+        self.update(session_id, |s| {
+            s["status"] = json!("complete");
+            s["payment_status"] = json!("unpaid");
+            s["payment_intent"] = json!(format!("pi_{}", &session_id[3..]));
+        })
+    }
+
+    /// The delayed payment arrived (`checkout.session.async_payment_succeeded`).
+    pub fn async_paid(&self, session_id: &str) -> Value {
+        self.update(session_id, |s| s["payment_status"] = json!("paid"))
+    }
+
     /// Stripe changes a session (an expiry, or a tampered amount for a test).
     pub fn update(&self, session_id: &str, change: impl FnOnce(&mut Value)) -> Value {
         let mut book = self.book();

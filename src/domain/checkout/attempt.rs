@@ -68,6 +68,16 @@ pub fn plan_payment(
             return Ok(PayPlan::ConfirmedFree { ticket_id });
         }
         let attempts = payments::for_hold(c, ticket.id, ticket.hold_number)?;
+        if attempts
+            .iter()
+            .any(|p| p.status == PaymentStatus::Processing)
+        {
+            // A second payment now could charge twice once the bank's arrives.
+            return Err(AppError::Conflict(
+                "Your bank is still processing your payment for this booking. We confirm it as soon as the money arrives."
+                    .into(),
+            ));
+        }
         if let Some(open) = attempts.iter().find(|p| {
             p.status == PaymentStatus::Open
                 && p.expires_at.is_some_and(|at| at > now + REUSE_MARGIN)

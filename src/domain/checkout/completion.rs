@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::delayed_payment::completed_unpaid;
 use super::session::{SessionState, SessionStatus};
 use crate::db::models::{Payment, Ticket};
 use crate::db::status::PaymentStatus;
@@ -19,6 +20,10 @@ pub enum Completion {
     Confirmed { ticket_id: i32 },
     /// Not paid (yet); `expired` when the session is over.
     NotPaid { ticket_id: i32, expired: bool },
+    /// Completed, the money on its way (a bank debit): confirmed when it arrives.
+    Processing { ticket_id: i32 },
+    /// A delayed payment failed (or nothing was charged): the user may pay again.
+    PaymentFailed { ticket_id: i32 },
     /// The money must go back (late with no seat, a cancelled booking, a second payment).
     NeedsRefund { payment_id: i32, ticket_id: i32 },
     /// Already refunded.
@@ -48,12 +53,7 @@ pub(super) fn apply_session_in(
     session: &SessionState,
 ) -> Result<Completion, AppError> {
     {
-        let Some(found) = attempt_of(c, session)? else {
-            return Ok(Completion::Unknown);
-        };
-        let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
-        // Read again under the lock: another delivery may have settled it meanwhile.
-        let Some(payment) = adopt(c, now, found.id, &session.id)? else {
+        let Some((payment, ticket)) = attempt_of_locked(c, now, session)? else {
             return Ok(Completion::Unknown);
         };
         let ticket_id = ticket.id;
@@ -68,6 +68,9 @@ pub(super) fn apply_session_in(
             PaymentStatus::Refunded => return Ok(Completion::Refunded { ticket_id }),
             PaymentStatus::Mismatch => return Ok(Completion::Mismatch { ticket_id }),
             _ => {}
+        }
+        if !session.paid && session.status == SessionStatus::Complete {
+            return completed_unpaid(c, now, session, &payment, ticket_id);
         }
         if !session.paid {
             let expired = session.status == SessionStatus::Expired;
@@ -92,6 +95,21 @@ pub(super) fn apply_session_in(
         }
         settle_paid(c, now, session, &payment, &ticket)
     }
+}
+
+/// The attempt of a session and its ticket, the ticket locked and the attempt read again
+/// under the lock (another delivery may have settled it meanwhile); `None` when the
+/// session is not one of ours.
+pub(super) fn attempt_of_locked(
+    c: &mut Conn,
+    now: NaiveDateTime,
+    session: &SessionState,
+) -> Result<Option<(Payment, Ticket)>, AppError> {
+    let Some(found) = attempt_of(c, session)? else {
+        return Ok(None);
+    };
+    let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
+    Ok(adopt(c, now, found.id, &session.id)?.map(|payment| (payment, ticket)))
 }
 
 /// The attempt a session belongs to: by its session id, or (a session whose creation

@@ -6,6 +6,8 @@
 use chrono::NaiveDateTime;
 
 use super::completion::{Completion, apply_session_in};
+use super::delayed_payment::async_payment_failed_in;
+use super::disputes::dispute_in;
 use super::refund_record::refund_event_in;
 use super::session::{EventAction, ProviderEvent};
 use crate::db::{Conn, webhook_events, write_transaction};
@@ -52,6 +54,13 @@ pub fn apply_event(
         }
         match &event.action {
             EventAction::Session(session) => Ok(Some(apply_session_in(c, now, session)?)),
+            EventAction::AsyncPaymentFailed(session) => {
+                Ok(Some(async_payment_failed_in(c, now, session)?))
+            }
+            EventAction::Dispute(dispute) => {
+                dispute_in(c, now, dispute)?;
+                Ok(None)
+            }
             EventAction::Refund(refund) => {
                 refund_event_in(c, now, refund)?;
                 Ok(None)

@@ -125,6 +125,7 @@ pub fn paid(session_id: &str) -> SessionState {
         id: session_id.into(),
         status: SessionStatus::Complete,
         paid: true,
+        no_payment_required: false,
         amount_total: Some(2500),
         currency: Some("EUR".into()),
         payment_reference: Some(format!("pi_{session_id}")),

@@ -25,6 +25,8 @@ pub struct SessionState {
     pub id: String,
     pub status: SessionStatus,
     pub paid: bool,
+    /// Completed with nothing to pay (Stripe's `no_payment_required`: a 100 % discount).
+    pub no_payment_required: bool,
     pub amount_total: Option<i64>,
     /// Upper-case ISO code.
     pub currency: Option<String>,
@@ -69,6 +71,36 @@ pub struct ProviderRefund {
     pub failure_reason: Option<String>,
 }
 
+/// Where a dispute (a chargeback the customer's bank opened) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisputeOutcome {
+    /// Open (needs a response, under review): the ticket keeps working.
+    Open,
+    Won,
+    /// Lost: the bank took the money back; the booking is void.
+    Lost,
+}
+
+impl DisputeOutcome {
+    /// The stored spelling (`payments.dispute_status`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisputeOutcome::Open => "open",
+            DisputeOutcome::Won => "won",
+            DisputeOutcome::Lost => "lost",
+        }
+    }
+}
+
+/// A dispute as the provider reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderDispute {
+    pub id: String,
+    /// The provider's id of the payment disputed (Stripe's PaymentIntent).
+    pub payment_reference: String,
+    pub outcome: DisputeOutcome,
+}
+
 /// A failed provider call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
@@ -101,6 +133,10 @@ pub enum ProviderError {
 pub enum EventAction {
     /// A session completed (paid, or an async payment succeeded) or expired.
     Session(SessionState),
+    /// A delayed payment (a bank debit) of a completed session failed.
+    AsyncPaymentFailed(SessionState),
+    /// A dispute (chargeback) was opened, changed or closed.
+    Dispute(ProviderDispute),
     /// A refund was created or changed (ours, or one made in Stripe's dashboard).
     Refund(ProviderRefund),
     /// A charge was refunded: the Charge no longer names its refunds (API 2022-11-15),

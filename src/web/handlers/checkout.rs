@@ -81,6 +81,12 @@ pub async fn success(
         Completion::Mismatch { .. } => {
             "Your payment needs a check by our team; we will contact you."
         }
+        Completion::Processing { .. } => {
+            "Your bank is processing the payment. We confirm your ticket as soon as the money arrives; if your hold ends first, a seat that is still free is kept for you, or the money is refunded."
+        }
+        Completion::PaymentFailed { .. } => {
+            "Your payment did not go through and nothing was charged. You can pay again while your seat is held."
+        }
         Completion::Unknown => return Err(AppError::NotFound),
     };
     flash::info(&ctx.session, message);

@@ -96,6 +96,7 @@ pub struct TicketView {
     pub schema: TicketSchema,
     pub status: TicketStatus,
     pub time_left: Option<String>,
+    pub payment_note: Option<&'static str>,
 }
 
 impl TicketView {
@@ -106,6 +107,7 @@ impl TicketView {
             event: booking.event,
             schema: booking.schema,
             status: booking.status,
+            payment_note: booking.payment_note,
         }
     }
 

@@ -21,7 +21,7 @@ use crate::web::views;
 #[template(path = "admin/payments.html")]
 struct PaymentsPage {
     page: Page,
-    payments: Vec<(Payment, TicketStatus)>,
+    payments: Vec<(Payment, TicketStatus, Option<String>)>,
 }
 
 impl PaymentsPage {
