@@ -80,6 +80,10 @@ async fn a_key_spoilt_by_other_parameters_gives_way_to_a_new_attempt() {
     // Stripe makes the session but answers after our time-out: the attempt stays open.
     shop.stripe.fail_next(&[Failure::SlowAnswer]);
     buyer.pay(ticket_id).await;
+    deadline(Duration::from_secs(10), || async {
+        shop.stripe.in_flight() == 0
+    })
+    .await;
     // A row written before requests were stored resends recomputed parameters.
     let payment_id = payments_of(&shop.app, ticket_id).await[0].id;
     shop.app

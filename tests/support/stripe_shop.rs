@@ -18,14 +18,15 @@ pub struct Shop {
     pub stripe: StripeStandIn,
 }
 
-/// The app, configured for Stripe at a fresh stand-in (400 ms provider time-out).
+/// The app, configured for Stripe at a fresh stand-in (1 s provider time-out: long
+/// enough for a loaded 2-core machine, shorter than the stand-in's slow answer).
 pub async fn shop() -> Shop {
     let stripe = StripeStandIn::start().await;
     let app = TestApp::spawn_with(&[
         ("STRIPE_SECRET_KEY", "sk_test_standin"),
         ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
         ("STRIPE_API_BASE", &stripe.base),
-        ("PAYMENT_TIMEOUT_MS", "400"),
+        ("PAYMENT_TIMEOUT_MS", "1000"),
     ])
     .await;
     Shop { app, stripe }

@@ -39,7 +39,7 @@ pub enum Failure {
     /// 401, as after a key rotation.
     Unauthorized,
     /// The request is carried out (and its answer stored under its idempotency key), but
-    /// the answer comes a second late: past the shop's time-out.
+    /// the answer comes 2.5 s late: past the shop's time-out.
     SlowAnswer,
     /// The request is held, its key in flight, until the test calls `release_held`; a
     /// request with the same key meanwhile is answered 409, as Stripe does.
@@ -161,6 +161,11 @@ impl StripeStandIn {
         let mut ids: Vec<String> = self.book().sessions.keys().cloned().collect();
         ids.sort();
         ids
+    }
+
+    /// How many requests Stripe is still working on (their keys in flight).
+    pub fn in_flight(&self) -> usize {
+        self.book().in_flight.len()
     }
 
     /// How many requests were answered 409 because their key was in flight.
@@ -351,7 +356,7 @@ async fn handle(
         }
     };
     if failure == Failure::SlowAnswer {
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     }
     keep(200, &answer);
     HttpResponse::Ok().json(answer)
