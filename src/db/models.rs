@@ -15,6 +15,8 @@ pub struct User {
     pub is_admin: bool,
     pub session_generation: i32,
     pub created_at: NaiveDateTime,
+    /// When the address was confirmed through the mailed link; `None`: not yet.
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

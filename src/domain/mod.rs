@@ -6,6 +6,7 @@
 //! May import: `db`, `error`. Never `app`, `payments` or `web`.
 
 pub mod accounts;
+pub mod address_check;
 pub mod admissions;
 pub mod books;
 pub mod catalogue;
@@ -20,6 +21,8 @@ pub mod inventory;
 pub mod locking;
 pub mod login_throttle;
 pub mod money;
+pub mod outbox;
+pub mod password_reset;
 pub mod qr;
 pub mod rate_limit;
 pub mod registration_limits;

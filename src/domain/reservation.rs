@@ -337,6 +337,10 @@ pub fn expire_lapsed(conn: &mut Conn, now: NaiveDateTime, batch: i64) -> Result<
                 && ticket.reserved_until.is_some_and(|until| until < now);
             if still_lapsed {
                 release(c, &ticket, TicketStatus::Expired)?;
+                let expired = super::outbox::Message::HoldExpired {
+                    ticket_id: ticket.id,
+                };
+                super::outbox::enqueue(c, now, &expired)?;
             }
             Ok(still_lapsed)
         })?;
