@@ -1,5 +1,6 @@
 //! The outbox's dispatcher, one per instance: claims due messages, delivers each (a
-//! mail through the mailer; nothing for messages that mail nobody) and records the
+//! mail through the mailer, a job such as a cancelled event's refund, nothing for
+//! messages that mail nobody) and records the
 //! outcome: delivered, retried after a backoff, or dead after the last attempt.
 
 use std::time::Duration;
@@ -8,7 +9,7 @@ use actix_web::web;
 
 use super::AppState;
 use crate::db::Guarded;
-use crate::domain::outbox::{self, Claim, Outcome};
+use crate::domain::outbox::{self, Claim, Message, Outcome};
 use crate::error::AppError;
 use crate::mail::{self, Mailer, compose};
 
@@ -97,6 +98,9 @@ async fn record(state: &AppState, claim: Claim, outcome: Outcome) {
 /// Delivers one message; the error is kept as the message's last error.
 async fn deliver(state: &AppState, claim: &Claim) -> Result<(), String> {
     let message = claim.message.clone()?;
+    if let Message::CancelRefund { ticket_id } = message {
+        return super::event_lifecycle::refund_booking(state, ticket_id).await;
+    }
     let context_url = state.settings.public_url.clone();
     let message_id = claim.message_id.clone();
     let created_at = claim.created_at;

@@ -14,6 +14,7 @@ pub mod bookings;
 pub mod catalogue;
 pub mod checkout;
 pub mod dispatcher;
+pub mod event_lifecycle;
 pub mod health;
 pub mod messages;
 pub mod password_reset;

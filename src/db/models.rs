@@ -39,6 +39,10 @@ pub struct Event {
     pub ends_at: NaiveDateTime,
     pub published: bool,
     pub created_at: NaiveDateTime,
+    /// Set by the sweeper once `ends_at` has passed.
+    pub ended_at: Option<NaiveDateTime>,
+    /// Set when an admin cancelled the event (sales stop, everyone is refunded).
+    pub cancelled_at: Option<NaiveDateTime>,
 }
 
 /// The editable fields of an event, for inserts and updates alike.

@@ -22,6 +22,8 @@ diesel::table! {
         ends_at -> Timestamp,
         published -> Bool,
         created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod email;
 pub mod event_admin;
 pub mod event_form;
+pub mod event_lifecycle;
 pub mod form_errors;
 pub mod inventory;
 pub mod locking;

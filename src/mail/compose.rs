@@ -11,7 +11,7 @@ use crate::domain::outbox::Message;
 use crate::error::AppError;
 
 /// How dates read in mail: "Sat 19 Dec 2026, 20:00 UTC".
-fn when(time: &chrono::NaiveDateTime) -> String {
+pub(super) fn when(time: &chrono::NaiveDateTime) -> String {
     time.format("%a %-d %b %Y, %H:%M UTC").to_string()
 }
 
@@ -80,7 +80,10 @@ pub fn compose(
     match message {
         Message::BookingPaid { ticket_id } => booking_paid(conn, context, *ticket_id).map(Some),
         Message::Refunded { payment_id } => refunded(conn, context, *payment_id).map(Some),
-        Message::HoldExpired { .. } => Ok(None),
+        Message::HoldExpired { .. } | Message::CancelRefund { .. } => Ok(None),
+        Message::EventCancelled { ticket_id } => {
+            super::cancel_mail::compose(conn, context, *ticket_id).map(Some)
+        }
         Message::Registered { .. } | Message::PasswordResetAsked { .. } => {
             super::account_mail::compose(conn, context, message)
         }

@@ -4,6 +4,7 @@
 //! May import: `config`, `db`, `domain`, `error`. Never `app` or `web`.
 
 pub mod account_mail;
+pub mod cancel_mail;
 pub mod compose;
 pub mod ics;
 pub mod smtp;

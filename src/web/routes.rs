@@ -42,6 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::events::update)
         .service(admin::events::publish)
         .service(admin::events::unpublish)
+        .service(admin::event_cancel::page)
+        .service(admin::event_cancel::cancel)
         .service(admin::ticket_types::new)
         .service(admin::ticket_types::create)
         .service(admin::ticket_types::edit)

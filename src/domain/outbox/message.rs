@@ -17,6 +17,10 @@ pub enum Message {
     /// Someone asked to reset their password. The token is the one mailed; only its
     /// hash is kept with the user.
     PasswordResetAsked { user_id: i32, token: String },
+    /// The event of this booking was cancelled: its holder is told.
+    EventCancelled { ticket_id: i32 },
+    /// A job: refund this paid booking of a cancelled event through the provider.
+    CancelRefund { ticket_id: i32 },
 }
 
 impl Message {
@@ -28,6 +32,8 @@ impl Message {
             Message::HoldExpired { .. } => "hold_expired",
             Message::Registered { .. } => "registered",
             Message::PasswordResetAsked { .. } => "password_reset_asked",
+            Message::EventCancelled { .. } => "event_cancelled",
+            Message::CancelRefund { .. } => "cancel_refund",
         }
     }
 

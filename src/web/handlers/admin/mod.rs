@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod bookings;
 pub mod dashboard;
+pub mod event_cancel;
 pub mod events;
 pub mod mailbox;
 pub mod outbox;
