@@ -76,6 +76,11 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
         stored[0],
         boxoffice::domain::password_reset::hash_token(&token)
     );
+    let sent = app.outbox_of("password_reset_asked").await;
+    assert!(
+        !sent[0].payload.contains(&token),
+        "the mailed token is forgotten"
+    );
 }
 
 #[tokio::test]

@@ -198,3 +198,10 @@ pub fn health(conn: &mut Conn, since: NaiveDateTime) -> QueryResult<(i64, i64)> 
         .get_result(conn)?;
     Ok((dead, stale))
 }
+
+/// Replaces a message's payload (a delivered reset mail forgets its token).
+pub fn set_payload(conn: &mut Conn, id: i32, payload: &str) -> QueryResult<usize> {
+    diesel::update(dsl::outbox.filter(dsl::id.eq(id)))
+        .set(dsl::payload.eq(payload))
+        .execute(conn)
+}

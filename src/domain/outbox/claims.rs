@@ -78,8 +78,34 @@ pub fn record(
     claim: &Claim,
     outcome: &Outcome,
 ) -> Result<Guarded, AppError> {
+    write_transaction(conn, |c| record_in(c, now, policy, claimer, claim, outcome))
+}
+
+fn record_in(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    policy: &RetryPolicy,
+    claimer: &str,
+    claim: &Claim,
+    outcome: &Outcome,
+) -> Result<Guarded, AppError> {
     let recorded = match outcome {
-        Outcome::Delivered => outbox::mark_delivered(conn, claim.id, claimer, now)?,
+        Outcome::Delivered => {
+            let recorded = outbox::mark_delivered(conn, claim.id, claimer, now)?;
+            // Once mailed, a reset token is kept nowhere but as its hash.
+            if let (Guarded::Applied, Ok(Message::PasswordResetAsked { user_id, .. })) =
+                (recorded, &claim.message)
+            {
+                let forgotten = Message::PasswordResetAsked {
+                    user_id: *user_id,
+                    token: String::new(),
+                };
+                let payload = serde_json::to_string(&forgotten)
+                    .map_err(|e| AppError::Internal(format!("outbox payload: {e}")))?;
+                outbox::set_payload(conn, claim.id, &payload)?;
+            }
+            recorded
+        }
         Outcome::Failed(error) => {
             let failed = claim.attempts + 1;
             let dead = failed >= policy.max_attempts;
