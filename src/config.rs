@@ -296,7 +296,9 @@ fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettin
         interval: Duration::from_secs(parse_or(get, "OUTBOX_INTERVAL_SECONDS", Some(5))?.max(1)),
         max_attempts,
         backoff_base: seconds("OUTBOX_BACKOFF_SECONDS", 30)?,
-        lease: seconds("OUTBOX_LEASE_SECONDS", 120)?,
+        // Longer than a whole batch of slow deliveries (20 × a 10 s time-out), or
+        // another instance could take a claim over while it is still being sent.
+        lease: seconds("OUTBOX_LEASE_SECONDS", 600)?,
         pending_alert: seconds("OUTBOX_PENDING_ALERT_SECONDS", 3600)?,
     })
 }

@@ -199,3 +199,16 @@ async fn a_message_that_keeps_failing_backs_off_dies_after_five_attempts_and_can
     assert_eq!(again.status(), 303);
     assert_eq!(app.visitor().get("/admin/outbox").await.status(), 303);
 }
+
+#[tokio::test]
+async fn on_an_https_site_the_dev_mailbox_is_for_admins_only_even_in_test_mode() {
+    let app = TestApp::spawn_with(&[
+        ("PUBLIC_URL", "https://shop.example"),
+        ("ALLOW_TEST_PAYMENTS", "true"),
+    ])
+    .await;
+    assert!(app.state.test_mode());
+    let anonymous = app.visitor().get("/admin/mailbox").await;
+    assert_eq!(anonymous.status(), 303, "sent to log in");
+    assert!(support::visitor::location(&anonymous).starts_with("/login"));
+}

@@ -10,10 +10,11 @@ use crate::error::AppError;
 /// How many mails and messages the lists show.
 const LISTED: i64 = 200;
 
-/// Whether `user_is_admin` may read the dev mailbox: admins always, anyone while the
-/// test payment provider is active (a shop that takes no real money).
+/// Whether `user_is_admin` may read the dev mailbox: admins always; anyone while the
+/// test payment provider is active on a plain-http (local) shop. Not on an https site
+/// even in test mode: the mailbox holds every user's password reset links.
 pub fn may_read_mailbox(state: &AppState, user_is_admin: bool) -> bool {
-    user_is_admin || state.test_mode()
+    user_is_admin || (state.test_mode() && !state.settings.cookies_secure())
 }
 
 /// The newest mails in the dev mailbox.
