@@ -160,7 +160,11 @@ fn repair_books(settings: Settings) -> Result<(), String> {
 fn check(settings: &Settings) -> Result<(), String> {
     let pool = open_database(settings).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let report = books::audit(&mut conn).map_err(|e| e.to_string())?;
+    let mut report = books::audit(&mut conn).map_err(|e| e.to_string())?;
+    let now = crate::domain::clock::Clock::default().now();
+    let outbox = crate::domain::outbox::problems(&mut conn, now, settings.outbox.pending_alert)
+        .map_err(|e| e.to_string())?;
+    report.violations.extend(outbox);
     for line in &report.summaries {
         println!("{line}");
     }

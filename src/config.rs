@@ -67,6 +67,27 @@ pub struct Settings {
     pub provider_timeout: Duration,
     /// Seed the demo events into an empty database at start (the `serve` command).
     pub seed_demo_on_empty: bool,
+    /// Where mail goes (`smtp://user:pass@host:port`, `smtps://…`); unset: the dev mailbox.
+    pub smtp_url: Option<Secret>,
+    pub smtp_timeout: Duration,
+    /// The sender of every mail (`MAIL_FROM`).
+    pub mail_from: String,
+    pub outbox: OutboxSettings,
+}
+
+/// How the outbox's dispatcher works (see `domain::outbox`).
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    /// How often each instance's dispatcher looks for due messages.
+    pub interval: Duration,
+    /// Attempts before a message is dead (`OUTBOX_MAX_ATTEMPTS`, 5).
+    pub max_attempts: i32,
+    /// The wait after the first failure, doubled after each further one.
+    pub backoff_base: chrono::TimeDelta,
+    /// How long a claim keeps other dispatchers off a message.
+    pub lease: chrono::TimeDelta,
+    /// A message pending longer than this is reported by `boxoffice check`.
+    pub pending_alert: chrono::TimeDelta,
 }
 
 /// A configuration problem, naming the variable.
@@ -212,6 +233,11 @@ impl Settings {
                 Some(10_000),
             )?),
             seed_demo_on_empty: false,
+            smtp_url: smtp_url(&get)?,
+            smtp_timeout: Duration::from_secs(parse_or(&get, "SMTP_TIMEOUT_SECONDS", Some(10))?),
+            mail_from: get("MAIL_FROM")
+                .unwrap_or_else(|| "Box office <tickets@boxoffice.localhost>".into()),
+            outbox: outbox_settings(&get)?,
         })
     }
 
@@ -222,6 +248,59 @@ impl Settings {
     pub fn hold(&self) -> chrono::TimeDelta {
         chrono::TimeDelta::minutes(self.hold_minutes)
     }
+}
+
+/// `SMTP_URL`, with `SMTP_USERNAME` and `SMTP_PASSWORD` put into it when given apart.
+fn smtp_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Secret>, ConfigError> {
+    let Some(url) = get("SMTP_URL") else {
+        return Ok(None);
+    };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(bad(
+            "SMTP_URL",
+            "must look like smtp://host:port or smtps://host",
+        ));
+    };
+    if scheme != "smtp" && scheme != "smtps" {
+        return Err(bad("SMTP_URL", "must start with smtp:// or smtps://"));
+    }
+    match (get("SMTP_USERNAME"), get("SMTP_PASSWORD")) {
+        (Some(user), Some(password)) if !rest.contains('@') => {
+            let encode = |s: &str| {
+                percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+            };
+            Ok(Some(Secret::new(format!(
+                "{scheme}://{}:{}@{rest}",
+                encode(&user),
+                encode(&password)
+            ))))
+        }
+        _ => Ok(Some(Secret::new(url))),
+    }
+}
+
+fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettings, ConfigError> {
+    let max_attempts: i32 = parse_or(get, "OUTBOX_MAX_ATTEMPTS", Some(5))?;
+    if !(1..=50).contains(&max_attempts) {
+        return Err(bad("OUTBOX_MAX_ATTEMPTS", "must be between 1 and 50"));
+    }
+    let seconds = |name: &'static str, default: i64| -> Result<chrono::TimeDelta, ConfigError> {
+        let value: i64 = parse_or(get, name, Some(default))?;
+        if value < 1 {
+            return Err(bad(name, "must be at least 1 second"));
+        }
+        Ok(chrono::TimeDelta::seconds(value))
+    };
+    Ok(OutboxSettings {
+        interval: Duration::from_secs(parse_or(get, "OUTBOX_INTERVAL_SECONDS", Some(5))?.max(1)),
+        max_attempts,
+        backoff_base: seconds("OUTBOX_BACKOFF_SECONDS", 30)?,
+        // Longer than a whole batch of slow deliveries (20 × a 10 s time-out), or
+        // another instance could take a claim over while it is still being sent.
+        lease: seconds("OUTBOX_LEASE_SECONDS", 600)?,
+        pending_alert: seconds("OUTBOX_PENDING_ALERT_SECONDS", 3600)?,
+    })
 }
 
 fn parse_or<T: std::str::FromStr>(

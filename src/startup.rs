@@ -63,7 +63,10 @@ pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
 /// The shared state for an open pool: the payment provider, the gates, the clock.
 fn new_state(settings: Settings, pool: DbPool, clock: Clock) -> Result<AppState, StartError> {
     let provider = crate::payments::provider_from(&settings).map_err(StartError::Other)?;
+    let mailer = crate::mail::Mailer::from_settings(&settings).map_err(StartError::Other)?;
     Ok(AppState {
+        mailer,
+        instance: instance_name(),
         pool,
         login_throttle: LoginThrottle::new(
             settings.login_failures_per_account,
@@ -84,6 +87,18 @@ fn new_state(settings: Settings, pool: DbPool, clock: Clock) -> Result<AppState,
         seat_line: SeatLine::new(RESERVE_BATCH),
         provider,
     })
+}
+
+/// A name for this instance's outbox claims: the host, the process and a random part
+/// (two instances in one process, as in the tests, differ too).
+fn instance_name() -> String {
+    use rand::RngCore;
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}-{}-{:08x}",
+        std::process::id(),
+        rand::rng().next_u32()
+    )
 }
 
 /// The state a command needs to do what a request would (a repair's refunds), without
@@ -146,18 +161,25 @@ impl Application {
         self.state.clone()
     }
 
-    /// Runs the server and its background tasks until stopped.
+    /// Runs the server and its background tasks (the sweeper, the outbox's dispatcher)
+    /// until stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = actix_web::rt::spawn(crate::sweeper::run(
             self.state.clone(),
             self.state.settings.sweep_interval,
         ));
+        let dispatcher = actix_web::rt::spawn(crate::app::dispatcher::run(
+            self.state.clone(),
+            self.state.settings.outbox.interval,
+        ));
         let result = self.server.await;
         sweeper.abort();
+        dispatcher.abort();
         result
     }
 
-    /// Runs the server without the background sweeper (tests drive sweeps themselves).
+    /// Runs the server without the background tasks (tests drive sweeps and deliveries
+    /// themselves).
     pub fn into_server(self) -> Server {
         self.server
     }

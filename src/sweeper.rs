@@ -1,5 +1,5 @@
-//! The background task: every few seconds it expires lapsed holds (in bounded batches)
-//! and reconciles payments the provider has not told us about. Several instances may
+//! The background task: every few seconds it expires lapsed holds (in bounded batches),
+//! marks ended events, and reconciles payments the provider has not told us about. Several instances may
 //! run it at once; each hold is still released exactly once.
 
 use std::time::Duration;
@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::web;
 
 use crate::app::{AppState, reconcile};
-use crate::domain::reservation;
+use crate::domain::{event_lifecycle, reservation};
 
 /// Holds released per batch; a full batch is followed at once by the next.
 const BATCH: i64 = 200;
@@ -18,8 +18,36 @@ pub async fn run(state: web::Data<AppState>, every: Duration) {
     loop {
         ticker.tick().await;
         sweep_once(&state).await;
+        lifecycle_once(&state).await;
         reconcile::close_sessions_of_ended_holds(&state).await;
         reconcile::reconcile(&state).await;
+    }
+}
+
+/// Marks events whose end has passed as ended, and releases holds taken on cancelled
+/// events while they were being cancelled; returns how many events ended.
+pub async fn lifecycle_once(state: &AppState) -> usize {
+    let now = state.clock.now();
+    let result = state
+        .db(move |conn| {
+            let ended = event_lifecycle::mark_ended(conn, now)?;
+            let released = event_lifecycle::release_stray_holds(conn, now)?;
+            Ok((ended, released))
+        })
+        .await;
+    match result {
+        Ok((ended, released)) => {
+            if ended + released > 0 {
+                log::info!(
+                    "{ended} event(s) ended; {released} stray hold(s) of cancelled events released"
+                );
+            }
+            ended
+        }
+        Err(error) => {
+            log::warn!("the event lifecycle round failed (will retry next round): {error}");
+            0
+        }
     }
 }
 

@@ -108,6 +108,43 @@ async fn check_is_clean_on_good_books_and_fails_on_broken_ones() {
     assert!(text(&broken).contains("VIOLATION"));
 }
 
+#[tokio::test]
+async fn check_reports_dead_messages_and_messages_pending_too_long() {
+    use boxoffice::db::schema::outbox::dsl;
+    use diesel::prelude::*;
+    let app = TestApp::spawn().await;
+    app.registered("ann@example.com").await; // writes the address check mail
+    let set = |status: &'static str, age: chrono::TimeDelta| {
+        let at = app.clock.now() - age;
+        app.with_db(move |c| {
+            diesel::update(dsl::outbox)
+                .set((dsl::status.eq(status), dsl::created_at.eq(at)))
+                .execute(c)
+                .unwrap();
+        })
+    };
+    let fresh = boxoffice(&app.database, &["check"], "");
+    assert!(fresh.status.success(), "{}", text(&fresh));
+
+    set("dead", chrono::TimeDelta::zero()).await;
+    let dead = boxoffice(&app.database, &["check"], "");
+    assert!(!dead.status.success());
+    assert!(
+        text(&dead).contains("outbox: 1 dead message(s)"),
+        "{}",
+        text(&dead)
+    );
+
+    set("pending", chrono::TimeDelta::hours(2)).await;
+    let stale = boxoffice(&app.database, &["check"], "");
+    assert!(!stale.status.success());
+    assert!(text(&stale).contains("pending for more than 60 minute(s)"));
+
+    set("delivered", chrono::TimeDelta::hours(2)).await;
+    let clean = boxoffice(&app.database, &["check"], "");
+    assert!(clean.status.success(), "{}", text(&clean));
+}
+
 #[test]
 fn migrate_and_seed_demo_prepare_a_fresh_database() {
     let database = TestDatabase::create();

@@ -51,7 +51,10 @@ pub async fn event(
             Ok((listing, my_ticket))
         })
         .await?;
-    let on_sale = listing.event.published && listing.event.starts_at > now;
+    let on_sale = listing.event.published
+        && listing.event.starts_at > now
+        && listing.event.ended_at.is_none()
+        && listing.event.cancelled_at.is_none();
     Ok(EventView {
         listing,
         on_sale,

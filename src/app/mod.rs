@@ -8,11 +8,16 @@
 //! import `domain`, `payments`, `db`, `config` and `error`; never `web`.
 
 pub mod accounts;
+pub mod address_check;
 pub mod admin;
 pub mod bookings;
 pub mod catalogue;
 pub mod checkout;
+pub mod dispatcher;
+pub mod event_lifecycle;
 pub mod health;
+pub mod messages;
+pub mod password_reset;
 pub mod reconcile;
 pub mod refunds;
 pub mod reserve;

@@ -12,6 +12,7 @@ use crate::domain::rate_limit::RateLimit;
 use crate::domain::registration_limits::RegistrationLimits;
 use crate::domain::reservation::ReserveOutcome;
 use crate::error::AppError;
+use crate::mail::Mailer;
 use crate::payments::Provider;
 
 pub struct AppState {
@@ -26,12 +27,26 @@ pub struct AppState {
     /// Holds taken per user in the last hour (per instance).
     pub holds_by_user: RateLimit,
     pub provider: Provider,
+    /// Where mail goes (an SMTP server, or the dev mailbox).
+    pub mailer: Mailer,
+    /// This instance's name on the outbox claims it takes.
+    pub instance: String,
 }
 
 impl AppState {
     /// Whether the built-in test payment provider is active (every page says so).
     pub fn test_mode(&self) -> bool {
         matches!(self.provider, Provider::Test(_))
+    }
+
+    /// The outbox's retry policy, from the settings.
+    pub fn retry_policy(&self) -> crate::domain::outbox::RetryPolicy {
+        let outbox = &self.settings.outbox;
+        crate::domain::outbox::RetryPolicy {
+            max_attempts: outbox.max_attempts,
+            backoff_base: outbox.backoff_base,
+            lease: outbox.lease,
+        }
     }
 
     /// Runs blocking work that checks connections out of the pool itself, only for as

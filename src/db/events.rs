@@ -17,6 +17,8 @@ pub fn upcoming_published(
     dsl::events
         .filter(dsl::published.eq(true))
         .filter(dsl::ends_at.gt(now))
+        .filter(dsl::ended_at.is_null())
+        .filter(dsl::cancelled_at.is_null())
         .order((dsl::starts_at.asc(), dsl::id.asc()))
         .limit(limit)
         .offset(offset)
@@ -28,6 +30,8 @@ pub fn count_upcoming_published(conn: &mut Conn, now: NaiveDateTime) -> QueryRes
     dsl::events
         .filter(dsl::published.eq(true))
         .filter(dsl::ends_at.gt(now))
+        .filter(dsl::ended_at.is_null())
+        .filter(dsl::cancelled_at.is_null())
         .count()
         .get_result(conn)
 }
@@ -68,4 +72,41 @@ pub fn set_published(conn: &mut Conn, id: i32, published: bool) -> QueryResult<u
 
 pub fn count(conn: &mut Conn) -> QueryResult<i64> {
     dsl::events.count().get_result(conn)
+}
+
+/// Marks every event whose end has passed as ended; returns how many changed.
+pub fn mark_ended(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        dsl::events
+            .filter(dsl::ended_at.is_null())
+            .filter(dsl::cancelled_at.is_null())
+            .filter(dsl::ends_at.le(now)),
+    )
+    .set(dsl::ended_at.eq(now))
+    .execute(conn)
+}
+
+/// Cancels an event; `Lost` when it was already cancelled.
+pub fn mark_cancelled(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<super::Guarded> {
+    diesel::update(
+        dsl::events
+            .filter(dsl::id.eq(id))
+            .filter(dsl::cancelled_at.is_null()),
+    )
+    .set(dsl::cancelled_at.eq(now))
+    .execute(conn)
+    .map(super::Guarded::from_rows)
+}
+
+/// The ids of cancelled events that still have holds (a hold taken while the cancel
+/// committed), for the sweeper.
+pub fn cancelled_with_holds(conn: &mut Conn) -> QueryResult<Vec<i32>> {
+    use super::schema::tickets;
+    dsl::events
+        .inner_join(tickets::table)
+        .filter(dsl::cancelled_at.is_not_null())
+        .filter(tickets::status.eq("reserved"))
+        .select(dsl::id)
+        .distinct()
+        .load(conn)
 }

@@ -10,8 +10,11 @@
 pub mod admissions;
 pub mod connection;
 pub mod events;
+pub mod mailbox;
 pub mod migrations;
 pub mod models;
+pub mod outbox;
+pub mod password_resets;
 pub mod payments;
 pub mod refunds;
 pub mod schema;

@@ -15,6 +15,8 @@ pub struct User {
     pub is_admin: bool,
     pub session_generation: i32,
     pub created_at: NaiveDateTime,
+    /// When the address was confirmed through the mailed link; `None`: not yet.
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -37,6 +39,10 @@ pub struct Event {
     pub ends_at: NaiveDateTime,
     pub published: bool,
     pub created_at: NaiveDateTime,
+    /// Set by the sweeper once `ends_at` has passed.
+    pub ended_at: Option<NaiveDateTime>,
+    /// Set when an admin cancelled the event (sales stop, everyone is refunded).
+    pub cancelled_at: Option<NaiveDateTime>,
 }
 
 /// The editable fields of an event, for inserts and updates alike.

@@ -8,6 +8,7 @@ diesel::table! {
         is_admin -> Bool,
         session_generation -> Integer,
         created_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -21,6 +22,8 @@ diesel::table! {
         ends_at -> Timestamp,
         published -> Bool,
         created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -124,6 +127,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Integer,
+        message_id -> Text,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mailbox (id) {
+        id -> Integer,
+        message_id -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        attachment_name -> Nullable<Text>,
+        attachment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Integer,
+        user_id -> Integer,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_schemas -> events (event_id));
 diesel::joinable!(tickets -> events (event_id));
 diesel::joinable!(tickets -> ticket_schemas (ticket_schema_id));
@@ -131,6 +176,7 @@ diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(payments -> tickets (ticket_id));
 diesel::joinable!(admissions -> tickets (ticket_id));
 diesel::joinable!(refunds -> payments (payment_id));
+diesel::joinable!(password_resets -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -140,5 +186,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     admissions,
     payments,
     refunds,
-    webhook_events
+    webhook_events,
+    outbox,
+    mailbox,
+    password_resets
 );

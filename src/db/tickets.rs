@@ -249,3 +249,12 @@ pub fn all(conn: &mut Conn) -> QueryResult<Vec<Ticket>> {
         .select(Ticket::as_select())
         .load(conn)
 }
+
+/// The ids of an event's bookings, in id order (the lock order of a batch).
+pub fn ids_for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<i32>> {
+    dsl::tickets
+        .filter(dsl::event_id.eq(event_id))
+        .order(dsl::id)
+        .select(dsl::id)
+        .load(conn)
+}

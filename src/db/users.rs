@@ -74,3 +74,24 @@ pub fn new_user<'a>(
         created_at: now,
     }
 }
+
+/// Marks the address confirmed; `Lost` when it already was.
+pub fn mark_verified(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<super::Guarded> {
+    diesel::update(
+        dsl::users
+            .filter(dsl::id.eq(id))
+            .filter(dsl::email_verified_at.is_null()),
+    )
+    .set(dsl::email_verified_at.eq(now))
+    .execute(conn)
+    .map(super::Guarded::from_rows)
+}
+
+/// Every account, oldest first (the admin's list of who is verified).
+pub fn all(conn: &mut Conn, limit: i64) -> QueryResult<Vec<User>> {
+    dsl::users
+        .order(dsl::id)
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)
+}

@@ -8,8 +8,9 @@ use std::sync::{Mutex, OnceLock};
 
 use super::email::Email;
 use super::form_errors::FieldErrors;
+use super::outbox::{self, Message};
 use crate::db::models::User;
-use crate::db::{Conn, DbPool, is_unique_violation, users};
+use crate::db::{Conn, DbPool, is_unique_violation, users, write_transaction};
 use crate::error::AppError;
 use chrono::NaiveDateTime;
 
@@ -76,13 +77,18 @@ pub fn register(
     if taken {
         return Ok(Ok(Registration::AlreadyRegistered));
     }
-    match users::insert(
-        &mut *pool.get()?,
-        &users::new_user(email.as_str(), &hash, false, now),
-    ) {
+    // The account and its address check mail, in one transaction.
+    let created = write_transaction(&mut *pool.get()?, |c| -> Result<User, AppError> {
+        let user = users::insert(c, &users::new_user(email.as_str(), &hash, false, now))?;
+        outbox::enqueue(c, now, &Message::Registered { user_id: user.id })?;
+        Ok(user)
+    });
+    match created {
         Ok(user) => Ok(Ok(Registration::Created(user))),
-        Err(error) if is_unique_violation(&error) => Ok(Ok(Registration::AlreadyRegistered)),
-        Err(error) => Err(error.into()),
+        Err(AppError::Database(error)) if is_unique_violation(&error) => {
+            Ok(Ok(Registration::AlreadyRegistered))
+        }
+        Err(error) => Err(error),
     }
 }
 

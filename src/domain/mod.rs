@@ -6,6 +6,7 @@
 //! May import: `db`, `error`. Never `app`, `payments` or `web`.
 
 pub mod accounts;
+pub mod address_check;
 pub mod admissions;
 pub mod books;
 pub mod catalogue;
@@ -15,6 +16,7 @@ pub mod demo;
 pub mod email;
 pub mod event_admin;
 pub mod event_form;
+pub mod event_lifecycle;
 pub mod form_errors;
 pub mod idempotency_key;
 pub mod inventory;
@@ -22,6 +24,8 @@ pub mod locking;
 pub mod login_throttle;
 pub mod minimum_charge;
 pub mod money;
+pub mod outbox;
+pub mod password_reset;
 pub mod qr;
 pub mod rate_limit;
 pub mod registration_limits;

@@ -78,6 +78,11 @@ pub fn admit(
             "This event has already started, so tickets are no longer on sale.".into(),
         ));
     }
+    if event.cancelled_at.is_some() {
+        return Err(AppError::Conflict(
+            "This event has been cancelled, so tickets are no longer on sale.".into(),
+        ));
+    }
     let schema = ticket_schemas::find(conn, schema_id)?
         .filter(|schema| schema.event_id == event_id)
         .ok_or_else(|| {
@@ -124,6 +129,12 @@ pub fn hold_seats(
 ) -> Result<Vec<ReserveOutcome>, AppError> {
     let until = now + hold;
     let steps = write_transaction(conn, |c| -> Result<Vec<(i32, Step)>, AppError> {
+        // Read again inside the transaction: an admin may have cancelled it meanwhile.
+        if events::find(c, event_id)?.is_some_and(|e| e.cancelled_at.is_some()) {
+            return Err(AppError::Conflict(
+                "This event has been cancelled, so tickets are no longer on sale.".into(),
+            ));
+        }
         // Lock the buyers' existing rows first, in the lock order (ascending user id).
         let mut existing: BTreeMap<i32, Option<Ticket>> = requests
             .iter()
@@ -337,6 +348,10 @@ pub fn expire_lapsed(conn: &mut Conn, now: NaiveDateTime, batch: i64) -> Result<
                 && ticket.reserved_until.is_some_and(|until| until < now);
             if still_lapsed {
                 release(c, &ticket, TicketStatus::Expired)?;
+                let expired = super::outbox::Message::HoldExpired {
+                    ticket_id: ticket.id,
+                };
+                super::outbox::enqueue(c, now, &expired)?;
             }
             Ok(still_lapsed)
         })?;

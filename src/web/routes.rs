@@ -3,7 +3,9 @@
 use actix_web::web;
 
 use super::assets;
-use super::handlers::{admin, auth, catalogue, checkout, health, test_checkout, tickets};
+use super::handlers::{
+    address_check, admin, auth, catalogue, checkout, health, password_reset, test_checkout, tickets,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(catalogue::home)
@@ -25,6 +27,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::logout)
         .service(auth::password_form)
         .service(auth::change_password)
+        .service(password_reset::forgot_form)
+        .service(password_reset::forgot)
+        .service(password_reset::reset_form)
+        .service(password_reset::reset)
+        .service(address_check::page)
+        .service(address_check::confirm)
+        .service(admin::accounts::list)
         .service(admin::dashboard::dashboard)
         .service(admin::bookings::list)
         .service(admin::events::new)
@@ -33,6 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::events::update)
         .service(admin::events::publish)
         .service(admin::events::unpublish)
+        .service(admin::event_cancel::page)
+        .service(admin::event_cancel::cancel)
         .service(admin::ticket_types::new)
         .service(admin::ticket_types::create)
         .service(admin::ticket_types::edit)
@@ -40,6 +51,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::payments::list)
         .service(admin::payments::refund)
         .service(admin::payments::refund_payment)
+        .service(admin::outbox::list)
+        .service(admin::outbox::retry)
+        .service(admin::mailbox::list)
+        .service(admin::mailbox::show)
         .service(health::healthz)
         .service(assets::stylesheet);
 }

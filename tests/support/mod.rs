@@ -6,7 +6,9 @@
 pub mod damage;
 pub mod database;
 pub mod fixtures;
+pub mod mail;
 pub mod race;
+pub mod smtp;
 pub mod stripe_shop;
 pub mod stripe_standin;
 pub mod visitor;
@@ -51,6 +53,11 @@ impl TestApp {
     /// balancer share one database and one session key).
     pub async fn another_instance(&self) -> TestApp {
         TestApp::spawn_on(self.database.share(), &[]).await
+    }
+
+    /// As `another_instance`, with extra settings (an SMTP server, say).
+    pub async fn another_instance_with(&self, overrides: &[(&str, &str)]) -> TestApp {
+        TestApp::spawn_on(self.database.share(), overrides).await
     }
 
     async fn spawn_on(database: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {

@@ -9,6 +9,7 @@ use crate::db::models::{Payment, Ticket};
 use crate::db::status::PaymentStatus;
 use crate::db::{Conn, Guarded, payments, ticket_schemas, tickets, write_transaction};
 use crate::domain::locking::require;
+use crate::domain::outbox::{self, Message};
 use crate::domain::ticket_status::TicketStatus;
 use crate::domain::{admissions, inventory};
 use crate::error::AppError;
@@ -212,6 +213,8 @@ fn settle_paid(
         )?;
         settle(c, PaymentStatus::Paid, reason)?;
         admissions::issue(c, ticket, now)?;
+        // Only the transition that made the ticket paid reports it: one mail per booking.
+        outbox::enqueue(c, now, &Message::BookingPaid { ticket_id })?;
         Ok(Completion::Confirmed { ticket_id })
     };
     match ticket.status {

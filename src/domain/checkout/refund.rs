@@ -140,6 +140,11 @@ pub(super) fn refund_done_in(
             // Already refunded (a replayed webhook, a retried refund), or never paid.
             return Ok(());
         }
+        crate::domain::outbox::enqueue(
+            c,
+            now,
+            &crate::domain::outbox::Message::Refunded { payment_id },
+        )?;
         let still_paid = payments::for_ticket(c, ticket.id)?
             .iter()
             .any(|p| p.status == PaymentStatus::Paid);

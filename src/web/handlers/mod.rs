@@ -1,9 +1,11 @@
 //! The request handlers: extract, authorize, call the domain, render or redirect.
 
+pub mod address_check;
 pub mod admin;
 pub mod auth;
 pub mod catalogue;
 pub mod checkout;
 pub mod health;
+pub mod password_reset;
 pub mod test_checkout;
 pub mod tickets;

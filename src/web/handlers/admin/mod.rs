@@ -1,8 +1,12 @@
 //! The admin area: the sales dashboard and the forms for events and ticket types.
 //! Every handler takes `AdminUser` first: anonymous users are sent to log in, others get 403.
 
+pub mod accounts;
 pub mod bookings;
 pub mod dashboard;
+pub mod event_cancel;
 pub mod events;
+pub mod mailbox;
+pub mod outbox;
 pub mod payments;
 pub mod ticket_types;

@@ -1,0 +1,3 @@
+DROP TABLE mailbox;
+DROP INDEX outbox_due;
+DROP TABLE outbox;

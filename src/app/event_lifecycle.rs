@@ -1,0 +1,56 @@
+//! Cancelling an event (an admin's click that completes in the background through the
+//! outbox), the refund job each paid booking gets, and the progress an admin sees.
+
+use super::{AppState, refunds};
+use crate::db::models::Event;
+use crate::db::status::PaymentStatus;
+use crate::db::{events, payments};
+use crate::domain::event_lifecycle::{self, Cancelled, RefundProgress};
+use crate::error::AppError;
+
+/// Cancels an event: sales stop and holds end now; the mails and refunds follow.
+pub async fn cancel(state: &AppState, event_id: i32) -> Result<Cancelled, AppError> {
+    let now = state.clock.now();
+    state
+        .db(move |conn| event_lifecycle::cancel(conn, event_id, now))
+        .await
+}
+
+/// An event with where its refunds stand.
+pub async fn progress(
+    state: &AppState,
+    event_id: i32,
+) -> Result<(Event, RefundProgress), AppError> {
+    state
+        .db(move |conn| {
+            let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+            Ok((event, event_lifecycle::progress(conn, event_id)?))
+        })
+        .await
+}
+
+/// The outbox job for one paid booking of a cancelled event: refunds it through the
+/// existing refund use case (idempotent at the provider). Run again after a failure, it
+/// finishes a refund already marked pending.
+pub async fn refund_booking(state: &AppState, ticket_id: i32) -> Result<(), String> {
+    match refunds::refund_ticket(state, ticket_id).await {
+        // Done, or pending at the provider: its webhook or reconciliation settles it.
+        Ok(_progress) => Ok(()),
+        // Not paid (any more), or its refund is already under way: finish what is owed.
+        Err(AppError::Conflict(_)) => {
+            let pending = state
+                .db(move |conn| Ok(payments::for_ticket(conn, ticket_id)?))
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .filter(|p| p.status == PaymentStatus::RefundPending);
+            for payment in pending {
+                refunds::refund(state, payment.id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}

@@ -1,0 +1,53 @@
+//! Queries on `password_resets`: the hashed, single-use, expiring reset tokens.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::password_resets::dsl;
+use super::{Conn, Guarded};
+
+pub fn insert(
+    conn: &mut Conn,
+    user_id: i32,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(dsl::password_resets)
+        .values((
+            dsl::user_id.eq(user_id),
+            dsl::token_hash.eq(token_hash),
+            dsl::expires_at.eq(expires_at),
+            dsl::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The user of an unused, unexpired token, if there is one.
+pub fn live_user(
+    conn: &mut Conn,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(i32, i32)>> {
+    dsl::password_resets
+        .filter(dsl::token_hash.eq(token_hash))
+        .filter(dsl::used_at.is_null())
+        .filter(dsl::expires_at.gt(now))
+        .select((dsl::id, dsl::user_id))
+        .first(conn)
+        .optional()
+}
+
+/// Uses a token: `Lost` when it was used (or had expired) meanwhile.
+pub fn use_token(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<Guarded> {
+    diesel::update(
+        dsl::password_resets
+            .filter(dsl::id.eq(id))
+            .filter(dsl::used_at.is_null())
+            .filter(dsl::expires_at.gt(now)),
+    )
+    .set(dsl::used_at.eq(now))
+    .execute(conn)
+    .map(Guarded::from_rows)
+}

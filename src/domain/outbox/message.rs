@@ -1,0 +1,60 @@
+//! The messages the shop writes to its outbox: one variant per thing that happened.
+
+use serde::{Deserialize, Serialize};
+
+/// What happened, with the ids a consumer needs to read the rest when it delivers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Message {
+    /// A booking became paid (written only by the transition that made it so).
+    BookingPaid { ticket_id: i32 },
+    /// A payment's refund was recorded.
+    Refunded { payment_id: i32 },
+    /// A hold ran out and its seats went back on sale.
+    HoldExpired { ticket_id: i32 },
+    /// Someone registered: the address check mail.
+    Registered { user_id: i32 },
+    /// Someone asked to reset their password. The token is the one mailed; only its
+    /// hash is kept with the user.
+    PasswordResetAsked { user_id: i32, token: String },
+    /// The event of this booking was cancelled: its holder is told.
+    EventCancelled { ticket_id: i32 },
+    /// A job: refund this paid booking of a cancelled event through the provider.
+    CancelRefund { ticket_id: i32 },
+}
+
+impl Message {
+    /// The stored spelling of the variant (`outbox.kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::BookingPaid { .. } => "booking_paid",
+            Message::Refunded { .. } => "refunded",
+            Message::HoldExpired { .. } => "hold_expired",
+            Message::Registered { .. } => "registered",
+            Message::PasswordResetAsked { .. } => "password_reset_asked",
+            Message::EventCancelled { .. } => "event_cancelled",
+            Message::CancelRefund { .. } => "cancel_refund",
+        }
+    }
+
+    /// Reads a stored payload back.
+    pub fn parse(payload: &str) -> Result<Message, serde_json::Error> {
+        serde_json::from_str(payload)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_payload_reads_back_as_written_and_names_its_kind() {
+        let message = Message::BookingPaid { ticket_id: 7 };
+        let payload = serde_json::to_string(&message).unwrap();
+        assert!(payload.contains("\"kind\":\"booking_paid\""));
+        assert_eq!(Message::parse(&payload).unwrap(), message);
+        assert_eq!(message.kind(), "booking_paid");
+    }
+}

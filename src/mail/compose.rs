@@ -1,0 +1,152 @@
+//! What each outbox message says to a person: the mail, rendered from askama templates
+//! (plain text and HTML) with what the database holds when it is delivered. Messages
+//! that nobody is mailed about compose to `None`.
+
+use askama::Template;
+
+use super::{Attachment, Mail, ics};
+use crate::db::{Conn, admissions, events, payments, ticket_schemas, tickets, users};
+use crate::domain::money::Money;
+use crate::domain::outbox::Message;
+use crate::error::AppError;
+
+/// How dates read in mail: "Sat 19 Dec 2026, 20:00 UTC".
+pub(super) fn when(time: &chrono::NaiveDateTime) -> String {
+    time.format("%a %-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// What every mail needs besides its message.
+pub struct Context<'a> {
+    pub public_url: &'a str,
+    pub message_id: &'a str,
+    pub created_at: chrono::NaiveDateTime,
+    /// The key that signs links (the address check).
+    pub signing_key: &'a [u8],
+}
+
+#[derive(Template)]
+#[template(path = "mail/booking_paid.txt")]
+struct BookingPaidText<'a> {
+    v: &'a BookingPaid,
+}
+
+#[derive(Template)]
+#[template(path = "mail/booking_paid.html")]
+struct BookingPaidHtml<'a> {
+    v: &'a BookingPaid,
+}
+
+struct BookingPaid {
+    event: String,
+    when: String,
+    venue: String,
+    ticket_type: String,
+    quantity: i32,
+    codes: Vec<String>,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/refunded.txt")]
+struct RefundedText<'a> {
+    v: &'a Refunded,
+}
+
+#[derive(Template)]
+#[template(path = "mail/refunded.html")]
+struct RefundedHtml<'a> {
+    v: &'a Refunded,
+}
+
+struct Refunded {
+    event: String,
+    when: String,
+    amount: String,
+    link: String,
+}
+
+pub(super) fn render(template: &impl Template) -> Result<String, AppError> {
+    template
+        .render()
+        .map_err(|error| AppError::Internal(format!("mail template: {error}")))
+}
+
+/// The mail for `message`, or `None` when it mails nobody.
+pub fn compose(
+    conn: &mut Conn,
+    context: &Context<'_>,
+    message: &Message,
+) -> Result<Option<Mail>, AppError> {
+    match message {
+        Message::BookingPaid { ticket_id } => booking_paid(conn, context, *ticket_id).map(Some),
+        Message::Refunded { payment_id } => refunded(conn, context, *payment_id).map(Some),
+        Message::HoldExpired { .. } | Message::CancelRefund { .. } => Ok(None),
+        Message::EventCancelled { ticket_id } => {
+            super::cancel_mail::compose(conn, context, *ticket_id).map(Some)
+        }
+        Message::Registered { .. } | Message::PasswordResetAsked { .. } => {
+            super::account_mail::compose(conn, context, message)
+        }
+    }
+}
+
+fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Result<Mail, AppError> {
+    let ticket = tickets::find(conn, ticket_id)?.ok_or(AppError::NotFound)?;
+    let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
+    let schema = ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
+    let user = users::find(conn, ticket.user_id)?.ok_or(AppError::NotFound)?;
+    let codes = admissions::for_hold(conn, ticket.id, ticket.hold_number)?
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
+    let view = BookingPaid {
+        event: event.title.clone(),
+        when: when(&event.starts_at),
+        venue: event.venue.clone(),
+        ticket_type: schema.name,
+        quantity: ticket.quantity,
+        codes,
+        link: format!("{}/tickets/{}", context.public_url, ticket.id),
+    };
+    let calendar = ics::event(
+        &format!("ticket-{}-{}@boxoffice", ticket.id, ticket.hold_number),
+        &event.title,
+        &event.venue,
+        event.starts_at,
+        event.ends_at,
+        context.created_at,
+    );
+    Ok(Mail {
+        message_id: context.message_id.to_owned(),
+        to: user.email,
+        subject: format!("Your tickets for {}", event.title),
+        text: render(&BookingPaidText { v: &view })?,
+        html: render(&BookingPaidHtml { v: &view })?,
+        attachment: Some(Attachment {
+            filename: "event.ics".into(),
+            content_type: "text/calendar; charset=utf-8".into(),
+            body: calendar,
+        }),
+    })
+}
+
+fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<Mail, AppError> {
+    let payment = payments::find(conn, payment_id)?.ok_or(AppError::NotFound)?;
+    let ticket = tickets::find(conn, payment.ticket_id)?.ok_or(AppError::NotFound)?;
+    let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
+    let user = users::find(conn, payment.user_id)?.ok_or(AppError::NotFound)?;
+    let view = Refunded {
+        event: event.title.clone(),
+        when: when(&event.starts_at),
+        amount: Money::from_stored(payment.amount_pennies, &payment.currency).to_string(),
+        link: format!("{}/tickets/{}", context.public_url, ticket.id),
+    };
+    Ok(Mail {
+        message_id: context.message_id.to_owned(),
+        to: user.email,
+        subject: format!("Your refund for {}", event.title),
+        text: render(&RefundedText { v: &view })?,
+        html: render(&RefundedHtml { v: &view })?,
+        attachment: None,
+    })
+}
