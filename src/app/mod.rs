@@ -12,6 +12,8 @@ pub mod admin;
 pub mod bookings;
 pub mod catalogue;
 pub mod checkout;
+pub mod door;
+pub mod door_admin;
 pub mod health;
 pub mod reconcile;
 pub mod refunds;

@@ -66,6 +66,30 @@ diesel::table! {
         checked_in_at -> Nullable<Timestamp>,
         gate -> Nullable<Text>,
         created_at -> Timestamp,
+        checkin_nonce -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    door_grants (id) {
+        id -> Integer,
+        user_id -> Integer,
+        event_id -> Nullable<Integer>,
+        granted_by -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checkin_log (id) {
+        id -> Integer,
+        admission_id -> Integer,
+        event_id -> Integer,
+        user_id -> Integer,
+        action -> Text,
+        gate -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        at -> Timestamp,
     }
 }
 
@@ -110,6 +134,9 @@ diesel::joinable!(tickets -> ticket_schemas (ticket_schema_id));
 diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(payments -> tickets (ticket_id));
 diesel::joinable!(admissions -> tickets (ticket_id));
+diesel::joinable!(door_grants -> events (event_id));
+diesel::joinable!(checkin_log -> admissions (admission_id));
+diesel::joinable!(checkin_log -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -118,5 +145,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tickets,
     admissions,
     payments,
-    webhook_events
+    webhook_events,
+    door_grants,
+    checkin_log
 );

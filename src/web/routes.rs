@@ -3,7 +3,7 @@
 use actix_web::web;
 
 use super::assets;
-use super::handlers::{admin, auth, catalogue, checkout, health, test_checkout, tickets};
+use super::handlers::{admin, auth, catalogue, checkout, door, health, test_checkout, tickets};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(catalogue::home)
@@ -37,6 +37,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::ticket_types::create)
         .service(admin::ticket_types::edit)
         .service(admin::ticket_types::update)
+        .service(admin::door_staff::list)
+        .service(admin::door_staff::grant)
+        .service(admin::door_staff::revoke)
+        .service(admin::checkins::list)
+        .service(admin::checkins::undo)
+        .service(admin::door_list::printable)
+        .service(admin::door_list::csv_file)
+        .service(door::events)
+        .service(door::check_in)
+        .service(door::scan)
         .service(admin::payments::list)
         .service(admin::payments::refund)
         .service(admin::payments::refund_payment)

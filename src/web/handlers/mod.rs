@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod catalogue;
 pub mod checkout;
+pub mod door;
 pub mod health;
 pub mod test_checkout;
 pub mod tickets;

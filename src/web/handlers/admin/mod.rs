@@ -2,7 +2,10 @@
 //! Every handler takes `AdminUser` first: anonymous users are sent to log in, others get 403.
 
 pub mod bookings;
+pub mod checkins;
 pub mod dashboard;
+pub mod door_list;
+pub mod door_staff;
 pub mod events;
 pub mod payments;
 pub mod ticket_types;
