@@ -275,6 +275,11 @@ async fn door_staff_see_only_the_doors_of_their_events() {
         .await;
     let listing = staff.page("/door").await;
     assert!(listing.contains("Door Show") && !listing.contains("Other Show"));
+    assert!(
+        listing.contains("<a href=\"/door\">Door</a>"),
+        "door staff see the Door link"
+    );
+    assert!(!listing.contains("href=\"/admin\""), "and no Admin link");
     assert_eq!(
         staff
             .get(&format!("/door/events/{}", a.event_id))
@@ -304,6 +309,7 @@ async fn door_staff_see_only_the_doors_of_their_events() {
 
     let buyer = app.registered("buyer@example.com").await;
     assert_eq!(buyer.get("/door").await.status(), 403);
+    assert!(!buyer.page("/").await.contains("href=\"/door\""));
     assert_eq!(
         buyer
             .get(&format!("/door/events/{}", a.event_id))
