@@ -337,7 +337,14 @@ async fn door_staff_see_only_the_doors_of_their_events() {
             .status(),
         200
     );
-    let staff_page = admin.page("/admin/door-staff").await;
+    let twice = admin
+        .post(
+            "/admin/door-staff",
+            &[("email", "door@example.com"), ("event", "all")],
+        )
+        .await;
+    let staff_page = admin.page(&location(&twice)).await;
+    assert!(staff_page.contains("already had that access"));
     assert!(staff_page.contains("All events"));
     let ids: Vec<String> = staff_page
         .split("/admin/door-staff/")

@@ -7,4 +7,8 @@ CREATE TABLE door_grants (
     granted_by INTEGER NOT NULL REFERENCES users (id),
     created_at TIMESTAMP NOT NULL
 );
-CREATE INDEX door_grants_user ON door_grants (user_id, event_id);
+-- One grant per scope: NULLs are distinct in a UNIQUE constraint on both engines, so the
+-- all-events grant has its own partial index.
+CREATE UNIQUE INDEX door_grants_event_scope ON door_grants (user_id, event_id)
+    WHERE event_id IS NOT NULL;
+CREATE UNIQUE INDEX door_grants_all_scope ON door_grants (user_id) WHERE event_id IS NULL;

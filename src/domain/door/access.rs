@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::models::{Event, NewDoorGrant};
-use crate::db::{Conn, door_grants, events, users, write_transaction};
+use crate::db::{Conn, door_grants, events, is_unique_violation, users, write_transaction};
 use crate::domain::email::Email;
 use crate::error::AppError;
 
@@ -77,7 +77,7 @@ pub fn grant(
     now: NaiveDateTime,
 ) -> Result<Granted, AppError> {
     let email = Email::parse(email).map_err(|message| AppError::BadRequest(message.into()))?;
-    write_transaction(conn, |conn| {
+    let granted = write_transaction(conn, |conn| {
         let user = users::find_by_email(conn, email.as_str())?.ok_or_else(|| {
             AppError::Conflict(format!(
                 "No account uses {email}: ask them to register first, then grant again."
@@ -100,7 +100,12 @@ pub fn grant(
             },
         )?;
         Ok(Granted::New)
-    })
+    });
+    match granted {
+        // The same grant made at the same instant by another admin (PostgreSQL).
+        Err(AppError::Database(error)) if is_unique_violation(&error) => Ok(Granted::Already),
+        other => other,
+    }
 }
 
 /// Takes a grant back; `false` when it was already gone.
