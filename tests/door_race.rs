@@ -125,3 +125,92 @@ async fn without_the_guard_every_gate_would_admit() {
     let rows: usize = all_together(updates).await.into_iter().sum();
     assert_eq!(rows, SCANS, "without the guard each update 'admits'");
 }
+
+/// The losing side of the race, made deterministic: gate A's transaction has admitted
+/// the seat but not committed when gate B's check-in reads it. On PostgreSQL B reads
+/// the seat as free, its guarded update waits for A's row lock (polled in
+/// `pg_stat_activity`), then matches no row once A commits: B must read the row again
+/// and answer ALREADY CHECKED IN at gate A, not ADMIT and not an error. (On SQLite B
+/// waits at its BEGIN IMMEDIATE instead and answers the same from its first read.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_check_in_that_read_a_free_seat_loses_to_the_gate_that_committed_first() {
+    use boxoffice::db::{Conn, Guarded, checkins, write_transaction};
+    use boxoffice::domain::door::answer::ScanAnswer;
+    use boxoffice::domain::door::check_in::{Scan, check_in};
+    use boxoffice::domain::door::input::{Gate, ScannedCode};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Lost").seats("GA", 2500, 10))
+        .await;
+    let (_, ticket_id, codes) = app
+        .paid_booking("fan@example.com", show.event_id, show.schema_ids[0], 1)
+        .await;
+    let seat = app
+        .admissions()
+        .await
+        .into_iter()
+        .find(|s| s.ticket_id == ticket_id)
+        .unwrap();
+    let staff_id = app.tickets().await[0].user_id;
+    let now = app.clock.now();
+    let postgres = app.database.is_postgres();
+
+    let (ready, is_ready) = mpsc::channel();
+    let (commit, may_commit) = mpsc::channel::<()>();
+    let pool = app.state.pool.clone();
+    let gate_a = std::thread::spawn(move || {
+        let mut conn = pool.get().unwrap();
+        write_transaction(&mut conn, |conn| {
+            let admitted = checkins::admit(conn, seat.id, now, "Gate A", Some("a"))?;
+            ready.send(()).unwrap();
+            may_commit.recv().unwrap();
+            Ok::<_, diesel::result::Error>(admitted)
+        })
+        .unwrap()
+    });
+    is_ready.recv().unwrap();
+
+    let pool = app.state.pool.clone();
+    let scan = Scan {
+        code: Some(ScannedCode(codes[0].clone())),
+        gate: Gate("Gate B".into()),
+        nonce: Some("b".into()),
+    };
+    let event_id = show.event_id;
+    let gate_b = std::thread::spawn(move || {
+        let mut conn = pool.get().unwrap();
+        check_in(&mut conn, event_id, staff_id, &scan, now)
+    });
+    if postgres {
+        let mut watcher = app.state.pool.get().unwrap();
+        let Conn::Postgresql(pg) = &mut *watcher else {
+            unreachable!()
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity \
+                  WHERE wait_event_type = 'Lock' AND datname = current_database())",
+            ))
+            .get_result(pg)
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gate B never waited for gate A's lock"
+            );
+            std::thread::yield_now();
+        }
+    }
+    commit.send(()).unwrap();
+    assert_eq!(gate_a.join().unwrap(), Guarded::Applied);
+    match gate_b.join().unwrap().unwrap() {
+        ScanAnswer::AlreadyCheckedIn { gate, .. } => assert_eq!(gate, "Gate A"),
+        other => panic!("gate B answered {other:?}"),
+    }
+}
