@@ -137,6 +137,22 @@ async fn the_gate_is_remembered_on_the_device() {
     let page = staff.page(&format!("/door/events/{}", a.event_id)).await;
     assert!(page.contains("id=\"gate\" name=\"gate\" value=\"Side door 3\""));
     assert!(page.contains("autofocus"));
+
+    // Camera scanning is one self-hosted script (the CSP allows 'self' only).
+    let src = page
+        .split("<script src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(src.starts_with("/static/door.js?v="));
+    let script = staff.get(src).await;
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(script.text().await.unwrap().contains("BarcodeDetector"));
 }
 
 #[tokio::test]

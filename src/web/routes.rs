@@ -51,7 +51,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::payments::refund)
         .service(admin::payments::refund_payment)
         .service(health::healthz)
-        .service(assets::stylesheet);
+        .service(assets::stylesheet)
+        .service(assets::door_script);
 }
 
 /// Anything not routed: the 404 page.

@@ -13,6 +13,7 @@ use crate::db::models::Event;
 use crate::domain::door::check_in::Scan;
 use crate::domain::door::input::{Gate, ScannedCode, parse_nonce};
 use crate::error::AppError;
+use crate::web::assets;
 use crate::web::csrf::CsrfForm;
 use crate::web::door_staff::DoorStaff;
 use crate::web::gate_cookie;
@@ -53,6 +54,7 @@ struct CheckInPage {
     gate: String,
     /// Fresh per render: a resent request carries the same one (see `check_in`).
     nonce: String,
+    script_url: &'static str,
 }
 
 fn nonce() -> String {
@@ -69,6 +71,7 @@ fn page_of(ctx: &PageCtx, door: DoorView, gate: String) -> CheckInPage {
         problem: None,
         gate,
         nonce: nonce(),
+        script_url: assets::door_js_url(),
     }
 }
 
