@@ -13,7 +13,9 @@
 //! with `Accept-Encoding: gzip`), (b) fresh buyers
 //! registering and reserving at 16 and 64 concurrent users, (c) the rush: 2000
 //! prepared buyers release their reserve POSTs at once on 500 seats, (d) the mixed
-//! rush: the same with each buyer asking 1–4 seats in one booking (group bookings).
+//! rush: the same with each buyer asking 1–4 seats in one booking (group bookings),
+//! (e) the door rush: 4 gates scanning `BENCH_DOOR_CODES` (10,000) distinct codes plus
+//! 5% repeats as fast as they can (`load/door_rush.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,6 +27,9 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use tokio::sync::Barrier;
 use tokio::task::JoinSet;
+
+#[path = "load/door_rush.rs"]
+mod door_rush;
 
 /// A failed step, already phrased for the error breakdown ("reserve: HTTP 503").
 type Fail = String;
@@ -92,6 +97,8 @@ async fn run() -> Result<(), Fail> {
     );
     report.push(the_mixed_rush(&config, mixed).await?);
     report.rss("after the mixed rush", &config);
+    report.push(door_rush::run(&config, &admin).await?);
+    report.rss("after the door rush", &config);
     report.print(&config);
     report.verdict()
 }
@@ -106,6 +113,8 @@ struct Config {
     duration: Duration,
     rush_buyers: usize,
     rush_seats: usize,
+    /// Distinct codes the door rush scans.
+    door_codes: usize,
     /// Makes this run's emails unique, so the tool can run twice on one database.
     run_tag: u128,
 }
@@ -138,6 +147,7 @@ impl Config {
             duration: Duration::from_secs(number("BENCH_SECONDS", 10)?.clamp(1, 120) as u64),
             rush_buyers: number("BENCH_RUSH_BUYERS", 2000)?.clamp(1, 10_000),
             rush_seats: number("BENCH_RUSH_SEATS", 500)?.clamp(1, 1_000_000),
+            door_codes: number("BENCH_DOOR_CODES", 10_000)?.clamp(10, 100_000),
             run_tag: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis()),
@@ -378,8 +388,19 @@ impl Admin {
         ))
     }
 
-    /// Creates and publishes an event with one ticket type of `seats` seats.
+    /// Creates and publishes an event with one ticket type of `seats` seats at €25.00.
     async fn create_sale(&self, title: &str, type_name: &str, seats: usize) -> Result<Sale, Fail> {
+        self.create_sale_at(title, type_name, seats, "25.00").await
+    }
+
+    /// As `create_sale`, at `price` ("0" makes a free type, confirmed without checkout).
+    async fn create_sale_at(
+        &self,
+        title: &str,
+        type_name: &str,
+        seats: usize,
+        price: &str,
+    ) -> Result<Sale, Fail> {
         let day = (chrono::Utc::now() + chrono::TimeDelta::days(60)).format("%Y-%m-%d");
         let (starts, ends) = (format!("{day}T19:00"), format!("{day}T23:00"));
         let token = self.token.as_str();
@@ -402,7 +423,7 @@ impl Admin {
         let quantity = seats.to_string();
         let ticket_type = [
             ("name", type_name),
-            ("price", "25.00"),
+            ("price", price),
             ("currency", "EUR"),
             ("quantity", quantity.as_str()),
             ("csrf_token", token),

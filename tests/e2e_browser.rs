@@ -366,3 +366,81 @@ async fn a_new_user_books_three_standing_seats_pays_and_sees_three_codes() {
     assert_eq!(seats(&shop.availability("Standing").await), before - 3);
     shop.finish().await;
 }
+
+/// Issue 15's "done when": an admin grants door access to a second account, which
+/// admits a paid booking's seat by keyboard (a hand scanner types the code and Enter)
+/// on a phone-sized screen, sees a second scan refused, and the dashboard counts it.
+#[tokio::test]
+async fn door_staff_admit_a_paid_seat_by_keyboard_and_a_second_scan_is_refused() {
+    let mut shop = shop().await;
+    shop.server.create_admin("boss@example.com", PASSWORD);
+    shop.register("fan@example.com", PASSWORD).await;
+    shop.visit("/events/1").await;
+    shop.press("Reserve Standing").await;
+    shop.press("Pay").await;
+    shop.press("Pay").await;
+    assert_eq!(shop.text(".status").await, "Paid");
+    let code = shop.text(".code").await.trim().to_owned();
+    shop.press("Log out").await;
+
+    shop.register("door@example.com", PASSWORD).await;
+    assert!(!shop.has_link("Door").await, "not door staff yet");
+    shop.press("Log out").await;
+
+    shop.log_in("boss@example.com", PASSWORD).await;
+    shop.click_link("Admin").await;
+    shop.click_link("Door staff").await;
+    shop.fill("#email", "door@example.com").await;
+    shop.press("Grant door access").await;
+    assert!(
+        shop.text(".flash")
+            .await
+            .contains("may now check tickets in")
+    );
+    assert!(shop.text("table").await.contains("door@example.com"));
+    shop.press("Log out").await;
+
+    shop.log_in("door@example.com", PASSWORD).await;
+    shop.click_link("Door").await;
+    shop.click_link("Rust Belt Jazz Night").await;
+    assert_eq!(shop.path().await, "/door/events/1");
+    let focused = shop
+        .client()
+        .execute("return document.getElementById('code').autofocus;", vec![])
+        .await
+        .expect("read the field");
+    // (The audit moves the focus while it checks focus rings, so the attribute is read.)
+    assert_eq!(
+        focused, true,
+        "the code field takes the focus for the scanner"
+    );
+    shop.fill("#gate", "North door").await;
+    shop.type_and_enter("#code", &code).await;
+    assert_eq!(shop.text(".answer-headline").await, "ADMIT");
+    assert!(
+        shop.text(".answer")
+            .await
+            .contains("Standing · seat 1 of 1")
+    );
+    assert!(shop.text(".answer").await.contains("fan@example.com"));
+
+    shop.type_and_enter("#code", &code).await;
+    assert_eq!(shop.text(".answer-headline").await, "ALREADY CHECKED IN");
+    assert!(shop.text(".answer").await.contains("at North door"));
+    shop.type_and_enter("#code", "NOT-A-CODE").await;
+    assert_eq!(shop.text(".answer-headline").await, "UNKNOWN CODE");
+    assert_eq!(shop.value("#gate").await, "North door", "the gate is kept");
+    shop.visit("/admin").await;
+    assert_eq!(shop.status().await, 403, "door staff see no admin pages");
+    shop.visit("/").await;
+    shop.press("Log out").await;
+
+    shop.log_in("boss@example.com", PASSWORD).await;
+    shop.click_link("Admin").await;
+    let sales = shop.page_text().await;
+    assert!(
+        sales.contains("1 / 1"),
+        "the dashboard counts the admitted seat: {sales}"
+    );
+    shop.finish().await;
+}

@@ -122,11 +122,11 @@ pub async fn change_password(
         .await
 }
 
-/// What an authenticated request checks: (session generation, is admin, email).
+/// What an authenticated request checks: session generation, admin, email, door staff.
 pub async fn session_facts(
     state: &AppState,
     user_id: i32,
-) -> Result<Option<(i32, bool, String)>, AppError> {
+) -> Result<Option<users::SessionFacts>, AppError> {
     state
         .db(move |conn| Ok(users::session_facts(conn, user_id)?))
         .await

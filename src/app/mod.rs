@@ -14,6 +14,8 @@ pub mod bookings;
 pub mod catalogue;
 pub mod checkout;
 pub mod dispatcher;
+pub mod door;
+pub mod door_admin;
 pub mod event_lifecycle;
 pub mod health;
 pub mod messages;

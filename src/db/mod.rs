@@ -8,7 +8,10 @@
 //! May import: nothing else of the crate. The bottom layer.
 
 pub mod admissions;
+pub mod checkin_log;
+pub mod checkins;
 pub mod connection;
+pub mod door_grants;
 pub mod events;
 pub mod mailbox;
 pub mod migrations;

@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{admissions, events, payments, refunds, ticket_schemas, tickets, users};
+use super::schema::{
+    admissions, checkin_log, door_grants, events, payments, refunds, ticket_schemas, tickets, users,
+};
 use super::status::{AdmissionStatus, PaymentStatus, RefundStatus, SellingRule, TicketStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -133,6 +135,8 @@ pub struct Admission {
     pub checked_in_at: Option<NaiveDateTime>,
     pub gate: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The nonce of the scan that checked it in (a retry of that scan admits again).
+    pub checkin_nonce: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]
@@ -229,4 +233,50 @@ pub struct NewRefund<'a> {
     pub reason: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// Door staff access: one event's check-in pages, or every event's (`event_id` NULL).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = door_grants)]
+pub struct DoorGrant {
+    pub id: i32,
+    pub user_id: i32,
+    pub event_id: Option<i32>,
+    pub granted_by: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Insertable)]
+#[diesel(table_name = door_grants)]
+pub struct NewDoorGrant {
+    pub user_id: i32,
+    pub event_id: Option<i32>,
+    pub granted_by: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// One line of the door's audit trail: an admit or an undo.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = checkin_log)]
+pub struct CheckinLog {
+    pub id: i32,
+    pub admission_id: i32,
+    pub event_id: i32,
+    pub user_id: i32,
+    pub action: String,
+    pub gate: Option<String>,
+    pub reason: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Insertable)]
+#[diesel(table_name = checkin_log)]
+pub struct NewCheckinLog<'a> {
+    pub admission_id: i32,
+    pub event_id: i32,
+    pub user_id: i32,
+    pub action: &'a str,
+    pub gate: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub at: NaiveDateTime,
 }

@@ -69,6 +69,30 @@ diesel::table! {
         checked_in_at -> Nullable<Timestamp>,
         gate -> Nullable<Text>,
         created_at -> Timestamp,
+        checkin_nonce -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    door_grants (id) {
+        id -> Integer,
+        user_id -> Integer,
+        event_id -> Nullable<Integer>,
+        granted_by -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checkin_log (id) {
+        id -> Integer,
+        admission_id -> Integer,
+        event_id -> Integer,
+        user_id -> Integer,
+        action -> Text,
+        gate -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        at -> Timestamp,
     }
 }
 
@@ -177,6 +201,9 @@ diesel::joinable!(payments -> tickets (ticket_id));
 diesel::joinable!(admissions -> tickets (ticket_id));
 diesel::joinable!(refunds -> payments (payment_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(door_grants -> events (event_id));
+diesel::joinable!(checkin_log -> admissions (admission_id));
+diesel::joinable!(checkin_log -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -189,5 +216,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_events,
     outbox,
     mailbox,
-    password_resets
+    password_resets,
+    door_grants,
+    checkin_log
 );

@@ -27,11 +27,27 @@ pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<User>> 
         .optional()
 }
 
-/// What every authenticated request checks: (session generation, is_admin, email).
-pub fn session_facts(conn: &mut Conn, id: i32) -> QueryResult<Option<(i32, bool, String)>> {
+/// What every authenticated request checks about its user.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionFacts {
+    pub session_generation: i32,
+    pub is_admin: bool,
+    pub email: String,
+    /// Whether the user keeps the door of any event (door staff).
+    pub is_door: bool,
+}
+
+/// The facts of one user, in one query.
+pub fn session_facts(conn: &mut Conn, id: i32) -> QueryResult<Option<SessionFacts>> {
+    use super::schema::door_grants;
     dsl::users
         .find(id)
-        .select((dsl::session_generation, dsl::is_admin, dsl::email))
+        .select((
+            dsl::session_generation,
+            dsl::is_admin,
+            dsl::email,
+            diesel::dsl::exists(door_grants::table.filter(door_grants::user_id.eq(dsl::id))),
+        ))
         .first(conn)
         .optional()
 }

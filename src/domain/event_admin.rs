@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 
 use super::books::{self, SeatCounts};
+use super::door::counts::{self as door_counts, DoorCount};
 use super::event_form::EventForm;
 use super::form_errors::FieldErrors;
 use super::inventory::{self, Refusal};
@@ -173,6 +174,8 @@ fn one_error(field: &'static str, message: impl Into<String>) -> FieldErrors {
 pub struct TypeSales {
     pub schema: TicketSchema,
     pub counts: SeatCounts,
+    /// Seats admitted at the door of those expected (paid).
+    pub door: DoorCount,
 }
 
 /// One event on the dashboard.
@@ -186,7 +189,10 @@ pub struct EventSales {
 pub fn overview(conn: &mut Conn) -> Result<Vec<EventSales>, AppError> {
     let counts = books::seat_counts(conn)?;
     let schemas = ticket_schemas::all(conn)?;
-    Ok(events::all(conn)?
+    let all = events::all(conn)?;
+    let event_ids: Vec<i32> = all.iter().map(|e| e.id).collect();
+    let door = door_counts::by_type(conn, &event_ids)?;
+    Ok(all
         .into_iter()
         .map(|event| {
             let types = schemas
@@ -195,6 +201,7 @@ pub fn overview(conn: &mut Conn) -> Result<Vec<EventSales>, AppError> {
                 .map(|schema| TypeSales {
                     schema: schema.clone(),
                     counts: counts.get(&schema.id).copied().unwrap_or_default(),
+                    door: door.get(&schema.id).copied().unwrap_or_default(),
                 })
                 .collect();
             EventSales { event, types }

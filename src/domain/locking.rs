@@ -22,9 +22,14 @@
 //!   `Lost` means another actor moved the attempt first, and each caller says what that
 //!   means. Confirmation accepts every such state as "not settled yet".
 //!
+//! - **Checking a seat in at the door** (`domain::door::check_in`) is one guarded update
+//!   of the seat's admission (`WHERE status = 'valid' AND checked_in_at IS NULL`); its
+//!   `Lost` means another gate (or a refund) got there first, and the row is read again
+//!   to say which. An admin's undo is the same, guarded on the check-in time it undoes.
+//!
 //! A booking's admissions (one row per seat, `domain::admissions`) belong to its ticket:
 //! they are issued and voided only under the ticket's lock, in the transition that makes
-//! it paid or refunded.
+//! it paid or refunded. Their check-in columns are the door's and change without it.
 //!
 //! Lock order, so PostgreSQL never deadlocks: ticket rows (several only in a reserve
 //! batch, then by ascending user id) → payment rows → the ticket type's row.

@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod checkout;
 pub mod clock;
 pub mod demo;
+pub mod door;
 pub mod email;
 pub mod event_admin;
 pub mod event_form;

@@ -26,6 +26,8 @@ pub struct CurrentUser {
     pub id: i32,
     pub email: String,
     pub is_admin: bool,
+    /// Door staff of some event (the Door link; each door checks its own event).
+    pub is_door: bool,
 }
 
 /// Starts a fresh session for the user (a new cookie, so a planted one is useless).
@@ -71,10 +73,11 @@ async fn look_up(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
         .clone();
     let found = accounts::session_facts(&state, user_id).await?;
     match found {
-        Some((current, is_admin, email)) if current == generation => Ok(Some(CurrentUser {
+        Some(facts) if facts.session_generation == generation => Ok(Some(CurrentUser {
             id: user_id,
-            email,
-            is_admin,
+            email: facts.email,
+            is_admin: facts.is_admin,
+            is_door: facts.is_door,
         })),
         _ => {
             session.purge();

@@ -7,8 +7,10 @@
 pub mod assets;
 pub mod client_address;
 pub mod csrf;
+pub mod door_staff;
 pub mod errors;
 pub mod flash;
+pub mod gate_cookie;
 pub mod handlers;
 pub mod headers;
 pub mod identity;

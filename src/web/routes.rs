@@ -4,7 +4,8 @@ use actix_web::web;
 
 use super::assets;
 use super::handlers::{
-    address_check, admin, auth, catalogue, checkout, health, password_reset, test_checkout, tickets,
+    address_check, admin, auth, catalogue, checkout, door, health, password_reset, test_checkout,
+    tickets,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -48,6 +49,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::ticket_types::create)
         .service(admin::ticket_types::edit)
         .service(admin::ticket_types::update)
+        .service(admin::door_staff::list)
+        .service(admin::door_staff::grant)
+        .service(admin::door_staff::revoke)
+        .service(admin::checkins::list)
+        .service(admin::checkins::undo)
+        .service(admin::door_list::printable)
+        .service(admin::door_list::csv_file)
+        .service(door::events)
+        .service(door::check_in)
+        .service(door::scan)
         .service(admin::payments::list)
         .service(admin::payments::refund)
         .service(admin::payments::refund_payment)
@@ -56,7 +67,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::mailbox::list)
         .service(admin::mailbox::show)
         .service(health::healthz)
-        .service(assets::stylesheet);
+        .service(assets::stylesheet)
+        .service(assets::door_script);
 }
 
 /// Anything not routed: the 404 page.

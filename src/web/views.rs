@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::models::TicketSchema;
+use crate::domain::door::answer::{ScanAnswer, SeatFacts};
 use crate::domain::money::Money;
 use crate::domain::selling_rules::{self, SellingRule};
 use crate::domain::ticket_status::TicketStatus;
@@ -84,5 +85,50 @@ pub fn duration_left(left: chrono::TimeDelta) -> String {
         "less than a minute left".to_owned()
     } else {
         format!("{minutes} min left")
+    }
+}
+
+/// A scan's answer as the door shows it: a headline in capitals, a colour class, and
+/// the facts in words (colour is never the only signal).
+#[derive(Debug, Clone)]
+pub struct AnswerView {
+    pub kind: &'static str,
+    pub headline: &'static str,
+    pub lines: Vec<String>,
+}
+
+pub fn answer(answer: &ScanAnswer, code: Option<&str>) -> AnswerView {
+    let seat_line = |seat: &SeatFacts| {
+        format!(
+            "{} · seat {} of {}",
+            seat.type_name, seat.position, seat.quantity
+        )
+    };
+    let lines = match answer {
+        ScanAnswer::Admit { seat, retried } => {
+            let mut lines = vec![seat_line(seat), seat.email.clone()];
+            if *retried {
+                lines.push("The same scan again: this seat was admitted by it.".into());
+            }
+            lines
+        }
+        ScanAnswer::AlreadyCheckedIn { seat, at, gate } => vec![
+            format!("Checked in {} at {gate}.", when(at)),
+            seat_line(seat),
+            seat.email.clone(),
+        ],
+        ScanAnswer::UnknownCode => vec![match code {
+            Some(code) => format!("No ticket has the code {code}."),
+            None => "That is not a ticket code.".into(),
+        }],
+        ScanAnswer::WrongEvent {
+            title, starts_at, ..
+        } => vec![format!("This ticket is for {title}, {}.", when(starts_at))],
+        ScanAnswer::NotValid { reason } => vec![format!("This ticket is {}.", reason.words())],
+    };
+    AnswerView {
+        kind: answer.kind(),
+        headline: answer.headline(),
+        lines,
     }
 }

@@ -99,6 +99,19 @@ impl Shop {
         field.send_keys(value).await.expect("type into the field");
     }
 
+    /// Types `value` into the (cleared) field matching `css` and presses Enter, as a hand
+    /// scanner does, then waits for the page the form leads to.
+    pub async fn type_and_enter(&mut self, css: &str, value: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("clear the field");
+        let old = self.find("html").await;
+        field
+            .send_keys(&format!("{value}\u{E007}"))
+            .await
+            .expect("type into the field and press Enter");
+        self.replaced(old).await;
+    }
+
     /// Sets a field's value directly (for `datetime-local`, which is awkward to type into).
     pub async fn set_value(&self, css: &str, value: &str) {
         let field = self.find(css).await;
@@ -177,6 +190,11 @@ impl Shop {
     async fn navigate_by(&mut self, element: Element) {
         let old = self.find("html").await;
         element.click().await.expect("click");
+        self.replaced(old).await;
+    }
+
+    /// Waits until a new page has replaced the one whose `html` element is `old`.
+    async fn replaced(&mut self, old: Element) {
         poll::until("the next page to replace this one", PATIENCE, || {
             let old = old.clone();
             async move {

@@ -5,6 +5,7 @@
 
 pub mod damage;
 pub mod database;
+pub mod door;
 pub mod fixtures;
 pub mod mail;
 pub mod race;

@@ -29,3 +29,27 @@ where
         b.await.expect("the second task"),
     )
 }
+
+/// Runs every future on its own task, all released together by one barrier.
+pub async fn all_together<F>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(futures.len()));
+    let tasks: Vec<_> = futures
+        .into_iter()
+        .map(|future| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                future.await
+            })
+        })
+        .collect();
+    let mut outputs = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outputs.push(task.await.expect("a racing task"));
+    }
+    outputs
+}

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod catalogue;
 pub mod checkout;
+pub mod door;
 pub mod health;
 pub mod password_reset;
 pub mod test_checkout;

@@ -3,7 +3,10 @@
 
 pub mod accounts;
 pub mod bookings;
+pub mod checkins;
 pub mod dashboard;
+pub mod door_list;
+pub mod door_staff;
 pub mod event_cancel;
 pub mod events;
 pub mod mailbox;

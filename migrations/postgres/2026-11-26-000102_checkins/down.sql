@@ -1,0 +1,2 @@
+DROP TABLE checkin_log;
+ALTER TABLE admissions DROP COLUMN checkin_nonce;

@@ -1,0 +1,171 @@
+//! Queries of the door: finding a scanned code with everything its answer needs, the
+//! guarded updates that check a seat in and undo it, the counts, and the lists.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::{Admission, Event, Ticket};
+use super::schema::admissions::dsl;
+use super::schema::{events, ticket_schemas, tickets, users};
+use super::status::AdmissionStatus;
+use super::{Conn, Guarded};
+
+/// A scanned seat: its admission, its booking, the ticket type's name, the event and
+/// the buyer's email.
+pub type SeatRow = (Admission, Ticket, String, Event, String);
+
+/// The seat whose admission has `code`.
+pub fn seat_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<SeatRow>> {
+    dsl::admissions
+        .inner_join(
+            tickets::table
+                .inner_join(ticket_schemas::table)
+                .inner_join(events::table)
+                .inner_join(users::table),
+        )
+        .filter(dsl::code.eq(code))
+        .select((
+            Admission::as_select(),
+            Ticket::as_select(),
+            ticket_schemas::name,
+            Event::as_select(),
+            users::email,
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// A seat by its admission id (the admin's undo).
+pub fn seat_by_id(conn: &mut Conn, id: i32) -> QueryResult<Option<SeatRow>> {
+    dsl::admissions
+        .inner_join(
+            tickets::table
+                .inner_join(ticket_schemas::table)
+                .inner_join(events::table)
+                .inner_join(users::table),
+        )
+        .filter(dsl::id.eq(id))
+        .select((
+            Admission::as_select(),
+            Ticket::as_select(),
+            ticket_schemas::name,
+            Event::as_select(),
+            users::email,
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// A booking whose code was never issued as an admission (it was never paid), with its
+/// event.
+pub fn unissued_ticket(conn: &mut Conn, code: &str) -> QueryResult<Option<(Ticket, Event)>> {
+    tickets::table
+        .inner_join(events::table)
+        .filter(tickets::code.eq(code))
+        .select((Ticket::as_select(), Event::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Checks one seat in: only a valid admission not checked in yet changes.
+pub fn admit(
+    conn: &mut Conn,
+    id: i32,
+    now: NaiveDateTime,
+    gate: &str,
+    nonce: Option<&str>,
+) -> QueryResult<Guarded> {
+    diesel::update(
+        dsl::admissions
+            .filter(dsl::id.eq(id))
+            .filter(dsl::status.eq(AdmissionStatus::Valid.as_str()))
+            .filter(dsl::checked_in_at.is_null()),
+    )
+    .set((
+        dsl::checked_in_at.eq(now),
+        dsl::gate.eq(gate),
+        dsl::checkin_nonce.eq(nonce),
+    ))
+    .execute(conn)
+    .map(Guarded::from_rows)
+}
+
+/// Reverts a check-in: only a seat checked in at `checked_in_at` changes (an undo of a
+/// stale page does not revert a newer check-in).
+pub fn undo(conn: &mut Conn, id: i32, checked_in_at: NaiveDateTime) -> QueryResult<Guarded> {
+    diesel::update(
+        dsl::admissions
+            .filter(dsl::id.eq(id))
+            .filter(dsl::checked_in_at.eq(checked_in_at)),
+    )
+    .set((
+        dsl::checked_in_at.eq(None::<NaiveDateTime>),
+        dsl::gate.eq(None::<String>),
+        dsl::checkin_nonce.eq(None::<String>),
+    ))
+    .execute(conn)
+    .map(Guarded::from_rows)
+}
+
+/// Per ticket type of the events: (type id, valid seats, of which checked in).
+pub fn counts(conn: &mut Conn, event_ids: &[i32]) -> QueryResult<Vec<(i32, i64, i64)>> {
+    dsl::admissions
+        .inner_join(tickets::table)
+        .filter(tickets::event_id.eq_any(event_ids))
+        .filter(dsl::status.eq(AdmissionStatus::Valid.as_str()))
+        .group_by(tickets::ticket_schema_id)
+        .select((
+            tickets::ticket_schema_id,
+            diesel::dsl::count_star(),
+            diesel::dsl::count(dsl::checked_in_at),
+        ))
+        .load(conn)
+}
+
+/// One line of the door list: code, type, position, quantity, email, checked in at.
+pub type DoorListRow = (String, String, i32, i32, String, Option<NaiveDateTime>);
+
+/// An event's valid seats, by email then position (the offline list).
+pub fn door_list(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<DoorListRow>> {
+    dsl::admissions
+        .inner_join(
+            tickets::table
+                .inner_join(ticket_schemas::table)
+                .inner_join(users::table),
+        )
+        .filter(tickets::event_id.eq(event_id))
+        .filter(dsl::status.eq(AdmissionStatus::Valid.as_str()))
+        .order((users::email.asc(), dsl::position.asc(), dsl::id.asc()))
+        .select((
+            dsl::code,
+            ticket_schemas::name,
+            dsl::position,
+            tickets::quantity,
+            users::email,
+            dsl::checked_in_at,
+        ))
+        .load(conn)
+}
+
+/// An event's checked-in seats, latest first (the admin's undo list).
+pub fn checked_in(conn: &mut Conn, event_id: i32, limit: i64) -> QueryResult<Vec<SeatRow>> {
+    dsl::admissions
+        .inner_join(
+            tickets::table
+                .inner_join(ticket_schemas::table)
+                .inner_join(events::table)
+                .inner_join(users::table),
+        )
+        .filter(tickets::event_id.eq(event_id))
+        .filter(dsl::checked_in_at.is_not_null())
+        .order((dsl::checked_in_at.desc(), dsl::id.desc()))
+        .limit(limit)
+        .select((
+            Admission::as_select(),
+            Ticket::as_select(),
+            ticket_schemas::name,
+            Event::as_select(),
+            users::email,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,84 @@
+//! The answers a scan can get, in the words the door shows (and a JSON API will send).
+
+use chrono::NaiveDateTime;
+
+/// The seat a code belongs to, as the door reads it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatFacts {
+    pub admission_id: i32,
+    pub type_name: String,
+    /// Seat n of N in its booking.
+    pub position: i32,
+    pub quantity: i32,
+    pub email: String,
+}
+
+/// Why a known code of this event does not get in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotValidReason {
+    NotPaid,
+    Refunded,
+    Cancelled,
+}
+
+impl NotValidReason {
+    pub fn words(self) -> &'static str {
+        match self {
+            NotValidReason::NotPaid => "not paid",
+            NotValidReason::Refunded => "refunded",
+            NotValidReason::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// What the door says about one scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanAnswer {
+    /// Let them in. `retried` when this is the same gate resending the scan that
+    /// admitted the seat (same nonce): the same ADMIT again.
+    Admit { seat: SeatFacts, retried: bool },
+    /// The seat was checked in before: when and at which gate.
+    AlreadyCheckedIn {
+        seat: SeatFacts,
+        at: NaiveDateTime,
+        gate: String,
+    },
+    /// No ticket has this code.
+    UnknownCode,
+    /// A ticket of another event.
+    WrongEvent {
+        event_id: i32,
+        title: String,
+        starts_at: NaiveDateTime,
+    },
+    /// A ticket of this event that does not get in.
+    NotValid { reason: NotValidReason },
+}
+
+impl ScanAnswer {
+    /// The headline, in capitals at the door.
+    pub fn headline(&self) -> &'static str {
+        match self {
+            ScanAnswer::Admit { .. } => "ADMIT",
+            ScanAnswer::AlreadyCheckedIn { .. } => "ALREADY CHECKED IN",
+            ScanAnswer::UnknownCode => "UNKNOWN CODE",
+            ScanAnswer::WrongEvent { .. } => "WRONG EVENT",
+            ScanAnswer::NotValid { .. } => "NOT VALID",
+        }
+    }
+
+    /// A stable machine name (CSS classes, a future JSON API).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ScanAnswer::Admit { .. } => "admit",
+            ScanAnswer::AlreadyCheckedIn { .. } => "already",
+            ScanAnswer::UnknownCode => "unknown",
+            ScanAnswer::WrongEvent { .. } => "wrong-event",
+            ScanAnswer::NotValid { .. } => "not-valid",
+        }
+    }
+
+    pub fn is_admit(&self) -> bool {
+        matches!(self, ScanAnswer::Admit { .. })
+    }
+}

@@ -1,0 +1,158 @@
+//! Checking a scanned code in, exactly once.
+//!
+//! Admitting is one guarded update of the seat's admission row (`WHERE status = 'valid'
+//! AND checked_in_at IS NULL`) and its count decides: two gates scanning one code at the
+//! same instant both try it, the database lets one through, and the other reads the row
+//! again and answers ALREADY CHECKED IN. This takes no ticket lock (`domain::locking`):
+//! the update is a single row's compare-and-set, and the admission's status is changed
+//! elsewhere only under the ticket's lock (a refund voids it), which the `status`
+//! condition respects on both engines (PostgreSQL re-checks the condition on the row
+//! version committed by the transaction it waited for).
+//!
+//! A retried request from the same gate carries the nonce of the form it came from;
+//! when it matches the one stored by the scan that admitted the seat, the answer is the
+//! same ADMIT again.
+
+use chrono::NaiveDateTime;
+
+use super::answer::{NotValidReason, ScanAnswer, SeatFacts};
+use super::input::{Gate, ScannedCode};
+use crate::db::models::{Admission, NewCheckinLog, Ticket};
+use crate::db::status::{AdmissionStatus, TicketStatus};
+use crate::db::{Conn, Guarded, checkin_log, checkins, write_transaction};
+use crate::error::AppError;
+
+/// One scan at a gate: `code` is `None` when the input cannot be a code at all.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub code: Option<ScannedCode>,
+    pub gate: Gate,
+    pub nonce: Option<String>,
+}
+
+/// Answers a scan at `event_id`'s door by `staff_id`, admitting the seat if it may enter.
+pub fn check_in(
+    conn: &mut Conn,
+    event_id: i32,
+    staff_id: i32,
+    scan: &Scan,
+    now: NaiveDateTime,
+) -> Result<ScanAnswer, AppError> {
+    let Some(ScannedCode(code)) = &scan.code else {
+        return Ok(ScanAnswer::UnknownCode);
+    };
+    write_transaction(conn, |conn| {
+        let Some((admission, ticket, type_name, event, email)) =
+            checkins::seat_by_code(conn, code)?
+        else {
+            return unissued(conn, event_id, code);
+        };
+        if event.id != event_id {
+            return Ok(ScanAnswer::WrongEvent {
+                event_id: event.id,
+                title: event.title,
+                starts_at: event.starts_at,
+            });
+        }
+        let seat = SeatFacts {
+            admission_id: admission.id,
+            type_name,
+            position: admission.position,
+            quantity: ticket.quantity,
+            email,
+        };
+        if let Some(answer) = settled(&admission, &ticket, &seat, scan) {
+            return Ok(answer);
+        }
+        let nonce = scan.nonce.as_deref();
+        match checkins::admit(conn, admission.id, now, &scan.gate.0, nonce)? {
+            Guarded::Applied => {
+                checkin_log::insert(
+                    conn,
+                    &NewCheckinLog {
+                        admission_id: admission.id,
+                        event_id,
+                        user_id: staff_id,
+                        action: "admit",
+                        gate: Some(&scan.gate.0),
+                        reason: None,
+                        at: now,
+                    },
+                )?;
+                Ok(ScanAnswer::Admit {
+                    seat,
+                    retried: false,
+                })
+            }
+            Guarded::Lost => {
+                // Another gate (or a refund) changed the row since it was read: answer
+                // from the row as it is now.
+                let (admission, ticket, ..) =
+                    checkins::seat_by_id(conn, admission.id)?.ok_or(AppError::NotFound)?;
+                settled(&admission, &ticket, &seat, scan).ok_or_else(|| {
+                    AppError::Internal(format!(
+                        "admission {}: the check-in lost, yet the seat is free",
+                        admission.id
+                    ))
+                })
+            }
+        }
+    })
+}
+
+/// The answer for a seat that cannot be admitted now (void, or checked in already), or
+/// `None` when it may enter.
+fn settled(
+    admission: &Admission,
+    ticket: &Ticket,
+    seat: &SeatFacts,
+    scan: &Scan,
+) -> Option<ScanAnswer> {
+    if admission.status == AdmissionStatus::Void {
+        return Some(ScanAnswer::NotValid {
+            reason: void_reason(ticket, admission.hold_number),
+        });
+    }
+    let at = admission.checked_in_at?;
+    let gate = admission.gate.clone().unwrap_or_default();
+    let same_scan =
+        scan.nonce.is_some() && admission.checkin_nonce == scan.nonce && gate == scan.gate.0;
+    Some(if same_scan {
+        ScanAnswer::Admit {
+            seat: seat.clone(),
+            retried: true,
+        }
+    } else {
+        ScanAnswer::AlreadyCheckedIn {
+            seat: seat.clone(),
+            at,
+            gate,
+        }
+    })
+}
+
+/// A code that is a booking's but was never issued as a seat (never paid).
+fn unissued(conn: &mut Conn, event_id: i32, code: &str) -> Result<ScanAnswer, AppError> {
+    Ok(match checkins::unissued_ticket(conn, code)? {
+        None => ScanAnswer::UnknownCode,
+        Some((_, event)) if event.id != event_id => ScanAnswer::WrongEvent {
+            event_id: event.id,
+            title: event.title,
+            starts_at: event.starts_at,
+        },
+        Some((ticket, _)) => ScanAnswer::NotValid {
+            reason: void_reason(&ticket, ticket.hold_number),
+        },
+    })
+}
+
+/// Why a seat of this booking does not get in.
+fn void_reason(ticket: &Ticket, hold_number: i32) -> NotValidReason {
+    match ticket.status {
+        TicketStatus::Refunded => NotValidReason::Refunded,
+        TicketStatus::Cancelled => NotValidReason::Cancelled,
+        // A paid booking's seat that is void belongs to an earlier, refunded hold.
+        TicketStatus::Paid if hold_number != ticket.hold_number => NotValidReason::Refunded,
+        _ => NotValidReason::NotPaid,
+    }
+}
