@@ -62,6 +62,8 @@ pub struct Settings {
     pub registration_window: Duration,
     /// Holds one user may take per hour (cancel-and-rehold counts each time).
     pub holds_per_user_per_hour: u32,
+    /// The JSON API's token lifetime and rate limits.
+    pub api: ApiSettings,
     pub stripe: Option<StripeSettings>,
     pub allow_test_payments_on_https: bool,
     pub provider_timeout: Duration,
@@ -73,6 +75,18 @@ pub struct Settings {
     /// The sender of every mail (`MAIL_FROM`).
     pub mail_from: String,
     pub outbox: OutboxSettings,
+}
+
+/// The JSON API's tokens and rate limits (each limit per instance: README, Security).
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// How long a bearer token works (`API_TOKEN_HOURS`, 24).
+    pub token_ttl: chrono::TimeDelta,
+    /// Requests per minute per token, or per client address without one
+    /// (`API_REQUESTS_PER_MINUTE`, 100; 0 turns it off).
+    pub requests_per_minute: u32,
+    /// Booking and checkout requests per minute per user (`API_BOOKINGS_PER_MINUTE`, 10).
+    pub bookings_per_minute: u32,
 }
 
 /// How the outbox's dispatcher works (see `domain::outbox`).
@@ -225,6 +239,7 @@ impl Settings {
                 parse_or(&get, "REGISTRATION_WINDOW_SECONDS", Some(3600))?.max(1),
             ),
             holds_per_user_per_hour: parse_or(&get, "HOLDS_PER_USER_PER_HOUR", Some(10))?,
+            api: api_settings(&get)?,
             stripe,
             allow_test_payments_on_https,
             provider_timeout: Duration::from_millis(parse_or(
@@ -278,6 +293,18 @@ fn smtp_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Secret>, Con
         }
         _ => Ok(Some(Secret::new(url))),
     }
+}
+
+fn api_settings(get: &impl Fn(&str) -> Option<String>) -> Result<ApiSettings, ConfigError> {
+    let hours: i64 = parse_or(get, "API_TOKEN_HOURS", Some(24))?;
+    if !(1..=24 * 365).contains(&hours) {
+        return Err(bad("API_TOKEN_HOURS", "must be between 1 and 8760"));
+    }
+    Ok(ApiSettings {
+        token_ttl: chrono::TimeDelta::hours(hours),
+        requests_per_minute: parse_or(get, "API_REQUESTS_PER_MINUTE", Some(100))?,
+        bookings_per_minute: parse_or(get, "API_BOOKINGS_PER_MINUTE", Some(10))?,
+    })
 }
 
 fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettings, ConfigError> {

@@ -18,6 +18,9 @@ pub enum AppError {
     /// The request was fine but the state of things refuses it (message for the user).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Like `Conflict`, with a stable code the JSON API reports (`hold_expired`, …).
+    #[error("refused ({code}): {message}")]
+    Refused { code: &'static str, message: String },
     /// A request body over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -32,6 +35,16 @@ pub enum AppError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl AppError {
+    /// A refusal with a stable code for API clients and a message for people.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;

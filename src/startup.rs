@@ -14,6 +14,7 @@ use actix_web::{App, HttpServer, web};
 use crate::app::AppState;
 use crate::app::reserve::RESERVE_BATCH;
 use crate::app::seat_line::SeatLine;
+use crate::app::state::ApiLimits;
 use crate::config::Settings;
 use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
@@ -82,6 +83,7 @@ fn new_state(settings: Settings, pool: DbPool, clock: Clock) -> Result<AppState,
             settings.holds_per_user_per_hour,
             std::time::Duration::from_secs(3600),
         ),
+        api_limits: ApiLimits::new(&settings.api),
         settings,
         clock,
         seat_line: SeatLine::new(RESERVE_BATCH),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::web;
 
-use crate::app::{AppState, reconcile};
+use crate::app::{AppState, api_idempotency, api_tokens, reconcile};
 use crate::domain::{event_lifecycle, reservation};
 
 /// Holds released per batch; a full batch is followed at once by the next.
@@ -21,6 +21,8 @@ pub async fn run(state: web::Data<AppState>, every: Duration) {
         lifecycle_once(&state).await;
         reconcile::close_sessions_of_ended_holds(&state).await;
         reconcile::reconcile(&state).await;
+        api_idempotency::forget_old(&state).await;
+        api_tokens::forget_expired(&state).await;
     }
 }
 

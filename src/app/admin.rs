@@ -35,6 +35,8 @@ pub struct BookingsPage {
     pub bookings: Vec<BookingLine>,
     pub page: i64,
     pub pages: i64,
+    /// How many bookings all pages hold.
+    pub total: i64,
 }
 
 /// An event's bookings (email, type, quantity, status, paid at), page by page.
@@ -70,6 +72,7 @@ pub async fn bookings(
                 bookings,
                 page,
                 pages,
+                total,
             })
         })
         .await
@@ -109,6 +112,61 @@ pub async fn event(state: &AppState, event_id: i32) -> Result<Event, AppError> {
     state
         .db(move |conn| events::find(conn, event_id)?.ok_or(AppError::NotFound))
         .await
+}
+
+/// Applies `edit` to an event's form and saves it; returns the event and its ticket
+/// types as saved, or the fields to fix.
+pub async fn edit_event<F>(
+    state: &AppState,
+    event_id: i32,
+    edit: F,
+) -> Result<Result<(Event, Vec<TicketSchema>), FieldErrors>, AppError>
+where
+    F: FnOnce(EventForm) -> EventForm + Send + 'static,
+{
+    state
+        .db(move |conn| {
+            let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+            let form = edit(EventForm::from_event(&event));
+            if let Err(errors) = event_admin::update_event(conn, event_id, &form)? {
+                return Ok(Err(errors));
+            }
+            let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+            let types = ticket_schemas::for_event(conn, event_id)?;
+            Ok(Ok((event, types)))
+        })
+        .await
+}
+
+/// Applies `edit` to a ticket type's form and saves it (within the rules of
+/// `update_ticket_type`); returns it as saved, or the fields to fix.
+pub async fn edit_ticket_type<F>(
+    state: &AppState,
+    id: i32,
+    edit: F,
+) -> Result<Result<TicketSchema, FieldErrors>, AppError>
+where
+    F: FnOnce(TicketTypeForm) -> TicketTypeForm + Send + 'static,
+{
+    state
+        .db(move |conn| {
+            let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
+            let form = edit(TicketTypeForm::from_schema(&schema));
+            event_admin::update_ticket_type(conn, id, &form)
+        })
+        .await
+}
+
+/// Deletes a draft event (unpublished, no bookings).
+pub async fn delete_draft(state: &AppState, event_id: i32) -> Result<(), AppError> {
+    state
+        .db(move |conn| event_admin::delete_draft(conn, event_id))
+        .await
+}
+
+/// Every event, drafts included, newest start first.
+pub async fn all_events(state: &AppState) -> Result<Vec<Event>, AppError> {
+    state.db(|conn| Ok(events::all(conn)?)).await
 }
 
 pub async fn update_event(

@@ -10,7 +10,7 @@ use crate::db::{events, payments, ticket_schemas, tickets};
 use crate::domain::admissions;
 use crate::domain::checkout;
 use crate::domain::qr;
-use crate::domain::reservation;
+use crate::domain::reservation::{self, ReserveOutcome};
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 
@@ -138,4 +138,34 @@ pub async fn cancel(state: &AppState, user_id: i32, ticket_id: i32) -> Result<Ti
     state
         .db(move |conn| reservation::cancel(conn, user_id, ticket_id))
         .await
+}
+
+/// Holds seats in a new booking (`reserve`) and returns it as its owner sees it; any
+/// other outcome as `reserve` tells it.
+pub async fn book(
+    state: &AppState,
+    user_id: i32,
+    event_id: i32,
+    schema_id: i32,
+    quantity: i32,
+) -> Result<Result<Booking, ReserveOutcome>, AppError> {
+    match super::reserve::reserve(state, user_id, event_id, schema_id, quantity).await? {
+        ReserveOutcome::Reserved(ticket) => {
+            let (booking, _) = show(state, user_id, ticket.id).await?;
+            Ok(Ok(booking))
+        }
+        other => Ok(Err(other)),
+    }
+}
+
+/// Cancels the user's own hold and returns the booking as it now is.
+pub async fn cancel_and_show(
+    state: &AppState,
+    user_id: i32,
+    ticket_id: i32,
+) -> Result<Booking, AppError> {
+    cancel(state, user_id, ticket_id).await?;
+    show(state, user_id, ticket_id)
+        .await
+        .map(|(booking, _)| booking)
 }

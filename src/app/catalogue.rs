@@ -32,6 +32,18 @@ pub async fn upcoming(state: &AppState, page: i64) -> Result<CataloguePage, AppE
         .await
 }
 
+/// A page of `size` upcoming events (the JSON API's list).
+pub async fn upcoming_sized(
+    state: &AppState,
+    page: i64,
+    size: i64,
+) -> Result<CataloguePage, AppError> {
+    let now = state.clock.now();
+    state
+        .db(move |conn| catalogue::upcoming_sized(conn, now, page, size))
+        .await
+}
+
 /// One event; an unpublished one only for admins (404 for everyone else).
 pub async fn event(
     state: &AppState,

@@ -61,6 +61,23 @@ pub async fn check_in(
         .await
 }
 
+/// A scan from a scanner app (the JSON API): the caller's access to the door is checked
+/// in the same call (door staff of other events read it as missing; anyone else is
+/// forbidden), then `check_in`.
+pub async fn check_in_as(
+    state: &AppState,
+    event_id: i32,
+    user_id: i32,
+    is_admin: bool,
+    scan: Scan,
+) -> Result<ScanAnswer, AppError> {
+    match access(state, user_id, is_admin, event_id).await? {
+        Access::Allowed => check_in(state, event_id, user_id, scan).await,
+        Access::OtherEvents => Err(AppError::NotFound),
+        Access::NoRole => Err(AppError::Forbidden),
+    }
+}
+
 /// A scan from the check-in page: the answer and the counts after it.
 pub async fn scan(
     state: &AppState,

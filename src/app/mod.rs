@@ -10,6 +10,8 @@
 pub mod accounts;
 pub mod address_check;
 pub mod admin;
+pub mod api_idempotency;
+pub mod api_tokens;
 pub mod bookings;
 pub mod catalogue;
 pub mod checkout;

@@ -26,11 +26,32 @@ pub struct AppState {
     pub registrations: RegistrationLimits,
     /// Holds taken per user in the last hour (per instance).
     pub holds_by_user: RateLimit,
+    /// The JSON API's request limits (per instance).
+    pub api_limits: ApiLimits,
     pub provider: Provider,
     /// Where mail goes (an SMTP server, or the dev mailbox).
     pub mailer: Mailer,
     /// This instance's name on the outbox claims it takes.
     pub instance: String,
+}
+
+/// The JSON API's rate limits, one window of a minute each (per instance).
+#[derive(Debug)]
+pub struct ApiLimits {
+    /// Requests per token, or per client address without one.
+    pub requests: RateLimit,
+    /// Booking and checkout requests per user.
+    pub bookings: RateLimit,
+}
+
+impl ApiLimits {
+    pub fn new(settings: &crate::config::ApiSettings) -> ApiLimits {
+        let minute = std::time::Duration::from_secs(60);
+        ApiLimits {
+            requests: RateLimit::new(settings.requests_per_minute, minute),
+            bookings: RateLimit::new(settings.bookings_per_minute, minute),
+        }
+    }
 }
 
 impl AppState {

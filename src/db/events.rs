@@ -110,3 +110,26 @@ pub fn cancelled_with_holds(conn: &mut Conn) -> QueryResult<Vec<i32>> {
         .distinct()
         .load(conn)
 }
+
+/// Deletes an unpublished event that has never had a booking, with its ticket types and
+/// door grants; `false` (nothing deleted) when it is published or has bookings. Run it
+/// in a transaction: the event's row is deleted last, guarded again, so a publish or a
+/// booking committed meanwhile leaves it standing (and the caller rolls back).
+pub fn delete_draft(conn: &mut Conn, id: i32) -> QueryResult<bool> {
+    use super::schema::{door_grants, ticket_schemas, tickets};
+    let is_draft = dsl::published
+        .eq(false)
+        .and(diesel::dsl::not(diesel::dsl::exists(
+            tickets::table.filter(tickets::event_id.eq(id)),
+        )));
+    let still_draft: bool =
+        diesel::select(diesel::dsl::exists(dsl::events.find(id).filter(is_draft)))
+            .get_result(conn)?;
+    if !still_draft {
+        return Ok(false);
+    }
+    diesel::delete(door_grants::table.filter(door_grants::event_id.eq(id))).execute(conn)?;
+    diesel::delete(ticket_schemas::table.filter(ticket_schemas::event_id.eq(id))).execute(conn)?;
+    let deleted = diesel::delete(dsl::events.find(id).filter(is_draft)).execute(conn)?;
+    Ok(deleted == 1)
+}

@@ -8,11 +8,13 @@
 //! May import: nothing else of the crate. The bottom layer.
 
 pub mod admissions;
+pub mod api_tokens;
 pub mod checkin_log;
 pub mod checkins;
 pub mod connection;
 pub mod door_grants;
 pub mod events;
+pub mod idempotency_keys;
 pub mod mailbox;
 pub mod migrations;
 pub mod models;

@@ -193,6 +193,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        user_id -> Integer,
+        token_hash -> Text,
+        session_generation -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> Integer,
+        user_id -> Integer,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        state -> Text,
+        locked_until -> Timestamp,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        response_location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_schemas -> events (event_id));
 diesel::joinable!(tickets -> events (event_id));
 diesel::joinable!(tickets -> ticket_schemas (ticket_schema_id));
@@ -201,6 +228,7 @@ diesel::joinable!(payments -> tickets (ticket_id));
 diesel::joinable!(admissions -> tickets (ticket_id));
 diesel::joinable!(refunds -> payments (payment_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(door_grants -> events (event_id));
 diesel::joinable!(checkin_log -> admissions (admission_id));
 diesel::joinable!(checkin_log -> users (user_id));
@@ -217,6 +245,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     mailbox,
     password_resets,
+    api_tokens,
+    idempotency_keys,
     door_grants,
     checkin_log
 );

@@ -49,13 +49,26 @@ pub struct CataloguePage {
     pub listings: Vec<Listing>,
     pub page: i64,
     pub pages: i64,
+    /// How many events all pages hold.
+    pub total: i64,
 }
 
 pub fn upcoming(conn: &mut Conn, now: NaiveDateTime, page: i64) -> Result<CataloguePage, AppError> {
+    upcoming_sized(conn, now, page, PAGE_SIZE)
+}
+
+/// Page `page` (clamped to the pages there are) of `size` upcoming events.
+pub fn upcoming_sized(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    page: i64,
+    size: i64,
+) -> Result<CataloguePage, AppError> {
+    let size = size.max(1);
     let total = events::count_upcoming_published(conn, now)?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = ((total + size - 1) / size).max(1);
     let page = page.clamp(1, pages);
-    let found = events::upcoming_published(conn, now, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+    let found = events::upcoming_published(conn, now, size, (page - 1) * size)?;
     let ids: Vec<i32> = found.iter().map(|e| e.id).collect();
     let mut schemas = ticket_schemas::for_events(conn, &ids)?;
     let listings = found
@@ -74,6 +87,7 @@ pub fn upcoming(conn: &mut Conn, now: NaiveDateTime, page: i64) -> Result<Catalo
         listings,
         page,
         pages,
+        total,
     })
 }
 

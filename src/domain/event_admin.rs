@@ -57,6 +57,22 @@ pub fn set_published(conn: &mut Conn, id: i32, published: bool) -> Result<Event,
     events::find(conn, id)?.ok_or(AppError::NotFound)
 }
 
+/// Deletes a draft: an unpublished event without bookings. Anything else is refused
+/// (unpublish or cancel it instead); a missing event is `NotFound`.
+pub fn delete_draft(conn: &mut Conn, id: i32) -> Result<(), AppError> {
+    write_transaction(conn, |c| {
+        events::find(c, id)?.ok_or(AppError::NotFound)?;
+        if events::delete_draft(c, id)? {
+            Ok(())
+        } else {
+            Err(AppError::refused(
+                "not_a_draft",
+                "Only an unpublished event without bookings can be deleted. Unpublish or cancel it instead.",
+            ))
+        }
+    })
+}
+
 pub fn add_ticket_type(
     conn: &mut Conn,
     event_id: i32,

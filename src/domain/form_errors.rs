@@ -19,6 +19,13 @@ impl FieldErrors {
             .map(|(_, message)| message.as_str())
     }
 
+    /// Each failed field and its message, in the order they were found.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0
+            .iter()
+            .map(|(field, message)| (*field, message.as_str()))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -8,6 +8,8 @@
 pub mod accounts;
 pub mod address_check;
 pub mod admissions;
+pub mod api_idempotency;
+pub mod api_token;
 pub mod books;
 pub mod catalogue;
 pub mod checkout;

@@ -9,6 +9,18 @@ use std::time::{Duration, Instant};
 /// How many keys the table may hold before stale ones are swept out.
 const SWEEP_ABOVE: usize = 10_000;
 
+/// Where one key stands after `take`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Whether this event was allowed (and counted).
+    pub allowed: bool,
+    /// Events allowed per window; 0 when the limit is off.
+    pub limit: u32,
+    pub remaining: u32,
+    /// Until the window starts again.
+    pub reset_after: Duration,
+}
+
 #[derive(Debug)]
 pub struct RateLimit {
     /// Events allowed per key per window; 0 turns the limit off.
@@ -58,6 +70,39 @@ impl RateLimit {
             if since.elapsed() < self.window && *count >= self.limit)
     }
 
+    /// Counts one event for `key` if the limit allows it, and says where `key` stands
+    /// (for the `RateLimit-*` headers of the JSON API).
+    pub fn take(&self, key: &str) -> Quota {
+        let now = Instant::now();
+        if self.limit == 0 {
+            return Quota {
+                allowed: true,
+                limit: 0,
+                remaining: 0,
+                reset_after: Duration::ZERO,
+            };
+        }
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if counts.len() > SWEEP_ABOVE {
+            let window = self.window;
+            counts.retain(|_, (_, since)| now.duration_since(*since) < window);
+        }
+        let entry = counts.entry(key.to_owned()).or_insert((0, now));
+        if now.duration_since(entry.1) >= self.window {
+            *entry = (0, now);
+        }
+        let allowed = entry.0 < self.limit;
+        if allowed {
+            entry.0 += 1;
+        }
+        Quota {
+            allowed,
+            limit: self.limit,
+            remaining: self.limit - entry.0.min(self.limit),
+            reset_after: self.window.saturating_sub(now.duration_since(entry.1)),
+        }
+    }
+
     /// Counts one event for `key` whatever the limit (the event already happened).
     pub fn record(&self, key: &str) {
         if self.limit == 0 {
@@ -97,6 +142,20 @@ mod tests {
             assert!(off.try_take("x"));
         }
         assert!(!off.is_used_up("x"));
+    }
+
+    #[test]
+    fn take_tells_what_is_left_and_refuses_past_the_limit() {
+        let limit = RateLimit::new(2, Duration::from_secs(60));
+        let first = limit.take("t");
+        assert!(first.allowed);
+        assert_eq!((first.limit, first.remaining), (2, 1));
+        assert!(first.reset_after <= Duration::from_secs(60));
+        assert_eq!(limit.take("t").remaining, 0);
+        let refused = limit.take("t");
+        assert!(!refused.allowed);
+        assert_eq!(refused.remaining, 0);
+        assert!(limit.take("other").allowed);
     }
 
     #[test]

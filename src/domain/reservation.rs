@@ -74,13 +74,15 @@ pub fn admit(
         .filter(|event| event.published)
         .ok_or(AppError::NotFound)?;
     if event.starts_at <= now {
-        return Err(AppError::Conflict(
-            "This event has already started, so tickets are no longer on sale.".into(),
+        return Err(AppError::refused(
+            "not_on_sale",
+            "This event has already started, so tickets are no longer on sale.",
         ));
     }
     if event.cancelled_at.is_some() {
-        return Err(AppError::Conflict(
-            "This event has been cancelled, so tickets are no longer on sale.".into(),
+        return Err(AppError::refused(
+            "not_on_sale",
+            "This event has been cancelled, so tickets are no longer on sale.",
         ));
     }
     let schema = ticket_schemas::find(conn, schema_id)?
@@ -316,13 +318,15 @@ pub fn cancel(conn: &mut Conn, user_id: i32, ticket_id: i32) -> Result<Ticket, A
         match ticket.status {
             TicketStatus::Reserved => {}
             TicketStatus::Paid => {
-                return Err(AppError::Conflict(
-                    "This booking is already paid, so it can no longer be cancelled.".into(),
+                return Err(AppError::refused(
+                    "already_paid",
+                    "This booking is already paid, so it can no longer be cancelled.",
                 ));
             }
             _ => {
-                return Err(AppError::Conflict(
-                    "Only a booking that is on hold can be cancelled.".into(),
+                return Err(AppError::refused(
+                    "not_on_hold",
+                    "Only a booking that is on hold can be cancelled.",
                 ));
             }
         }

@@ -40,7 +40,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Refused { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -70,7 +70,9 @@ impl ResponseError for AppError {
                 "Nothing was changed. Go back, reload the page and try again.".to_owned(),
             ),
             AppError::BadRequest(message) => ("That did not work", message.clone()),
-            AppError::Conflict(message) => ("That did not work", message.clone()),
+            AppError::Conflict(message) | AppError::Refused { message, .. } => {
+                ("That did not work", message.clone())
+            }
             AppError::PayloadTooLarge => (
                 "That is too much",
                 "The form sent was larger than the shop accepts. Shorten it and try again."

@@ -4,6 +4,7 @@
 //! May import: `app` and the types its use cases take and return (`domain`, `db::models`,
 //! `error`); never a query or a transaction of its own.
 
+pub mod api;
 pub mod assets;
 pub mod client_address;
 pub mod csrf;

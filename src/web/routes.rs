@@ -9,7 +9,8 @@ use super::handlers::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(catalogue::home)
+    cfg.service(super::api::scope())
+        .service(catalogue::home)
         .service(catalogue::event)
         .service(tickets::reserve)
         .service(tickets::list)

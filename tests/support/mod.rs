@@ -3,6 +3,7 @@
 //! and cookie-keeping clients with one helper per user action.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod damage;
 pub mod database;
 pub mod door;

@@ -54,12 +54,15 @@ pub fn plan_payment(
     write_transaction(conn, |c| {
         let ticket = tickets::lock_owned(c, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
         if ticket.status == TicketStatus::Paid {
-            return Err(AppError::Conflict("This ticket is already paid.".into()));
+            return Err(AppError::refused(
+                "already_paid",
+                "This ticket is already paid.",
+            ));
         }
         if !is_live(&ticket, now) {
-            return Err(AppError::Conflict(
-                "Your hold has ended, so there is nothing to pay. Reserve again to buy a ticket."
-                    .into(),
+            return Err(AppError::refused(
+                "hold_expired",
+                "Your hold has ended, so there is nothing to pay. Reserve again to buy a ticket.",
             ));
         }
         let schema = ticket_schemas::find(c, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
@@ -73,9 +76,9 @@ pub fn plan_payment(
             .any(|p| p.status == PaymentStatus::Processing)
         {
             // A second payment now could charge twice once the bank's arrives.
-            return Err(AppError::Conflict(
-                "Your bank is still processing your payment for this booking. We confirm it as soon as the money arrives."
-                    .into(),
+            return Err(AppError::refused(
+                "payment_processing",
+                "Your bank is still processing your payment for this booking. We confirm it as soon as the money arrives.",
             ));
         }
         if let Some(open) = attempts.iter().find(|p| {

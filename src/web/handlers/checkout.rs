@@ -30,7 +30,11 @@ pub async fn pay(
             flash::success(&ctx.session, "Your free ticket is confirmed.");
             Ok(see_other(&back))
         }
-        Err(AppError::Conflict(message) | AppError::Unavailable(message)) => {
+        Err(
+            AppError::Conflict(message)
+            | AppError::Refused { message, .. }
+            | AppError::Unavailable(message),
+        ) => {
             flash::error(&ctx.session, message);
             Ok(see_other(&back))
         }

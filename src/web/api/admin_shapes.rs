@@ -1,0 +1,264 @@
+//! The JSON shapes of the admin API: events and ticket types as admins write and read
+//! them, an event's bookings, payments and refunds.
+
+use chrono::{DateTime, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::shapes::{EventOut, Price, utc};
+use crate::app::admin::BookingLine;
+use crate::db::models::{Event, Payment, TicketSchema};
+use crate::domain::event_form::EventForm;
+use crate::domain::ticket_type_form::TicketTypeForm;
+
+/// An event as an admin sees it: drafts too.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminEvent {
+    #[serde(flatten)]
+    pub event: EventOut,
+    pub published: bool,
+    #[schema(format = DateTime)]
+    pub cancelled_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub ended_at: Option<String>,
+}
+
+impl AdminEvent {
+    pub fn new(event: &Event, types: &[TicketSchema], now: NaiveDateTime) -> AdminEvent {
+        AdminEvent {
+            event: EventOut::new(event, types, now),
+            published: event.published,
+            cancelled_at: event.cancelled_at.map(utc),
+            ended_at: event.ended_at.map(utc),
+        }
+    }
+}
+
+/// A new event (created unpublished). Times are UTC: RFC 3339 (`2027-05-01T19:30:00Z`)
+/// or `2027-05-01T19:30`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EventInput {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub venue: String,
+    #[schema(example = "2027-05-01T19:30:00Z")]
+    pub starts_at: String,
+    #[schema(example = "2027-05-01T23:00:00Z")]
+    pub ends_at: String,
+}
+
+/// Changes to an event: only the fields sent change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct EventPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub venue: Option<String>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+}
+
+/// RFC 3339 with an offset becomes UTC in the form's format; anything else is left for
+/// the form to judge.
+fn as_form_time(value: &str) -> String {
+    match DateTime::parse_from_rfc3339(value.trim()) {
+        Ok(time) => time.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
+        Err(_) => value.to_owned(),
+    }
+}
+
+impl EventInput {
+    pub fn form(&self) -> EventForm {
+        EventForm {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            venue: self.venue.clone(),
+            starts_at: as_form_time(&self.starts_at),
+            ends_at: as_form_time(&self.ends_at),
+        }
+    }
+}
+
+impl EventPatch {
+    /// The event's form with this patch applied.
+    pub fn onto(&self, mut form: EventForm) -> EventForm {
+        if let Some(title) = &self.title {
+            form.title.clone_from(title);
+        }
+        if let Some(description) = &self.description {
+            form.description.clone_from(description);
+        }
+        if let Some(venue) = &self.venue {
+            form.venue.clone_from(venue);
+        }
+        if let Some(starts_at) = &self.starts_at {
+            form.starts_at = as_form_time(starts_at);
+        }
+        if let Some(ends_at) = &self.ends_at {
+            form.ends_at = as_form_time(ends_at);
+        }
+        form
+    }
+}
+
+/// A new ticket type.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TicketTypeInput {
+    pub name: String,
+    /// In major units, as a decimal string: `"25.00"`, `"0"` for free.
+    #[schema(example = "25.00")]
+    pub price: String,
+    /// ISO 4217 (`EUR` by default).
+    #[serde(default = "euro")]
+    pub currency: String,
+    /// Seats on sale.
+    pub quantity: i32,
+    /// Seats per booking at most, 1–50 (10 by default).
+    pub max_per_order: Option<i32>,
+    /// `any` (default), `even`, `all_together` or `avoid_one`.
+    pub selling_rule: Option<String>,
+}
+
+fn euro() -> String {
+    "EUR".into()
+}
+
+impl TicketTypeInput {
+    pub fn form(&self) -> TicketTypeForm {
+        let blank = TicketTypeForm::blank();
+        TicketTypeForm {
+            name: self.name.clone(),
+            price: self.price.clone(),
+            currency: self.currency.clone(),
+            quantity: self.quantity.to_string(),
+            max_per_order: self
+                .max_per_order
+                .map_or(blank.max_per_order, |n| n.to_string()),
+            selling_rule: self.selling_rule.clone().unwrap_or(blank.selling_rule),
+        }
+    }
+}
+
+/// Changes to a ticket type: only the fields sent change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct TicketTypePatch {
+    pub name: Option<String>,
+    pub price: Option<String>,
+    pub currency: Option<String>,
+    pub quantity: Option<i32>,
+    pub max_per_order: Option<i32>,
+    pub selling_rule: Option<String>,
+}
+
+impl TicketTypePatch {
+    pub fn onto(&self, mut form: TicketTypeForm) -> TicketTypeForm {
+        if let Some(name) = &self.name {
+            form.name.clone_from(name);
+        }
+        if let Some(price) = &self.price {
+            form.price.clone_from(price);
+        }
+        if let Some(currency) = &self.currency {
+            form.currency.clone_from(currency);
+        }
+        if let Some(quantity) = self.quantity {
+            form.quantity = quantity.to_string();
+        }
+        if let Some(max) = self.max_per_order {
+            form.max_per_order = max.to_string();
+        }
+        if let Some(rule) = &self.selling_rule {
+            form.selling_rule.clone_from(rule);
+        }
+        form
+    }
+}
+
+/// One booking of an event, as an admin reads it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminBooking {
+    pub id: i32,
+    pub email: String,
+    pub ticket_type_name: String,
+    pub quantity: i32,
+    pub status: &'static str,
+    #[schema(format = DateTime)]
+    pub paid_at: Option<String>,
+}
+
+impl From<&BookingLine> for AdminBooking {
+    fn from(line: &BookingLine) -> AdminBooking {
+        AdminBooking {
+            id: line.ticket.id,
+            email: line.email.clone(),
+            ticket_type_name: line.type_name.clone(),
+            quantity: line.ticket.quantity,
+            status: line.status.as_str(),
+            paid_at: line.ticket.paid_at.map(utc),
+        }
+    }
+}
+
+/// One checkout attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentOut {
+    pub id: i32,
+    pub booking_id: i32,
+    pub amount: Price,
+    /// `creating`, `open`, `processing`, `paid`, `expired`, `failed`, `refund_pending`,
+    /// `refunded` or `mismatch`.
+    pub status: &'static str,
+    /// The booking's status.
+    pub booking_status: &'static str,
+    pub provider: String,
+    pub provider_payment_id: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub paid_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub refunded_at: Option<String>,
+    /// `open`, `won` or `lost` when disputed.
+    pub dispute_status: Option<String>,
+    /// What an admin must know of its refund (failed, pending).
+    pub note: Option<String>,
+}
+
+impl PaymentOut {
+    pub fn new(
+        payment: &Payment,
+        booking_status: crate::domain::ticket_status::TicketStatus,
+        note: Option<String>,
+    ) -> PaymentOut {
+        PaymentOut {
+            id: payment.id,
+            booking_id: payment.ticket_id,
+            amount: Price::of(payment.amount_pennies, &payment.currency),
+            status: payment.status.as_str(),
+            booking_status: booking_status.as_str(),
+            provider: payment.provider.clone(),
+            provider_payment_id: payment.provider_payment_id.clone(),
+            created_at: utc(payment.created_at),
+            paid_at: payment.paid_at.map(utc),
+            refunded_at: payment.refunded_at.map(utc),
+            dispute_status: payment.dispute_status.clone(),
+            note,
+        }
+    }
+}
+
+/// Where a refund stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundAnswer {
+    /// `succeeded`: the money is on its way back; `pending`: the payment service is still
+    /// working on it (the booking stays valid until it succeeds).
+    pub status: &'static str,
+}
+
+/// What cancelling an event did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CancelAnswer {
+    pub holds_released: usize,
+    /// Paid bookings whose refunds were queued (they run in the background).
+    pub refunds_queued: usize,
+}

@@ -1,0 +1,65 @@
+//! The public catalogue: `GET /api/v1/events` (published events not yet ended, page by
+//! page) and `GET /api/v1/events/{id}` (one, with its ticket types and seats left).
+
+use actix_web::{HttpResponse, get, web};
+
+use super::answer::Answer;
+use super::paging::PageQuery;
+use super::problem::{Problem, ProblemBody};
+use super::shapes::{EventOut, Page};
+use crate::app::{AppState, catalogue};
+
+/// Published events that have not ended, soonest first.
+#[utoipa::path(
+    get, path = "/api/v1/events", tag = "events",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of events", body = Page<EventOut>),
+        (status = 404, description = "Past the last page", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A bad page or page size", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/events")]
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, Problem> {
+    let ask = query.check()?;
+    let found = catalogue::upcoming_sized(&state, ask.page, ask.size).await?;
+    if ask.beyond(found.total) {
+        return Err(Problem::not_found());
+    }
+    let now = state.clock.now();
+    let (next, previous) = ask.links("/api/v1/events", found.total);
+    let page = Page {
+        count: found.total,
+        next,
+        previous,
+        results: found
+            .listings
+            .iter()
+            .map(|listing| EventOut::new(&listing.event, &listing.ticket_types, now))
+            .collect(),
+    };
+    Ok(Answer::ok(&page)?.respond())
+}
+
+/// One published event with its ticket types: price, seats left, cap and selling rule.
+#[utoipa::path(
+    get, path = "/api/v1/events/{id}", tag = "events",
+    params(("id" = i32, Path, description = "The event")),
+    responses(
+        (status = 200, description = "The event", body = EventOut),
+        (status = 404, description = "No such published event", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/events/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, Problem> {
+    let view = catalogue::event(&state, path.into_inner(), None).await?;
+    let now = state.clock.now();
+    let event = EventOut::new(&view.listing.event, &view.listing.ticket_types, now);
+    Ok(Answer::ok(&event)?.respond())
+}

@@ -1,0 +1,78 @@
+//! The JSON API under `/api/v1`, beside the HTML shop on the same port: bearer tokens
+//! (never the session cookie), problem+json errors, idempotency keys, rate limits, and
+//! an OpenAPI 3.1 document generated from these handlers. Each handler extracts,
+//! authorizes (`ApiCaller` / `ApiAdmin`), makes one use-case call (`app`) and answers.
+//!
+//! May import what `web` may: `app` and the types its use cases take and return.
+
+pub mod admin_events;
+pub mod admin_sales;
+pub mod admin_shapes;
+pub mod answer;
+pub mod body;
+pub mod bookings;
+pub mod caller;
+pub mod checkins;
+pub mod events;
+pub mod idempotent;
+pub mod limits;
+pub mod openapi;
+pub mod paging;
+pub mod problem;
+pub mod shapes;
+pub mod tokens;
+
+use actix_web::middleware::from_fn;
+use actix_web::{HttpRequest, error, web};
+
+use problem::Problem;
+
+/// The `/api/v1` scope: its routes, its rate limits, and problem+json for every failure
+/// to extract a path or query.
+pub fn scope() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::scope("/api/v1")
+        .wrap(from_fn(limits::enforce))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|_: error::PathError, _: &HttpRequest| Problem::not_found().into()),
+        )
+        .app_data(web::QueryConfig::default().error_handler(
+            |err: error::QueryPayloadError, _: &HttpRequest| {
+                Problem::bad_request(format!("A query parameter is wrong: {err}")).into()
+            },
+        ))
+        .service(tokens::create)
+        .service(tokens::revoke)
+        .service(events::list)
+        .service(events::show)
+        .service(bookings::create)
+        .service(bookings::list)
+        .service(bookings::show)
+        .service(bookings::checkout)
+        .service(bookings::cancel)
+        .service(checkins::create)
+        .service(admin_events::list)
+        .service(admin_events::create)
+        .service(admin_events::show)
+        .service(admin_events::update)
+        .service(admin_events::remove)
+        .service(admin_events::publish)
+        .service(admin_events::unpublish)
+        .service(admin_events::cancel)
+        .service(admin_events::add_ticket_type)
+        .service(admin_events::update_ticket_type)
+        .service(admin_sales::bookings)
+        .service(admin_sales::payments)
+        .service(admin_sales::refund)
+        .service(openapi::json)
+        .service(openapi::docs)
+        .default_service(web::to(problem::no_route))
+}

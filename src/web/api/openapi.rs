@@ -1,0 +1,274 @@
+//! The API's OpenAPI 3.1 document, generated from the handlers' and shapes' own
+//! annotations (`GET /api/v1/openapi.json`), and the same document as a readable
+//! reference page (`GET /api/v1/docs`, no JavaScript).
+
+use std::sync::OnceLock;
+
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+use serde_json::Value;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::problem::{CODES, FieldError, Problem, ProblemBody, TYPES_BASE};
+use super::{admin_events, admin_sales, bookings, checkins, events, tokens};
+use crate::app::AppState;
+use crate::web::page::{Page, html};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "boxoffice API",
+        version = "1",
+        description = "The ticket shop's JSON API: log in for a bearer token, browse events, \
+            hold seats, pay on the returned checkout page, read your codes; admins manage \
+            events, ticket types, bookings and refunds; door staff check codes in. Errors are \
+            RFC 9457 problems with a stable `code`. Changing requests take an \
+            `Idempotency-Key` (required for bookings and checkout). Rate limits: see the \
+            `RateLimit-*` headers."
+    ),
+    paths(
+        tokens::create,
+        tokens::revoke,
+        events::list,
+        events::show,
+        bookings::create,
+        bookings::list,
+        bookings::show,
+        bookings::checkout,
+        bookings::cancel,
+        checkins::create,
+        admin_events::list,
+        admin_events::create,
+        admin_events::show,
+        admin_events::update,
+        admin_events::remove,
+        admin_events::publish,
+        admin_events::unpublish,
+        admin_events::cancel,
+        admin_events::add_ticket_type,
+        admin_events::update_ticket_type,
+        admin_sales::bookings,
+        admin_sales::payments,
+        admin_sales::refund,
+    ),
+    components(schemas(ProblemBody, FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "tokens", description = "Logging in and out"),
+        (name = "events", description = "The public catalogue"),
+        (name = "bookings", description = "Your bookings: hold, pay, read codes, cancel"),
+        (name = "door", description = "Checking codes in"),
+        (name = "admin", description = "Events, ticket types, sales and refunds (admins)"),
+    ),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document, built once.
+fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null))
+}
+
+#[get("/openapi.json")]
+pub async fn json() -> Result<HttpResponse, Problem> {
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(document()))
+}
+
+/// One operation as the reference page lists it.
+struct OperationView {
+    method: String,
+    path: String,
+    anchor: String,
+    summary: String,
+    auth: bool,
+    parameters: Vec<(String, String, bool, String)>,
+    body: Option<String>,
+    responses: Vec<(String, String, Option<String>)>,
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct DocsPage {
+    page: Page,
+    description: String,
+    tags: Vec<(String, String, Vec<OperationView>)>,
+    schemas: Vec<(String, String)>,
+    problems: Vec<(&'static str, u16, &'static str)>,
+    problem_prefix: &'static str,
+}
+
+/// `#/components/schemas/Name` → `Name`.
+fn schema_name(schema: &Value) -> Option<String> {
+    let reference = schema
+        .get("$ref")
+        .or_else(|| schema.get("items").and_then(|i| i.get("$ref")))?;
+    let name = reference.as_str()?.rsplit('/').next()?.to_owned();
+    Some(if schema.get("items").is_some() {
+        format!("{name}[]")
+    } else {
+        name
+    })
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn operations(doc: &Value) -> Vec<(String, OperationView)> {
+    let mut found = Vec::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return found;
+    };
+    for (path, item) in paths {
+        for method in ["get", "post", "patch", "put", "delete"] {
+            let Some(op) = item.get(method) else { continue };
+            let tag = op
+                .get("tags")
+                .and_then(|t| t.get(0))
+                .and_then(Value::as_str)
+                .unwrap_or("other")
+                .to_owned();
+            let parameters = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .map(|params| {
+                    params
+                        .iter()
+                        .map(|p| {
+                            (
+                                text(p, "name"),
+                                text(p, "in"),
+                                p.get("required").and_then(Value::as_bool).unwrap_or(false),
+                                text(p, "description"),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let body = op
+                .pointer("/requestBody/content/application~1json/schema")
+                .and_then(schema_name);
+            let responses = op
+                .get("responses")
+                .and_then(Value::as_object)
+                .map(|responses| {
+                    responses
+                        .iter()
+                        .map(|(status, r)| {
+                            let schema = r
+                                .get("content")
+                                .and_then(Value::as_object)
+                                .and_then(|c| c.values().next())
+                                .and_then(|c| c.get("schema"))
+                                .and_then(schema_name);
+                            (status.clone(), text(r, "description"), schema)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let summary = [text(op, "summary"), text(op, "description")]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            found.push((
+                tag,
+                OperationView {
+                    anchor: format!("{method}-{}", path.replace(['/', '{', '}'], "-")),
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    summary,
+                    auth: op.get("security").is_some(),
+                    parameters,
+                    body,
+                    responses,
+                },
+            ));
+        }
+    }
+    found
+}
+
+#[get("/docs")]
+pub async fn docs(state: web::Data<AppState>) -> Result<HttpResponse, crate::error::AppError> {
+    let doc = document();
+    let mut tags: Vec<(String, String, Vec<OperationView>)> = doc
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .map(|t| (text(t, "name"), text(t, "description"), Vec::new()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (tag, op) in operations(doc) {
+        match tags.iter_mut().find(|(name, ..)| *name == tag) {
+            Some((_, _, ops)) => ops.push(op),
+            None => tags.push((tag, String::new(), vec![op])),
+        }
+    }
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| {
+            schemas
+                .iter()
+                .map(|(name, s)| {
+                    (
+                        name.clone(),
+                        serde_json::to_string_pretty(s).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    html(&DocsPage {
+        page: Page::bare("API reference", state.test_mode()),
+        description: doc
+            .pointer("/info/description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        tags,
+        schemas,
+        problems: CODES.to_vec(),
+        problem_prefix: TYPES_BASE.trim_start_matches("/api/v1/docs#"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_every_operation_and_bearer_auth() {
+        let doc = document();
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert_eq!(operations(doc).len(), 23);
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        assert!(doc["components"]["schemas"]["ProblemBody"].is_object());
+    }
+}

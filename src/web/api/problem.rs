@@ -1,0 +1,382 @@
+//! The JSON API's errors: `application/problem+json` (RFC 9457) with a stable `code` per
+//! failure, a `type` that links to its entry on the reference page, and the status's
+//! headers (`WWW-Authenticate` on 401, `Retry-After` on 409/429/503). Bad input is
+//! always a 4xx; a 5xx says nothing of the internals (the log has the cause).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::form_errors::FieldErrors;
+use crate::error::AppError;
+use crate::web::request_id::cause_chain;
+
+/// Where the reference page lists every problem code (`type` = this + `#` + code).
+pub const TYPES_BASE: &str = "/api/v1/docs#problem-";
+
+/// Every problem code the API answers with, its status and what it means (the reference
+/// page lists them; a code's meaning never changes).
+pub const CODES: &[(&str, u16, &str)] = &[
+    (
+        "validation",
+        422,
+        "A field is missing or wrong: `errors` says which and why.",
+    ),
+    (
+        "bad_request",
+        400,
+        "The request could not be read (malformed JSON, a bad header or parameter).",
+    ),
+    (
+        "unauthorized",
+        401,
+        "No bearer token, or one that is expired, revoked or unknown.",
+    ),
+    ("invalid_credentials", 401, "Wrong email or password."),
+    ("forbidden", 403, "The token's user may not do this."),
+    ("not_found", 404, "No such resource, or not one of yours."),
+    (
+        "method_not_allowed",
+        405,
+        "The resource exists but not with this method.",
+    ),
+    ("sold_out", 409, "No seats of this ticket type are left."),
+    (
+        "selling_rule",
+        409,
+        "The quantity breaks the ticket type's cap or selling rule, or more seats were asked for than are left; `detail` says which.",
+    ),
+    (
+        "already_booked",
+        409,
+        "You already hold or own a booking for this event (`booking_id`).",
+    ),
+    (
+        "not_on_sale",
+        409,
+        "The event has started, ended or been cancelled.",
+    ),
+    (
+        "hold_expired",
+        409,
+        "The booking's hold has ended; book again.",
+    ),
+    ("already_paid", 409, "The booking is already paid."),
+    (
+        "not_on_hold",
+        409,
+        "Only a booking on hold can be cancelled.",
+    ),
+    (
+        "payment_processing",
+        409,
+        "The bank is still processing a payment for this booking.",
+    ),
+    (
+        "not_a_draft",
+        409,
+        "Only an unpublished event without bookings can be deleted.",
+    ),
+    (
+        "conflict",
+        409,
+        "The state of things refuses the request; `detail` says why.",
+    ),
+    (
+        "idempotency_in_flight",
+        409,
+        "A request with this Idempotency-Key is still running: retry after `Retry-After` seconds.",
+    ),
+    (
+        "idempotency_key_reused",
+        422,
+        "This Idempotency-Key was used with a different request.",
+    ),
+    (
+        "idempotency_key_required",
+        400,
+        "This request needs an Idempotency-Key header.",
+    ),
+    (
+        "payload_too_large",
+        413,
+        "The body is larger than the API accepts (16 KiB).",
+    ),
+    (
+        "rate_limited",
+        429,
+        "Too many requests: retry after `Retry-After` seconds.",
+    ),
+    (
+        "login_throttled",
+        429,
+        "Too many failed log-ins for this account: try again later.",
+    ),
+    (
+        "unavailable",
+        503,
+        "A dependency (the database, the payment service) is busy or down: retry.",
+    ),
+    (
+        "internal",
+        500,
+        "Something failed on our side; nothing was changed by this request.",
+    ),
+];
+
+/// One field that failed validation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's name in the request body (or the header or parameter).
+    pub field: String,
+    pub message: String,
+}
+
+/// An RFC 9457 problem, as sent.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemBody {
+    /// A URI reference naming the problem type (its entry on the reference page).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The stable machine-readable code (see `type`).
+    pub code: String,
+    /// Per-field messages (`validation` only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The booking that already exists (`already_booked` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booking_id: Option<i32>,
+}
+
+/// A failed API request.
+#[derive(Debug)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    pub booking_id: Option<i32>,
+    pub retry_after: Option<u64>,
+    /// `error="invalid_token"` for a 401 with a token that did not work.
+    pub bad_token: bool,
+    /// What went wrong inside, for the log (5xx only).
+    pub cause: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            booking_id: None,
+            retry_after: None,
+            bad_token: false,
+            cause: None,
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+    }
+
+    pub fn not_found() -> Problem {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is nothing here, or it is not yours.",
+        )
+    }
+
+    pub fn unauthorized(bad_token: bool) -> Problem {
+        let detail = if bad_token {
+            "The bearer token is expired, revoked or unknown. Ask for a new one at POST /api/v1/tokens."
+        } else {
+            "This needs a bearer token: Authorization: Bearer <token> (POST /api/v1/tokens)."
+        };
+        Problem {
+            bad_token,
+            ..Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        }
+    }
+
+    pub fn forbidden() -> Problem {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This token's account may not do this.",
+        )
+    }
+
+    /// One field that failed.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Problem {
+        Problem::fields(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn fields(errors: Vec<FieldError>) -> Problem {
+        Problem {
+            errors,
+            ..Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Some fields are missing or wrong: see `errors`.",
+            )
+        }
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> Problem {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    fn title(&self) -> &'static str {
+        self.status.canonical_reason().unwrap_or("Error")
+    }
+
+    pub fn body(&self) -> ProblemBody {
+        ProblemBody {
+            kind: format!("{TYPES_BASE}{}", self.code),
+            title: self.title().to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            errors: self.errors.clone(),
+            booking_id: self.booking_id,
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.cause {
+            Some(cause) => write!(f, "{} {}: {cause}", self.status.as_u16(), self.code),
+            None => write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail),
+        }
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response
+            .content_type("application/problem+json")
+            .insert_header((header::CACHE_CONTROL, "no-store"));
+        if self.status == StatusCode::UNAUTHORIZED && self.code == "unauthorized" {
+            let challenge = if self.bad_token {
+                r#"Bearer realm="boxoffice", error="invalid_token""#
+            } else {
+                r#"Bearer realm="boxoffice""#
+            };
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+        }
+        response.json(self.body())
+    }
+}
+
+impl From<FieldErrors> for Problem {
+    fn from(errors: FieldErrors) -> Problem {
+        Problem::fields(
+            errors
+                .iter()
+                .map(|(field, message)| FieldError {
+                    field: field.to_owned(),
+                    message: message.to_owned(),
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(error: AppError) -> Problem {
+        let status = error.status_code();
+        match error {
+            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => {
+                Problem::not_found()
+            }
+            AppError::Forbidden | AppError::CsrfRejected => Problem::forbidden(),
+            AppError::LoginRequired { .. } => Problem::unauthorized(false),
+            AppError::BadRequest(message) => Problem::bad_request(message),
+            AppError::Conflict(message) => Problem::new(StatusCode::CONFLICT, "conflict", message),
+            AppError::Refused { code, message } => {
+                Problem::new(StatusCode::CONFLICT, code, message)
+            }
+            AppError::PayloadTooLarge => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The body is larger than the API accepts (16 KiB).",
+            ),
+            AppError::TooManyRequests(message) => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message).retry_after(60)
+            }
+            AppError::Unavailable(message) => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message).retry_after(2)
+            }
+            other if status == StatusCode::SERVICE_UNAVAILABLE => Problem {
+                cause: Some(cause_chain(&other)),
+                ..Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "The shop is very busy or lost its database for a moment. Please retry.",
+                )
+                .retry_after(2)
+            },
+            other => Problem {
+                cause: Some(cause_chain(&other)),
+                ..Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something failed on our side. Nothing was charged; please retry.",
+                )
+            },
+        }
+    }
+}
+
+/// Anything under /api/v1 that is not routed.
+pub async fn no_route() -> Result<HttpResponse, Problem> {
+    Err(Problem::not_found())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_and_app_errors_keep_their_status() {
+        let mut codes: Vec<&str> = CODES.iter().map(|(code, ..)| *code).collect();
+        codes.sort_unstable();
+        let before = codes.len();
+        codes.dedup();
+        assert_eq!(before, codes.len());
+        let refused = Problem::from(AppError::refused("hold_expired", "gone"));
+        assert_eq!(
+            (refused.status.as_u16(), refused.code),
+            (409, "hold_expired")
+        );
+        assert!(
+            CODES
+                .iter()
+                .any(|(code, status, _)| *code == "hold_expired" && *status == 409)
+        );
+        let internal = Problem::from(AppError::Internal("disk".into()));
+        assert_eq!(internal.status.as_u16(), 500);
+        assert!(!internal.body().detail.contains("disk"));
+    }
+}

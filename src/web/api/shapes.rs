@@ -1,0 +1,217 @@
+//! The JSON shapes the API reads and answers with, and how they are made from the use
+//! cases' types. Times are UTC in RFC 3339; money is an integer in the currency's minor
+//! unit beside the ISO 4217 code and a display string.
+
+use chrono::{NaiveDateTime, SecondsFormat};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::bookings::{Booking, SeatCode};
+use crate::db::models::{Event, TicketSchema};
+use crate::domain::money::Money;
+use crate::domain::ticket_status::TicketStatus;
+
+/// A time as the API writes it: `2026-12-01T19:30:00Z`.
+pub fn utc(time: NaiveDateTime) -> String {
+    time.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    #[schema(example = "buyer@example.com")]
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenAnswer {
+    /// Send it as `Authorization: Bearer <token>`. Shown once; only its hash is kept.
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Price {
+    /// In the currency's minor unit (cents for EUR, yen for JPY).
+    pub amount_minor: i64,
+    /// ISO 4217.
+    #[schema(example = "EUR")]
+    pub currency: String,
+    #[schema(example = "€25.00")]
+    pub display: String,
+}
+
+impl Price {
+    pub fn of(pennies: i64, currency: &str) -> Price {
+        let money = Money::from_stored(pennies, currency);
+        Price {
+            amount_minor: pennies,
+            currency: money.currency.as_str().to_owned(),
+            display: money.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketType {
+    pub id: i32,
+    pub name: String,
+    pub price: Price,
+    pub seats_total: i32,
+    pub seats_left: i32,
+    /// The most seats one booking may hold.
+    pub max_per_order: i32,
+    /// `any`, `even` (pairs), `all_together` (the whole remainder or nothing) or
+    /// `avoid_one` (never leave a single seat).
+    pub selling_rule: &'static str,
+}
+
+impl From<&TicketSchema> for TicketType {
+    fn from(schema: &TicketSchema) -> TicketType {
+        TicketType {
+            id: schema.id,
+            name: schema.name.clone(),
+            price: Price::of(schema.amount_pennies, &schema.currency),
+            seats_total: schema.total_tickets,
+            seats_left: schema.available_tickets_count,
+            max_per_order: schema.max_per_order,
+            selling_rule: schema.selling_rule.as_str(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventOut {
+    pub id: i32,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    #[schema(format = DateTime)]
+    pub starts_at: String,
+    #[schema(format = DateTime)]
+    pub ends_at: String,
+    /// Published, not started, not cancelled: bookings are taken.
+    pub on_sale: bool,
+    pub ticket_types: Vec<TicketType>,
+}
+
+impl EventOut {
+    pub fn new(event: &Event, types: &[TicketSchema], now: NaiveDateTime) -> EventOut {
+        EventOut {
+            id: event.id,
+            title: event.title.clone(),
+            description: event.description.clone(),
+            venue: event.venue.clone(),
+            starts_at: utc(event.starts_at),
+            ends_at: utc(event.ends_at),
+            on_sale: event.published
+                && event.starts_at > now
+                && event.ended_at.is_none()
+                && event.cancelled_at.is_none(),
+            ticket_types: types.iter().map(TicketType::from).collect(),
+        }
+    }
+}
+
+/// One page of a list: `next` and `previous` are the addresses of the neighbouring
+/// pages, `null` at either end.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// How many items all pages hold.
+    pub count: i64,
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub results: Vec<T>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BookingRequest {
+    pub ticket_type_id: i32,
+    /// Seats in this booking (1 by default), within the type's cap and selling rule.
+    #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 50, default = 1)]
+    pub quantity: i32,
+}
+
+fn one() -> i32 {
+    1
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Seat {
+    /// Seat n of the booking's quantity.
+    pub position: i32,
+    /// Shown at the door (also as a QR code on the booking's web page).
+    pub code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingOut {
+    pub id: i32,
+    pub event_id: i32,
+    pub event_title: String,
+    pub ticket_type_id: i32,
+    pub ticket_type_name: String,
+    pub quantity: i32,
+    /// `reserved` (held until `hold_expires_at`), `paid`, `expired`, `cancelled` or
+    /// `refunded`.
+    pub status: &'static str,
+    #[schema(format = DateTime)]
+    pub hold_expires_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub paid_at: Option<String>,
+    pub price_each: Price,
+    pub total: Price,
+    /// One code per seat, once paid (empty before).
+    pub seats: Vec<Seat>,
+    /// What the buyer should know of a payment in progress or failed.
+    pub payment_note: Option<String>,
+}
+
+impl BookingOut {
+    pub fn new(booking: &Booking, codes: &[SeatCode]) -> BookingOut {
+        let schema = &booking.schema;
+        let ticket = &booking.ticket;
+        BookingOut {
+            id: ticket.id,
+            event_id: booking.event.id,
+            event_title: booking.event.title.clone(),
+            ticket_type_id: schema.id,
+            ticket_type_name: schema.name.clone(),
+            quantity: ticket.quantity,
+            status: booking.status.as_str(),
+            hold_expires_at: match booking.status {
+                TicketStatus::Reserved => ticket.reserved_until.map(utc),
+                _ => None,
+            },
+            paid_at: ticket.paid_at.map(utc),
+            price_each: Price::of(schema.amount_pennies, &schema.currency),
+            total: Price::of(
+                schema
+                    .amount_pennies
+                    .saturating_mul(i64::from(ticket.quantity)),
+                &schema.currency,
+            ),
+            seats: codes
+                .iter()
+                .map(|seat| Seat {
+                    position: seat.position,
+                    code: seat.code.clone(),
+                })
+                .collect(),
+            payment_note: booking.payment_note.map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckoutAnswer {
+    /// Send the buyer here to pay (Stripe's hosted page); `null` when nothing is to be
+    /// paid (a free booking, confirmed at once).
+    pub checkout_url: Option<String>,
+    /// `reserved` while payment is due, `paid` when confirmed.
+    pub status: &'static str,
+}

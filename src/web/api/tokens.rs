@@ -1,0 +1,77 @@
+//! `POST /api/v1/tokens` (log in: a bearer token for an email and password) and
+//! `DELETE /api/v1/tokens/current` (revoke the token the request carries).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, post, web};
+
+use super::answer::Answer;
+use super::body::RawBody;
+use super::caller::ApiCaller;
+use super::problem::{Problem, ProblemBody};
+use super::shapes::{TokenAnswer, TokenRequest, utc};
+use crate::app::AppState;
+use crate::app::api_tokens::{self, TokenRequest as Outcome};
+use crate::web::client_address;
+
+/// Log in: a bearer token for an email and password (24 hours by default). Failures
+/// count toward the same throttle as the web log-in.
+#[utoipa::path(
+    post, path = "/api/v1/tokens", tag = "tokens",
+    request_body = TokenRequest,
+    responses(
+        (status = 201, description = "A new token", body = TokenAnswer),
+        (status = 400, description = "The body is not JSON", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures (`login_throttled`) or requests", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/tokens")]
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: RawBody,
+) -> Result<HttpResponse, Problem> {
+    let request: TokenRequest = body.parse()?;
+    let address = client_address::of(&req, state.settings.trusted_proxies);
+    match api_tokens::issue(&state, &address, &request.email, &request.password).await? {
+        Outcome::Issued { token, expires_at } => Ok(Answer::created(
+            "/api/v1/tokens/current".to_owned(),
+            &TokenAnswer {
+                token,
+                token_type: "Bearer",
+                expires_at: utc(expires_at),
+            },
+        )?
+        .respond()),
+        Outcome::Refused => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "Wrong email or password.",
+        )),
+        Outcome::Throttled => Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "login_throttled",
+            "This account has had too many failed log-ins. Try again in 15 minutes, or reset the password.",
+        )
+        .retry_after(state.settings.login_throttle_window.as_secs())),
+    }
+}
+
+/// Revoke the token this request carries (log out this client).
+#[utoipa::path(
+    delete, path = "/api/v1/tokens/current", tag = "tokens",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+)]
+#[delete("/tokens/current")]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    ApiCaller(holder): ApiCaller,
+) -> Result<HttpResponse, Problem> {
+    api_tokens::revoke(&state, holder.token_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
