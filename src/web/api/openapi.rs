@@ -77,9 +77,85 @@ impl Modify for BearerAuth {
 }
 
 /// The document, built once.
-fn document() -> &'static Value {
+pub fn document() -> &'static Value {
     static DOCUMENT: OnceLock<Value> = OnceLock::new();
-    DOCUMENT.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null))
+    DOCUMENT.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+        add_shared_answers(&mut doc);
+        doc
+    })
+}
+
+/// The methods a path has.
+pub const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
+
+/// Answers every operation can give, added where an operation does not list them: 400
+/// (a header or parameter that cannot be read) and 429 (the rate limits are in front of
+/// every route); with an `Idempotency-Key`, 409 (in flight) and 422 (malformed or reused).
+fn add_shared_answers(doc: &mut Value) {
+    let problem = |description: &str| {
+        serde_json::json!({
+            "description": description,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemBody"}}}
+        })
+    };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        for method in METHODS {
+            let Some(op) = item.get_mut(method) else {
+                continue;
+            };
+            let keyed = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|params| params.iter().any(|p| p["name"] == "Idempotency-Key"));
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            if keyed {
+                responses.entry("409").or_insert_with(|| {
+                    problem("A request with this Idempotency-Key is still running (`idempotency_in_flight`)")
+                });
+                responses.entry("422").or_insert_with(|| {
+                    problem("A malformed Idempotency-Key (`validation`), or one used with another request (`idempotency_key_reused`)")
+                });
+            }
+            responses.entry("400").or_insert_with(|| {
+                problem("A header, parameter or body that cannot be read (`bad_request`)")
+            });
+            responses.entry("429").or_insert_with(|| {
+                let mut answer = problem(
+                    "Too many requests (`rate_limited`): retry after `Retry-After` seconds",
+                );
+                answer["headers"] = serde_json::json!({
+                    "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+                });
+                answer
+            });
+        }
+    }
+}
+
+/// The methods the document gives the path `path` (an actual request path, matched
+/// against the templates), or `None` when no operation has that path.
+pub fn methods_of(path: &str) -> Option<Vec<&'static str>> {
+    let paths = document().get("paths")?.as_object()?;
+    let wanted: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    paths.iter().find_map(|(template, item)| {
+        let parts: Vec<&str> = template.split('/').collect();
+        let matches = parts.len() == wanted.len()
+            && parts.iter().zip(&wanted).all(|(part, seg)| {
+                (part.starts_with('{') && part.ends_with('}') && !seg.is_empty()) || part == seg
+            });
+        matches.then(|| {
+            METHODS
+                .into_iter()
+                .filter(|m| item.get(*m).is_some())
+                .collect()
+        })
+    })
 }
 
 #[get("/openapi.json")]
@@ -140,7 +216,7 @@ fn operations(doc: &Value) -> Vec<(String, OperationView)> {
         return found;
     };
     for (path, item) in paths {
-        for method in ["get", "post", "patch", "put", "delete"] {
+        for method in METHODS {
             let Some(op) = item.get(method) else { continue };
             let tag = op
                 .get("tags")
@@ -270,5 +346,12 @@ mod tests {
             "bearer"
         );
         assert!(doc["components"]["schemas"]["ProblemBody"].is_object());
+        assert!(doc["paths"]["/api/v1/events"]["get"]["responses"]["429"].is_object());
+        assert_eq!(methods_of("/api/v1/events/7"), Some(vec!["get"]));
+        assert_eq!(
+            methods_of("/api/v1/admin/events/7"),
+            Some(vec!["get", "patch", "delete"])
+        );
+        assert_eq!(methods_of("/api/v1/nothing"), None);
     }
 }
