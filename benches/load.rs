@@ -15,7 +15,9 @@
 //! prepared buyers release their reserve POSTs at once on 500 seats, (d) the mixed
 //! rush: the same with each buyer asking 1–4 seats in one booking (group bookings),
 //! (e) the door rush: 4 gates scanning `BENCH_DOOR_CODES` (10,000) distinct codes plus
-//! 5% repeats as fast as they can (`load/door_rush.rs`).
+//! 5% repeats as fast as they can (`load/door_rush.rs`), (f) the API rush: 2000 token
+//! holders booking through `POST /api/v1/events/{id}/bookings` at once on 500 seats
+//! (`load/api_rush.rs`); scenario (a) also reads `GET /api/v1/events/{id}`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,6 +30,8 @@ use reqwest::{Client, StatusCode};
 use tokio::sync::Barrier;
 use tokio::task::JoinSet;
 
+#[path = "load/api_rush.rs"]
+mod api_rush;
 #[path = "load/door_rush.rs"]
 mod door_rush;
 
@@ -68,10 +72,12 @@ async fn run() -> Result<(), Fail> {
 
     let mut report = Report::default();
     let event_page = format!("/events/{demo}");
+    let api_event = format!("/api/v1/events/{demo}");
     let page_views = [
         ("/", false),
         (event_page.as_str(), false),
         (event_page.as_str(), true),
+        (api_event.as_str(), false),
     ];
     for (path, gzip) in page_views {
         for connections in [16, 64] {
@@ -97,6 +103,8 @@ async fn run() -> Result<(), Fail> {
     );
     report.push(the_mixed_rush(&config, mixed).await?);
     report.rss("after the mixed rush", &config);
+    report.push(api_rush::run(&config, &admin).await?);
+    report.rss("after the API rush", &config);
     report.push(door_rush::run(&config, &admin).await?);
     report.rss("after the door rush", &config);
     report.print(&config);

@@ -90,6 +90,8 @@ export HOLD_MINUTES=15
 export RUST_LOG=warn
 # Every simulated buyer registers from 127.0.0.1: lift the registration limits.
 export REGISTRATIONS_PER_ADDRESS=0 REGISTRATIONS_GLOBAL=0 HOLDS_PER_USER_PER_HOUR=0
+# The API rush's 2000 token holders all come from 127.0.0.1: no per-address API limit.
+export API_REQUESTS_PER_MINUTE=0 API_BOOKINGS_PER_MINUTE=0
 # 2000 rush buyers hold 2000 sockets on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 

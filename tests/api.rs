@@ -744,3 +744,76 @@ async fn the_openapi_document_and_its_reference_page_are_served() {
     assert!(html.contains("POST /api/v1/events/{id}/bookings"));
     assert!(html.contains("id=\"problem-sold_out\""));
 }
+
+#[tokio::test]
+async fn failed_token_requests_count_toward_the_login_throttle() {
+    let app = TestApp::spawn_with(&[("LOGIN_FAILURES_PER_ACCOUNT", "2")]).await;
+    app.api_user("target@example.com").await;
+    for _ in 0..2 {
+        let wrong = app
+            .api()
+            .post(
+                "/tokens",
+                &json!({"email": "target@example.com", "password": "guess"}),
+            )
+            .await;
+        assert_eq!(wrong.status, 401);
+    }
+    // Closed to new devices: an API client is one, even with the right password.
+    let closed = app
+        .api()
+        .post(
+            "/tokens",
+            &json!({"email": "target@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!((closed.status, closed.code()), (429, "login_throttled"));
+    assert!(closed.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_kept_a_day_then_forgotten() {
+    let app = TestApp::spawn().await;
+    let sale = app
+        .create_event(EventSpec::new("Window").seats("A", 1000, 10))
+        .await;
+    let other = app
+        .create_event(EventSpec::new("Later").seats("B", 1000, 10))
+        .await;
+    let buyer = app.api_user("buyer@example.com").await;
+    let first = buyer
+        .post_keyed(
+            &format!("/events/{}/bookings", sale.event_id),
+            "reused-key",
+            &json!({"ticket_type_id": sale.schema_ids[0]}),
+        )
+        .await;
+    assert_eq!(first.status, 201);
+    let elsewhere = format!("/events/{}/bookings", other.event_id);
+    let body = json!({"ticket_type_id": other.schema_ids[0]});
+    let early = buyer.post_keyed(&elsewhere, "reused-key", &body).await;
+    assert_eq!(early.code(), "idempotency_key_reused");
+    app.clock
+        .advance(boxoffice::domain::api_idempotency::REPLAY_WINDOW + chrono::TimeDelta::minutes(1));
+    boxoffice::app::api_idempotency::forget_old(&app.state).await;
+    let count = app
+        .with_db(|conn| {
+            use boxoffice::db::schema::idempotency_keys::dsl;
+            use diesel::prelude::*;
+            dsl::idempotency_keys
+                .count()
+                .get_result::<i64>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(count, 0, "the sweeper forgets keys past the window");
+    assert_eq!(
+        buyer.get("/bookings").await.status,
+        401,
+        "the token lapsed after 24 h too"
+    );
+    let buyer = app.api().logged_in("buyer@example.com", PASSWORD).await;
+    let later = buyer.post_keyed(&elsewhere, "reused-key", &body).await;
+    assert_eq!(later.status, 201, "the key runs afresh: {:?}", later.json);
+    assert_eq!(later.json["event_id"], other.event_id);
+}

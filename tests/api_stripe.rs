@@ -23,7 +23,10 @@ async fn a_partner_script_books_pays_on_stripe_and_reads_its_codes() {
     let api = app.api().logged_in("partner@example.com", PASSWORD).await;
     let events = api.get("/events").await;
     let event = &events.json["results"][0];
-    let (event_id, type_id) = (event["id"].as_i64().unwrap(), event["ticket_types"][0]["id"].as_i64().unwrap());
+    let (event_id, type_id) = (
+        event["id"].as_i64().unwrap(),
+        event["ticket_types"][0]["id"].as_i64().unwrap(),
+    );
     let book = json!({"ticket_type_id": type_id, "quantity": 2});
     let path = format!("/events/{event_id}/bookings");
     let held = api.post_keyed(&path, "partner-order-77", &book).await;
@@ -35,14 +38,25 @@ async fn a_partner_script_books_pays_on_stripe_and_reads_its_codes() {
     // Stripe is down: 503, the hold stands, and a retry later works.
     shop.stripe.fail_next(&[Failure::ServerError]);
     let down = api
-        .post_keyed(&format!("/bookings/{booking}/checkout"), "pay-a", &json!({}))
+        .post_keyed(
+            &format!("/bookings/{booking}/checkout"),
+            "pay-a",
+            &json!({}),
+        )
         .await;
     assert_eq!((down.status, down.code()), (503, "unavailable"));
     assert!(down.header("retry-after").is_some());
-    assert_eq!(api.get(&format!("/bookings/{booking}")).await.json["status"], "reserved");
+    assert_eq!(
+        api.get(&format!("/bookings/{booking}")).await.json["status"],
+        "reserved"
+    );
 
     let checkout = api
-        .post_keyed(&format!("/bookings/{booking}/checkout"), "pay-b", &json!({}))
+        .post_keyed(
+            &format!("/bookings/{booking}/checkout"),
+            "pay-b",
+            &json!({}),
+        )
         .await;
     assert_eq!(checkout.status, 200, "{:?}", checkout.json);
     let url = checkout.json["checkout_url"].as_str().unwrap();
@@ -58,6 +72,10 @@ async fn a_partner_script_books_pays_on_stripe_and_reads_its_codes() {
     assert_eq!(paid.json["status"], "paid");
     assert_eq!(paid.json["seats"].as_array().map(Vec::len), Some(2));
     assert_eq!(paid.json["total"]["amount_minor"], 8400);
-    assert_eq!(shop.stripe.session_ids().len(), 1, "one Checkout Session, whatever the retries");
+    assert_eq!(
+        shop.stripe.session_ids().len(),
+        1,
+        "one Checkout Session, whatever the retries"
+    );
     app.assert_books_clean().await;
 }
