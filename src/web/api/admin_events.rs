@@ -21,8 +21,6 @@ use crate::app::{AppState, admin, event_lifecycle};
     security(("bearer" = [])),
     responses(
         (status = 200, description = "All events", body = Vec<AdminEvent>),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[get("/admin/events")]
@@ -45,8 +43,6 @@ pub async fn list(state: web::Data<AppState>, _: ApiAdmin) -> Result<HttpRespons
     responses(
         (status = 201, description = "Created", body = AdminEvent),
         (status = 400, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`idempotency_in_flight`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation` (per field) or `idempotency_key_reused`", body = ProblemBody, content_type = "application/problem+json"),
     ),
@@ -83,9 +79,6 @@ pub async fn create(
     params(("id" = i32, Path, description = "The event")),
     responses(
         (status = 200, description = "The event", body = AdminEvent),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[get("/admin/events/{id}")]
@@ -107,9 +100,6 @@ pub async fn show(
     responses(
         (status = 200, description = "Saved", body = AdminEvent),
         (status = 400, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation`", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
@@ -133,9 +123,6 @@ pub async fn update(
     params(("id" = i32, Path, description = "The event")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`not_a_draft`", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
@@ -165,9 +152,6 @@ async fn set_published(
     params(("id" = i32, Path, description = "The event")),
     responses(
         (status = 200, description = "Published", body = AdminEvent),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[post("/admin/events/{id}/publish")]
@@ -188,9 +172,6 @@ pub async fn publish(
     params(("id" = i32, Path, description = "The event")),
     responses(
         (status = 200, description = "Unpublished", body = AdminEvent),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[post("/admin/events/{id}/unpublish")]
@@ -215,9 +196,6 @@ pub async fn unpublish(
     ),
     responses(
         (status = 200, description = "Cancelled", body = CancelAnswer),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled or ended", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
@@ -259,9 +237,6 @@ pub async fn cancel(
     responses(
         (status = 201, description = "Added", body = TicketType),
         (status = 400, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`idempotency_in_flight`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation` or `idempotency_key_reused`", body = ProblemBody, content_type = "application/problem+json"),
     ),
@@ -303,9 +278,6 @@ pub async fn add_ticket_type(
     responses(
         (status = 200, description = "Saved", body = TicketType),
         (status = 400, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket type", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "Changed by a sale meanwhile: retry", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation`", body = ProblemBody, content_type = "application/problem+json"),
     ),

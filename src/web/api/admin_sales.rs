@@ -24,8 +24,6 @@ use crate::app::{AppState, admin};
     ),
     responses(
         (status = 200, description = "A page of bookings", body = Page<AdminBooking>),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such event, or past the last page", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "A bad page", body = ProblemBody, content_type = "application/problem+json"),
     ),
@@ -64,8 +62,6 @@ pub async fn bookings(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Payments, newest first", body = Vec<PaymentOut>),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[get("/admin/payments")]
@@ -88,9 +84,6 @@ pub async fn payments(state: web::Data<AppState>, _: ApiAdmin) -> Result<HttpRes
     ),
     responses(
         (status = 200, description = "Refunded or under way", body = RefundAnswer),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such booking", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "Not paid, or its refund already under way", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "The payment service is unavailable: retried in the background", body = ProblemBody, content_type = "application/problem+json"),
     ),

@@ -31,8 +31,6 @@ use crate::domain::selling_rules::MAX_PER_ORDER_LIMIT;
     responses(
         (status = 201, description = "Held", body = BookingOut),
         (status = 400, description = "No Idempotency-Key, or a body that is not JSON, or a ticket type of another event", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such published event", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`sold_out`, `selling_rule`, `already_booked`, `not_on_sale`, or `idempotency_in_flight`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation`, or `idempotency_key_reused`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`", body = ProblemBody, content_type = "application/problem+json"),
@@ -102,7 +100,6 @@ pub async fn create(
     params(PageQuery),
     responses(
         (status = 200, description = "A page of your bookings (codes only in `GET /bookings/{id}`)", body = Page<BookingOut>),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "Past the last page", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "A bad page or page size", body = ProblemBody, content_type = "application/problem+json"),
     ),
@@ -143,8 +140,6 @@ pub async fn list(
     params(("id" = i32, Path, description = "The booking")),
     responses(
         (status = 200, description = "The booking", body = BookingOut),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such booking of yours", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[get("/bookings/{id}")]
@@ -169,8 +164,6 @@ pub async fn show(
     responses(
         (status = 200, description = "Where to pay", body = CheckoutAnswer),
         (status = 400, description = "No Idempotency-Key", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such booking of yours", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`hold_expired`, `already_paid`, `payment_processing`, or `idempotency_in_flight`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`idempotency_key_reused`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`", body = ProblemBody, content_type = "application/problem+json"),
@@ -221,8 +214,6 @@ pub async fn checkout(
     ),
     responses(
         (status = 200, description = "Cancelled", body = BookingOut),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such booking of yours", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`already_paid` or `not_on_hold` (expired or cancelled already)", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]

@@ -119,9 +119,7 @@ impl CheckinAnswer {
     responses(
         (status = 200, description = "The door's answer", body = CheckinAnswer),
         (status = 400, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Not door staff", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such event, or not one whose door you keep", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "No code or no gate", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]

@@ -50,7 +50,6 @@ pub async fn list(
     params(("id" = i32, Path, description = "The event")),
     responses(
         (status = 200, description = "The event", body = EventOut),
-        (status = 404, description = "No such published event", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[get("/events/{id}")]

@@ -91,7 +91,9 @@ pub const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
 
 /// Answers every operation can give, added where an operation does not list them: 400
 /// (a header or parameter that cannot be read) and 429 (the rate limits are in front of
-/// every route); with an `Idempotency-Key`, 409 (in flight) and 422 (malformed or reused).
+/// every route); 401 where a token is needed, 403 for admins' operations, 404 where a
+/// path names a resource; with an `Idempotency-Key`, 409 (in flight) and 422 (malformed
+/// or reused).
 fn add_shared_answers(doc: &mut Value) {
     let problem = |description: &str| {
         serde_json::json!({
@@ -107,6 +109,12 @@ fn add_shared_answers(doc: &mut Value) {
             let Some(op) = item.get_mut(method) else {
                 continue;
             };
+            let secured = op.get("security").is_some();
+            let admin = op["tags"][0] == "admin";
+            let by_id = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|params| params.iter().any(|p| p["in"] == "path"));
             let keyed = op
                 .get("parameters")
                 .and_then(Value::as_array)
@@ -114,6 +122,21 @@ fn add_shared_answers(doc: &mut Value) {
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
+            if secured {
+                responses.entry("401").or_insert_with(|| {
+                    problem("No bearer token, or one expired or revoked (`unauthorized`)")
+                });
+            }
+            if admin {
+                responses
+                    .entry("403")
+                    .or_insert_with(|| problem("Not an admin's token (`forbidden`)"));
+            }
+            if by_id {
+                responses.entry("404").or_insert_with(|| {
+                    problem("No such resource, or not one of yours (`not_found`)")
+                });
+            }
             if keyed {
                 responses.entry("409").or_insert_with(|| {
                     problem("A request with this Idempotency-Key is still running (`idempotency_in_flight`)")

@@ -64,7 +64,6 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No live token", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[delete("/tokens/current")]
