@@ -252,11 +252,11 @@ async fn a_partner_books_retries_safely_pays_and_reads_the_codes() {
     let listed = buyer.get("/bookings").await;
     assert_eq!(listed.json["count"], 1);
     assert_eq!(listed.json["results"][0]["status"], "paid");
-    // Paid: no cancelling through the API.
+    // Paid, at an event without refunds on request: the booking stands.
     let cancel = buyer
         .post(&format!("/bookings/{id}/cancel"), &json!({}))
         .await;
-    assert_eq!((cancel.status, cancel.code()), (409, "already_paid"));
+    assert_eq!((cancel.status, cancel.code()), (409, "not_refundable"));
     let late = buyer.post_keyed(&pay_path, "pay-3", &json!({})).await;
     assert_eq!((late.status, late.code()), (409, "already_paid"));
     app.assert_books_clean().await;
@@ -463,6 +463,28 @@ async fn an_admin_creates_publishes_changes_and_cancels_events() {
     assert_eq!(renamed.status, 200);
     assert_eq!(renamed.json["title"], "Opera night");
     assert_eq!(renamed.json["venue"], "House", "unsent fields stay");
+    let refundable = admin
+        .patch(
+            &format!("/admin/events/{id}"),
+            &json!({"refund_hours_before": 48}),
+        )
+        .await;
+    assert_eq!(refundable.json["refund_hours_before"], 48);
+    assert_eq!(refundable.json["title"], "Opera night");
+    let strict = admin
+        .patch(
+            &format!("/admin/events/{id}"),
+            &json!({"refund_hours_before": null}),
+        )
+        .await;
+    assert_eq!(strict.json["refund_hours_before"], serde_json::Value::Null);
+    let wrong = admin
+        .patch(
+            &format!("/admin/events/{id}"),
+            &json!({"refund_hours_before": -3}),
+        )
+        .await;
+    assert_eq!(wrong.json["errors"][0]["field"], "refund_hours_before");
     let more = admin
         .patch(
             &format!("/admin/ticket-types/{kind_id}"),

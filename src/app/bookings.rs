@@ -4,12 +4,14 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
+use super::refunds::RefundProgress;
 use crate::db::models::{Event, Payment, Ticket, TicketSchema};
 use crate::db::status::PaymentStatus;
 use crate::db::{events, payments, ticket_schemas, tickets};
 use crate::domain::admissions;
 use crate::domain::checkout;
 use crate::domain::qr;
+use crate::domain::refund_policy;
 use crate::domain::reservation::{self, ReserveOutcome};
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
@@ -27,6 +29,8 @@ pub struct Booking {
     /// What the newest payment attempt of the current hold says, when the owner should
     /// know (a bank still processing it, or a delayed payment that failed).
     pub payment_note: Option<&'static str>,
+    /// A paid booking the buyer may cancel for a refund: until when.
+    pub refundable_until: Option<NaiveDateTime>,
 }
 
 impl Booking {
@@ -36,6 +40,10 @@ impl Booking {
             (TicketStatus::Reserved, Some(until)) => Some(until - now),
             _ => None,
         };
+        let refundable_until = (status == TicketStatus::Paid
+            && refund_policy::refusal(&event, now).is_none())
+        .then(|| refund_policy::closes_at(&event))
+        .flatten();
         Booking {
             ticket,
             event,
@@ -43,6 +51,7 @@ impl Booking {
             status,
             time_left,
             payment_note: None,
+            refundable_until,
         }
     }
 }
@@ -158,14 +167,30 @@ pub async fn book(
     }
 }
 
-/// Cancels the user's own hold and returns the booking as it now is.
-pub async fn cancel_and_show(
+/// What cancelling a booking did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// A hold: its seats are back on sale.
+    HoldReleased,
+    /// A paid booking, refunded at the buyer's request (its event allows it): done, or
+    /// under way at the provider (the booking stays valid until the money is back).
+    Refunded(RefundProgress),
+}
+
+/// Cancels the user's own booking: a hold is released; a paid booking is refunded where
+/// its event allows it (`refund_policy`). Returns the booking as it now is.
+pub async fn cancel_booking(
     state: &AppState,
     user_id: i32,
     ticket_id: i32,
-) -> Result<Booking, AppError> {
-    cancel(state, user_id, ticket_id).await?;
-    show(state, user_id, ticket_id)
-        .await
-        .map(|(booking, _)| booking)
+) -> Result<(Booking, Cancelled), AppError> {
+    let (booking, _) = show(state, user_id, ticket_id).await?;
+    let outcome = if booking.ticket.status == TicketStatus::Paid {
+        Cancelled::Refunded(super::refunds::refund_for_buyer(state, user_id, ticket_id).await?)
+    } else {
+        cancel(state, user_id, ticket_id).await?;
+        Cancelled::HoldReleased
+    };
+    let (booking, _) = show(state, user_id, ticket_id).await?;
+    Ok((booking, outcome))
 }

@@ -147,6 +147,20 @@ pub async fn refund_ticket(state: &AppState, ticket_id: i32) -> Result<RefundPro
     refund(state, payment.id).await
 }
 
+/// Refunds the buyer's own paid booking at their request, where its event allows it;
+/// the seats go back on sale once the money does.
+pub async fn refund_for_buyer(
+    state: &AppState,
+    user_id: i32,
+    ticket_id: i32,
+) -> Result<RefundProgress, AppError> {
+    let now = state.clock.now();
+    let payment = state
+        .db(move |conn| checkout::request_buyer_refund(conn, now, user_id, ticket_id))
+        .await?;
+    refund(state, payment.id).await
+}
+
 /// Refunds one payment that kept money (an admin's button in the payments list): a
 /// second payment, money kept for a cancelled or expired booking, a mismatched amount,
 /// or the payment of a paid ticket (which refunds the ticket).

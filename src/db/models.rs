@@ -45,17 +45,22 @@ pub struct Event {
     pub ended_at: Option<NaiveDateTime>,
     /// Set when an admin cancelled the event (sales stop, everyone is refunded).
     pub cancelled_at: Option<NaiveDateTime>,
+    /// Buyers may cancel a paid booking for a refund until this many hours before the
+    /// start; `None`: only the organiser refunds.
+    pub refund_hours_before: Option<i32>,
 }
 
-/// The editable fields of an event, for inserts and updates alike.
+/// The editable fields of an event, for inserts and updates alike (an empty refund
+/// window is written as NULL).
 #[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = events)]
+#[diesel(table_name = events, treat_none_as_null = true)]
 pub struct EventFields {
     pub title: String,
     pub description: String,
     pub venue: String,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
+    pub refund_hours_before: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]

@@ -24,6 +24,7 @@ diesel::table! {
         created_at -> Timestamp,
         ended_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
+        refund_hours_before -> Nullable<Integer>,
     }
 }
 

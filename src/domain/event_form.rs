@@ -11,6 +11,9 @@ use crate::db::models::{Event, EventFields};
 /// what both databases store and compare correctly.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2200;
 
+/// The longest refund window: a year before the start.
+pub const MAX_REFUND_HOURS: i32 = 8760;
+
 /// The format of an HTML `datetime-local` input.
 pub const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
 
@@ -27,6 +30,10 @@ pub struct EventForm {
     pub starts_at: String,
     #[serde(default)]
     pub ends_at: String,
+    /// Hours before the start until which buyers may cancel a paid booking for a
+    /// refund; empty: only the organiser refunds.
+    #[serde(default)]
+    pub refund_hours_before: String,
 }
 
 impl EventForm {
@@ -37,6 +44,10 @@ impl EventForm {
             venue: event.venue.clone(),
             starts_at: event.starts_at.format(DATETIME_LOCAL).to_string(),
             ends_at: event.ends_at.format(DATETIME_LOCAL).to_string(),
+            refund_hours_before: event
+                .refund_hours_before
+                .map(|hours| hours.to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -71,6 +82,21 @@ impl EventForm {
         {
             errors.add("ends_at", "The event must end after it starts.");
         }
+        let refund_hours_before = match self.refund_hours_before.trim() {
+            "" => None,
+            text => match text.parse::<i32>() {
+                Ok(hours) if (0..=MAX_REFUND_HOURS).contains(&hours) => Some(hours),
+                _ => {
+                    errors.add(
+                        "refund_hours_before",
+                        format!(
+                            "Give a whole number of hours from 0 to {MAX_REFUND_HOURS}, or leave it empty for no refunds by buyers."
+                        ),
+                    );
+                    None
+                }
+            },
+        };
         match (starts_at, ends_at) {
             (Some(starts_at), Some(ends_at)) if errors.is_empty() => Ok(EventFields {
                 title: title.to_owned(),
@@ -78,6 +104,7 @@ impl EventForm {
                 venue: venue.to_owned(),
                 starts_at,
                 ends_at,
+                refund_hours_before,
             }),
             _ => Err(errors),
         }
@@ -136,6 +163,7 @@ mod tests {
             venue: "Town Hall".into(),
             starts_at: "2026-12-20T19:00".into(),
             ends_at: "2026-12-20T23:00".into(),
+            refund_hours_before: String::new(),
         }
     }
 
@@ -147,6 +175,29 @@ mod tests {
             fields.starts_at.format(DATETIME_LOCAL).to_string(),
             "2026-12-20T19:00"
         );
+    }
+
+    #[test]
+    fn the_refund_window_is_empty_or_whole_hours_up_to_a_year() {
+        assert_eq!(form().parse().unwrap().refund_hours_before, None);
+        let day = EventForm {
+            refund_hours_before: " 24 ".into(),
+            ..form()
+        };
+        assert_eq!(day.parse().unwrap().refund_hours_before, Some(24));
+        for bad in ["-1", "8761", "two", "1.5"] {
+            let form = EventForm {
+                refund_hours_before: bad.into(),
+                ..form()
+            };
+            assert!(
+                form.parse()
+                    .unwrap_err()
+                    .get("refund_hours_before")
+                    .is_some(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod outbox;
 pub mod password_reset;
 pub mod qr;
 pub mod rate_limit;
+pub mod refund_policy;
 pub mod registration_limits;
 pub mod reservation;
 pub mod selling_rules;

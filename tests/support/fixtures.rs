@@ -13,6 +13,8 @@ pub struct EventSpec {
     pub starts_in: TimeDelta,
     pub published: bool,
     pub types: Vec<(String, i64, i32)>,
+    /// Buyers may cancel a paid booking for a refund until this many hours before.
+    pub refund_hours_before: Option<i32>,
 }
 
 impl EventSpec {
@@ -21,6 +23,7 @@ impl EventSpec {
             title: title.to_owned(),
             starts_in: TimeDelta::days(7),
             published: true,
+            refund_hours_before: None,
             types: vec![("Standing".into(), 2500, 100)],
         }
     }
@@ -31,6 +34,11 @@ impl EventSpec {
         }
         self.types.retain(|t| t.0 != name);
         self.types.push((name.to_owned(), pennies, seats));
+        self
+    }
+
+    pub fn refundable_until(mut self, hours_before: i32) -> EventSpec {
+        self.refund_hours_before = Some(hours_before);
         self
     }
 
@@ -64,6 +72,7 @@ impl TestApp {
                     venue: "Test Hall".into(),
                     starts_at,
                     ends_at: starts_at + TimeDelta::hours(3),
+                    refund_hours_before: spec.refund_hours_before,
                 },
                 now,
             )

@@ -25,8 +25,8 @@ pub use completion::{Completion, apply_session};
 pub use delayed_payment::{ASYNC_FAILED, PROCESSING};
 pub use provider_events::{EventOutcome, apply_event};
 pub use refund::{
-    KeptMoney, money_kept_without_a_ticket, refund_done, request_payment_refund, request_refund,
-    return_kept_money,
+    KeptMoney, money_kept_without_a_ticket, refund_done, request_buyer_refund,
+    request_payment_refund, request_refund, return_kept_money,
 };
 pub use refund_record::{
     RefundStep, next_refund_step, refund_answered, refund_refused, refund_rekeyed, refund_unsure,

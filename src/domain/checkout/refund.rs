@@ -5,10 +5,10 @@ use chrono::NaiveDateTime;
 
 use crate::db::models::{Payment, Ticket};
 use crate::db::status::{PaymentStatus, RefundStatus};
-use crate::db::{Conn, Guarded, payments, refunds, tickets, write_transaction};
+use crate::db::{Conn, Guarded, events, payments, refunds, tickets, write_transaction};
 use crate::domain::locking::require;
 use crate::domain::ticket_status::TicketStatus;
-use crate::domain::{admissions, inventory};
+use crate::domain::{admissions, inventory, refund_policy};
 use crate::error::AppError;
 
 /// Marks a paid ticket's payment for refund (an admin's decision), under the ticket's
@@ -32,6 +32,40 @@ pub fn request_refund(
                 AppError::Conflict("This ticket's refund is already under way.".into())
             })?;
         mark_for_refund(c, now, &payment, "refunded by an admin")
+    })
+}
+
+/// Marks the buyer's own paid booking for refund at their request, under the ticket's
+/// lock, if its event's refund window is open (`refund_policy`); returns the payment to
+/// refund at the provider. A second request while the first is under way is refused.
+pub fn request_buyer_refund(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    user_id: i32,
+    ticket_id: i32,
+) -> Result<Payment, AppError> {
+    write_transaction(conn, |c| {
+        let ticket = tickets::lock_owned(c, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
+        if ticket.status != TicketStatus::Paid {
+            return Err(AppError::refused(
+                "not_paid",
+                "Only a paid booking can be refunded.",
+            ));
+        }
+        let event = events::find(c, ticket.event_id)?.ok_or(AppError::NotFound)?;
+        if let Some(reason) = refund_policy::refusal(&event, now) {
+            return Err(AppError::refused("not_refundable", reason));
+        }
+        let payment = payments::for_ticket(c, ticket_id)?
+            .into_iter()
+            .find(|p| p.status == PaymentStatus::Paid)
+            .ok_or_else(|| {
+                AppError::refused(
+                    "refund_under_way",
+                    "This booking's refund is already under way.",
+                )
+            })?;
+        mark_for_refund(c, now, &payment, "cancelled by the buyer")
     })
 }
 

@@ -46,6 +46,9 @@ pub struct EventInput {
     pub starts_at: String,
     #[schema(example = "2027-05-01T23:00:00Z")]
     pub ends_at: String,
+    /// Buyers may cancel a paid booking for a refund until this many hours before the
+    /// start (0–8760); absent or null: only the organiser refunds.
+    pub refund_hours_before: Option<i32>,
 }
 
 /// Changes to an event: only the fields sent change.
@@ -56,6 +59,14 @@ pub struct EventPatch {
     pub venue: Option<String>,
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
+    /// Hours before the start (0–8760); `null` clears it (no refunds by buyers).
+    #[serde(default, deserialize_with = "present")]
+    pub refund_hours_before: Option<Option<i32>>,
+}
+
+/// A field that may be absent (no change) or `null` (cleared).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i32>>, D::Error> {
+    Option::<i32>::deserialize(d).map(Some)
 }
 
 /// RFC 3339 with an offset becomes UTC in the form's format; anything else is left for
@@ -75,6 +86,10 @@ impl EventInput {
             venue: self.venue.clone(),
             starts_at: as_form_time(&self.starts_at),
             ends_at: as_form_time(&self.ends_at),
+            refund_hours_before: self
+                .refund_hours_before
+                .map(|hours| hours.to_string())
+                .unwrap_or_default(),
         }
     }
 }
@@ -96,6 +111,9 @@ impl EventPatch {
         }
         if let Some(ends_at) = &self.ends_at {
             form.ends_at = as_form_time(ends_at);
+        }
+        if let Some(hours) = self.refund_hours_before {
+            form.refund_hours_before = hours.map(|h| h.to_string()).unwrap_or_default();
         }
         form
     }

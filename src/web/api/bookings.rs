@@ -202,9 +202,9 @@ pub async fn checkout(
     .await
 }
 
-/// Cancel a booking on hold: its seats go back on sale. A paid booking cannot be
-/// cancelled here (`already_paid`): refunds are the organiser's (an event's cancellation
-/// refunds every booking).
+/// Cancel a booking: a hold's seats go back on sale; a paid booking is refunded where
+/// its event allows it (`refund_hours_before`), and is `refunded` once the money is back
+/// (`paid` while the refund is under way).
 #[utoipa::path(
     post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings",
     security(("bearer" = [])),
@@ -214,7 +214,7 @@ pub async fn checkout(
     ),
     responses(
         (status = 200, description = "Cancelled", body = BookingOut),
-        (status = 409, description = "`already_paid` or `not_on_hold` (expired or cancelled already)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`not_refundable` (the event does not allow it, or its window closed), `refund_under_way`, or `not_on_hold` (expired or cancelled already)", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[post("/bookings/{id}/cancel")]
@@ -228,7 +228,7 @@ pub async fn cancel(
     let booking_id = path.into_inner();
     let user_id = holder.user_id;
     idempotent::run(&state, &req, user_id, &body.0, Key::Optional, || async {
-        let booking = bookings::cancel_and_show(&state, user_id, booking_id).await?;
+        let (booking, _) = bookings::cancel_booking(&state, user_id, booking_id).await?;
         Answer::ok(&BookingOut::new(&booking, &[]))
     })
     .await

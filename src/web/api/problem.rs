@@ -70,6 +70,17 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "Only a booking on hold can be cancelled.",
     ),
     (
+        "not_refundable",
+        409,
+        "This paid booking cannot be refunded on request: the event does not offer it, or its window has closed (`detail` says which).",
+    ),
+    (
+        "refund_under_way",
+        409,
+        "This booking's refund is already under way.",
+    ),
+    ("not_paid", 409, "Only a paid booking can be refunded."),
+    (
         "payment_processing",
         409,
         "The bank is still processing a payment for this booking.",

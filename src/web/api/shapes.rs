@@ -95,6 +95,9 @@ pub struct EventOut {
     pub ends_at: String,
     /// Published, not started, not cancelled: bookings are taken.
     pub on_sale: bool,
+    /// A paid booking may be cancelled for a refund until this many hours before the
+    /// start (`POST /bookings/{id}/cancel`); `null`: refunds only by the organiser.
+    pub refund_hours_before: Option<i32>,
     pub ticket_types: Vec<TicketType>,
 }
 
@@ -111,6 +114,7 @@ impl EventOut {
                 && event.starts_at > now
                 && event.ended_at.is_none()
                 && event.cancelled_at.is_none(),
+            refund_hours_before: event.refund_hours_before,
             ticket_types: types.iter().map(TicketType::from).collect(),
         }
     }
@@ -169,6 +173,9 @@ pub struct BookingOut {
     pub seats: Vec<Seat>,
     /// What the buyer should know of a payment in progress or failed.
     pub payment_note: Option<String>,
+    /// A paid booking may be cancelled for a refund until then.
+    #[schema(format = DateTime)]
+    pub refundable_until: Option<String>,
 }
 
 impl BookingOut {
@@ -203,6 +210,7 @@ impl BookingOut {
                 })
                 .collect(),
             payment_note: booking.payment_note.map(str::to_owned),
+            refundable_until: booking.refundable_until.map(utc),
         }
     }
 }

@@ -5,7 +5,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::bookings::{self, Booking, SeatCode};
+use crate::app::bookings::{self, Booking, Cancelled, SeatCode};
+use crate::app::refunds::RefundProgress;
 use crate::app::reserve as reservations;
 use crate::db::models::{Event, Ticket, TicketSchema};
 use crate::domain::reservation::ReserveOutcome;
@@ -97,6 +98,8 @@ pub struct TicketView {
     pub status: TicketStatus,
     pub time_left: Option<String>,
     pub payment_note: Option<&'static str>,
+    /// A paid booking its buyer may cancel for a refund: until when.
+    pub refundable_until: Option<chrono::NaiveDateTime>,
 }
 
 impl TicketView {
@@ -108,6 +111,7 @@ impl TicketView {
             schema: booking.schema,
             status: booking.status,
             payment_note: booking.payment_note,
+            refundable_until: booking.refundable_until,
         }
     }
 
@@ -184,13 +188,28 @@ pub async fn cancel(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let ticket = bookings::cancel(&state, user.id, path.into_inner()).await?;
-    flash::success(
-        &ctx.session,
-        match ticket.quantity {
-            1 => "Your hold is cancelled and the seat is back on sale.",
-            _ => "Your hold is cancelled and its seats are back on sale.",
-        },
-    );
-    Ok(see_other(&format!("/events/{}", ticket.event_id)))
+    let ticket_id = path.into_inner();
+    let (booking, outcome) = match bookings::cancel_booking(&state, user.id, ticket_id).await {
+        Ok(done) => done,
+        Err(AppError::Refused { message, .. }) => {
+            flash::error(&ctx.session, message);
+            return Ok(see_other(&format!("/tickets/{ticket_id}")));
+        }
+        Err(other) => return Err(other),
+    };
+    let message = match (outcome, booking.ticket.quantity) {
+        (Cancelled::HoldReleased, 1) => "Your hold is cancelled and the seat is back on sale.",
+        (Cancelled::HoldReleased, _) => "Your hold is cancelled and its seats are back on sale.",
+        (Cancelled::Refunded(RefundProgress::Done), _) => {
+            "Your booking is cancelled and refunded: the money is on its way back to you."
+        }
+        (Cancelled::Refunded(RefundProgress::Pending), _) => {
+            "Your booking is cancelled; the refund is under way at the payment service. Your codes work until it completes."
+        }
+    };
+    flash::success(&ctx.session, message);
+    Ok(see_other(&match outcome {
+        Cancelled::HoldReleased => format!("/events/{}", booking.event.id),
+        Cancelled::Refunded(_) => format!("/tickets/{ticket_id}"),
+    }))
 }
