@@ -100,6 +100,21 @@ async fn a_visitor_registers_reserves_pays_and_sees_the_ticket_code_and_qr() {
     assert!(shop.text("table.tickets").await.contains("Paid"));
     shop.visit("/events/1").await;
     assert_eq!(seats(&shop.availability("Standing").await), before - 1);
+
+    // The demo concert refunds on request until two days before: the buyer cancels.
+    shop.visit(&format!("/tickets/{id}")).await;
+    shop.press("Cancel booking and refund €25.00").await;
+    assert!(shop.text(".flash").await.contains("refunded"));
+    assert_eq!(shop.text(".status").await, "Refunded");
+    shop.visit("/events/1").await;
+    assert_eq!(seats(&shop.availability("Standing").await), before);
+    // The API's reference page passes the same audit.
+    shop.visit("/api/v1/docs").await;
+    assert!(
+        shop.page_text()
+            .await
+            .contains("POST /api/v1/events/{id}/bookings")
+    );
     shop.finish().await;
 }
 
