@@ -70,10 +70,12 @@ async fn no_refund_where_the_event_does_not_offer_it_or_its_window_has_closed() 
             .contains("Cancel booking and refund")
     );
     let refused = web.cancel(strict_ticket).await;
-    assert_eq!(location(&refused), format!("/tickets/{strict_ticket}"));
+    assert_eq!(refused.status(), 409);
     assert!(
-        web.page(&format!("/tickets/{strict_ticket}"))
+        refused
+            .text()
             .await
+            .unwrap()
             .contains("does not offer refunds")
     );
 

@@ -42,6 +42,9 @@ impl Api {
             base: format!("{base}/api/v1"),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                // As the visitor's client: drop idle connections well before the server's
+                // 5 s keep-alive ends, so a slow test never reuses one being closed.
+                .pool_idle_timeout(std::time::Duration::from_secs(1))
                 .build()
                 .expect("client"),
             token: None,

@@ -189,14 +189,9 @@ pub async fn cancel(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let ticket_id = path.into_inner();
-    let (booking, outcome) = match bookings::cancel_booking(&state, user.id, ticket_id).await {
-        Ok(done) => done,
-        Err(AppError::Refused { message, .. }) => {
-            flash::error(&ctx.session, message);
-            return Ok(see_other(&format!("/tickets/{ticket_id}")));
-        }
-        Err(other) => return Err(other),
-    };
+    // A refusal (already paid and not refundable, no longer on hold, …) is a 409 page
+    // saying why; nothing changed.
+    let (booking, outcome) = bookings::cancel_booking(&state, user.id, ticket_id).await?;
     let message = match (outcome, booking.ticket.quantity) {
         (Cancelled::HoldReleased, 1) => "Your hold is cancelled and the seat is back on sale.",
         (Cancelled::HoldReleased, _) => "Your hold is cancelled and its seats are back on sale.",
