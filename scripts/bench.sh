@@ -103,6 +103,9 @@ export RUST_LOG=warn
 export REGISTRATIONS_PER_ADDRESS=0 REGISTRATIONS_GLOBAL=0 HOLDS_PER_USER_PER_HOUR=0
 # The API rush's 2000 token holders all come from 127.0.0.1: no per-address API limit.
 export API_REQUESTS_PER_MINUTE=0 API_BOOKINGS_PER_MINUTE=0
+# /metrics on, to show each instance's share of the reserve POSTs at the end.
+METRICS_TOKEN="bench-$(random_hex 16)"
+export METRICS_TOKEN
 # 2000 rush buyers hold 2000 sockets on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -174,6 +177,11 @@ if "$server_bin" check; then verdict="clean"; else verdict="VIOLATIONS (exit $?)
 echo '```'
 echo "Verdict: books $verdict."
 echo "Server peak RSS at the end: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status")."
+reserves_on() {
+  curl -fsS -H "Authorization: Bearer $METRICS_TOKEN" "$1/metrics" |
+    awk '/^boxoffice_http_requests_total\{.*route="\/events\/\{id\}\/reserve"/ {n += $2} END {print n + 0}'
+}
+echo "Reserve POSTs answered (from /metrics): $(reserves_on "http://$BIND") by the first instance${second_url:+, $(reserves_on "$second_url") by the second}."
 if [ -n "$server_pid_2" ]; then
   echo "Second instance's peak RSS at the end: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid_2/status")."
 fi
