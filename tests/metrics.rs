@@ -28,7 +28,21 @@ fn sample(body: &str, series: &str) -> Option<f64> {
 async fn metrics_are_off_without_a_token() {
     let app = TestApp::spawn().await;
     assert_eq!(scrape(&app, None).await.status(), 404);
-    assert_eq!(scrape(&app, Some(TOKEN)).await.status(), 404);
+    let response = scrape(&app, Some(TOKEN)).await;
+    assert_eq!(response.status(), 404);
+    let page = response.text().await.unwrap();
+    let unknown = app
+        .visitor()
+        .get("/no-such-page")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.contains("<html"),
+        unknown.contains("<html"),
+        "the same 404 page as any unknown path"
+    );
 }
 
 #[tokio::test]

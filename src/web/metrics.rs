@@ -13,6 +13,7 @@ use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::app::metrics::{CONTENT_TYPE, RequestLabels, scrape};
+use crate::error::AppError;
 
 /// Counts the request once it is answered. The route label is the matched pattern
 /// (`/events/{id}`), never the path, so each route is one series whatever the ids.
@@ -65,29 +66,31 @@ fn bearer_matches(req: &HttpRequest, token: &str) -> bool {
         .is_some_and(|given| bool::from(given.trim().as_bytes().ct_eq(token.as_bytes())))
 }
 
+/// Off (no `METRICS_TOKEN`), it is the shop's ordinary 404 page, as for any unknown path.
 #[get("/metrics")]
-pub async fn exposition(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn exposition(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     let Some(token) = &state.settings.metrics_token else {
-        return HttpResponse::NotFound()
-            .content_type("text/plain")
-            .body("not found");
+        return Err(AppError::NotFound);
     };
     if !bearer_matches(&req, token.expose()) {
-        return HttpResponse::Unauthorized()
+        return Ok(HttpResponse::Unauthorized()
             .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
             .content_type("text/plain")
-            .body("a bearer token is required");
+            .body("a bearer token is required"));
     }
     match scrape(&state).await {
-        Ok(body) => HttpResponse::Ok()
+        Ok(body) => Ok(HttpResponse::Ok()
             .content_type(CONTENT_TYPE)
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(body),
+            .body(body)),
         Err(error) => {
             log::warn!("metrics scrape failed: {error}");
-            HttpResponse::ServiceUnavailable()
+            Ok(HttpResponse::ServiceUnavailable()
                 .content_type("text/plain")
-                .body("metrics unavailable")
+                .body("metrics unavailable"))
         }
     }
 }
