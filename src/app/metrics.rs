@@ -2,6 +2,7 @@
 //! by the web layer's middleware), pool checkouts (filled by the pool's event handler),
 //! and the shop's gauges (seats, payments, outbox lag, pool state), read at scrape time.
 
+use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
@@ -71,6 +72,9 @@ pub struct Metrics {
     seats_sold: Gauge,
     payments: Family<StateLabel, Gauge>,
     outbox_lag: Gauge<f64, AtomicU64>,
+    /// Two scrapes at once must not interleave refilling the gauges and encoding them
+    /// (the payments family is cleared and refilled).
+    scrape_lock: Mutex<()>,
 }
 
 impl Default for Metrics {
@@ -101,6 +105,7 @@ impl Metrics {
             seats_sold: Gauge::default(),
             payments: Family::default(),
             outbox_lag: Gauge::default(),
+            scrape_lock: Mutex::new(()),
             registry: Registry::default(),
         };
         registry.register(
@@ -179,6 +184,11 @@ impl Metrics {
 pub async fn scrape(state: &AppState) -> Result<String, AppError> {
     let gauges = state.db(|conn| Ok(db::gauges::read(conn)?)).await?;
     let metrics = &state.metrics;
+    // A poisoned lock only means another scrape panicked; the gauges are refilled anyway.
+    let _one_at_a_time = metrics
+        .scrape_lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let pool = state.pool.state();
     metrics.pool_connections.set(i64::from(pool.connections));
     metrics.pool_idle.set(i64::from(pool.idle_connections));
