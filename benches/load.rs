@@ -7,7 +7,10 @@
 //! - `BENCH_ADMIN_EMAIL`, `BENCH_ADMIN_PASSWORD`: an admin made with `create-admin`;
 //! - `BOXOFFICE_PID` (optional): the server's pid, to read its peak RSS;
 //! - `BENCH_ENGINE` (a label), `BENCH_SECONDS` (10), `BENCH_RUSH_BUYERS` (2000),
-//!   `BENCH_RUSH_SEATS` (500).
+//!   `BENCH_RUSH_SEATS` (500);
+//! - `BENCH_ONLY=rush` (optional): run only (c), the rush (memory and answers under it);
+//! - `BOXOFFICE_URL_2` (optional): a second instance on the same database; the rush's
+//!   buyers are split half and half between the two (`scripts/bench.sh postgres-2`).
 //!
 //! Scenarios: (a) anonymous page views at 16 and 64 connections (the event page also
 //! with `Accept-Encoding: gzip`), (b) fresh buyers
@@ -71,6 +74,16 @@ async fn run() -> Result<(), Fail> {
     );
 
     let mut report = Report::default();
+    if config.only_rush {
+        eprintln!(
+            "load: BENCH_ONLY=rush: preparing {} buyers",
+            config.rush_buyers
+        );
+        report.push(the_rush(&config, rush).await?);
+        report.rss("after the rush", &config);
+        report.print(&config);
+        return report.verdict();
+    }
     let event_page = format!("/events/{demo}");
     let api_event = format!("/api/v1/events/{demo}");
     let page_views = [
@@ -114,6 +127,10 @@ async fn run() -> Result<(), Fail> {
 /// The settings the script passes in.
 struct Config {
     base: String,
+    /// A second instance on the same database: the rush's odd buyers go there.
+    base_2: Option<String>,
+    /// `BENCH_ONLY=rush`: only scenario (c).
+    only_rush: bool,
     admin_email: String,
     admin_password: String,
     server_pid: Option<u32>,
@@ -137,17 +154,33 @@ impl Config {
                     .map_err(|_| format!("{name}: not a number: {v}"))
             })
         };
-        let base = var("BOXOFFICE_URL")
-            .unwrap_or_else(|| "http://127.0.0.1:8080".into())
-            .trim_end_matches('/')
-            .to_owned();
-        if !base.starts_with("http://127.0.0.1:") {
-            return Err(format!(
-                "BOXOFFICE_URL: only http://127.0.0.1:<port> is load-tested, got {base}"
-            ));
-        }
+        let local = |name: &str, base: String| -> Result<String, Fail> {
+            let base = base.trim_end_matches('/').to_owned();
+            if base.starts_with("http://127.0.0.1:") {
+                Ok(base)
+            } else {
+                Err(format!(
+                    "{name}: only http://127.0.0.1:<port> is load-tested, got {base}"
+                ))
+            }
+        };
+        let base = local(
+            "BOXOFFICE_URL",
+            var("BOXOFFICE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+        )?;
+        let base_2 = match var("BOXOFFICE_URL_2") {
+            Some(url) => Some(local("BOXOFFICE_URL_2", url)?),
+            None => None,
+        };
+        let only_rush = match var("BENCH_ONLY").as_deref() {
+            None => false,
+            Some("rush") => true,
+            Some(other) => return Err(format!("BENCH_ONLY: only `rush` is known, got {other}")),
+        };
         Ok(Config {
             base,
+            base_2,
+            only_rush,
             admin_email: var("BENCH_ADMIN_EMAIL").ok_or("BENCH_ADMIN_EMAIL: not set")?,
             admin_password: var("BENCH_ADMIN_PASSWORD").ok_or("BENCH_ADMIN_PASSWORD: not set")?,
             server_pid: var("BOXOFFICE_PID").and_then(|p| p.trim().parse().ok()),
@@ -709,6 +742,7 @@ async fn prepare_buyers(config: &Config, sale: Sale) -> Result<Vec<Buyer>, Fail>
         let total = config.rush_buyers;
         let tag = config.run_tag;
         let base = config.base.clone();
+        let base_2 = config.base_2.clone();
         let event_page = format!("/events/{}", sale.event_id);
         tasks.spawn(async move {
             let mut buyers = Vec::new();
@@ -717,7 +751,12 @@ async fn prepare_buyers(config: &Config, sale: Sale) -> Result<Vec<Buyer>, Fail>
                 if n >= total {
                     return Ok::<_, Fail>(buyers);
                 }
-                let visitor = Visitor::at(&base, false)?;
+                // With a second instance, every other buyer is its customer.
+                let instance = match &base_2 {
+                    Some(second) if n % 2 == 1 => second,
+                    _ => &base,
+                };
+                let visitor = Visitor::at(instance, false)?;
                 visitor
                     .register(&format!("rush-{tag}-{n}@bench.example.com"))
                     .await?;

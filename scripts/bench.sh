@@ -6,16 +6,20 @@
 #   scripts/bench.sh sqlite     # a temporary SQLite file
 #   scripts/bench.sh postgres   # a fresh database boxoffice_bench_<random> on
 #                               # postgres://postgres@127.0.0.1:5432, dropped afterwards
+#   scripts/bench.sh postgres-2 # two instances on two ports, one such database; the
+#                               # rush's buyers split half and half (the rush only)
 #
 # Knobs (environment): BENCH_SECONDS (10 per measurement), BENCH_RUSH_BUYERS (2000),
-# BENCH_RUSH_SEATS (500).
+# BENCH_RUSH_SEATS (500), BENCH_ONLY=rush (only the rush), and the server's own
+# settings (HTTP_WORKERS, HTTP_MAX_CONNECTIONS, HTTP_BACKLOG, DB_POOL_SIZE, …).
 set -euo pipefail
 
 engine="${1:-}"
 case "$engine" in
   sqlite | postgres) ;;
+  postgres-2) export BENCH_ONLY=rush ;;
   *)
-    echo "usage: $0 sqlite|postgres" >&2
+    echo "usage: $0 sqlite|postgres|postgres-2" >&2
     exit 2
     ;;
 esac
@@ -49,20 +53,27 @@ server_bin="target/release/boxoffice"
 
 workdir=$(mktemp -d -t boxoffice-bench.XXXXXX)
 server_pid=""
+server_pid_2=""
 pg_db=""
 pg_base="postgres://postgres@127.0.0.1:5432"
 pg_args=(-h 127.0.0.1 -p 5432 -U postgres)
 
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
+stop_server() {
+  local pid="$1"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do
-      kill -0 "$server_pid" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   fi
+}
+
+cleanup() {
+  stop_server "$server_pid"
+  stop_server "$server_pid_2"
   if [ -n "$pg_db" ]; then
     dropdb "${pg_args[@]}" --if-exists --force "$pg_db" || echo "could not drop $pg_db" >&2
   fi
@@ -75,7 +86,7 @@ case "$engine" in
     database_url="$workdir/bench.db"
     label="SQLite (temp file, WAL)"
     ;;
-  postgres)
+  postgres | postgres-2)
     pg_db="boxoffice_bench_$(random_hex 4)"
     createdb "${pg_args[@]}" "$pg_db"
     database_url="$pg_base/$pg_db"
@@ -92,31 +103,52 @@ export RUST_LOG=warn
 export REGISTRATIONS_PER_ADDRESS=0 REGISTRATIONS_GLOBAL=0 HOLDS_PER_USER_PER_HOUR=0
 # The API rush's 2000 token holders all come from 127.0.0.1: no per-address API limit.
 export API_REQUESTS_PER_MINUTE=0 API_BOOKINGS_PER_MINUTE=0
+# /metrics on, to show each instance's share of the reserve POSTs at the end.
+METRICS_TOKEN="bench-$(random_hex 16)"
+export METRICS_TOKEN
 # 2000 rush buyers hold 2000 sockets on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-# Start the server; another port if the chosen one was taken in between.
-for _ in 1 2 3; do
-  BIND="127.0.0.1:$(free_port)"
-  export BIND
-  "$server_bin" serve >"$workdir/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 300); do
-    curl -fsS "http://$BIND/healthz" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
+# Starts a server logging to $1, another port if the chosen one was taken in between;
+# sets started_pid and started_bind.
+start_server() {
+  local log="$1" pid bind
+  started_pid=""
+  for _ in 1 2 3; do
+    bind="127.0.0.1:$(free_port)"
+    BIND="$bind" "$server_bin" serve >"$log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 300); do
+      curl -fsS "http://$bind/healthz" >/dev/null 2>&1 && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      started_pid=$pid
+      started_bind=$bind
+      return 0
+    fi
+    wait "$pid" 2>/dev/null || true
+    grep -q "Address already in use" "$log" || break
   done
-  kill -0 "$server_pid" 2>/dev/null && break
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-  grep -q "Address already in use" "$workdir/server.log" || break
-done
-if [ -z "$server_pid" ]; then
-  cat "$workdir/server.log" >&2
+  cat "$log" >&2
   echo "the server did not start" >&2
   exit 1
-fi
+}
+
+start_server "$workdir/server.log"
+server_pid=$started_pid
+BIND=$started_bind
+export BIND
 curl -fsS "http://$BIND/healthz" >/dev/null
+second_url=""
+if [ "$engine" = postgres-2 ]; then
+  # Migrations ran with the first; the second only connects (and seeds nothing new).
+  start_server "$workdir/server-2.log"
+  server_pid_2=$started_pid
+  second_url="http://$started_bind"
+  label="$label, two instances ($BIND and $started_bind)"
+fi
 
 admin_email="bench-admin@example.com"
 admin_password="bench-admin-$(random_hex 8)"
@@ -131,6 +163,7 @@ echo "Server and load tool share the machine. Server: release build, BCRYPT_COST
 echo
 
 BOXOFFICE_URL="http://$BIND" \
+  BOXOFFICE_URL_2="$second_url" \
   BENCH_ADMIN_EMAIL="$admin_email" \
   BENCH_ADMIN_PASSWORD="$admin_password" \
   BOXOFFICE_PID="$server_pid" \
@@ -144,8 +177,18 @@ if "$server_bin" check; then verdict="clean"; else verdict="VIOLATIONS (exit $?)
 echo '```'
 echo "Verdict: books $verdict."
 echo "Server peak RSS at the end: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status")."
-warnings=$(grep -c -E '\b(WARN|ERROR)\b' "$workdir/server.log" || true)
-echo "Server log: $warnings warning/error lines."
-if [ "$warnings" -gt 0 ]; then
-  grep -E '\b(WARN|ERROR)\b' "$workdir/server.log" | sed -E 's/^\[[0-9TZ:.-]+ +/[/' | sort | uniq -c | sort -rn | head -n 10
+reserves_on() {
+  curl -fsS -H "Authorization: Bearer $METRICS_TOKEN" "$1/metrics" |
+    awk '/^boxoffice_http_requests_total\{.*route="\/events\/\{id\}\/reserve"/ {n += $2} END {print n + 0}'
+}
+echo "Reserve POSTs answered (from /metrics): $(reserves_on "http://$BIND") by the first instance${second_url:+, $(reserves_on "$second_url") by the second}."
+if [ -n "$server_pid_2" ]; then
+  echo "Second instance's peak RSS at the end: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid_2/status")."
 fi
+for log in "$workdir"/server*.log; do
+  warnings=$(grep -c -E '\b(WARN|ERROR)\b' "$log" || true)
+  echo "Server log $(basename "$log"): $warnings warning/error lines."
+  if [ "$warnings" -gt 0 ]; then
+    grep -E '\b(WARN|ERROR)\b' "$log" | sed -E 's/^\[[0-9TZ:.-]+ +/[/' | sort | uniq -c | sort -rn | head -n 10
+  fi
+done

@@ -42,6 +42,7 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    crate::startup::limit_malloc_arenas();
     env_logger::Builder::from_env(
         env_logger::Env::default().default_filter_or("info,actix_server=warn"),
     )

@@ -75,6 +75,24 @@ pub struct Settings {
     /// The sender of every mail (`MAIL_FROM`).
     pub mail_from: String,
     pub outbox: OutboxSettings,
+    /// `GET /metrics` answers only with `Authorization: Bearer <this>`; unset, it is off
+    /// (404).
+    pub metrics_token: Option<Secret>,
+    /// How connections are taken in and how many are served at once.
+    pub http: HttpSettings,
+}
+
+/// The HTTP server's limits, which bound memory under a rush (README, Memory).
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Worker threads (`HTTP_WORKERS`; default: the number of cores).
+    pub workers: usize,
+    /// Connections served at once *per worker* (`HTTP_MAX_CONNECTIONS`, 256); more wait
+    /// in the kernel's accept queue.
+    pub max_connections: usize,
+    /// The kernel's accept queue, the listen backlog (`HTTP_BACKLOG`, 4096; the kernel
+    /// caps it at `net.core.somaxconn`).
+    pub backlog: u32,
 }
 
 /// The JSON API's tokens and rate limits (each limit per instance: README, Security).
@@ -253,6 +271,8 @@ impl Settings {
             mail_from: get("MAIL_FROM")
                 .unwrap_or_else(|| "Box office <tickets@boxoffice.localhost>".into()),
             outbox: outbox_settings(&get)?,
+            metrics_token: metrics_token(&get)?,
+            http: http_settings(&get)?,
         })
     }
 
@@ -293,6 +313,36 @@ fn smtp_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Secret>, Con
         }
         _ => Ok(Some(Secret::new(url))),
     }
+}
+
+/// `METRICS_TOKEN`: long enough that guessing it is not an option.
+fn metrics_token(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Secret>, ConfigError> {
+    match get("METRICS_TOKEN") {
+        None => Ok(None),
+        Some(token) if token.trim().len() >= 16 => Ok(Some(Secret::new(token.trim()))),
+        Some(_) => Err(bad("METRICS_TOKEN", "must be at least 16 characters long")),
+    }
+}
+
+fn http_settings(get: &impl Fn(&str) -> Option<String>) -> Result<HttpSettings, ConfigError> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers: usize = parse_or(get, "HTTP_WORKERS", Some(cores))?;
+    if !(1..=256).contains(&workers) {
+        return Err(bad("HTTP_WORKERS", "must be between 1 and 256"));
+    }
+    let max_connections: usize = parse_or(get, "HTTP_MAX_CONNECTIONS", Some(256))?;
+    if !(1..=100_000).contains(&max_connections) {
+        return Err(bad("HTTP_MAX_CONNECTIONS", "must be between 1 and 100000"));
+    }
+    let backlog: u32 = parse_or(get, "HTTP_BACKLOG", Some(4096))?;
+    if !(1..=65_535).contains(&backlog) {
+        return Err(bad("HTTP_BACKLOG", "must be between 1 and 65535"));
+    }
+    Ok(HttpSettings {
+        workers,
+        max_connections,
+        backlog,
+    })
 }
 
 fn api_settings(get: &impl Fn(&str) -> Option<String>) -> Result<ApiSettings, ConfigError> {
@@ -395,6 +445,20 @@ mod tests {
         assert_eq!(s.hold_minutes, 15);
         assert_eq!(s.database_url, "boxoffice.db");
         assert!(s.stripe.is_none());
+        assert!(s.metrics_token.is_none(), "metrics are off by default");
+        assert_eq!(s.http.max_connections, 256);
+        assert_eq!(s.http.backlog, 4096);
+        assert!(s.http.workers >= 1);
+    }
+
+    #[test]
+    fn a_short_metrics_token_or_a_zero_limit_stops_start_up() {
+        let error = settings(&[("SESSION_KEY", KEY), ("METRICS_TOKEN", "short")]).unwrap_err();
+        assert_eq!(error.variable, "METRICS_TOKEN");
+        let error = settings(&[("SESSION_KEY", KEY), ("HTTP_BACKLOG", "0")]).unwrap_err();
+        assert_eq!(error.variable, "HTTP_BACKLOG");
+        let error = settings(&[("SESSION_KEY", KEY), ("HTTP_MAX_CONNECTIONS", "0")]).unwrap_err();
+        assert_eq!(error.variable, "HTTP_MAX_CONNECTIONS");
     }
 
     #[test]

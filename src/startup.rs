@@ -1,7 +1,7 @@
 //! Building the application: the pool, migrations, the demo seed, the background tasks
 //! and the HTTP server. `main` and the tests both start the shop through `Application`.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -12,6 +12,7 @@ use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::app::AppState;
+use crate::app::metrics::Metrics;
 use crate::app::reserve::RESERVE_BATCH;
 use crate::app::seat_line::SeatLine;
 use crate::app::state::ApiLimits;
@@ -22,7 +23,7 @@ use crate::domain::demo;
 use crate::domain::login_throttle::LoginThrottle;
 use crate::domain::rate_limit::RateLimit;
 use crate::domain::registration_limits::RegistrationLimits;
-use crate::web::{headers, request_id, routes};
+use crate::web::{headers, metrics as request_metrics, request_id, routes};
 
 /// A failure to start, with what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -49,10 +50,19 @@ pub struct Application {
 
 /// Opens the pool and applies the migrations (shared by `serve` and the commands).
 pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
-    let pool = db::connect(
+    open_database_observed(settings, Box::new(diesel::r2d2::NopEventHandler))
+}
+
+/// As `open_database`, with the pool's checkouts reported to `events` (the metrics).
+fn open_database_observed(
+    settings: &Settings,
+    events: Box<dyn diesel::r2d2::HandleEvent>,
+) -> Result<DbPool, StartError> {
+    let pool = db::connect_with(
         &settings.database_url,
         settings.db_pool_size,
         settings.db_checkout_timeout,
+        events,
     )?;
     let mut conn = pool
         .get()
@@ -62,7 +72,12 @@ pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
 }
 
 /// The shared state for an open pool: the payment provider, the gates, the clock.
-fn new_state(settings: Settings, pool: DbPool, clock: Clock) -> Result<AppState, StartError> {
+fn new_state(
+    settings: Settings,
+    pool: DbPool,
+    clock: Clock,
+    metrics: Metrics,
+) -> Result<AppState, StartError> {
     let provider = crate::payments::provider_from(&settings).map_err(StartError::Other)?;
     let mailer = crate::mail::Mailer::from_settings(&settings).map_err(StartError::Other)?;
     Ok(AppState {
@@ -88,6 +103,7 @@ fn new_state(settings: Settings, pool: DbPool, clock: Clock) -> Result<AppState,
         clock,
         seat_line: SeatLine::new(RESERVE_BATCH),
         provider,
+        metrics,
     })
 }
 
@@ -107,7 +123,7 @@ fn instance_name() -> String {
 /// a server.
 pub fn command_state(settings: Settings) -> Result<AppState, StartError> {
     let pool = open_database(&settings)?;
-    new_state(settings, pool, Clock::default())
+    new_state(settings, pool, Clock::default(), Metrics::new())
 }
 
 impl Application {
@@ -121,7 +137,8 @@ impl Application {
         mut settings: Settings,
         clock: Clock,
     ) -> Result<Application, StartError> {
-        let pool = open_database(&settings)?;
+        let metrics = Metrics::new();
+        let pool = open_database_observed(&settings, metrics.pool_events())?;
         if settings.seed_demo_on_empty {
             let mut conn = pool
                 .get()
@@ -132,10 +149,11 @@ impl Application {
                 log::info!("seeded {added} demo events into the empty database");
             }
         }
-        let listener = TcpListener::bind(settings.bind).map_err(|source| StartError::Bind {
-            address: settings.bind.to_string(),
-            source,
-        })?;
+        let listener =
+            listen(settings.bind, settings.http.backlog).map_err(|source| StartError::Bind {
+                address: settings.bind.to_string(),
+                source,
+            })?;
         let port = listener
             .local_addr()
             .map_err(|e| StartError::Other(e.to_string()))?
@@ -145,7 +163,7 @@ impl Application {
             settings.public_url = format!("http://{}:{port}", settings.bind.ip());
         }
         let session_key = Key::from(settings.session_key.expose().as_bytes());
-        let state = web::Data::new(new_state(settings, pool, clock)?);
+        let state = web::Data::new(new_state(settings, pool, clock, metrics)?);
         let server = run(listener, state.clone(), session_key)?;
         Ok(Application {
             port,
@@ -187,9 +205,44 @@ impl Application {
     }
 }
 
+/// Binds `address` with a listen backlog of `backlog` (std's `TcpListener::bind` asks
+/// for 128, and actix's `backlog()` applies only to the addresses it binds itself):
+/// under a rush of 2000 buyers a short queue overflows and the kernel refuses or resets
+/// connections instead of letting them wait their turn.
+fn listen(address: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+    Ok(socket.into())
+}
+
+/// Caps glibc's malloc arenas at two. By default glibc gives each thread that contends
+/// for the heap an arena of its own (up to 8 per core), and every arena keeps the memory
+/// it once held: with the blocking threads of a rush that was most of the peak RSS
+/// (README, Memory). Call it once at start, before the threads start. An operator's
+/// own `MALLOC_ARENA_MAX` (which glibc reads itself) is left alone.
+pub fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only changes an allocator parameter; it is called before the
+        // server's threads exist. A 0 result (not applied) only costs memory.
+        let applied = unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
+        if applied == 0 {
+            log::warn!("could not limit malloc arenas (mallopt M_ARENA_MAX)");
+        }
+    }
+}
+
 fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Server, StartError> {
     let secure = state.settings.cookies_secure();
     let state_pool_threads = (state.settings.db_pool_size as usize * 2).max(4);
+    let http = state.settings.http.clone();
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name("boxoffice".into())
@@ -205,12 +258,17 @@ fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Se
             .wrap(headers::security_headers(secure))
             .wrap(from_fn(request_id::tag))
             .wrap(Logger::new("%a \"%r\" %s %b %Dms id=%{x-request-id}o"))
+            .wrap(from_fn(request_metrics::track))
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })
     // Every blocking task needs a pooled connection (or runs bcrypt): more threads than
     // that only wait, and cost memory during a spike.
     .worker_max_blocking_threads(state_pool_threads)
+    .workers(http.workers)
+    // Per worker: beyond it, connections wait in the listen backlog (bounded memory).
+    .max_connections(http.max_connections)
+    .backlog(http.backlog)
     .listen(listener)
     .map_err(|e| StartError::Other(format!("cannot serve: {e}")))?
     .run();

@@ -21,6 +21,7 @@ pub mod door_admin;
 pub mod event_lifecycle;
 pub mod health;
 pub mod messages;
+pub mod metrics;
 pub mod password_reset;
 pub mod reconcile;
 pub mod refunds;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// This instance's name on the outbox claims it takes.
     pub instance: String,
+    /// What `GET /metrics` exposes.
+    pub metrics: super::metrics::Metrics,
 }
 
 /// The JSON API's rate limits, one window of a minute each (per instance).

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, HandleEvent, NopEventHandler, Pool};
 
 /// One connection type for both engines: the URL picks the variant.
 #[derive(diesel::MultiConnection)]
@@ -74,6 +74,17 @@ pub enum ConnectError {
 /// Opens a pool of `size` connections, checking first that the server answers so a
 /// failure names the server instead of the pool's generic time-out.
 pub fn connect(url: &str, size: u32, checkout_timeout: Duration) -> Result<DbPool, ConnectError> {
+    connect_with(url, size, checkout_timeout, Box::new(NopEventHandler))
+}
+
+/// As `connect`, with `events` told of every checkout (how long it waited) and every
+/// checkout that timed out: the metrics' pool waits.
+pub fn connect_with(
+    url: &str,
+    size: u32,
+    checkout_timeout: Duration,
+    events: Box<dyn HandleEvent>,
+) -> Result<DbPool, ConnectError> {
     match Engine::of_url(url) {
         Engine::Postgres => {
             diesel::PgConnection::establish(url).map_err(|source| ConnectError::Postgres {
@@ -101,6 +112,7 @@ pub fn connect(url: &str, size: u32, checkout_timeout: Duration) -> Result<DbPoo
         .min_idle(Some(size.min(4)))
         .connection_timeout(checkout_timeout)
         .connection_customizer(Box::new(SqlitePragmas))
+        .event_handler(events)
         .build(ConnectionManager::<Conn>::new(url))?;
     Ok(pool)
 }

@@ -14,6 +14,7 @@ pub mod checkins;
 pub mod connection;
 pub mod door_grants;
 pub mod events;
+pub mod gauges;
 pub mod idempotency_keys;
 pub mod mailbox;
 pub mod migrations;
@@ -29,7 +30,7 @@ pub mod tickets;
 pub mod users;
 pub mod webhook_events;
 
-pub use connection::{Conn, DbPool, Engine, connect, write_transaction};
+pub use connection::{Conn, DbPool, Engine, connect, connect_with, write_transaction};
 
 /// What a guarded update (`UPDATE … WHERE <the state the caller expects>`) did. The
 /// compiler makes every caller look at it: `Lost` means another transition changed the

@@ -15,6 +15,7 @@ pub mod gate_cookie;
 pub mod handlers;
 pub mod headers;
 pub mod identity;
+pub mod metrics;
 pub mod next_path;
 pub mod page;
 pub mod request_id;

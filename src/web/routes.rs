@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::mailbox::list)
         .service(admin::mailbox::show)
         .service(health::healthz)
+        .service(super::metrics::exposition)
         .service(assets::stylesheet)
         .service(assets::door_script);
 }

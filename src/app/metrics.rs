@@ -1,0 +1,215 @@
+//! The Prometheus registry this instance exposes: request counts and latencies (filled
+//! by the web layer's middleware), pool checkouts (filled by the pool's event handler),
+//! and the shop's gauges (seats, payments, outbox lag, pool state), read at scrape time.
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use diesel::r2d2::HandleEvent;
+use diesel::r2d2::event::{CheckoutEvent, TimeoutEvent};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+
+use super::AppState;
+use crate::db;
+use crate::error::AppError;
+
+/// The `Content-Type` of what `scrape` returns (Prometheus text format 0.0.4).
+pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+/// One kind of request: the matched route pattern (never the raw path, so the number
+/// of series stays bounded), the method and the status class (`2xx`…).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub method: String,
+    pub route: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabel {
+    state: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 1 ms … ~16 s
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// The pool's checkouts: how long each waited, and how many gave up.
+#[derive(Debug, Clone)]
+pub struct PoolWaits {
+    waits: Histogram,
+    timeouts: Counter,
+}
+
+impl HandleEvent for PoolWaits {
+    fn handle_checkout(&self, event: CheckoutEvent) {
+        self.waits.observe(event.duration().as_secs_f64());
+    }
+
+    fn handle_timeout(&self, _event: TimeoutEvent) {
+        self.timeouts.inc();
+    }
+}
+
+/// Every metric of this instance, and the registry that encodes them.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RequestLabels, Histogram, fn() -> Histogram>,
+    pool_waits: PoolWaits,
+    pool_connections: Gauge,
+    pool_idle: Gauge,
+    pool_size: Gauge,
+    seats_held: Gauge,
+    seats_sold: Gauge,
+    payments: Family<StateLabel, Gauge>,
+    outbox_lag: Gauge<f64, AtomicU64>,
+    /// Two scrapes at once must not interleave refilling the gauges and encoding them
+    /// (the payments family is cleared and refilled).
+    scrape_lock: Mutex<()>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("boxoffice");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RequestLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        let pool_waits = PoolWaits {
+            waits: Histogram::new(exponential_buckets(0.0001, 4.0, 10)),
+            timeouts: Counter::default(),
+        };
+        let mut metrics = Metrics {
+            requests,
+            latency,
+            pool_waits,
+            pool_connections: Gauge::default(),
+            pool_idle: Gauge::default(),
+            pool_size: Gauge::default(),
+            seats_held: Gauge::default(),
+            seats_sold: Gauge::default(),
+            payments: Family::default(),
+            outbox_lag: Gauge::default(),
+            scrape_lock: Mutex::new(()),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route pattern, method and status class",
+            metrics.requests.clone(),
+        );
+        registry.register_with_unit(
+            "http_request_duration",
+            "Time to answer an HTTP request, by route pattern, method and status class",
+            Unit::Seconds,
+            metrics.latency.clone(),
+        );
+        registry.register_with_unit(
+            "db_pool_wait",
+            "Time spent waiting for a pooled database connection",
+            Unit::Seconds,
+            metrics.pool_waits.waits.clone(),
+        );
+        registry.register(
+            "db_pool_timeouts",
+            "Checkouts that gave up waiting for a connection (answered 503)",
+            metrics.pool_waits.timeouts.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Connections the pool holds open",
+            metrics.pool_connections.clone(),
+        );
+        registry.register(
+            "db_pool_idle_connections",
+            "Open connections not checked out",
+            metrics.pool_idle.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "The pool's size (DB_POOL_SIZE)",
+            metrics.pool_size.clone(),
+        );
+        registry.register(
+            "seats_held",
+            "Seats on hold (reserved, not yet paid)",
+            metrics.seats_held.clone(),
+        );
+        registry.register("seats_sold", "Seats paid for", metrics.seats_sold.clone());
+        registry.register(
+            "payments",
+            "Checkout attempts by state",
+            metrics.payments.clone(),
+        );
+        registry.register_with_unit(
+            "outbox_lag",
+            "Age of the oldest message waiting in the outbox (0: none waits)",
+            Unit::Seconds,
+            metrics.outbox_lag.clone(),
+        );
+        metrics.registry = registry;
+        metrics
+    }
+
+    /// The handler the pool reports its checkouts to (`db::connect_with`).
+    pub fn pool_events(&self) -> Box<dyn HandleEvent> {
+        Box::new(self.pool_waits.clone())
+    }
+
+    /// Counts one answered request and how long it took.
+    pub fn observe_request(&self, labels: &RequestLabels, took: Duration) {
+        self.requests.get_or_create(labels).inc();
+        self.latency
+            .get_or_create(labels)
+            .observe(took.as_secs_f64());
+    }
+}
+
+/// Reads the gauges from the database and the pool, then encodes every metric.
+pub async fn scrape(state: &AppState) -> Result<String, AppError> {
+    let gauges = state.db(|conn| Ok(db::gauges::read(conn)?)).await?;
+    let metrics = &state.metrics;
+    // A poisoned lock only means another scrape panicked; the gauges are refilled anyway.
+    let _one_at_a_time = metrics
+        .scrape_lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let pool = state.pool.state();
+    metrics.pool_connections.set(i64::from(pool.connections));
+    metrics.pool_idle.set(i64::from(pool.idle_connections));
+    metrics.pool_size.set(i64::from(state.pool.max_size()));
+    metrics.seats_held.set(gauges.seats_held);
+    metrics.seats_sold.set(gauges.seats_sold);
+    metrics.payments.clear();
+    for (state, count) in gauges.payments_by_state {
+        metrics
+            .payments
+            .get_or_create(&StateLabel { state })
+            .set(count);
+    }
+    let lag = gauges.oldest_pending_outbox.map_or(0.0, |oldest| {
+        (state.clock.now() - oldest)
+            .to_std()
+            .map_or(0.0, |age| age.as_secs_f64())
+    });
+    metrics.outbox_lag.set(lag);
+    let mut body = String::new();
+    prometheus_client::encoding::prometheus_text::encode(&mut body, &metrics.registry)
+        .map_err(|error| AppError::Internal(format!("encoding the metrics: {error}")))?;
+    Ok(body)
+}
