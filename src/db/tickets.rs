@@ -258,3 +258,29 @@ pub fn ids_for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<i32>> {
         .select(dsl::id)
         .load(conn)
 }
+
+/// Up to `limit` tickets with ids above `after`, in id order (a keyset page: the audit
+/// walks every ticket this way with bounded memory).
+pub fn page_after(conn: &mut Conn, after: i32, limit: i64) -> QueryResult<Vec<Ticket>> {
+    dsl::tickets
+        .filter(dsl::id.gt(after))
+        .order(dsl::id.asc())
+        .limit(limit)
+        .select(Ticket::as_select())
+        .load(conn)
+}
+
+/// (user id, event id, bookings) wherever one user has more than one booking in
+/// `statuses` for one event.
+pub fn repeated_per_user_and_event(
+    conn: &mut Conn,
+    statuses: &[&str],
+) -> QueryResult<Vec<(i32, i32, i64)>> {
+    use diesel::dsl::count_star;
+    dsl::tickets
+        .filter(dsl::status.eq_any(statuses))
+        .group_by((dsl::user_id, dsl::event_id))
+        .having(count_star().gt(1))
+        .select((dsl::user_id, dsl::event_id, count_star()))
+        .load(conn)
+}
