@@ -1,6 +1,6 @@
 //! `boxoffice seed-scale` at a small size: the counts asked for, every booking state, books
 //! that `boxoffice check` finds clean, seeded users who can log in, and a second run that
-//! appends after the first.
+//! appends after the first, and an admin dashboard a page of events at a time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -158,4 +158,13 @@ async fn seed_scale_writes_every_state_with_clean_books() {
     let found = app.with_db(counts).await;
     assert_eq!(found.bookings, 1100);
     assert_eq!(found.ticket_types, 110);
+
+    // The dashboard shows 20 of the 25 events a page, newest start first.
+    let admin = app.admin().await;
+    let first = admin.page("/admin").await;
+    assert!(first.contains("Page 1 of 2"), "{first}");
+    let second = admin.page("/admin?page=2").await;
+    assert!(second.contains("Page 2 of 2"), "{second}");
+    let sections = |html: &str| html.matches("<section class=\"admin-event\"").count();
+    assert_eq!((sections(&first), sections(&second)), (20, 5));
 }

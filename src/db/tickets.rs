@@ -207,6 +207,25 @@ pub fn seat_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, TicketStatus, i64)>
         .collect()
 }
 
+/// As `seat_counts`, only for the ticket types `schema_ids` (one dashboard page's).
+pub fn seat_counts_for(
+    conn: &mut Conn,
+    schema_ids: &[i32],
+) -> QueryResult<Vec<(i32, TicketStatus, i64)>> {
+    let rows: Vec<(i32, String, Option<i64>)> = dsl::tickets
+        .filter(dsl::ticket_schema_id.eq_any(schema_ids))
+        .group_by((dsl::ticket_schema_id, dsl::status))
+        .select((
+            dsl::ticket_schema_id,
+            dsl::status,
+            diesel::dsl::sum(dsl::quantity),
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(schema_id, status, seats)| Ok((schema_id, stored(status)?, seats.unwrap_or(0))))
+        .collect()
+}
+
 /// One row of an event's bookings list: the booking, its buyer's email and its ticket
 /// type's name.
 pub type BookingRow = (Ticket, String, String);

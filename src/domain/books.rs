@@ -31,8 +31,20 @@ pub struct SeatCounts {
 
 /// Held and sold seats per ticket type id (bookings' quantities summed).
 pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError> {
+    Ok(tally(tickets::seat_counts(conn)?))
+}
+
+/// As `seat_counts`, for the ticket types `schema_ids` only.
+pub fn seat_counts_for(
+    conn: &mut Conn,
+    schema_ids: &[i32],
+) -> Result<HashMap<i32, SeatCounts>, AppError> {
+    Ok(tally(tickets::seat_counts_for(conn, schema_ids)?))
+}
+
+fn tally(rows: Vec<(i32, TicketStatus, i64)>) -> HashMap<i32, SeatCounts> {
     let mut counts: HashMap<i32, SeatCounts> = HashMap::new();
-    for (schema_id, status, n) in tickets::seat_counts(conn)? {
+    for (schema_id, status, n) in rows {
         let entry = counts.entry(schema_id).or_default();
         match status {
             TicketStatus::Reserved => entry.held += n,
@@ -40,7 +52,7 @@ pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError
             _ => {}
         }
     }
-    Ok(counts)
+    counts
 }
 
 /// Tickets per keyset page of the audit: memory stays bounded whatever the table holds.

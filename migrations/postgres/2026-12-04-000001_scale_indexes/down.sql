@@ -1,0 +1,2 @@
+DROP INDEX events_by_start;
+DROP INDEX tickets_event;
