@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Flat cost (issue 16): seeds two SQLite databases with `boxoffice seed-scale` — 100
+# Flat cost (issue 16): seeds two databases with `boxoffice seed-scale` — 100
 # events (2,000 users, 10,000 bookings) and 10,000 events (200,000 users, 1,000,000
 # bookings) — serves each with the release build and times every page one request at a
 # time with curl (median and p90 of up to BENCH_N requests, at most BENCH_PAGE_SECONDS
 # per page), then times `boxoffice check` with /usr/bin/time -v. Prints a Markdown table.
 #
-#   scripts/bench-scale.sh            # build release first (cargo build --release)
+#   scripts/bench-scale.sh [sqlite|postgres]   # build release first (cargo build --release)
+#
+# postgres: fresh databases on postgres://postgres@127.0.0.1:5432, dropped at the end.
 #
 # Knobs: BENCH_N (200), BENCH_PAGE_SECONDS (20), BENCH_DIR (a temp dir, removed at the
 # end unless BENCH_KEEP=1), BENCH_SIZES ("100 10000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+engine="${1:-sqlite}"
+pg_base="postgres://postgres@127.0.0.1:5432"
+pg_args=(-h 127.0.0.1 -p 5432 -U postgres)
+pg_dbs=()
 server_bin="target/release/boxoffice"
 [ -x "$server_bin" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 n="${BENCH_N:-200}"
@@ -26,7 +32,10 @@ cleanup() {
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$workdir"
+  if [ "${BENCH_KEEP:-0}" != 1 ]; then
+    rm -rf "$workdir"
+    for db in "${pg_dbs[@]}"; do dropdb "${pg_args[@]}" --if-exists --force "$db" || true; done
+  fi
 }
 trap cleanup EXIT
 
@@ -61,11 +70,24 @@ login() { # jar email password
     --data-urlencode "email=$2" --data-urlencode "password=$3" "$base/login"
 }
 
+# One value from the database under test.
+q() {
+  if [ "$engine" = postgres ]; then psql "${pg_args[@]}" -d "$pg_db" -Atc "$1"; else sqlite3 "$db" "$1"; fi
+}
+
 declare -A results
 for size in $sizes; do
-  db="$workdir/scale-$size.db"
-  rm -f "$db" "$db-wal" "$db-shm"
-  export DATABASE_URL="$db"
+  if [ "$engine" = postgres ]; then
+    pg_db="boxoffice_scale_${size}_$$"
+    dropdb "${pg_args[@]}" --if-exists --force "$pg_db"
+    createdb "${pg_args[@]}" "$pg_db"
+    pg_dbs+=("$pg_db")
+    export DATABASE_URL="$pg_base/$pg_db"
+  else
+    db="$workdir/scale-$size.db"
+    rm -f "$db" "$db-wal" "$db-shm"
+    export DATABASE_URL="$db"
+  fi
   echo "== seeding $size events" >&2
   /usr/bin/time -f "%e s, %M KiB" -o "$workdir/seed-$size.time" \
     "$server_bin" seed-scale --events "$size" --users $((size * 20)) --bookings $((size * 100)) >&2
@@ -82,10 +104,10 @@ for size in $sizes; do
 
   # The first upcoming event on the front page, one of its admissions that was checked
   # in, a buyer with bookings, the last page of the front page.
-  event_id=$(sqlite3 "$db" "SELECT e.id FROM events e JOIN tickets t ON t.event_id = e.id WHERE e.published AND e.ended_at IS NULL GROUP BY e.id ORDER BY e.starts_at, e.id LIMIT 1")
-  code=$(sqlite3 "$db" "SELECT a.code FROM admissions a JOIN tickets t ON t.id = a.ticket_id WHERE t.event_id = $event_id AND a.status = 'valid' LIMIT 1")
-  buyer=$(sqlite3 "$db" "SELECT u.email FROM users u JOIN tickets t ON t.user_id = u.id WHERE t.status = 'paid' LIMIT 1")
-  upcoming=$(sqlite3 "$db" "SELECT COUNT(*) FROM events WHERE published AND ended_at IS NULL AND cancelled_at IS NULL AND ends_at > datetime('now')")
+  event_id=$(q "SELECT e.id FROM events e JOIN tickets t ON t.event_id = e.id WHERE e.published AND e.ended_at IS NULL GROUP BY e.id ORDER BY e.starts_at, e.id LIMIT 1")
+  code=$(q "SELECT a.code FROM admissions a JOIN tickets t ON t.id = a.ticket_id WHERE t.event_id = $event_id AND a.status = 'valid' LIMIT 1")
+  buyer=$(q "SELECT u.email FROM users u JOIN tickets t ON t.user_id = u.id WHERE t.status = 'paid' LIMIT 1")
+  upcoming=$(q "SELECT COUNT(*) FROM events WHERE published AND ended_at IS NULL AND cancelled_at IS NULL AND ends_at > CURRENT_TIMESTAMP")
   last_page=$(((upcoming + 9) / 10))
 
   admin_jar="$workdir/admin-$size.jar"
@@ -135,7 +157,7 @@ done
 set -- $sizes
 small=$1
 large=$2
-echo "Date $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git rev-parse --short HEAD); $(nproc) cores; SQLite; one request at a time (curl), up to $n per page or ${page_seconds} s."
+echo "Date $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git rev-parse --short HEAD); $(nproc) cores; $engine; one request at a time (curl), up to $n per page or ${page_seconds} s."
 echo
 echo "| Page | $small events: median / p90 ms | $large events: median / p90 ms | ratio of medians | status |"
 echo "|---|---|---|---|---|"
