@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`, `seed-demo`, `check`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `seed-demo`,
+//! `seed-scale`, `check`.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::refunds;
 use crate::config::Settings;
-use crate::domain::{accounts, books, clock::Clock, demo};
+use crate::domain::{accounts, books, clock::Clock, demo, scale_seed};
 use crate::startup::{Application, command_state, open_database};
 use crate::web::views;
 
@@ -32,6 +33,18 @@ enum Command {
     CreateAdmin { email: String },
     /// Add the two demo events with their ticket types.
     SeedDemo,
+    /// Add a large generated data set (events, ticket types, users, bookings in every
+    /// state) after what the database holds; every user's password is `scale-password`.
+    SeedScale {
+        #[arg(long, default_value_t = 10_000)]
+        events: u32,
+        #[arg(long, default_value_t = 5)]
+        types_per_event: u32,
+        #[arg(long, default_value_t = 200_000)]
+        users: u32,
+        #[arg(long, default_value_t = 1_000_000)]
+        bookings: u32,
+    },
     /// Audit the books; exits non-zero on any violation.
     Check {
         /// First refund, through the payment provider, money kept without a ticket (a
@@ -65,6 +78,20 @@ pub fn main() -> ExitCode {
             .map_err(|e| e.to_string()),
         Command::CreateAdmin { email } => create_admin(&settings, &email),
         Command::SeedDemo => seed_demo(&settings),
+        Command::SeedScale {
+            events,
+            types_per_event,
+            users,
+            bookings,
+        } => seed_scale(
+            &settings,
+            scale_seed::ScaleSize {
+                events,
+                types_per_event,
+                users,
+                bookings,
+            },
+        ),
         Command::Check { repair } => {
             let repaired = if repair {
                 repair_books(settings.clone())
@@ -131,6 +158,35 @@ fn seed_demo(settings: &Settings) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let added = demo::seed(&mut conn, Clock::default().now()).map_err(|e| e.to_string())?;
     println!("added {added} demo events");
+    Ok(())
+}
+
+fn seed_scale(settings: &Settings, size: scale_seed::ScaleSize) -> Result<(), String> {
+    let pool = open_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    // One hash for every user: bcrypt is slow on purpose.
+    let hash = accounts::hash_password(scale_seed::PASSWORD, settings.bcrypt_cost)
+        .map_err(|e| e.to_string())?;
+    let report = scale_seed::seed(
+        &mut conn,
+        size,
+        Clock::default().now(),
+        &hash,
+        &mut |line| println!("seed-scale: {line}"),
+    )
+    .map_err(|e| e.to_string())?;
+    let [paid, checked_in, held, expired, refunded, cancelled] = report.states;
+    println!(
+        "seeded {} events, {} ticket types, {} users, {} bookings ({paid} paid, {checked_in} checked in, {held} held, {expired} expired, {refunded} refunded, {cancelled} cancelled), {} payments, {} refunds, {} admissions in {:.1} s",
+        report.events,
+        report.ticket_types,
+        report.users,
+        report.bookings,
+        report.payments,
+        report.refunds,
+        report.admissions,
+        report.seconds
+    );
     Ok(())
 }
 

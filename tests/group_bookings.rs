@@ -388,7 +388,11 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     assert!(bookings.contains(&email), "the buyer's email is listed");
     // The dashboard counts seats, not bookings.
     let sales = app
-        .with_db(|c| boxoffice::domain::event_admin::overview(c).unwrap())
+        .with_db(|c| {
+            boxoffice::domain::event_admin::overview(c, 1)
+                .unwrap()
+                .events
+        })
         .await;
     let counts = sales[0].types[0].counts;
     assert_eq!((counts.sold, counts.held), (3, 0));

@@ -6,7 +6,7 @@ use super::AppState;
 use crate::db::models::{Event, Payment, Ticket, TicketSchema};
 use crate::db::status::{PaymentStatus, RefundStatus, TicketStatus};
 use crate::db::{Conn, events, payments, refunds, ticket_schemas, tickets};
-use crate::domain::event_admin::{self, EventSales};
+use crate::domain::event_admin::{self, Overview};
 use crate::domain::event_form::EventForm;
 use crate::domain::form_errors::FieldErrors;
 use crate::domain::reservation;
@@ -79,8 +79,8 @@ pub async fn bookings(
 }
 
 /// Every event with sold / held / available per ticket type.
-pub async fn overview(state: &AppState) -> Result<Vec<EventSales>, AppError> {
-    state.db(event_admin::overview).await
+pub async fn overview(state: &AppState, page: i64) -> Result<Overview, AppError> {
+    state.db(move |c| event_admin::overview(c, page)).await
 }
 
 /// Creates an event from the form, or says which fields are wrong.

@@ -42,3 +42,23 @@ pub fn all(conn: &mut Conn) -> QueryResult<Vec<Admission>> {
         .select(Admission::as_select())
         .load(conn)
 }
+
+/// The admissions of the tickets with ids in `after + 1 ..= last` (the audit's page).
+pub fn for_ticket_ids_in(conn: &mut Conn, after: i32, last: i32) -> QueryResult<Vec<Admission>> {
+    dsl::admissions
+        .filter(dsl::ticket_id.gt(after))
+        .filter(dsl::ticket_id.le(last))
+        .order(dsl::id.asc())
+        .select(Admission::as_select())
+        .load(conn)
+}
+
+/// (code, uses) of every admission code used more than once.
+pub fn repeated_codes(conn: &mut Conn) -> QueryResult<Vec<(String, i64)>> {
+    use diesel::dsl::count_star;
+    dsl::admissions
+        .group_by(dsl::code)
+        .having(count_star().gt(1))
+        .select((dsl::code, count_star()))
+        .load(conn)
+}

@@ -52,6 +52,16 @@ pub fn all(conn: &mut Conn) -> QueryResult<Vec<Event>> {
         .load(conn)
 }
 
+/// One page of every event, newest start first (the admin dashboard's page).
+pub fn page_newest_first(conn: &mut Conn, limit: i64, offset: i64) -> QueryResult<Vec<Event>> {
+    dsl::events
+        .order((dsl::starts_at.desc(), dsl::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(Event::as_select())
+        .load(conn)
+}
+
 pub fn insert(conn: &mut Conn, fields: &EventFields, now: NaiveDateTime) -> QueryResult<Event> {
     diesel::insert_into(dsl::events)
         .values((fields, dsl::published.eq(false), dsl::created_at.eq(now)))

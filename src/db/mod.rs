@@ -9,6 +9,7 @@
 
 pub mod admissions;
 pub mod api_tokens;
+pub mod bulk_seed;
 pub mod checkin_log;
 pub mod checkins;
 pub mod connection;

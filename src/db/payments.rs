@@ -328,3 +328,14 @@ pub fn record_dispute(
         ))
         .execute(conn)
 }
+
+/// The payments of the tickets with ids in `after + 1 ..= last`, by id (the audit's
+/// page of payments beside its page of tickets).
+pub fn for_ticket_ids_in(conn: &mut Conn, after: i32, last: i32) -> QueryResult<Vec<Payment>> {
+    dsl::payments
+        .filter(dsl::ticket_id.gt(after))
+        .filter(dsl::ticket_id.le(last))
+        .order(dsl::id.asc())
+        .select(Payment::as_select())
+        .load(conn)
+}

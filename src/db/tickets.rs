@@ -207,6 +207,25 @@ pub fn seat_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, TicketStatus, i64)>
         .collect()
 }
 
+/// As `seat_counts`, only for the ticket types `schema_ids` (one dashboard page's).
+pub fn seat_counts_for(
+    conn: &mut Conn,
+    schema_ids: &[i32],
+) -> QueryResult<Vec<(i32, TicketStatus, i64)>> {
+    let rows: Vec<(i32, String, Option<i64>)> = dsl::tickets
+        .filter(dsl::ticket_schema_id.eq_any(schema_ids))
+        .group_by((dsl::ticket_schema_id, dsl::status))
+        .select((
+            dsl::ticket_schema_id,
+            dsl::status,
+            diesel::dsl::sum(dsl::quantity),
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(schema_id, status, seats)| Ok((schema_id, stored(status)?, seats.unwrap_or(0))))
+        .collect()
+}
+
 /// One row of an event's bookings list: the booking, its buyer's email and its ticket
 /// type's name.
 pub type BookingRow = (Ticket, String, String);
@@ -256,5 +275,31 @@ pub fn ids_for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<i32>> {
         .filter(dsl::event_id.eq(event_id))
         .order(dsl::id)
         .select(dsl::id)
+        .load(conn)
+}
+
+/// Up to `limit` tickets with ids above `after`, in id order (a keyset page: the audit
+/// walks every ticket this way with bounded memory).
+pub fn page_after(conn: &mut Conn, after: i32, limit: i64) -> QueryResult<Vec<Ticket>> {
+    dsl::tickets
+        .filter(dsl::id.gt(after))
+        .order(dsl::id.asc())
+        .limit(limit)
+        .select(Ticket::as_select())
+        .load(conn)
+}
+
+/// (user id, event id, bookings) wherever one user has more than one booking in
+/// `statuses` for one event.
+pub fn repeated_per_user_and_event(
+    conn: &mut Conn,
+    statuses: &[&str],
+) -> QueryResult<Vec<(i32, i32, i64)>> {
+    use diesel::dsl::count_star;
+    dsl::tickets
+        .filter(dsl::status.eq_any(statuses))
+        .group_by((dsl::user_id, dsl::event_id))
+        .having(count_star().gt(1))
+        .select((dsl::user_id, dsl::event_id, count_star()))
         .load(conn)
 }

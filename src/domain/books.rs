@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::ticket_status::TicketStatus;
-use crate::db::models::Admission;
+use crate::db::models::{Admission, Payment, Ticket, TicketSchema};
 use crate::db::status::{AdmissionStatus, PaymentStatus, RefundStatus};
 use crate::db::{Conn, admissions, events, payments, refunds, ticket_schemas, tickets};
 use crate::error::AppError;
@@ -31,8 +31,20 @@ pub struct SeatCounts {
 
 /// Held and sold seats per ticket type id (bookings' quantities summed).
 pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError> {
+    Ok(tally(tickets::seat_counts(conn)?))
+}
+
+/// As `seat_counts`, for the ticket types `schema_ids` only.
+pub fn seat_counts_for(
+    conn: &mut Conn,
+    schema_ids: &[i32],
+) -> Result<HashMap<i32, SeatCounts>, AppError> {
+    Ok(tally(tickets::seat_counts_for(conn, schema_ids)?))
+}
+
+fn tally(rows: Vec<(i32, TicketStatus, i64)>) -> HashMap<i32, SeatCounts> {
     let mut counts: HashMap<i32, SeatCounts> = HashMap::new();
-    for (schema_id, status, n) in tickets::seat_counts(conn)? {
+    for (schema_id, status, n) in rows {
         let entry = counts.entry(schema_id).or_default();
         match status {
             TicketStatus::Reserved => entry.held += n,
@@ -40,18 +52,37 @@ pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError
             _ => {}
         }
     }
-    Ok(counts)
+    counts
 }
 
+/// Tickets per keyset page of the audit: memory stays bounded whatever the table holds.
+const PAGE: i64 = 10_000;
+
 /// Checks, for every ticket type, available + held seats + sold seats = total and
-/// nothing negative, and that no user has two seat-taking bookings for one event.
+/// nothing negative, and that no user has two seat-taking bookings for one event; then
+/// the money and the admissions of every booking, reading the bookings a keyset page at
+/// a time (`WHERE id > last ORDER BY id LIMIT n`) with their payments and admissions.
 pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
     let mut report = BooksReport::default();
     let counts = seat_counts(conn)?;
-    let schemas = ticket_schemas::all(conn)?;
+    let schemas: HashMap<i32, TicketSchema> = ticket_schemas::all(conn)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut per_event: HashMap<i32, Vec<&TicketSchema>> = HashMap::new();
+    for schema in schemas.values() {
+        per_event.entry(schema.event_id).or_default().push(schema);
+    }
+    for list in per_event.values_mut() {
+        list.sort_unstable_by_key(|s| s.id);
+    }
     for event in events::all(conn)? {
         let (mut total, mut available, mut held, mut sold) = (0_i64, 0_i64, 0_i64, 0_i64);
-        for schema in schemas.iter().filter(|s| s.event_id == event.id) {
+        for schema in per_event
+            .get(&event.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
             let c = counts.get(&schema.id).copied().unwrap_or_default();
             let (t, a) = (
                 i64::from(schema.total_tickets),
@@ -79,47 +110,66 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
             event.id, event.title
         ));
     }
-    let mut per_user_event: HashMap<(i32, i32), u32> = HashMap::new();
-    for ticket in tickets::all(conn)? {
-        if Some(ticket.status).is_some_and(TicketStatus::holds_seat) {
-            *per_user_event
-                .entry((ticket.user_id, ticket.event_id))
-                .or_default() += 1;
-        }
+    let seat_taking = [TicketStatus::Reserved.as_str(), TicketStatus::Paid.as_str()];
+    for (user_id, event_id, n) in tickets::repeated_per_user_and_event(conn, &seat_taking)? {
+        report.violations.push(format!(
+            "user {user_id} has {n} live tickets for event {event_id}"
+        ));
     }
-    for ((user_id, event_id), n) in per_user_event {
-        if n > 1 {
-            report.violations.push(format!(
-                "user {user_id} has {n} live tickets for event {event_id}"
-            ));
-        }
+    for (code, n) in admissions::repeated_codes(conn)? {
+        report
+            .violations
+            .push(format!("admission code {code} is used {n} times"));
     }
-    audit_money(conn, &schemas, &mut report)?;
-    audit_admissions(conn, &mut report)?;
+    let mut after = 0;
+    loop {
+        let page = tickets::page_after(conn, after, PAGE)?;
+        let Some(last) = page.last().map(|t| t.id) else {
+            break;
+        };
+        let page_payments = payments::for_ticket_ids_in(conn, after, last)?;
+        let page_admissions = admissions::for_ticket_ids_in(conn, after, last)?;
+        audit_money(conn, &page, &page_payments, &schemas, &mut report)?;
+        audit_admissions(&page, &page_admissions, &mut report);
+        after = last;
+    }
     Ok(report)
 }
 
 /// Every paid booking has exactly one succeeded, unrefunded payment of its quantity ×
 /// its ticket type's price; no money is kept without a ticket; no refund is left owing.
+/// `page_payments` are all the payments of the bookings in `page`.
 fn audit_money(
     conn: &mut Conn,
-    schemas: &[crate::db::models::TicketSchema],
+    page: &[Ticket],
+    page_payments: &[Payment],
+    schemas: &HashMap<i32, TicketSchema>,
     report: &mut BooksReport,
 ) -> Result<(), AppError> {
-    let all_payments = payments::all(conn)?;
-    let all_tickets = tickets::all(conn)?;
-    for ticket in &all_tickets {
-        let kept: Vec<_> = all_payments
+    let mut by_ticket: HashMap<i32, Vec<&Payment>> = HashMap::new();
+    for payment in page_payments {
+        by_ticket
+            .entry(payment.ticket_id)
+            .or_default()
+            .push(payment);
+    }
+    for ticket in page {
+        let mine = by_ticket
+            .get(&ticket.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let kept: Vec<&Payment> = mine
             .iter()
-            .filter(|p| p.ticket_id == ticket.id && p.status == PaymentStatus::Paid)
+            .copied()
+            .filter(|p| p.status == PaymentStatus::Paid)
             .collect();
         let is_paid = ticket.status == TicketStatus::Paid;
         // A paid booking whose refund the provider has not completed yet keeps working
         // until it does (the refund owed is reported below).
         let being_refunded = kept.is_empty()
-            && all_payments
+            && mine
                 .iter()
-                .any(|p| p.ticket_id == ticket.id && p.status == PaymentStatus::RefundPending);
+                .any(|p| p.status == PaymentStatus::RefundPending);
         if is_paid && kept.len() != 1 && !being_refunded {
             report.violations.push(format!(
                 "ticket {} is paid but has {} succeeded, unrefunded payments",
@@ -133,15 +183,13 @@ fn audit_money(
                 ticket.id, ticket.status
             ));
         }
-        if let (true, Some(payment), Some(schema)) = (
-            is_paid,
-            kept.first(),
-            schemas.iter().find(|s| s.id == ticket.ticket_schema_id),
-        ) && (schema
-            .amount_pennies
-            .checked_mul(i64::from(ticket.quantity))
-            != Some(payment.amount_pennies)
-            || payment.currency != schema.currency)
+        if let (true, Some(payment), Some(schema)) =
+            (is_paid, kept.first(), schemas.get(&ticket.ticket_schema_id))
+            && (schema
+                .amount_pennies
+                .checked_mul(i64::from(ticket.quantity))
+                != Some(payment.amount_pennies)
+                || payment.currency != schema.currency)
         {
             report.violations.push(format!(
                 "ticket {} was paid {} {} but its {} seats cost {} × {} {}",
@@ -155,7 +203,7 @@ fn audit_money(
             ));
         }
     }
-    for payment in &all_payments {
+    for payment in page_payments {
         match payment.status {
             PaymentStatus::RefundPending => {
                 let latest = refunds::for_payment(conn, payment.id)?.into_iter().next();
@@ -194,26 +242,17 @@ fn audit_money(
 }
 
 /// The admissions of every paid booking's current hold number exactly its quantity, at
-/// positions 1..=quantity, all valid; no code is used twice.
-fn audit_admissions(conn: &mut Conn, report: &mut BooksReport) -> Result<(), AppError> {
-    let all = admissions::all(conn)?;
-    let mut codes: HashMap<&str, u32> = HashMap::new();
+/// positions 1..=quantity, all valid (codes used twice are found in SQL, over all rows).
+/// `page_admissions` are all the admissions of the bookings in `page`.
+fn audit_admissions(page: &[Ticket], page_admissions: &[Admission], report: &mut BooksReport) {
     let mut per_hold: HashMap<(i32, i32), Vec<&Admission>> = HashMap::new();
-    for admission in &all {
-        *codes.entry(admission.code.as_str()).or_default() += 1;
+    for admission in page_admissions {
         per_hold
             .entry((admission.ticket_id, admission.hold_number))
             .or_default()
             .push(admission);
     }
-    for (code, n) in codes {
-        if n > 1 {
-            report
-                .violations
-                .push(format!("admission code {code} is used {n} times"));
-        }
-    }
-    for ticket in tickets::all(conn)? {
+    for ticket in page {
         if ticket.status != TicketStatus::Paid {
             continue;
         }
@@ -236,5 +275,4 @@ fn audit_admissions(conn: &mut Conn, report: &mut BooksReport) -> Result<(), App
                 .push(format!("paid booking {} has a void admission", ticket.id));
         }
     }
-    Ok(())
 }

@@ -201,14 +201,33 @@ pub struct EventSales {
     pub types: Vec<TypeSales>,
 }
 
-/// Every event with sold / held / available per ticket type.
-pub fn overview(conn: &mut Conn) -> Result<Vec<EventSales>, AppError> {
-    let counts = books::seat_counts(conn)?;
-    let schemas = ticket_schemas::all(conn)?;
-    let all = events::all(conn)?;
-    let event_ids: Vec<i32> = all.iter().map(|e| e.id).collect();
+/// Events per page of the admin dashboard.
+pub const DASHBOARD_PAGE_SIZE: i64 = 20;
+
+/// One page of the dashboard: its events and how many pages there are.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub events: Vec<EventSales>,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// Page `page` (clamped) of every event, newest start first, with sold / held /
+/// available per ticket type. Only the page's ticket types are counted, so the page
+/// costs the same whatever the shop holds (bar the count of events).
+pub fn overview(conn: &mut Conn, page: i64) -> Result<Overview, AppError> {
+    let size = DASHBOARD_PAGE_SIZE;
+    let total = events::count(conn)?;
+    let pages = ((total + size - 1) / size).max(1);
+    let page = page.clamp(1, pages);
+    let found = events::page_newest_first(conn, size, (page - 1) * size)?;
+    let event_ids: Vec<i32> = found.iter().map(|e| e.id).collect();
+    let mut schemas = ticket_schemas::for_events(conn, &event_ids)?;
+    schemas.sort_unstable_by_key(|s| s.id);
+    let schema_ids: Vec<i32> = schemas.iter().map(|s| s.id).collect();
+    let counts = books::seat_counts_for(conn, &schema_ids)?;
     let door = door_counts::by_type(conn, &event_ids)?;
-    Ok(all
+    let events = found
         .into_iter()
         .map(|event| {
             let types = schemas
@@ -222,5 +241,10 @@ pub fn overview(conn: &mut Conn) -> Result<Vec<EventSales>, AppError> {
                 .collect();
             EventSales { event, types }
         })
-        .collect())
+        .collect();
+    Ok(Overview {
+        events,
+        page,
+        pages,
+    })
 }

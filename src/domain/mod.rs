@@ -34,6 +34,7 @@ pub mod rate_limit;
 pub mod refund_policy;
 pub mod registration_limits;
 pub mod reservation;
+pub mod scale_seed;
 pub mod selling_rules;
 pub mod text;
 pub mod ticket_code;

@@ -1,10 +1,11 @@
-//! `GET /admin`: every event with sold / held / available per ticket type.
+//! `GET /admin`: every event with sold / held / available per ticket type, a page of
+//! them at a time (`?page=N`), newest start first.
 
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
 use crate::app::{AppState, admin};
-use crate::domain::event_admin::EventSales;
+use crate::domain::event_admin::Overview;
 use crate::error::AppError;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html};
@@ -14,7 +15,12 @@ use crate::web::views;
 #[template(path = "admin/dashboard.html")]
 struct DashboardPage {
     page: Page,
-    events: Vec<EventSales>,
+    overview: Overview,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct DashboardQuery {
+    page: Option<i64>,
 }
 
 #[get("/admin")]
@@ -22,10 +28,11 @@ pub async fn dashboard(
     _admin: AdminUser,
     state: web::Data<AppState>,
     ctx: PageCtx,
+    query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let events = admin::overview(&state).await?;
+    let overview = admin::overview(&state, query.page.unwrap_or(1)).await?;
     html(&DashboardPage {
         page: ctx.page("Admin: events and sales"),
-        events,
+        overview,
     })
 }

@@ -1,0 +1,3 @@
+DROP INDEX events_upcoming;
+DROP INDEX events_by_start;
+DROP INDEX tickets_event;

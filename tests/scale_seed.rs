@@ -1,0 +1,170 @@
+//! `boxoffice seed-scale` at a small size: the counts asked for, every booking state, books
+//! that `boxoffice check` finds clean, seeded users who can log in, and a second run that
+//! appends after the first, and an admin dashboard a page of events at a time.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::process::{Command, Output};
+
+use boxoffice::db::schema::{admissions, events, payments, ticket_schemas, tickets, users};
+use boxoffice::domain::{books, scale_seed};
+use diesel::prelude::*;
+use support::{SESSION_KEY, TestApp, TestDatabase};
+
+fn boxoffice(database: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .args(args)
+        .env("DATABASE_URL", &database.url)
+        .env("SESSION_KEY", SESSION_KEY)
+        .env("BCRYPT_COST", "4")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Counts {
+    events: i64,
+    ticket_types: i64,
+    users: i64,
+    bookings: i64,
+}
+
+#[tokio::test]
+async fn seed_scale_writes_every_state_with_clean_books() {
+    let app = TestApp::spawn().await;
+    let seeded = boxoffice(
+        &app.database,
+        &[
+            "seed-scale",
+            "--events",
+            "20",
+            "--users",
+            "200",
+            "--bookings",
+            "1000",
+        ],
+    );
+    assert!(seeded.status.success(), "{}", text(&seeded));
+    assert!(
+        text(&seeded).contains("seeded 20 events, 100 ticket types, 200 users, 1000 bookings"),
+        "{}",
+        text(&seeded)
+    );
+
+    let counts = |conn: &mut boxoffice::db::Conn| Counts {
+        events: events::table.count().get_result(conn).unwrap(),
+        ticket_types: ticket_schemas::table.count().get_result(conn).unwrap(),
+        users: users::table.count().get_result(conn).unwrap(),
+        bookings: tickets::table.count().get_result(conn).unwrap(),
+    };
+    let found = app.with_db(counts).await;
+    assert_eq!(
+        found,
+        Counts {
+            events: 20,
+            ticket_types: 100,
+            users: 200,
+            bookings: 1000
+        }
+    );
+
+    let (statuses, paid_seats, admissions, checked_in, paid_payments) = app
+        .with_db(|conn| {
+            let statuses: Vec<String> = tickets::table
+                .select(tickets::status)
+                .distinct()
+                .order(tickets::status)
+                .load(conn)
+                .unwrap();
+            let paid_seats: Option<i64> = tickets::table
+                .filter(tickets::status.eq_any(["paid", "refunded"]))
+                .select(diesel::dsl::sum(tickets::quantity))
+                .first(conn)
+                .unwrap();
+            let admissions: i64 = admissions::table.count().get_result(conn).unwrap();
+            let checked_in: i64 = admissions::table
+                .filter(admissions::checked_in_at.is_not_null())
+                .count()
+                .get_result(conn)
+                .unwrap();
+            let paid_payments: i64 = payments::table
+                .filter(payments::status.eq("paid"))
+                .count()
+                .get_result(conn)
+                .unwrap();
+            (statuses, paid_seats, admissions, checked_in, paid_payments)
+        })
+        .await;
+    assert_eq!(
+        statuses,
+        ["cancelled", "expired", "paid", "refunded", "reserved"]
+    );
+    assert_eq!(Some(admissions), paid_seats, "one admission per seat sold");
+    assert!(checked_in > 0, "some seats were scanned at the door");
+    assert!(paid_payments > 0);
+
+    let check = boxoffice(&app.database, &["check"]);
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(text(&check).contains("books: clean"), "{}", text(&check));
+
+    // A seeded buyer logs in with the shared password and sees their bookings.
+    let (email, title) = app
+        .with_db(|conn| {
+            tickets::table
+                .inner_join(users::table)
+                .inner_join(events::table)
+                .filter(tickets::status.eq("paid"))
+                .select((users::email, events::title))
+                .first::<(String, String)>(conn)
+                .unwrap()
+        })
+        .await;
+    let buyer = app.visitor();
+    assert_eq!(
+        buyer.login(&email, scale_seed::PASSWORD).await.status(),
+        303
+    );
+    let page = buyer.get("/tickets").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains(&title));
+
+    // A second, smaller run goes after the first; the books still add up.
+    let now = app.clock.now();
+    let report = app
+        .with_db(move |conn| {
+            let size = scale_seed::ScaleSize {
+                events: 5,
+                types_per_event: 2,
+                users: 50,
+                bookings: 100,
+            };
+            let report = scale_seed::seed(conn, size, now, "not-a-real-hash", &mut |_| {}).unwrap();
+            let audit = books::audit(conn).unwrap();
+            assert!(audit.is_clean(), "{:?}", audit.violations);
+            report
+        })
+        .await;
+    assert_eq!(report.bookings, 100);
+    let found = app.with_db(counts).await;
+    assert_eq!(found.bookings, 1100);
+    assert_eq!(found.ticket_types, 110);
+
+    // The dashboard shows 20 of the 25 events a page, newest start first.
+    let admin = app.admin().await;
+    let first = admin.page("/admin").await;
+    assert!(first.contains("Page 1 of 2"), "{first}");
+    let second = admin.page("/admin?page=2").await;
+    assert!(second.contains("Page 2 of 2"), "{second}");
+    let sections = |html: &str| html.matches("<section class=\"admin-event\"").count();
+    assert_eq!((sections(&first), sections(&second)), (20, 5));
+}
