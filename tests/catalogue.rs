@@ -34,8 +34,24 @@ async fn the_front_page_lists_published_upcoming_events_soonest_first() {
     assert!(home.contains("3 left"));
 }
 
+/// The `href` of the page link marked `rel`, if the page has one.
+fn link(html: &str, rel: &str) -> Option<String> {
+    let anchor = html
+        .split("<a ")
+        .find(|a| a.contains(&format!("rel=\"{rel}\"")))?;
+    let href = anchor.split("href=\"").nth(1)?;
+    Some(href[..href.find('"')?].replace("&amp;", "&"))
+}
+
+/// The "Night NN" titles a page lists, in order.
+fn nights(html: &str) -> Vec<String> {
+    html.match_indices("Night ")
+        .map(|(at, _)| html[at..at + 8].to_owned())
+        .collect()
+}
+
 #[tokio::test]
-async fn the_front_page_is_paginated() {
+async fn the_front_page_is_paged_by_links_to_the_next_and_previous_events() {
     let app = TestApp::spawn().await;
     for day in 1..=12 {
         app.create_event(
@@ -43,15 +59,95 @@ async fn the_front_page_is_paginated() {
         )
         .await;
     }
-    let first = app.visitor().page("/").await;
-    assert!(first.contains("Night 10") && !first.contains("Night 11"));
-    assert!(first.contains("Page 1 of 2"));
-    let second = app.visitor().page("/?page=2").await;
-    assert!(
-        second.contains("Night 11") && second.contains("Night 12") && !second.contains("Night 01")
+    let visitor = app.visitor();
+    let first = visitor.page("/").await;
+    let names = |from: i32, to: i32| -> Vec<String> {
+        (from..=to).map(|d| format!("Night {d:02}")).collect()
+    };
+    assert_eq!(nights(&first), names(1, 10));
+    assert_eq!(link(&first, "prev"), None, "the first page has no previous");
+
+    let second = visitor
+        .page(&link(&first, "next").expect("a next link"))
+        .await;
+    assert_eq!(nights(&second), names(11, 12));
+    assert_eq!(link(&second, "next"), None, "the end of the list");
+    let back = visitor
+        .page(&link(&second, "prev").expect("a previous link"))
+        .await;
+    assert_eq!(nights(&back), names(1, 10));
+
+    // The last page is the last ten, reached in one step.
+    let last = visitor
+        .page(&link(&first, "last").expect("a last link"))
+        .await;
+    assert_eq!(nights(&last), names(3, 12));
+    assert_eq!(link(&last, "next"), None);
+    let before_last = visitor
+        .page(&link(&last, "prev").expect("a previous link"))
+        .await;
+    assert_eq!(
+        nights(&before_last),
+        names(1, 10),
+        "back at the start, a whole page"
     );
-    let beyond = app.visitor().page("/?page=99").await;
-    assert!(beyond.contains("Page 2 of 2"));
+}
+
+#[tokio::test]
+async fn paging_through_events_that_start_together_shows_each_once() {
+    let app = TestApp::spawn().await;
+    // Same start for all: the id breaks the tie, across a page boundary.
+    for n in 1..=23 {
+        app.create_event(EventSpec::new(&format!("Night {n:02}")).starting_in(TimeDelta::days(3)))
+            .await;
+    }
+    let visitor = app.visitor();
+    let mut seen = Vec::new();
+    let mut path = "/".to_owned();
+    let mut pages = Vec::new();
+    loop {
+        let html = visitor.page(&path).await;
+        seen.extend(nights(&html));
+        pages.push(path.clone());
+        match link(&html, "next") {
+            Some(next) => path = next,
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (1..=23).map(|n| format!("Night {n:02}")).collect();
+    assert_eq!(seen, expected, "every event once, in order, over {pages:?}");
+    assert_eq!(pages.len(), 3);
+}
+
+#[tokio::test]
+async fn a_page_link_the_shop_did_not_write_is_a_400() {
+    let app = TestApp::spawn().await;
+    app.create_event(EventSpec::new("Night 01")).await;
+    let visitor = app.visitor();
+    for bad in [
+        "/?after=garbage",
+        "/?after=20270105T190000",
+        "/?before=20271305T190000-1",
+        "/?after=20270105T190000--4",
+        "/?after=20270105T190000-0",
+        "/?after=20270105T190000-99999999999",
+        "/?after=20270105T190000-1&before=end",
+        "/?after=end",
+    ] {
+        let response = visitor.get(bad).await;
+        assert_eq!(response.status(), 400, "GET {bad}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("page link is not valid")
+        );
+    }
+    // A well-formed link past the end: an empty page and a way back, not an error.
+    let past = visitor.page("/?after=29990101T000000-1").await;
+    assert!(past.contains("No more events here"), "{past}");
+    assert_eq!(link(&past, "first").as_deref(), Some("/"));
 }
 
 #[tokio::test]

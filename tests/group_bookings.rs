@@ -389,9 +389,12 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     // The dashboard counts seats, not bookings.
     let sales = app
         .with_db(|c| {
-            boxoffice::domain::event_admin::overview(c, 1)
-                .unwrap()
-                .events
+            boxoffice::domain::event_admin::overview(
+                c,
+                boxoffice::domain::event_pages::PageAt::First,
+            )
+            .unwrap()
+            .events
         })
         .await;
     let counts = sales[0].types[0].counts;

@@ -8,6 +8,7 @@ use crate::db::status::{PaymentStatus, RefundStatus, TicketStatus};
 use crate::db::{Conn, events, payments, refunds, ticket_schemas, tickets};
 use crate::domain::event_admin::{self, Overview};
 use crate::domain::event_form::EventForm;
+use crate::domain::event_pages::PageAt;
 use crate::domain::form_errors::FieldErrors;
 use crate::domain::reservation;
 use crate::domain::ticket_type_form::TicketTypeForm;
@@ -79,8 +80,8 @@ pub async fn bookings(
 }
 
 /// Every event with sold / held / available per ticket type.
-pub async fn overview(state: &AppState, page: i64) -> Result<Overview, AppError> {
-    state.db(move |c| event_admin::overview(c, page)).await
+pub async fn overview(state: &AppState, at: PageAt) -> Result<Overview, AppError> {
+    state.db(move |c| event_admin::overview(c, at)).await
 }
 
 /// Creates an event from the form, or says which fields are wrong.

@@ -4,7 +4,8 @@
 use super::AppState;
 use crate::db::models::Ticket;
 use crate::db::tickets;
-use crate::domain::catalogue::{self, CataloguePage, Listing};
+use crate::domain::catalogue::{self, CataloguePage, Listing, NumberedPage};
+use crate::domain::event_pages::PageAt;
 use crate::domain::reservation;
 use crate::error::AppError;
 
@@ -25,22 +26,23 @@ pub struct EventView {
     pub my_ticket: Option<Ticket>,
 }
 
-pub async fn upcoming(state: &AppState, page: i64) -> Result<CataloguePage, AppError> {
+/// The front page's page `at`.
+pub async fn upcoming(state: &AppState, at: PageAt) -> Result<CataloguePage, AppError> {
     let now = state.clock.now();
     state
-        .db(move |conn| catalogue::upcoming(conn, now, page))
+        .db(move |conn| catalogue::upcoming(conn, now, at))
         .await
 }
 
-/// A page of `size` upcoming events (the JSON API's list).
-pub async fn upcoming_sized(
+/// Page `page` of `size` upcoming events, with the total (the JSON API's list).
+pub async fn upcoming_numbered(
     state: &AppState,
     page: i64,
     size: i64,
-) -> Result<CataloguePage, AppError> {
+) -> Result<NumberedPage, AppError> {
     let now = state.clock.now();
     state
-        .db(move |conn| catalogue::upcoming_sized(conn, now, page, size))
+        .db(move |conn| catalogue::upcoming_numbered(conn, now, page, size))
         .await
 }
 

@@ -7,33 +7,85 @@ use super::Conn;
 use super::models::{Event, EventFields};
 use super::schema::events::dsl;
 
-/// Published events that have not ended, soonest first, one page of them.
-pub fn upcoming_published(
+/// Which events a page in start order walks.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    /// Published, neither ended nor cancelled, ending after this instant (the front
+    /// page and the API's list).
+    OnSale(NaiveDateTime),
+    /// Every event (the admin dashboard).
+    All,
+}
+
+/// Up to `limit` events of `scope` in `(starts_at, id)` order, strictly after `from` in
+/// the direction read (`ascending`: soonest first), from the first or the last event
+/// without it. A keyset read: it seeks to `from` in an index and stops after `limit`
+/// rows, so the last page costs what the first does.
+pub fn by_start(
+    conn: &mut Conn,
+    scope: Scope,
+    from: Option<(NaiveDateTime, i32)>,
+    ascending: bool,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let mut query = dsl::events.into_boxed();
+    if let Scope::OnSale(now) = scope {
+        // The bare `published` (no bound `= true`) matches the partial index
+        // `events_on_sale`'s predicate on both engines.
+        query = query
+            .filter(dsl::published)
+            .filter(dsl::ended_at.is_null())
+            .filter(dsl::cancelled_at.is_null())
+            .filter(dsl::ends_at.gt(now));
+    }
+    if let Some((starts_at, id)) = from {
+        // `(starts_at, id) > (a, b)` written so that both engines seek on `starts_at`.
+        query = if ascending {
+            query
+                .filter(dsl::starts_at.ge(starts_at))
+                .filter(dsl::starts_at.gt(starts_at).or(dsl::id.gt(id)))
+        } else {
+            query
+                .filter(dsl::starts_at.le(starts_at))
+                .filter(dsl::starts_at.lt(starts_at).or(dsl::id.lt(id)))
+        };
+    }
+    query = if ascending {
+        query.order((dsl::starts_at.asc(), dsl::id.asc()))
+    } else {
+        query.order((dsl::starts_at.desc(), dsl::id.desc()))
+    };
+    query.limit(limit).select(Event::as_select()).load(conn)
+}
+
+/// How many events are on sale at `now` (the API's page count).
+pub fn count_on_sale(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<i64> {
+    dsl::events
+        .filter(dsl::published)
+        .filter(dsl::ended_at.is_null())
+        .filter(dsl::cancelled_at.is_null())
+        .filter(dsl::ends_at.gt(now))
+        .count()
+        .get_result(conn)
+}
+
+/// One OFFSET page of the events on sale, soonest first (the API's `?page=N`).
+pub fn on_sale_page(
     conn: &mut Conn,
     now: NaiveDateTime,
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<Event>> {
     dsl::events
-        .filter(dsl::published.eq(true))
-        .filter(dsl::ends_at.gt(now))
+        .filter(dsl::published)
         .filter(dsl::ended_at.is_null())
         .filter(dsl::cancelled_at.is_null())
+        .filter(dsl::ends_at.gt(now))
         .order((dsl::starts_at.asc(), dsl::id.asc()))
         .limit(limit)
         .offset(offset)
         .select(Event::as_select())
         .load(conn)
-}
-
-pub fn count_upcoming_published(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<i64> {
-    dsl::events
-        .filter(dsl::published.eq(true))
-        .filter(dsl::ends_at.gt(now))
-        .filter(dsl::ended_at.is_null())
-        .filter(dsl::cancelled_at.is_null())
-        .count()
-        .get_result(conn)
 }
 
 pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Event>> {
@@ -48,16 +100,6 @@ pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Event>> {
 pub fn all(conn: &mut Conn) -> QueryResult<Vec<Event>> {
     dsl::events
         .order((dsl::starts_at.desc(), dsl::id.desc()))
-        .select(Event::as_select())
-        .load(conn)
-}
-
-/// One page of every event, newest start first (the admin dashboard's page).
-pub fn page_newest_first(conn: &mut Conn, limit: i64, offset: i64) -> QueryResult<Vec<Event>> {
-    dsl::events
-        .order((dsl::starts_at.desc(), dsl::id.desc()))
-        .limit(limit)
-        .offset(offset)
         .select(Event::as_select())
         .load(conn)
 }

@@ -3,7 +3,9 @@
 
 use chrono::NaiveDateTime;
 
+use super::event_pages::{self, PageAt, Shown};
 use super::money::Money;
+use crate::db::events::Scope;
 use crate::db::models::{Event, TicketSchema};
 use crate::db::{Conn, events, ticket_schemas};
 use crate::error::AppError;
@@ -43,35 +45,61 @@ impl Listing {
     }
 }
 
-/// One page of upcoming events and how many pages there are.
+/// One page of the front page: its events with their ticket types, and the links to
+/// the pages beside it.
 #[derive(Debug)]
 pub struct CataloguePage {
     pub listings: Vec<Listing>,
-    pub page: i64,
-    pub pages: i64,
+    pub previous: Option<PageAt>,
+    pub next: Option<PageAt>,
+}
+
+/// The front page's page `at` of upcoming events, soonest first: a keyset read, so the
+/// last page of 10,000 events costs what the first does.
+pub fn upcoming(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    at: PageAt,
+) -> Result<CataloguePage, AppError> {
+    let page = event_pages::read(conn, Scope::OnSale(now), Shown::SoonestFirst, at, PAGE_SIZE)?;
+    Ok(CataloguePage {
+        listings: with_ticket_types(conn, page.events)?,
+        previous: page.previous,
+        next: page.next,
+    })
+}
+
+/// A numbered page of upcoming events and how many there are in all (the JSON API's
+/// list, which promises a count).
+#[derive(Debug)]
+pub struct NumberedPage {
+    pub listings: Vec<Listing>,
     /// How many events all pages hold.
     pub total: i64,
 }
 
-pub fn upcoming(conn: &mut Conn, now: NaiveDateTime, page: i64) -> Result<CataloguePage, AppError> {
-    upcoming_sized(conn, now, page, PAGE_SIZE)
-}
-
-/// Page `page` (clamped to the pages there are) of `size` upcoming events.
-pub fn upcoming_sized(
+/// Page `page` (from 1) of `size` upcoming events, with the total.
+pub fn upcoming_numbered(
     conn: &mut Conn,
     now: NaiveDateTime,
     page: i64,
     size: i64,
-) -> Result<CataloguePage, AppError> {
+) -> Result<NumberedPage, AppError> {
     let size = size.max(1);
-    let total = events::count_upcoming_published(conn, now)?;
-    let pages = ((total + size - 1) / size).max(1);
-    let page = page.clamp(1, pages);
-    let found = events::upcoming_published(conn, now, size, (page - 1) * size)?;
+    let total = events::count_on_sale(conn, now)?;
+    let offset = (page.max(1) - 1).saturating_mul(size);
+    let found = events::on_sale_page(conn, now, size, offset)?;
+    Ok(NumberedPage {
+        listings: with_ticket_types(conn, found)?,
+        total,
+    })
+}
+
+/// The events, in their order, each with its ticket types (one query for all).
+fn with_ticket_types(conn: &mut Conn, found: Vec<Event>) -> Result<Vec<Listing>, AppError> {
     let ids: Vec<i32> = found.iter().map(|e| e.id).collect();
     let mut schemas = ticket_schemas::for_events(conn, &ids)?;
-    let listings = found
+    Ok(found
         .into_iter()
         .map(|event| {
             let (mine, rest): (Vec<_>, Vec<_>) =
@@ -82,13 +110,7 @@ pub fn upcoming_sized(
                 ticket_types: mine,
             }
         })
-        .collect();
-    Ok(CataloguePage {
-        listings,
-        page,
-        pages,
-        total,
-    })
+        .collect())
 }
 
 /// One event for a visitor: unpublished events exist only for admins.

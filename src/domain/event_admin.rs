@@ -5,9 +5,11 @@ use chrono::NaiveDateTime;
 use super::books::{self, SeatCounts};
 use super::door::counts::{self as door_counts, DoorCount};
 use super::event_form::EventForm;
+use super::event_pages::{self, PageAt, Shown};
 use super::form_errors::FieldErrors;
 use super::inventory::{self, Refusal};
 use super::ticket_type_form::TicketTypeForm;
+use crate::db::events::Scope;
 use crate::db::models::{Event, NewTicketSchema, TicketSchema};
 use crate::db::ticket_schemas::SellingTerms;
 use crate::db::{Conn, Guarded, events, is_unique_violation, ticket_schemas, write_transaction};
@@ -204,23 +206,26 @@ pub struct EventSales {
 /// Events per page of the admin dashboard.
 pub const DASHBOARD_PAGE_SIZE: i64 = 20;
 
-/// One page of the dashboard: its events and how many pages there are.
+/// One page of the dashboard: its events and the links to the pages beside it.
 #[derive(Debug, Clone)]
 pub struct Overview {
     pub events: Vec<EventSales>,
-    pub page: i64,
-    pub pages: i64,
+    pub previous: Option<PageAt>,
+    pub next: Option<PageAt>,
 }
 
-/// Page `page` (clamped) of every event, newest start first, with sold / held /
-/// available per ticket type. Only the page's ticket types are counted, so the page
-/// costs the same whatever the shop holds (bar the count of events).
-pub fn overview(conn: &mut Conn, page: i64) -> Result<Overview, AppError> {
-    let size = DASHBOARD_PAGE_SIZE;
-    let total = events::count(conn)?;
-    let pages = ((total + size - 1) / size).max(1);
-    let page = page.clamp(1, pages);
-    let found = events::page_newest_first(conn, size, (page - 1) * size)?;
+/// The page `at` of every event, newest start first, with sold / held / available per
+/// ticket type. A keyset page, and only its ticket types are counted, so the page costs
+/// the same whatever the shop holds.
+pub fn overview(conn: &mut Conn, at: PageAt) -> Result<Overview, AppError> {
+    let page = event_pages::read(
+        conn,
+        Scope::All,
+        Shown::NewestFirst,
+        at,
+        DASHBOARD_PAGE_SIZE,
+    )?;
+    let found = page.events;
     let event_ids: Vec<i32> = found.iter().map(|e| e.id).collect();
     let mut schemas = ticket_schemas::for_events(conn, &event_ids)?;
     schemas.sort_unstable_by_key(|s| s.id);
@@ -244,7 +249,7 @@ pub fn overview(conn: &mut Conn, page: i64) -> Result<Overview, AppError> {
         .collect();
     Ok(Overview {
         events,
-        page,
-        pages,
+        previous: page.previous,
+        next: page.next,
     })
 }

@@ -20,6 +20,7 @@ pub mod email;
 pub mod event_admin;
 pub mod event_form;
 pub mod event_lifecycle;
+pub mod event_pages;
 pub mod form_errors;
 pub mod idempotency_key;
 pub mod inventory;

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod metrics;
 pub mod next_path;
 pub mod page;
+pub mod page_links;
 pub mod request_id;
 pub mod routes;
 pub mod trusted_device;

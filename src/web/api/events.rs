@@ -25,7 +25,7 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Problem> {
     let ask = query.check()?;
-    let found = catalogue::upcoming_sized(&state, ask.page, ask.size).await?;
+    let found = catalogue::upcoming_numbered(&state, ask.page, ask.size).await?;
     if ask.beyond(found.total) {
         return Err(Problem::not_found());
     }

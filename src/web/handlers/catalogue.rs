@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::app::catalogue::{self, Viewer};
@@ -10,6 +9,7 @@ use crate::db::models::Ticket;
 use crate::domain::catalogue::{CataloguePage, Listing};
 use crate::error::AppError;
 use crate::web::page::{Page, PageCtx, html};
+use crate::web::page_links::PageQuery;
 use crate::web::views;
 
 #[derive(Template)]
@@ -19,18 +19,13 @@ struct HomePage {
     catalogue: CataloguePage,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    page: Option<i64>,
-}
-
 #[get("/")]
 pub async fn home(
     state: web::Data<AppState>,
     ctx: PageCtx,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let catalogue = catalogue::upcoming(&state, query.page.unwrap_or(1)).await?;
+    let catalogue = catalogue::upcoming(&state, query.page_at()?).await?;
     html(&HomePage {
         page: ctx.page("Upcoming events"),
         catalogue,

@@ -1,5 +1,5 @@
 //! `GET /admin`: every event with sold / held / available per ticket type, a page of
-//! them at a time (`?page=N`), newest start first.
+//! them at a time (keyset links: `?after=` / `?before=`), newest start first.
 
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
@@ -9,6 +9,7 @@ use crate::domain::event_admin::Overview;
 use crate::error::AppError;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html};
+use crate::web::page_links::PageQuery;
 use crate::web::views;
 
 #[derive(Template)]
@@ -18,19 +19,14 @@ struct DashboardPage {
     overview: Overview,
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct DashboardQuery {
-    page: Option<i64>,
-}
-
 #[get("/admin")]
 pub async fn dashboard(
     _admin: AdminUser,
     state: web::Data<AppState>,
     ctx: PageCtx,
-    query: web::Query<DashboardQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let overview = admin::overview(&state, query.page.unwrap_or(1)).await?;
+    let overview = admin::overview(&state, query.page_at()?).await?;
     html(&DashboardPage {
         page: ctx.page("Admin: events and sales"),
         overview,
