@@ -98,13 +98,6 @@ pub struct EventsPage {
     pub next: Option<PageAt>,
 }
 
-impl EventsPage {
-    /// Whether there is more than this page.
-    pub fn has_other_pages(&self) -> bool {
-        self.previous.is_some() || self.next.is_some()
-    }
-}
-
 /// The page `at` of up to `size` events of `scope`, shown `shown`. Each read asks for one
 /// row more than the page to learn whether another page follows in that direction.
 pub fn read(
@@ -134,7 +127,7 @@ pub fn read(
     events.truncate(size as usize);
     if !forward {
         events.reverse();
-        if !more && at != PageAt::Last {
+        if !more && at != PageAt::Last && (events.len() as i64) < size {
             // Back at the beginning with less than a page (events came or went since
             // the link was made): show the whole first page instead.
             return read(conn, scope, shown, PageAt::First, size);
