@@ -55,8 +55,9 @@ fn tally(rows: Vec<(i32, TicketStatus, i64)>) -> HashMap<i32, SeatCounts> {
     counts
 }
 
-/// Tickets per keyset page of the audit: memory stays bounded whatever the table holds.
-const PAGE: i64 = 10_000;
+/// Tickets per keyset page of the audit (and of the search for money kept without a
+/// ticket): memory stays bounded whatever the table holds.
+pub const PAGE: i64 = 10_000;
 
 /// Checks, for every ticket type, available + held seats + sold seats = total and
 /// nothing negative, and that no user has two seat-taking bookings for one event; then
