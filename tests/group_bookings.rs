@@ -555,6 +555,29 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
             .any(|v| v.contains("admissions at positions [1, 3]")),
         "{found:?}"
     );
+    // An admission that names another event than its booking's (the door counts read
+    // admissions by event).
+    let (other, _) = one_type(&app, 10, 10, "any").await;
+    app.with_db(move |c| {
+        use boxoffice::db::schema::admissions::dsl;
+        use diesel::prelude::*;
+        diesel::update(
+            dsl::admissions
+                .filter(dsl::ticket_id.eq(paid_id))
+                .filter(dsl::position.eq(3)),
+        )
+        .set(dsl::event_id.eq(other))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    let found = violations(&app).await;
+    assert!(
+        found.iter().any(|v| v.contains(&format!(
+            "names event {other} but its booking {paid_id} is for event {event}"
+        ))),
+        "{found:?}"
+    );
     app.with_db(move |c| {
         use boxoffice::db::schema::payments::dsl;
         use diesel::prelude::*;

@@ -111,6 +111,7 @@ pub struct SeedRefund {
 pub struct SeedAdmission {
     pub id: i32,
     pub ticket_id: i32,
+    pub event_id: i32,
     pub hold_number: i32,
     pub position: i32,
     pub code: String,

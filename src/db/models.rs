@@ -142,12 +142,15 @@ pub struct Admission {
     pub created_at: NaiveDateTime,
     /// The nonce of the scan that checked it in (a retry of that scan admits again).
     pub checkin_nonce: Option<String>,
+    /// Its booking's event (a copy, for the door counts' index range).
+    pub event_id: i32,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = admissions)]
 pub struct NewAdmission<'a> {
     pub ticket_id: i32,
+    pub event_id: i32,
     pub hold_number: i32,
     pub position: i32,
     pub code: &'a str,

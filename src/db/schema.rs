@@ -71,6 +71,7 @@ diesel::table! {
         gate -> Nullable<Text>,
         created_at -> Timestamp,
         checkin_nonce -> Nullable<Text>,
+        event_id -> Integer,
     }
 }
 

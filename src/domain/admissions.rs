@@ -29,6 +29,7 @@ pub fn issue(conn: &mut Conn, ticket: &Ticket, now: NaiveDateTime) -> Result<(),
             conn,
             &NewAdmission {
                 ticket_id: ticket.id,
+                event_id: ticket.event_id,
                 hold_number: ticket.hold_number,
                 position,
                 code: &code,

@@ -243,7 +243,8 @@ fn audit_money(
 }
 
 /// The admissions of every paid booking's current hold number exactly its quantity, at
-/// positions 1..=quantity, all valid (codes used twice are found in SQL, over all rows).
+/// positions 1..=quantity, all valid (codes used twice are found in SQL, over all rows);
+/// every admission names its booking's event.
 /// `page_admissions` are all the admissions of the bookings in `page`.
 fn audit_admissions(page: &[Ticket], page_admissions: &[Admission], report: &mut BooksReport) {
     let mut per_hold: HashMap<(i32, i32), Vec<&Admission>> = HashMap::new();
@@ -252,6 +253,16 @@ fn audit_admissions(page: &[Ticket], page_admissions: &[Admission], report: &mut
             .entry((admission.ticket_id, admission.hold_number))
             .or_default()
             .push(admission);
+    }
+    let event_of: HashMap<i32, i32> = page.iter().map(|t| (t.id, t.event_id)).collect();
+    for admission in page_admissions {
+        match event_of.get(&admission.ticket_id) {
+            Some(event) if *event != admission.event_id => report.violations.push(format!(
+                "admission {} names event {} but its booking {} is for event {event}",
+                admission.id, admission.event_id, admission.ticket_id
+            )),
+            _ => {}
+        }
     }
     for ticket in page {
         if ticket.status != TicketStatus::Paid {

@@ -499,6 +499,7 @@ fn bookings(
                 rows.admissions.push(SeedAdmission {
                     id: id(bases.admissions, i * 4 + position as u32 - 1),
                     ticket_id: tid,
+                    event_id: event.id,
                     hold_number: 1,
                     position,
                     code: admission_code(tid, position),

@@ -10,8 +10,14 @@ DROP INDEX events_upcoming;
 -- entries per ticket type (replaces tickets_schema_status, its prefix).
 CREATE INDEX tickets_type_seats ON tickets (ticket_schema_id, status, quantity);
 DROP INDEX tickets_schema_status;
--- The door counts: an event's bookings with their types (replaces tickets_event, its
--- prefix), and each booking's admissions with their state, from the indexes alone.
+-- The door counts (the dashboard's, and the door page's after every scan): an event's
+-- bookings with their types, from the index alone (replaces tickets_event, its
+-- prefix), and the event's valid admissions in one index range instead of one lookup
+-- per booking: each admission carries its booking's event (a copy; a booking never
+-- changes event).
 CREATE INDEX tickets_event_type ON tickets (event_id, id, ticket_schema_id);
 DROP INDEX tickets_event;
-CREATE INDEX admissions_door_state ON admissions (ticket_id, status, checked_in_at);
+ALTER TABLE admissions ADD COLUMN event_id INTEGER REFERENCES events (id);
+UPDATE admissions SET event_id = tickets.event_id FROM tickets WHERE tickets.id = admissions.ticket_id;
+ALTER TABLE admissions ALTER COLUMN event_id SET NOT NULL;
+CREATE INDEX admissions_event_door ON admissions (event_id, status, ticket_id, checked_in_at);

@@ -1,4 +1,5 @@
-DROP INDEX admissions_door_state;
+DROP INDEX admissions_event_door;
+ALTER TABLE admissions DROP COLUMN event_id;
 CREATE INDEX tickets_event ON tickets (event_id, id);
 DROP INDEX tickets_event_type;
 CREATE INDEX tickets_schema_status ON tickets (ticket_schema_id, status);
