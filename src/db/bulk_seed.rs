@@ -239,10 +239,12 @@ pub fn reset_sequences(conn: &mut Conn) -> QueryResult<()> {
     Ok(())
 }
 
-/// Refreshes the planner's statistics after a bulk load.
+/// Refreshes the planner's statistics after a bulk load; on PostgreSQL also vacuums, so
+/// that the visibility map is set and index-only scans skip the heap, as they do once
+/// autovacuum has been by (outside a transaction: VACUUM refuses to run in one).
 pub fn analyze(conn: &mut Conn) -> QueryResult<()> {
     match conn {
-        Conn::Postgresql(pg) => diesel::sql_query("ANALYZE").execute(pg).map(|_| ()),
+        Conn::Postgresql(pg) => diesel::sql_query("VACUUM ANALYZE").execute(pg).map(|_| ()),
         Conn::Sqlite(sqlite) => diesel::sql_query("ANALYZE").execute(sqlite).map(|_| ()),
     }
 }
