@@ -138,15 +138,17 @@ async fn seed_scale_writes_every_state_with_clean_books() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains(&title));
 
-    // A second, smaller run goes after the first; the books still add up.
+    // A second run goes after the first; the books still add up. Its ~6,000 admissions
+    // fill whole INSERT batches: the batch size must follow the row's real column count
+    // (SQLite refuses more than 32,766 binds in one statement).
     let now = app.clock.now();
     let report = app
         .with_db(move |conn| {
             let size = scale_seed::ScaleSize {
                 events: 5,
                 types_per_event: 2,
-                users: 50,
-                bookings: 100,
+                users: 1_200,
+                bookings: 5_000,
             };
             let report = scale_seed::seed(conn, size, now, "not-a-real-hash", &mut |_| {}).unwrap();
             let audit = books::audit(conn).unwrap();
@@ -158,9 +160,10 @@ async fn seed_scale_writes_every_state_with_clean_books() {
             report
         })
         .await;
-    assert_eq!(report.bookings, 100);
+    assert_eq!(report.bookings, 5_000);
+    assert!(report.admissions > 3_334, "{report:?}");
     let found = app.with_db(counts).await;
-    assert_eq!(found.bookings, 1100);
+    assert_eq!(found.bookings, 6_000);
     assert_eq!(found.ticket_types, 110);
 
     // The dashboard shows 20 of the 25 events a page, newest start first.

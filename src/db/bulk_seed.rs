@@ -172,6 +172,19 @@ pub const fn batch_rows(columns: usize) -> usize {
     MAX_BINDS / columns
 }
 
+/// How many values one row binds: the placeholders of its INSERT as SQLite would run it
+/// (read from the statement, so a column added to a row type is counted without
+/// anyone remembering to).
+fn binds_per_row<Q>(insert: &Q) -> usize
+where
+    Q: diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite>
+        + diesel::query_builder::QueryId,
+{
+    let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(insert).to_string();
+    let statement = sql.split(" -- binds:").next().unwrap_or_default();
+    statement.matches('?').count().max(1)
+}
+
 /// Runs one multi-row INSERT on the engine's own connection (a batch insert, never the
 /// row-by-row fallback: every row binds every column).
 macro_rules! insert_batch {
@@ -183,11 +196,15 @@ macro_rules! insert_batch {
     };
 }
 
-/// Inserts `rows` in batches of `per_batch`, `BATCHES_PER_COMMIT` batches per transaction.
+/// Inserts `rows` in batches as large as the bind limit allows, `BATCHES_PER_COMMIT`
+/// batches per transaction.
 macro_rules! insert_all {
-    ($name:ident, $row:ty, $table:path, $columns:expr) => {
+    ($name:ident, $row:ty, $table:path) => {
         pub fn $name(conn: &mut Conn, rows: &[$row]) -> QueryResult<usize> {
-            let per_batch = batch_rows($columns);
+            let Some(first) = rows.first() else {
+                return Ok(0);
+            };
+            let per_batch = batch_rows(binds_per_row(&diesel::insert_into($table).values(first)));
             let mut inserted = 0;
             for group in rows.chunks(per_batch * BATCHES_PER_COMMIT) {
                 inserted += write_transaction(conn, |c| {
@@ -203,18 +220,17 @@ macro_rules! insert_all {
     };
 }
 
-insert_all!(insert_users, SeedUser, users::table, 7);
-insert_all!(insert_events, SeedEvent, events::table, 11);
+insert_all!(insert_users, SeedUser, users::table);
+insert_all!(insert_events, SeedEvent, events::table);
 insert_all!(
     insert_ticket_schemas,
     SeedTicketSchema,
-    ticket_schemas::table,
-    10
+    ticket_schemas::table
 );
-insert_all!(insert_tickets, SeedTicket, tickets::table, 11);
-insert_all!(insert_payments, SeedPayment, payments::table, 15);
-insert_all!(insert_refunds, SeedRefund, refunds::table, 10);
-insert_all!(insert_admissions, SeedAdmission, admissions::table, 9);
+insert_all!(insert_tickets, SeedTicket, tickets::table);
+insert_all!(insert_payments, SeedPayment, payments::table);
+insert_all!(insert_refunds, SeedRefund, refunds::table);
+insert_all!(insert_admissions, SeedAdmission, admissions::table);
 
 /// After explicit ids, moves PostgreSQL's identity sequences past them (SQLite's
 /// AUTOINCREMENT follows explicit ids by itself).
