@@ -17,6 +17,17 @@ pub enum Scope {
     All,
 }
 
+/// Published, neither ended nor cancelled, ending after `now`. The bare `published`
+/// (no bound `= true`) matches the partial index `events_on_sale`'s predicate on both
+/// engines.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn on_sale(now: NaiveDateTime) -> _ {
+    dsl::published
+        .and(dsl::ended_at.is_null())
+        .and(dsl::cancelled_at.is_null())
+        .and(dsl::ends_at.gt(now))
+}
+
 /// Up to `limit` events of `scope` in `(starts_at, id)` order, strictly after `from` in
 /// the direction read (`ascending`: soonest first), from the first or the last event
 /// without it. A keyset read: it seeks to `from` in an index and stops after `limit`
@@ -30,13 +41,7 @@ pub fn by_start(
 ) -> QueryResult<Vec<Event>> {
     let mut query = dsl::events.into_boxed();
     if let Scope::OnSale(now) = scope {
-        // The bare `published` (no bound `= true`) matches the partial index
-        // `events_on_sale`'s predicate on both engines.
-        query = query
-            .filter(dsl::published)
-            .filter(dsl::ended_at.is_null())
-            .filter(dsl::cancelled_at.is_null())
-            .filter(dsl::ends_at.gt(now));
+        query = query.filter(on_sale(now));
     }
     if let Some((starts_at, id)) = from {
         // `(starts_at, id) > (a, b)` written so that both engines seek on `starts_at`.
@@ -60,13 +65,7 @@ pub fn by_start(
 
 /// How many events are on sale at `now` (the API's page count).
 pub fn count_on_sale(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<i64> {
-    dsl::events
-        .filter(dsl::published)
-        .filter(dsl::ended_at.is_null())
-        .filter(dsl::cancelled_at.is_null())
-        .filter(dsl::ends_at.gt(now))
-        .count()
-        .get_result(conn)
+    dsl::events.filter(on_sale(now)).count().get_result(conn)
 }
 
 /// One OFFSET page of the events on sale, soonest first (the API's `?page=N`).
@@ -77,10 +76,7 @@ pub fn on_sale_page(
     offset: i64,
 ) -> QueryResult<Vec<Event>> {
     dsl::events
-        .filter(dsl::published)
-        .filter(dsl::ended_at.is_null())
-        .filter(dsl::cancelled_at.is_null())
-        .filter(dsl::ends_at.gt(now))
+        .filter(on_sale(now))
         .order((dsl::starts_at.asc(), dsl::id.asc()))
         .limit(limit)
         .offset(offset)
