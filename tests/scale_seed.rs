@@ -138,17 +138,18 @@ async fn seed_scale_writes_every_state_with_clean_books() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains(&title));
 
-    // A second run goes after the first; the books still add up. Its ~6,000 admissions
+    // A second run goes after the first; the books still add up. Its ~12,000 admissions
     // fill whole INSERT batches: the batch size must follow the row's real column count
-    // (SQLite refuses more than 32,766 binds in one statement).
+    // (SQLite refuses more than 32,766 binds in one statement). With 11,000 bookings in
+    // all, the audit and the repair's search each read two keyset pages of 10,000.
     let now = app.clock.now();
     let report = app
         .with_db(move |conn| {
             let size = scale_seed::ScaleSize {
                 events: 5,
                 types_per_event: 2,
-                users: 1_200,
-                bookings: 5_000,
+                users: 2_100,
+                bookings: 10_000,
             };
             let report = scale_seed::seed(conn, size, now, "not-a-real-hash", &mut |_| {}).unwrap();
             let audit = books::audit(conn).unwrap();
@@ -160,10 +161,10 @@ async fn seed_scale_writes_every_state_with_clean_books() {
             report
         })
         .await;
-    assert_eq!(report.bookings, 5_000);
+    assert_eq!(report.bookings, 10_000);
     assert!(report.admissions > 3_334, "{report:?}");
     let found = app.with_db(counts).await;
-    assert_eq!(found.bookings, 6_000);
+    assert_eq!(found.bookings, 11_000);
     assert_eq!(found.ticket_types, 110);
 
     // The dashboard shows 20 of the 25 events a page, newest start first.
@@ -179,4 +180,40 @@ async fn seed_scale_writes_every_state_with_clean_books() {
     assert!(!second.contains("rel=\"next\""), "{second}");
     let sections = |html: &str| html.matches("<section class=\"admin-event\"").count();
     assert_eq!((sections(&first), sections(&second)), (20, 5));
+
+    // Money kept for an expired booking on each side of the page boundary (ticket ids
+    // up to 10,000 and past it): the repair's paged search finds both, and only them.
+    let (damaged, kept) = app
+        .with_db(|conn| {
+            let mut damaged = Vec::new();
+            for (low, high) in [(1, 10_000), (10_001, i32::MAX)] {
+                let payment_id: i32 = payments::table
+                    .inner_join(tickets::table)
+                    .filter(tickets::status.eq("expired"))
+                    .filter(tickets::id.between(low, high))
+                    .select(payments::id)
+                    .order(payments::id.desc())
+                    .first(conn)
+                    .unwrap();
+                diesel::update(payments::table.find(payment_id))
+                    .set((
+                        payments::status.eq("paid"),
+                        payments::paid_at.eq(payments::updated_at.nullable()),
+                    ))
+                    .execute(conn)
+                    .unwrap();
+                damaged.push(payment_id);
+            }
+            let mut kept: Vec<i32> = checkout::money_kept_without_a_ticket(conn)
+                .unwrap()
+                .iter()
+                .map(|k| k.payment_id)
+                .collect();
+            kept.sort_unstable();
+            (damaged, kept)
+        })
+        .await;
+    let mut expected = damaged.clone();
+    expected.sort_unstable();
+    assert_eq!(kept, expected, "damaged {damaged:?}");
 }
