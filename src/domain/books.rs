@@ -55,9 +55,8 @@ fn tally(rows: Vec<(i32, TicketStatus, i64)>) -> HashMap<i32, SeatCounts> {
     counts
 }
 
-/// Tickets per keyset page of the audit (and of the search for money kept without a
-/// ticket): memory stays bounded whatever the table holds.
-pub const PAGE: i64 = 10_000;
+/// Tickets per keyset page of `each_page_of_bookings`.
+const PAGE: i64 = 10_000;
 
 /// Checks, for every ticket type, available + held seats + sold seats = total and
 /// nothing negative, and that no user has two seat-taking bookings for one event; then
@@ -122,19 +121,33 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
             .violations
             .push(format!("admission code {code} is used {n} times"));
     }
+    each_page_of_bookings(conn, |conn, page, (after, last)| {
+        let page_payments = payments::for_ticket_ids_in(conn, after, last)?;
+        let page_admissions = admissions::for_ticket_ids_in(conn, after, last)?;
+        audit_money(conn, page, &page_payments, &schemas, &mut report)?;
+        audit_admissions(page, &page_admissions, &mut report);
+        Ok(())
+    })?;
+    Ok(report)
+}
+
+/// Walks every booking a keyset page at a time (`WHERE id > last ORDER BY id LIMIT n`):
+/// `visit` gets each page and the ticket ids it spans (`after + 1 ..= last`), by which
+/// to fetch the page's payments or admissions. Memory stays bounded and the time linear
+/// whatever the table holds (the audit, and the search for money kept without a ticket).
+pub fn each_page_of_bookings(
+    conn: &mut Conn,
+    mut visit: impl FnMut(&mut Conn, &[Ticket], (i32, i32)) -> Result<(), AppError>,
+) -> Result<(), AppError> {
     let mut after = 0;
     loop {
         let page = tickets::page_after(conn, after, PAGE)?;
         let Some(last) = page.last().map(|t| t.id) else {
-            break;
+            return Ok(());
         };
-        let page_payments = payments::for_ticket_ids_in(conn, after, last)?;
-        let page_admissions = admissions::for_ticket_ids_in(conn, after, last)?;
-        audit_money(conn, &page, &page_payments, &schemas, &mut report)?;
-        audit_admissions(&page, &page_admissions, &mut report);
+        visit(conn, &page, (after, last))?;
         after = last;
     }
-    Ok(report)
 }
 
 /// Every paid booking has exactly one succeeded, unrefunded payment of its quantity ×
