@@ -10,6 +10,9 @@ use rand::RngCore;
 
 use crate::db::Engine;
 
+mod limits;
+pub use limits::LimitSettings;
+
 /// A secret that never shows in `Debug` output or logs.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -55,15 +58,12 @@ pub struct Settings {
     /// How many proxies in front of the shop append to `X-Forwarded-For` (0: none,
     /// the TCP peer is the client).
     pub trusted_proxies: usize,
-    /// Registrations allowed per client address per `registration_window`.
-    pub registrations_per_address: u32,
-    /// Registrations allowed per instance per `registration_window`, from anywhere.
-    pub registrations_global: u32,
-    pub registration_window: Duration,
     /// Holds one user may take per hour (cancel-and-rehold counts each time).
     pub holds_per_user_per_hour: u32,
     /// The JSON API's token lifetime and rate limits.
     pub api: ApiSettings,
+    /// Every limit, each shared by all instances (`config::limits`).
+    pub limits: LimitSettings,
     pub stripe: Option<StripeSettings>,
     pub allow_test_payments_on_https: bool,
     pub provider_timeout: Duration,
@@ -95,16 +95,11 @@ pub struct HttpSettings {
     pub backlog: u32,
 }
 
-/// The JSON API's tokens and rate limits (each limit per instance: README, Security).
+/// The JSON API's tokens (its rate limits are in `limits`).
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
     /// How long a bearer token works (`API_TOKEN_HOURS`, 24).
     pub token_ttl: chrono::TimeDelta,
-    /// Requests per minute per token, or per client address without one
-    /// (`API_REQUESTS_PER_MINUTE`, 100; 0 turns it off).
-    pub requests_per_minute: u32,
-    /// Booking and checkout requests per minute per user (`API_BOOKINGS_PER_MINUTE`, 10).
-    pub bookings_per_minute: u32,
 }
 
 /// How the outbox's dispatcher works (see `domain::outbox`).
@@ -251,13 +246,9 @@ impl Settings {
                 Some(900),
             )?),
             trusted_proxies,
-            registrations_per_address: parse_or(&get, "REGISTRATIONS_PER_ADDRESS", Some(5))?,
-            registrations_global: parse_or(&get, "REGISTRATIONS_GLOBAL", Some(1000))?,
-            registration_window: Duration::from_secs(
-                parse_or(&get, "REGISTRATION_WINDOW_SECONDS", Some(3600))?.max(1),
-            ),
             holds_per_user_per_hour: parse_or(&get, "HOLDS_PER_USER_PER_HOUR", Some(10))?,
             api: api_settings(&get)?,
+            limits: limits::limit_settings(&get)?,
             stripe,
             allow_test_payments_on_https,
             provider_timeout: Duration::from_millis(parse_or(
@@ -352,8 +343,6 @@ fn api_settings(get: &impl Fn(&str) -> Option<String>) -> Result<ApiSettings, Co
     }
     Ok(ApiSettings {
         token_ttl: chrono::TimeDelta::hours(hours),
-        requests_per_minute: parse_or(get, "API_REQUESTS_PER_MINUTE", Some(100))?,
-        bookings_per_minute: parse_or(get, "API_BOOKINGS_PER_MINUTE", Some(10))?,
     })
 }
 
@@ -513,8 +502,8 @@ mod tests {
     #[test]
     fn abuse_limits_are_on_by_default() {
         let s = settings(&[("SESSION_KEY", KEY)]).unwrap();
-        assert!(s.registrations_per_address > 0);
-        assert!(s.registrations_global > 0);
+        assert!(s.limits.registrations_per_address.allowance > 0);
+        assert!(s.limits.registrations_everyone.allowance > 0);
         assert!(s.holds_per_user_per_hour > 0);
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::web;
 
-use crate::app::{AppState, api_idempotency, api_tokens, reconcile};
+use crate::app::{AppState, api_idempotency, api_tokens, limits, reconcile};
 use crate::domain::{event_lifecycle, reservation};
 
 /// Holds released per batch; a full batch is followed at once by the next.
@@ -23,6 +23,9 @@ pub async fn run(state: web::Data<AppState>, every: Duration) {
         reconcile::reconcile(&state).await;
         api_idempotency::forget_old(&state).await;
         api_tokens::forget_expired(&state).await;
+        if let Err(error) = limits::purge_expired(&state).await {
+            log::warn!("purging ended limit windows failed (will retry next round): {error}");
+        }
     }
 }
 

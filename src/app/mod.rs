@@ -20,6 +20,7 @@ pub mod door;
 pub mod door_admin;
 pub mod event_lifecycle;
 pub mod health;
+pub mod limits;
 pub mod messages;
 pub mod metrics;
 pub mod password_reset;
