@@ -116,7 +116,8 @@ pub struct OutboxSettings {
     pub max_attempts: i32,
     /// The wait after the first failure, doubled after each further one.
     pub backoff_base: chrono::TimeDelta,
-    /// How long a claim keeps other dispatchers off a message.
+    /// How long a claim keeps other dispatchers off a message (renewed every third of
+    /// it while the dispatcher works).
     pub lease: chrono::TimeDelta,
     /// A message pending longer than this is reported by `boxoffice check`.
     pub pending_alert: chrono::TimeDelta,
@@ -373,9 +374,10 @@ fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettin
         interval: Duration::from_secs(parse_or(get, "OUTBOX_INTERVAL_SECONDS", Some(5))?.max(1)),
         max_attempts,
         backoff_base: seconds("OUTBOX_BACKOFF_SECONDS", 30)?,
-        // Longer than a whole batch of slow deliveries (20 × a 10 s time-out), or
-        // another instance could take a claim over while it is still being sent.
-        lease: seconds("OUTBOX_LEASE_SECONDS", 600)?,
+        // A working dispatcher renews its batch's leases every third of a lease, so a
+        // long batch (20 refund jobs of three 10 s provider calls) keeps its claims; a
+        // dead instance's claims are taken over once the lease runs out.
+        lease: seconds("OUTBOX_LEASE_SECONDS", 120)?,
         pending_alert: seconds("OUTBOX_PENDING_ALERT_SECONDS", 3600)?,
     })
 }

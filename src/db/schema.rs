@@ -167,6 +167,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        deferrals -> Integer,
     }
 }
 
