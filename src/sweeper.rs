@@ -3,7 +3,8 @@
 //! provider. The provider's part (closing the sessions of ended holds, reconciling
 //! payments the provider has not told us about) runs in a task of its own, woken after
 //! each round of releases, a few calls at a time, each with a time limit: a provider that
-//! hangs delays only itself. Several instances may run all of them at once; each hold is
+//! hangs delays only itself. A daily housekeeping task purges what is kept only for a
+//! while (`app::retention`). Several instances may run all of them at once; each hold is
 //! still released exactly once.
 
 use std::sync::Arc;
@@ -12,17 +13,21 @@ use std::time::Duration;
 use actix_web::web;
 use tokio::sync::Notify;
 
-use crate::app::{AppState, api_idempotency, api_tokens, reconcile};
+use crate::app::{AppState, api_idempotency, api_tokens, reconcile, retention};
 use crate::domain::{event_lifecycle, reservation};
 
 /// Holds released per batch; a full batch is followed at once by the next.
 const BATCH: i64 = 200;
 
-/// Runs the sweeper until dropped: the release rounds here, the provider rounds in a task
-/// of its own (ended with this one).
+/// How often the housekeeping task runs (each instance; the purge is safe at once).
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Runs the sweeper until dropped: the release rounds here, the provider rounds and the
+/// housekeeping in tasks of their own (ended with this one).
 pub async fn run(state: web::Data<AppState>, every: Duration) {
     let wake = Arc::new(Notify::new());
     let _provider = Background(tokio::spawn(provider_rounds(state.clone(), wake.clone())));
+    let _housekeeping = Background(tokio::spawn(housekeeping(state.clone())));
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -60,6 +65,16 @@ pub async fn provider_once(state: &AppState) -> (usize, usize) {
     let closed = reconcile::close_sessions_of_ended_holds(state).await;
     let settled = reconcile::reconcile(state).await;
     (closed, settled)
+}
+
+/// Purges old rows once a day (the first time at start).
+async fn housekeeping(state: web::Data<AppState>) {
+    let mut ticker = tokio::time::interval(HOUSEKEEPING_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        retention::purge(&state).await;
+    }
 }
 
 /// Marks events whose end has passed as ended, and releases holds taken on cancelled

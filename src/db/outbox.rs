@@ -192,6 +192,29 @@ pub fn renew(
     .get_results(conn)
 }
 
+/// Deletes up to `limit` messages delivered before `before`, oldest first; returns how
+/// many. Pending and dead messages are never touched. Safe to run on several instances
+/// at once: a row deleted by one is simply not counted by the other.
+pub fn purge_delivered(conn: &mut Conn, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+    // A delivered message was due before it was delivered: `next_attempt_at` bounds the
+    // walk along the `outbox_due` index.
+    let old = || {
+        dsl::outbox
+            .filter(dsl::status.eq(DELIVERED))
+            .filter(dsl::next_attempt_at.lt(before))
+            .filter(dsl::delivered_at.lt(before))
+    };
+    let ids: Vec<i32> = old()
+        .order(dsl::id)
+        .limit(limit)
+        .select(dsl::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(old().filter(dsl::id.eq_any(&ids))).execute(conn)
+}
+
 /// A dead message back to pending, due now, with a fresh count of attempts.
 pub fn revive(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<Guarded> {
     diesel::update(
