@@ -75,6 +75,8 @@ pub struct Settings {
     /// The sender of every mail (`MAIL_FROM`).
     pub mail_from: String,
     pub outbox: OutboxSettings,
+    /// How long what is kept only for a while is kept (the daily purge).
+    pub retention: RetentionSettings,
     /// `GET /metrics` answers only with `Authorization: Bearer <this>`; unset, it is off
     /// (404).
     pub metrics_token: Option<Secret>,
@@ -111,10 +113,27 @@ pub struct OutboxSettings {
     pub max_attempts: i32,
     /// The wait after the first failure, doubled after each further one.
     pub backoff_base: chrono::TimeDelta,
-    /// How long a claim keeps other dispatchers off a message.
+    /// How long a claim keeps other dispatchers off a message (renewed every third of
+    /// it while the dispatcher works).
     pub lease: chrono::TimeDelta,
     /// A message pending longer than this is reported by `boxoffice check`.
     pub pending_alert: chrono::TimeDelta,
+}
+
+/// How many days the daily purge keeps each kind of finished row (`None`: for ever).
+/// Nothing still needed is ever purged: not a pending or dead message, not an unused
+/// live reset token, nothing `boxoffice check` or reconciliation reads.
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionSettings {
+    /// Delivered outbox messages, after their delivery (`RETENTION_OUTBOX_DAYS`, 30).
+    pub outbox_days: Option<u32>,
+    /// Processed webhook event ids, after processing (`RETENTION_WEBHOOK_EVENTS_DAYS`,
+    /// 30; at least 3, Stripe's redelivery window).
+    pub webhook_events_days: Option<u32>,
+    /// Used or expired password reset tokens (`RETENTION_RESETS_DAYS`, 7).
+    pub resets_days: Option<u32>,
+    /// Dev-mailbox mails (`RETENTION_MAILBOX_DAYS`, 14).
+    pub mailbox_days: Option<u32>,
 }
 
 /// A configuration problem, naming the variable.
@@ -262,6 +281,7 @@ impl Settings {
             mail_from: get("MAIL_FROM")
                 .unwrap_or_else(|| "Box office <tickets@boxoffice.localhost>".into()),
             outbox: outbox_settings(&get)?,
+            retention: retention_settings(&get)?,
             metrics_token: metrics_token(&get)?,
             http: http_settings(&get)?,
         })
@@ -362,10 +382,35 @@ fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettin
         interval: Duration::from_secs(parse_or(get, "OUTBOX_INTERVAL_SECONDS", Some(5))?.max(1)),
         max_attempts,
         backoff_base: seconds("OUTBOX_BACKOFF_SECONDS", 30)?,
-        // Longer than a whole batch of slow deliveries (20 × a 10 s time-out), or
-        // another instance could take a claim over while it is still being sent.
-        lease: seconds("OUTBOX_LEASE_SECONDS", 600)?,
+        // A working dispatcher renews its batch's leases every third of a lease, so a
+        // long batch (20 refund jobs of three 10 s provider calls) keeps its claims; a
+        // dead instance's claims are taken over once the lease runs out.
+        lease: seconds("OUTBOX_LEASE_SECONDS", 120)?,
         pending_alert: seconds("OUTBOX_PENDING_ALERT_SECONDS", 3600)?,
+    })
+}
+
+fn retention_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<RetentionSettings, ConfigError> {
+    let days = |name: &'static str, default: u32, least: u32| -> Result<Option<u32>, ConfigError> {
+        let value: u32 = parse_or(get, name, Some(default))?;
+        match value {
+            0 => Ok(None),
+            v if v < least || v > 36_500 => Err(bad(
+                name,
+                format!("must be 0 (keep for ever) or between {least} and 36500 days"),
+            )),
+            v => Ok(Some(v)),
+        }
+    };
+    Ok(RetentionSettings {
+        outbox_days: days("RETENTION_OUTBOX_DAYS", 30, 1)?,
+        // Stripe redelivers an event for up to three days: its id must be remembered
+        // at least that long, or a redelivery would be applied again.
+        webhook_events_days: days("RETENTION_WEBHOOK_EVENTS_DAYS", 30, 3)?,
+        resets_days: days("RETENTION_RESETS_DAYS", 7, 1)?,
+        mailbox_days: days("RETENTION_MAILBOX_DAYS", 14, 1)?,
     })
 }
 
@@ -474,6 +519,26 @@ mod tests {
                 .variable,
             "STRIPE_WEBHOOK_SECRET"
         );
+    }
+
+    #[test]
+    fn retention_has_defaults_zero_keeps_for_ever_and_webhook_ids_stay_three_days() {
+        let s = settings(&[("SESSION_KEY", KEY)]).unwrap().retention;
+        assert_eq!(
+            (
+                s.outbox_days,
+                s.webhook_events_days,
+                s.resets_days,
+                s.mailbox_days
+            ),
+            (Some(30), Some(30), Some(7), Some(14))
+        );
+        let kept = settings(&[("SESSION_KEY", KEY), ("RETENTION_OUTBOX_DAYS", "0")]).unwrap();
+        assert_eq!(kept.retention.outbox_days, None);
+        let short = settings(&[("SESSION_KEY", KEY), ("RETENTION_WEBHOOK_EVENTS_DAYS", "2")]);
+        assert_eq!(short.unwrap_err().variable, "RETENTION_WEBHOOK_EVENTS_DAYS");
+        let bad = settings(&[("SESSION_KEY", KEY), ("RETENTION_MAILBOX_DAYS", "-1")]);
+        assert_eq!(bad.unwrap_err().variable, "RETENTION_MAILBOX_DAYS");
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod password_reset;
 pub mod reconcile;
 pub mod refunds;
 pub mod reserve;
+pub mod retention;
 pub mod seat_line;
 pub mod state;
 pub mod test_checkout;

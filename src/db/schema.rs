@@ -124,6 +124,7 @@ diesel::table! {
         next_check_at -> Nullable<Timestamp>,
         dispute_status -> Nullable<Text>,
         provider_dispute_id -> Nullable<Text>,
+        provider_checked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -167,6 +168,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        deferrals -> Integer,
     }
 }
 
