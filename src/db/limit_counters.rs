@@ -46,6 +46,57 @@ pub fn hit(
     }
 }
 
+/// One counter's row in `hit_many`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CounterHit {
+    pub limit: &'static str,
+    pub subject: String,
+    pub window_start: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub hits: i32,
+}
+
+/// Adds each row's `hits` to its counter (creating it if needed) in one statement, and
+/// returns `(limit, subject, count after)` for each. Rows are written in the order of
+/// their keys, so two transactions hitting overlapping counters lock them in the same
+/// order and never deadlock; the keys must be distinct (a statement may not change one
+/// row twice). With `hits` 0 this locks and reads counters for the rest of the
+/// transaction.
+pub fn hit_many(conn: &mut Conn, rows: &[CounterHit]) -> QueryResult<Vec<(String, String, i32)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = rows.to_vec();
+    rows.sort();
+    let values: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                dsl::limit_name.eq(row.limit),
+                dsl::subject.eq(row.subject.as_str()),
+                dsl::window_start.eq(row.window_start),
+                dsl::hits.eq(row.hits),
+                dsl::expires_at.eq(row.expires_at),
+            )
+        })
+        .collect();
+    macro_rules! upsert {
+        ($connection:expr) => {
+            diesel::insert_into(dsl::limit_counters)
+                .values(values)
+                .on_conflict((dsl::limit_name, dsl::subject, dsl::window_start))
+                .do_update()
+                .set(dsl::hits.eq(dsl::hits + excluded(dsl::hits)))
+                .returning((dsl::limit_name, dsl::subject, dsl::hits))
+                .get_results($connection)
+        };
+    }
+    match conn {
+        Conn::Postgresql(connection) => upsert!(connection),
+        Conn::Sqlite(connection) => upsert!(connection),
+    }
+}
+
 /// The count of `(limit, subject)` in the window starting at `window_start` (0 if none).
 pub fn count(
     conn: &mut Conn,
