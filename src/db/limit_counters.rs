@@ -146,10 +146,12 @@ pub fn purge_expired(conn: &mut Conn, now: NaiveDateTime, batch: i64) -> QueryRe
 }
 
 /// Per limit name, how many subjects are counted in a window that has not passed (what
-/// `/metrics` shows of the shared limits).
+/// `/metrics` shows of the shared limits). A counter still at 0 (locked by a reserve
+/// batch whose request was not held) counts no subject.
 pub fn live_subjects(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Vec<(String, i64)>> {
     dsl::limit_counters
         .filter(dsl::expires_at.gt(now))
+        .filter(dsl::hits.gt(0))
         .group_by(dsl::limit_name)
         .select((dsl::limit_name, diesel::dsl::count_star()))
         .load(conn)

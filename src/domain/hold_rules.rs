@@ -4,10 +4,11 @@
 //! reserving batch's transaction (`reservation::hold_seats`), on the database's state, so
 //! it holds across instances, and a refused or failed hold leaves no trace:
 //!
-//! - the two counts are shared counters (`domain::limits`), locked and read at the start
-//!   of the transaction in one statement (one fixed order, so batches never deadlock),
-//!   judged in arrival order, and raised at its end, in one statement, by the holds the
-//!   batch actually wrote; a request refused, sold out or lost adds nothing;
+//! - the two counts are shared counters (`domain::limits`), raised for every request and
+//!   locked at the start of the transaction in one statement (one fixed order, so
+//!   batches never deadlock), judged in arrival order on the count before the batch, and
+//!   set right before the commit (a second statement, only when some request was not
+//!   held): a request refused, sold out or lost counts nothing, a counted hold exists;
 //! - the cool-down is read from the user's booking row for the event, which the batch
 //!   has already locked;
 //! - the confirmed addresses of a high-demand event's buyers are one read by primary key.
@@ -232,42 +233,64 @@ fn seconds_until(until: NaiveDateTime, now: NaiveDateTime) -> u64 {
     u64::try_from((millis + 999) / 1000).unwrap_or(1)
 }
 
-/// One batch's view of the hold counts, locked for the rest of its transaction: what the
-/// database held at the lock, plus the holds this batch has let through so far.
+/// One shared counter as a batch sees it.
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    limit: Limit,
+    /// The count before this batch.
+    before: i64,
+    /// Hits this batch wrote at the lock: one per request.
+    written: i64,
+    /// Requests let through whose hold stands.
+    held: i64,
+}
+
+/// One batch's view of the hold counts, locked for the rest of its transaction.
+///
+/// The lock is one statement that adds a hit for every request and returns the counts:
+/// in a rush nearly every request is held, so that is usually the only statement, and
+/// the hits of requests not held (refused, sold out, lost) are taken back by a second
+/// one before the commit. Nobody else sees the counts in between: the rows stay locked
+/// (SQLite: the transaction is the only writer).
 pub struct HoldLedger {
     rules: HoldRules,
     now: NaiveDateTime,
     /// Confirmed buyers of a high-demand event; `None`: the event is not high-demand.
     confirmed: Option<HashSet<i32>>,
-    locked: HashMap<(&'static str, Subject), i64>,
-    counts: HashMap<(&'static str, Subject), i64>,
+    counters: HashMap<(&'static str, Subject), Counter>,
 }
 
 impl HoldLedger {
-    /// Locks and reads the counters of every request of the batch (one statement); call it
-    /// first in the transaction, before any other lock is taken.
+    /// Locks the counters of every request of the batch and reads them (one statement);
+    /// call it first in the transaction, before any other lock is taken.
     pub fn lock(
         conn: &mut Conn,
         rules: HoldRules,
         now: NaiveDateTime,
         requests: &[HoldRequest],
     ) -> diesel::QueryResult<HoldLedger> {
-        let asks: Vec<(Limit, Subject)> = requests
+        let asks: Vec<(Limit, Subject, i32)> = requests
             .iter()
             .flat_map(|request| rules.counters(request))
+            .map(|(limit, subject)| (limit, subject, 1))
             .collect();
-        let counts = shared::lock_counts(conn, &asks, now)?;
-        let locked: HashMap<_, _> = asks
-            .into_iter()
-            .zip(counts)
-            .map(|((limit, subject), count)| ((limit.name, subject), count))
-            .collect();
+        let after = shared::add_counts(conn, &asks, now)?;
+        let mut counters: HashMap<(&'static str, Subject), Counter> = HashMap::new();
+        for ((limit, subject, _), after) in asks.into_iter().zip(after) {
+            let counter = counters.entry((limit.name, subject)).or_insert(Counter {
+                limit,
+                before: after,
+                written: 0,
+                held: 0,
+            });
+            counter.written += 1;
+            counter.before = after - counter.written;
+        }
         Ok(HoldLedger {
             rules,
             now,
             confirmed: None,
-            counts: locked.clone(),
-            locked,
+            counters,
         })
     }
 
@@ -279,9 +302,9 @@ impl HoldLedger {
 
     /// Whether `request` may hold `schema_id`, judged in order: a confirmed address (a
     /// high-demand event), the cool-down after a lapsed hold of that type (on `row`, the
-    /// user's booking row for the event), then the counts. A request let through is
-    /// counted at once (later requests of the batch see it); `withdraw` takes it back if
-    /// its hold is not made.
+    /// user's booking row for the event), then the counts, each on the count before the
+    /// batch plus the requests of the batch let through before it. A request let through
+    /// is counted at once; `withdraw` takes it back if its hold is not made.
     pub fn admit(
         &mut self,
         request: &HoldRequest,
@@ -303,14 +326,22 @@ impl HoldLedger {
         }
         let counters = self.rules.counters(request);
         for (limit, subject) in &counters {
-            let count = self.count(limit, subject);
+            let per_address = self.rules.is_per_address(limit);
+            let Some(counter) = self.counters.get(&(limit.name, subject.clone())) else {
+                // `lock` locked every request's counters: a missing one is a bug, and
+                // refusing is the safe answer.
+                log::error!("hold counter {} {subject:?} was not locked", limit.name);
+                return Err(HoldRefusal::over_limit(limit, per_address, self.now));
+            };
+            let count = counter.before + counter.held;
             if !limit.quota(count + 1, self.now).allowed {
-                let per_address = self.rules.is_per_address(limit);
                 return Err(HoldRefusal::over_limit(limit, per_address, self.now));
             }
         }
         for (limit, subject) in counters {
-            *self.counts.entry((limit.name, subject)).or_insert(0) += 1;
+            if let Some(counter) = self.counters.get_mut(&(limit.name, subject)) {
+                counter.held += 1;
+            }
         }
         Ok(())
     }
@@ -319,44 +350,29 @@ impl HoldLedger {
     /// (sold out, refused by the selling rule, or another request of the user won).
     pub fn withdraw(&mut self, request: &HoldRequest) {
         for (limit, subject) in self.rules.counters(request) {
-            if let Some(count) = self.counts.get_mut(&(limit.name, subject)) {
-                *count -= 1;
+            if let Some(counter) = self.counters.get_mut(&(limit.name, subject)) {
+                counter.held -= 1;
             }
         }
     }
 
-    fn count(&self, limit: &Limit, subject: &Subject) -> i64 {
-        self.counts
-            .get(&(limit.name, subject.clone()))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// Adds the holds the batch made to the shared counts (one statement), once its
-    /// bookings are written; the counters are still locked, so each must come to exactly
-    /// what was judged, or the whole batch rolls back.
+    /// Once the batch's bookings are written: takes back the hits of the requests not
+    /// held (one statement, none when every request was held), so each counter ends at
+    /// the count before the batch plus its holds; the counters are still locked, so each
+    /// must come to exactly that, or the whole batch rolls back.
     pub fn settle(self, conn: &mut Conn) -> Result<(), AppError> {
-        let limit_of = |name: &str| {
-            [self.rules.per_user, self.rules.per_address]
-                .into_iter()
-                .find(|limit| limit.name == name)
-        };
-        let mut adds = Vec::new();
+        let mut corrections = Vec::new();
         let mut expected = Vec::new();
-        for ((name, subject), count) in &self.counts {
-            let before = self.locked.get(&(*name, subject.clone())).copied();
-            let made = count - before.unwrap_or(0);
-            if made <= 0 {
+        for ((_, subject), counter) in self.counters {
+            if counter.held == counter.written {
                 continue;
             }
-            let limit = limit_of(name)
-                .ok_or_else(|| AppError::Internal(format!("no hold limit named {name}")))?;
-            let hits = i32::try_from(made)
+            let hits = i32::try_from(counter.held - counter.written)
                 .map_err(|_| AppError::Internal("too many holds in one batch".into()))?;
-            adds.push((limit, subject.clone(), hits));
-            expected.push(*count);
+            corrections.push((counter.limit, subject, hits));
+            expected.push(counter.before + counter.held);
         }
-        let counted = shared::add_counts(conn, &adds, self.now)?;
+        let counted = shared::add_counts(conn, &corrections, self.now)?;
         if counted != expected {
             return Err(AppError::Internal(format!(
                 "hold counts moved under their lock: expected {expected:?}, counted {counted:?}"

@@ -120,15 +120,16 @@ enum Step {
 }
 
 /// Holds seats of one ticket type for a batch of admitted buyers (queued requests of an
-/// on-sale spike), in one transaction. First the batch's hold counts are locked
-/// (`HoldLedger`, one statement) and each request that wants seats is judged, in arrival
+/// on-sale spike), in one transaction. First the batch's hold counts are raised and
+/// locked (`HoldLedger`, one statement) and each request that wants seats is judged, in arrival
 /// order, by the hold rules (a confirmed address on a high-demand event, the cool-down,
 /// the holds per account and per address); then one optimistic-lock update allocates
 /// the seats for those let through (`inventory::allocate`, which judges each request by
 /// the cap and the selling rule against the seats left, in arrival order); each booking
 /// is written in its own savepoint so one user's UNIQUE(user_id, event_id) violation
-/// rolls back only that booking; any seat not used goes straight back; and the holds
-/// made are added to the counts (one statement). Answers in order.
+/// rolls back only that booking; any seat not used goes straight back; and the counts
+/// of requests not held are taken back (one statement, none when all were held).
+/// Answers in order.
 pub fn hold_seats(
     conn: &mut Conn,
     now: NaiveDateTime,
@@ -257,7 +258,7 @@ pub fn hold_seats(
         if unused > 0 {
             inventory::return_seats(c, schema_id, unused)?;
         }
-        // Only the holds written are counted, in this transaction: a refused or failed
+        // Only the holds written stay counted, in this transaction: a refused or failed
         // hold leaves no count, and a counted hold exists.
         ledger.settle(c)?;
         Ok(steps)
