@@ -112,8 +112,10 @@ export SESSION_KEY="$(random_hex 48)" # 96 characters
 if [ "${BENCH_ONLY:-}" = flood ]; then export BCRYPT_COST="${BCRYPT_COST:-12}"; else export BCRYPT_COST=4; fi
 export HOLD_MINUTES=15
 export RUST_LOG=warn
-# Every simulated buyer registers from 127.0.0.1: lift the registration limits.
+# Every simulated buyer registers and holds from 127.0.0.1: lift the registration and
+# hold limits.
 export REGISTRATIONS_PER_ADDRESS=0 REGISTRATIONS_GLOBAL=0 HOLDS_PER_USER_PER_HOUR=0
+export HOLDS_PER_ADDRESS_PER_HOUR=0
 # The API rush's 2000 token holders all come from 127.0.0.1: no per-address API limit.
 export API_REQUESTS_PER_MINUTE=0 API_BOOKINGS_PER_MINUTE=0
 # /metrics on, to show each instance's share of the reserve POSTs at the end.

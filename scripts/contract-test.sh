@@ -54,6 +54,7 @@ base="http://127.0.0.1:$port"
 export DATABASE_URL="$database_url" BIND="127.0.0.1:$port" BCRYPT_COST=4 RUST_LOG=warn \
   SESSION_KEY="contract-test-session-key-0123456789abcdef0123456789abcdef0123456789" \
   API_REQUESTS_PER_MINUTE=0 API_BOOKINGS_PER_MINUTE=0 HOLDS_PER_USER_PER_HOUR=0 \
+  HOLDS_PER_ADDRESS_PER_HOUR=0 \
   LOGIN_FAILURES_PER_ACCOUNT=100000 LOGIN_FAILURES_PER_ADDRESS=100000
 password="contract-test-password"
 echo "$password" | "$server_bin" create-admin admin@example.com >/dev/null

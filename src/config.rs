@@ -58,8 +58,6 @@ pub struct Settings {
     /// How many proxies in front of the shop append to `X-Forwarded-For` (0: none,
     /// the TCP peer is the client).
     pub trusted_proxies: usize,
-    /// Holds one user may take per hour (cancel-and-rehold counts each time).
-    pub holds_per_user_per_hour: u32,
     /// The JSON API's token lifetime and rate limits.
     pub api: ApiSettings,
     /// Every limit, each shared by all instances (`config::limits`).
@@ -265,7 +263,6 @@ impl Settings {
                 Some(900),
             )?),
             trusted_proxies,
-            holds_per_user_per_hour: parse_or(&get, "HOLDS_PER_USER_PER_HOUR", Some(10))?,
             api: api_settings(&get)?,
             limits: limits::limit_settings(&get)?,
             stripe,
@@ -569,7 +566,9 @@ mod tests {
         let s = settings(&[("SESSION_KEY", KEY)]).unwrap();
         assert!(s.limits.registrations_per_address.allowance > 0);
         assert!(s.limits.registrations_everyone.allowance > 0);
-        assert!(s.holds_per_user_per_hour > 0);
+        assert!(s.limits.holds_per_user.allowance > 0);
+        assert!(s.limits.holds_per_address.allowance > 0);
+        assert!(s.limits.hold_cooldown > chrono::TimeDelta::zero());
     }
 
     #[test]

@@ -20,7 +20,6 @@ use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
 use crate::domain::demo;
 use crate::domain::login_throttle::LoginThrottle;
-use crate::domain::rate_limit::RateLimit;
 use crate::web::{headers, metrics as request_metrics, request_id, routes};
 
 /// A failure to start, with what went wrong.
@@ -86,10 +85,6 @@ fn new_state(
             settings.login_failures_per_account,
             settings.login_failures_per_address,
             settings.login_throttle_window,
-        ),
-        holds_by_user: RateLimit::new(
-            settings.holds_per_user_per_hour,
-            std::time::Duration::from_secs(3600),
         ),
         refusals: Default::default(),
         settings,

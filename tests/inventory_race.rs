@@ -167,6 +167,7 @@ fn the_database_refuses_a_negative_inventory() {
 
 #[tokio::test]
 async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
+    use boxoffice::domain::hold_rules::{HoldRequest, HoldRules};
     use boxoffice::domain::reservation::{ReserveOutcome, hold_seats};
     let app = support::TestApp::spawn().await;
     let show = app
@@ -192,9 +193,9 @@ async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
     }
     let (ann_id, bob, cat, dan, eve) = (ids[0], ids[1], ids[2], ids[3], ids[4]);
     let now = app.clock.now();
-    let batch: Vec<(i32, i32)> = [bob, cat, bob, dan, eve, ann_id]
+    let batch: Vec<HoldRequest> = [bob, cat, bob, dan, eve, ann_id]
         .into_iter()
-        .map(|user| (user, 1))
+        .map(|user| HoldRequest::new(user, 1, "192.0.2.1"))
         .collect();
     let outcomes = app
         .with_db(move |c| {
@@ -202,6 +203,7 @@ async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
                 c,
                 now,
                 chrono::TimeDelta::minutes(15),
+                HoldRules::off(),
                 event,
                 schema,
                 &batch,
@@ -216,6 +218,7 @@ async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
             ReserveOutcome::SoldOut => "sold out",
             ReserveOutcome::AlreadyHolding(_) => "already",
             ReserveOutcome::Refused(_) => "refused",
+            ReserveOutcome::Limited(_) => "limited",
         })
         .collect();
     assert_eq!(

@@ -364,7 +364,9 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
     );
     app.assert_books_clean().await;
 
-    // The user can reserve again.
+    // The user can reserve again, once the cool-down after a lapsed hold (5 minutes from
+    // the lapse by default) has passed.
+    app.clock.advance(TimeDelta::minutes(5));
     let again = buyers[0].reserve(show.event_id, show.schema_ids[0]).await;
     assert!(location(&again).starts_with("/tickets/"));
     assert_eq!(app.available(show.schema_ids[0]).await, 39);
@@ -380,7 +382,8 @@ async fn a_lapsed_hold_is_released_by_the_next_reserve_without_waiting_for_the_s
     let first = ticket_id_of(&location(
         &ann.reserve(show.event_id, show.schema_ids[0]).await,
     ));
-    app.clock.advance(TimeDelta::minutes(16));
+    // Past the hold (15 minutes) and the cool-down after its lapse (5 more).
+    app.clock.advance(TimeDelta::minutes(21));
     let again = ann.reserve(show.event_id, show.schema_ids[0]).await;
     assert_eq!(
         ticket_id_of(&location(&again)),

@@ -4,7 +4,7 @@
 use super::AppState;
 use crate::db::models::User;
 use crate::db::users;
-use crate::domain::address_check::{self, Confirmation};
+use crate::domain::address_check::{self, Confirmation, Resent};
 use crate::error::AppError;
 
 /// How many accounts the admin's list shows.
@@ -17,6 +17,22 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<Confirmation, AppE
     let key = state.settings.session_key.clone();
     state
         .db(move |conn| address_check::confirm(conn, key.expose().as_bytes(), &token, now))
+        .await
+}
+
+/// The user's account (its address and whether it is confirmed).
+pub async fn account(state: &AppState, user_id: i32) -> Result<User, AppError> {
+    state
+        .db(move |conn| users::find(conn, user_id)?.ok_or(AppError::NotFound))
+        .await
+}
+
+/// Mails the user a new address check link (`ADDRESS_CHECK_MAILS_PER_HOUR`).
+pub async fn resend(state: &AppState, user_id: i32) -> Result<Resent, AppError> {
+    let now = state.clock.now();
+    let limit = state.settings.limits.address_check_mails_per_user;
+    state
+        .db(move |conn| address_check::resend(conn, user_id, &limit, now))
         .await
 }
 

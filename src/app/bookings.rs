@@ -10,6 +10,7 @@ use crate::db::status::PaymentStatus;
 use crate::db::{events, payments, ticket_schemas, tickets};
 use crate::domain::admissions;
 use crate::domain::checkout;
+use crate::domain::hold_rules::HoldRequest;
 use crate::domain::qr;
 use crate::domain::refund_policy;
 use crate::domain::reservation::{self, ReserveOutcome};
@@ -153,12 +154,12 @@ pub async fn cancel(state: &AppState, user_id: i32, ticket_id: i32) -> Result<Ti
 /// other outcome as `reserve` tells it.
 pub async fn book(
     state: &AppState,
-    user_id: i32,
     event_id: i32,
     schema_id: i32,
-    quantity: i32,
+    request: HoldRequest,
 ) -> Result<Result<Booking, ReserveOutcome>, AppError> {
-    match super::reserve::reserve(state, user_id, event_id, schema_id, quantity).await? {
+    let user_id = request.user_id;
+    match super::reserve::reserve(state, event_id, schema_id, request).await? {
         ReserveOutcome::Reserved(ticket) => {
             let (booking, _) = show(state, user_id, ticket.id).await?;
             Ok(Ok(booking))

@@ -62,6 +62,25 @@ fn remembered_refusal(limit: &Limit, now: NaiveDateTime) -> Quota {
     }
 }
 
+/// Whether this instance remembers the shared count refusing `subject` under `limit` for
+/// the rest of the window: the quota to answer with, asking nothing of the database.
+pub fn remembered(state: &AppState, limit: &Limit, subject: &Subject) -> Option<Quota> {
+    let now = state.clock.now();
+    if limit.is_off() || !state.refusals.refused(limit, subject, now) {
+        return None;
+    }
+    state.metrics.count_limit_refusal(limit.name);
+    Some(remembered_refusal(limit, now))
+}
+
+/// Remembers (and counts in `/metrics`) a refusal a use case's own transaction decided
+/// on the shared count (a hold refused inside its batch).
+pub fn note_refusal(state: &AppState, limit: &Limit, subject: &Subject) {
+    let now = state.clock.now();
+    state.refusals.remember(limit, subject, now);
+    state.metrics.count_limit_refusal(limit.name);
+}
+
 /// Counts one request of `subject` against `limit`; `allowed` says whether it may go on.
 pub async fn take(state: &AppState, limit: Limit, subject: Subject) -> Result<Quota, AppError> {
     if limit.is_off() {

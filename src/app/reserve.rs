@@ -1,12 +1,18 @@
 //! Reserving seats: the checks that need no lock, then this instance's line for the
 //! ticket type, whose queued buyers are served in batches (one transaction, one commit
-//! each); other instances still race, and the lock_version check decides.
+//! each); other instances still race, and the lock_version check decides. The hold rules
+//! (`domain::hold_rules`: holds per account and per address, the cool-down, a confirmed
+//! address on a high-demand event) are judged inside the batch's transaction; a refusal
+//! of the shared counts is remembered here until its window ends, so a client over its
+//! limit is answered without queueing again.
 
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
+use super::limits;
 use super::state::on_pool;
 use crate::db::DbPool;
+use crate::domain::hold_rules::{HoldRefusal, HoldRequest, HoldRules};
 use crate::domain::reservation::{self, Admission, ReserveOutcome};
 use crate::error::AppError;
 
@@ -15,27 +21,38 @@ pub const RESERVE_BATCH: usize = 128;
 
 const RETRY: &str = "Your reservation could not be completed. Please try again.";
 
-/// Holds `quantity` seats of `schema_id` at `event_id` for the user in one booking, or
-/// says why not (the cap and the selling rule are judged inside the batch's transaction).
+/// The hold rules of this shop's settings.
+pub fn hold_rules(state: &AppState) -> HoldRules {
+    let limits = &state.settings.limits;
+    HoldRules {
+        per_user: limits.holds_per_user,
+        per_address: limits.holds_per_address,
+        cooldown: limits.hold_cooldown,
+    }
+}
+
+/// Holds `request.quantity` seats of `schema_id` at `event_id` for `request.user_id` in
+/// one booking, or says why not (the hold rules, the cap and the selling rule are judged
+/// inside the batch's transaction).
 pub async fn reserve(
     state: &AppState,
-    user_id: i32,
     event_id: i32,
     schema_id: i32,
-    quantity: i32,
+    request: HoldRequest,
 ) -> Result<ReserveOutcome, AppError> {
-    // Each hold counts, cancelled or not: one account cannot keep a type sold out by
-    // cancelling and holding again.
-    let quota_key = user_id.to_string();
-    if state.holds_by_user.is_used_up(&quota_key) {
-        return Err(AppError::TooManyRequests(format!(
-            "You have held seats {} times in the last hour. Please wait a while before \
-             holding another.",
-            state.settings.holds_per_user_per_hour
-        )));
-    }
+    let rules = hold_rules(state);
     let now = state.clock.now();
+    // Each hold counts, cancelled or not: one account cannot keep a type sold out by
+    // cancelling and holding again. A count the database refused stays refused until
+    // its window ends.
+    for (limit, subject) in rules.counters(&request) {
+        if limits::remembered(state, &limit, &subject).is_some() {
+            let refusal = HoldRefusal::over_limit(&limit, rules.is_per_address(&limit), now);
+            return Ok(ReserveOutcome::Limited(refusal));
+        }
+    }
     let hold = state.settings.hold();
+    let user_id = request.user_id;
     let admission = state
         .db(move |conn| reservation::admit(conn, now, user_id, event_id, schema_id))
         .await?;
@@ -43,17 +60,28 @@ pub async fn reserve(
         return Ok(ReserveOutcome::SoldOut);
     }
     let pool = state.pool.clone();
-    let serve = move |users: Vec<(i32, i32)>| {
+    let serve = move |requests: Vec<HoldRequest>| {
         let pool = pool.clone();
-        async move { hold_batch(&pool, now, hold, event_id, schema_id, users).await }
+        async move { hold_batch(&pool, now, hold, rules, event_id, schema_id, requests).await }
     };
     let outcome = state
         .seat_line
-        .submit(schema_id, (user_id, quantity), serve)
+        .submit(schema_id, request.clone(), serve)
         .await
         .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))?;
-    if matches!(outcome, ReserveOutcome::Reserved(_)) {
-        state.holds_by_user.record(&quota_key);
+    if let ReserveOutcome::Limited(
+        HoldRefusal::AccountLimit { .. } | HoldRefusal::AddressLimit { .. },
+    ) = &outcome
+    {
+        let per_address = matches!(
+            outcome,
+            ReserveOutcome::Limited(HoldRefusal::AddressLimit { .. })
+        );
+        for (limit, subject) in rules.counters(&request) {
+            if rules.is_per_address(&limit) == per_address {
+                limits::note_refusal(state, &limit, &subject);
+            }
+        }
     }
     Ok(outcome)
 }
@@ -63,13 +91,14 @@ async fn hold_batch(
     pool: &DbPool,
     now: NaiveDateTime,
     hold: TimeDelta,
+    rules: HoldRules,
     event_id: i32,
     schema_id: i32,
-    users: Vec<(i32, i32)>,
+    requests: Vec<HoldRequest>,
 ) -> Vec<Result<ReserveOutcome, AppError>> {
-    let count = users.len();
+    let count = requests.len();
     match on_pool(pool, move |conn| {
-        reservation::hold_seats(conn, now, hold, event_id, schema_id, &users)
+        reservation::hold_seats(conn, now, hold, rules, event_id, schema_id, &requests)
     })
     .await
     {

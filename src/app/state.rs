@@ -7,8 +7,8 @@ use super::seat_line::SeatLine;
 use crate::config::Settings;
 use crate::db::{Conn, DbPool};
 use crate::domain::clock::Clock;
+use crate::domain::hold_rules::HoldRequest;
 use crate::domain::login_throttle::LoginThrottle;
-use crate::domain::rate_limit::RateLimit;
 use crate::domain::reservation::ReserveOutcome;
 use crate::error::AppError;
 use crate::mail::Mailer;
@@ -18,11 +18,9 @@ pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
     pub clock: Clock,
-    /// Reserve requests per ticket type, served in batches (the user id in, the outcome out).
-    pub seat_line: SeatLine<(i32, i32), Result<ReserveOutcome, AppError>>,
+    /// Reserve requests per ticket type, served in batches (the request in, the outcome out).
+    pub seat_line: SeatLine<HoldRequest, Result<ReserveOutcome, AppError>>,
     pub login_throttle: LoginThrottle,
-    /// Holds taken per user in the last hour (per instance).
-    pub holds_by_user: RateLimit,
     /// Subjects the shared limits refused, remembered until their window ends.
     pub refusals: super::limits::RefusalMemory,
     pub provider: Provider,

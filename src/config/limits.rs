@@ -30,6 +30,15 @@ pub struct LimitSettings {
     pub reset_requests_per_address: Limit,
     /// Seat holds per user per hour, cancelled ones included (`HOLDS_PER_USER_PER_HOUR`, 10).
     pub holds_per_user: Limit,
+    /// Seat holds per client address per hour, every account behind it together
+    /// (`HOLDS_PER_ADDRESS_PER_HOUR`, 60: generous, for a venue's Wi-Fi or a carrier's NAT).
+    pub holds_per_address: Limit,
+    /// How long a user whose hold of a ticket type lapsed unpaid waits before holding
+    /// that type again (`HOLD_COOLDOWN_MINUTES`, 5; 0: no wait). Not a counter: judged
+    /// on the user's booking row inside the reserving transaction.
+    pub hold_cooldown: chrono::TimeDelta,
+    /// Address check mails a user may ask for again (`ADDRESS_CHECK_MAILS_PER_HOUR`, 3).
+    pub address_check_mails_per_user: Limit,
     /// API requests per token, or per client address without one
     /// (`API_REQUESTS_PER_MINUTE`, 100).
     pub api_requests_per_token: Limit,
@@ -44,7 +53,7 @@ pub struct LimitSettings {
 
 impl LimitSettings {
     /// Every limit (for `/metrics` and the tests).
-    pub fn all(&self) -> [Limit; 12] {
+    pub fn all(&self) -> [Limit; 14] {
         [
             self.registrations_per_address,
             self.registrations_everyone,
@@ -54,6 +63,8 @@ impl LimitSettings {
             self.reset_mails_per_account,
             self.reset_requests_per_address,
             self.holds_per_user,
+            self.holds_per_address,
+            self.address_check_mails_per_user,
             self.api_requests_per_token,
             self.api_requests_per_user,
             self.api_bookings_per_user,
@@ -87,6 +98,13 @@ pub(super) fn limit_settings(
     let registration_window = window(get, "REGISTRATION_WINDOW_SECONDS", 3600)?;
     let login_window = window(get, "LOGIN_THROTTLE_WINDOW_SECONDS", 900)?;
     let reset_window = window(get, "RESET_MAIL_WINDOW_SECONDS", 300)?;
+    let cooldown_minutes: i64 = parse_or(get, "HOLD_COOLDOWN_MINUTES", Some(5))?;
+    if !(0..=24 * 60).contains(&cooldown_minutes) {
+        return Err(bad(
+            "HOLD_COOLDOWN_MINUTES",
+            "must be between 0 and 1440 minutes",
+        ));
+    }
     Ok(LimitSettings {
         registrations_per_address: Limit::new(
             "registrations_address",
@@ -128,6 +146,17 @@ pub(super) fn limit_settings(
             allowance("HOLDS_PER_USER_PER_HOUR", 10)?,
             HOUR,
         ),
+        holds_per_address: Limit::new(
+            "holds_address",
+            allowance("HOLDS_PER_ADDRESS_PER_HOUR", 60)?,
+            HOUR,
+        ),
+        hold_cooldown: chrono::TimeDelta::minutes(cooldown_minutes),
+        address_check_mails_per_user: Limit::new(
+            "address_check_mails_user",
+            allowance("ADDRESS_CHECK_MAILS_PER_HOUR", 3)?,
+            HOUR,
+        ),
         api_requests_per_token: Limit::new(
             "api_requests",
             allowance("API_REQUESTS_PER_MINUTE", 100)?,
@@ -166,6 +195,22 @@ mod tests {
             Duration::from_secs(900)
         );
         assert_eq!(limits.reset_mails_per_account.allowance, 1);
+        assert_eq!(limits.holds_per_user.allowance, 10);
+        assert_eq!(limits.holds_per_address.allowance, 60);
+        assert_eq!(limits.holds_per_address.window, HOUR);
+        assert_eq!(limits.hold_cooldown, chrono::TimeDelta::minutes(5));
+        let no_wait = |name: &str| (name == "HOLD_COOLDOWN_MINUTES").then(|| "0".to_owned());
+        assert_eq!(
+            limit_settings(&no_wait).unwrap().hold_cooldown,
+            chrono::TimeDelta::zero()
+        );
+        for bad_wait in ["-1", "1441", "soon"] {
+            let set = |name: &str| (name == "HOLD_COOLDOWN_MINUTES").then(|| bad_wait.to_owned());
+            assert_eq!(
+                limit_settings(&set).unwrap_err().variable,
+                "HOLD_COOLDOWN_MINUTES"
+            );
+        }
         let set = |name: &str| (name == "API_REQUESTS_PER_MINUTE").then(|| "0".to_owned());
         assert!(
             limit_settings(&set)

@@ -46,6 +46,57 @@ pub fn hit(
     }
 }
 
+/// One counter's row in `hit_many`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CounterHit {
+    pub limit: &'static str,
+    pub subject: String,
+    pub window_start: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub hits: i32,
+}
+
+/// Adds each row's `hits` to its counter (creating it if needed) in one statement, and
+/// returns `(limit, subject, count after)` for each. Rows are written in the order of
+/// their keys, so two transactions hitting overlapping counters lock them in the same
+/// order and never deadlock; the keys must be distinct (a statement may not change one
+/// row twice). With `hits` 0 this locks and reads counters for the rest of the
+/// transaction.
+pub fn hit_many(conn: &mut Conn, rows: &[CounterHit]) -> QueryResult<Vec<(String, String, i32)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = rows.to_vec();
+    rows.sort();
+    let values: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                dsl::limit_name.eq(row.limit),
+                dsl::subject.eq(row.subject.as_str()),
+                dsl::window_start.eq(row.window_start),
+                dsl::hits.eq(row.hits),
+                dsl::expires_at.eq(row.expires_at),
+            )
+        })
+        .collect();
+    macro_rules! upsert {
+        ($connection:expr) => {
+            diesel::insert_into(dsl::limit_counters)
+                .values(values)
+                .on_conflict((dsl::limit_name, dsl::subject, dsl::window_start))
+                .do_update()
+                .set(dsl::hits.eq(dsl::hits + excluded(dsl::hits)))
+                .returning((dsl::limit_name, dsl::subject, dsl::hits))
+                .get_results($connection)
+        };
+    }
+    match conn {
+        Conn::Postgresql(connection) => upsert!(connection),
+        Conn::Sqlite(connection) => upsert!(connection),
+    }
+}
+
 /// The count of `(limit, subject)` in the window starting at `window_start` (0 if none).
 pub fn count(
     conn: &mut Conn,
@@ -95,10 +146,12 @@ pub fn purge_expired(conn: &mut Conn, now: NaiveDateTime, batch: i64) -> QueryRe
 }
 
 /// Per limit name, how many subjects are counted in a window that has not passed (what
-/// `/metrics` shows of the shared limits).
+/// `/metrics` shows of the shared limits). A counter still at 0 (locked by a reserve
+/// batch whose request was not held) counts no subject.
 pub fn live_subjects(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Vec<(String, i64)>> {
     dsl::limit_counters
         .filter(dsl::expires_at.gt(now))
+        .filter(dsl::hits.gt(0))
         .group_by(dsl::limit_name)
         .select((dsl::limit_name, diesel::dsl::count_star()))
         .load(conn)

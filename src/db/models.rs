@@ -48,6 +48,8 @@ pub struct Event {
     /// Buyers may cancel a paid booking for a refund until this many hours before the
     /// start; `None`: only the organiser refunds.
     pub refund_hours_before: Option<i32>,
+    /// Marked by the organiser: holding seats needs a confirmed address.
+    pub high_demand: bool,
 }
 
 /// The editable fields of an event, for inserts and updates alike (an empty refund
@@ -61,6 +63,7 @@ pub struct EventFields {
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub refund_hours_before: Option<i32>,
+    pub high_demand: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]
@@ -110,6 +113,11 @@ pub struct Ticket {
     pub paid_at: Option<NaiveDateTime>,
     /// How many seats this booking holds (at least 1).
     pub quantity: i32,
+    /// The ticket type of an earlier hold on this row that lapsed unpaid, kept when the
+    /// row is held again so the cool-down survives a hold of another type.
+    pub lapsed_ticket_schema_id: Option<i32>,
+    /// When that hold lapsed.
+    pub lapsed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]

@@ -25,6 +25,7 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
         refund_hours_before -> Nullable<Integer>,
+        high_demand -> Bool,
     }
 }
 
@@ -56,6 +57,8 @@ diesel::table! {
         created_at -> Timestamp,
         paid_at -> Nullable<Timestamp>,
         quantity -> Integer,
+        lapsed_ticket_schema_id -> Nullable<Integer>,
+        lapsed_at -> Nullable<Timestamp>,
     }
 }
 

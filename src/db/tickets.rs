@@ -91,7 +91,9 @@ pub fn find_by_user_and_event(
 }
 
 /// Gives a released row (expired, cancelled or refunded) a new hold; the row stays the
-/// user's one row for the event, so UNIQUE(user_id, event_id) keeps guarding.
+/// user's one row for the event, so UNIQUE(user_id, event_id) keeps guarding. A hold
+/// that had lapsed (expired) is remembered in `lapsed_ticket_schema_id`/`lapsed_at`;
+/// otherwise what the row remembered stays.
 pub fn start_new_hold(
     conn: &mut Conn,
     ticket: &Ticket,
@@ -100,6 +102,12 @@ pub fn start_new_hold(
     reserved_until: NaiveDateTime,
     code: &str,
 ) -> QueryResult<Guarded> {
+    // Decided on the row as read; the update is guarded by its status and hold number.
+    let (lapsed_type, lapsed_at) = if ticket.status == TicketStatus::Expired {
+        (Some(ticket.ticket_schema_id), ticket.reserved_until)
+    } else {
+        (ticket.lapsed_ticket_schema_id, ticket.lapsed_at)
+    };
     let changed = diesel::update(
         dsl::tickets
             .filter(dsl::id.eq(ticket.id))
@@ -114,6 +122,8 @@ pub fn start_new_hold(
         dsl::hold_number.eq(dsl::hold_number + 1),
         dsl::code.eq(code),
         dsl::paid_at.eq(None::<NaiveDateTime>),
+        dsl::lapsed_ticket_schema_id.eq(lapsed_type),
+        dsl::lapsed_at.eq(lapsed_at),
     ))
     .execute(conn)?;
     Ok(Guarded::from_rows(changed))

@@ -1,12 +1,16 @@
 //! The address check after registering: a link signed with the shop's key (HMAC-SHA256
 //! over the user, the address and the expiry), so nothing needs storing until the user
-//! follows it. A link for an address the user has since changed no longer works.
+//! follows it. A link for an address the user has since changed no longer works. A user
+//! may ask for the mail again (a few times an hour): holding seats of a high-demand event
+//! needs a confirmed address.
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::db::{Conn, Guarded, users};
+use super::limits::{Limit, Subject, shared};
+use super::outbox::{self, Message};
+use crate::db::{Conn, Guarded, users, write_transaction};
 use crate::error::AppError;
 
 /// How long an address check link works.
@@ -72,5 +76,41 @@ pub fn confirm(
     Ok(match users::mark_verified(conn, user_id, now)? {
         Guarded::Applied => Confirmation::Confirmed,
         Guarded::Lost => Confirmation::AlreadyConfirmed,
+    })
+}
+
+/// What asking for the address check mail again did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resent {
+    /// A new mail is on its way (written to the outbox).
+    Sent,
+    /// Nothing to do: the address is confirmed.
+    AlreadyConfirmed,
+    /// Asked too often: try again after this many seconds.
+    TooOften { retry_after: u64 },
+}
+
+/// Mails the user a new address check link, counted by `limit` per user; the count and
+/// the message commit together.
+pub fn resend(
+    conn: &mut Conn,
+    user_id: i32,
+    limit: &Limit,
+    now: NaiveDateTime,
+) -> Result<Resent, AppError> {
+    write_transaction(conn, |c| {
+        let user = users::find(c, user_id)?.ok_or(AppError::NotFound)?;
+        if user.email_verified_at.is_some() {
+            return Ok(Resent::AlreadyConfirmed);
+        }
+        let quota = shared::take(c, limit, &Subject::user(user_id), now)?;
+        if !quota.allowed {
+            return Ok(Resent::TooOften {
+                retry_after: quota.retry_after_seconds(),
+            });
+        }
+        // The same mail as at registration, with a link that works from now.
+        outbox::enqueue(c, now, &Message::Registered { user_id })?;
+        Ok(Resent::Sent)
     })
 }

@@ -2,7 +2,8 @@
 //! the first request with a key runs and its answer is kept; the same key, body and user
 //! later get that answer again (from any instance); the same key with another body is
 //! refused; a request while the first still runs is told to retry. Answers of 500 and
-//! above are never kept, so a retry runs afresh.
+//! above are never kept, so a retry runs afresh; nor is a 429, which tells the client to
+//! retry the same request after `Retry-After` (a hold limit, a cool-down).
 
 use chrono::{NaiveDateTime, TimeDelta};
 use sha2::{Digest, Sha256};
@@ -120,10 +121,10 @@ fn decide(seen: &StoredKey, request_hash: &str, now: NaiveDateTime) -> Begin {
     }
 }
 
-/// Keeps the answer of a claimed request (below 500); an answer of 500 or above gives
-/// the key up instead.
+/// Keeps the answer of a claimed request (below 500); an answer of 500 or above, or a
+/// 429 (retry later, with this same request), gives the key up instead.
 pub fn finish(conn: &mut Conn, claim: Claim, answer: &KeptAnswer) -> Result<(), AppError> {
-    let kept = if answer.status >= 500 {
+    let kept = if answer.status >= 500 || answer.status == 429 {
         idempotency_keys::release(conn, claim.id, claim.locked_until)?
     } else {
         idempotency_keys::finish(

@@ -34,6 +34,10 @@ pub struct EventForm {
     /// refund; empty: only the organiser refunds.
     #[serde(default)]
     pub refund_hours_before: String,
+    /// The high-demand checkbox: `on` when ticked, absent (empty) when not. Holding
+    /// seats of a high-demand event needs a confirmed address.
+    #[serde(default)]
+    pub high_demand: String,
 }
 
 impl EventForm {
@@ -48,6 +52,7 @@ impl EventForm {
                 .refund_hours_before
                 .map(|hours| hours.to_string())
                 .unwrap_or_default(),
+            high_demand: checkbox(event.high_demand),
         }
     }
 
@@ -97,6 +102,17 @@ impl EventForm {
                 }
             },
         };
+        let high_demand = match self.high_demand.trim() {
+            "" => false,
+            "on" => true,
+            _ => {
+                errors.add(
+                    "high_demand",
+                    "Tick the box for a high-demand event, or leave it clear.",
+                );
+                false
+            }
+        };
         match (starts_at, ends_at) {
             (Some(starts_at), Some(ends_at)) if errors.is_empty() => Ok(EventFields {
                 title: title.to_owned(),
@@ -105,9 +121,19 @@ impl EventForm {
                 starts_at,
                 ends_at,
                 refund_hours_before,
+                high_demand,
             }),
             _ => Err(errors),
         }
+    }
+}
+
+/// What a ticked (`on`) or clear (empty) checkbox sends.
+pub fn checkbox(ticked: bool) -> String {
+    if ticked {
+        "on".to_owned()
+    } else {
+        String::new()
     }
 }
 
@@ -164,6 +190,7 @@ mod tests {
             starts_at: "2026-12-20T19:00".into(),
             ends_at: "2026-12-20T23:00".into(),
             refund_hours_before: String::new(),
+            high_demand: String::new(),
         }
     }
 
@@ -198,6 +225,21 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn high_demand_is_a_checkbox_clear_by_default() {
+        assert!(!form().parse().unwrap().high_demand);
+        let ticked = EventForm {
+            high_demand: "on".into(),
+            ..form()
+        };
+        assert!(ticked.parse().unwrap().high_demand);
+        let odd = EventForm {
+            high_demand: "maybe".into(),
+            ..form()
+        };
+        assert!(odd.parse().unwrap_err().get("high_demand").is_some());
     }
 
     #[test]

@@ -1,22 +1,24 @@
 //! Holding a seat for a user, letting it go, and expiring holds whose time ran out.
 //!
-//! The seat and the ticket row change in one transaction: the buyers' ticket rows are
-//! locked first (`domain::locking`), then the optimistic-lock decrement of the
-//! inventory, then the tickets; UNIQUE(user_id, event_id) is the last guard, and a
-//! violation gives the seat straight back in the same transaction.
+//! The seat and the ticket row change in one transaction: the batch's hold counts are
+//! locked first (`domain::hold_rules`), then the buyers' ticket rows
+//! (`domain::locking`), then the optimistic-lock decrement of the inventory, then the
+//! tickets; UNIQUE(user_id, event_id) is the last guard, and a violation gives the seat
+//! straight back in the same transaction.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::{Connection, QueryResult};
 
+use super::hold_rules::{HoldLedger, HoldRefusal, HoldRequest, HoldRules};
 use super::inventory;
 use super::selling_rules::RuleRefusal;
 use super::ticket_code;
 use super::ticket_status::TicketStatus;
 use crate::db::models::{NewTicket, Ticket};
 use crate::db::{
-    Conn, Guarded, events, is_unique_violation, ticket_schemas, tickets, write_transaction,
+    Conn, Guarded, events, is_unique_violation, ticket_schemas, tickets, users, write_transaction,
 };
 use crate::domain::locking::require;
 use crate::error::AppError;
@@ -31,6 +33,9 @@ pub enum ReserveOutcome {
     Refused(RuleRefusal),
     /// The user already holds or owns a ticket for this event.
     AlreadyHolding(Ticket),
+    /// Refused before the seats were looked at (`hold_rules`): too many holds, a
+    /// cool-down, an unconfirmed address on a high-demand event; says why and how long.
+    Limited(HoldRefusal),
 }
 
 /// Whether a ticket still keeps its seat for the user at `now`.
@@ -115,39 +120,50 @@ enum Step {
 }
 
 /// Holds seats of one ticket type for a batch of admitted buyers (queued requests of an
-/// on-sale spike, each `(user id, quantity)`), in one transaction: one optimistic-lock
-/// update allocates the seats for all of them (`inventory::allocate`, which judges each
-/// request by the cap and the selling rule against the seats left, in arrival order),
-/// each booking is written in its own savepoint so one user's UNIQUE(user_id, event_id)
-/// violation rolls back only that booking, and any seat not used goes straight back.
+/// on-sale spike), in one transaction. First the batch's hold counts are raised and
+/// locked (`HoldLedger`, one statement) and each request that wants seats is judged, in arrival
+/// order, by the hold rules (a confirmed address on a high-demand event, the cool-down,
+/// the holds per account and per address); then one optimistic-lock update allocates
+/// the seats for those let through (`inventory::allocate`, which judges each request by
+/// the cap and the selling rule against the seats left, in arrival order); each booking
+/// is written in its own savepoint so one user's UNIQUE(user_id, event_id) violation
+/// rolls back only that booking; any seat not used goes straight back; and the counts
+/// of requests not held are taken back (one statement, none when all were held).
 /// Answers in order.
 pub fn hold_seats(
     conn: &mut Conn,
     now: NaiveDateTime,
     hold: TimeDelta,
+    rules: HoldRules,
     event_id: i32,
     schema_id: i32,
-    requests: &[(i32, i32)],
+    requests: &[HoldRequest],
 ) -> Result<Vec<ReserveOutcome>, AppError> {
     let until = now + hold;
     let steps = write_transaction(conn, |c| -> Result<Vec<(i32, Step)>, AppError> {
         // Read again inside the transaction: an admin may have cancelled it meanwhile.
-        if events::find(c, event_id)?.is_some_and(|e| e.cancelled_at.is_some()) {
+        let event = events::find(c, event_id)?;
+        if event.as_ref().is_some_and(|e| e.cancelled_at.is_some()) {
             return Err(AppError::Conflict(
                 "This event has been cancelled, so tickets are no longer on sale.".into(),
             ));
         }
+        // The shared counts before any other lock, always in one order: two batches
+        // sharing a user or an address (another event, another instance) wait for each
+        // other here and nowhere else.
+        let mut ledger = HoldLedger::lock(c, rules, now, requests)?;
         // Lock the buyers' existing rows first, in the lock order (ascending user id).
         let mut existing: BTreeMap<i32, Option<Ticket>> = requests
             .iter()
-            .map(|&(user_id, _)| (user_id, None))
+            .map(|request| (request.user_id, None))
             .collect();
         for (&user_id, row) in existing.iter_mut() {
             *row = tickets::lock_by_user_and_event(c, user_id, event_id)?;
         }
         let mut seen = HashSet::new();
         let mut steps = Vec::with_capacity(requests.len());
-        for &(user_id, quantity) in requests {
+        for request in requests {
+            let user_id = request.user_id;
             if !seen.insert(user_id) {
                 steps.push((user_id, Step::Duplicate));
                 continue;
@@ -162,11 +178,27 @@ pub fn hold_seats(
                         release(c, &ticket, TicketStatus::Expired)?;
                         ticket.status = TicketStatus::Expired.to_owned();
                     }
-                    Step::Wants(Some(ticket), quantity)
+                    Step::Wants(Some(ticket), request.quantity)
                 }
-                None => Step::Wants(None, quantity),
+                None => Step::Wants(None, request.quantity),
             };
             steps.push((user_id, step));
+        }
+        // The hold rules, in arrival order, on what this transaction read and locked.
+        if event.as_ref().is_some_and(|e| e.high_demand) {
+            let buyers: Vec<i32> = steps
+                .iter()
+                .filter(|(_, step)| matches!(step, Step::Wants(..)))
+                .map(|(user_id, _)| *user_id)
+                .collect();
+            ledger.require_confirmed(users::confirmed_among(c, &buyers)?);
+        }
+        for (request, (_, step)) in requests.iter().zip(steps.iter_mut()) {
+            if let Step::Wants(row, _) = step
+                && let Err(refusal) = ledger.admit(request, row.as_ref(), schema_id)
+            {
+                *step = Step::Done(ReserveOutcome::Limited(refusal));
+            }
         }
         let wanting: Vec<usize> = (0..steps.len())
             .filter(|&i| matches!(steps[i].1, Step::Wants(..)))
@@ -186,8 +218,13 @@ pub fn hold_seats(
         for (&index, decision) in wanting.iter().zip(allocation) {
             match decision {
                 Ok(_) => winners.push(index),
-                Err(RuleRefusal::SoldOut) => steps[index].1 = Step::Done(ReserveOutcome::SoldOut),
-                Err(refusal) => steps[index].1 = Step::Done(ReserveOutcome::Refused(refusal)),
+                Err(refusal) => {
+                    ledger.withdraw(&requests[index]);
+                    steps[index].1 = Step::Done(match refusal {
+                        RuleRefusal::SoldOut => ReserveOutcome::SoldOut,
+                        refusal => ReserveOutcome::Refused(refusal),
+                    });
+                }
             }
         }
         winners.sort_by_key(|&index| steps[index].0);
@@ -207,10 +244,12 @@ pub fn hold_seats(
                 Ok(Some(ticket)) => Step::Done(ReserveOutcome::Reserved(ticket)),
                 Ok(None) => {
                     unused += quantity;
+                    ledger.withdraw(&requests[index]);
                     Step::Duplicate
                 }
                 Err(error) if is_unique_violation(&error) => {
                     unused += quantity;
+                    ledger.withdraw(&requests[index]);
                     Step::Duplicate
                 }
                 Err(error) => return Err(error.into()),
@@ -219,13 +258,21 @@ pub fn hold_seats(
         if unused > 0 {
             inventory::return_seats(c, schema_id, unused)?;
         }
+        // Only the holds written stay counted, in this transaction: a refused or failed
+        // hold leaves no count, and a counted hold exists.
+        ledger.settle(c)?;
         Ok(steps)
     })?;
     // A user's first request refused in this batch answers their other requests in it
     // too, when none of them made a booking.
     let mut refused: HashMap<i32, ReserveOutcome> = HashMap::new();
     for (user_id, step) in &steps {
-        if let Step::Done(outcome @ (ReserveOutcome::SoldOut | ReserveOutcome::Refused(_))) = step {
+        if let Step::Done(
+            outcome @ (ReserveOutcome::SoldOut
+            | ReserveOutcome::Refused(_)
+            | ReserveOutcome::Limited(_)),
+        ) = step
+        {
             refused.entry(*user_id).or_insert_with(|| outcome.clone());
         }
     }

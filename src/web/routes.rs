@@ -35,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(password_reset::reset)
         .service(address_check::page)
         .service(address_check::confirm)
+        .service(address_check::resend_page)
+        .service(address_check::resend)
         .service(admin::accounts::list)
         .service(admin::dashboard::dashboard)
         .service(admin::bookings::list)

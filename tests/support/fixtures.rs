@@ -15,6 +15,8 @@ pub struct EventSpec {
     pub types: Vec<(String, i64, i32)>,
     /// Buyers may cancel a paid booking for a refund until this many hours before.
     pub refund_hours_before: Option<i32>,
+    /// Holding seats needs a confirmed address.
+    pub high_demand: bool,
 }
 
 impl EventSpec {
@@ -24,6 +26,7 @@ impl EventSpec {
             starts_in: TimeDelta::days(7),
             published: true,
             refund_hours_before: None,
+            high_demand: false,
             types: vec![("Standing".into(), 2500, 100)],
         }
     }
@@ -39,6 +42,11 @@ impl EventSpec {
 
     pub fn refundable_until(mut self, hours_before: i32) -> EventSpec {
         self.refund_hours_before = Some(hours_before);
+        self
+    }
+
+    pub fn high_demand(mut self) -> EventSpec {
+        self.high_demand = true;
         self
     }
 
@@ -73,6 +81,7 @@ impl TestApp {
                     starts_at,
                     ends_at: starts_at + TimeDelta::hours(3),
                     refund_hours_before: spec.refund_hours_before,
+                    high_demand: spec.high_demand,
                 },
                 now,
             )

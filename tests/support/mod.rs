@@ -73,6 +73,8 @@ impl TestApp {
             // tested with their own values in tests/abuse.rs.
             ("REGISTRATIONS_PER_ADDRESS".into(), "100000".into()),
             ("REGISTRATIONS_GLOBAL".into(), "100000".into()),
+            // Every test buyer comes from 127.0.0.1 too; tests/holds.rs sets its own.
+            ("HOLDS_PER_ADDRESS_PER_HOUR".into(), "100000".into()),
         ]);
         for (key, value) in overrides {
             vars.insert((*key).into(), (*value).into());

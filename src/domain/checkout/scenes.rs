@@ -46,6 +46,7 @@ pub fn hold(seats: i32) -> Scene {
             starts_at: now + TimeDelta::days(7),
             ends_at: now + TimeDelta::days(7) + TimeDelta::hours(2),
             refund_hours_before: None,
+            high_demand: false,
         },
         now,
     )

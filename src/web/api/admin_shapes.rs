@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::shapes::{EventOut, Price, utc};
 use crate::app::admin::BookingLine;
 use crate::db::models::{Event, Payment, TicketSchema};
-use crate::domain::event_form::EventForm;
+use crate::domain::event_form::{EventForm, checkbox};
 use crate::domain::ticket_type_form::TicketTypeForm;
 
 /// An event as an admin sees it: drafts too.
@@ -49,6 +49,10 @@ pub struct EventInput {
     /// Buyers may cancel a paid booking for a refund until this many hours before the
     /// start (0–8760); absent or null: only the organiser refunds.
     pub refund_hours_before: Option<i32>,
+    /// High demand: holding seats needs a confirmed address (`address_unconfirmed`
+    /// otherwise). False by default.
+    #[serde(default)]
+    pub high_demand: bool,
 }
 
 /// Changes to an event: only the fields sent change.
@@ -62,6 +66,8 @@ pub struct EventPatch {
     /// Hours before the start (0–8760); `null` clears it (no refunds by buyers).
     #[serde(default, deserialize_with = "present")]
     pub refund_hours_before: Option<Option<i32>>,
+    /// High demand: holding seats needs a confirmed address.
+    pub high_demand: Option<bool>,
 }
 
 /// A field that may be absent (no change) or `null` (cleared).
@@ -90,6 +96,7 @@ impl EventInput {
                 .refund_hours_before
                 .map(|hours| hours.to_string())
                 .unwrap_or_default(),
+            high_demand: checkbox(self.high_demand),
         }
     }
 }
@@ -114,6 +121,9 @@ impl EventPatch {
         }
         if let Some(hours) = self.refund_hours_before {
             form.refund_hours_before = hours.map(|h| h.to_string()).unwrap_or_default();
+        }
+        if let Some(high_demand) = self.high_demand {
+            form.high_demand = checkbox(high_demand);
         }
         form
     }

@@ -15,8 +15,11 @@ use super::problem::{Problem, ProblemBody};
 use super::shapes::{BookingOut, BookingRequest, CheckoutAnswer, Page};
 use crate::app::checkout::{PayOutcome, start_checkout};
 use crate::app::{AppState, bookings};
+use crate::domain::hold_rules::HoldRefusal;
+use crate::domain::hold_rules::HoldRequest;
 use crate::domain::reservation::ReserveOutcome;
 use crate::domain::selling_rules::MAX_PER_ORDER_LIMIT;
+use crate::web::client_address;
 
 /// Hold seats of one ticket type in a new booking (one booking per user per event).
 /// The hold lasts 15 minutes by default (`hold_expires_at`); pay through `checkout`.
@@ -31,9 +34,11 @@ use crate::domain::selling_rules::MAX_PER_ORDER_LIMIT;
     responses(
         (status = 201, description = "Held", body = BookingOut),
         (status = 400, description = "No Idempotency-Key, or a body that is not JSON, or a ticket type of another event", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`address_unconfirmed`: the event is in high demand and the account's address is not confirmed (follow the mailed link, or ask for a new one at `/account/verify/resend`)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`sold_out`, `selling_rule`, `already_booked`, `not_on_sale`, or `idempotency_in_flight`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation`, or `idempotency_key_reused`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, `hold_limit` (holds per account per hour), `address_hold_limit` (holds per client address per hour) or `hold_cooldown` (a hold of this ticket type lapsed unpaid a moment ago): retry after `Retry-After` seconds", body = ProblemBody, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
 )]
 #[post("/events/{id}/bookings")]
@@ -54,14 +59,9 @@ pub async fn create(
                 format!("Book 1 to {MAX_PER_ORDER_LIMIT} seats."),
             ));
         }
-        let outcome = bookings::book(
-            &state,
-            user_id,
-            event_id,
-            request.ticket_type_id,
-            request.quantity,
-        )
-        .await?;
+        let address = client_address::of(&req, state.settings.trusted_proxies);
+        let hold = HoldRequest::new(user_id, request.quantity, address);
+        let outcome = bookings::book(&state, event_id, request.ticket_type_id, hold).await?;
         match outcome {
             Ok(booking) => Answer::created(
                 format!("/api/v1/bookings/{}", booking.ticket.id),
@@ -88,9 +88,24 @@ pub async fn create(
                     "You already have a booking for this event: see booking_id.",
                 )
             }),
+            Err(ReserveOutcome::Limited(refusal)) => Err(refused_hold(&refusal)),
         }
     })
     .await
+}
+
+/// A hold refused by the hold rules: 403 `address_unconfirmed`, or 429 with
+/// `Retry-After` for a wait (`hold_limit`, `address_hold_limit`, `hold_cooldown`).
+fn refused_hold(refusal: &HoldRefusal) -> Problem {
+    match refusal.retry_after() {
+        Some(seconds) => Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            refusal.code(),
+            refusal.to_string(),
+        )
+        .retry_after(seconds),
+        None => Problem::new(StatusCode::FORBIDDEN, refusal.code(), refusal.to_string()),
+    }
 }
 
 /// Your bookings, soonest event first.

@@ -1,7 +1,7 @@
 //! Running a changing request under its `Idempotency-Key`: the first request with a key
-//! runs and its answer (below 500) is kept 24 hours in the database; the same key, body
-//! and user get that answer again from any instance; another body gets 422; a request
-//! while the first still runs gets 409 with `Retry-After`.
+//! runs and its answer (below 500, a 429 excepted) is kept 24 hours in the database; the
+//! same key, body and user get that answer again from any instance; another body gets
+//! 422; a request while the first still runs gets 409 with `Retry-After`.
 
 use std::future::Future;
 

@@ -36,6 +36,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ),
     ("invalid_credentials", 401, "Wrong email or password."),
     ("forbidden", 403, "The token's user may not do this."),
+    (
+        "address_unconfirmed",
+        403,
+        "The event is in high demand: holding its seats needs a confirmed address. Follow the link mailed at registration, or ask for a new one at `/account/verify/resend`.",
+    ),
     ("not_found", 404, "No such resource, or not one of yours."),
     (
         "method_not_allowed",
@@ -119,6 +124,21 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "rate_limited",
         429,
         "Too many requests: retry after `Retry-After` seconds.",
+    ),
+    (
+        "hold_limit",
+        429,
+        "This account has held seats as often as it may this hour: retry after `Retry-After` seconds.",
+    ),
+    (
+        "address_hold_limit",
+        429,
+        "Seats have been held from this client address as often as one address may this hour (every account behind it together): retry after `Retry-After` seconds.",
+    ),
+    (
+        "hold_cooldown",
+        429,
+        "Your last hold of this ticket type lapsed unpaid a moment ago; it stays with other buyers for a short cool-down: retry after `Retry-After` seconds.",
     ),
     (
         "login_throttled",

@@ -98,6 +98,9 @@ pub struct EventOut {
     /// A paid booking may be cancelled for a refund until this many hours before the
     /// start (`POST /bookings/{id}/cancel`); `null`: refunds only by the organiser.
     pub refund_hours_before: Option<i32>,
+    /// High demand: holding seats needs a confirmed address (`address_unconfirmed`
+    /// otherwise).
+    pub high_demand: bool,
     pub ticket_types: Vec<TicketType>,
 }
 
@@ -115,6 +118,7 @@ impl EventOut {
                 && event.ended_at.is_none()
                 && event.cancelled_at.is_none(),
             refund_hours_before: event.refund_hours_before,
+            high_demand: event.high_demand,
             ticket_types: types.iter().map(TicketType::from).collect(),
         }
     }

@@ -1,5 +1,7 @@
 //! `GET /account/verify?token=…`: the page the address check link opens (a GET changes
-//! nothing); `POST /account/verify`: confirms the address.
+//! nothing); `POST /account/verify`: confirms the address. `GET /account/verify/resend`:
+//! the logged-in user's address and whether it is confirmed; `POST` there mails a new
+//! link (holding seats of a high-demand event needs a confirmed address).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -7,10 +9,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::{AppState, address_check};
-use crate::domain::address_check::Confirmation;
+use crate::domain::address_check::{Confirmation, Resent};
 use crate::error::AppError;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
+use crate::web::identity::CurrentUser;
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
 
 #[derive(Template)]
@@ -62,4 +65,55 @@ pub async fn confirm(
             problem: Some(problem),
         },
     )
+}
+
+#[derive(Template)]
+#[template(path = "address_resend.html")]
+struct ResendPage {
+    page: Page,
+    email: String,
+    confirmed: bool,
+}
+
+#[get("/account/verify/resend")]
+pub async fn resend_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    ctx: PageCtx,
+) -> Result<HttpResponse, AppError> {
+    let account = address_check::account(&state, user.id).await?;
+    html(&ResendPage {
+        page: ctx.page("Confirm your address"),
+        email: account.email,
+        confirmed: account.email_verified_at.is_some(),
+    })
+}
+
+#[post("/account/verify/resend")]
+pub async fn resend(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    ctx: PageCtx,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    match address_check::resend(&state, user.id).await? {
+        Resent::Sent => flash::success(
+            &ctx.session,
+            format!(
+                "We mailed a new link to {}. Follow it to confirm your address.",
+                user.email
+            ),
+        ),
+        Resent::AlreadyConfirmed => {
+            flash::info(&ctx.session, "Your address is already confirmed.");
+        }
+        Resent::TooOften { retry_after } => {
+            return Err(AppError::TooManyRequests(format!(
+                "We have mailed you several links in the last hour. Please check your inbox \
+                 (and spam folder), or ask again in {} minutes.",
+                retry_after.div_ceil(60).max(1)
+            )));
+        }
+    }
+    Ok(see_other("/account/verify/resend"))
 }

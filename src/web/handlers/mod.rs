@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod checkout;
 pub mod door;
 pub mod health;
+pub mod hold_refused;
 pub mod password_reset;
 pub mod test_checkout;
 pub mod tickets;

@@ -1,6 +1,6 @@
 //! Reserving seats and the user's own bookings: list, show, cancel.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -9,11 +9,14 @@ use crate::app::bookings::{self, Booking, Cancelled, SeatCode};
 use crate::app::refunds::RefundProgress;
 use crate::app::reserve as reservations;
 use crate::db::models::{Event, Ticket, TicketSchema};
+use crate::domain::hold_rules::HoldRequest;
 use crate::domain::reservation::ReserveOutcome;
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
+use crate::web::client_address;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
+use crate::web::handlers::hold_refused;
 use crate::web::identity::CurrentUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
 use crate::web::views;
@@ -45,6 +48,7 @@ fn parse_quantity(field: &str) -> Result<i32, AppError> {
 #[post("/events/{id}/reserve")]
 pub async fn reserve(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: CurrentUser,
     ctx: PageCtx,
     path: web::Path<i32>,
@@ -57,7 +61,9 @@ pub async fn reserve(
         .parse()
         .map_err(|_| AppError::BadRequest("Choose a ticket type.".into()))?;
     let quantity = parse_quantity(&form.quantity)?;
-    let outcome = reservations::reserve(&state, user.id, event_id, schema_id, quantity).await?;
+    let address = client_address::of(&req, state.settings.trusted_proxies);
+    let request = HoldRequest::new(user.id, quantity, address);
+    let outcome = reservations::reserve(&state, event_id, schema_id, request).await?;
     Ok(match outcome {
         ReserveOutcome::Reserved(ticket) => {
             let minutes = state.settings.hold_minutes;
@@ -87,6 +93,7 @@ pub async fn reserve(
             flash::error(&ctx.session, refusal.to_string());
             see_other(&format!("/events/{event_id}"))
         }
+        ReserveOutcome::Limited(refusal) => hold_refused::page(&ctx, event_id, &refusal)?,
     })
 }
 
