@@ -43,7 +43,7 @@ pub async fn enforce(
         Bearer::Valid(holder) => format!("token:{}", holder.token_id),
         _ => format!(
             "address:{}",
-            client_address::of(req.request(), state.settings.trusted_proxies)
+            client_address::of(req.request(), &state.settings.client_addresses)
         ),
     };
     let mut quota = limits.requests.take(&key);
