@@ -33,7 +33,9 @@ pub async fn progress(
 /// existing refund use case (idempotent at the provider). Run again after a failure, it
 /// finishes a refund already marked pending.
 pub async fn refund_booking(state: &AppState, ticket_id: i32) -> Result<(), String> {
-    match refunds::refund_ticket(state, ticket_id).await {
+    // The organiser's decision covers every booking, those already at the door too.
+    let reason = Some("the event was cancelled".to_owned());
+    match refunds::refund_ticket(state, ticket_id, reason).await {
         // Done, or pending at the provider: its webhook or reconciliation settles it.
         Ok(_progress) => Ok(()),
         // Not paid (any more), or its refund is already under way: finish what is owed.

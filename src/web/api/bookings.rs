@@ -203,8 +203,9 @@ pub async fn checkout(
 }
 
 /// Cancel a booking: a hold's seats go back on sale; a paid booking is refunded where
-/// its event allows it (`refund_hours_before`), and is `refunded` once the money is back
-/// (`paid` while the refund is under way).
+/// its event allows it (`refund_hours_before`) and no seat of it has been checked in,
+/// and is `refunded` once the money is back (`paid` while the refund is under way, its
+/// codes no longer admitting at the door).
 #[utoipa::path(
     post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings",
     security(("bearer" = [])),
@@ -214,7 +215,7 @@ pub async fn checkout(
     ),
     responses(
         (status = 200, description = "Cancelled", body = BookingOut),
-        (status = 409, description = "`not_refundable` (the event does not allow it, or its window closed), `refund_under_way`, or `not_on_hold` (expired or cancelled already)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`not_refundable` (the event does not allow it, or its window closed), `checked_in` (a seat was checked in at the door), `refund_under_way`, or `not_on_hold` (expired or cancelled already)", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[post("/bookings/{id}/cancel")]

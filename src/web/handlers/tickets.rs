@@ -100,6 +100,9 @@ pub struct TicketView {
     pub payment_note: Option<&'static str>,
     /// A paid booking its buyer may cancel for a refund: until when.
     pub refundable_until: Option<chrono::NaiveDateTime>,
+    /// What the door has to say of a paid booking (see `app::bookings::Booking`).
+    pub checked_in: bool,
+    pub refund_under_way: bool,
 }
 
 impl TicketView {
@@ -112,6 +115,8 @@ impl TicketView {
             status: booking.status,
             payment_note: booking.payment_note,
             refundable_until: booking.refundable_until,
+            checked_in: booking.checked_in,
+            refund_under_way: booking.refund_under_way,
         }
     }
 
@@ -199,7 +204,7 @@ pub async fn cancel(
             "Your booking is cancelled and refunded: the money is on its way back to you."
         }
         (Cancelled::Refunded(RefundProgress::Pending), _) => {
-            "Your booking is cancelled; the refund is under way at the payment service. Your codes work until it completes."
+            "Your booking is cancelled; the refund is under way at the payment service, and your codes no longer admit at the door."
         }
     };
     flash::success(&ctx.session, message);
