@@ -238,7 +238,14 @@ pub async fn cancel_booking(
     ticket_id: i32,
 ) -> Result<(Booking, Cancelled), AppError> {
     let (booking, _) = show(state, user_id, ticket_id).await?;
-    let outcome = if booking.ticket.status == TicketStatus::Paid {
+    // This read only picks the path; each path decides under the ticket's lock. A booking
+    // refunded since (the other click of a double click) takes the refund path too, so
+    // its answer is "not paid" whichever click read first, never "not on hold".
+    let was_paid = matches!(
+        booking.ticket.status,
+        TicketStatus::Paid | TicketStatus::Refunded
+    );
+    let outcome = if was_paid {
         Cancelled::Refunded(super::refunds::refund_for_buyer(state, user_id, ticket_id).await?)
     } else {
         cancel(state, user_id, ticket_id).await?;
