@@ -9,6 +9,7 @@
 //! - `BENCH_ENGINE` (a label), `BENCH_SECONDS` (10), `BENCH_RUSH_BUYERS` (2000),
 //!   `BENCH_RUSH_SEATS` (500);
 //! - `BENCH_ONLY=rush` (optional): run only (c), the rush (memory and answers under it);
+//!   `BENCH_ONLY=flood`: run only (g), the login flood (`load/login_flood.rs`);
 //! - `BOXOFFICE_URL_2` (optional): a second instance on the same database; the rush's
 //!   buyers are split half and half between the two (`scripts/bench.sh postgres-2`).
 //!
@@ -20,7 +21,8 @@
 //! (e) the door rush: 4 gates scanning `BENCH_DOOR_CODES` (10,000) distinct codes plus
 //! 5% repeats as fast as they can (`load/door_rush.rs`), (f) the API rush: 2000 token
 //! holders booking through `POST /api/v1/events/{id}/bookings` at once on 500 seats
-//! (`load/api_rush.rs`); scenario (a) also reads `GET /api/v1/events/{id}`.
+//! (`load/api_rush.rs`); scenario (a) also reads `GET /api/v1/events/{id}`; (g) the
+//! login flood, alone (`BENCH_ONLY=flood`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,6 +39,8 @@ use tokio::task::JoinSet;
 mod api_rush;
 #[path = "load/door_rush.rs"]
 mod door_rush;
+#[path = "load/login_flood.rs"]
+mod login_flood;
 
 /// A failed step, already phrased for the error breakdown ("reserve: HTTP 503").
 type Fail = String;
@@ -74,6 +78,14 @@ async fn run() -> Result<(), Fail> {
     );
 
     let mut report = Report::default();
+    if config.only_flood {
+        for row in login_flood::run(&config, &format!("/events/{demo}")).await? {
+            report.push(row);
+        }
+        report.rss("after the login flood", &config);
+        report.print(&config);
+        return report.verdict();
+    }
     if config.only_rush {
         eprintln!(
             "load: BENCH_ONLY=rush: preparing {} buyers",
@@ -131,6 +143,8 @@ struct Config {
     base_2: Option<String>,
     /// `BENCH_ONLY=rush`: only scenario (c).
     only_rush: bool,
+    /// `BENCH_ONLY=flood`: only scenario (g).
+    only_flood: bool,
     admin_email: String,
     admin_password: String,
     server_pid: Option<u32>,
@@ -172,15 +186,21 @@ impl Config {
             Some(url) => Some(local("BOXOFFICE_URL_2", url)?),
             None => None,
         };
-        let only_rush = match var("BENCH_ONLY").as_deref() {
-            None => false,
-            Some("rush") => true,
-            Some(other) => return Err(format!("BENCH_ONLY: only `rush` is known, got {other}")),
+        let (only_rush, only_flood) = match var("BENCH_ONLY").as_deref() {
+            None => (false, false),
+            Some("rush") => (true, false),
+            Some("flood") => (false, true),
+            Some(other) => {
+                return Err(format!(
+                    "BENCH_ONLY: `rush` or `flood` are known, got {other}"
+                ));
+            }
         };
         Ok(Config {
             base,
             base_2,
             only_rush,
+            only_flood,
             admin_email: var("BENCH_ADMIN_EMAIL").ok_or("BENCH_ADMIN_EMAIL: not set")?,
             admin_password: var("BENCH_ADMIN_PASSWORD").ok_or("BENCH_ADMIN_PASSWORD: not set")?,
             server_pid: var("BOXOFFICE_PID").and_then(|p| p.trim().parse().ok()),

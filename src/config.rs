@@ -11,6 +11,9 @@ use rand::RngCore;
 use crate::db::Engine;
 use crate::web::client_address::{self, ClientAddresses};
 
+mod limits;
+pub use limits::LimitSettings;
+
 /// A secret that never shows in `Debug` output or logs.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -57,15 +60,12 @@ pub struct Settings {
     /// believed (`TRUSTED_PROXIES`) and the IPv6 network one client is counted as
     /// (`IPV6_CLIENT_PREFIX`).
     pub client_addresses: ClientAddresses,
-    /// Registrations allowed per client address per `registration_window`.
-    pub registrations_per_address: u32,
-    /// Registrations allowed per instance per `registration_window`, from anywhere.
-    pub registrations_global: u32,
-    pub registration_window: Duration,
     /// Holds one user may take per hour (cancel-and-rehold counts each time).
     pub holds_per_user_per_hour: u32,
     /// The JSON API's token lifetime and rate limits.
     pub api: ApiSettings,
+    /// Every limit, each shared by all instances (`config::limits`).
+    pub limits: LimitSettings,
     pub stripe: Option<StripeSettings>,
     pub allow_test_payments_on_https: bool,
     pub provider_timeout: Duration,
@@ -77,6 +77,8 @@ pub struct Settings {
     /// The sender of every mail (`MAIL_FROM`).
     pub mail_from: String,
     pub outbox: OutboxSettings,
+    /// How long what is kept only for a while is kept (the daily purge).
+    pub retention: RetentionSettings,
     /// `GET /metrics` answers only with `Authorization: Bearer <this>`; unset, it is off
     /// (404).
     pub metrics_token: Option<Secret>,
@@ -97,16 +99,11 @@ pub struct HttpSettings {
     pub backlog: u32,
 }
 
-/// The JSON API's tokens and rate limits (each limit per instance: README, Security).
+/// The JSON API's tokens (its rate limits are in `limits`).
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
     /// How long a bearer token works (`API_TOKEN_HOURS`, 24).
     pub token_ttl: chrono::TimeDelta,
-    /// Requests per minute per token, or per client address without one
-    /// (`API_REQUESTS_PER_MINUTE`, 100; 0 turns it off).
-    pub requests_per_minute: u32,
-    /// Booking and checkout requests per minute per user (`API_BOOKINGS_PER_MINUTE`, 10).
-    pub bookings_per_minute: u32,
 }
 
 /// How the outbox's dispatcher works (see `domain::outbox`).
@@ -118,10 +115,27 @@ pub struct OutboxSettings {
     pub max_attempts: i32,
     /// The wait after the first failure, doubled after each further one.
     pub backoff_base: chrono::TimeDelta,
-    /// How long a claim keeps other dispatchers off a message.
+    /// How long a claim keeps other dispatchers off a message (renewed every third of
+    /// it while the dispatcher works).
     pub lease: chrono::TimeDelta,
     /// A message pending longer than this is reported by `boxoffice check`.
     pub pending_alert: chrono::TimeDelta,
+}
+
+/// How many days the daily purge keeps each kind of finished row (`None`: for ever).
+/// Nothing still needed is ever purged: not a pending or dead message, not an unused
+/// live reset token, nothing `boxoffice check` or reconciliation reads.
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionSettings {
+    /// Delivered outbox messages, after their delivery (`RETENTION_OUTBOX_DAYS`, 30).
+    pub outbox_days: Option<u32>,
+    /// Processed webhook event ids, after processing (`RETENTION_WEBHOOK_EVENTS_DAYS`,
+    /// 30; at least 3, Stripe's redelivery window).
+    pub webhook_events_days: Option<u32>,
+    /// Used or expired password reset tokens (`RETENTION_RESETS_DAYS`, 7).
+    pub resets_days: Option<u32>,
+    /// Dev-mailbox mails (`RETENTION_MAILBOX_DAYS`, 14).
+    pub mailbox_days: Option<u32>,
 }
 
 /// A configuration problem, naming the variable.
@@ -246,13 +260,9 @@ impl Settings {
                 Some(900),
             )?),
             client_addresses,
-            registrations_per_address: parse_or(&get, "REGISTRATIONS_PER_ADDRESS", Some(5))?,
-            registrations_global: parse_or(&get, "REGISTRATIONS_GLOBAL", Some(1000))?,
-            registration_window: Duration::from_secs(
-                parse_or(&get, "REGISTRATION_WINDOW_SECONDS", Some(3600))?.max(1),
-            ),
             holds_per_user_per_hour: parse_or(&get, "HOLDS_PER_USER_PER_HOUR", Some(10))?,
             api: api_settings(&get)?,
+            limits: limits::limit_settings(&get)?,
             stripe,
             allow_test_payments_on_https,
             provider_timeout: Duration::from_millis(parse_or(
@@ -266,6 +276,7 @@ impl Settings {
             mail_from: get("MAIL_FROM")
                 .unwrap_or_else(|| "Box office <tickets@boxoffice.localhost>".into()),
             outbox: outbox_settings(&get)?,
+            retention: retention_settings(&get)?,
             metrics_token: metrics_token(&get)?,
             http: http_settings(&get)?,
         })
@@ -380,8 +391,6 @@ fn api_settings(get: &impl Fn(&str) -> Option<String>) -> Result<ApiSettings, Co
     }
     Ok(ApiSettings {
         token_ttl: chrono::TimeDelta::hours(hours),
-        requests_per_minute: parse_or(get, "API_REQUESTS_PER_MINUTE", Some(100))?,
-        bookings_per_minute: parse_or(get, "API_BOOKINGS_PER_MINUTE", Some(10))?,
     })
 }
 
@@ -401,10 +410,35 @@ fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettin
         interval: Duration::from_secs(parse_or(get, "OUTBOX_INTERVAL_SECONDS", Some(5))?.max(1)),
         max_attempts,
         backoff_base: seconds("OUTBOX_BACKOFF_SECONDS", 30)?,
-        // Longer than a whole batch of slow deliveries (20 × a 10 s time-out), or
-        // another instance could take a claim over while it is still being sent.
-        lease: seconds("OUTBOX_LEASE_SECONDS", 600)?,
+        // A working dispatcher renews its batch's leases every third of a lease, so a
+        // long batch (20 refund jobs of three 10 s provider calls) keeps its claims; a
+        // dead instance's claims are taken over once the lease runs out.
+        lease: seconds("OUTBOX_LEASE_SECONDS", 120)?,
         pending_alert: seconds("OUTBOX_PENDING_ALERT_SECONDS", 3600)?,
+    })
+}
+
+fn retention_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<RetentionSettings, ConfigError> {
+    let days = |name: &'static str, default: u32, least: u32| -> Result<Option<u32>, ConfigError> {
+        let value: u32 = parse_or(get, name, Some(default))?;
+        match value {
+            0 => Ok(None),
+            v if v < least || v > 36_500 => Err(bad(
+                name,
+                format!("must be 0 (keep for ever) or between {least} and 36500 days"),
+            )),
+            v => Ok(Some(v)),
+        }
+    };
+    Ok(RetentionSettings {
+        outbox_days: days("RETENTION_OUTBOX_DAYS", 30, 1)?,
+        // Stripe redelivers an event for up to three days: its id must be remembered
+        // at least that long, or a redelivery would be applied again.
+        webhook_events_days: days("RETENTION_WEBHOOK_EVENTS_DAYS", 30, 3)?,
+        resets_days: days("RETENTION_RESETS_DAYS", 7, 1)?,
+        mailbox_days: days("RETENTION_MAILBOX_DAYS", 14, 1)?,
     })
 }
 
@@ -516,6 +550,26 @@ mod tests {
     }
 
     #[test]
+    fn retention_has_defaults_zero_keeps_for_ever_and_webhook_ids_stay_three_days() {
+        let s = settings(&[("SESSION_KEY", KEY)]).unwrap().retention;
+        assert_eq!(
+            (
+                s.outbox_days,
+                s.webhook_events_days,
+                s.resets_days,
+                s.mailbox_days
+            ),
+            (Some(30), Some(30), Some(7), Some(14))
+        );
+        let kept = settings(&[("SESSION_KEY", KEY), ("RETENTION_OUTBOX_DAYS", "0")]).unwrap();
+        assert_eq!(kept.retention.outbox_days, None);
+        let short = settings(&[("SESSION_KEY", KEY), ("RETENTION_WEBHOOK_EVENTS_DAYS", "2")]);
+        assert_eq!(short.unwrap_err().variable, "RETENTION_WEBHOOK_EVENTS_DAYS");
+        let bad = settings(&[("SESSION_KEY", KEY), ("RETENTION_MAILBOX_DAYS", "-1")]);
+        assert_eq!(bad.unwrap_err().variable, "RETENTION_MAILBOX_DAYS");
+    }
+
+    #[test]
     fn trusted_proxies_are_named_and_the_older_forms_stop_start_up() {
         let none = settings(&[("SESSION_KEY", KEY)]).unwrap().client_addresses;
         assert!(none.trusted_proxies.is_empty());
@@ -549,8 +603,8 @@ mod tests {
     #[test]
     fn abuse_limits_are_on_by_default() {
         let s = settings(&[("SESSION_KEY", KEY)]).unwrap();
-        assert!(s.registrations_per_address > 0);
-        assert!(s.registrations_global > 0);
+        assert!(s.limits.registrations_per_address.allowance > 0);
+        assert!(s.limits.registrations_everyone.allowance > 0);
         assert!(s.holds_per_user_per_hour > 0);
     }
 

@@ -15,14 +15,12 @@ use crate::app::AppState;
 use crate::app::metrics::Metrics;
 use crate::app::reserve::RESERVE_BATCH;
 use crate::app::seat_line::SeatLine;
-use crate::app::state::ApiLimits;
 use crate::config::Settings;
 use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
 use crate::domain::demo;
 use crate::domain::login_throttle::LoginThrottle;
 use crate::domain::rate_limit::RateLimit;
-use crate::domain::registration_limits::RegistrationLimits;
 use crate::web::{headers, metrics as request_metrics, request_id, routes};
 
 /// A failure to start, with what went wrong.
@@ -89,16 +87,11 @@ fn new_state(
             settings.login_failures_per_address,
             settings.login_throttle_window,
         ),
-        registrations: RegistrationLimits::new(
-            settings.registrations_per_address,
-            settings.registrations_global,
-            settings.registration_window,
-        ),
         holds_by_user: RateLimit::new(
             settings.holds_per_user_per_hour,
             std::time::Duration::from_secs(3600),
         ),
-        api_limits: ApiLimits::new(&settings.api),
+        refusals: Default::default(),
         settings,
         clock,
         seat_line: SeatLine::new(RESERVE_BATCH),

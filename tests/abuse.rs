@@ -30,6 +30,7 @@ fn limits(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static
 #[tokio::test]
 async fn a_registration_flood_from_one_address_is_throttled_while_another_registers() {
     let app = TestApp::spawn_with(&limits(&[("REGISTRATIONS_PER_ADDRESS", "3")])).await;
+    app.start_next_window(3600, &[]);
     for i in 0..3 {
         // The client rotates what it writes itself; the proxy's entry is what counts.
         let farmer = app.visitor_via(&format!("10.9.9.{i}, 203.0.113.9"));
@@ -58,6 +59,7 @@ async fn a_registration_flood_from_one_address_is_throttled_while_another_regist
 #[tokio::test]
 async fn registrations_from_everywhere_together_have_a_ceiling() {
     let app = TestApp::spawn_with(&limits(&[("REGISTRATIONS_GLOBAL", "2")])).await;
+    app.start_next_window(3600, &[]);
     for i in 0..2 {
         let visitor = app.visitor_via(&format!("198.51.100.{i}"));
         let response = visitor

@@ -110,3 +110,42 @@ async fn requests_are_counted_by_route_pattern_and_seats_match_the_books() {
     assert!(sample(&body, "boxoffice_outbox_lag_seconds").unwrap() >= 0.0);
     app.assert_books_clean().await;
 }
+
+#[tokio::test]
+async fn the_shared_limits_show_their_state() {
+    let app =
+        TestApp::spawn_with(&[("METRICS_TOKEN", TOKEN), ("API_REQUESTS_PER_MINUTE", "2")]).await;
+    app.start_next_window(60, &[]);
+    let anonymous = app.api();
+    let answers: Vec<u16> = list_events_times(&anonymous, 3).await;
+    assert_eq!(answers, [200, 200, 429]);
+    let body = scrape(&app, Some(TOKEN)).await.text().await.unwrap();
+    assert_eq!(
+        sample(&body, r#"boxoffice_limit_subjects{limit="api_requests"}"#),
+        Some(1.0),
+        "one address counted: {body}"
+    );
+    assert_eq!(
+        sample(
+            &body,
+            r#"boxoffice_limit_refusals_total{limit="api_requests"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &body,
+            r#"boxoffice_limit_subjects{limit="login_failures_account"}"#
+        ),
+        Some(0.0),
+        "every limit is listed"
+    );
+}
+
+async fn list_events_times(api: &support::api::Api, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..n {
+        statuses.push(api.get("/events").await.status);
+    }
+    statuses
+}

@@ -1,17 +1,26 @@
 //! The transactional outbox with the dev mailbox (no SMTP server configured): one mail
 //! per paid booking however often it is confirmed, nothing for a change that rolled
-//! back, a dead instance's claims taken over after the lease, retries with backoff
-//! until dead, the admin's outbox page and its "retry now", and `check`'s report.
+//! back, a dead instance's claims taken over after the lease while a working one renews
+//! its own through a long job, retries with backoff until dead, the admin's outbox page
+//! and its "retry now", and `check`'s report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
+use std::time::Duration;
+
+use boxoffice::app::dispatcher;
 use boxoffice::db::{outbox as rows, write_transaction};
 use boxoffice::domain::outbox::{self, Message};
 use boxoffice::error::AppError;
 use chrono::TimeDelta;
-use support::TestApp;
+use support::fixtures::EventSpec;
 use support::mail::paid_booking;
+use support::race::together;
+use support::stripe_shop::{WEBHOOK_SECRET, checkout, webhook};
+use support::stripe_standin::{Failure, StripeStandIn};
+use support::visitor::location;
+use support::{TestApp, deadline};
 
 #[tokio::test]
 async fn a_booking_confirmed_twice_is_mailed_once_with_its_codes_and_a_calendar() {
@@ -211,4 +220,172 @@ async fn on_an_https_site_the_dev_mailbox_is_for_admins_only_even_in_test_mode()
     let anonymous = app.visitor().get("/admin/mailbox").await;
     assert_eq!(anonymous.status(), 303, "sent to log in");
     assert!(support::visitor::location(&anonymous).starts_with("/login"));
+}
+
+/// The settings of a shop whose payments go to the stand-in at `base`, with a short
+/// lease and a payment time-out longer than any test waits.
+fn long_job_settings(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("STRIPE_SECRET_KEY", "sk_test_standin".into()),
+        ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+        ("STRIPE_API_BASE", base.into()),
+        ("PAYMENT_TIMEOUT_MS", "60000".into()),
+        ("OUTBOX_LEASE_SECONDS", "3".into()),
+    ]
+}
+
+fn borrowed<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_long_job_renews_its_lease_and_no_other_instance_takes_it_over_meanwhile() {
+    let stripe = StripeStandIn::start().await;
+    let settings = long_job_settings(&stripe.base);
+    let app = TestApp::spawn_with(&borrowed(&settings)).await;
+    let other = app.another_instance_with(&borrowed(&settings)).await;
+    let show = app
+        .create_event(EventSpec::new("Long job").seats("GA", 2500, 10))
+        .await;
+    let buyer = app.registered("ann@example.com").await;
+    let reserved = buyer.reserve(show.event_id, show.schema_ids[0]).await;
+    let ticket_id: i32 = location(&reserved)
+        .trim_start_matches("/tickets/")
+        .parse()
+        .unwrap();
+    let session = stripe.complete(&checkout(&buyer, ticket_id).await);
+    webhook(&app, "evt_paid", "checkout.session.completed", &session).await;
+    let admin = app.admin().await;
+    app.deliver_all().await;
+    admin
+        .post(
+            &format!("/admin/events/{}/cancel", show.event_id),
+            &[("confirm", "yes")],
+        )
+        .await;
+
+    // The refund job's call to Stripe takes as long as the test wants: far past the
+    // lease of 3 s.
+    stripe.fail_next(&[Failure::Held]);
+    let state = app.state.clone();
+    let working = tokio::spawn(async move { dispatcher::dispatch_once(&state).await });
+    deadline(Duration::from_secs(10), || async {
+        stripe.in_flight() == 1
+    })
+    .await;
+    let job = || async { app.outbox_of("cancel_refund").await.remove(0) };
+    let first = job().await;
+    let first_lease = first.claimed_until.unwrap();
+    assert_eq!(
+        first.claimed_by.as_deref(),
+        Some(app.state.instance.as_str())
+    );
+
+    // The working dispatcher renews the lease while the job runs …
+    deadline(Duration::from_secs(10), || async {
+        job().await.claimed_until.unwrap() > first_lease
+    })
+    .await;
+    // … so once the first lease has run out, another instance still leaves the job be.
+    deadline(Duration::from_secs(10), || async {
+        other.clock.now() > first_lease + TimeDelta::seconds(1)
+    })
+    .await;
+    assert_eq!(
+        other.deliver_all().await.claimed,
+        0,
+        "not taken over mid-way"
+    );
+    assert_eq!(stripe.requests_to("POST", "/v1/refunds").len(), 1);
+
+    stripe.release_held();
+    let round = working.await.unwrap();
+    assert_eq!(round.delivered, 2, "the cancel mail and the refund job");
+    let done = job().await;
+    assert_eq!(done.status, rows::DELIVERED);
+    assert_eq!(done.attempts, 1);
+    assert_eq!(stripe.refunds().len(), 1, "refunded once");
+    assert_eq!(app.tickets().await[0].status, "refunded");
+    app.assert_books_clean().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_renewal_and_a_takeover_at_the_same_instant_leave_one_holder() {
+    let app = TestApp::spawn().await;
+    let policy = app.state.retry_policy();
+    for round in 0..12 {
+        let now = app.clock.now();
+        app.with_db(move |c| {
+            write_transaction(c, |c| {
+                outbox::enqueue(c, now, &Message::HoldExpired { ticket_id: round })
+            })
+            .unwrap()
+        })
+        .await;
+        let claimed = app
+            .with_db(move |c| outbox::claim_due(c, now, &policy, "stalled", 10).unwrap())
+            .await;
+        assert_eq!(claimed.len(), 1);
+        let id = claimed[0].id;
+        // The stalled dispatcher's lease has just run out when it renews, at the very
+        // instant another takes the message over.
+        let at = now + policy.lease + TimeDelta::seconds(1);
+        let (pool_a, pool_b) = (app.state.pool.clone(), app.state.pool.clone());
+        let (renewed, taken) = together(
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let mut c = pool_a.get().unwrap();
+                    outbox::renew(&mut c, at, &policy, "stalled", &[id]).unwrap()
+                })
+                .await
+                .unwrap()
+            },
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let mut c = pool_b.get().unwrap();
+                    outbox::claim_due(&mut c, at, &policy, "successor", 10).unwrap()
+                })
+                .await
+                .unwrap()
+            },
+        )
+        .await;
+        let row = app.outbox().await.into_iter().find(|m| m.id == id).unwrap();
+        match (renewed.as_slice(), taken.len()) {
+            ([kept], 0) if *kept == id => {
+                assert_eq!(row.claimed_by.as_deref(), Some("stalled"), "round {round}")
+            }
+            ([], 1) => assert_eq!(
+                row.claimed_by.as_deref(),
+                Some("successor"),
+                "round {round}"
+            ),
+            other => panic!("round {round}: two holders or none: {other:?}"),
+        }
+        // Whoever holds it delivers it; the other's record is refused.
+        let (holder, loser) = if taken.is_empty() {
+            ("stalled", "successor")
+        } else {
+            ("successor", "stalled")
+        };
+        let claim = claimed[0].clone();
+        let recorded = app
+            .with_db(move |c| {
+                let lost =
+                    outbox::record(c, at, &policy, loser, &claim, &outbox::Outcome::Delivered)
+                        .unwrap();
+                let won =
+                    outbox::record(c, at, &policy, holder, &claim, &outbox::Outcome::Delivered)
+                        .unwrap();
+                (lost, won)
+            })
+            .await;
+        assert_eq!(
+            recorded,
+            (
+                boxoffice::db::Guarded::Lost,
+                boxoffice::db::Guarded::Applied
+            )
+        );
+    }
 }

@@ -7,7 +7,7 @@ use super::AppState;
 use crate::db::users;
 use crate::domain::accounts;
 use crate::domain::form_errors::FieldErrors;
-use crate::domain::registration_limits::Refusal;
+use crate::domain::limits::Subject;
 use crate::error::AppError;
 
 /// Registers an account from a client `address`. `Ok(Ok(()))` whether the email was new
@@ -22,22 +22,28 @@ pub async fn register(
     if let Err(errors) = accounts::check_registration(email, password) {
         return Ok(Err(errors));
     }
-    match state.registrations.admit(address) {
-        Ok(()) => {}
-        Err(Refusal::Address) => {
-            return Err(AppError::TooManyRequests(
-                "Too many accounts were created from your network recently. \
-                 Please try again in an hour."
-                    .into(),
-            ));
-        }
-        Err(Refusal::Everyone) => {
-            return Err(AppError::TooManyRequests(
-                "The shop is taking an unusual number of new accounts right now. \
-                 Please try again in a few minutes."
-                    .into(),
-            ));
-        }
+    let limits = &state.settings.limits;
+    let from_address = super::limits::take(
+        state,
+        limits.registrations_per_address,
+        Subject::address(address),
+    )
+    .await?;
+    if !from_address.allowed {
+        return Err(AppError::TooManyRequests(
+            "Too many accounts were created from your network recently. \
+             Please try again in an hour."
+                .into(),
+        ));
+    }
+    let everyone =
+        super::limits::take(state, limits.registrations_everyone, Subject::everyone()).await?;
+    if !everyone.allowed {
+        return Err(AppError::TooManyRequests(
+            "The shop is taking an unusual number of new accounts right now. \
+             Please try again in a few minutes."
+                .into(),
+        ));
     }
     let now = state.clock.now();
     let cost = state.settings.bcrypt_cost;

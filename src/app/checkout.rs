@@ -8,7 +8,7 @@ use super::AppState;
 use super::refunds::refund;
 use crate::db::{Guarded, payments};
 use crate::domain::checkout::session::SessionState;
-use crate::domain::checkout::{self, Completion, NewCheckout, PayPlan};
+use crate::domain::checkout::{self, Completion, NewCheckout, PayPlan, Turn};
 use crate::error::AppError;
 use crate::payments::{CheckoutRequest, CreatedSession, ProviderError};
 
@@ -179,20 +179,40 @@ pub async fn apply(state: &AppState, session: SessionState) -> Result<Completion
     Ok(completion)
 }
 
+/// What the page the provider sends the user back to can say.
+#[derive(Debug)]
+pub enum Confirmation {
+    /// The provider was asked now, and what it said applied (or why it could not be).
+    Asked(Result<Completion, AppError>),
+    /// The books already knew how the attempt ended; nobody asked.
+    Known(Completion),
+    /// Another request asked moments ago (on any instance): the answer, or the
+    /// webhook's, is on its way.
+    BeingConfirmed,
+}
+
 /// The page the provider sends the user back to: the session must be one of the user's
-/// own attempts (anyone else's reads as missing); asks the provider and applies what it
-/// says. Returns the ticket it is for and what happened.
+/// own attempts (anyone else's reads as missing). Asks the provider and applies what it
+/// says, unless the books already know the outcome, or another request asked about the
+/// attempt less than `PROVIDER_CHECK_INTERVAL` ago (a reload, twenty tabs, another
+/// instance): one provider call per attempt per interval, however many hits. Returns
+/// the ticket it is for and what happened.
 pub async fn complete_for_owner(
     state: &AppState,
     user_id: i32,
     session_id: &str,
-) -> Result<(i32, Result<Completion, AppError>), AppError> {
+) -> Result<(i32, Confirmation), AppError> {
+    let now = state.clock.now();
     let lookup = session_id.to_owned();
-    let payment = state
-        .db(move |conn| Ok(payments::find_session_of_user(conn, &lookup, user_id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((payment.ticket_id, complete(state, session_id).await))
+    let (ticket_id, turn) = state
+        .db(move |conn| checkout::buyer_turn(conn, now, user_id, &lookup))
+        .await?;
+    let confirmation = match turn {
+        Turn::Known(completion) => Confirmation::Known(completion),
+        Turn::Wait => Confirmation::BeingConfirmed,
+        Turn::Ask => Confirmation::Asked(complete(state, session_id).await),
+    };
+    Ok((ticket_id, confirmation))
 }
 
 /// Asks the provider about a session and applies what it says.

@@ -6,6 +6,7 @@ use crate::db::models::Event;
 use crate::db::status::PaymentStatus;
 use crate::db::{events, payments};
 use crate::domain::event_lifecycle::{self, Cancelled, RefundProgress};
+use crate::domain::outbox::Outcome;
 use crate::error::AppError;
 
 /// Cancels an event: sales stop and holds end now; the mails and refunds follow.
@@ -32,7 +33,20 @@ pub async fn progress(
 /// The outbox job for one paid booking of a cancelled event: refunds it through the
 /// existing refund use case (idempotent at the provider). Run again after a failure, it
 /// finishes a refund already marked pending.
-pub async fn refund_booking(state: &AppState, ticket_id: i32) -> Result<(), String> {
+///
+/// A transient fault (the payment service rate-limiting, down or refusing the API key,
+/// or no database connection free) puts the job off without using up its attempts
+/// (`Outcome::Deferred`): a long outage never makes a refund job dead. Only a real
+/// refusal counts as a failed attempt.
+pub async fn refund_booking(state: &AppState, ticket_id: i32) -> Outcome {
+    match refund_booking_once(state, ticket_id).await {
+        Ok(()) => Outcome::Delivered,
+        Err(error @ AppError::Unavailable(_)) => Outcome::Deferred(error.to_string()),
+        Err(error) => Outcome::Failed(error.to_string()),
+    }
+}
+
+async fn refund_booking_once(state: &AppState, ticket_id: i32) -> Result<(), AppError> {
     // The organiser's decision covers every booking, those already at the door too.
     let reason = Some("the event was cancelled".to_owned());
     match refunds::refund_ticket(state, ticket_id, reason).await {
@@ -42,17 +56,14 @@ pub async fn refund_booking(state: &AppState, ticket_id: i32) -> Result<(), Stri
         Err(AppError::Conflict(_)) => {
             let pending = state
                 .db(move |conn| Ok(payments::for_ticket(conn, ticket_id)?))
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .into_iter()
                 .filter(|p| p.status == PaymentStatus::RefundPending);
             for payment in pending {
-                refunds::refund(state, payment.id)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                refunds::refund(state, payment.id).await?;
             }
             Ok(())
         }
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(error),
     }
 }

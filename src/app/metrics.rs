@@ -36,6 +36,12 @@ struct StateLabel {
     state: String,
 }
 
+/// One of the shared limits, by its stored name.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabel {
+    limit: String,
+}
+
 fn latency_histogram() -> Histogram {
     // 1 ms … ~16 s
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
@@ -72,6 +78,10 @@ pub struct Metrics {
     seats_sold: Gauge,
     payments: Family<StateLabel, Gauge>,
     outbox_lag: Gauge<f64, AtomicU64>,
+    /// Requests this instance refused, per limit.
+    limit_refusals: Family<LimitLabel, Counter>,
+    /// Subjects counted in a live window, per limit (shared: read from the database).
+    limit_subjects: Family<LimitLabel, Gauge>,
     /// Two scrapes at once must not interleave refilling the gauges and encoding them
     /// (the payments family is cleared and refilled).
     scrape_lock: Mutex<()>,
@@ -105,6 +115,8 @@ impl Metrics {
             seats_sold: Gauge::default(),
             payments: Family::default(),
             outbox_lag: Gauge::default(),
+            limit_refusals: Family::default(),
+            limit_subjects: Family::default(),
             scrape_lock: Mutex::new(()),
             registry: Registry::default(),
         };
@@ -162,6 +174,17 @@ impl Metrics {
             Unit::Seconds,
             metrics.outbox_lag.clone(),
         );
+        registry.register(
+            "limit_refusals",
+            "Requests this instance refused, by limit",
+            metrics.limit_refusals.clone(),
+        );
+        registry.register(
+            "limit_subjects",
+            "Subjects (addresses, accounts, tokens, users) counted in a live window, by limit; \
+             the same on every instance",
+            metrics.limit_subjects.clone(),
+        );
         metrics.registry = registry;
         metrics
     }
@@ -169,6 +192,15 @@ impl Metrics {
     /// The handler the pool reports its checkouts to (`db::connect_with`).
     pub fn pool_events(&self) -> Box<dyn HandleEvent> {
         Box::new(self.pool_waits.clone())
+    }
+
+    /// Counts a request refused by the limit named `limit`.
+    pub fn count_limit_refusal(&self, limit: &str) {
+        self.limit_refusals
+            .get_or_create(&LimitLabel {
+                limit: limit.to_owned(),
+            })
+            .inc();
     }
 
     /// Counts one answered request and how long it took.
@@ -182,7 +214,14 @@ impl Metrics {
 
 /// Reads the gauges from the database and the pool, then encodes every metric.
 pub async fn scrape(state: &AppState) -> Result<String, AppError> {
-    let gauges = state.db(|conn| Ok(db::gauges::read(conn)?)).await?;
+    let now = state.clock.now();
+    let (gauges, limit_subjects) = state
+        .db(move |conn| {
+            let gauges = db::gauges::read(conn)?;
+            let limit_subjects = db::limit_counters::live_subjects(conn, now)?;
+            Ok((gauges, limit_subjects))
+        })
+        .await?;
     let metrics = &state.metrics;
     // A poisoned lock only means another scrape panicked; the gauges are refilled anyway.
     let _one_at_a_time = metrics
@@ -208,6 +247,19 @@ pub async fn scrape(state: &AppState) -> Result<String, AppError> {
             .map_or(0.0, |age| age.as_secs_f64())
     });
     metrics.outbox_lag.set(lag);
+    metrics.limit_subjects.clear();
+    for limit in state.settings.limits.all() {
+        let live = limit_subjects
+            .iter()
+            .find(|(name, _)| name == limit.name)
+            .map_or(0, |(_, count)| *count);
+        metrics
+            .limit_subjects
+            .get_or_create(&LimitLabel {
+                limit: limit.name.to_owned(),
+            })
+            .set(live);
+    }
     let mut body = String::new();
     prometheus_client::encoding::prometheus_text::encode(&mut body, &metrics.registry)
         .map_err(|error| AppError::Internal(format!("encoding the metrics: {error}")))?;

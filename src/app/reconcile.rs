@@ -5,6 +5,7 @@
 //! take the longest-untouched first, so stuck rows never starve the others.
 
 use chrono::{NaiveDateTime, TimeDelta};
+use futures_util::stream::{self, StreamExt};
 
 use super::AppState;
 use super::checkout::apply;
@@ -12,7 +13,7 @@ use super::refunds::{RefundProgress, refund};
 use crate::db::models::Payment;
 use crate::db::status::PaymentStatus;
 use crate::db::{Guarded, payments};
-use crate::domain::checkout::Completion;
+use crate::domain::checkout::{self, Completion};
 use crate::error::AppError;
 use crate::payments::ProviderError;
 
@@ -27,8 +28,20 @@ pub fn backoff(checks: i32) -> TimeDelta {
     (RECONCILE_AFTER * 2_i32.pow(doublings as u32)).min(LONGEST_WAIT)
 }
 
+/// Provider calls in flight at once in one reconciliation round: a hanging provider
+/// costs a round `batch / PROVIDER_CALLS_AT_ONCE` time-outs, not `batch`.
+pub const PROVIDER_CALLS_AT_ONCE: usize = 8;
+
+/// The time one attempt's look may take (a refund may take three provider calls and a
+/// few queries); past it, the look is abandoned and the attempt looked at again later.
+/// Abandoning is safe: every provider call is idempotent and every write a transaction.
+fn look_budget(state: &AppState) -> std::time::Duration {
+    state.settings.provider_timeout * 4 + std::time::Duration::from_secs(5)
+}
+
 /// Asks the provider about attempts that should have finished by now (a lost webhook
-/// never loses a paid ticket), and retries pending refunds. Returns how many it settled.
+/// never loses a paid ticket), and retries pending refunds; `PROVIDER_CALLS_AT_ONCE` at
+/// a time, each within `look_budget`. Returns how many it settled.
 pub async fn reconcile(state: &AppState) -> usize {
     let now = state.clock.now();
     let stale = state
@@ -54,43 +67,70 @@ pub async fn reconcile(state: &AppState) -> usize {
             return 0;
         }
     };
-    let mut settled = 0;
-    for payment in stale {
-        let outcome = look_at(state, &payment, now).await;
-        match outcome {
-            Ok(true) => settled += 1,
-            Ok(false) => check_later(state, &payment, now).await,
-            Err(error) => {
-                log::warn!("reconciling payment {}: {error}", payment.id);
-                check_later(state, &payment, now).await;
+    let budget = look_budget(state);
+    stream::iter(stale)
+        .map(|payment| async move {
+            let outcome = match tokio::time::timeout(budget, look_at(state, &payment, now)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(AppError::Unavailable(format!(
+                    "no answer within {} s",
+                    budget.as_secs()
+                ))),
+            };
+            match outcome {
+                Ok(Look::Settled) => return 1,
+                // Another request is asking right now: its look counts.
+                Ok(Look::AskedElsewhere) => return 0,
+                Ok(Look::Unsettled) => {}
+                Err(error) => log::warn!("reconciling payment {}: {error}", payment.id),
             }
-        }
-    }
-    settled
+            check_later(state, &payment, now).await;
+            0
+        })
+        .buffer_unordered(PROVIDER_CALLS_AT_ONCE)
+        .fold(0, |settled, one| async move { settled + one })
+        .await
 }
 
-/// Asks about one attempt; `true` when it is settled now.
+/// What one look at an attempt found.
+enum Look {
+    /// It is settled now.
+    Settled,
+    /// Still open, or the provider could not say: look again after the backoff.
+    Unsettled,
+    /// Someone else (a buyer's page, another instance) asked about it moments ago.
+    AskedElsewhere,
+}
+
+/// Asks about one attempt.
 async fn look_at(
     state: &AppState,
     payment: &Payment,
     now: NaiveDateTime,
-) -> Result<bool, AppError> {
+) -> Result<Look, AppError> {
     let id = payment.id;
+    let settled = |done: bool| if done { Look::Settled } else { Look::Unsettled };
     let session_id = match (payment.status, payment.provider_session_id.as_deref()) {
         (PaymentStatus::RefundPending, _) => {
             return refund(state, id)
                 .await
-                .map(|progress| progress == RefundProgress::Done);
+                .map(|progress| settled(progress == RefundProgress::Done));
         }
         (_, Some(session_id)) if !session_id.is_empty() => session_id,
-        _ => return Ok(false),
+        _ => return Ok(Look::Unsettled),
     };
+    let turn = state
+        .db(move |conn| checkout::take_turn(conn, now, id))
+        .await?;
+    if turn == Guarded::Lost {
+        return Ok(Look::AskedElsewhere);
+    }
     match state.provider.retrieve_session(session_id).await {
         Ok(session) => apply(state, session).await.map(|c| {
-            !matches!(
+            settled(!matches!(
                 c,
                 Completion::NotPaid { expired: false, .. } | Completion::Processing { .. }
-            )
+            ))
         }),
         // Only a 404 proves the session never existed there; a rate limit, a rotated key
         // or an outage keeps the attempt for a later sweep.
@@ -109,6 +149,7 @@ async fn look_at(
                     .applied())
                 })
                 .await
+                .map(settled)
         }
         Err(error) => {
             log::error!(
@@ -116,7 +157,7 @@ async fn look_at(
                  {session_id} ({error}); looking again in {} min",
                 backoff(payment.checks + 1).num_minutes()
             );
-            Ok(false)
+            Ok(Look::Unsettled)
         }
     }
 }
@@ -137,6 +178,7 @@ async fn check_later(state: &AppState, payment: &Payment, now: NaiveDateTime) {
 /// longer be paid. A session the provider will not close (Stripe expires only open
 /// ones: it was paid, or is processing a bank payment) is asked about instead and what
 /// happened applied (a late payment); failures back off like reconciliation's.
+/// `PROVIDER_CALLS_AT_ONCE` at a time, each within `look_budget`.
 pub async fn close_sessions_of_ended_holds(state: &AppState) -> usize {
     let now = state.clock.now();
     let open = match state
@@ -149,49 +191,75 @@ pub async fn close_sessions_of_ended_holds(state: &AppState) -> usize {
             return 0;
         }
     };
-    let mut closed = 0;
-    for payment in open {
-        let Some(session_id) = payment.provider_session_id.clone() else {
-            continue;
-        };
-        let id = payment.id;
-        match state.provider.expire_session(&session_id).await {
-            Ok(()) => {
-                let done = state
-                    .db(move |conn| {
-                        Ok(payments::transition(
-                            conn,
-                            id,
-                            &[PaymentStatus::Open],
-                            PaymentStatus::Expired,
-                            Some("the hold ended"),
-                            now,
-                        )?)
-                    })
-                    .await;
-                // Lost: a payment or another instance settled the attempt meanwhile.
-                if matches!(done, Ok(Guarded::Applied)) {
-                    closed += 1;
+    let budget = look_budget(state);
+    stream::iter(open)
+        .map(|payment| async move {
+            match tokio::time::timeout(budget, close_one(state, &payment, now)).await {
+                Ok(closed) => usize::from(closed),
+                Err(_) => {
+                    log::warn!(
+                        "payment {}: closing its session took over {} s; trying again later",
+                        payment.id,
+                        budget.as_secs()
+                    );
+                    check_later(state, &payment, now).await;
+                    0
                 }
             }
-            Err(ProviderError::Refused(reason)) => {
-                log::info!("session {session_id} not closed ({reason}); asking what happened");
-                let applied = match state.provider.retrieve_session(&session_id).await {
-                    Ok(session) => apply(state, session).await.map(|_| ()),
-                    Err(error) => Err(AppError::Unavailable(error.to_string())),
-                };
-                if let Err(error) = applied {
-                    log::warn!("session {session_id}: {error}");
-                }
-                check_later(state, &payment, now).await;
+        })
+        .buffer_unordered(PROVIDER_CALLS_AT_ONCE)
+        .fold(0, |closed, one| async move { closed + one })
+        .await
+}
+
+/// Closes one ended hold's session; `true` when this call closed it.
+async fn close_one(state: &AppState, payment: &Payment, now: NaiveDateTime) -> bool {
+    let Some(session_id) = payment.provider_session_id.clone() else {
+        return false;
+    };
+    let id = payment.id;
+    let turn = state
+        .db(move |conn| checkout::take_turn(conn, now, id))
+        .await;
+    if !matches!(turn, Ok(Guarded::Applied)) {
+        // Another instance is closing it right now (or the database is busy: next round).
+        return false;
+    }
+    match state.provider.expire_session(&session_id).await {
+        Ok(()) => {
+            let done = state
+                .db(move |conn| {
+                    Ok(payments::transition(
+                        conn,
+                        id,
+                        &[PaymentStatus::Open],
+                        PaymentStatus::Expired,
+                        Some("the hold ended"),
+                        now,
+                    )?)
+                })
+                .await;
+            // Lost: a payment or another instance settled the attempt meanwhile.
+            matches!(done, Ok(Guarded::Applied))
+        }
+        Err(ProviderError::Refused(reason)) => {
+            log::info!("session {session_id} not closed ({reason}); asking what happened");
+            let applied = match state.provider.retrieve_session(&session_id).await {
+                Ok(session) => apply(state, session).await.map(|_| ()),
+                Err(error) => Err(AppError::Unavailable(error.to_string())),
+            };
+            if let Err(error) = applied {
+                log::warn!("session {session_id}: {error}");
             }
-            Err(error) => {
-                log::warn!("session {session_id} not closed ({error}); trying again later");
-                check_later(state, &payment, now).await;
-            }
+            check_later(state, payment, now).await;
+            false
+        }
+        Err(error) => {
+            log::warn!("session {session_id} not closed ({error}); trying again later");
+            check_later(state, payment, now).await;
+            false
         }
     }
-    closed
 }
 
 #[cfg(test)]

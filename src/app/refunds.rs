@@ -6,7 +6,7 @@ use super::AppState;
 use crate::db::Guarded;
 use crate::domain::checkout::{self, KeptMoney, RefundStep};
 use crate::error::AppError;
-use crate::payments::{ProviderError, ProviderRefund, RefundState};
+use crate::payments::{Fault, ProviderError, ProviderRefund, RefundState};
 
 /// How far a refund got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub enum RefundProgress {
     Pending,
 }
 
+/// A refund the provider could not make now (a transient fault): it stays owed, under
+/// its key, and is retried (reconciliation, or the job that asked for it).
 fn retry_later(error: ProviderError) -> AppError {
     AppError::Unavailable(format!(
         "The refund could not be made now ({error}); it will be retried."
@@ -28,6 +30,10 @@ fn retry_later(error: ProviderError) -> AppError {
 /// stored key makes a resend return the first refund; after a 5xx (which Stripe replays
 /// under that key) the refund is first looked up at the provider, and only a refund
 /// not found there is sent again under a new key.
+///
+/// Only the provider's real refusal fails a refund (`Fault::Refused`, or a refund it
+/// reports `failed`). A rate limit, a rejected API key, an outage or a time-out is
+/// transient: the refund stays requested and the answer is `AppError::Unavailable`.
 pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let step = state
@@ -82,26 +88,36 @@ pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress,
         AppError::Internal(format!("refund {} has no idempotency key", refund.id))
     })?;
     let id = refund.id;
-    match state
+    let error = match state
         .provider
         .refund(&reference, refund.amount_pennies, &key, id)
         .await
     {
-        Ok(answer) => answered(state, id, answer).await,
-        Err(error @ (ProviderError::ServerError(_) | ProviderError::KeyReused(_))) => {
+        Ok(answer) => return answered(state, id, answer).await,
+        Err(error) => error,
+    };
+    match error.fault() {
+        // Nothing happened, or nobody knows: the refund stays `requested` under its key,
+        // and the next try resends it (Stripe answers a resend with the first refund).
+        Fault::Transient => {
+            log::warn!("refund {id} of payment {payment_id} will be retried: {error}");
+            Err(retry_later(error))
+        }
+        Fault::KeySpoilt => {
             let reason = error.to_string();
             let _marked: Guarded = state
                 .db(move |conn| checkout::refund_unsure(conn, now, id, &reason))
                 .await?;
             Err(retry_later(error))
         }
-        Err(error @ (ProviderError::Refused(_) | ProviderError::Missing(_))) => {
-            // Refused: perhaps it was refunded already (in the dashboard, say).
-            let found = state
-                .provider
-                .refunds_of(&reference)
-                .await
-                .unwrap_or_default();
+        Fault::Refused => {
+            // Refused: perhaps it was refunded already (in the dashboard, say). A lookup
+            // that cannot be made now leaves the refund owed, to be tried again.
+            let found = match state.provider.refunds_of(&reference).await {
+                Ok(found) => found,
+                Err(lookup) if lookup.fault() == Fault::Refused => Vec::new(),
+                Err(lookup) => return Err(retry_later(lookup)),
+            };
             if let Some(done) = found
                 .into_iter()
                 .find(|r| r.state == RefundState::Succeeded && r.amount >= refund.amount_pennies)
@@ -116,7 +132,6 @@ pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress,
                 "The payment service refused the refund ({error}); the money is still owed back."
             )))
         }
-        Err(error) => Err(retry_later(error)),
     }
 }
 

@@ -9,7 +9,6 @@ use crate::db::{Conn, DbPool};
 use crate::domain::clock::Clock;
 use crate::domain::login_throttle::LoginThrottle;
 use crate::domain::rate_limit::RateLimit;
-use crate::domain::registration_limits::RegistrationLimits;
 use crate::domain::reservation::ReserveOutcome;
 use crate::error::AppError;
 use crate::mail::Mailer;
@@ -22,12 +21,10 @@ pub struct AppState {
     /// Reserve requests per ticket type, served in batches (the user id in, the outcome out).
     pub seat_line: SeatLine<(i32, i32), Result<ReserveOutcome, AppError>>,
     pub login_throttle: LoginThrottle,
-    /// Registrations per client address, and from anywhere (per instance).
-    pub registrations: RegistrationLimits,
     /// Holds taken per user in the last hour (per instance).
     pub holds_by_user: RateLimit,
-    /// The JSON API's request limits (per instance).
-    pub api_limits: ApiLimits,
+    /// Subjects the shared limits refused, remembered until their window ends.
+    pub refusals: super::limits::RefusalMemory,
     pub provider: Provider,
     /// Where mail goes (an SMTP server, or the dev mailbox).
     pub mailer: Mailer,
@@ -35,25 +32,6 @@ pub struct AppState {
     pub instance: String,
     /// What `GET /metrics` exposes.
     pub metrics: super::metrics::Metrics,
-}
-
-/// The JSON API's rate limits, one window of a minute each (per instance).
-#[derive(Debug)]
-pub struct ApiLimits {
-    /// Requests per token, or per client address without one.
-    pub requests: RateLimit,
-    /// Booking and checkout requests per user.
-    pub bookings: RateLimit,
-}
-
-impl ApiLimits {
-    pub fn new(settings: &crate::config::ApiSettings) -> ApiLimits {
-        let minute = std::time::Duration::from_secs(60);
-        ApiLimits {
-            requests: RateLimit::new(settings.requests_per_minute, minute),
-            bookings: RateLimit::new(settings.bookings_per_minute, minute),
-        }
-    }
 }
 
 impl AppState {

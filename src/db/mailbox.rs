@@ -76,3 +76,18 @@ pub fn to_recipient(conn: &mut Conn, recipient: &str) -> QueryResult<Vec<StoredM
         .select(StoredMail::as_select())
         .load(conn)
 }
+
+/// Deletes up to `limit` dev-mailbox mails stored before `before`, oldest first; returns
+/// how many. Safe on several instances at once.
+pub fn purge_older(conn: &mut Conn, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+    let old = || dsl::mailbox.filter(dsl::created_at.lt(before));
+    let ids: Vec<i32> = old()
+        .order(dsl::id)
+        .limit(limit)
+        .select(dsl::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(old().filter(dsl::id.eq_any(&ids))).execute(conn)
+}

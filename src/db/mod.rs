@@ -17,6 +17,7 @@ pub mod door_grants;
 pub mod events;
 pub mod gauges;
 pub mod idempotency_keys;
+pub mod limit_counters;
 pub mod mailbox;
 pub mod migrations;
 pub mod models;

@@ -191,6 +191,9 @@ pub struct Payment {
     /// A dispute (chargeback) of this payment: `open`, `won` or `lost`.
     pub dispute_status: Option<String>,
     pub provider_dispute_id: Option<String>,
+    /// When a buyer's page (or reconciliation) last asked the provider about it
+    /// (`domain::checkout::provider_check`).
+    pub provider_checked_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]

@@ -23,6 +23,8 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
+    /// Deliveries put off by a transient fault (they do not count as attempts).
+    pub deferrals: i32,
 }
 
 pub const PENDING: &str = "pending";
@@ -140,6 +142,79 @@ pub fn mark_failed(
     .map(Guarded::from_rows)
 }
 
+/// Records a delivery put off by a transient fault (the payment service rate-limiting,
+/// down, or refusing the API key): due again at `retry_at`, its attempts untouched, one
+/// more deferral. `Lost` when this claimer no longer holds the message.
+pub fn mark_deferred(
+    conn: &mut Conn,
+    id: i32,
+    claimer: &str,
+    error: &str,
+    retry_at: NaiveDateTime,
+) -> QueryResult<Guarded> {
+    diesel::update(
+        dsl::outbox
+            .filter(dsl::id.eq(id))
+            .filter(dsl::claimed_by.eq(claimer))
+            .filter(dsl::status.eq(PENDING)),
+    )
+    .set((
+        dsl::deferrals.eq(dsl::deferrals + 1),
+        dsl::next_attempt_at.eq(retry_at),
+        dsl::claimed_until.eq(None::<NaiveDateTime>),
+        dsl::last_error.eq(error),
+    ))
+    .execute(conn)
+    .map(Guarded::from_rows)
+}
+
+/// Extends the lease on those of `ids` that `claimer` still holds and has not finished
+/// (pending, with a lease); returns their ids. A message missing from the answer was
+/// taken over by another dispatcher after its lease ran out.
+pub fn renew(
+    conn: &mut Conn,
+    ids: &[i32],
+    claimer: &str,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Vec<i32>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(
+        dsl::outbox
+            .filter(dsl::id.eq_any(ids))
+            .filter(dsl::claimed_by.eq(claimer))
+            .filter(dsl::status.eq(PENDING))
+            .filter(dsl::claimed_until.is_not_null()),
+    )
+    .set(dsl::claimed_until.eq(lease_until))
+    .returning(dsl::id)
+    .get_results(conn)
+}
+
+/// Deletes up to `limit` messages delivered before `before`, oldest first; returns how
+/// many. Pending and dead messages are never touched. Safe to run on several instances
+/// at once: a row deleted by one is simply not counted by the other.
+pub fn purge_delivered(conn: &mut Conn, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+    // A delivered message was due before it was delivered: `next_attempt_at` bounds the
+    // walk along the `outbox_due` index.
+    let old = || {
+        dsl::outbox
+            .filter(dsl::status.eq(DELIVERED))
+            .filter(dsl::next_attempt_at.lt(before))
+            .filter(dsl::delivered_at.lt(before))
+    };
+    let ids: Vec<i32> = old()
+        .order(dsl::id)
+        .limit(limit)
+        .select(dsl::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(old().filter(dsl::id.eq_any(&ids))).execute(conn)
+}
+
 /// A dead message back to pending, due now, with a fresh count of attempts.
 pub fn revive(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<Guarded> {
     diesel::update(
@@ -150,6 +225,7 @@ pub fn revive(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<Guard
     .set((
         dsl::status.eq(PENDING),
         dsl::attempts.eq(0),
+        dsl::deferrals.eq(0),
         dsl::next_attempt_at.eq(now),
         dsl::claimed_until.eq(None::<NaiveDateTime>),
         dsl::claimed_by.eq(None::<String>),

@@ -51,3 +51,20 @@ pub fn use_token(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<Gu
     .execute(conn)
     .map(Guarded::from_rows)
 }
+
+/// Deletes up to `limit` reset tokens used, or expired, before `before`; returns how
+/// many. A live token (unused, unexpired) is never touched. Safe on several instances at
+/// once.
+pub fn purge_spent(conn: &mut Conn, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+    let old =
+        || dsl::password_resets.filter(dsl::used_at.lt(before).or(dsl::expires_at.lt(before)));
+    let ids: Vec<i32> = old()
+        .order(dsl::id)
+        .limit(limit)
+        .select(dsl::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(old().filter(dsl::id.eq_any(&ids))).execute(conn)
+}

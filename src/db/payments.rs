@@ -283,6 +283,27 @@ pub fn check_later(
         .execute(conn)
 }
 
+/// Takes this attempt's turn to ask the provider about it: `Applied` for the one caller
+/// (on any instance) whose turn it is, `Lost` while someone asked less than `interval`
+/// ago. The row decides, so it holds across instances.
+pub fn claim_provider_check(
+    conn: &mut Conn,
+    id: i32,
+    now: NaiveDateTime,
+    interval: chrono::TimeDelta,
+) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::payments.filter(dsl::id.eq(id)).filter(
+            dsl::provider_checked_at
+                .is_null()
+                .or(dsl::provider_checked_at.le(now - interval)),
+        ),
+    )
+    .set(dsl::provider_checked_at.eq(now))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}
+
 /// Marks an attempt as just looked at, so reconciliation moves on to others.
 pub fn touch(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(dsl::payments.find(id))

@@ -124,6 +124,7 @@ diesel::table! {
         next_check_at -> Nullable<Timestamp>,
         dispute_status -> Nullable<Text>,
         provider_dispute_id -> Nullable<Text>,
+        provider_checked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -167,6 +168,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        deferrals -> Integer,
     }
 }
 
@@ -222,6 +224,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    limit_counters (limit_name, subject, window_start) {
+        limit_name -> Text,
+        subject -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_schemas -> events (event_id));
 diesel::joinable!(tickets -> events (event_id));
 diesel::joinable!(tickets -> ticket_schemas (ticket_schema_id));
@@ -250,5 +262,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     idempotency_keys,
     door_grants,
-    checkin_log
+    checkin_log,
+    limit_counters
 );

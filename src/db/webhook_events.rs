@@ -42,3 +42,23 @@ pub fn record(
 pub fn count(conn: &mut Conn) -> QueryResult<i64> {
     dsl::webhook_events.count().get_result(conn)
 }
+
+/// Deletes up to `limit` events processed before `before`, oldest first; returns how
+/// many. (An event id is kept to recognise Stripe's redeliveries, which stop after three
+/// days.) Safe on several instances at once.
+pub fn purge_processed(conn: &mut Conn, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+    let old = || {
+        dsl::webhook_events
+            .filter(dsl::processed_at.is_not_null())
+            .filter(dsl::processed_at.lt(before))
+    };
+    let ids: Vec<i32> = old()
+        .order(dsl::id)
+        .limit(limit)
+        .select(dsl::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(old().filter(dsl::id.eq_any(&ids))).execute(conn)
+}

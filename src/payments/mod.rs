@@ -44,8 +44,8 @@ impl CheckoutRequest {
 }
 
 pub use crate::domain::checkout::session::{
-    CreatedSession, DisputeOutcome, EventAction, ProviderDispute, ProviderError, ProviderEvent,
-    ProviderRefund, RefundState, SessionState, SessionStatus,
+    CreatedSession, DisputeOutcome, EventAction, Fault, ProviderDispute, ProviderError,
+    ProviderEvent, ProviderRefund, RefundState, SessionState, SessionStatus,
 };
 
 /// The active provider, chosen at start-up.

@@ -36,27 +36,46 @@ pub struct StripeGateway {
     timeout: Duration,
 }
 
+/// Stripe's errors in the shop's terms (`ProviderError::fault` says what each means). A
+/// rejected key is logged here, once per call, as the configuration problem it is.
 fn provider_error(error: StripeError) -> ProviderError {
-    match error {
-        StripeError::Stripe(details, 404) => {
-            ProviderError::Missing(details.message.unwrap_or_default())
-        }
-        StripeError::Stripe(details, 409) => {
-            ProviderError::InFlight(details.message.unwrap_or_default())
-        }
-        StripeError::Stripe(details, 400) if details.type_ == ApiErrorsType::IdempotencyError => {
-            ProviderError::KeyReused(details.message.unwrap_or_default())
-        }
-        StripeError::Stripe(details, status) if status < 500 => {
-            ProviderError::Refused(format!("{status}: {}", details.message.unwrap_or_default()))
-        }
-        StripeError::Stripe(_, status) => {
-            ProviderError::ServerError(format!("Stripe answered {status}"))
+    let error = match error {
+        StripeError::Stripe(details, status) => {
+            let message = details.message.clone().unwrap_or_default();
+            let code = details.code.as_ref().map(|c| c.as_str().to_owned());
+            match status {
+                404 => ProviderError::Missing(message),
+                409 => ProviderError::InFlight(message),
+                429 => ProviderError::RateLimited(message),
+                _ if code.as_deref() == Some("rate_limit") => ProviderError::RateLimited(message),
+                401 | 403 => ProviderError::Misconfigured(format!("{status}: {message}")),
+                400 if details.type_ == ApiErrorsType::IdempotencyError => {
+                    ProviderError::KeyReused(message)
+                }
+                _ if status < 500 => ProviderError::Refused(match code {
+                    Some(code) => format!("{status} {code}: {message}"),
+                    None => format!("{status}: {message}"),
+                }),
+                _ => ProviderError::ServerError(format!("Stripe answered {status}")),
+            }
         }
         StripeError::Timeout => ProviderError::Unreachable("timed out".into()),
         StripeError::ClientError(message) => ProviderError::Unreachable(message),
-        other => ProviderError::Refused(other.to_string()),
+        // An answer we cannot read (a proxy's error page, a field this client does not
+        // know): whatever Stripe did stays unknown, so it is asked again under the key.
+        StripeError::JSONDeserialize(message) => {
+            ProviderError::Unreachable(format!("unreadable answer: {message}"))
+        }
+        StripeError::ConfigError(message) => ProviderError::Misconfigured(message),
+    };
+    if error.is_misconfiguration() {
+        log::error!(
+            "configuration problem: {error}. STRIPE_SECRET_KEY is bad, revoked or lacks \
+             permissions; no Stripe call can succeed until it is replaced (refunds and \
+             reconciliation keep retrying)"
+        );
     }
+    error
 }
 
 fn idempotent(key: &str) -> Result<RequestStrategy, ProviderError> {
@@ -255,5 +274,121 @@ fn session_state(session: &CheckoutSession) -> SessionState {
             .as_ref()
             .and_then(|m| m.get("payment_id"))
             .and_then(|id| id.parse().ok()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stripe::{ApiErrors, ApiErrorsCode};
+
+    use super::*;
+    use crate::payments::Fault;
+
+    fn answer(status: u16, type_: ApiErrorsType, code: Option<ApiErrorsCode>) -> StripeError {
+        StripeError::Stripe(
+            Box::new(ApiErrors {
+                advice_code: None,
+                charge: None,
+                code,
+                decline_code: None,
+                doc_url: None,
+                message: Some("said Stripe".into()),
+                network_advice_code: None,
+                network_decline_code: None,
+                param: None,
+                payment_intent: None,
+                payment_method: None,
+                payment_method_type: None,
+                request_log_url: None,
+                setup_intent: None,
+                source: None,
+                type_,
+            }),
+            status,
+        )
+    }
+
+    fn fault(error: StripeError) -> (Fault, bool) {
+        let error = provider_error(error);
+        (error.fault(), error.is_misconfiguration())
+    }
+
+    #[test]
+    fn rate_limits_keys_outages_and_silence_are_transient_and_only_refusals_refuse() {
+        use ApiErrorsType::{ApiError, IdempotencyError, InvalidRequestError};
+        let transient = (Fault::Transient, false);
+        let cases = [
+            (
+                answer(429, InvalidRequestError, Some(ApiErrorsCode::RateLimit)),
+                transient,
+            ),
+            (answer(429, InvalidRequestError, None), transient),
+            (
+                answer(400, InvalidRequestError, Some(ApiErrorsCode::RateLimit)),
+                transient,
+            ),
+            (
+                answer(401, InvalidRequestError, None),
+                (Fault::Transient, true),
+            ),
+            (
+                answer(403, InvalidRequestError, None),
+                (Fault::Transient, true),
+            ),
+            (answer(409, IdempotencyError, None), transient),
+            (StripeError::Timeout, transient),
+            (
+                StripeError::ClientError("connection refused".into()),
+                transient,
+            ),
+            (StripeError::JSONDeserialize("<html>".into()), transient),
+            (
+                StripeError::ConfigError("bad base".into()),
+                (Fault::Transient, true),
+            ),
+            (answer(500, ApiError, None), (Fault::KeySpoilt, false)),
+            (answer(503, ApiError, None), (Fault::KeySpoilt, false)),
+            (
+                answer(400, IdempotencyError, None),
+                (Fault::KeySpoilt, false),
+            ),
+            (
+                answer(
+                    400,
+                    InvalidRequestError,
+                    Some(ApiErrorsCode::ChargeAlreadyRefunded),
+                ),
+                (Fault::Refused, false),
+            ),
+            (
+                answer(400, InvalidRequestError, None),
+                (Fault::Refused, false),
+            ),
+            (
+                answer(402, InvalidRequestError, None),
+                (Fault::Refused, false),
+            ),
+            (
+                answer(404, InvalidRequestError, None),
+                (Fault::Refused, false),
+            ),
+        ];
+        for (error, expected) in cases {
+            let shown = format!("{error:?}");
+            assert_eq!(fault(error), expected, "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_stripes_code() {
+        let error = provider_error(answer(
+            400,
+            ApiErrorsType::InvalidRequestError,
+            Some(ApiErrorsCode::ChargeAlreadyRefunded),
+        ));
+        assert!(
+            error.to_string().contains("charge_already_refunded"),
+            "{error}"
+        );
     }
 }

@@ -54,6 +54,7 @@ impl TestApp {
             total.claimed += round.claimed;
             total.delivered += round.delivered;
             total.failed += round.failed;
+            total.deferred += round.deferred;
             if round.claimed == 0 {
                 break;
             }

@@ -93,6 +93,17 @@ impl TestApp {
         }
     }
 
+    /// Moves this instance's clock (and those of `others`, by the same amount) to one
+    /// second into the next window of `seconds`, so that a test of a limit counted in
+    /// fixed windows never straddles a window's edge.
+    pub fn start_next_window(&self, seconds: i64, others: &[&TestApp]) {
+        let now = self.clock.now().and_utc().timestamp();
+        let ahead = seconds - now.rem_euclid(seconds) + 1;
+        for clock in std::iter::once(&self.clock).chain(others.iter().map(|o| &o.clock)) {
+            clock.advance(chrono::TimeDelta::seconds(ahead));
+        }
+    }
+
     /// A new visitor with an empty cookie jar.
     pub fn visitor(&self) -> Visitor {
         Visitor::new(&self.address)

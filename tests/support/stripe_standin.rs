@@ -66,6 +66,8 @@ struct Book {
     next: Vec<Failure>,
     /// Failures for the next requests of any method (retrieves too).
     next_any: Vec<Failure>,
+    /// Every request hangs (an outage that answers nothing) until turned off.
+    hang_all: bool,
     counter: u32,
 }
 
@@ -177,6 +179,13 @@ impl StripeStandIn {
         self.book.lock().unwrap()
     }
 
+    /// From now on every request hangs unanswered (`true`), or none does (`false`): Stripe
+    /// down behind a load balancer that still accepts connections. Each hanging request
+    /// is recorded first, so `requests` counts the calls in flight.
+    pub fn hang_all(&self, on: bool) {
+        self.book().hang_all = on;
+    }
+
     /// Makes the next requests of any method (a retrieve, say) fail in these ways.
     pub fn fail_next_requests(&self, failures: &[Failure]) {
         self.book().next_any.extend_from_slice(failures);
@@ -266,7 +275,9 @@ async fn handle(
     let failure = {
         let mut book = book.lock().unwrap();
         book.requests.push(recorded.clone());
-        if !book.next_any.is_empty() {
+        if book.hang_all {
+            Failure::Hang
+        } else if !book.next_any.is_empty() {
             book.next_any.remove(0)
         } else if recorded.method == "POST" && !book.next.is_empty() {
             book.next.remove(0)

@@ -226,7 +226,11 @@ pub fn session_failed(
         ProviderError::Refused(reason)
         | ProviderError::ServerError(reason)
         | ProviderError::Missing(reason) => give_up(conn, now, payment_id, reason),
-        ProviderError::KeyReused(_) => give_up(conn, now, payment_id, &error.to_string()),
+        // Turned away before the request ran (nothing kept under the key): a new
+        // attempt with a new key is as safe as the same one, and simpler.
+        ProviderError::KeyReused(_)
+        | ProviderError::RateLimited(_)
+        | ProviderError::Misconfigured(_) => give_up(conn, now, payment_id, &error.to_string()),
     }
 }
 

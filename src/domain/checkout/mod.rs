@@ -13,6 +13,7 @@ mod attempt;
 mod completion;
 mod delayed_payment;
 mod disputes;
+pub mod provider_check;
 mod provider_events;
 mod refund;
 mod refund_record;
@@ -23,6 +24,7 @@ pub mod session;
 pub use attempt::{NewCheckout, PayPlan, plan_payment, session_created, session_failed};
 pub use completion::{Completion, apply_session};
 pub use delayed_payment::{ASYNC_FAILED, PROCESSING};
+pub use provider_check::{PROVIDER_CHECK_INTERVAL, Turn, buyer_turn, take_turn};
 pub use provider_events::{EventOutcome, apply_event};
 pub use refund::{
     KeptMoney, money_kept_without_a_ticket, refund_done, request_buyer_refund,

@@ -101,17 +101,30 @@ pub struct ProviderDispute {
     pub outcome: DisputeOutcome,
 }
 
-/// A failed provider call.
+/// A failed provider call. Every provider adapter maps its errors to these, and
+/// `fault` says what each means for a retry: the one place provider errors are
+/// classified (call sites match on `fault`, never on messages).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
-    /// No answer in time, or no connection: the request may or may not have happened,
-    /// so a retry must reuse the same idempotency key.
+    /// No answer in time, no connection, or an answer we could not read: the request may
+    /// or may not have happened, so a retry must reuse the same idempotency key.
     #[error("the payment service did not answer: {0}")]
     Unreachable(String),
-    /// The provider failed on its side (a 5xx): nothing to reuse, the next try starts afresh.
+    /// The provider failed on its side (a 5xx), and keeps that answer under the key
+    /// (Stripe replays it for a day): what happened must be looked up before a new key.
     #[error("the payment service failed: {0}")]
     ServerError(String),
-    /// The provider answered with an error.
+    /// The provider is turning requests away for a while (Stripe's 429 `rate_limit` or
+    /// `lock_timeout`): the request did not run and nothing is kept under its key.
+    #[error("the payment service is rate-limiting the shop: {0}")]
+    RateLimited(String),
+    /// The provider refuses the shop's credentials (Stripe's 401 or 403: a bad, revoked
+    /// or restricted `STRIPE_SECRET_KEY`): a configuration problem, not an answer about
+    /// the request, which did not run. Every call fails until an operator fixes the key.
+    #[error("the payment service refused the shop's API key ({0}): check STRIPE_SECRET_KEY")]
+    Misconfigured(String),
+    /// The provider answered with an error: its real refusal of the request (an amount
+    /// too large, a charge already refunded, a card declined).
     #[error("the payment service refused: {0}")]
     Refused(String),
     /// The provider does not know the object asked about (Stripe's 404
@@ -126,6 +139,41 @@ pub enum ProviderError {
     /// that key can never succeed again, so the attempt is given up for a new one.
     #[error("the idempotency key was used with other parameters: {0}")]
     KeyReused(String),
+}
+
+/// What a failed provider call means for whatever it was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Nothing happened (a rate limit, a refused key, a request still running), or
+    /// nobody knows whether it did (a time-out, a lost connection): ask again later,
+    /// under the same key. Never a reason to give up on money owed.
+    Transient,
+    /// The provider keeps this failure under the key (a 5xx, replayed for a day; a key
+    /// used with other parameters): find out what happened, then try a new key. Not a
+    /// refusal either.
+    KeySpoilt,
+    /// The provider's own answer: it will not do this (or does not know the object).
+    /// Retrying the same request gives the same answer.
+    Refused,
+}
+
+impl ProviderError {
+    /// What the failure means for a retry.
+    pub fn fault(&self) -> Fault {
+        match self {
+            ProviderError::Unreachable(_)
+            | ProviderError::RateLimited(_)
+            | ProviderError::Misconfigured(_)
+            | ProviderError::InFlight(_) => Fault::Transient,
+            ProviderError::ServerError(_) | ProviderError::KeyReused(_) => Fault::KeySpoilt,
+            ProviderError::Refused(_) | ProviderError::Missing(_) => Fault::Refused,
+        }
+    }
+
+    /// Whether an operator must fix the shop's configuration (the API key).
+    pub fn is_misconfiguration(&self) -> bool {
+        matches!(self, ProviderError::Misconfigured(_))
+    }
 }
 
 /// What an event asks of the shop.

@@ -1,6 +1,7 @@
 //! Claiming due messages for one dispatcher and recording what their delivery did:
-//! retries with exponential backoff, then `dead`; a lease so that the claims of an
-//! instance that died are taken over.
+//! retries with exponential backoff, then `dead`; waits for a transient fault that use
+//! up no attempt; a lease, renewed while the dispatcher works, so that the claims of an
+//! instance that died are taken over and those of a live one never are.
 
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -25,6 +26,17 @@ pub fn backoff(policy: &RetryPolicy, failed: i32) -> TimeDelta {
     policy.backoff_base * 2_i32.pow(doublings)
 }
 
+/// The longest wait after a transient fault (see `deferral_wait`).
+pub const LONGEST_DEFERRAL: TimeDelta = TimeDelta::hours(1);
+
+/// The wait before trying again a message put off `deferrals` times (0, 1, …) by a
+/// transient fault: the backoff base, doubling, at most an hour. Deferrals never make a
+/// message dead: what it waits for (a refund, say) is still owed.
+pub fn deferral_wait(policy: &RetryPolicy, deferrals: i32) -> TimeDelta {
+    let doublings = deferrals.clamp(0, 20) as u32;
+    (policy.backoff_base * 2_i32.pow(doublings)).min(LONGEST_DEFERRAL.max(policy.backoff_base))
+}
+
 /// A message this dispatcher holds until its lease ends.
 #[derive(Debug, Clone)]
 pub struct Claim {
@@ -34,6 +46,8 @@ pub struct Claim {
     pub message: Result<Message, String>,
     /// Attempts made before this one.
     pub attempts: i32,
+    /// Deliveries put off by a transient fault before this one.
+    pub deferrals: i32,
     pub created_at: NaiveDateTime,
 }
 
@@ -41,7 +55,11 @@ pub struct Claim {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Delivered,
+    /// An attempt that failed: it counts, and the last one makes the message dead.
     Failed(String),
+    /// Put off by a transient fault outside the shop (the payment service rate-limiting,
+    /// down, or refusing the API key): tried again after `deferral_wait`, no attempt used.
+    Deferred(String),
 }
 
 /// Claims up to `limit` due messages for `claimer`, in one write transaction (see
@@ -63,9 +81,23 @@ pub fn claim_due(
             message_id: row.message_id,
             message: Message::parse(&row.payload).map_err(|e| format!("unreadable payload: {e}")),
             attempts: row.attempts,
+            deferrals: row.deferrals,
             created_at: row.created_at,
         })
         .collect())
+}
+
+/// Extends, until `now + lease`, the claims `claimer` still holds among `ids` (a
+/// dispatcher working through a long batch); returns the ids it still holds. One missing
+/// from the answer was taken over after its lease ran out: leave it to its new holder.
+pub fn renew(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    policy: &RetryPolicy,
+    claimer: &str,
+    ids: &[i32],
+) -> Result<Vec<i32>, AppError> {
+    Ok(outbox::renew(conn, ids, claimer, now + policy.lease)?)
 }
 
 /// Records the outcome of one claimed message; `Lost` when the lease had run out and
@@ -112,6 +144,10 @@ fn record_in(
             let retry_at = now + backoff(policy, failed);
             outbox::mark_failed(conn, claim.id, claimer, error, retry_at, dead)?
         }
+        Outcome::Deferred(error) => {
+            let retry_at = now + deferral_wait(policy, claim.deferrals);
+            outbox::mark_deferred(conn, claim.id, claimer, error, retry_at)?
+        }
     };
     Ok(recorded)
 }
@@ -129,5 +165,22 @@ mod tests {
         };
         let waits: Vec<i64> = (1..=4).map(|n| backoff(&policy, n).num_seconds()).collect();
         assert_eq!(waits, vec![30, 60, 120, 240]);
+    }
+
+    #[test]
+    fn a_transient_wait_doubles_up_to_an_hour() {
+        let policy = RetryPolicy {
+            max_attempts: 5,
+            backoff_base: TimeDelta::seconds(30),
+            lease: TimeDelta::seconds(60),
+        };
+        let waits: Vec<i64> = (0..10)
+            .map(|n| deferral_wait(&policy, n).num_seconds())
+            .collect();
+        assert_eq!(
+            waits,
+            vec![30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
+        );
+        assert_eq!(deferral_wait(&policy, 1000), LONGEST_DEFERRAL);
     }
 }

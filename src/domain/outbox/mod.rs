@@ -9,7 +9,7 @@
 pub mod claims;
 pub mod message;
 
-pub use claims::{Claim, Outcome, RetryPolicy, backoff, claim_due, record};
+pub use claims::{Claim, Outcome, RetryPolicy, backoff, claim_due, deferral_wait, record, renew};
 pub use message::Message;
 
 use chrono::NaiveDateTime;

@@ -1,8 +1,8 @@
 //! The JSON API's rate limits, in front of every API route: requests per minute per token
-//! (or per client address without one), and booking and checkout requests per minute
-//! per user. Every answer says where the caller stands (`RateLimit-Limit`,
-//! `RateLimit-Remaining`, `RateLimit-Reset`); a refusal is 429 with `Retry-After`. The
-//! counts are this instance's (README, Security).
+//! (or per client address without one) and per user (all their tokens together), and
+//! booking and checkout requests per minute per user. Every answer says where the caller
+//! stands (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`); a refusal is 429
+//! with `Retry-After`. The counts are shared by every instance (`app::limits`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -13,8 +13,8 @@ use actix_web::{Error, HttpResponse, web};
 
 use super::caller::{self, Bearer};
 use super::problem::Problem;
-use crate::app::AppState;
-use crate::domain::rate_limit::Quota;
+use crate::app::{AppState, limits};
+use crate::domain::limits::{Quota, Subject};
 use crate::web::client_address;
 
 /// Whether a request books or pays (the stricter, per-user limit).
@@ -38,25 +38,39 @@ pub async fn enforce(
         Ok(bearer) => bearer,
         Err(problem) => return Ok(req.into_response(HttpResponse::from_error(problem))),
     };
-    let limits = &state.api_limits;
-    let key = match &bearer {
-        Bearer::Valid(holder) => format!("token:{}", holder.token_id),
-        _ => format!(
-            "address:{}",
-            client_address::of(req.request(), &state.settings.client_addresses)
-        ),
-    };
-    let mut quota = limits.requests.take(&key);
-    if quota.allowed
-        && let Bearer::Valid(holder) = &bearer
-        && books_or_pays(req.method(), req.path())
-    {
-        let booking = limits.bookings.take(&format!("user:{}", holder.user_id));
-        // The tighter of the two is where the caller stands.
-        if !booking.allowed || booking.remaining < quota.remaining {
-            quota = booking;
+    let settings = &state.settings.limits;
+    let mut asks = Vec::with_capacity(3);
+    match &bearer {
+        Bearer::Valid(holder) => {
+            asks.push((
+                settings.api_requests_per_token,
+                Subject::token(holder.token_id),
+            ));
+            asks.push((
+                settings.api_requests_per_user,
+                Subject::user(holder.user_id),
+            ));
+            if books_or_pays(req.method(), req.path()) {
+                asks.push((
+                    settings.api_bookings_per_user,
+                    Subject::user(holder.user_id),
+                ));
+            }
         }
+        _ => asks.push((
+            settings.api_requests_per_token,
+            Subject::address(&client_address::of(
+                req.request(),
+                &state.settings.client_addresses,
+            )),
+        )),
     }
+    let quota = match limits::take_all(&state, asks).await {
+        Ok(quota) => quota,
+        Err(error) => {
+            return Ok(req.into_response(HttpResponse::from_error(Problem::from(error))));
+        }
+    };
     if !quota.allowed {
         let problem = Problem::new(
             StatusCode::TOO_MANY_REQUESTS,

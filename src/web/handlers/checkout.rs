@@ -1,18 +1,21 @@
 //! Paying for a hold: the pay button, the page the provider sends the user back to, and
 //! Stripe's webhook.
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::checkout::{self, PayOutcome};
+use crate::app::checkout::{self, Confirmation, PayOutcome};
 use crate::app::webhook::{self, Receipt};
-use crate::domain::checkout::Completion;
+use crate::domain::checkout::{Completion, PROVIDER_CHECK_INTERVAL};
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::CurrentUser;
-use crate::web::page::{PageCtx, see_other};
+use crate::web::page::{Page, PageCtx, html, see_other};
 
 #[post("/tickets/{id}/pay")]
 pub async fn pay(
@@ -47,8 +50,25 @@ pub struct SuccessQuery {
     session_id: String,
 }
 
+/// The page shown while a payment is being confirmed: it refreshes itself (an HTTP
+/// `Refresh`) to the success page, which by then may ask the provider again.
+#[derive(Template)]
+#[template(path = "checkout_confirming.html")]
+struct ConfirmingPage {
+    page: Page,
+    ticket_id: i32,
+    /// The success page again.
+    again: String,
+}
+
+/// Seconds before the confirming page reloads itself: past the provider-check interval,
+/// so the reload may ask again if no answer has come.
+const REFRESH_SECONDS: i64 = PROVIDER_CHECK_INTERVAL.num_seconds() + 2;
+
 /// Where the provider sends the user after paying: the paid ticket is shown at once,
-/// even before the webhook arrives (both apply the same idempotent transition).
+/// even before the webhook arrives (both apply the same idempotent transition). At most
+/// one hit per attempt every few seconds asks the provider (`complete_for_owner`); the
+/// others, and a provider that cannot answer now, get a page that refreshes itself.
 #[get("/checkout/success")]
 pub async fn success(
     state: web::Data<AppState>,
@@ -60,18 +80,15 @@ pub async fn success(
     if session_id.len() > 255 || session_id.chars().any(char::is_control) {
         return Err(AppError::NotFound);
     }
-    let (ticket_id, completed) = checkout::complete_for_owner(&state, user.id, &session_id).await?;
+    let (ticket_id, confirmation) =
+        checkout::complete_for_owner(&state, user.id, &session_id).await?;
     let back = format!("/tickets/{ticket_id}");
-    let completion = match completed {
-        Ok(completion) => completion,
-        Err(AppError::Unavailable(_)) => {
-            flash::info(
-                &ctx.session,
-                "We are confirming your payment with the payment service; this page will show it shortly.",
-            );
-            return Ok(see_other(&back));
+    let completion = match confirmation {
+        Confirmation::Known(completion) | Confirmation::Asked(Ok(completion)) => completion,
+        Confirmation::BeingConfirmed | Confirmation::Asked(Err(AppError::Unavailable(_))) => {
+            return confirming(&ctx, ticket_id, &session_id);
         }
-        Err(other) => return Err(other),
+        Confirmation::Asked(Err(other)) => return Err(other),
     };
     let message = match completion {
         Completion::Confirmed { .. } => "Payment received. Your ticket is confirmed.",
@@ -95,6 +112,25 @@ pub async fn success(
     };
     flash::info(&ctx.session, message);
     Ok(see_other(&back))
+}
+
+/// "We are confirming your payment": refreshes itself to the success page.
+fn confirming(ctx: &PageCtx, ticket_id: i32, session_id: &str) -> Result<HttpResponse, AppError> {
+    let again = format!(
+        "/checkout/success?session_id={}",
+        utf8_percent_encode(session_id, NON_ALPHANUMERIC)
+    );
+    let mut response = html(&ConfirmingPage {
+        page: ctx.page("Confirming your payment"),
+        ticket_id,
+        again: again.clone(),
+    })?;
+    if let Ok(refresh) = HeaderValue::from_str(&format!("{REFRESH_SECONDS}; url={again}")) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("refresh"), refresh);
+    }
+    Ok(response)
 }
 
 /// Stripe's webhook: the signature is checked on the raw body before anything is read;

@@ -1,0 +1,2 @@
+ALTER TABLE outbox DROP COLUMN deferrals;
+ALTER TABLE payments DROP COLUMN provider_checked_at;
