@@ -9,6 +9,7 @@ use std::time::Duration;
 use rand::RngCore;
 
 use crate::db::Engine;
+use crate::web::client_address::{self, ClientAddresses};
 
 mod limits;
 pub use limits::LimitSettings;
@@ -55,9 +56,10 @@ pub struct Settings {
     pub login_failures_per_account: u32,
     pub login_failures_per_address: u32,
     pub login_throttle_window: Duration,
-    /// How many proxies in front of the shop append to `X-Forwarded-For` (0: none,
-    /// the TCP peer is the client).
-    pub trusted_proxies: usize,
+    /// How the client's address is read: the proxies whose `X-Forwarded-For` is
+    /// believed (`TRUSTED_PROXIES`) and the IPv6 network one client is counted as
+    /// (`IPV6_CLIENT_PREFIX`).
+    pub client_addresses: ClientAddresses,
     /// The JSON API's token lifetime and rate limits.
     pub api: ApiSettings,
     /// Every limit, each shared by all instances (`config::limits`).
@@ -231,14 +233,7 @@ impl Settings {
                  set STRIPE_SECRET_KEY, or ALLOW_TEST_PAYMENTS=true to allow it",
             ));
         }
-        // TRUST_FORWARDED_FOR=true (older setting) means one proxy; TRUSTED_PROXIES wins.
-        let trusted_proxies: usize = match get("TRUSTED_PROXIES") {
-            Some(_) => parse_or(&get, "TRUSTED_PROXIES", None)?,
-            None => usize::from(parse_or(&get, "TRUST_FORWARDED_FOR", Some(false))?),
-        };
-        if trusted_proxies > 16 {
-            return Err(bad("TRUSTED_PROXIES", "must be between 0 and 16"));
-        }
+        let client_addresses = client_address_settings(&get)?;
         Ok(Settings {
             database_url,
             bind,
@@ -262,7 +257,7 @@ impl Settings {
                 "LOGIN_THROTTLE_WINDOW_SECONDS",
                 Some(900),
             )?),
-            trusted_proxies,
+            client_addresses,
             api: api_settings(&get)?,
             limits: limits::limit_settings(&get)?,
             stripe,
@@ -321,6 +316,39 @@ fn smtp_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Secret>, Con
         }
         _ => Ok(Some(Secret::new(url))),
     }
+}
+
+/// `TRUSTED_PROXIES` (the proxies' addresses or CIDR ranges) and `IPV6_CLIENT_PREFIX`.
+/// The older forms, a hop count and `TRUST_FORWARDED_FOR`, believed whatever a client
+/// reaching an instance directly wrote: they stop start-up, naming the new form.
+fn client_address_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<ClientAddresses, ConfigError> {
+    if get("TRUST_FORWARDED_FOR").is_some() {
+        return Err(bad(
+            "TRUST_FORWARDED_FOR",
+            "is no longer read: name the proxies whose X-Forwarded-For is believed in \
+             TRUSTED_PROXIES, as addresses or CIDR ranges, comma-separated (for example \
+             TRUSTED_PROXIES=10.0.0.0/8), and remove TRUST_FORWARDED_FOR",
+        ));
+    }
+    let trusted_proxies = match get("TRUSTED_PROXIES") {
+        None => Vec::new(),
+        Some(list) => ClientAddresses::parse_trusted_proxies(&list)
+            .map_err(|message| bad("TRUSTED_PROXIES", message))?,
+    };
+    let ipv6_prefix: u8 = parse_or(
+        get,
+        "IPV6_CLIENT_PREFIX",
+        Some(client_address::DEFAULT_IPV6_PREFIX),
+    )?;
+    if !client_address::IPV6_PREFIXES.contains(&ipv6_prefix) {
+        return Err(bad("IPV6_CLIENT_PREFIX", "must be between 32 and 128"));
+    }
+    Ok(ClientAddresses {
+        trusted_proxies,
+        ipv6_prefix,
+    })
 }
 
 /// `METRICS_TOKEN`: long enough that guessing it is not an option.
@@ -539,26 +567,34 @@ mod tests {
     }
 
     #[test]
-    fn trusted_proxies_supersede_trust_forwarded_for() {
-        assert_eq!(
-            settings(&[("SESSION_KEY", KEY)]).unwrap().trusted_proxies,
-            0
-        );
-        let old = settings(&[("SESSION_KEY", KEY), ("TRUST_FORWARDED_FOR", "true")]).unwrap();
-        assert_eq!(old.trusted_proxies, 1);
-        let both = settings(&[
+    fn trusted_proxies_are_named_and_the_older_forms_stop_start_up() {
+        let none = settings(&[("SESSION_KEY", KEY)]).unwrap().client_addresses;
+        assert!(none.trusted_proxies.is_empty());
+        assert_eq!(none.ipv6_prefix, 64);
+        let named = settings(&[
             ("SESSION_KEY", KEY),
-            ("TRUST_FORWARDED_FOR", "true"),
-            ("TRUSTED_PROXIES", "2"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7"),
+            ("IPV6_CLIENT_PREFIX", "56"),
         ])
-        .unwrap();
-        assert_eq!(both.trusted_proxies, 2);
-        assert_eq!(
-            settings(&[("SESSION_KEY", KEY), ("TRUSTED_PROXIES", "many")])
-                .unwrap_err()
-                .variable,
-            "TRUSTED_PROXIES"
-        );
+        .unwrap()
+        .client_addresses;
+        assert_eq!(named.trusted_proxies.len(), 2);
+        assert_eq!(named.ipv6_prefix, 56);
+        for (name, value) in [
+            ("TRUSTED_PROXIES", "2"),
+            ("TRUSTED_PROXIES", "many"),
+            ("TRUST_FORWARDED_FOR", "true"),
+            ("TRUST_FORWARDED_FOR", "false"),
+            ("IPV6_CLIENT_PREFIX", "31"),
+            ("IPV6_CLIENT_PREFIX", "129"),
+        ] {
+            let error = settings(&[("SESSION_KEY", KEY), (name, value)]).unwrap_err();
+            assert_eq!(error.variable, name, "{value}");
+        }
+        let count = settings(&[("SESSION_KEY", KEY), ("TRUSTED_PROXIES", "1")]).unwrap_err();
+        assert!(count.to_string().contains("CIDR"), "{count}");
+        let old = settings(&[("SESSION_KEY", KEY), ("TRUST_FORWARDED_FOR", "true")]).unwrap_err();
+        assert!(old.to_string().contains("TRUSTED_PROXIES="), "{old}");
     }
 
     #[test]

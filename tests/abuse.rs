@@ -19,10 +19,10 @@ async fn user_count(app: &TestApp) -> i64 {
     .await
 }
 
-/// Settings that make `X-Forwarded-For` (one proxy) pick the client address, so one
-/// test can play several addresses.
+/// Settings under which the test's client (127.0.0.1) is the one trusted proxy, so
+/// `X-Forwarded-For` picks the client address and one test can play several addresses.
 fn limits(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
-    let mut vars = vec![("TRUSTED_PROXIES", "1")];
+    let mut vars = vec![("TRUSTED_PROXIES", "127.0.0.1")];
     vars.extend_from_slice(extra);
     vars
 }
@@ -230,9 +230,9 @@ async fn failures_from_a_busy_address_never_block_a_correct_password() {
 
 #[tokio::test]
 async fn forwarded_addresses_are_read_from_the_right_never_from_what_the_client_wrote() {
-    // The older setting: one trusted proxy.
+    // One trusted proxy: the test's client.
     let app = TestApp::spawn_with(&[
-        ("TRUST_FORWARDED_FOR", "true"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
         ("LOGIN_FAILURES_PER_ADDRESS", "3"),
     ])
     .await;
@@ -259,9 +259,10 @@ async fn forwarded_addresses_are_read_from_the_right_never_from_what_the_client_
         "the spoofed address was not throttled"
     );
 
-    // Two proxies: the second entry from the right is the client.
+    // Two proxies (the load balancer appended 10.0.0.x): the first untrusted entry from
+    // the right is the client.
     let app = TestApp::spawn_with(&[
-        ("TRUSTED_PROXIES", "2"),
+        ("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
         ("LOGIN_FAILURES_PER_ADDRESS", "2"),
     ])
     .await;

@@ -114,6 +114,7 @@ async fn shop() -> Shop {
         ("LOGIN_FAILURES_PER_ACCOUNT", "1000000"),
         ("LOGIN_FAILURES_PER_ADDRESS", "1000000"),
         ("HOLDS_PER_USER_PER_HOUR", "0"),
+        ("API_REQUESTS_PER_MINUTE", "0"),
     ])
     .await;
     let admin = app.admin().await;
@@ -407,6 +408,160 @@ fn route_and_query_parameters_never_fail() {
             get_checked(&shop.user, &shop.checkout).await?;
             Ok(())
         })
+    });
+}
+
+/// A valid scan (a code shaped like one, a gate, a nonce) for one field to spoil.
+fn scan_fields() -> [(&'static str, String); 3] {
+    [
+        ("code", "7K3M-AB12-CD34-EF56-GH78".to_owned()),
+        ("gate", "North".to_owned()),
+        ("nonce", format!("n{}", unique())),
+    ]
+}
+
+#[test]
+fn the_door_scan_form_and_the_checkin_api_never_fail_or_change_anything_when_refused() {
+    fuzz(
+        (
+            0_usize..3,
+            nasty(),
+            nasty(),
+            prop::collection::vec(any::<u8>(), 0..300),
+            any::<bool>(),
+        ),
+        |runtime, shop, (which, value, other, body, real_code)| {
+            runtime.block_on(async {
+                // Admins keep every door; the held booking's code is a real one (not
+                // paid: NOT VALID), so a spoiled gate or nonce reaches the database too.
+                let scan = format!("/door/events/{}/scan", shop.event_id);
+                let mut base = scan_fields();
+                if real_code {
+                    base[0].1 = held_code(shop).await;
+                }
+                let form = one_bad(&base, which, &value);
+                post_checked(shop, &shop.admin, &scan, &as_pairs(&form)).await?;
+                let form = one_bad(&one_bad(&base, which, &value), which + 1, &other);
+                post_checked(shop, &shop.admin, &scan, &as_pairs(&form)).await?;
+
+                let api = door_api(shop).await;
+                let path = format!("/events/{}/checkins", shop.event_id);
+                let mut json = serde_json::Map::new();
+                for (name, field) in &form {
+                    json.insert((*name).to_owned(), serde_json::Value::from(field.as_str()));
+                }
+                let before = snapshot(&shop.app).await;
+                let reply = api.post(&path, &serde_json::Value::Object(json)).await;
+                prop_assert!(
+                    reply.status < 500,
+                    "check-in {form:?} answered {:?}",
+                    reply.json
+                );
+                if reply.status >= 400 {
+                    prop_assert_eq!(snapshot(&shop.app).await, before);
+                }
+                let reply = api.post_bytes(&path, None, body.clone()).await;
+                prop_assert!(
+                    reply.status < 500,
+                    "check-in raw {body:?} answered {:?}",
+                    reply.json
+                );
+                Ok(())
+            })
+        },
+    );
+}
+
+/// The held booking's code (its first seat's code, once paid).
+async fn held_code(shop: &Shop) -> String {
+    let ticket_id = shop.ticket_id;
+    shop.app
+        .with_db(move |conn| {
+            boxoffice::db::tickets::all(conn)
+                .unwrap()
+                .into_iter()
+                .find(|t| t.id == ticket_id)
+                .unwrap()
+                .code
+        })
+        .await
+}
+
+/// The admin's API client.
+async fn door_api(shop: &Shop) -> support::api::Api {
+    shop.app
+        .api()
+        .logged_in("admin@example.com", PASSWORD)
+        .await
+}
+
+#[test]
+fn a_control_byte_in_a_door_code_or_gate_is_a_clear_4xx_on_the_page_and_in_the_api() {
+    let runtime = Runtime::new().unwrap();
+    runtime.block_on(async {
+        let shop = shop().await;
+        let scan = format!("/door/events/{}/scan", shop.event_id);
+        let code = held_code(&shop).await;
+        let api = shop
+            .app
+            .api()
+            .logged_in("admin@example.com", PASSWORD)
+            .await;
+        let path = format!("/events/{}/checkins", shop.event_id);
+        for (field, code, gate, says) in [
+            (
+                "code",
+                format!("{code}\0"),
+                "North".to_owned(),
+                "control characters",
+            ),
+            (
+                "code",
+                "\0".to_owned(),
+                "North".to_owned(),
+                "control characters",
+            ),
+            (
+                "code",
+                "AB\u{1b}CD".to_owned(),
+                "North".to_owned(),
+                "control characters",
+            ),
+            (
+                "gate",
+                code.clone(),
+                "North\0".to_owned(),
+                "control characters",
+            ),
+        ] {
+            let page = shop
+                .admin
+                .post(&scan, &[("code", &code), ("gate", &gate), ("nonce", "n1")])
+                .await;
+            assert_eq!(page.status(), 422, "{code:?} {gate:?}");
+            let page = page.text().await.unwrap();
+            assert!(page.contains(says), "{page}");
+            assert!(!page.contains('\0'), "the NUL is not shown back");
+            let reply = api
+                .post(
+                    &path,
+                    &serde_json::json!({"code": code, "gate": gate, "nonce": "n1"}),
+                )
+                .await;
+            assert_eq!(
+                (reply.status, reply.code()),
+                (422, "validation"),
+                "{:?}",
+                reply.json
+            );
+            assert_eq!(reply.json["errors"][0]["field"], field);
+            assert!(
+                reply.json["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(says)
+            );
+        }
     });
 }
 

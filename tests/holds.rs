@@ -282,7 +282,7 @@ async fn refused_holds_count_nothing_and_the_limit_page_says_when() {
 async fn accounts_behind_one_address_share_its_hold_allowance() {
     let app = TestApp::spawn_with(&[
         ("HOLDS_PER_ADDRESS_PER_HOUR", "3"),
-        ("TRUSTED_PROXIES", "1"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
     ])
     .await;
     app.start_next_window(3600, &[]);

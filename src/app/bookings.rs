@@ -7,9 +7,10 @@ use super::AppState;
 use super::refunds::RefundProgress;
 use crate::db::models::{Event, Payment, Ticket, TicketSchema};
 use crate::db::status::PaymentStatus;
-use crate::db::{events, payments, ticket_schemas, tickets};
+use crate::db::{admissions as admissions_db, events, payments, ticket_schemas, tickets};
 use crate::domain::admissions;
 use crate::domain::checkout;
+use crate::domain::door::refunds as door_refunds;
 use crate::domain::hold_rules::HoldRequest;
 use crate::domain::qr;
 use crate::domain::refund_policy;
@@ -32,16 +33,50 @@ pub struct Booking {
     pub payment_note: Option<&'static str>,
     /// A paid booking the buyer may cancel for a refund: until when.
     pub refundable_until: Option<NaiveDateTime>,
+    /// A seat of this paid booking was checked in at the door: its buyer can no longer
+    /// cancel it.
+    pub checked_in: bool,
+    /// This paid booking's refund is under way: its codes no longer admit.
+    pub refund_under_way: bool,
+}
+
+/// What the door has to say about a paid booking (nothing about any other).
+#[derive(Debug, Clone, Copy, Default)]
+struct AtTheDoor {
+    checked_in: bool,
+    refund_under_way: bool,
+}
+
+fn at_the_door(
+    conn: &mut crate::db::Conn,
+    ticket: &Ticket,
+    checked_in: bool,
+) -> Result<AtTheDoor, AppError> {
+    if ticket.status != TicketStatus::Paid {
+        return Ok(AtTheDoor::default());
+    }
+    Ok(AtTheDoor {
+        checked_in,
+        refund_under_way: door_refunds::refund_under_way(conn, ticket)?,
+    })
 }
 
 impl Booking {
-    fn new(ticket: Ticket, event: Event, schema: TicketSchema, now: NaiveDateTime) -> Booking {
+    fn new(
+        ticket: Ticket,
+        event: Event,
+        schema: TicketSchema,
+        now: NaiveDateTime,
+        door: AtTheDoor,
+    ) -> Booking {
         let status = reservation::visible_status(&ticket, now);
         let time_left = match (status, ticket.reserved_until) {
             (TicketStatus::Reserved, Some(until)) => Some(until - now),
             _ => None,
         };
         let refundable_until = (status == TicketStatus::Paid
+            && !door.checked_in
+            && !door.refund_under_way
             && refund_policy::refusal(&event, now).is_none())
         .then(|| refund_policy::closes_at(&event))
         .flatten();
@@ -53,6 +88,8 @@ impl Booking {
             time_left,
             payment_note: None,
             refundable_until,
+            checked_in: door.checked_in,
+            refund_under_way: door.refund_under_way,
         }
     }
 }
@@ -79,11 +116,25 @@ fn payment_note(newest: Option<&Payment>) -> Option<&'static str> {
 pub async fn list(state: &AppState, user_id: i32) -> Result<Vec<Booking>, AppError> {
     let now = state.clock.now();
     let rows = state
-        .db(move |conn| Ok(tickets::list_for_user(conn, user_id)?))
+        .db(move |conn| {
+            let rows = tickets::list_for_user(conn, user_id)?;
+            let paid: Vec<i32> = rows
+                .iter()
+                .filter(|(t, ..)| t.status == TicketStatus::Paid)
+                .map(|(t, ..)| t.id)
+                .collect();
+            let checked_in = admissions_db::checked_in_bookings(conn, &paid)?;
+            rows.into_iter()
+                .map(|(ticket, event, schema)| {
+                    let door = at_the_door(conn, &ticket, checked_in.contains(&ticket.id))?;
+                    Ok((ticket, event, schema, door))
+                })
+                .collect::<Result<Vec<_>, AppError>>()
+        })
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(ticket, event, schema)| Booking::new(ticket, event, schema, now))
+        .map(|(ticket, event, schema, door)| Booking::new(ticket, event, schema, now, door))
         .collect())
 }
 
@@ -104,7 +155,7 @@ pub async fn show(
     ticket_id: i32,
 ) -> Result<(Booking, Vec<SeatCode>), AppError> {
     let now = state.clock.now();
-    let (ticket, event, schema, seats, note) = state
+    let (ticket, event, schema, seats, note, door) = state
         .db(move |conn| {
             let ticket =
                 tickets::find_owned(conn, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
@@ -121,10 +172,12 @@ pub async fn show(
             } else {
                 payment_note(payments::for_hold(conn, ticket.id, ticket.hold_number)?.first())
             };
-            Ok((ticket, event, schema, seats, note))
+            let checked_in = seats.iter().any(|seat| seat.checked_in_at.is_some());
+            let door = at_the_door(conn, &ticket, checked_in)?;
+            Ok((ticket, event, schema, seats, note, door))
         })
         .await?;
-    let mut booking = Booking::new(ticket, event, schema, now);
+    let mut booking = Booking::new(ticket, event, schema, now, door);
     booking.payment_note = note;
     let codes = if booking.status == TicketStatus::Paid {
         seats
@@ -186,7 +239,14 @@ pub async fn cancel_booking(
     ticket_id: i32,
 ) -> Result<(Booking, Cancelled), AppError> {
     let (booking, _) = show(state, user_id, ticket_id).await?;
-    let outcome = if booking.ticket.status == TicketStatus::Paid {
+    // This read only picks the path; each path decides under the ticket's lock. A booking
+    // refunded since (the other click of a double click) takes the refund path too, so
+    // its answer is "not paid" whichever click read first, never "not on hold".
+    let was_paid = matches!(
+        booking.ticket.status,
+        TicketStatus::Paid | TicketStatus::Refunded
+    );
+    let outcome = if was_paid {
         Cancelled::Refunded(super::refunds::refund_for_buyer(state, user_id, ticket_id).await?)
     } else {
         cancel(state, user_id, ticket_id).await?;

@@ -47,7 +47,9 @@ pub async fn refund_booking(state: &AppState, ticket_id: i32) -> Outcome {
 }
 
 async fn refund_booking_once(state: &AppState, ticket_id: i32) -> Result<(), AppError> {
-    match refunds::refund_ticket(state, ticket_id).await {
+    // The organiser's decision covers every booking, those already at the door too.
+    let reason = Some("the event was cancelled".to_owned());
+    match refunds::refund_ticket(state, ticket_id, reason).await {
         // Done, or pending at the provider: its webhook or reconciliation settles it.
         Ok(_progress) => Ok(()),
         // Not paid (any more), or its refund is already under way: finish what is owed.

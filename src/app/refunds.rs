@@ -154,10 +154,15 @@ async fn answered(
 }
 
 /// Refunds a paid ticket for an admin: the seat goes back on sale once the money does.
-pub async fn refund_ticket(state: &AppState, ticket_id: i32) -> Result<RefundProgress, AppError> {
+/// `reason` is kept with the refund; a booking with a seat checked in needs one.
+pub async fn refund_ticket(
+    state: &AppState,
+    ticket_id: i32,
+    reason: Option<String>,
+) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let payment = state
-        .db(move |conn| checkout::request_refund(conn, now, ticket_id))
+        .db(move |conn| checkout::request_refund(conn, now, ticket_id, reason.as_deref()))
         .await?;
     refund(state, payment.id).await
 }
@@ -178,13 +183,35 @@ pub async fn refund_for_buyer(
 
 /// Refunds one payment that kept money (an admin's button in the payments list): a
 /// second payment, money kept for a cancelled or expired booking, a mismatched amount,
-/// or the payment of a paid ticket (which refunds the ticket).
-pub async fn refund_payment(state: &AppState, payment_id: i32) -> Result<RefundProgress, AppError> {
+/// or the payment of a paid ticket (which refunds the ticket, and so needs a reason
+/// when a seat of it was checked in).
+pub async fn refund_payment(
+    state: &AppState,
+    payment_id: i32,
+    reason: Option<String>,
+) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let payment = state
-        .db(move |conn| checkout::request_payment_refund(conn, now, payment_id))
+        .db(move |conn| checkout::request_payment_refund(conn, now, payment_id, reason.as_deref()))
         .await?;
     refund(state, payment.id).await
+}
+
+/// Of the bookings `ticket_ids`, those with a seat checked in (an admin's refund of one
+/// asks for a reason).
+pub async fn checked_in_bookings(
+    state: &AppState,
+    ticket_ids: Vec<i32>,
+) -> Result<std::collections::HashSet<i32>, AppError> {
+    state
+        .db(move |conn| {
+            Ok(
+                crate::db::admissions::checked_in_bookings(conn, &ticket_ids)?
+                    .into_iter()
+                    .collect(),
+            )
+        })
+        .await
 }
 
 /// What `check --repair` did about one payment that kept money without a ticket.

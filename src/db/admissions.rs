@@ -23,6 +23,39 @@ pub fn for_hold(conn: &mut Conn, ticket_id: i32, hold_number: i32) -> QueryResul
         .load(conn)
 }
 
+/// One admission by id.
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Admission>> {
+    dsl::admissions
+        .find(id)
+        .select(Admission::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether a seat of one hold of a booking was checked in at the door.
+pub fn any_checked_in(conn: &mut Conn, ticket_id: i32, hold_number: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        dsl::admissions
+            .filter(dsl::ticket_id.eq(ticket_id))
+            .filter(dsl::hold_number.eq(hold_number))
+            .filter(dsl::checked_in_at.is_not_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Of the bookings `ticket_ids`, those with a seat of their current hold checked in.
+pub fn checked_in_bookings(conn: &mut Conn, ticket_ids: &[i32]) -> QueryResult<Vec<i32>> {
+    use super::schema::tickets;
+    dsl::admissions
+        .inner_join(tickets::table)
+        .filter(dsl::ticket_id.eq_any(ticket_ids))
+        .filter(dsl::hold_number.eq(tickets::hold_number))
+        .filter(dsl::checked_in_at.is_not_null())
+        .select(dsl::ticket_id)
+        .distinct()
+        .load(conn)
+}
+
 /// Voids the admissions of one hold (its booking was refunded): the door refuses them.
 pub fn void_hold(conn: &mut Conn, ticket_id: i32, hold_number: i32) -> QueryResult<usize> {
     diesel::update(

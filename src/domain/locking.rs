@@ -22,14 +22,17 @@
 //!   `Lost` means another actor moved the attempt first, and each caller says what that
 //!   means. Confirmation accepts every such state as "not settled yet".
 //!
-//! - **Checking a seat in at the door** (`domain::door::check_in`) is one guarded update
-//!   of the seat's admission (`WHERE status = 'valid' AND checked_in_at IS NULL`); its
-//!   `Lost` means another gate (or a refund) got there first, and the row is read again
-//!   to say which. An admin's undo is the same, guarded on the check-in time it undoes.
+//! **Checking a seat in at the door** (`domain::door::check_in`) follows the rule too: it
+//! locks the booking's ticket, decides on the admission and the refunds read under the
+//! lock (a refund under way admits nobody; a buyer's refund request refuses a booking
+//! with a seat checked in), then admits with one guarded update of the seat's admission
+//! (`WHERE status = 'valid' AND checked_in_at IS NULL`). An admin's undo of a check-in
+//! is a single guarded update on the check-in time it undoes, without the lock.
 //!
 //! A booking's admissions (one row per seat, `domain::admissions`) belong to its ticket:
 //! they are issued and voided only under the ticket's lock, in the transition that makes
-//! it paid or refunded. Their check-in columns are the door's and change without it.
+//! it paid or refunded. Their check-in columns are the door's: set under the lock, undone
+//! without it.
 //!
 //! Lock order, so PostgreSQL never deadlocks: ticket rows (several only in a reserve
 //! batch, then by ascending user id) → payment rows → the ticket type's row.

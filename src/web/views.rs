@@ -124,7 +124,7 @@ pub fn answer(answer: &ScanAnswer, code: Option<&str>) -> AnswerView {
         ScanAnswer::WrongEvent {
             title, starts_at, ..
         } => vec![format!("This ticket is for {title}, {}.", when(starts_at))],
-        ScanAnswer::NotValid { reason } => vec![format!("This ticket is {}.", reason.words())],
+        ScanAnswer::NotValid { reason } => vec![reason.sentence().to_owned()],
     };
     AnswerView {
         kind: answer.kind(),

@@ -9,6 +9,7 @@ pub mod database;
 pub mod door;
 pub mod fixtures;
 pub mod mail;
+pub mod proxy;
 pub mod race;
 pub mod smtp;
 pub mod stripe_shop;

@@ -30,9 +30,32 @@ impl Visitor {
         Visitor::with_headers(base, headers)
     }
 
+    /// A visitor whose connections come from `local` (another loopback address, so a
+    /// test can play several clients in front of a real proxy), sending `chain` as
+    /// `X-Forwarded-For` when given.
+    pub fn from_address(base: &str, local: std::net::IpAddr, chain: Option<&str>) -> Visitor {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(chain) = chain {
+            headers.insert(
+                "x-forwarded-for",
+                reqwest::header::HeaderValue::from_str(chain).expect("a header value"),
+            );
+        }
+        Visitor::build(base, headers, Some(local))
+    }
+
     fn with_headers(base: &str, headers: reqwest::header::HeaderMap) -> Visitor {
+        Visitor::build(base, headers, None)
+    }
+
+    fn build(
+        base: &str,
+        headers: reqwest::header::HeaderMap,
+        local: Option<std::net::IpAddr>,
+    ) -> Visitor {
         Visitor {
             client: Client::builder()
+                .local_address(local)
                 .default_headers(headers)
                 .cookie_store(true)
                 .redirect(Policy::none())

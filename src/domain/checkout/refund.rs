@@ -8,17 +8,21 @@ use chrono::NaiveDateTime;
 use crate::db::models::{Payment, Ticket};
 use crate::db::status::{PaymentStatus, RefundStatus};
 use crate::db::{Conn, Guarded, events, payments, refunds, tickets, write_transaction};
+use crate::domain::door::refunds as door_refunds;
 use crate::domain::locking::require;
 use crate::domain::ticket_status::TicketStatus;
 use crate::domain::{admissions, books, inventory, refund_policy};
 use crate::error::AppError;
 
-/// Marks a paid ticket's payment for refund (an admin's decision), under the ticket's
-/// lock; returns the payment to refund at the provider.
+/// Marks a paid ticket's payment for refund (an admin's decision, or a cancelled
+/// event's), under the ticket's lock; returns the payment to refund at the provider.
+/// `reason` is kept with the refund; a booking with a seat checked in needs one
+/// (`door::refunds::admin_reason`).
 pub fn request_refund(
     conn: &mut Conn,
     now: NaiveDateTime,
     ticket_id: i32,
+    reason: Option<&str>,
 ) -> Result<Payment, AppError> {
     write_transaction(conn, |c| {
         let ticket = tickets::lock(c, ticket_id)?.ok_or(AppError::NotFound)?;
@@ -33,7 +37,8 @@ pub fn request_refund(
             .ok_or_else(|| {
                 AppError::Conflict("This ticket's refund is already under way.".into())
             })?;
-        mark_for_refund(c, now, &payment, "refunded by an admin")
+        let why = door_refunds::admin_reason(c, &ticket, "refunded by an admin", reason)?;
+        mark_for_refund(c, now, &payment, &why)
     })
 }
 
@@ -58,6 +63,9 @@ pub fn request_buyer_refund(
         if let Some(reason) = refund_policy::refusal(&event, now) {
             return Err(AppError::refused("not_refundable", reason));
         }
+        // Decided under the lock the door's check-in takes too: of a check-in and this
+        // request at the same instant, exactly one wins.
+        door_refunds::refuse_after_check_in(c, &ticket)?;
         let payment = payments::for_ticket(c, ticket_id)?
             .into_iter()
             .find(|p| p.status == PaymentStatus::Paid)
@@ -73,21 +81,41 @@ pub fn request_buyer_refund(
 
 /// Marks one payment that kept money (paid, or paid with the wrong amount) for refund,
 /// under its ticket's lock: an admin's button in the payments list. A payment that made
-/// its ticket paid refunds the ticket too (see `refund_done`).
+/// its ticket paid refunds the ticket too (see `refund_done`), and so needs a reason
+/// when a seat of it was checked in (`door::refunds::admin_reason`).
 pub fn request_payment_refund(
     conn: &mut Conn,
     now: NaiveDateTime,
     payment_id: i32,
+    reason: Option<&str>,
 ) -> Result<Payment, AppError> {
     write_transaction(conn, |c| {
         let found = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
-        tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
+        let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
         let payment = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
+        // Only the last payment keeping a paid booking refunds the booking with it.
+        let others_keep_it = payments::for_ticket(c, ticket.id)?
+            .iter()
+            .any(|p| p.id != payment.id && p.status == PaymentStatus::Paid);
+        let why = |c: &mut Conn, by: &str| -> Result<String, AppError> {
+            if others_keep_it || payment.status == PaymentStatus::Mismatch {
+                Ok(match reason {
+                    Some(reason) => format!("{by}: {reason}"),
+                    None => by.to_owned(),
+                })
+            } else {
+                door_refunds::admin_reason(c, &ticket, by, reason)
+            }
+        };
         match payment.status {
             PaymentStatus::Paid | PaymentStatus::Mismatch => {
-                mark_for_refund(c, now, &payment, "refunded by an admin")
+                let why = why(c, "refunded by an admin")?;
+                mark_for_refund(c, now, &payment, &why)
             }
-            PaymentStatus::RefundPending => retry_failed_refund(c, now, &payment),
+            PaymentStatus::RefundPending => {
+                let why = why(c, "retried by an admin")?;
+                retry_failed_refund(c, now, &payment, &why)
+            }
             PaymentStatus::Refunded => Err(AppError::Conflict(
                 "This payment has already been refunded.".into(),
             )),
@@ -103,11 +131,12 @@ fn retry_failed_refund(
     conn: &mut Conn,
     now: NaiveDateTime,
     payment: &Payment,
+    reason: &str,
 ) -> Result<Payment, AppError> {
     let latest = refunds::for_payment(conn, payment.id)?.into_iter().next();
     match latest {
         Some(refund) if refund.status == RefundStatus::Failed => {
-            super::refund_record::open(conn, now, payment, "retried by an admin")?;
+            super::refund_record::open(conn, now, payment, reason)?;
             Ok(payment.clone())
         }
         _ => Err(AppError::Conflict(

@@ -19,6 +19,8 @@ pub enum NotValidReason {
     NotPaid,
     Refunded,
     Cancelled,
+    /// Its refund was asked for and has not succeeded or failed yet.
+    RefundUnderWay,
 }
 
 impl NotValidReason {
@@ -27,6 +29,19 @@ impl NotValidReason {
             NotValidReason::NotPaid => "not paid",
             NotValidReason::Refunded => "refunded",
             NotValidReason::Cancelled => "cancelled",
+            NotValidReason::RefundUnderWay => "refund under way",
+        }
+    }
+
+    /// The sentence the door shows under NOT VALID.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            NotValidReason::NotPaid => "This ticket is not paid.",
+            NotValidReason::Refunded => "This ticket is refunded.",
+            NotValidReason::Cancelled => "This ticket is cancelled.",
+            NotValidReason::RefundUnderWay => {
+                "This booking's refund is under way: its codes no longer admit."
+            }
         }
     }
 }

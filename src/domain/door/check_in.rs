@@ -1,13 +1,17 @@
 //! Checking a scanned code in, exactly once.
 //!
-//! Admitting is one guarded update of the seat's admission row (`WHERE status = 'valid'
-//! AND checked_in_at IS NULL`) and its count decides: two gates scanning one code at the
-//! same instant both try it, the database lets one through, and the other reads the row
-//! again and answers ALREADY CHECKED IN. This takes no ticket lock (`domain::locking`):
-//! the update is a single row's compare-and-set, and the admission's status is changed
-//! elsewhere only under the ticket's lock (a refund voids it), which the `status`
-//! condition respects on both engines (PostgreSQL re-checks the condition on the row
-//! version committed by the transaction it waited for).
+//! The check-in locks its booking's ticket row first (`domain::locking`), then reads
+//! the seat's admission, the booking and its refunds again under that lock and decides
+//! on them: a booking whose refund is under way answers NOT VALID (`refunds`), and a
+//! buyer's refund request, which takes the same lock and refuses a booking with a seat
+//! checked in, cannot slip between the read and the admit. Of a check-in and a refund
+//! request at the same instant exactly one wins, on both engines.
+//!
+//! Admitting is then one guarded update of the seat's admission row (`WHERE status =
+//! 'valid' AND checked_in_at IS NULL`) and its count decides: two gates scanning one
+//! code at the same instant queue on the lock, and the second reads the seat checked in
+//! and answers ALREADY CHECKED IN. An admin's undo changes the row without the lock
+//! (only `checked_in_at`, which the update's condition respects).
 //!
 //! A retried request from the same gate carries the nonce of the form it came from;
 //! when it matches the one stored by the scan that admitted the seat, the answer is the
@@ -17,9 +21,10 @@ use chrono::NaiveDateTime;
 
 use super::answer::{NotValidReason, ScanAnswer, SeatFacts};
 use super::input::{Gate, ScannedCode};
+use super::refunds;
 use crate::db::models::{Admission, NewCheckinLog, Ticket};
 use crate::db::status::{AdmissionStatus, TicketStatus};
-use crate::db::{Conn, Guarded, checkin_log, checkins, write_transaction};
+use crate::db::{Conn, Guarded, admissions, checkin_log, checkins, tickets, write_transaction};
 use crate::error::AppError;
 
 /// One scan at a gate: `code` is `None` when the input cannot be a code at all.
@@ -54,6 +59,9 @@ pub fn check_in(
                 starts_at: event.starts_at,
             });
         }
+        // Decide on the booking as it is under its lock, never on the read above.
+        let ticket = tickets::lock(conn, ticket.id)?.ok_or(AppError::NotFound)?;
+        let admission = admissions::find(conn, admission.id)?.ok_or(AppError::NotFound)?;
         let seat = SeatFacts {
             admission_id: admission.id,
             type_name,
@@ -61,6 +69,11 @@ pub fn check_in(
             quantity: ticket.quantity,
             email,
         };
+        if admission.status == AdmissionStatus::Valid && refunds::refund_under_way(conn, &ticket)? {
+            return Ok(ScanAnswer::NotValid {
+                reason: NotValidReason::RefundUnderWay,
+            });
+        }
         if let Some(answer) = settled(&admission, &ticket, &seat, scan) {
             return Ok(answer);
         }
@@ -85,8 +98,8 @@ pub fn check_in(
                 })
             }
             Guarded::Lost => {
-                // Another gate (or a refund) changed the row since it was read: answer
-                // from the row as it is now.
+                // Under the lock nothing that follows the rule changed the row; answer
+                // from the row as it is now all the same.
                 let (admission, ticket, ..) =
                     checkins::seat_by_id(conn, admission.id)?.ok_or(AppError::NotFound)?;
                 settled(&admission, &ticket, &seat, scan).ok_or_else(|| {

@@ -16,7 +16,8 @@ pub struct ScannedCode(pub String);
 
 impl ScannedCode {
     /// `Ok(None)` for a code too long to be one (it answers UNKNOWN CODE); an empty
-    /// field is a clear 4xx.
+    /// field, or one holding NUL or another control character (which no code has, and
+    /// PostgreSQL cannot even compare), is a clear 4xx.
     pub fn parse(input: &str) -> Result<Option<ScannedCode>, AppError> {
         let symbols: String = input
             .chars()
@@ -26,6 +27,12 @@ impl ScannedCode {
         if symbols.is_empty() {
             return Err(AppError::BadRequest(
                 "Scan a ticket code, or type it and press Enter.".into(),
+            ));
+        }
+        if symbols.chars().any(char::is_control) {
+            return Err(AppError::BadRequest(
+                "That code holds invisible control characters, which no ticket code has: scan it again, or type it."
+                    .into(),
             ));
         }
         if symbols.chars().count() > CODE_MAX {
@@ -53,7 +60,13 @@ impl Gate {
                 "Name this gate (for example “North door”) before scanning.".into(),
             ));
         }
-        if name.chars().count() > GATE_MAX || name.chars().any(char::is_control) {
+        if name.chars().any(char::is_control) {
+            return Err(AppError::BadRequest(
+                "A gate name cannot hold invisible control characters (NUL, tabs and the like): type it again."
+                    .into(),
+            ));
+        }
+        if name.chars().count() > GATE_MAX {
             return Err(AppError::BadRequest(format!(
                 "A gate name is at most {GATE_MAX} characters, letters, digits and spaces."
             )));
@@ -101,6 +114,18 @@ mod tests {
         }
         assert!(ScannedCode::parse("  - ").is_err());
         assert_eq!(ScannedCode::parse(&"A".repeat(65)).unwrap(), None);
+        for control in [
+            "7K3M\0AB12",
+            "\0",
+            "7K3M\u{7f}",
+            "\u{1b}[A",
+            &format!("{}\0", "A".repeat(80)),
+        ] {
+            assert!(
+                matches!(ScannedCode::parse(control), Err(AppError::BadRequest(_))),
+                "{control:?}"
+            );
+        }
     }
 
     #[test]
@@ -112,6 +137,7 @@ mod tests {
         assert!(Gate::parse("").is_err());
         assert!(Gate::parse(&"x".repeat(41)).is_err());
         assert!(Gate::parse("a\u{7}b").is_err());
+        assert!(Gate::parse("North\0").is_err());
         assert_eq!(parse_nonce("").unwrap(), None);
         assert_eq!(parse_nonce("ab-12_Z").unwrap().as_deref(), Some("ab-12_Z"));
         assert!(parse_nonce("a b").is_err());

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
-use super::admin_shapes::{AdminBooking, PaymentOut, RefundAnswer};
+use super::admin_shapes::{AdminBooking, PaymentOut, RefundAnswer, RefundRequest};
 use super::answer::Answer;
 use super::body::RawBody;
 use super::caller::ApiAdmin;
@@ -13,6 +13,8 @@ use super::problem::{Problem, ProblemBody};
 use super::shapes::Page;
 use crate::app::refunds::{self, RefundProgress};
 use crate::app::{AppState, admin};
+use crate::domain::door::refunds::parse_reason;
+use crate::error::AppError;
 
 /// An event's bookings, newest first, 50 a page.
 #[utoipa::path(
@@ -75,6 +77,7 @@ pub async fn payments(state: web::Data<AppState>, _: ApiAdmin) -> Result<HttpRes
 }
 
 /// Refund a paid booking: the money goes back, and its seats go back on sale once it has.
+/// A booking with a seat checked in at the door is refunded only with a `reason`.
 #[utoipa::path(
     post, path = "/api/v1/admin/bookings/{id}/refund", tag = "admin",
     security(("bearer" = [])),
@@ -82,9 +85,12 @@ pub async fn payments(state: web::Data<AppState>, _: ApiAdmin) -> Result<HttpRes
         ("id" = i32, Path, description = "The booking"),
         ("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key refunds nothing more (a second refund is refused anyway)"),
     ),
+    request_body = Option<RefundRequest>,
     responses(
         (status = 200, description = "Refunded or under way", body = RefundAnswer),
-        (status = 409, description = "Not paid, or its refund already under way", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 400, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "Not paid, its refund already under way, or `reason_required` (a seat was checked in)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A bad `reason`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "The payment service is unavailable: retried in the background", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
@@ -104,7 +110,18 @@ pub async fn refund(
         &body.0,
         Key::Optional,
         || async {
-            let status = match refunds::refund_ticket(&state, booking_id).await? {
+            let request: RefundRequest = if body.0.iter().all(u8::is_ascii_whitespace) {
+                RefundRequest::default()
+            } else {
+                body.parse()?
+            };
+            let reason = parse_reason(request.reason.as_deref().unwrap_or("")).map_err(
+                |error| match error {
+                    AppError::BadRequest(message) => Problem::invalid("reason", message),
+                    other => Problem::from(other),
+                },
+            )?;
+            let status = match refunds::refund_ticket(&state, booking_id, reason).await? {
                 RefundProgress::Done => "succeeded",
                 RefundProgress::Pending => "pending",
             };

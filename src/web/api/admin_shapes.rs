@@ -279,8 +279,19 @@ impl PaymentOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RefundAnswer {
     /// `succeeded`: the money is on its way back; `pending`: the payment service is still
-    /// working on it (the booking stays valid until it succeeds).
+    /// working on it (the booking stays paid until it succeeds, but its codes no longer
+    /// admit at the door).
     pub status: &'static str,
+}
+
+/// An admin's refund of a booking (the body may be left out).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RefundRequest {
+    /// Why (at most 200 characters, one line), kept with the refund. Required when a
+    /// seat of the booking has been checked in at the door (409 `reason_required`
+    /// without it).
+    #[schema(example = "double-booked seat, guest sent home")]
+    pub reason: Option<String>,
 }
 
 /// What cancelling an event did.

@@ -59,7 +59,7 @@ pub async fn create(
                 format!("Book 1 to {MAX_PER_ORDER_LIMIT} seats."),
             ));
         }
-        let address = client_address::of(&req, state.settings.trusted_proxies);
+        let address = client_address::of(&req, &state.settings.client_addresses);
         let hold = HoldRequest::new(user_id, request.quantity, address);
         let outcome = bookings::book(&state, event_id, request.ticket_type_id, hold).await?;
         match outcome {
@@ -218,8 +218,9 @@ pub async fn checkout(
 }
 
 /// Cancel a booking: a hold's seats go back on sale; a paid booking is refunded where
-/// its event allows it (`refund_hours_before`), and is `refunded` once the money is back
-/// (`paid` while the refund is under way).
+/// its event allows it (`refund_hours_before`) and no seat of it has been checked in,
+/// and is `refunded` once the money is back (`paid` while the refund is under way, its
+/// codes no longer admitting at the door).
 #[utoipa::path(
     post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings",
     security(("bearer" = [])),
@@ -229,7 +230,7 @@ pub async fn checkout(
     ),
     responses(
         (status = 200, description = "Cancelled", body = BookingOut),
-        (status = 409, description = "`not_refundable` (the event does not allow it, or its window closed), `refund_under_way`, or `not_on_hold` (expired or cancelled already)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`not_refundable` (the event does not allow it, or its window closed), `checked_in` (a seat was checked in at the door), `refund_under_way`, or `not_on_hold` (expired or cancelled already)", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[post("/bookings/{id}/cancel")]

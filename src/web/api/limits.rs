@@ -61,7 +61,7 @@ pub async fn enforce(
             settings.api_requests_per_token,
             Subject::address(&client_address::of(
                 req.request(),
-                state.settings.trusted_proxies,
+                &state.settings.client_addresses,
             )),
         )),
     }

@@ -86,6 +86,16 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ),
     ("not_paid", 409, "Only a paid booking can be refunded."),
     (
+        "checked_in",
+        409,
+        "A seat of this booking has been checked in at the door: its buyer can no longer cancel it or ask for a refund.",
+    ),
+    (
+        "reason_required",
+        409,
+        "A seat of this booking has been checked in at the door: an admin refunds it only with a `reason`.",
+    ),
+    (
         "payment_processing",
         409,
         "The bank is still processing a payment for this booking.",

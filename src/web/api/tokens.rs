@@ -33,7 +33,7 @@ pub async fn create(
     body: RawBody,
 ) -> Result<HttpResponse, Problem> {
     let request: TokenRequest = body.parse()?;
-    let address = client_address::of(&req, state.settings.trusted_proxies);
+    let address = client_address::of(&req, &state.settings.client_addresses);
     match api_tokens::issue(&state, &address, &request.email, &request.password).await? {
         Outcome::Issued { token, expires_at } => Ok(Answer::created(
             "/api/v1/tokens/current".to_owned(),

@@ -94,7 +94,7 @@ pub async fn register(
             },
         )
     };
-    let address = client_address::of(&req, state.settings.trusted_proxies);
+    let address = client_address::of(&req, &state.settings.client_addresses);
     match accounts::register(&state, &address, &form.email, &form.password).await? {
         // Created or already registered: the same answer.
         Ok(()) => {
@@ -125,7 +125,7 @@ pub async fn login(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<Credentials>,
 ) -> Result<HttpResponse, AppError> {
-    let address = client_address::of(&req, state.settings.trusted_proxies);
+    let address = client_address::of(&req, &state.settings.client_addresses);
     let next = safe_next(Some(&form.next));
     let answer = |status: StatusCode, message: &str| {
         html_with_status(

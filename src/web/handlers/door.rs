@@ -120,7 +120,14 @@ pub async fn scan(
         Ok(scan) => scan,
         Err(AppError::BadRequest(message)) => {
             let view = door::door(&state, staff.event_id).await?;
-            let mut page = page_of(&ctx, view, form.gate.trim().to_owned());
+            // The gate typed is shown again, less what cannot be shown.
+            let gate: String = form
+                .gate
+                .trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect();
+            let mut page = page_of(&ctx, view, gate);
             page.problem = Some(message);
             return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }

@@ -61,7 +61,7 @@ pub async fn reserve(
         .parse()
         .map_err(|_| AppError::BadRequest("Choose a ticket type.".into()))?;
     let quantity = parse_quantity(&form.quantity)?;
-    let address = client_address::of(&req, state.settings.trusted_proxies);
+    let address = client_address::of(&req, &state.settings.client_addresses);
     let request = HoldRequest::new(user.id, quantity, address);
     let outcome = reservations::reserve(&state, event_id, schema_id, request).await?;
     Ok(match outcome {
@@ -107,6 +107,9 @@ pub struct TicketView {
     pub payment_note: Option<&'static str>,
     /// A paid booking its buyer may cancel for a refund: until when.
     pub refundable_until: Option<chrono::NaiveDateTime>,
+    /// What the door has to say of a paid booking (see `app::bookings::Booking`).
+    pub checked_in: bool,
+    pub refund_under_way: bool,
 }
 
 impl TicketView {
@@ -119,6 +122,8 @@ impl TicketView {
             status: booking.status,
             payment_note: booking.payment_note,
             refundable_until: booking.refundable_until,
+            checked_in: booking.checked_in,
+            refund_under_way: booking.refund_under_way,
         }
     }
 
@@ -206,7 +211,7 @@ pub async fn cancel(
             "Your booking is cancelled and refunded: the money is on its way back to you."
         }
         (Cancelled::Refunded(RefundProgress::Pending), _) => {
-            "Your booking is cancelled; the refund is under way at the payment service. Your codes work until it completes."
+            "Your booking is cancelled; the refund is under way at the payment service, and your codes no longer admit at the door."
         }
     };
     flash::success(&ctx.session, message);

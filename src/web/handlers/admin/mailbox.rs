@@ -1,6 +1,7 @@
 //! `GET /admin/mailbox` and `GET /admin/mailbox/{id}`: the dev mailbox, where mail goes
 //! when no SMTP server is configured. Admins read it; so does anyone while the test
-//! payment provider is active, so that `cargo run` shows the mails a buyer would get.
+//! payment provider runs on a shop reachable from its own machine only (loopback `BIND`
+//! and `PUBLIC_URL`), so that `cargo run` shows the mails a buyer would get.
 
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
@@ -38,7 +39,8 @@ impl MailPage {
     }
 }
 
-/// Admins, or anyone in test mode; others get 403, anonymous visitors a login.
+/// Admins, or anyone on a local test shop (`messages::may_read_mailbox`); others get
+/// 403, anonymous visitors a login.
 fn authorize(state: &AppState, user: &MaybeUser) -> Result<(), AppError> {
     let is_admin = user.0.as_ref().is_some_and(|u| u.is_admin);
     if messages::may_read_mailbox(state, is_admin) {
