@@ -115,13 +115,17 @@ async fn every_answer_in_words() {
     // The counts after it all: two VIP seats of two admitted, none of GA's.
     let page = staff.page(&format!("/door/events/{}", a.event_id)).await;
     assert!(
-        page.contains("<th scope=\"row\">VIP</th><td>2</td><td>2</td>"),
+        page.contains(
+            "<th scope=\"row\">VIP</th><td data-label=\"Admitted\">2</td><td data-label=\"Expected\">2</td>"
+        ),
         "{page}"
     );
-    assert!(page.contains("<th scope=\"row\">GA</th><td>0</td><td>0</td>"));
+    assert!(page.contains(
+        "<th scope=\"row\">GA</th><td data-label=\"Admitted\">0</td><td data-label=\"Expected\">0</td>"
+    ));
     let dashboard = admin.page("/admin").await;
     assert!(
-        dashboard.contains("<td>2 / 2</td>"),
+        dashboard.contains("<td data-label=\"Admitted / expected\">2 / 2</td>"),
         "the dashboard counts them"
     );
     app.assert_books_clean().await;

@@ -387,11 +387,14 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
         .await;
     assert!(bookings.contains(&email), "the buyer's email is listed");
     // The dashboard counts seats, not bookings.
+    let now = app.clock.now();
     let sales = app
-        .with_db(|c| {
+        .with_db(move |c| {
             boxoffice::domain::event_admin::overview(
                 c,
-                boxoffice::domain::event_pages::PageAt::First,
+                now,
+                &boxoffice::db::events::DeskFilter::Everything,
+                boxoffice::domain::desk_pages::DeskAt::First,
             )
             .unwrap()
             .events

@@ -3,42 +3,22 @@
 //! the front door's.
 
 use super::AppState;
-use crate::db::models::{Event, Payment, Ticket, TicketSchema};
+use crate::db::events::DeskFilter;
+use crate::db::models::{Event, Payment, TicketSchema};
 use crate::db::status::{PaymentStatus, RefundStatus, TicketStatus};
-use crate::db::{Conn, events, payments, refunds, ticket_schemas, tickets};
+use crate::db::tickets::BookingFilter;
+use crate::db::{Conn, events, payments, refunds, ticket_schemas};
+use crate::domain::desk_pages::DeskAt;
 use crate::domain::event_admin::{self, Overview};
 use crate::domain::event_form::EventForm;
-use crate::domain::event_pages::PageAt;
 use crate::domain::form_errors::FieldErrors;
-use crate::domain::reservation;
 use crate::domain::ticket_type_form::TicketTypeForm;
 use crate::error::AppError;
 
 /// How many attempts the payments list shows.
 const PAYMENTS_LISTED: i64 = 500;
-/// Bookings per page of an event's bookings list.
-pub const BOOKINGS_PER_PAGE: i64 = 50;
 
-/// One booking in an event's list, as an admin reads it.
-#[derive(Debug)]
-pub struct BookingLine {
-    pub ticket: Ticket,
-    pub email: String,
-    pub type_name: String,
-    /// A hold past its time reads as expired at once.
-    pub status: TicketStatus,
-}
-
-/// One page of an event's bookings, newest first.
-#[derive(Debug)]
-pub struct BookingsPage {
-    pub event: Event,
-    pub bookings: Vec<BookingLine>,
-    pub page: i64,
-    pub pages: i64,
-    /// How many bookings all pages hold.
-    pub total: i64,
-}
+pub use super::booking_desk::{BOOKINGS_PER_PAGE, BookingLine, BookingsPage};
 
 /// An event's bookings (email, type, quantity, status, paid at), page by page.
 pub async fn bookings(
@@ -46,42 +26,20 @@ pub async fn bookings(
     event_id: i32,
     page: i64,
 ) -> Result<BookingsPage, AppError> {
-    let now = state.clock.now();
-    state
-        .db(move |conn| {
-            let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-            let total = tickets::count_for_event(conn, event_id)?;
-            let pages = ((total + BOOKINGS_PER_PAGE - 1) / BOOKINGS_PER_PAGE).max(1);
-            let page = page.clamp(1, pages);
-            let rows = tickets::for_event_page(
-                conn,
-                event_id,
-                BOOKINGS_PER_PAGE,
-                (page - 1) * BOOKINGS_PER_PAGE,
-            )?;
-            let bookings = rows
-                .into_iter()
-                .map(|(ticket, email, type_name)| BookingLine {
-                    status: reservation::visible_status(&ticket, now),
-                    ticket,
-                    email,
-                    type_name,
-                })
-                .collect();
-            Ok(BookingsPage {
-                event,
-                bookings,
-                page,
-                pages,
-                total,
-            })
-        })
-        .await
+    super::booking_desk::bookings(state, event_id, BookingFilter::default(), page).await
 }
 
-/// Every event with sold / held / available per ticket type.
-pub async fn overview(state: &AppState, at: PageAt) -> Result<Overview, AppError> {
-    state.db(move |c| event_admin::overview(c, at)).await
+/// A page of the events matching `filter`, upcoming first, each with its status and
+/// sold / held / available per ticket type.
+pub async fn overview(
+    state: &AppState,
+    filter: DeskFilter,
+    at: DeskAt,
+) -> Result<Overview, AppError> {
+    let now = state.clock.now();
+    state
+        .db(move |c| event_admin::overview(c, now, &filter, at))
+        .await
 }
 
 /// Creates an event from the form, or says which fields are wrong.
@@ -90,8 +48,9 @@ pub async fn create_event(
     form: EventForm,
 ) -> Result<Result<Event, FieldErrors>, AppError> {
     let now = state.clock.now();
+    let zone = state.settings.default_time_zone;
     state
-        .db(move |conn| event_admin::create_event(conn, &form, now))
+        .db(move |conn| event_admin::create_event(conn, &form, now, zone))
         .await
 }
 

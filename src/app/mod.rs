@@ -12,6 +12,7 @@ pub mod address_check;
 pub mod admin;
 pub mod api_idempotency;
 pub mod api_tokens;
+pub mod booking_desk;
 pub mod bookings;
 pub mod catalogue;
 pub mod checkout;

@@ -25,6 +25,7 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
         refund_hours_before -> Nullable<Integer>,
+        time_zone -> Text,
     }
 }
 
@@ -40,6 +41,8 @@ diesel::table! {
         lock_version -> Integer,
         max_per_order -> Integer,
         selling_rule -> Text,
+        sale_starts_at -> Nullable<Timestamp>,
+        sale_ends_at -> Nullable<Timestamp>,
     }
 }
 

@@ -51,6 +51,7 @@ mod tests {
             ended_at: None,
             cancelled_at: None,
             refund_hours_before,
+            time_zone: "UTC".into(),
         }
     }
 

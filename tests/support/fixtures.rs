@@ -15,6 +15,8 @@ pub struct EventSpec {
     pub types: Vec<(String, i64, i32)>,
     /// Buyers may cancel a paid booking for a refund until this many hours before.
     pub refund_hours_before: Option<i32>,
+    /// The event's IANA time zone (UTC unless `in_zone`).
+    pub time_zone: String,
 }
 
 impl EventSpec {
@@ -24,6 +26,7 @@ impl EventSpec {
             starts_in: TimeDelta::days(7),
             published: true,
             refund_hours_before: None,
+            time_zone: "UTC".into(),
             types: vec![("Standing".into(), 2500, 100)],
         }
     }
@@ -39,6 +42,11 @@ impl EventSpec {
 
     pub fn refundable_until(mut self, hours_before: i32) -> EventSpec {
         self.refund_hours_before = Some(hours_before);
+        self
+    }
+
+    pub fn in_zone(mut self, zone: &str) -> EventSpec {
+        self.time_zone = zone.to_owned();
         self
     }
 
@@ -73,6 +81,7 @@ impl TestApp {
                     starts_at,
                     ends_at: starts_at + TimeDelta::hours(3),
                     refund_hours_before: spec.refund_hours_before,
+                    time_zone: spec.time_zone.clone(),
                 },
                 now,
             )
@@ -92,6 +101,8 @@ impl TestApp {
                             available_tickets_count: *seats,
                             max_per_order: 10,
                             selling_rule: boxoffice::db::status::SellingRule::Any,
+                            sale_starts_at: None,
+                            sale_ends_at: None,
                         },
                     )
                     .expect("insert ticket type")

@@ -46,6 +46,7 @@ pub fn hold(seats: i32) -> Scene {
             starts_at: now + TimeDelta::days(7),
             ends_at: now + TimeDelta::days(7) + TimeDelta::hours(2),
             refund_hours_before: None,
+            time_zone: "UTC".into(),
         },
         now,
     )
@@ -61,6 +62,8 @@ pub fn hold(seats: i32) -> Scene {
             available_tickets_count: seats - 1,
             max_per_order: 10,
             selling_rule: crate::db::status::SellingRule::Any,
+            sale_starts_at: None,
+            sale_ends_at: None,
         },
     )
     .expect("ticket type");

@@ -52,6 +52,7 @@ pub fn check_in(
                 event_id: event.id,
                 title: event.title,
                 starts_at: event.starts_at,
+                time_zone: event.time_zone,
             });
         }
         let seat = SeatFacts {
@@ -139,6 +140,7 @@ fn unissued(conn: &mut Conn, event_id: i32, code: &str) -> Result<ScanAnswer, Ap
             event_id: event.id,
             title: event.title,
             starts_at: event.starts_at,
+            time_zone: event.time_zone,
         },
         Some((ticket, _)) => ScanAnswer::NotValid {
             reason: void_reason(&ticket, ticket.hold_number),
