@@ -269,7 +269,10 @@ async fn a_refunded_bookings_codes_are_not_valid() {
         .paid_booking("ann@example.com", a.event_id, a.schema_ids[0], 3)
         .await;
     let refunded = admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(location(&refunded), "/admin/payments");
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
@@ -418,7 +421,10 @@ async fn the_offline_lists_hold_every_valid_code() {
         .paid_booking("bob@example.com", a.event_id, a.schema_ids[0], 1)
         .await;
     admin
-        .post(&format!("/admin/tickets/{refunded}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{refunded}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
 
     let response = admin

@@ -404,9 +404,12 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     assert_eq!((counts.sold, counts.held), (3, 0));
     let dashboard = admin.page("/admin").await;
     assert!(dashboard.contains("Seats sold"));
-    assert!(bookings.contains("<td>3</td>") && bookings.contains("Paid"));
+    assert!(bookings.contains("<td data-label=\"Seats\">3</td>") && bookings.contains("Paid"));
     let refunded = admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(refunded.status(), 303);
     assert_eq!(app.available(schema).await, 10);

@@ -183,7 +183,7 @@ pub async fn update_ticket_type(
         .await
 }
 
-/// The newest checkout attempts with their ticket's status.
+/// The newest checkout attempts with their ticket's status (the API's list).
 pub async fn payments(
     state: &AppState,
 ) -> Result<Vec<(Payment, TicketStatus, Option<String>)>, AppError> {
@@ -197,6 +197,91 @@ pub async fn payments(
                     Ok((payment, ticket_status, note))
                 })
                 .collect()
+        })
+        .await
+}
+
+/// Payments per page of the admin list.
+pub const PAYMENTS_PER_PAGE: i64 = 50;
+
+/// One payment in the admin list: who paid, for which event, and what to know of its
+/// refund.
+#[derive(Debug, Clone)]
+pub struct PaymentLine {
+    pub payment: Payment,
+    pub booking_status: TicketStatus,
+    pub email: String,
+    pub event_id: i32,
+    pub event_title: String,
+    pub note: Option<String>,
+}
+
+/// A keyset page of the payments, newest first: those older than `before`.
+#[derive(Debug, Clone)]
+pub struct PaymentsPage {
+    pub lines: Vec<PaymentLine>,
+    /// The `before` of the next (older) page, when there is one.
+    pub next: Option<i32>,
+    /// Whether this is not the first page.
+    pub has_newer: bool,
+}
+
+pub async fn payments_page(
+    state: &AppState,
+    before: Option<i32>,
+) -> Result<PaymentsPage, AppError> {
+    state
+        .db(move |conn| {
+            let mut rows = payments::listed_before(conn, before, PAYMENTS_PER_PAGE + 1)?;
+            let more = rows.len() as i64 > PAYMENTS_PER_PAGE;
+            rows.truncate(PAYMENTS_PER_PAGE as usize);
+            let next = if more {
+                rows.last().map(|row| row.0.id)
+            } else {
+                None
+            };
+            let lines = rows
+                .into_iter()
+                .map(|(payment, booking_status, email, event_id, event_title)| {
+                    let note = refund_note(conn, &payment)?;
+                    Ok(PaymentLine {
+                        payment,
+                        booking_status,
+                        email,
+                        event_id,
+                        event_title,
+                        note,
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            Ok(PaymentsPage {
+                lines,
+                next,
+                has_newer: before.is_some(),
+            })
+        })
+        .await
+}
+
+/// One payment with its buyer and event (the refund's confirmation step).
+pub async fn payment_line(state: &AppState, payment_id: i32) -> Result<PaymentLine, AppError> {
+    state
+        .db(move |conn| {
+            let row = payments::listed_before(conn, Some(payment_id.saturating_add(1)), 1)?
+                .into_iter()
+                .next()
+                .filter(|row| row.0.id == payment_id)
+                .ok_or(AppError::NotFound)?;
+            let (payment, booking_status, email, event_id, event_title) = row;
+            let note = refund_note(conn, &payment)?;
+            Ok(PaymentLine {
+                payment,
+                booking_status,
+                email,
+                event_id,
+                event_title,
+                note,
+            })
         })
         .await
 }

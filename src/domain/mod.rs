@@ -38,6 +38,7 @@ pub mod qr;
 pub mod rate_limit;
 pub mod refund_policy;
 pub mod reservation;
+pub mod sales;
 pub mod scale_seed;
 pub mod selling_rules;
 pub mod text;

@@ -1,47 +1,66 @@
-//! `GET /admin/payments`: every checkout attempt with its status, its ticket's status and
-//! provider ids; `POST /admin/tickets/{id}/refund`: refund a paid ticket and put its seat
-//! back on sale; `POST /admin/payments/{id}/refund`: refund one payment that kept money.
+//! `GET /admin/payments`: every checkout attempt, newest first, fifty a page (keyset:
+//! `?before=<id>`), each with its buyer, event, amount, status, date and a link to its
+//! booking; `GET /admin/payments/{id}/refund`: the confirmation step naming the amount
+//! and the buyer; `POST /admin/payments/{id}/refund` with `confirm=yes`: send one
+//! payment's money back (a second payment, money kept for a booking that is not paid, a
+//! mismatched amount, or a paid booking's payment, which refunds the booking).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
+use serde::Deserialize;
 
+use crate::app::admin::{PaymentLine, PaymentsPage};
 use crate::app::refunds::RefundProgress;
 use crate::app::{AppState, admin, refunds};
 use crate::db::models::Payment;
 use crate::db::status::PaymentStatus;
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
-use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::csrf::CsrfForm;
 use crate::web::flash;
 use crate::web::identity::AdminUser;
-use crate::web::page::{Page, PageCtx, html, see_other};
+use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
 use crate::web::views;
+
+/// Whether an admin can send this payment's money back.
+fn refundable(payment: &Payment) -> bool {
+    // A refund still owed (its last try failed) may be retried.
+    matches!(
+        payment.status,
+        PaymentStatus::Paid | PaymentStatus::Mismatch | PaymentStatus::RefundPending
+    )
+}
 
 #[derive(Template)]
 #[template(path = "admin/payments.html")]
-struct PaymentsPage {
+struct PaymentsListPage {
     page: Page,
-    payments: Vec<(Payment, TicketStatus, Option<String>)>,
+    list: PaymentsPage,
 }
 
-impl PaymentsPage {
+impl PaymentsListPage {
     fn amount(&self, payment: &Payment) -> String {
         views::money(payment.amount_pennies, &payment.currency)
     }
 
-    /// Whether an admin can send this payment's money back.
     fn refundable(&self, payment: &Payment) -> bool {
-        // A refund still owed (its last try failed) may be retried.
-        matches!(
-            payment.status,
-            PaymentStatus::Paid | PaymentStatus::Mismatch | PaymentStatus::RefundPending
-        )
+        refundable(payment)
     }
 
-    /// Money taken for a ticket that is not paid: it must go back.
+    /// Money taken for a booking that is not paid: it must go back.
     fn kept_without_ticket(&self, payment: &Payment, ticket_status: &TicketStatus) -> bool {
         payment.status == PaymentStatus::Paid && *ticket_status != TicketStatus::Paid
     }
+
+    fn status_label(&self, status: &TicketStatus) -> &'static str {
+        views::status_label(*status)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    before: Option<i32>,
 }
 
 #[get("/admin/payments")]
@@ -49,24 +68,56 @@ pub async fn list(
     _admin: AdminUser,
     state: web::Data<AppState>,
     ctx: PageCtx,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let payments = admin::payments(&state).await?;
-    html(&PaymentsPage {
+    let list = admin::payments_page(&state, query.before).await?;
+    html(&PaymentsListPage {
         page: ctx.page("Admin: payments"),
-        payments,
+        list,
     })
 }
 
-#[post("/admin/tickets/{id}/refund")]
-pub async fn refund(
+#[derive(Template)]
+#[template(path = "admin/payment_refund.html")]
+struct RefundConfirmPage {
+    page: Page,
+    line: PaymentLine,
+    amount: String,
+    error: Option<&'static str>,
+}
+
+fn confirm_page(
+    ctx: &PageCtx,
+    line: PaymentLine,
+    error: Option<&'static str>,
+) -> RefundConfirmPage {
+    RefundConfirmPage {
+        page: ctx.page(format!("Refund payment {}?", line.payment.id)),
+        amount: views::money(line.payment.amount_pennies, &line.payment.currency),
+        line,
+        error,
+    }
+}
+
+#[get("/admin/payments/{id}/refund")]
+pub async fn refund_form(
     _admin: AdminUser,
     state: web::Data<AppState>,
     ctx: PageCtx,
     path: web::Path<i32>,
-    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let refunded = refunds::refund_ticket(&state, path.into_inner()).await;
-    back_to_list(&ctx, refunded, "Refunded. The seat is back on sale.")
+    let line = admin::payment_line(&state, path.into_inner()).await?;
+    if !refundable(&line.payment) {
+        flash::error(&ctx.session, "This payment has no money to send back.");
+        return Ok(see_other("/admin/payments"));
+    }
+    html(&confirm_page(&ctx, line, None))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    confirm: String,
 }
 
 #[post("/admin/payments/{id}/refund")]
@@ -75,20 +126,23 @@ pub async fn refund_payment(
     state: web::Data<AppState>,
     ctx: PageCtx,
     path: web::Path<i32>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
-    let refunded = refunds::refund_payment(&state, path.into_inner()).await;
-    back_to_list(&ctx, refunded, "Refunded.")
-}
-
-/// Back to the payments list, saying what a refund did (or why it did nothing).
-fn back_to_list(
-    ctx: &PageCtx,
-    refunded: Result<RefundProgress, AppError>,
-    done: &str,
-) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    if form.confirm != "yes" {
+        let line = admin::payment_line(&state, id).await?;
+        return html_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &confirm_page(
+                &ctx,
+                line,
+                Some("Tick the box to confirm. Nothing was changed."),
+            ),
+        );
+    }
+    let refunded = refunds::refund_payment(&state, id).await;
     match refunded {
-        Ok(RefundProgress::Done) => flash::success(&ctx.session, done),
+        Ok(RefundProgress::Done) => flash::success(&ctx.session, "Refunded."),
         Ok(RefundProgress::Pending) => flash::success(
             &ctx.session,
             "Refund requested: the payment service is processing it. The books settle once the money is back.",
