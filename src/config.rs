@@ -82,6 +82,8 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// How connections are taken in and how many are served at once.
     pub http: HttpSettings,
+    /// The zone a new event's form starts with (`DEFAULT_TIME_ZONE`, an IANA name; UTC).
+    pub default_time_zone: chrono_tz::Tz,
 }
 
 /// The HTTP server's limits, which bound memory under a rush (README, Memory).
@@ -276,6 +278,15 @@ impl Settings {
             retention: retention_settings(&get)?,
             metrics_token: metrics_token(&get)?,
             http: http_settings(&get)?,
+            default_time_zone: match get("DEFAULT_TIME_ZONE") {
+                None => chrono_tz::Tz::UTC,
+                Some(name) => name.trim().parse().map_err(|_| {
+                    bad(
+                        "DEFAULT_TIME_ZONE",
+                        "must be an IANA time zone name, like Europe/Berlin or UTC",
+                    )
+                })?,
+            },
         })
     }
 
@@ -508,6 +519,16 @@ mod tests {
         assert_eq!(s.http.max_connections, 256);
         assert_eq!(s.http.backlog, 4096);
         assert!(s.http.workers >= 1);
+    }
+
+    #[test]
+    fn the_default_time_zone_is_utc_or_an_iana_name() {
+        let s = settings(&[("SESSION_KEY", KEY)]).unwrap();
+        assert_eq!(s.default_time_zone, chrono_tz::Tz::UTC);
+        let s = settings(&[("SESSION_KEY", KEY), ("DEFAULT_TIME_ZONE", "Europe/Berlin")]).unwrap();
+        assert_eq!(s.default_time_zone.name(), "Europe/Berlin");
+        let error = settings(&[("SESSION_KEY", KEY), ("DEFAULT_TIME_ZONE", "CET+1")]).unwrap_err();
+        assert_eq!(error.variable, "DEFAULT_TIME_ZONE");
     }
 
     #[test]

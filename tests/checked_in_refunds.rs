@@ -129,33 +129,45 @@ async fn an_admin_refunds_a_checked_in_booking_only_with_a_reason_which_is_kept(
         assert_eq!(staff.scan(event, code, "North").await.headline, "ADMIT");
     }
 
-    // The payments list asks for a reason on the checked-in booking's refund only.
+    // The refund's confirmation asks for a reason on the checked-in booking only.
     let payment = payments_of(&app, at_door).await[0].id;
-    let list = admin.page("/admin/payments").await;
-    let form = |id: i32| {
-        let at = list
-            .find(&format!("action=\"/admin/payments/{id}/refund\""))
-            .unwrap();
-        list[at..at + list[at..].find("</form>").unwrap()].to_owned()
+    let confirmation = |id: i32| {
+        let admin = &admin;
+        async move { admin.page(&format!("/admin/payments/{id}/refund")).await }
     };
-    assert!(form(payment).contains("name=\"reason\" required"));
+    assert!(
+        confirmation(payment)
+            .await
+            .contains("name=\"reason\" required")
+    );
     let home_payment = payments_of(&app, at_home).await[0].id;
-    assert!(!form(home_payment).contains("name=\"reason\""));
+    let home = confirmation(home_payment).await;
+    assert!(home.contains("name=\"reason\"") && !home.contains("name=\"reason\" required"));
 
     // Without a reason: refused, nothing changed.
     let path = format!("/admin/payments/{payment}/refund");
-    let refused = admin.post(&path, &[("reason", "  ")]).await;
+    let refused = admin
+        .post(&path, &[("reason", "  "), ("confirm", "yes")])
+        .await;
     assert_eq!(location(&refused), "/admin/payments");
     assert!(payments_flash(&admin).await.contains("give a reason"));
     assert_eq!(ticket_status(&app, at_door).await, "paid");
     assert!(refunds_of(&app, at_door).await.is_empty());
     // A reason that is not one line of text is a 400, and changes nothing either.
-    let bad = admin.post(&path, &[("reason", "bad\0reason")]).await;
+    let bad = admin
+        .post(&path, &[("reason", "bad\0reason"), ("confirm", "yes")])
+        .await;
     assert_eq!(bad.status(), 400);
     assert!(refunds_of(&app, at_door).await.is_empty());
 
     let done = admin
-        .post(&path, &[("reason", "seat double-booked, guest sent home")])
+        .post(
+            &path,
+            &[
+                ("reason", "seat double-booked, guest sent home"),
+                ("confirm", "yes"),
+            ],
+        )
         .await;
     assert_eq!(location(&done), "/admin/payments");
     assert_eq!(ticket_status(&app, at_door).await, "refunded");
@@ -179,7 +191,10 @@ async fn an_admin_refunds_a_checked_in_booking_only_with_a_reason_which_is_kept(
 
     // A booking nobody checked in is refunded without a reason, as before.
     let plain = admin
-        .post(&format!("/admin/tickets/{at_home}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{at_home}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(location(&plain), "/admin/payments");
     assert_eq!(ticket_status(&app, at_home).await, "refunded");
@@ -281,10 +296,12 @@ async fn a_booking_whose_refund_is_under_way_admits_nobody_until_the_refund_fail
     // The admin's retry of that refund now needs a reason (a seat is in).
     let payment = payments_of(app, ticket_id).await[0].id;
     let path = format!("/admin/payments/{payment}/refund");
-    admin.post(&path, &[]).await;
+    admin.post(&path, &[("confirm", "yes")]).await;
     assert!(payments_flash(&admin).await.contains("give a reason"));
     assert_eq!(refunds_of(app, ticket_id).await.len(), 1);
-    admin.post(&path, &[("reason", "refund promised")]).await;
+    admin
+        .post(&path, &[("reason", "refund promised"), ("confirm", "yes")])
+        .await;
     let rows = refunds_of(app, ticket_id).await;
     assert_eq!(rows.len(), 2);
     assert_eq!(

@@ -115,13 +115,17 @@ async fn every_answer_in_words() {
     // The counts after it all: two VIP seats of two admitted, none of GA's.
     let page = staff.page(&format!("/door/events/{}", a.event_id)).await;
     assert!(
-        page.contains("<th scope=\"row\">VIP</th><td>2</td><td>2</td>"),
+        page.contains(
+            "<th scope=\"row\">VIP</th><td data-label=\"Admitted\">2</td><td data-label=\"Expected\">2</td>"
+        ),
         "{page}"
     );
-    assert!(page.contains("<th scope=\"row\">GA</th><td>0</td><td>0</td>"));
+    assert!(page.contains(
+        "<th scope=\"row\">GA</th><td data-label=\"Admitted\">0</td><td data-label=\"Expected\">0</td>"
+    ));
     let dashboard = admin.page("/admin").await;
     assert!(
-        dashboard.contains("<td>2 / 2</td>"),
+        dashboard.contains("<td data-label=\"Admitted / expected\">2 / 2</td>"),
         "the dashboard counts them"
     );
     app.assert_books_clean().await;
@@ -265,7 +269,10 @@ async fn a_refunded_bookings_codes_are_not_valid() {
         .paid_booking("ann@example.com", a.event_id, a.schema_ids[0], 3)
         .await;
     let refunded = admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(location(&refunded), "/admin/payments");
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
@@ -414,7 +421,10 @@ async fn the_offline_lists_hold_every_valid_code() {
         .paid_booking("bob@example.com", a.event_id, a.schema_ids[0], 1)
         .await;
     admin
-        .post(&format!("/admin/tickets/{refunded}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{refunded}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
 
     let response = admin

@@ -387,11 +387,14 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
         .await;
     assert!(bookings.contains(&email), "the buyer's email is listed");
     // The dashboard counts seats, not bookings.
+    let now = app.clock.now();
     let sales = app
-        .with_db(|c| {
+        .with_db(move |c| {
             boxoffice::domain::event_admin::overview(
                 c,
-                boxoffice::domain::event_pages::PageAt::First,
+                now,
+                &boxoffice::db::events::DeskFilter::Everything,
+                boxoffice::domain::desk_pages::DeskAt::First,
             )
             .unwrap()
             .events
@@ -401,9 +404,12 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     assert_eq!((counts.sold, counts.held), (3, 0));
     let dashboard = admin.page("/admin").await;
     assert!(dashboard.contains("Seats sold"));
-    assert!(bookings.contains("<td>3</td>") && bookings.contains("Paid"));
+    assert!(bookings.contains("<td data-label=\"Seats\">3</td>") && bookings.contains("Paid"));
     let refunded = admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(refunded.status(), 303);
     assert_eq!(app.available(schema).await, 10);

@@ -81,7 +81,10 @@ async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
     // An admin refund sends back 3 × €25.00 and puts the 3 seats back on sale.
     let admin = shop.app.admin().await;
     admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     let refunds = shop.stripe.requests_to("POST", "/v1/refunds");
     assert_eq!(refunds.len(), 1);

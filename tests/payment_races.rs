@@ -54,7 +54,7 @@ async fn post_later(
     let request = visitor
         .client
         .post(visitor.url(path))
-        .form(&[("csrf_token", token)]);
+        .form(&[("csrf_token", token.as_str()), ("confirm", "yes")]);
     async move {
         let response = request.send().await.unwrap();
         (response.status().as_u16(), location(&response))
@@ -353,7 +353,7 @@ async fn two_admin_refunds_at_once_refund_once() {
         ];
         let told = |text: &str| pages.iter().filter(|p| p.contains(text)).count();
         assert_eq!(
-            told("Refunded. The seat is back on sale."),
+            told("Refunded. The seats are back on sale"),
             1,
             "round {round}"
         );

@@ -155,19 +155,19 @@ async fn an_admin_refunds_one_kept_payment_from_the_payments_list() {
     let (_, payment_id) = money_kept_for_a_cancelled_ticket(&app, "ann@example.com").await;
     let admin = app.admin().await;
     let list = admin.page("/admin/payments").await;
-    assert!(list.contains("Money kept without a paid ticket"));
+    assert!(list.contains("Money kept without a paid booking"));
     assert!(list.contains(&format!("/admin/payments/{payment_id}/refund")));
 
     let ann = app.visitor();
     ann.login("ann@example.com", support::PASSWORD).await;
     let path = format!("/admin/payments/{payment_id}/refund");
     assert_eq!(ann.post(&path, &[]).await.status(), 403, "admins only");
-    let response = admin.post(&path, &[]).await;
+    let response = admin.post(&path, &[("confirm", "yes")]).await;
     assert_eq!(location(&response), "/admin/payments");
     assert!(admin.page("/admin/payments").await.contains("Refunded."));
     assert!(violations(&app).await.is_empty());
 
-    admin.post(&path, &[]).await;
+    admin.post(&path, &[("confirm", "yes")]).await;
     assert!(
         admin
             .page("/admin/payments")
@@ -177,7 +177,7 @@ async fn an_admin_refunds_one_kept_payment_from_the_payments_list() {
     );
     assert_eq!(
         admin
-            .post("/admin/payments/999999/refund", &[])
+            .post("/admin/payments/999999/refund", &[("confirm", "yes")])
             .await
             .status(),
         404

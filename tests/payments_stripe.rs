@@ -718,7 +718,10 @@ async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
 
     shop.stripe.fail_next(&[Failure::ServerError]);
     admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert!(
         admin

@@ -214,13 +214,19 @@ async fn an_admin_refund_returns_the_money_and_the_seat() {
     let list = admin.page("/admin/payments").await;
     assert!(list.contains("cs_test_") && list.contains("pi_test_"));
     assert_eq!(
-        ann.post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
-            .await
-            .status(),
+        ann.post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")]
+        )
+        .await
+        .status(),
         403
     );
     let response = admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(location(&response), "/admin/payments");
     assert_eq!(app.tickets().await[0].status, "refunded");
@@ -237,7 +243,10 @@ async fn an_admin_refund_returns_the_money_and_the_seat() {
     app.assert_books_clean().await;
     // A second refund changes nothing.
     admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(app.available(schema).await, 10);
     assert!(

@@ -98,7 +98,10 @@ async fn a_rate_limit_a_rejected_key_an_outage_or_a_time_out_leaves_the_refund_o
         };
         shop.stripe.fail_next(&[failure]);
         admin
-            .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+            .post(
+                &format!("/admin/tickets/{ticket_id}/refund"),
+                &[("confirm", "yes")],
+            )
             .await;
         assert!(
             admin
@@ -173,7 +176,10 @@ async fn only_a_real_refusal_fails_a_refund() {
         .settle_refund(dashboard["id"].as_str().unwrap(), "pending");
     let admin = shop.app.admin().await;
     admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     let rows = refund_rows(&shop, ticket_id).await;
     assert_eq!(rows[0].status, "failed");

@@ -57,7 +57,10 @@ async fn a_pending_refund_settles_the_books_only_when_stripe_says_it_succeeded()
     shop.stripe.refunds_pending();
     let admin = shop.app.admin().await;
     admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert!(
         admin
@@ -100,7 +103,10 @@ async fn reconciliation_settles_a_pending_refund_whose_event_was_lost() {
     shop.stripe.refunds_pending();
     let admin = shop.app.admin().await;
     admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     let provider_id = refund_rows(&shop, ticket_id).await[0]
         .provider_refund_id
@@ -127,7 +133,10 @@ async fn a_failed_refund_is_reported_until_an_admin_retries_it_under_a_new_key()
     shop.stripe.refunds_pending();
     let admin = shop.app.admin().await;
     admin
-        .post(&format!("/admin/tickets/{ticket_id}/refund"), &[])
+        .post(
+            &format!("/admin/tickets/{ticket_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     let first = refund_rows(&shop, ticket_id).await[0].clone();
     let failed = shop
@@ -157,7 +166,10 @@ async fn a_failed_refund_is_reported_until_an_admin_retries_it_under_a_new_key()
 
     let payment_id = payments_of(&shop.app, ticket_id).await[0].id;
     admin
-        .post(&format!("/admin/payments/{payment_id}/refund"), &[])
+        .post(
+            &format!("/admin/payments/{payment_id}/refund"),
+            &[("confirm", "yes")],
+        )
         .await;
     let rows = refund_rows(&shop, ticket_id).await;
     assert_eq!(rows.len(), 2, "a new refund");

@@ -3,42 +3,22 @@
 //! the front door's.
 
 use super::AppState;
-use crate::db::models::{Event, Payment, Ticket, TicketSchema};
+use crate::db::events::DeskFilter;
+use crate::db::models::{Event, Payment, TicketSchema};
 use crate::db::status::{PaymentStatus, RefundStatus, TicketStatus};
-use crate::db::{Conn, events, payments, refunds, ticket_schemas, tickets};
+use crate::db::tickets::BookingFilter;
+use crate::db::{Conn, events, payments, refunds, ticket_schemas};
+use crate::domain::desk_pages::DeskAt;
 use crate::domain::event_admin::{self, Overview};
 use crate::domain::event_form::EventForm;
-use crate::domain::event_pages::PageAt;
 use crate::domain::form_errors::FieldErrors;
-use crate::domain::reservation;
 use crate::domain::ticket_type_form::TicketTypeForm;
 use crate::error::AppError;
 
 /// How many attempts the payments list shows.
 const PAYMENTS_LISTED: i64 = 500;
-/// Bookings per page of an event's bookings list.
-pub const BOOKINGS_PER_PAGE: i64 = 50;
 
-/// One booking in an event's list, as an admin reads it.
-#[derive(Debug)]
-pub struct BookingLine {
-    pub ticket: Ticket,
-    pub email: String,
-    pub type_name: String,
-    /// A hold past its time reads as expired at once.
-    pub status: TicketStatus,
-}
-
-/// One page of an event's bookings, newest first.
-#[derive(Debug)]
-pub struct BookingsPage {
-    pub event: Event,
-    pub bookings: Vec<BookingLine>,
-    pub page: i64,
-    pub pages: i64,
-    /// How many bookings all pages hold.
-    pub total: i64,
-}
+pub use super::booking_desk::{BOOKINGS_PER_PAGE, BookingLine, BookingsPage};
 
 /// An event's bookings (email, type, quantity, status, paid at), page by page.
 pub async fn bookings(
@@ -46,42 +26,20 @@ pub async fn bookings(
     event_id: i32,
     page: i64,
 ) -> Result<BookingsPage, AppError> {
-    let now = state.clock.now();
-    state
-        .db(move |conn| {
-            let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-            let total = tickets::count_for_event(conn, event_id)?;
-            let pages = ((total + BOOKINGS_PER_PAGE - 1) / BOOKINGS_PER_PAGE).max(1);
-            let page = page.clamp(1, pages);
-            let rows = tickets::for_event_page(
-                conn,
-                event_id,
-                BOOKINGS_PER_PAGE,
-                (page - 1) * BOOKINGS_PER_PAGE,
-            )?;
-            let bookings = rows
-                .into_iter()
-                .map(|(ticket, email, type_name)| BookingLine {
-                    status: reservation::visible_status(&ticket, now),
-                    ticket,
-                    email,
-                    type_name,
-                })
-                .collect();
-            Ok(BookingsPage {
-                event,
-                bookings,
-                page,
-                pages,
-                total,
-            })
-        })
-        .await
+    super::booking_desk::bookings(state, event_id, BookingFilter::default(), page).await
 }
 
-/// Every event with sold / held / available per ticket type.
-pub async fn overview(state: &AppState, at: PageAt) -> Result<Overview, AppError> {
-    state.db(move |c| event_admin::overview(c, at)).await
+/// A page of the events matching `filter`, upcoming first, each with its status and
+/// sold / held / available per ticket type.
+pub async fn overview(
+    state: &AppState,
+    filter: DeskFilter,
+    at: DeskAt,
+) -> Result<Overview, AppError> {
+    let now = state.clock.now();
+    state
+        .db(move |c| event_admin::overview(c, now, &filter, at))
+        .await
 }
 
 /// Creates an event from the form, or says which fields are wrong.
@@ -90,8 +48,9 @@ pub async fn create_event(
     form: EventForm,
 ) -> Result<Result<Event, FieldErrors>, AppError> {
     let now = state.clock.now();
+    let zone = state.settings.default_time_zone;
     state
-        .db(move |conn| event_admin::create_event(conn, &form, now))
+        .db(move |conn| event_admin::create_event(conn, &form, now, zone))
         .await
 }
 
@@ -224,7 +183,7 @@ pub async fn update_ticket_type(
         .await
 }
 
-/// The newest checkout attempts with their ticket's status.
+/// The newest checkout attempts with their ticket's status (the API's list).
 pub async fn payments(
     state: &AppState,
 ) -> Result<Vec<(Payment, TicketStatus, Option<String>)>, AppError> {
@@ -240,6 +199,108 @@ pub async fn payments(
                 .collect()
         })
         .await
+}
+
+/// Payments per page of the admin list.
+pub const PAYMENTS_PER_PAGE: i64 = 50;
+
+/// One payment in the admin list: who paid, for which event, and what to know of its
+/// refund.
+#[derive(Debug, Clone)]
+pub struct PaymentLine {
+    pub payment: Payment,
+    pub booking_status: TicketStatus,
+    pub email: String,
+    pub event_id: i32,
+    pub event_title: String,
+    pub note: Option<String>,
+}
+
+/// A keyset page of the payments, newest first: those older than `before`.
+#[derive(Debug, Clone)]
+pub struct PaymentsPage {
+    pub lines: Vec<PaymentLine>,
+    /// The `before` of the next (older) page, when there is one.
+    pub next: Option<i32>,
+    /// Whether this is not the first page.
+    pub has_newer: bool,
+}
+
+pub async fn payments_page(
+    state: &AppState,
+    before: Option<i32>,
+) -> Result<PaymentsPage, AppError> {
+    state
+        .db(move |conn| {
+            let mut rows = payments::listed_before(conn, before, PAYMENTS_PER_PAGE + 1)?;
+            let more = rows.len() as i64 > PAYMENTS_PER_PAGE;
+            rows.truncate(PAYMENTS_PER_PAGE as usize);
+            let next = if more {
+                rows.last().map(|row| row.0.id)
+            } else {
+                None
+            };
+            let lines = rows
+                .into_iter()
+                .map(|(payment, booking_status, email, event_id, event_title)| {
+                    let note = refund_note(conn, &payment)?;
+                    Ok(PaymentLine {
+                        payment,
+                        booking_status,
+                        email,
+                        event_id,
+                        event_title,
+                        note,
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            Ok(PaymentsPage {
+                lines,
+                next,
+                has_newer: before.is_some(),
+            })
+        })
+        .await
+}
+
+/// One payment with its buyer and event (the refund's confirmation step).
+pub async fn payment_line(state: &AppState, payment_id: i32) -> Result<PaymentLine, AppError> {
+    state
+        .db(move |conn| {
+            let row = payments::listed_before(conn, Some(payment_id.saturating_add(1)), 1)?
+                .into_iter()
+                .next()
+                .filter(|row| row.0.id == payment_id)
+                .ok_or(AppError::NotFound)?;
+            let (payment, booking_status, email, event_id, event_title) = row;
+            let note = refund_note(conn, &payment)?;
+            Ok(PaymentLine {
+                payment,
+                booking_status,
+                email,
+                event_id,
+                event_title,
+                note,
+            })
+        })
+        .await
+}
+
+/// One payment for its refund's confirmation, and whether that refund needs a reason
+/// (the payment of a paid booking with a seat checked in at the door).
+pub async fn payment_to_refund(
+    state: &AppState,
+    payment_id: i32,
+) -> Result<(PaymentLine, bool), AppError> {
+    let line = payment_line(state, payment_id).await?;
+    let ticket_id = line.payment.ticket_id;
+    let refunds_the_booking =
+        line.booking_status == TicketStatus::Paid && line.payment.status != PaymentStatus::Mismatch;
+    let needs_reason = refunds_the_booking
+        && super::refunds::checked_in_bookings(state, vec![ticket_id])
+            .await?
+            .contains(&ticket_id);
+    Ok((line, needs_reason))
 }
 
 /// What an admin must know of a payment's money going back: a refund the provider

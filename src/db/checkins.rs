@@ -190,3 +190,13 @@ pub fn checked_in(conn: &mut Conn, event_id: i32, limit: i64) -> QueryResult<Vec
         ))
         .load(conn)
 }
+
+/// Seats checked in at every door (valid admissions with a check-in).
+pub fn admitted_total(conn: &mut Conn) -> QueryResult<i64> {
+    use super::schema::admissions;
+    admissions::table
+        .filter(admissions::status.eq("valid"))
+        .filter(admissions::checked_in_at.is_not_null())
+        .count()
+        .get_result(conn)
+}

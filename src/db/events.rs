@@ -6,15 +6,56 @@ use diesel::prelude::*;
 use super::Conn;
 use super::models::{Event, EventFields};
 use super::schema::events::dsl;
+use super::status::EventStatus;
 
 /// Which events a page in start order walks.
 #[derive(Debug, Clone, Copy)]
-pub enum Scope {
+pub enum Scope<'a> {
     /// Published, neither ended nor cancelled, ending after this instant (the front
     /// page and the API's list).
     OnSale(NaiveDateTime),
-    /// Every event (the admin dashboard).
+    /// Every event.
     All,
+    /// The admin dashboard's events that match `filter`: those not ended yet at `now`
+    /// (`upcoming`), or those that have (the past).
+    Desk {
+        now: NaiveDateTime,
+        upcoming: bool,
+        filter: &'a DeskFilter,
+    },
+}
+
+/// What the admin dashboard's list is narrowed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DeskFilter {
+    #[default]
+    Everything,
+    /// Events whose title or venue contains this text (any case), in one status or any.
+    Matching {
+        text: Option<String>,
+        status: Option<EventStatus>,
+    },
+}
+
+diesel::define_sql_function! {
+    /// SQL's `lower()` (both engines): case-insensitive search without `ILIKE`, which
+    /// SQLite lacks.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// `text` as a LIKE pattern that matches it anywhere, its own `%`, `_` and `\` taken
+/// literally (escaped with `\`), lower-cased.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Published, neither ended nor cancelled, ending after `now`. The bare `published`
@@ -40,8 +81,34 @@ pub fn by_start(
     limit: i64,
 ) -> QueryResult<Vec<Event>> {
     let mut query = dsl::events.into_boxed();
-    if let Scope::OnSale(now) = scope {
-        query = query.filter(on_sale(now));
+    match scope {
+        Scope::OnSale(now) => query = query.filter(on_sale(now)),
+        Scope::All => {}
+        Scope::Desk {
+            now,
+            upcoming,
+            filter,
+        } => {
+            query = if upcoming {
+                query.filter(dsl::ends_at.gt(now))
+            } else {
+                query.filter(dsl::ends_at.le(now))
+            };
+            if let DeskFilter::Matching { text, status } = filter {
+                if let Some(text) = text {
+                    let pattern = contains_pattern(text);
+                    query = query.filter(
+                        lower(dsl::title)
+                            .like(pattern.clone())
+                            .escape('\\')
+                            .or(lower(dsl::venue).like(pattern).escape('\\')),
+                    );
+                }
+                if let Some(status) = status {
+                    query = in_status(query, *status, now);
+                }
+            }
+        }
     }
     if let Some((starts_at, id)) = from {
         // `(starts_at, id) > (a, b)` written so that both engines seek on `starts_at`.
@@ -61,6 +128,44 @@ pub fn by_start(
         query.order((dsl::starts_at.desc(), dsl::id.desc()))
     };
     query.limit(limit).select(Event::as_select()).load(conn)
+}
+
+/// Narrows a query of events to those in `status` at `now` (the rules of
+/// `domain::event_status`, in SQL: cancelled first, then started or ended, then draft,
+/// then sold out or on sale by whether a ticket type has seats left).
+fn in_status<'q>(
+    query: super::schema::events::BoxedQuery<'q, <Conn as diesel::Connection>::Backend>,
+    status: EventStatus,
+    now: NaiveDateTime,
+) -> super::schema::events::BoxedQuery<'q, <Conn as diesel::Connection>::Backend> {
+    use super::schema::ticket_schemas;
+    if status == EventStatus::Cancelled {
+        return query.filter(dsl::cancelled_at.is_not_null());
+    }
+    let query = query.filter(dsl::cancelled_at.is_null());
+    let started = dsl::starts_at.le(now).or(dsl::ended_at.is_not_null());
+    match status {
+        EventStatus::Ended => query.filter(dsl::ended_at.is_not_null().or(dsl::ends_at.le(now))),
+        EventStatus::Running => query
+            .filter(dsl::ended_at.is_null())
+            .filter(dsl::ends_at.gt(now))
+            .filter(dsl::starts_at.le(now)),
+        _ => {
+            let query = query.filter(diesel::dsl::not(started));
+            let seats_left = diesel::dsl::exists(
+                ticket_schemas::table
+                    .filter(ticket_schemas::event_id.eq(dsl::id))
+                    .filter(ticket_schemas::available_tickets_count.gt(0)),
+            );
+            match status {
+                EventStatus::Draft => query.filter(dsl::published.eq(false)),
+                EventStatus::OnSale => query.filter(dsl::published.eq(true)).filter(seats_left),
+                _ => query
+                    .filter(dsl::published.eq(true))
+                    .filter(diesel::dsl::not(seats_left)),
+            }
+        }
+    }
 }
 
 /// How many events are on sale at `now` (the API's page count).
@@ -116,6 +221,21 @@ pub fn set_published(conn: &mut Conn, id: i32, published: bool) -> QueryResult<u
     diesel::update(dsl::events.find(id))
         .set(dsl::published.eq(published))
         .execute(conn)
+}
+
+/// Publishes an event only if it has a ticket type, in one statement (0 rows: it has
+/// none, or does not exist).
+pub fn publish_with_types(conn: &mut Conn, id: i32) -> QueryResult<usize> {
+    use super::schema::ticket_schemas;
+    diesel::update(
+        dsl::events
+            .filter(dsl::id.eq(id))
+            .filter(diesel::dsl::exists(
+                ticket_schemas::table.filter(ticket_schemas::event_id.eq(id)),
+            )),
+    )
+    .set(dsl::published.eq(true))
+    .execute(conn)
 }
 
 pub fn count(conn: &mut Conn) -> QueryResult<i64> {

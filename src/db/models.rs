@@ -50,6 +50,8 @@ pub struct Event {
     pub refund_hours_before: Option<i32>,
     /// Marked by the organiser: holding seats needs a confirmed address.
     pub high_demand: bool,
+    /// The event's IANA time zone (`Europe/Berlin`): its times are shown in it.
+    pub time_zone: String,
 }
 
 /// The editable fields of an event, for inserts and updates alike (an empty refund
@@ -64,6 +66,7 @@ pub struct EventFields {
     pub ends_at: NaiveDateTime,
     pub refund_hours_before: Option<i32>,
     pub high_demand: bool,
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]
@@ -81,6 +84,10 @@ pub struct TicketSchema {
     pub max_per_order: i32,
     #[diesel(deserialize_as = String)]
     pub selling_rule: SellingRule,
+    /// On sale from this instant (UTC); `None`: as soon as the event is published.
+    pub sale_starts_at: Option<NaiveDateTime>,
+    /// On sale until this instant (UTC); `None`: until the event starts.
+    pub sale_ends_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]
@@ -95,6 +102,8 @@ pub struct NewTicketSchema<'a> {
     pub max_per_order: i32,
     #[diesel(serialize_as = String)]
     pub selling_rule: SellingRule,
+    pub sale_starts_at: Option<NaiveDateTime>,
+    pub sale_ends_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

@@ -281,3 +281,14 @@ pub fn set_payload(conn: &mut Conn, id: i32, payload: &str) -> QueryResult<usize
         .set(dsl::payload.eq(payload))
         .execute(conn)
 }
+
+/// The messages whose payload is exactly one of `payloads` (a booking's mails: its
+/// payloads are written by `serde_json` and read back the same), oldest first. Served by
+/// the index on `payload`.
+pub fn with_payloads(conn: &mut Conn, payloads: &[String]) -> QueryResult<Vec<OutboxRow>> {
+    dsl::outbox
+        .filter(dsl::payload.eq_any(payloads))
+        .order(dsl::id.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)
+}

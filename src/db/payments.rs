@@ -89,6 +89,52 @@ pub fn recent_with_ticket_status(
         .collect()
 }
 
+/// One payment as the admin list shows it: with its booking's status, buyer and event.
+pub type ListedPayment = (Payment, TicketStatus, String, i32, String);
+
+/// Up to `limit` payments older than `before` (all when `None`), newest first: a keyset
+/// page of the admin list, with each one's booking status, buyer's email, event id and
+/// event title.
+pub fn listed_before(
+    conn: &mut Conn,
+    before: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<ListedPayment>> {
+    use super::schema::{events, users};
+    let mut query = dsl::payments
+        .inner_join(
+            tickets::table
+                .inner_join(events::table)
+                .inner_join(users::table),
+        )
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(dsl::id.lt(before));
+    }
+    let rows: Vec<(Payment, String, String, i32, String)> = query
+        .order(dsl::id.desc())
+        .limit(limit)
+        .select((
+            Payment::as_select(),
+            tickets::status,
+            users::email,
+            events::id,
+            events::title,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(payment, status, email, event_id, title)| {
+            Ok((
+                payment,
+                super::tickets::stored(status)?,
+                email,
+                event_id,
+                title,
+            ))
+        })
+        .collect()
+}
+
 pub fn all(conn: &mut Conn) -> QueryResult<Vec<Payment>> {
     dsl::payments
         .order(dsl::id.asc())

@@ -26,6 +26,7 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamp>,
         refund_hours_before -> Nullable<Integer>,
         high_demand -> Bool,
+        time_zone -> Text,
     }
 }
 
@@ -41,6 +42,8 @@ diesel::table! {
         lock_version -> Integer,
         max_per_order -> Integer,
         selling_rule -> Text,
+        sale_starts_at -> Nullable<Timestamp>,
+        sale_ends_at -> Nullable<Timestamp>,
     }
 }
 

@@ -57,6 +57,24 @@ pub enum SellingRule {
     AvoidOne,
 }
 
+/// Where an event stands for its organiser (not stored: read from its dates, its
+/// publishing, its cancellation and its ticket types; `domain::event_status`). The text
+/// is the admin dashboard's `?status=` filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventStatus {
+    /// Not published, not started.
+    Draft,
+    /// Published, not started, seats left.
+    OnSale,
+    /// Published, not started, no seat left.
+    SoldOut,
+    /// Started, not ended: sales are over.
+    Running,
+    /// Its end has passed.
+    Ended,
+    Cancelled,
+}
+
 /// One seat of a paid booking at the door: `valid`, or `void` once its booking is
 /// refunded (or, for migrated rows, was never paid).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -157,6 +175,15 @@ stored_as_text!(SellingRule {
     Even => "even",
     AllTogether => "all_together",
     AvoidOne => "avoid_one",
+});
+
+stored_as_text!(EventStatus {
+    Draft => "draft",
+    OnSale => "on_sale",
+    SoldOut => "sold_out",
+    Running => "running",
+    Ended => "ended",
+    Cancelled => "cancelled",
 });
 
 stored_as_text!(AdmissionStatus {

@@ -111,3 +111,14 @@ pub fn move_inventory(
     .execute(conn)?;
     Ok(Guarded::from_rows(changed))
 }
+
+/// (seats available, seats in all) over every ticket type (the shop's sales page).
+pub fn seat_totals(conn: &mut Conn) -> QueryResult<(i64, i64)> {
+    let (available, total): (Option<i64>, Option<i64>) = dsl::ticket_schemas
+        .select((
+            diesel::dsl::sum(dsl::available_tickets_count),
+            diesel::dsl::sum(dsl::total_tickets),
+        ))
+        .first(conn)?;
+    Ok((available.unwrap_or(0), total.unwrap_or(0)))
+}

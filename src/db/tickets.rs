@@ -313,3 +313,116 @@ pub fn repeated_per_user_and_event(
         .select((dsl::user_id, dsl::event_id, count_star()))
         .load(conn)
 }
+
+/// What an event's bookings list is narrowed to (the admin's search and filter).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookingFilter {
+    /// The buyer's email contains this (lower-cased; matched in any case).
+    pub email_contains: Option<String>,
+    /// The booking's code, or one of its seats' codes, is exactly this.
+    pub code: Option<String>,
+    pub status: Option<TicketStatus>,
+}
+
+diesel::define_sql_function! {
+    /// SQL's `lower()`, on both engines.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The event's bookings matching `filter`, as a boxed query (no order, no limit).
+fn matching(
+    event_id: i32,
+    filter: &BookingFilter,
+) -> diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::InnerJoin<
+        diesel::dsl::InnerJoin<dsl::tickets, users::table>,
+        ticket_schemas::table,
+    >,
+    <Conn as diesel::Connection>::Backend,
+> {
+    use super::schema::admissions;
+    let mut query = dsl::tickets
+        .inner_join(users::table)
+        .inner_join(ticket_schemas::table)
+        .into_boxed();
+    query = query.filter(dsl::event_id.eq(event_id));
+    match (&filter.email_contains, &filter.code) {
+        (Some(email), Some(code)) => {
+            let code = code.clone();
+            query = query.filter(
+                lower(users::email)
+                    .like(like_pattern(email))
+                    .escape('\\')
+                    .or(dsl::code.eq(code.clone()))
+                    .or(diesel::dsl::exists(
+                        admissions::table
+                            .filter(admissions::ticket_id.eq(dsl::id))
+                            .filter(admissions::code.eq(code)),
+                    )),
+            );
+        }
+        (Some(email), None) => {
+            query = query.filter(lower(users::email).like(like_pattern(email)).escape('\\'));
+        }
+        (None, Some(code)) => {
+            let code = code.clone();
+            query = query.filter(
+                dsl::code.eq(code.clone()).or(diesel::dsl::exists(
+                    admissions::table
+                        .filter(admissions::ticket_id.eq(dsl::id))
+                        .filter(admissions::code.eq(code)),
+                )),
+            );
+        }
+        (None, None) => {}
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(dsl::status.eq(status.as_str()));
+    }
+    query
+}
+
+/// `%text%` with LIKE's own characters escaped by `\`.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// One numbered page of an event's bookings matching `filter`, newest first.
+pub fn search_for_event(
+    conn: &mut Conn,
+    event_id: i32,
+    filter: &BookingFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<BookingRow>> {
+    matching(event_id, filter)
+        .order(dsl::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .select((Ticket::as_select(), users::email, ticket_schemas::name))
+        .load(conn)
+}
+
+/// How many of an event's bookings match `filter`.
+pub fn count_matching(conn: &mut Conn, event_id: i32, filter: &BookingFilter) -> QueryResult<i64> {
+    matching(event_id, filter).count().get_result(conn)
+}
+
+/// A booking with its buyer's email (the admin's booking page).
+pub fn with_email(conn: &mut Conn, id: i32) -> QueryResult<Option<(Ticket, String)>> {
+    dsl::tickets
+        .inner_join(users::table)
+        .filter(dsl::id.eq(id))
+        .select((Ticket::as_select(), users::email))
+        .first(conn)
+        .optional()
+}

@@ -14,6 +14,19 @@ use crate::error::AppError;
 pub struct BooksReport {
     pub summaries: Vec<String>,
     pub violations: Vec<String>,
+    /// The summaries' figures, per event id (what the sales pages must agree with).
+    pub events: std::collections::BTreeMap<i32, EventBooks>,
+}
+
+/// One event as the books count it: seats by where they are, and the money kept for
+/// its bookings (succeeded payments not refunded) per currency.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct EventBooks {
+    pub total: i64,
+    pub available: i64,
+    pub held: i64,
+    pub sold: i64,
+    pub kept: std::collections::BTreeMap<String, i64>,
 }
 
 impl BooksReport {
@@ -109,6 +122,16 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
             "event {} \"{}\": total {total}, available {available}, held {held}, sold {sold}",
             event.id, event.title
         ));
+        report.events.insert(
+            event.id,
+            EventBooks {
+                total,
+                available,
+                held,
+                sold,
+                kept: Default::default(),
+            },
+        );
     }
     let seat_taking = [TicketStatus::Reserved.as_str(), TicketStatus::Paid.as_str()];
     for (user_id, event_id, n) in tickets::repeated_per_user_and_event(conn, &seat_taking)? {
@@ -217,7 +240,15 @@ fn audit_money(
             ));
         }
     }
+    let event_of: HashMap<i32, i32> = page.iter().map(|t| (t.id, t.event_id)).collect();
     for payment in page_payments {
+        if payment.status == PaymentStatus::Paid
+            && let Some(books) = event_of
+                .get(&payment.ticket_id)
+                .and_then(|event| report.events.get_mut(event))
+        {
+            *books.kept.entry(payment.currency.clone()).or_default() += payment.amount_pennies;
+        }
         match payment.status {
             PaymentStatus::RefundPending => {
                 let latest = refunds::for_payment(conn, payment.id)?.into_iter().next();

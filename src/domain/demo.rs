@@ -26,6 +26,7 @@ pub fn seed(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
                 ends_at: evening(30, 23),
                 refund_hours_before: Some(48),
                 high_demand: false,
+                time_zone: "UTC".into(),
             },
             &[("Standing", 2500, 200), ("Seated", 4500, 80), ("Balcony", 6500, 20)],
         ),
@@ -38,6 +39,7 @@ pub fn seed(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
                 ends_at: evening(60, 18),
                 refund_hours_before: None,
                 high_demand: false,
+                time_zone: "UTC".into(),
             },
             &[("Community", 0, 100), ("Regular", 12000, 300)],
         ),
@@ -62,6 +64,8 @@ pub fn seed(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
                         available_tickets_count: *quantity,
                         max_per_order: selling_rules::DEFAULT_MAX_PER_ORDER,
                         selling_rule: SellingRule::Any,
+                        sale_starts_at: None,
+                        sale_ends_at: None,
                     },
                 )?;
             }

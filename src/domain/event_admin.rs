@@ -3,13 +3,15 @@
 use chrono::NaiveDateTime;
 
 use super::books::{self, SeatCounts};
+use super::desk_pages::{self, DeskAt};
 use super::door::counts::{self as door_counts, DoorCount};
 use super::event_form::EventForm;
-use super::event_pages::{self, PageAt, Shown};
+use super::event_status::{self, EventStatus};
 use super::form_errors::FieldErrors;
 use super::inventory::{self, Refusal};
 use super::ticket_type_form::TicketTypeForm;
-use crate::db::events::Scope;
+use super::time_zone::Tz;
+use crate::db::events::DeskFilter;
 use crate::db::models::{Event, NewTicketSchema, TicketSchema};
 use crate::db::ticket_schemas::SellingTerms;
 use crate::db::{Conn, Guarded, events, is_unique_violation, ticket_schemas, write_transaction};
@@ -18,12 +20,18 @@ use crate::error::AppError;
 const DUPLICATE_EVENT: &str = "An event with this title already starts at that time.";
 const DUPLICATE_TYPE: &str = "This event already has a ticket type with that name.";
 
-/// Creates an unpublished event, or says which fields are wrong.
+/// Creates an unpublished event, or says which fields are wrong. A form without a time
+/// zone takes `default_zone` (`DEFAULT_TIME_ZONE`).
 pub fn create_event(
     conn: &mut Conn,
     form: &EventForm,
     now: NaiveDateTime,
+    default_zone: Tz,
 ) -> Result<Result<Event, FieldErrors>, AppError> {
+    let mut form = form.clone();
+    if form.time_zone.trim().is_empty() {
+        form.time_zone = default_zone.name().to_owned();
+    }
     let fields = match form.parse() {
         Ok(fields) => fields,
         Err(errors) => return Ok(Err(errors)),
@@ -40,7 +48,12 @@ pub fn update_event(
     id: i32,
     form: &EventForm,
 ) -> Result<Result<(), FieldErrors>, AppError> {
-    events::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let event = events::find(conn, id)?.ok_or(AppError::NotFound)?;
+    // A form without a zone keeps the event's.
+    let mut form = form.clone();
+    if form.time_zone.trim().is_empty() {
+        form.time_zone = event.time_zone;
+    }
     let fields = match form.parse() {
         Ok(fields) => fields,
         Err(errors) => return Ok(Err(errors)),
@@ -52,9 +65,20 @@ pub fn update_event(
     }
 }
 
+/// Publishes (puts on sale) or unpublishes an event. Publishing an event without a
+/// ticket type is refused: it would show as on sale with nothing to buy.
 pub fn set_published(conn: &mut Conn, id: i32, published: bool) -> Result<Event, AppError> {
-    if events::set_published(conn, id, published)? == 0 {
-        return Err(AppError::NotFound);
+    events::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let changed = if published {
+        events::publish_with_types(conn, id)?
+    } else {
+        events::set_published(conn, id, false)?
+    };
+    if changed == 0 {
+        return Err(AppError::refused(
+            "no_ticket_types",
+            "Add at least one ticket type before publishing: an event without one would show as on sale with nothing to buy.",
+        ));
     }
     events::find(conn, id)?.ok_or(AppError::NotFound)
 }
@@ -94,6 +118,8 @@ pub fn add_ticket_type(
         available_tickets_count: parsed.quantity,
         max_per_order: parsed.max_per_order,
         selling_rule: parsed.selling_rule,
+        sale_starts_at: None,
+        sale_ends_at: None,
     };
     match ticket_schemas::insert(conn, &new) {
         Ok(schema) => Ok(Ok(schema)),
@@ -200,6 +226,7 @@ pub struct TypeSales {
 #[derive(Debug, Clone)]
 pub struct EventSales {
     pub event: Event,
+    pub status: EventStatus,
     pub types: Vec<TypeSales>,
 }
 
@@ -210,22 +237,22 @@ pub const DASHBOARD_PAGE_SIZE: i64 = 20;
 #[derive(Debug, Clone)]
 pub struct Overview {
     pub events: Vec<EventSales>,
-    pub previous: Option<PageAt>,
-    pub next: Option<PageAt>,
+    pub previous: Option<DeskAt>,
+    pub next: Option<DeskAt>,
 }
 
-/// The page `at` of every event, newest start first, with sold / held / available per
-/// ticket type. A keyset page, and only its ticket types are counted, so the page costs
-/// the same whatever the shop holds.
-pub fn overview(conn: &mut Conn, at: PageAt) -> Result<Overview, AppError> {
-    let page = event_pages::read(
-        conn,
-        Scope::All,
-        Shown::NewestFirst,
-        at,
-        DASHBOARD_PAGE_SIZE,
-    )?;
-    let found = page.events;
+/// The page `at` of the events matching `filter` (upcoming soonest first, then the past
+/// latest first), each with its status and sold / held / available per ticket type. A
+/// keyset page, and only its ticket types are counted, so the page costs the same
+/// whatever the shop holds.
+pub fn overview(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    filter: &DeskFilter,
+    at: DeskAt,
+) -> Result<Overview, AppError> {
+    let page = desk_pages::read(conn, now, filter, at, DASHBOARD_PAGE_SIZE)?;
+    let found: Vec<Event> = page.events.into_iter().map(|(_, event)| event).collect();
     let event_ids: Vec<i32> = found.iter().map(|e| e.id).collect();
     let mut schemas = ticket_schemas::for_events(conn, &event_ids)?;
     schemas.sort_unstable_by_key(|s| s.id);
@@ -235,16 +262,25 @@ pub fn overview(conn: &mut Conn, at: PageAt) -> Result<Overview, AppError> {
     let events = found
         .into_iter()
         .map(|event| {
-            let types = schemas
+            let mine: Vec<TicketSchema> = schemas
                 .iter()
                 .filter(|s| s.event_id == event.id)
+                .cloned()
+                .collect();
+            let status = event_status::of(&event, &mine, now);
+            let types = mine
+                .into_iter()
                 .map(|schema| TypeSales {
-                    schema: schema.clone(),
                     counts: counts.get(&schema.id).copied().unwrap_or_default(),
                     door: door.get(&schema.id).copied().unwrap_or_default(),
+                    schema,
                 })
                 .collect();
-            EventSales { event, types }
+            EventSales {
+                event,
+                status,
+                types,
+            }
         })
         .collect();
     Ok(Overview {

@@ -1,10 +1,12 @@
-//! The admin's event form: what was typed, and the valid event it becomes.
+//! The admin's event form: what was typed, and the valid event it becomes. Times are
+//! typed as wall-clock times in the event's time zone and stored in UTC.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 
 use super::form_errors::FieldErrors;
 use super::text::{CONTROL_CHARACTER, is_clean_block, is_clean_line};
+use super::time_zone::{self, Tz};
 use crate::db::models::{Event, EventFields};
 
 /// The years an event may start or end in: far enough for any real event, and inside
@@ -38,21 +40,40 @@ pub struct EventForm {
     /// seats of a high-demand event needs a confirmed address.
     #[serde(default)]
     pub high_demand: String,
+    /// The IANA zone the times are typed in and shown in (`Europe/Berlin`).
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 impl EventForm {
+    /// An empty form whose zone is preselected (`DEFAULT_TIME_ZONE`).
+    pub fn new_in(zone: Tz) -> EventForm {
+        EventForm {
+            time_zone: zone.name().to_owned(),
+            ..EventForm::default()
+        }
+    }
+
+    /// Whether the form's zone is `name` (the selected option).
+    pub fn zone_is(&self, name: &str) -> bool {
+        self.time_zone.trim() == name
+    }
+
+    /// The event as saved, its times in its own zone.
     pub fn from_event(event: &Event) -> EventForm {
+        let zone = time_zone::stored(&event.time_zone);
         EventForm {
             title: event.title.clone(),
             description: event.description.clone(),
             venue: event.venue.clone(),
-            starts_at: event.starts_at.format(DATETIME_LOCAL).to_string(),
-            ends_at: event.ends_at.format(DATETIME_LOCAL).to_string(),
+            starts_at: time_zone::form_value(event.starts_at, zone),
+            ends_at: time_zone::form_value(event.ends_at, zone),
             refund_hours_before: event
                 .refund_hours_before
                 .map(|hours| hours.to_string())
                 .unwrap_or_default(),
             high_demand: checkbox(event.high_demand),
+            time_zone: zone.name().to_owned(),
         }
     }
 
@@ -80,8 +101,13 @@ impl EventForm {
         } else if description.chars().count() > 5000 {
             errors.add("description", "Keep the description under 5000 characters.");
         }
-        let starts_at = parse_time(&self.starts_at, "starts_at", "start", &mut errors);
-        let ends_at = parse_time(&self.ends_at, "ends_at", "end", &mut errors);
+        let zone = time_zone::parse(&self.time_zone);
+        if zone.is_none() {
+            errors.add("time_zone", "Choose the event's time zone from the list.");
+        }
+        let zone = zone.unwrap_or(time_zone::UTC);
+        let starts_at = parse_time(&self.starts_at, zone, "starts_at", "start", &mut errors);
+        let ends_at = parse_time(&self.ends_at, zone, "ends_at", "end", &mut errors);
         if let (Some(start), Some(end)) = (starts_at, ends_at)
             && end <= start
         {
@@ -122,6 +148,7 @@ impl EventForm {
                 ends_at,
                 refund_hours_before,
                 high_demand,
+                time_zone: zone.name().to_owned(),
             }),
             _ => Err(errors),
         }
@@ -137,8 +164,12 @@ pub fn checkbox(ticked: bool) -> String {
     }
 }
 
+/// A time as typed: a wall-clock time in `zone` (`2026-12-25T20:00`, as a
+/// `datetime-local` input sends it), or an exact instant with its offset
+/// (`2026-12-25T19:00:00Z`, RFC 3339, as the API may send it); in UTC.
 fn parse_time(
     value: &str,
+    zone: Tz,
     field: &'static str,
     what: &str,
     errors: &mut FieldErrors,
@@ -152,11 +183,24 @@ fn parse_time(
         errors.add(field, format!("Enter the {what} date and time."));
         return None;
     }
+    let in_range = |time: &NaiveDateTime| YEARS.contains(&chrono::Datelike::year(time));
+    if let Ok(instant) = DateTime::parse_from_rfc3339(value) {
+        let utc = instant.naive_utc();
+        if in_range(&utc) {
+            return Some(utc);
+        }
+    }
     // Browsers may send seconds too ("…T19:30:00").
     let parsed = NaiveDateTime::parse_from_str(value, DATETIME_LOCAL)
         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"));
     match parsed {
-        Ok(time) if YEARS.contains(&chrono::Datelike::year(&time)) => Some(time),
+        Ok(time) if in_range(&time) => match time_zone::to_utc(time, zone) {
+            Ok(utc) => Some(utc),
+            Err(problem) => {
+                errors.add(field, problem.message(time, zone));
+                None
+            }
+        },
         Ok(_) => {
             errors.add(
                 field,
@@ -191,6 +235,7 @@ mod tests {
             ends_at: "2026-12-20T23:00".into(),
             refund_hours_before: String::new(),
             high_demand: String::new(),
+            time_zone: "UTC".into(),
         }
     }
 
@@ -285,6 +330,58 @@ mod tests {
         assert!(errors.get("title").is_some());
         assert!(errors.get("venue").is_some());
         assert!(errors.get("description").is_some());
+    }
+
+    #[test]
+    fn times_are_typed_in_the_events_zone_and_stored_in_utc() {
+        let berlin = EventForm {
+            time_zone: "Europe/Berlin".into(),
+            ..form()
+        };
+        let fields = berlin.parse().unwrap();
+        assert_eq!(fields.time_zone, "Europe/Berlin");
+        assert_eq!(
+            fields.starts_at.format(DATETIME_LOCAL).to_string(),
+            "2026-12-20T18:00",
+            "19:00 CET is 18:00 UTC"
+        );
+        // An exact instant (the API's RFC 3339) is taken as it is.
+        let exact = EventForm {
+            starts_at: "2026-12-20T19:00:00+01:00".into(),
+            ..berlin.clone()
+        };
+        assert_eq!(
+            exact
+                .parse()
+                .unwrap()
+                .starts_at
+                .format(DATETIME_LOCAL)
+                .to_string(),
+            "2026-12-20T18:00"
+        );
+        let unknown = EventForm {
+            time_zone: "Mars/Olympus".into(),
+            ..form()
+        };
+        assert!(unknown.parse().unwrap_err().get("time_zone").is_some());
+        let skipped = EventForm {
+            starts_at: "2026-03-29T02:30".into(),
+            ends_at: "2026-03-29T05:00".into(),
+            ..berlin.clone()
+        };
+        let errors = skipped.parse().unwrap_err();
+        let message = errors.get("starts_at").unwrap();
+        assert!(message.contains("01:30 CET or 03:30 CEST"), "{message}");
+        let repeated = EventForm {
+            starts_at: "2026-10-25T01:00".into(),
+            ends_at: "2026-10-25T02:30".into(),
+            ..berlin
+        };
+        let errors = repeated.parse().unwrap_err();
+        assert!(errors.get("starts_at").is_none());
+        let message = errors.get("ends_at").unwrap();
+        assert!(message.contains("02:30 CEST"), "{message}");
+        assert!(message.contains("02:30 CET"), "{message}");
     }
 
     #[test]

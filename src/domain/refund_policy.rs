@@ -52,6 +52,7 @@ mod tests {
             cancelled_at: None,
             refund_hours_before,
             high_demand: false,
+            time_zone: "UTC".into(),
         }
     }
 

@@ -382,6 +382,31 @@ pub fn cancel(conn: &mut Conn, user_id: i32, ticket_id: i32) -> Result<Ticket, A
     })
 }
 
+/// Voids a hold for an admin (any buyer's): cancelled, its seats back on sale, under
+/// the booking's lock. A booking that is paid (or no longer held) is refused.
+pub fn void_hold(conn: &mut Conn, ticket_id: i32) -> Result<Ticket, AppError> {
+    write_transaction(conn, |c| {
+        let ticket = tickets::lock(c, ticket_id)?.ok_or(AppError::NotFound)?;
+        match ticket.status {
+            TicketStatus::Reserved => {}
+            TicketStatus::Paid => {
+                return Err(AppError::refused(
+                    "already_paid",
+                    "This booking is paid: refund it instead of voiding it.",
+                ));
+            }
+            _ => {
+                return Err(AppError::refused(
+                    "not_on_hold",
+                    "Only a booking that is on hold can be voided.",
+                ));
+            }
+        }
+        release(c, &ticket, TicketStatus::Cancelled)?;
+        tickets::find(c, ticket_id)?.ok_or(AppError::NotFound)
+    })
+}
+
 /// Expires up to `batch` holds whose time ran out and returns their seats; returns how
 /// many this call released. Safe to run from several instances at once, and against a
 /// payment's confirmation: each hold is looked at again under its row lock, and only a

@@ -34,7 +34,7 @@ pub fn compose(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Result
     let user = users::find(conn, ticket.user_id)?.ok_or(AppError::NotFound)?;
     let view = CancelledView {
         event: event.title.clone(),
-        when: when(&event.starts_at),
+        when: when(&event.starts_at, &event.time_zone),
         paid: matches!(ticket.status, TicketStatus::Paid | TicketStatus::Refunded),
         link: format!("{}/tickets/{}", context.public_url, ticket.id),
     };

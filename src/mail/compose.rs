@@ -8,11 +8,13 @@ use super::{Attachment, Mail, ics};
 use crate::db::{Conn, admissions, events, payments, ticket_schemas, tickets, users};
 use crate::domain::money::Money;
 use crate::domain::outbox::Message;
+use crate::domain::time_zone;
 use crate::error::AppError;
 
-/// How dates read in mail: "Sat 19 Dec 2026, 20:00 UTC".
-pub(super) fn when(time: &chrono::NaiveDateTime) -> String {
-    time.format("%a %-d %b %Y, %H:%M UTC").to_string()
+/// How an event's time reads in mail: in the event's own zone, "Fri 25 Dec 2026, 20:00
+/// CET".
+pub(super) fn when(time: &chrono::NaiveDateTime, zone: &str) -> String {
+    time_zone::display(*time, time_zone::stored(zone))
 }
 
 /// What every mail needs besides its message.
@@ -101,7 +103,7 @@ fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Resul
         .collect();
     let view = BookingPaid {
         event: event.title.clone(),
-        when: when(&event.starts_at),
+        when: when(&event.starts_at, &event.time_zone),
         venue: event.venue.clone(),
         ticket_type: schema.name,
         quantity: ticket.quantity,
@@ -114,6 +116,7 @@ fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Resul
         &event.venue,
         event.starts_at,
         event.ends_at,
+        &view.when,
         context.created_at,
     );
     Ok(Mail {
@@ -137,7 +140,7 @@ fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<M
     let user = users::find(conn, payment.user_id)?.ok_or(AppError::NotFound)?;
     let view = Refunded {
         event: event.title.clone(),
-        when: when(&event.starts_at),
+        when: when(&event.starts_at, &event.time_zone),
         amount: Money::from_stored(payment.amount_pennies, &payment.currency).to_string(),
         link: format!("{}/tickets/{}", context.public_url, ticket.id),
     };

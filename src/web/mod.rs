@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod chart;
 pub mod client_address;
 pub mod csrf;
 pub mod door_staff;

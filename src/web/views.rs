@@ -7,10 +7,31 @@ use crate::domain::door::answer::{ScanAnswer, SeatFacts};
 use crate::domain::money::Money;
 use crate::domain::selling_rules::{self, SellingRule};
 use crate::domain::ticket_status::TicketStatus;
+use crate::domain::time_zone;
 
-/// "Sat 19 Dec 2026, 20:00 UTC".
+/// "Sat 19 Dec 2026, 20:00 UTC": a time of the shop's own (a mail kept, an account
+/// made), not of an event.
 pub fn when(time: &NaiveDateTime) -> String {
     time.format("%a %-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// "Fri 25 Dec 2026, 20:00 CET": a time of an event (its start, a seat's check-in, a
+/// booking's payment) in the event's own zone, with the zone's abbreviation.
+pub fn local(time: &NaiveDateTime, zone: &str) -> String {
+    time_zone::display(*time, time_zone::stored(zone))
+}
+
+/// The time zones the event form offers (UTC first, then `Region/City`).
+pub fn time_zones() -> &'static [&'static str] {
+    static ZONES: std::sync::LazyLock<Vec<&'static str>> =
+        std::sync::LazyLock::new(time_zone::choices);
+    &ZONES
+}
+
+/// An event's description, Markdown rendered and sanitised (`domain::markdown`): safe to
+/// put in the page unescaped.
+pub fn description(source: &str) -> String {
+    crate::domain::markdown::to_html(source)
 }
 
 /// The machine-readable form for `<time datetime=…>`.
@@ -97,7 +118,8 @@ pub struct AnswerView {
     pub lines: Vec<String>,
 }
 
-pub fn answer(answer: &ScanAnswer, code: Option<&str>) -> AnswerView {
+/// `zone`: the door's event's time zone (when a seat was checked in).
+pub fn answer(answer: &ScanAnswer, code: Option<&str>, zone: &str) -> AnswerView {
     let seat_line = |seat: &SeatFacts| {
         format!(
             "{} · seat {} of {}",
@@ -113,7 +135,7 @@ pub fn answer(answer: &ScanAnswer, code: Option<&str>) -> AnswerView {
             lines
         }
         ScanAnswer::AlreadyCheckedIn { seat, at, gate } => vec![
-            format!("Checked in {} at {gate}.", when(at)),
+            format!("Checked in {} at {gate}.", local(at, zone)),
             seat_line(seat),
             seat.email.clone(),
         ],
@@ -122,8 +144,14 @@ pub fn answer(answer: &ScanAnswer, code: Option<&str>) -> AnswerView {
             None => "That is not a ticket code.".into(),
         }],
         ScanAnswer::WrongEvent {
-            title, starts_at, ..
-        } => vec![format!("This ticket is for {title}, {}.", when(starts_at))],
+            title,
+            starts_at,
+            time_zone,
+            ..
+        } => vec![format!(
+            "This ticket is for {title}, {}.",
+            local(starts_at, time_zone)
+        )],
         ScanAnswer::NotValid { reason } => vec![reason.sentence().to_owned()],
     };
     AnswerView {

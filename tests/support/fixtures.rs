@@ -17,6 +17,8 @@ pub struct EventSpec {
     pub refund_hours_before: Option<i32>,
     /// Holding seats needs a confirmed address.
     pub high_demand: bool,
+    /// The event's IANA time zone (UTC unless `in_zone`).
+    pub time_zone: String,
 }
 
 impl EventSpec {
@@ -27,6 +29,7 @@ impl EventSpec {
             published: true,
             refund_hours_before: None,
             high_demand: false,
+            time_zone: "UTC".into(),
             types: vec![("Standing".into(), 2500, 100)],
         }
     }
@@ -47,6 +50,11 @@ impl EventSpec {
 
     pub fn high_demand(mut self) -> EventSpec {
         self.high_demand = true;
+        self
+    }
+
+    pub fn in_zone(mut self, zone: &str) -> EventSpec {
+        self.time_zone = zone.to_owned();
         self
     }
 
@@ -82,6 +90,7 @@ impl TestApp {
                     ends_at: starts_at + TimeDelta::hours(3),
                     refund_hours_before: spec.refund_hours_before,
                     high_demand: spec.high_demand,
+                    time_zone: spec.time_zone.clone(),
                 },
                 now,
             )
@@ -101,6 +110,8 @@ impl TestApp {
                             available_tickets_count: *seats,
                             max_per_order: 10,
                             selling_rule: boxoffice::db::status::SellingRule::Any,
+                            sale_starts_at: None,
+                            sale_ends_at: None,
                         },
                     )
                     .expect("insert ticket type")

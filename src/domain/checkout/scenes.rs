@@ -47,6 +47,7 @@ pub fn hold(seats: i32) -> Scene {
             ends_at: now + TimeDelta::days(7) + TimeDelta::hours(2),
             refund_hours_before: None,
             high_demand: false,
+            time_zone: "UTC".into(),
         },
         now,
     )
@@ -62,6 +63,8 @@ pub fn hold(seats: i32) -> Scene {
             available_tickets_count: seats - 1,
             max_per_order: 10,
             selling_rule: crate::db::status::SellingRule::Any,
+            sale_starts_at: None,
+            sale_ends_at: None,
         },
     )
     .expect("ticket type");

@@ -65,6 +65,8 @@ pub enum ScanAnswer {
         event_id: i32,
         title: String,
         starts_at: NaiveDateTime,
+        /// That event's time zone, to say when it starts in its local time.
+        time_zone: String,
     },
     /// A ticket of this event that does not get in.
     NotValid { reason: NotValidReason },

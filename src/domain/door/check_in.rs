@@ -57,6 +57,7 @@ pub fn check_in(
                 event_id: event.id,
                 title: event.title,
                 starts_at: event.starts_at,
+                time_zone: event.time_zone,
             });
         }
         // Decide on the booking as it is under its lock, never on the read above.
@@ -152,6 +153,7 @@ fn unissued(conn: &mut Conn, event_id: i32, code: &str) -> Result<ScanAnswer, Ap
             event_id: event.id,
             title: event.title,
             starts_at: event.starts_at,
+            time_zone: event.time_zone,
         },
         Some((ticket, _)) => ScanAnswer::NotValid {
             reason: void_reason(&ticket, ticket.hold_number),

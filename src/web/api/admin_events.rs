@@ -152,6 +152,7 @@ async fn set_published(
     params(("id" = i32, Path, description = "The event")),
     responses(
         (status = 200, description = "Published", body = AdminEvent),
+        (status = 409, description = "`no_ticket_types`: add a ticket type first", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[post("/admin/events/{id}/publish")]

@@ -1,7 +1,7 @@
 //! The JSON shapes of the admin API: events and ticket types as admins write and read
 //! them, an event's bookings, payments and refunds.
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -34,11 +34,14 @@ impl AdminEvent {
     }
 }
 
-/// A new event (created unpublished). Times are UTC: RFC 3339 (`2027-05-01T19:30:00Z`)
-/// or `2027-05-01T19:30`.
+/// A new event (created unpublished). Times are exact instants in RFC 3339
+/// (`2027-05-01T19:30:00Z`, `2027-05-01T21:30:00+02:00`), or wall-clock times in the
+/// event's `time_zone` (`2027-05-01T21:30`; one that a daylight-saving change skips or
+/// repeats is refused, naming the two instants it could be).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EventInput {
     pub title: String,
+    /// Markdown (CommonMark); raw HTML is not kept.
     #[serde(default)]
     pub description: String,
     pub venue: String,
@@ -53,6 +56,10 @@ pub struct EventInput {
     /// otherwise). False by default.
     #[serde(default)]
     pub high_demand: bool,
+    /// The event's IANA time zone (`Europe/Berlin`); absent: the shop's
+    /// `DEFAULT_TIME_ZONE`.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: Option<String>,
 }
 
 /// Changes to an event: only the fields sent change.
@@ -68,20 +75,14 @@ pub struct EventPatch {
     pub refund_hours_before: Option<Option<i32>>,
     /// High demand: holding seats needs a confirmed address.
     pub high_demand: Option<bool>,
+    /// Another IANA time zone: the event keeps its wall-clock times (20:00 stays
+    /// 20:00, in the new zone) unless new times are sent.
+    pub time_zone: Option<String>,
 }
 
 /// A field that may be absent (no change) or `null` (cleared).
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i32>>, D::Error> {
     Option::<i32>::deserialize(d).map(Some)
-}
-
-/// RFC 3339 with an offset becomes UTC in the form's format; anything else is left for
-/// the form to judge.
-fn as_form_time(value: &str) -> String {
-    match DateTime::parse_from_rfc3339(value.trim()) {
-        Ok(time) => time.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
-        Err(_) => value.to_owned(),
-    }
 }
 
 impl EventInput {
@@ -90,13 +91,15 @@ impl EventInput {
             title: self.title.clone(),
             description: self.description.clone(),
             venue: self.venue.clone(),
-            starts_at: as_form_time(&self.starts_at),
-            ends_at: as_form_time(&self.ends_at),
+            starts_at: self.starts_at.clone(),
+            ends_at: self.ends_at.clone(),
             refund_hours_before: self
                 .refund_hours_before
                 .map(|hours| hours.to_string())
                 .unwrap_or_default(),
             high_demand: checkbox(self.high_demand),
+            // Empty: the shop's default zone.
+            time_zone: self.time_zone.clone().unwrap_or_default(),
         }
     }
 }
@@ -114,10 +117,13 @@ impl EventPatch {
             form.venue.clone_from(venue);
         }
         if let Some(starts_at) = &self.starts_at {
-            form.starts_at = as_form_time(starts_at);
+            form.starts_at.clone_from(starts_at);
         }
         if let Some(ends_at) = &self.ends_at {
-            form.ends_at = as_form_time(ends_at);
+            form.ends_at.clone_from(ends_at);
+        }
+        if let Some(zone) = &self.time_zone {
+            form.time_zone.clone_from(zone);
         }
         if let Some(hours) = self.refund_hours_before {
             form.refund_hours_before = hours.map(|h| h.to_string()).unwrap_or_default();

@@ -106,6 +106,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "Only an unpublished event without bookings can be deleted.",
     ),
     (
+        "no_ticket_types",
+        409,
+        "An event without a ticket type cannot be published: add one first.",
+    ),
+    (
         "conflict",
         409,
         "The state of things refuses the request; `detail` says why.",

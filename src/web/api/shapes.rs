@@ -1,5 +1,5 @@
 //! The JSON shapes the API reads and answers with, and how they are made from the use
-//! cases' types. Times are UTC in RFC 3339; money is an integer in the currency's minor
+//! cases' types. Times are UTC in RFC 3339 (an event's also in its own zone); money is an integer in the currency's minor
 //! unit beside the ISO 4217 code and a display string.
 
 use chrono::{NaiveDateTime, SecondsFormat};
@@ -10,6 +10,7 @@ use crate::app::bookings::{Booking, SeatCode};
 use crate::db::models::{Event, TicketSchema};
 use crate::domain::money::Money;
 use crate::domain::ticket_status::TicketStatus;
+use crate::domain::{markdown, time_zone};
 
 /// A time as the API writes it: `2026-12-01T19:30:00Z`.
 pub fn utc(time: NaiveDateTime) -> String {
@@ -87,12 +88,30 @@ impl From<&TicketSchema> for TicketType {
 pub struct EventOut {
     pub id: i32,
     pub title: String,
+    /// The description's source, Markdown (CommonMark).
     pub description: String,
+    /// The description rendered to HTML and sanitised (no raw HTML, no script, links
+    /// only to http, https and mailto): safe to put in a page as it is.
+    pub description_html: String,
     pub venue: String,
-    #[schema(format = DateTime)]
+    /// The start, as a UTC instant.
+    #[schema(format = DateTime, example = "2026-12-25T19:00:00Z")]
     pub starts_at: String,
-    #[schema(format = DateTime)]
+    /// The end, as a UTC instant.
+    #[schema(format = DateTime, example = "2026-12-25T23:00:00Z")]
     pub ends_at: String,
+    /// The event's IANA time zone: its times are local to it.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: String,
+    /// The start as the local time in `time_zone`, with its offset (RFC 3339).
+    #[schema(format = DateTime, example = "2026-12-25T20:00:00+01:00")]
+    pub starts_at_local: String,
+    /// The end as the local time in `time_zone`, with its offset (RFC 3339).
+    #[schema(format = DateTime, example = "2026-12-26T00:00:00+01:00")]
+    pub ends_at_local: String,
+    /// The start as the shop writes it, local time with the zone's abbreviation.
+    #[schema(example = "Fri 25 Dec 2026, 20:00 CET")]
+    pub starts_at_text: String,
     /// Published, not started, not cancelled: bookings are taken.
     pub on_sale: bool,
     /// A paid booking may be cancelled for a refund until this many hours before the
@@ -106,13 +125,19 @@ pub struct EventOut {
 
 impl EventOut {
     pub fn new(event: &Event, types: &[TicketSchema], now: NaiveDateTime) -> EventOut {
+        let zone = time_zone::stored(&event.time_zone);
         EventOut {
             id: event.id,
             title: event.title.clone(),
             description: event.description.clone(),
+            description_html: markdown::to_html(&event.description),
             venue: event.venue.clone(),
             starts_at: utc(event.starts_at),
             ends_at: utc(event.ends_at),
+            time_zone: zone.name().to_owned(),
+            starts_at_local: time_zone::rfc3339(event.starts_at, zone),
+            ends_at_local: time_zone::rfc3339(event.ends_at, zone),
+            starts_at_text: time_zone::display(event.starts_at, zone),
             on_sale: event.published
                 && event.starts_at > now
                 && event.ended_at.is_none()

@@ -137,7 +137,11 @@ pub async fn scan(
     let code = scan.code.clone();
     let (answer, view) = door::scan(&state, staff.event_id, staff.user.id, scan).await?;
     let mut page = page_of(&ctx, view, gate.0.clone());
-    page.answer = Some(views::answer(&answer, code.as_ref().map(|c| c.0.as_str())));
+    page.answer = Some(views::answer(
+        &answer,
+        code.as_ref().map(|c| c.0.as_str()),
+        &page.door.event.time_zone,
+    ));
     let mut response = html(&page)?;
     gate_cookie::remember(&mut response, &gate, state.settings.cookies_secure());
     Ok(response)

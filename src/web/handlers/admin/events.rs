@@ -57,8 +57,13 @@ fn form_page(
 }
 
 #[get("/admin/events/new")]
-pub async fn new(_admin: AdminUser, ctx: PageCtx) -> Result<HttpResponse, AppError> {
-    form_page(&ctx, None, EventForm::default(), FieldErrors::default())
+pub async fn new(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+) -> Result<HttpResponse, AppError> {
+    let form = EventForm::new_in(state.settings.default_time_zone);
+    form_page(&ctx, None, form, FieldErrors::default())
 }
 
 #[post("/admin/events")]
@@ -137,7 +142,14 @@ async fn publish_as(
     id: i32,
     published: bool,
 ) -> Result<HttpResponse, AppError> {
-    let event = admin::set_published(&state, id, published).await?;
+    let event = match admin::set_published(&state, id, published).await {
+        Ok(event) => event,
+        Err(AppError::Refused { message, .. }) => {
+            flash::error(&ctx.session, message);
+            return Ok(see_other(&format!("/admin/events/{id}/edit")));
+        }
+        Err(other) => return Err(other),
+    };
     let message = if published {
         format!("“{}” is published and on sale.", event.title)
     } else {

@@ -2,6 +2,7 @@
 //! Every handler takes `AdminUser` first: anonymous users are sent to log in, others get 403.
 
 pub mod accounts;
+pub mod booking;
 pub mod bookings;
 pub mod checkins;
 pub mod dashboard;
@@ -9,7 +10,9 @@ pub mod door_list;
 pub mod door_staff;
 pub mod event_cancel;
 pub mod events;
+pub mod exports;
 pub mod mailbox;
 pub mod outbox;
 pub mod payments;
+pub mod sales;
 pub mod ticket_types;

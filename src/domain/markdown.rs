@@ -1,0 +1,117 @@
+//! Event descriptions are Markdown (CommonMark with tables and strikethrough), shown as
+//! HTML that is safe to put in a page: raw HTML typed into the source is shown as text,
+//! and what the parser makes is cleaned by an allow-list sanitiser (ammonia): no script,
+//! no event handler, no style, and links only to `http`, `https` and `mailto`, opened
+//! with `rel="noopener noreferrer nofollow"`.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{Event, Options, Parser, html};
+
+/// The sanitiser, built once: the tags Markdown makes and nothing else.
+static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let tags: HashSet<&'static str> = [
+        "p",
+        "br",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "strong",
+        "em",
+        "del",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    ]
+    .into_iter()
+    .collect();
+    let mut builder = ammonia::Builder::empty();
+    builder
+        .tags(tags)
+        .add_tag_attributes("a", ["href", "title"])
+        .add_tag_attributes("ol", ["start"])
+        .add_tag_attributes("th", ["align"])
+        .add_tag_attributes("td", ["align"])
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .link_rel(Some("noopener noreferrer nofollow"));
+    builder
+});
+
+/// The description's HTML: Markdown rendered, raw HTML shown as text, and the result
+/// sanitised.
+pub fn to_html(source: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let events = Parser::new_ext(source, options).map(|event| match event {
+        // Raw HTML in the source is not markup here: show it as typed.
+        Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
+        other => other,
+    });
+    let mut rendered = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut rendered, events);
+    CLEANER.clean(&rendered).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_becomes_html() {
+        let html = to_html("# Line-up\n\n**Big band** and *friends*.\n\n- one\n- two\n");
+        assert!(html.contains("<h1>Line-up</h1>"), "{html}");
+        assert!(html.contains("<strong>Big band</strong>"), "{html}");
+        assert!(html.contains("<em>friends</em>"), "{html}");
+        assert!(html.contains("<li>one</li>"), "{html}");
+    }
+
+    #[test]
+    fn raw_html_and_scripts_are_shown_as_text_never_run() {
+        let html = to_html("Hello <script>alert(1)</script>\n\n<div onclick=\"x()\">hi</div>");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<div"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        // The handler is only text inside escaped text, never an attribute.
+        assert!(html.contains("&lt;div onclick="), "{html}");
+    }
+
+    #[test]
+    fn only_safe_links_survive_and_they_open_safely() {
+        let html = to_html(
+            "[ok](https://example.com) [bad](javascript:alert(1)) [data](data:text/html,hi) [mail](mailto:a@example.com)",
+        );
+        assert!(
+            html.contains(
+                "<a href=\"https://example.com\" rel=\"noopener noreferrer nofollow\">ok</a>"
+            ),
+            "{html}"
+        );
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("data:text"), "{html}");
+        assert!(html.contains("href=\"mailto:a@example.com\""), "{html}");
+        // An image is not among the allowed tags (no tracking pixels in descriptions).
+        let html = to_html("![x](https://example.com/x.png \"t\")");
+        assert!(!html.contains("<img"), "{html}");
+    }
+
+    #[test]
+    fn an_event_handler_smuggled_into_a_link_title_is_dropped() {
+        let html = to_html("[x](https://example.com \"a\\\" onmouseover=\\\"alert(1)\")");
+        assert!(!html.contains("onmouseover=\""), "{html}");
+    }
+}
