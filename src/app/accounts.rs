@@ -1,7 +1,6 @@
-//! Accounts: registering (within the registration limits), logging in (within the login
-//! throttle), logging out everywhere, changing the password, and the facts an
-//! authenticated request checks. Passwords are hashed and verified with no pooled
-//! connection held.
+//! Accounts: registering (within the registration limits), logging out everywhere, changing the password, and the facts an
+//! authenticated request checks. Passwords are hashed and verified on the hashing pool
+//! (`password_hashing`), with no pooled connection held.
 
 use super::AppState;
 use crate::db::users;
@@ -19,9 +18,10 @@ pub async fn register(
     email: &str,
     password: &str,
 ) -> Result<Result<(), FieldErrors>, AppError> {
-    if let Err(errors) = accounts::check_registration(email, password) {
-        return Ok(Err(errors));
-    }
+    let email = match accounts::check_registration(email, password) {
+        Ok(email) => email,
+        Err(errors) => return Ok(Err(errors)),
+    };
     let limits = &state.settings.limits;
     let from_address = super::limits::take(
         state,
@@ -45,64 +45,23 @@ pub async fn register(
                 .into(),
         ));
     }
+    // A taken email costs the same work (one look-up, one hash) and changes nothing.
+    let looked_up = email.clone();
+    let taken = state
+        .db(move |conn| Ok(users::find_by_email(conn, looked_up.as_str())?.is_some()))
+        .await?;
+    let hash = state
+        .hashing
+        .hash(password, state.settings.bcrypt_cost)
+        .await?;
+    if taken {
+        return Ok(Ok(()));
+    }
     let now = state.clock.now();
-    let cost = state.settings.bcrypt_cost;
-    let (email, password) = (email.to_owned(), password.to_owned());
-    let registered = state
-        .with_pool(move |pool| accounts::register(pool, &email, &password, cost, now))
+    state
+        .db(move |conn| accounts::create_account(conn, &email, &hash, now))
         .await?;
-    Ok(registered.map(|_| ()))
-}
-
-/// How a log-in attempt ended.
-#[derive(Debug)]
-pub enum LogIn {
-    /// The password matched: start a session with this generation.
-    Welcome {
-        user_id: i32,
-        email: String,
-        session_generation: i32,
-    },
-    /// Wrong email or password (the same answer for either); `slowed` when the client's
-    /// address has failed so often that answers are delayed.
-    Refused { slowed: bool },
-    /// The account has failed too often: only a device that logged in to it before may
-    /// try now.
-    ClosedToNewDevices,
-}
-
-/// Checks a password for `email` from `address`; `known_device` when the client proved
-/// an earlier successful log-in to this account (the owner's device).
-pub async fn log_in(
-    state: &AppState,
-    address: &str,
-    email: &str,
-    password: &str,
-    known_device: bool,
-) -> Result<LogIn, AppError> {
-    if !known_device && state.login_throttle.account_closed_to_new_devices(email) {
-        return Ok(LogIn::ClosedToNewDevices);
-    }
-    let cost = state.settings.bcrypt_cost;
-    let (owned_email, owned_password) = (email.to_owned(), password.to_owned());
-    let user = state
-        .with_pool(move |pool| accounts::authenticate(pool, &owned_email, &owned_password, cost))
-        .await?;
-    if let Some(user) = user {
-        return Ok(LogIn::Welcome {
-            user_id: user.id,
-            email: user.email,
-            session_generation: user.session_generation,
-        });
-    }
-    state.login_throttle.record_failure(email, address);
-    match state.login_throttle.failure_delay(address) {
-        Some(delay) => {
-            tokio::time::sleep(delay).await;
-            Ok(LogIn::Refused { slowed: true })
-        }
-        None => Ok(LogIn::Refused { slowed: false }),
-    }
+    Ok(Ok(()))
 }
 
 /// Ends every session of the user: the session generation moves on.
@@ -121,11 +80,29 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> Result<Result<i32, FieldErrors>, AppError> {
+    if let Err(message) = accounts::check_new_password(new) {
+        let mut errors = FieldErrors::default();
+        errors.add("new_password", message);
+        return Ok(Err(errors));
+    }
+    let user = state
+        .db(move |conn| users::find(conn, user_id)?.ok_or(AppError::NotFound))
+        .await?;
     let cost = state.settings.bcrypt_cost;
-    let (current, new) = (current.to_owned(), new.to_owned());
-    state
-        .with_pool(move |pool| accounts::change_password(pool, user_id, &current, &new, cost))
-        .await
+    if !state
+        .hashing
+        .verify(current, Some(user.password_hash), cost)
+        .await?
+    {
+        let mut errors = FieldErrors::default();
+        errors.add("current_password", "That is not your current password.");
+        return Ok(Err(errors));
+    }
+    let hash = state.hashing.hash(new, cost).await?;
+    let generation = state
+        .db(move |conn| Ok(users::set_password(conn, user_id, &hash)?))
+        .await?;
+    Ok(Ok(generation))
 }
 
 /// What an authenticated request checks: session generation, admin, email, door staff.

@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 
 use super::AppState;
-use super::accounts::{self, LogIn};
+use super::login::{self, Attempt, LogIn};
 use crate::db::api_tokens;
 use crate::domain::api_token;
 use crate::error::AppError;
@@ -20,8 +20,9 @@ pub enum TokenRequest {
     },
     /// Wrong email or password (one answer for either).
     Refused,
-    /// The account failed too often; try again later.
-    Throttled,
+    /// The account, or the client's address, failed too often: refused before any
+    /// hash; try again after `retry_after` seconds.
+    Throttled { retry_after: u64 },
 }
 
 /// The holder of a live token.
@@ -36,23 +37,27 @@ pub struct TokenHolder {
 
 /// Checks the password and issues a token of the user's current session generation.
 /// A client of the API has no device cookie, so an account closed to new devices by
-/// repeated failures stays closed to it until the throttle's window passes.
+/// repeated failures stays closed to it until the throttle's window passes (a personal
+/// access token, made on the account page, keeps working meanwhile).
 pub async fn issue(
     state: &AppState,
     address: &str,
     email: &str,
     password: &str,
 ) -> Result<TokenRequest, AppError> {
-    let (user_id, generation) =
-        match accounts::log_in(state, address, email, password, false).await? {
-            LogIn::Welcome {
-                user_id,
-                session_generation,
-                ..
-            } => (user_id, session_generation),
-            LogIn::Refused { .. } => return Ok(TokenRequest::Refused),
-            LogIn::ClosedToNewDevices => return Ok(TokenRequest::Throttled),
-        };
+    let attempt = Attempt {
+        address,
+        email,
+        password,
+        known_device: false,
+    };
+    let (user_id, generation) = match login::log_in(state, attempt).await? {
+        LogIn::Welcome(user) => (user.id, user.session_generation),
+        LogIn::Refused => return Ok(TokenRequest::Refused),
+        LogIn::AddressThrottled { retry_after } | LogIn::ClosedToNewDevices { retry_after } => {
+            return Ok(TokenRequest::Throttled { retry_after });
+        }
+    };
     let now = state.clock.now();
     let expires_at = now + state.settings.api.token_ttl;
     let (token, hash) = api_token::fresh();

@@ -35,7 +35,8 @@ pub async fn link_works(state: &AppState, token: &str) -> Result<bool, AppError>
         .await
 }
 
-/// Sets a new password with a link (bcrypt runs with no connection held).
+/// Sets a new password with a link (the hash runs on the hashing pool, with no
+/// connection held).
 pub async fn reset(state: &AppState, token: &str, password: &str) -> Result<Reset, AppError> {
     if let Err(message) = accounts::check_new_password(password) {
         let mut errors = FieldErrors::default();
@@ -45,10 +46,9 @@ pub async fn reset(state: &AppState, token: &str, password: &str) -> Result<Rese
     if !link_works(state, token).await? {
         return Ok(Reset::LinkDead);
     }
-    let cost = state.settings.bcrypt_cost;
-    let password = password.to_owned();
     let hash = state
-        .with_pool(move |_| accounts::hash_password(&password, cost))
+        .hashing
+        .hash(password, state.settings.bcrypt_cost)
         .await?;
     let now = state.clock.now();
     let token = token.to_owned();

@@ -23,7 +23,8 @@ use crate::web::client_address;
         (status = 400, description = "The body is not JSON", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failures (`login_throttled`) or requests", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures for the account or from the address (`login_throttled`), or too many requests", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "Too many log-ins being checked at once (`unavailable`): retry after `Retry-After`", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[post("/tokens")]
@@ -49,12 +50,13 @@ pub async fn create(
             "invalid_credentials",
             "Wrong email or password.",
         )),
-        Outcome::Throttled => Err(Problem::new(
+        Outcome::Throttled { retry_after } => Err(Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "login_throttled",
-            "This account has had too many failed log-ins. Try again in 15 minutes, or reset the password.",
+            "Too many failed log-ins for this account or from this address. Retry after the \
+             time in Retry-After, use a personal access token, or reset the password.",
         )
-        .retry_after(state.settings.login_throttle_window.as_secs())),
+        .retry_after(retry_after)),
     }
 }
 

@@ -6,7 +6,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::accounts::{self, LogIn};
+use crate::app::accounts;
+use crate::app::login::{Attempt, LogIn, log_in};
 use crate::domain::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -139,34 +140,50 @@ pub async fn login(
         )
     };
     let key = state.settings.session_key.expose().as_bytes();
-    let known_device = trusted_device::is_known(&req, key, &form.email);
-    match accounts::log_in(&state, &address, &form.email, &form.password, known_device).await? {
-        LogIn::Welcome {
-            user_id,
-            email,
-            session_generation,
-        } => {
-            identity::log_in(&ctx.session, user_id, session_generation)?;
+    let attempt = Attempt {
+        address: &address,
+        email: &form.email,
+        password: &form.password,
+        known_device: trusted_device::is_known(&req, key, &form.email),
+    };
+    match log_in(&state, attempt).await? {
+        LogIn::Welcome(user) => {
+            identity::log_in(&ctx.session, user.id, user.session_generation)?;
             let mut response = see_other(&next);
             let secure = state.settings.cookies_secure();
-            trusted_device::remember(&mut response, &req, key, &email, secure);
+            trusted_device::remember(&mut response, &req, key, &user.email, secure);
             Ok(response)
         }
-        LogIn::ClosedToNewDevices => answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed attempts for this account. If it is yours, log in from a device \
-             you have used here before, or wait a few minutes and try again.",
+        LogIn::ClosedToNewDevices { retry_after } => with_retry_after(
+            answer(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed attempts for this account. If it is yours, log in from a \
+                 device you have used here before, or wait a few minutes and try again.",
+            )?,
+            retry_after,
         ),
-        LogIn::Refused { slowed: true } => answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            "That email and password do not match an account. Too many failed \
-             attempts come from your network, so answers are slowed down.",
+        LogIn::AddressThrottled { retry_after } => with_retry_after(
+            answer(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed log-ins come from your network. Try again in a few \
+                 minutes, or log in from a device you have used here before.",
+            )?,
+            retry_after,
         ),
-        LogIn::Refused { slowed: false } => answer(
+        LogIn::Refused => answer(
             StatusCode::UNPROCESSABLE_ENTITY,
             "That email and password do not match an account.",
         ),
     }
+}
+
+/// Adds `Retry-After` (seconds) to a refusal.
+fn with_retry_after(mut response: HttpResponse, seconds: u64) -> Result<HttpResponse, AppError> {
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(seconds.max(1)),
+    );
+    Ok(response)
 }
 
 /// Logs out everywhere: the generation moves on, so every older cookie stops working.

@@ -1,0 +1,170 @@
+//! The log-in throttle on the shared limits (issue 23): failures are counted in the
+//! database every instance shares, so two instances give an attacker no more guesses
+//! than one; and the throttle decides before any password is hashed, so a refused
+//! attempt costs no bcrypt work.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::json;
+use support::{PASSWORD, TestApp};
+
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After in seconds")
+}
+
+#[tokio::test]
+async fn two_instances_share_the_failure_budget_of_one_account() {
+    let settings = [
+        ("LOGIN_FAILURES_PER_ACCOUNT", "4"),
+        ("TRUSTED_PROXIES", "1"),
+    ];
+    let first = TestApp::spawn_with(&settings).await;
+    let second = first.another_instance_with(&settings).await;
+    first.start_next_window(900, &[&second]);
+    // The owner's laptop logged in on the first instance before.
+    let laptop = first.registered("owner@example.com").await;
+    assert_eq!(laptop.logout().await.status(), 303);
+
+    // Guesses from many addresses, spread over both instances behind a load balancer.
+    for i in 0..4 {
+        let instance = if i % 2 == 0 { &first } else { &second };
+        let guess = instance
+            .visitor_via(&format!("203.0.113.{i}"))
+            .login("Owner@Example.com", &format!("guess {i}"))
+            .await;
+        assert_eq!(guess.status(), 422, "guess {i} is checked");
+    }
+    // Four in all: the account is closed to new devices on both instances.
+    for instance in [&first, &second] {
+        let refused = instance
+            .visitor_via("198.51.100.50")
+            .login("owner@example.com", PASSWORD)
+            .await;
+        assert_eq!(refused.status(), 429);
+        assert!((1..=900).contains(&retry_after(&refused)));
+        let api = instance
+            .api()
+            .post(
+                "/tokens",
+                &json!({"email": "owner@example.com", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!((api.status, api.code()), (429, "login_throttled"));
+    }
+    // The owner's laptop gets in through either instance.
+    let on_second = laptop.at(&second.address);
+    assert_eq!(
+        on_second
+            .login("owner@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn two_instances_share_the_failure_budget_of_one_address() {
+    let settings = [
+        ("LOGIN_FAILURES_PER_ADDRESS", "3"),
+        ("TRUSTED_PROXIES", "1"),
+    ];
+    let first = TestApp::spawn_with(&settings).await;
+    let second = first.another_instance_with(&settings).await;
+    first.start_next_window(900, &[&second]);
+    for i in 0..3 {
+        let instance = if i % 2 == 0 { &first } else { &second };
+        let guess = instance
+            .visitor_via("203.0.113.9")
+            .login(&format!("someone{i}@example.com"), "guess")
+            .await;
+        assert_eq!(guess.status(), 422);
+    }
+    for instance in [&second, &first] {
+        let refused = instance
+            .visitor_via("203.0.113.9")
+            .login("someone-else@example.com", "guess")
+            .await;
+        assert_eq!(refused.status(), 429, "the address is spent everywhere");
+    }
+    let neighbour = second
+        .visitor_via("198.51.100.1")
+        .login("someone@example.com", "guess")
+        .await;
+    assert_eq!(neighbour.status(), 422, "another address is not");
+}
+
+#[tokio::test]
+async fn a_refused_attempt_costs_no_hash() {
+    let app = TestApp::spawn_with(&[
+        ("LOGIN_FAILURES_PER_ACCOUNT", "2"),
+        ("LOGIN_FAILURES_PER_ADDRESS", "3"),
+        ("TRUSTED_PROXIES", "1"),
+    ])
+    .await;
+    app.start_next_window(900, &[]);
+    app.api_user("target@example.com").await;
+    let hashing = &app.state.hashing;
+
+    // Checked attempts cost one hash each, known account or not.
+    let before = hashing.hashed();
+    for i in 0..2 {
+        let wrong = app
+            .visitor_via(&format!("198.51.100.{i}"))
+            .login("target@example.com", "guess")
+            .await;
+        assert_eq!(wrong.status(), 422);
+    }
+    assert_eq!(hashing.hashed(), before + 2);
+
+    // The account is closed: refusals from new devices, web or API, cost nothing.
+    let closed = hashing.hashed();
+    for i in 0..5 {
+        let web = app
+            .visitor_via(&format!("198.51.100.{}", 10 + i))
+            .login("target@example.com", PASSWORD)
+            .await;
+        assert_eq!(web.status(), 429);
+        let api = app
+            .api()
+            .post(
+                "/tokens",
+                &json!({"email": "target@example.com", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(api.status, 429);
+    }
+    assert_eq!(hashing.hashed(), closed, "no hash for a refused attempt");
+
+    // An address past its failures: the same.
+    for i in 0..3 {
+        let wrong = app
+            .visitor_via("203.0.113.7")
+            .login(&format!("nobody{i}@example.com"), "guess")
+            .await;
+        assert_eq!(wrong.status(), 422);
+    }
+    let spent = hashing.hashed();
+    for i in 0..5 {
+        let refused = app
+            .visitor_via("203.0.113.7")
+            .login(&format!("other{i}@example.com"), "guess")
+            .await;
+        assert_eq!(refused.status(), 429);
+        assert!((1..=900).contains(&retry_after(&refused)));
+    }
+    assert_eq!(hashing.hashed(), spent);
+
+    // The window ends: the account takes attempts again.
+    app.start_next_window(900, &[]);
+    let back = app
+        .visitor_via("198.51.100.99")
+        .login("target@example.com", PASSWORD)
+        .await;
+    assert_eq!(back.status(), 303);
+}
