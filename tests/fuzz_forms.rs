@@ -249,6 +249,15 @@ fn account_forms_never_fail_or_change_anything_when_refused() {
                 post_checked(shop, &stranger, "/register", &wild).await?;
                 post_checked(shop, &stranger, "/login", &wild).await?;
 
+                // A personal access token's name and lifetime.
+                post_checked(
+                    shop,
+                    &shop.user,
+                    "/account/tokens",
+                    &[("name", value.as_str()), ("expires", &other)],
+                )
+                .await?;
+
                 let change = [
                     ("current_password", PASSWORD.to_owned()),
                     ("new_password", value.clone()),
@@ -373,6 +382,7 @@ fn route_and_query_parameters_never_fail() {
                 format!("/tickets/{segment}/pay"),
                 format!("/test-checkout/{segment}/pay"),
                 format!("/test-checkout/{segment}/decline"),
+                format!("/account/tokens/{segment}/revoke"),
             ] {
                 post_checked(shop, &shop.user, &path, &[]).await?;
             }

@@ -168,3 +168,99 @@ async fn a_refused_attempt_costs_no_hash() {
         .await;
     assert_eq!(back.status(), 303);
 }
+
+/// The secrets of the device cookie a response sets.
+fn device_cookie(response: &reqwest::Response) -> String {
+    support::visitor::set_cookie(response, "boxoffice_device").expect("a device cookie")
+}
+
+async fn devices_of(app: &TestApp, email: &'static str) -> i64 {
+    app.with_db(move |conn| {
+        let user = boxoffice::db::users::find_by_email(conn, email)
+            .unwrap()
+            .unwrap();
+        boxoffice::db::trusted_devices::count_for_user(conn, user.id).unwrap()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_device_secret_changes_at_every_log_in_and_the_old_one_no_longer_counts() {
+    let app = TestApp::spawn_with(&[("LOGIN_FAILURES_PER_ACCOUNT", "2")]).await;
+    app.start_next_window(900, &[]);
+    let laptop = app.visitor();
+    assert_eq!(
+        laptop
+            .register("owner@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let first = laptop.login("owner@example.com", PASSWORD).await;
+    assert_eq!(first.status(), 303);
+    let old = device_cookie(&first);
+    // Someone copies the cookie; the owner logs in again from the laptop.
+    let copy = app.visitor_with_cookie(&format!("boxoffice_device={old}"));
+    assert_eq!(laptop.logout().await.status(), 303);
+    let second = laptop.login("owner@example.com", PASSWORD).await;
+    assert_eq!(second.status(), 303);
+    let new = device_cookie(&second);
+    assert_ne!(new, old, "a new secret at every log-in");
+    assert_eq!(
+        devices_of(&app, "owner@example.com").await,
+        1,
+        "replaced, not added"
+    );
+    assert_eq!(laptop.logout().await.status(), 303);
+
+    // The account is closed to new devices.
+    for i in 0..2 {
+        let guess = app
+            .visitor()
+            .login("owner@example.com", &format!("guess {i}"))
+            .await;
+        assert_eq!(guess.status(), 422);
+    }
+    let hashed = app.state.hashing.hashed();
+    let refused = copy.login("owner@example.com", PASSWORD).await;
+    assert_eq!(
+        refused.status(),
+        429,
+        "the old secret is no longer a known device"
+    );
+    assert_eq!(app.state.hashing.hashed(), hashed);
+    let welcome = laptop.login("owner@example.com", PASSWORD).await;
+    assert_eq!(welcome.status(), 303, "the laptop's current secret is");
+    assert_ne!(device_cookie(&welcome), new);
+}
+
+#[tokio::test]
+async fn a_known_device_that_keeps_failing_loses_its_pass() {
+    let app = TestApp::spawn_with(&[
+        ("LOGIN_FAILURES_PER_ACCOUNT", "2"),
+        ("LOGIN_FAILURES_PER_DEVICE", "3"),
+    ])
+    .await;
+    app.start_next_window(900, &[]);
+    let family = app.registered("owner@example.com").await;
+    assert_eq!(family.logout().await.status(), 303);
+    // Someone at the family computer guesses: the account closes after two, the
+    // computer keeps its pass for one more failure of its own.
+    for i in 0..3 {
+        let guess = family
+            .login("owner@example.com", &format!("guess {i}"))
+            .await;
+        assert_eq!(guess.status(), 422, "guess {i} is checked");
+    }
+    let refused = family.login("owner@example.com", PASSWORD).await;
+    assert_eq!(
+        refused.status(),
+        429,
+        "past its own failures, the device is new again"
+    );
+    app.start_next_window(900, &[]);
+    assert_eq!(
+        family.login("owner@example.com", PASSWORD).await.status(),
+        303
+    );
+}

@@ -1,17 +1,21 @@
 //! Logging in with an email and password, for the HTML form and the JSON API's token
 //! requests alike, under the log-in throttle (`domain::login_throttle`): one database
 //! trip reads where the attempt stands (failures per account and per address, the
-//! user), the throttle decides, and only an attempt it lets through costs a password
-//! hash (on the hashing pool). A failure is then counted in the shared limits, so the
-//! budget of an account or an address is the same on every instance.
+//! user, the device if it presented a secret of the account), the throttle decides, and
+//! only an attempt it lets through costs a password hash (on the hashing pool). A
+//! failure is then counted in the shared limits, so the budget of an account or an
+//! address is the same on every instance. A successful log-in from a browser gives the
+//! device a new secret for the account (`domain::trusted_device`): the old one stops
+//! counting.
 
 use super::AppState;
 use super::limits;
 use crate::db::models::User;
-use crate::db::{users, write_transaction};
+use crate::db::{Conn, trusted_devices, users, write_transaction};
 use crate::domain::email::Email;
-use crate::domain::limits::{Limit, Subject, shared};
+use crate::domain::limits::{Limit, Quota, Subject, shared};
 use crate::domain::login_throttle::{self, Decision, Device, Standing};
+use crate::domain::trusted_device;
 use crate::error::AppError;
 
 /// One log-in attempt.
@@ -21,15 +25,28 @@ pub struct Attempt<'a> {
     pub address: &'a str,
     pub email: &'a str,
     pub password: &'a str,
-    /// Whether the client proved an earlier successful log-in to this account.
-    pub known_device: bool,
+    /// The device secrets the client presented (its device cookie), or `None` for a
+    /// client that keeps none (the JSON API): it is never a known device, and logging in
+    /// leaves it no secret.
+    pub device_secrets: Option<&'a [String]>,
+}
+
+/// The secret a device gets for an account on logging in, to keep in its cookie in
+/// place of `replaces` (the one it presented, now void).
+#[derive(Debug, Clone)]
+pub struct DeviceSecret {
+    pub secret: String,
+    pub replaces: Option<String>,
 }
 
 /// How a log-in attempt ended.
 #[derive(Debug)]
 pub enum LogIn {
-    /// The password matched.
-    Welcome(User),
+    /// The password matched; a browser's device gets a new secret for the account.
+    Welcome {
+        user: User,
+        device: Option<DeviceSecret>,
+    },
     /// Wrong email or password (the same answer for either).
     Refused,
     /// Refused before any hash: the client's address has failed too often.
@@ -44,6 +61,24 @@ pub enum LogIn {
 struct Counted {
     account: (Limit, Subject),
     address: (Limit, Subject),
+    device: Limit,
+}
+
+/// A live device of the account that the client proved to be: its id, the secret it
+/// presented and that secret's stored hash.
+#[derive(Debug, Clone)]
+struct KnownDevice {
+    id: i32,
+    secret: String,
+    hash: String,
+}
+
+/// What the database says of an attempt before its password is checked.
+struct Before {
+    account: Quota,
+    address: Quota,
+    user: Option<User>,
+    device: Option<(KnownDevice, Quota)>,
 }
 
 impl Counted {
@@ -58,6 +93,7 @@ impl Counted {
                 limits.login_failures_per_address,
                 Subject::address(attempt.address),
             ),
+            device: limits.login_failures_per_device,
         }
     }
 }
@@ -65,7 +101,17 @@ impl Counted {
 /// Checks an attempt's password, unless the throttle refuses it first.
 pub async fn log_in(state: &AppState, attempt: Attempt<'_>) -> Result<LogIn, AppError> {
     let counted = Counted::of(state, &attempt);
-    if !attempt.known_device
+    // (secret, hash) of each well-formed secret presented.
+    let presented: Vec<(String, String)> = attempt
+        .device_secrets
+        .unwrap_or_default()
+        .iter()
+        .filter(|s| trusted_device::looks_valid(s))
+        .map(|s| (s.clone(), trusted_device::hash_secret(s)))
+        .collect();
+    // A client with no device secret cannot be let through by one: a refusal this
+    // instance remembers answers it with no database trip.
+    if presented.is_empty()
         && let Some(refused) = refused_earlier(state, &counted)
     {
         return Ok(refused);
@@ -73,24 +119,17 @@ pub async fn log_in(state: &AppState, attempt: Attempt<'_>) -> Result<LogIn, App
     let email = Email::parse(attempt.email).ok();
     let now = state.clock.now();
     let read = counted.clone();
-    let (account, address, user) = state
-        .db(move |conn| {
-            let account = shared::peek(conn, &read.account.0, &read.account.1, now)?;
-            let address = shared::peek(conn, &read.address.0, &read.address.1, now)?;
-            let user = match email {
-                Some(email) => users::find_by_email(conn, email.as_str())?,
-                None => None,
-            };
-            Ok((account, address, user))
-        })
+    let before = state
+        .db(move |conn| standing_of(conn, &read, email.as_ref(), presented, now))
         .await?;
     let standing = Standing {
-        account,
-        address,
-        device: if attempt.known_device {
-            Device::Known { open: true }
-        } else {
-            Device::Unknown
+        account: before.account,
+        address: before.address,
+        device: match &before.device {
+            Some((_, quota)) => Device::Known {
+                open: quota.allowed,
+            },
+            None => Device::Unknown,
         },
     };
     match login_throttle::decide(&standing) {
@@ -108,21 +147,98 @@ pub async fn log_in(state: &AppState, attempt: Attempt<'_>) -> Result<LogIn, App
         .hashing
         .verify(
             attempt.password,
-            user.as_ref().map(|u| u.password_hash.clone()),
+            before.user.as_ref().map(|u| u.password_hash.clone()),
             state.settings.bcrypt_cost,
         )
         .await?;
-    match user.filter(|_| matches) {
-        Some(user) => Ok(LogIn::Welcome(user)),
+    let device = before.device.map(|(device, _)| device);
+    match before.user.filter(|_| matches) {
+        Some(user) => {
+            let device = match attempt.device_secrets {
+                Some(_) => Some(trust_device(state, user.id, device).await?),
+                None => None,
+            };
+            Ok(LogIn::Welcome { user, device })
+        }
         None => {
-            count_failure(state, counted).await?;
+            count_failure(state, counted, device.map(|d| d.id)).await?;
             Ok(LogIn::Refused)
         }
     }
 }
 
-/// A refusal this instance remembers from the shared counts (no database trip): for a
-/// client that did not prove to be a known device.
+/// Where an attempt stands: the shared counts (peeked, nothing counted), the user, and
+/// the live device of that user among the presented secrets, with its own count.
+fn standing_of(
+    conn: &mut Conn,
+    counted: &Counted,
+    email: Option<&Email>,
+    presented: Vec<(String, String)>,
+    now: chrono::NaiveDateTime,
+) -> Result<Before, AppError> {
+    let account = shared::peek(conn, &counted.account.0, &counted.account.1, now)?;
+    let address = shared::peek(conn, &counted.address.0, &counted.address.1, now)?;
+    let user = match email {
+        Some(email) => users::find_by_email(conn, email.as_str())?,
+        None => None,
+    };
+    let mut device = None;
+    if let Some(user) = &user {
+        let hashes: Vec<String> = presented.iter().map(|(_, hash)| hash.clone()).collect();
+        if let Some((id, hash)) = trusted_devices::find_live(conn, user.id, &hashes, now)? {
+            let secret = presented
+                .into_iter()
+                .find(|(_, h)| *h == hash)
+                .map(|(secret, _)| secret)
+                .unwrap_or_default();
+            let quota = shared::peek(conn, &counted.device, &Subject::device(id), now)?;
+            device = Some((KnownDevice { id, secret, hash }, quota));
+        }
+    }
+    Ok(Before {
+        account,
+        address,
+        user,
+        device,
+    })
+}
+
+/// Gives the device a new secret for the account: the known device's secret is replaced
+/// (the old one no longer counts), or a new device is remembered (the account keeps its
+/// most recent few).
+async fn trust_device(
+    state: &AppState,
+    user_id: i32,
+    known: Option<KnownDevice>,
+) -> Result<DeviceSecret, AppError> {
+    let now = state.clock.now();
+    let expires_at = now + trusted_device::VALID_FOR;
+    let (secret, hash) = trusted_device::fresh();
+    let replaces = known.as_ref().map(|k| k.secret.clone());
+    state
+        .db(move |conn| {
+            write_transaction(conn, |c| {
+                let rotated = match &known {
+                    Some(k) => {
+                        trusted_devices::rotate(c, k.id, &k.hash, &hash, now, expires_at)?.applied()
+                    }
+                    None => false,
+                };
+                // Another log-in from this device replaced the secret first: this one
+                // is remembered as a device of its own.
+                if !rotated {
+                    trusted_devices::insert(c, user_id, &hash, now, expires_at)?;
+                }
+                trusted_devices::keep_newest(c, user_id, trusted_device::PER_ACCOUNT, now)?;
+                Ok::<_, diesel::result::Error>(())
+            })
+            .map_err(AppError::from)
+        })
+        .await?;
+    Ok(DeviceSecret { secret, replaces })
+}
+
+/// A refusal this instance remembers from the shared counts (no database trip).
 fn refused_earlier(state: &AppState, counted: &Counted) -> Option<LogIn> {
     if let Some(quota) = limits::refused_earlier(state, &counted.address.0, &counted.address.1) {
         return Some(LogIn::AddressThrottled {
@@ -136,14 +252,22 @@ fn refused_earlier(state: &AppState, counted: &Counted) -> Option<LogIn> {
     })
 }
 
-/// Counts a failure against the account and the address, in one transaction.
-async fn count_failure(state: &AppState, counted: Counted) -> Result<(), AppError> {
+/// Counts a failure against the account, the address and the known device (if any),
+/// in one transaction.
+async fn count_failure(
+    state: &AppState,
+    counted: Counted,
+    device: Option<i32>,
+) -> Result<(), AppError> {
     let now = state.clock.now();
     state
         .db(move |conn| {
             write_transaction(conn, |c| {
                 shared::record(c, &counted.account.0, &counted.account.1, now)?;
                 shared::record(c, &counted.address.0, &counted.address.1, now)?;
+                if let Some(device) = device {
+                    shared::record(c, &counted.device, &Subject::device(device), now)?;
+                }
                 Ok::<_, diesel::result::Error>(())
             })
             .map_err(AppError::from)

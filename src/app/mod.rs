@@ -26,6 +26,7 @@ pub mod messages;
 pub mod metrics;
 pub mod password_hashing;
 pub mod password_reset;
+pub mod personal_tokens;
 pub mod reconcile;
 pub mod refunds;
 pub mod reserve;

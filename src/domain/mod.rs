@@ -41,3 +41,4 @@ pub mod text;
 pub mod ticket_code;
 pub mod ticket_status;
 pub mod ticket_type_form;
+pub mod trusted_device;

@@ -108,6 +108,11 @@ impl TestApp {
         Visitor::new(&self.address)
     }
 
+    /// A new visitor whose cookie jar starts with `cookie` (`name=value`).
+    pub fn visitor_with_cookie(&self, cookie: &str) -> Visitor {
+        Visitor::with_cookie(&self.address, cookie)
+    }
+
     /// A new visitor whose requests say they were forwarded for `chain`.
     pub fn visitor_via(&self, chain: &str) -> Visitor {
         Visitor::forwarded_for(&self.address, chain)

@@ -14,7 +14,9 @@ use crate::app::api_tokens::{self, TokenRequest as Outcome};
 use crate::web::client_address;
 
 /// Log in: a bearer token for an email and password (24 hours by default). Failures
-/// count toward the same throttle as the web log-in.
+/// count toward the same throttle as the web log-in; tokens minted are limited per
+/// account (`API_TOKENS_PER_HOUR`). A personal access token, made on the web account
+/// page, needs no password and is used the same way.
 #[utoipa::path(
     post, path = "/api/v1/tokens", tag = "tokens",
     request_body = TokenRequest,
@@ -50,6 +52,16 @@ pub async fn create(
             "invalid_credentials",
             "Wrong email or password.",
         )),
+        Outcome::TooManyTokens(quota) => Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "This account has been given {} tokens this hour. Retry after the time in \
+                 Retry-After, reuse a token, or make a personal access token on the account page.",
+                quota.limit
+            ),
+        )
+        .retry_after(quota.retry_after_seconds())),
         Outcome::Throttled { retry_after } => Err(Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "login_throttled",

@@ -139,19 +139,21 @@ pub async fn login(
             },
         )
     };
-    let key = state.settings.session_key.expose().as_bytes();
+    let device_secrets = trusted_device::presented(&req);
     let attempt = Attempt {
         address: &address,
         email: &form.email,
         password: &form.password,
-        known_device: trusted_device::is_known(&req, key, &form.email),
+        device_secrets: Some(&device_secrets),
     };
     match log_in(&state, attempt).await? {
-        LogIn::Welcome(user) => {
+        LogIn::Welcome { user, device } => {
             identity::log_in(&ctx.session, user.id, user.session_generation)?;
             let mut response = see_other(&next);
-            let secure = state.settings.cookies_secure();
-            trusted_device::remember(&mut response, &req, key, &user.email, secure);
+            if let Some(device) = device {
+                let secure = state.settings.cookies_secure();
+                trusted_device::remember(&mut response, &req, &device, secure);
+            }
             Ok(response)
         }
         LogIn::ClosedToNewDevices { retry_after } => with_retry_after(
