@@ -3,10 +3,12 @@
 //! (`password_hashing`), with no pooled connection held.
 
 use super::AppState;
-use crate::db::users;
+use super::login::DeviceSecret;
+use crate::db::{trusted_devices, users, write_transaction};
 use crate::domain::accounts;
 use crate::domain::form_errors::FieldErrors;
 use crate::domain::limits::Subject;
+use crate::domain::trusted_device;
 use crate::error::AppError;
 
 /// Registers an account from a client `address`. `Ok(Ok(()))` whether the email was new
@@ -72,18 +74,43 @@ pub async fn log_out_everywhere(state: &AppState, user_id: i32) -> Result<(), Ap
         .map(|_| ())
 }
 
-/// Changes the password after checking the current one; returns the new session
-/// generation (every older session ends), or the fields to fix.
+/// What a password change did.
+#[derive(Debug)]
+pub enum PasswordChange {
+    /// Changed: every other session, API token, reset link and known device has ended;
+    /// this session goes on with `generation`, and this device is known again by the new
+    /// secret it gets.
+    Changed {
+        generation: i32,
+        device: DeviceSecret,
+    },
+    /// Fields to fix (the current password is wrong, the new one breaks the policy).
+    Invalid(FieldErrors),
+    /// Too many attempts on this account in the window: refused before any hash.
+    TooMany { retry_after: u64 },
+}
+
+/// Changes the password after checking the current one. Each attempt counts toward
+/// `PASSWORD_CHANGES_PER_ACCOUNT` (it costs up to two hashes), judged before any hash.
+/// `device_secrets` are the device's (to replace the one of this account).
 pub async fn change_password(
     state: &AppState,
     user_id: i32,
     current: &str,
     new: &str,
-) -> Result<Result<i32, FieldErrors>, AppError> {
+    device_secrets: &[String],
+) -> Result<PasswordChange, AppError> {
     if let Err(message) = accounts::check_new_password(new) {
         let mut errors = FieldErrors::default();
         errors.add("new_password", message);
-        return Ok(Err(errors));
+        return Ok(PasswordChange::Invalid(errors));
+    }
+    let limit = state.settings.limits.password_changes_per_account;
+    let quota = super::limits::take(state, limit, Subject::user(user_id)).await?;
+    if !quota.allowed {
+        return Ok(PasswordChange::TooMany {
+            retry_after: quota.retry_after_seconds(),
+        });
     }
     let user = state
         .db(move |conn| users::find(conn, user_id)?.ok_or(AppError::NotFound))
@@ -96,13 +123,36 @@ pub async fn change_password(
     {
         let mut errors = FieldErrors::default();
         errors.add("current_password", "That is not your current password.");
-        return Ok(Err(errors));
+        return Ok(PasswordChange::Invalid(errors));
     }
     let hash = state.hashing.hash(new, cost).await?;
-    let generation = state
-        .db(move |conn| Ok(users::set_password(conn, user_id, &hash)?))
+    let now = state.clock.now();
+    let presented: Vec<(String, String)> = device_secrets
+        .iter()
+        .filter(|s| trusted_device::looks_valid(s))
+        .map(|s| (s.clone(), trusted_device::hash_secret(s)))
+        .collect();
+    let (secret, secret_hash) = trusted_device::fresh();
+    let (generation, replaces) = state
+        .db(move |conn| {
+            write_transaction(conn, |c| {
+                let hashes: Vec<String> = presented.iter().map(|(_, h)| h.clone()).collect();
+                let replaces = trusted_devices::find_live(c, user_id, &hashes, now)?
+                    .and_then(|(_, hash)| presented.into_iter().find(|(_, h)| *h == hash))
+                    .map(|(secret, _)| secret);
+                let generation = accounts::set_new_password(c, user_id, &hash, now)?;
+                // This device just proved the password: it stays known, by a new secret.
+                let expires_at = now + trusted_device::VALID_FOR;
+                trusted_devices::insert(c, user_id, &secret_hash, now, expires_at)?;
+                Ok::<_, diesel::result::Error>((generation, replaces))
+            })
+            .map_err(AppError::from)
+        })
         .await?;
-    Ok(Ok(generation))
+    Ok(PasswordChange::Changed {
+        generation,
+        device: DeviceSecret { secret, replaces },
+    })
 }
 
 /// What an authenticated request checks: session generation, admin, email, door staff.

@@ -11,7 +11,9 @@ use super::email::Email;
 use super::form_errors::FieldErrors;
 use super::outbox::{self, Message};
 use crate::db::models::User;
-use crate::db::{Conn, is_unique_violation, users, write_transaction};
+use crate::db::{
+    Conn, is_unique_violation, password_resets, trusted_devices, users, write_transaction,
+};
 use crate::error::AppError;
 use chrono::NaiveDateTime;
 
@@ -135,4 +137,20 @@ pub fn create_admin(
     users::insert(conn, &users::new_user(email.as_str(), &hash, true, now))
         .map_err(|e| e.to_string())?;
     Ok(AdminOutcome::Created)
+}
+
+/// Replaces a user's password (already hashed) and ends everything the old one opened:
+/// every session and API token (the session generation moves on), every reset link not
+/// yet used, every known device. Run it inside the transaction of the change. Returns
+/// the new session generation.
+pub fn set_new_password(
+    conn: &mut Conn,
+    user_id: i32,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<i32> {
+    let generation = users::set_password(conn, user_id, password_hash)?;
+    password_resets::void_for_user(conn, user_id, now)?;
+    trusted_devices::delete_for_user(conn, user_id)?;
+    Ok(generation)
 }

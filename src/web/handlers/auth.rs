@@ -206,6 +206,7 @@ pub async fn logout(
 struct PasswordPage {
     page: Page,
     errors: FieldErrors,
+    error: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,36 +222,68 @@ pub async fn password_form(_user: CurrentUser, ctx: PageCtx) -> Result<HttpRespo
     html(&PasswordPage {
         page: ctx.page("Change your password"),
         errors: FieldErrors::default(),
+        error: None,
     })
 }
 
-/// Changes the password; this session stays in, every other one ends.
+/// Changes the password; this session and this device stay in, every other session,
+/// API token, reset link and known device ends.
 #[post("/account/password")]
 pub async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.id;
-    let changed =
-        accounts::change_password(&state, user_id, &form.current_password, &form.new_password)
-            .await?;
+    let form_page = |status, errors, error: Option<&str>| {
+        html_with_status(
+            status,
+            &PasswordPage {
+                page: ctx.page("Change your password"),
+                errors,
+                error: error.map(str::to_owned),
+            },
+        )
+    };
+    let changed = accounts::change_password(
+        &state,
+        user_id,
+        &form.current_password,
+        &form.new_password,
+        &trusted_device::presented(&req),
+    )
+    .await?;
     match changed {
-        Ok(generation) => {
+        accounts::PasswordChange::Changed { generation, device } => {
             identity::log_in(&ctx.session, user_id, generation)?;
             flash::success(
                 &ctx.session,
                 "Your password is changed. Other devices have been logged out.",
             );
-            Ok(see_other("/tickets"))
+            let mut response = see_other("/tickets");
+            trusted_device::remember(
+                &mut response,
+                &req,
+                &device,
+                state.settings.cookies_secure(),
+            );
+            Ok(response)
         }
-        Err(errors) => html_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                page: ctx.page("Change your password"),
-                errors,
-            },
+        accounts::PasswordChange::Invalid(errors) => {
+            form_page(StatusCode::UNPROCESSABLE_ENTITY, errors, None)
+        }
+        accounts::PasswordChange::TooMany { retry_after } => with_retry_after(
+            form_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                FieldErrors::default(),
+                Some(
+                    "Too many attempts to change this account's password. Please wait a few \
+                     minutes and try again.",
+                ),
+            )?,
+            retry_after,
         ),
     }
 }
