@@ -346,8 +346,8 @@ fn hashing_settings(get: &impl Fn(&str) -> Option<String>) -> Result<HashingSett
         return Err(bad("PASSWORD_HASHING_THREADS", "must be between 1 and 256"));
     }
     let queue: usize = parse_or(get, "PASSWORD_HASHING_QUEUE", Some(threads * 4))?;
-    if queue > 10_000 {
-        return Err(bad("PASSWORD_HASHING_QUEUE", "must be between 0 and 10000"));
+    if !(1..=10_000).contains(&queue) {
+        return Err(bad("PASSWORD_HASHING_QUEUE", "must be between 1 and 10000"));
     }
     Ok(HashingSettings { threads, queue })
 }

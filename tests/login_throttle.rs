@@ -121,6 +121,14 @@ async fn a_refused_attempt_costs_no_hash() {
         assert_eq!(wrong.status(), 422);
     }
     assert_eq!(hashing.hashed(), before + 2);
+    // What cannot be an email is refused alike, with no hash: no account's answer could
+    // be told apart by it.
+    let garbage = app
+        .visitor_via("198.51.100.77")
+        .login(&"x".repeat(5000), "guess")
+        .await;
+    assert_eq!(garbage.status(), 422);
+    assert_eq!(hashing.hashed(), before + 2);
 
     // The account is closed: refusals from new devices, web or API, cost nothing.
     let closed = hashing.hashed();

@@ -117,6 +117,7 @@ pub async fn log_in(state: &AppState, attempt: Attempt<'_>) -> Result<LogIn, App
         return Ok(refused);
     }
     let email = Email::parse(attempt.email).ok();
+    let email_given = email.is_some();
     let now = state.clock.now();
     let read = counted.clone();
     let before = state
@@ -143,14 +144,20 @@ pub async fn log_in(state: &AppState, attempt: Attempt<'_>) -> Result<LogIn, App
             return Ok(LogIn::ClosedToNewDevices { retry_after });
         }
     }
-    let matches = state
-        .hashing
-        .verify(
-            attempt.password,
-            before.user.as_ref().map(|u| u.password_hash.clone()),
-            state.settings.bcrypt_cost,
-        )
-        .await?;
+    // An email that cannot be an account's needs no hash to be refused: no account's
+    // answer could be told apart by its timing.
+    let matches = if email_given {
+        state
+            .hashing
+            .verify(
+                attempt.password,
+                before.user.as_ref().map(|u| u.password_hash.clone()),
+                state.settings.bcrypt_cost,
+            )
+            .await?
+    } else {
+        false
+    };
     let device = before.device.map(|(device, _)| device);
     match before.user.filter(|_| matches) {
         Some(user) => {
