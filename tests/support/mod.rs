@@ -73,6 +73,9 @@ impl TestApp {
             // tested with their own values in tests/abuse.rs.
             ("REGISTRATIONS_PER_ADDRESS".into(), "100000".into()),
             ("REGISTRATIONS_GLOBAL".into(), "100000".into()),
+            // Race tests register and log in hundreds of buyers at once: let their hashes
+            // queue. The hashing pool's own bound is tested in tests/password_hashing.rs.
+            ("PASSWORD_HASHING_QUEUE".into(), "10000".into()),
         ]);
         for (key, value) in overrides {
             vars.insert((*key).into(), (*value).into());
