@@ -50,12 +50,11 @@ pub struct Settings {
     pub session_key: Secret,
     pub hold_minutes: i64,
     pub bcrypt_cost: u32,
+    /// Password hashing's own pool of threads and its queue.
+    pub password_hashing: HashingSettings,
     pub db_pool_size: u32,
     pub db_checkout_timeout: Duration,
     pub sweep_interval: Duration,
-    pub login_failures_per_account: u32,
-    pub login_failures_per_address: u32,
-    pub login_throttle_window: Duration,
     /// How the client's address is read: the proxies whose `X-Forwarded-For` is
     /// believed (`TRUSTED_PROXIES`) and the IPv6 network one client is counted as
     /// (`IPV6_CLIENT_PREFIX`).
@@ -97,6 +96,16 @@ pub struct HttpSettings {
     /// The kernel's accept queue, the listen backlog (`HTTP_BACKLOG`, 4096; the kernel
     /// caps it at `net.core.somaxconn`).
     pub backlog: u32,
+}
+
+/// Password hashing's own bounded pool (`app::password_hashing`).
+#[derive(Debug, Clone)]
+pub struct HashingSettings {
+    /// Threads that hash (`PASSWORD_HASHING_THREADS`; default: the number of cores).
+    pub threads: usize,
+    /// Hashes that may wait for a thread (`PASSWORD_HASHING_QUEUE`; default: four per
+    /// thread); past them a request is refused at once with 503 and `Retry-After`.
+    pub queue: usize,
 }
 
 /// The JSON API's tokens (its rate limits are in `limits`).
@@ -243,6 +252,7 @@ impl Settings {
             session_key,
             hold_minutes,
             bcrypt_cost,
+            password_hashing: hashing_settings(&get)?,
             db_pool_size,
             db_checkout_timeout: Duration::from_millis(parse_or(
                 &get,
@@ -252,13 +262,6 @@ impl Settings {
             sweep_interval: Duration::from_secs(
                 parse_or(&get, "SWEEP_INTERVAL_SECONDS", Some(15))?.max(1),
             ),
-            login_failures_per_account: parse_or(&get, "LOGIN_FAILURES_PER_ACCOUNT", Some(5))?,
-            login_failures_per_address: parse_or(&get, "LOGIN_FAILURES_PER_ADDRESS", Some(50))?,
-            login_throttle_window: Duration::from_secs(parse_or(
-                &get,
-                "LOGIN_THROTTLE_WINDOW_SECONDS",
-                Some(900),
-            )?),
             client_addresses,
             api: api_settings(&get)?,
             limits: limits::limit_settings(&get)?,
@@ -392,6 +395,19 @@ fn http_settings(get: &impl Fn(&str) -> Option<String>) -> Result<HttpSettings, 
     })
 }
 
+fn hashing_settings(get: &impl Fn(&str) -> Option<String>) -> Result<HashingSettings, ConfigError> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let threads: usize = parse_or(get, "PASSWORD_HASHING_THREADS", Some(cores))?;
+    if !(1..=256).contains(&threads) {
+        return Err(bad("PASSWORD_HASHING_THREADS", "must be between 1 and 256"));
+    }
+    let queue: usize = parse_or(get, "PASSWORD_HASHING_QUEUE", Some(threads * 4))?;
+    if !(1..=10_000).contains(&queue) {
+        return Err(bad("PASSWORD_HASHING_QUEUE", "must be between 1 and 10000"));
+    }
+    Ok(HashingSettings { threads, queue })
+}
+
 fn api_settings(get: &impl Fn(&str) -> Option<String>) -> Result<ApiSettings, ConfigError> {
     let hours: i64 = parse_or(get, "API_TOKEN_HOURS", Some(24))?;
     if !(1..=24 * 365).contains(&hours) {
@@ -519,6 +535,8 @@ mod tests {
         assert_eq!(s.http.max_connections, 256);
         assert_eq!(s.http.backlog, 4096);
         assert!(s.http.workers >= 1);
+        assert!(s.password_hashing.threads >= 1);
+        assert_eq!(s.password_hashing.queue, 4 * s.password_hashing.threads);
     }
 
     #[test]
@@ -539,6 +557,9 @@ mod tests {
         assert_eq!(error.variable, "HTTP_BACKLOG");
         let error = settings(&[("SESSION_KEY", KEY), ("HTTP_MAX_CONNECTIONS", "0")]).unwrap_err();
         assert_eq!(error.variable, "HTTP_MAX_CONNECTIONS");
+        let error =
+            settings(&[("SESSION_KEY", KEY), ("PASSWORD_HASHING_THREADS", "0")]).unwrap_err();
+        assert_eq!(error.variable, "PASSWORD_HASHING_THREADS");
     }
 
     #[test]

@@ -19,7 +19,6 @@ use crate::config::Settings;
 use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
 use crate::domain::demo;
-use crate::domain::login_throttle::LoginThrottle;
 use crate::web::{headers, metrics as request_metrics, request_id, routes};
 
 /// A failure to start, with what went wrong.
@@ -77,15 +76,17 @@ fn new_state(
 ) -> Result<AppState, StartError> {
     let provider = crate::payments::provider_from(&settings).map_err(StartError::Other)?;
     let mailer = crate::mail::Mailer::from_settings(&settings).map_err(StartError::Other)?;
+    let hashing = crate::app::password_hashing::PasswordHashing::start(
+        settings.password_hashing.threads,
+        settings.password_hashing.queue,
+        metrics.hashing(),
+    )
+    .map_err(|e| StartError::Other(format!("cannot start the password hashing threads: {e}")))?;
     Ok(AppState {
+        hashing,
         mailer,
         instance: instance_name(),
         pool,
-        login_throttle: LoginThrottle::new(
-            settings.login_failures_per_account,
-            settings.login_failures_per_address,
-            settings.login_throttle_window,
-        ),
         refusals: Default::default(),
         settings,
         clock,
@@ -250,8 +251,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Se
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })
-    // Every blocking task needs a pooled connection (or runs bcrypt): more threads than
-    // that only wait, and cost memory during a spike.
+    // Every blocking task needs a pooled connection (bcrypt has its own threads, see
+    // app::password_hashing): more threads than that only wait, and cost memory.
     .worker_max_blocking_threads(state_pool_threads)
     .workers(http.workers)
     // Per worker: beyond it, connections wait in the listen backlog (bounded memory).

@@ -247,6 +247,7 @@ async fn changing_the_password_ends_older_sessions() {
 #[tokio::test]
 async fn repeated_failures_are_throttled_per_account_but_successes_are_not() {
     let app = TestApp::spawn_with(&[("LOGIN_FAILURES_PER_ACCOUNT", "3")]).await;
+    app.start_next_window(900, &[]);
     app.registered("hal@example.com").await;
     let attacker = app.visitor();
     for _ in 0..3 {

@@ -115,6 +115,10 @@ async fn shop() -> Shop {
         ("LOGIN_FAILURES_PER_ADDRESS", "1000000"),
         ("HOLDS_PER_USER_PER_HOUR", "0"),
         ("API_REQUESTS_PER_MINUTE", "0"),
+        // Each case logs in for a fresh token.
+        ("API_TOKENS_PER_HOUR", "0"),
+        // The fuzz changes the password (and back) hundreds of times.
+        ("PASSWORD_CHANGES_PER_ACCOUNT", "0"),
     ])
     .await;
     let admin = app.admin().await;
@@ -250,6 +254,15 @@ fn account_forms_never_fail_or_change_anything_when_refused() {
                 post_checked(shop, &stranger, "/register", &wild).await?;
                 post_checked(shop, &stranger, "/login", &wild).await?;
 
+                // A personal access token's name and lifetime.
+                post_checked(
+                    shop,
+                    &shop.user,
+                    "/account/tokens",
+                    &[("name", value.as_str()), ("expires", &other)],
+                )
+                .await?;
+
                 let change = [
                     ("current_password", PASSWORD.to_owned()),
                     ("new_password", value.clone()),
@@ -374,6 +387,7 @@ fn route_and_query_parameters_never_fail() {
                 format!("/tickets/{segment}/pay"),
                 format!("/test-checkout/{segment}/pay"),
                 format!("/test-checkout/{segment}/decline"),
+                format!("/account/tokens/{segment}/revoke"),
             ] {
                 post_checked(shop, &shop.user, &path, &[]).await?;
             }

@@ -1,13 +1,14 @@
-//! Accounts: registering (within the registration limits), logging in (within the login
-//! throttle), logging out everywhere, changing the password, and the facts an
-//! authenticated request checks. Passwords are hashed and verified with no pooled
-//! connection held.
+//! Accounts: registering (within the registration limits), logging out everywhere, changing the password, and the facts an
+//! authenticated request checks. Passwords are hashed and verified on the hashing pool
+//! (`password_hashing`), with no pooled connection held.
 
 use super::AppState;
-use crate::db::users;
+use super::login::DeviceSecret;
+use crate::db::{trusted_devices, users, write_transaction};
 use crate::domain::accounts;
 use crate::domain::form_errors::FieldErrors;
 use crate::domain::limits::Subject;
+use crate::domain::trusted_device;
 use crate::error::AppError;
 
 /// Registers an account from a client `address`. `Ok(Ok(()))` whether the email was new
@@ -19,9 +20,10 @@ pub async fn register(
     email: &str,
     password: &str,
 ) -> Result<Result<(), FieldErrors>, AppError> {
-    if let Err(errors) = accounts::check_registration(email, password) {
-        return Ok(Err(errors));
-    }
+    let email = match accounts::check_registration(email, password) {
+        Ok(email) => email,
+        Err(errors) => return Ok(Err(errors)),
+    };
     let limits = &state.settings.limits;
     let from_address = super::limits::take(
         state,
@@ -45,64 +47,23 @@ pub async fn register(
                 .into(),
         ));
     }
+    // A taken email costs the same work (one look-up, one hash) and changes nothing.
+    let looked_up = email.clone();
+    let taken = state
+        .db(move |conn| Ok(users::find_by_email(conn, looked_up.as_str())?.is_some()))
+        .await?;
+    let hash = state
+        .hashing
+        .hash(password, state.settings.bcrypt_cost)
+        .await?;
+    if taken {
+        return Ok(Ok(()));
+    }
     let now = state.clock.now();
-    let cost = state.settings.bcrypt_cost;
-    let (email, password) = (email.to_owned(), password.to_owned());
-    let registered = state
-        .with_pool(move |pool| accounts::register(pool, &email, &password, cost, now))
+    state
+        .db(move |conn| accounts::create_account(conn, &email, &hash, now))
         .await?;
-    Ok(registered.map(|_| ()))
-}
-
-/// How a log-in attempt ended.
-#[derive(Debug)]
-pub enum LogIn {
-    /// The password matched: start a session with this generation.
-    Welcome {
-        user_id: i32,
-        email: String,
-        session_generation: i32,
-    },
-    /// Wrong email or password (the same answer for either); `slowed` when the client's
-    /// address has failed so often that answers are delayed.
-    Refused { slowed: bool },
-    /// The account has failed too often: only a device that logged in to it before may
-    /// try now.
-    ClosedToNewDevices,
-}
-
-/// Checks a password for `email` from `address`; `known_device` when the client proved
-/// an earlier successful log-in to this account (the owner's device).
-pub async fn log_in(
-    state: &AppState,
-    address: &str,
-    email: &str,
-    password: &str,
-    known_device: bool,
-) -> Result<LogIn, AppError> {
-    if !known_device && state.login_throttle.account_closed_to_new_devices(email) {
-        return Ok(LogIn::ClosedToNewDevices);
-    }
-    let cost = state.settings.bcrypt_cost;
-    let (owned_email, owned_password) = (email.to_owned(), password.to_owned());
-    let user = state
-        .with_pool(move |pool| accounts::authenticate(pool, &owned_email, &owned_password, cost))
-        .await?;
-    if let Some(user) = user {
-        return Ok(LogIn::Welcome {
-            user_id: user.id,
-            email: user.email,
-            session_generation: user.session_generation,
-        });
-    }
-    state.login_throttle.record_failure(email, address);
-    match state.login_throttle.failure_delay(address) {
-        Some(delay) => {
-            tokio::time::sleep(delay).await;
-            Ok(LogIn::Refused { slowed: true })
-        }
-        None => Ok(LogIn::Refused { slowed: false }),
-    }
+    Ok(Ok(()))
 }
 
 /// Ends every session of the user: the session generation moves on.
@@ -113,19 +74,85 @@ pub async fn log_out_everywhere(state: &AppState, user_id: i32) -> Result<(), Ap
         .map(|_| ())
 }
 
-/// Changes the password after checking the current one; returns the new session
-/// generation (every older session ends), or the fields to fix.
+/// What a password change did.
+#[derive(Debug)]
+pub enum PasswordChange {
+    /// Changed: every other session, API token, reset link and known device has ended;
+    /// this session goes on with `generation`, and this device is known again by the new
+    /// secret it gets.
+    Changed {
+        generation: i32,
+        device: DeviceSecret,
+    },
+    /// Fields to fix (the current password is wrong, the new one breaks the policy).
+    Invalid(FieldErrors),
+    /// Too many attempts on this account in the window: refused before any hash.
+    TooMany { retry_after: u64 },
+}
+
+/// Changes the password after checking the current one. Each attempt counts toward
+/// `PASSWORD_CHANGES_PER_ACCOUNT` (it costs up to two hashes), judged before any hash.
+/// `device_secrets` are the device's (to replace the one of this account).
 pub async fn change_password(
     state: &AppState,
     user_id: i32,
     current: &str,
     new: &str,
-) -> Result<Result<i32, FieldErrors>, AppError> {
+    device_secrets: &[String],
+) -> Result<PasswordChange, AppError> {
+    if let Err(message) = accounts::check_new_password(new) {
+        let mut errors = FieldErrors::default();
+        errors.add("new_password", message);
+        return Ok(PasswordChange::Invalid(errors));
+    }
+    let limit = state.settings.limits.password_changes_per_account;
+    let quota = super::limits::take(state, limit, Subject::user(user_id)).await?;
+    if !quota.allowed {
+        return Ok(PasswordChange::TooMany {
+            retry_after: quota.retry_after_seconds(),
+        });
+    }
+    let user = state
+        .db(move |conn| users::find(conn, user_id)?.ok_or(AppError::NotFound))
+        .await?;
     let cost = state.settings.bcrypt_cost;
-    let (current, new) = (current.to_owned(), new.to_owned());
-    state
-        .with_pool(move |pool| accounts::change_password(pool, user_id, &current, &new, cost))
-        .await
+    if !state
+        .hashing
+        .verify(current, Some(user.password_hash), cost)
+        .await?
+    {
+        let mut errors = FieldErrors::default();
+        errors.add("current_password", "That is not your current password.");
+        return Ok(PasswordChange::Invalid(errors));
+    }
+    let hash = state.hashing.hash(new, cost).await?;
+    let now = state.clock.now();
+    let presented: Vec<(String, String)> = device_secrets
+        .iter()
+        .filter(|s| trusted_device::looks_valid(s))
+        .map(|s| (s.clone(), trusted_device::hash_secret(s)))
+        .collect();
+    let (secret, secret_hash) = trusted_device::fresh();
+    let (generation, replaces) = state
+        .db(move |conn| {
+            write_transaction(conn, |c| {
+                let hashes: Vec<String> = presented.iter().map(|(_, h)| h.clone()).collect();
+                let replaces = trusted_devices::find_live(c, user_id, &hashes, now)?
+                    .and_then(|(_, hash)| presented.into_iter().find(|(_, h)| *h == hash))
+                    .map(|(secret, _)| secret);
+                let generation = accounts::set_new_password(c, user_id, &hash, now)?;
+                // This device just proved the password: it stays known, by a new secret.
+                let expires_at = now + trusted_device::VALID_FOR;
+                trusted_devices::insert(c, user_id, &secret_hash, now, expires_at)?;
+                Ok::<_, diesel::result::Error>((generation, replaces))
+            })
+            .map_err(AppError::from)
+        })
+        .await?;
+    Ok(PasswordChange::Changed {
+        generation,
+        device: DeviceSecret { secret, replaces },
+    })
 }
 
 /// What an authenticated request checks: session generation, admin, email, door staff.

@@ -1,14 +1,16 @@
-//! The JSON API's bearer tokens: issued for an email and password (under the login
-//! throttle the HTML log-in uses), checked on every request against the database (so a
-//! revocation, a log-out everywhere or a password change ends them on every instance),
-//! and revoked one at a time.
+//! The JSON API's bearer tokens: minted for an email and password (under the log-in
+//! throttle the HTML log-in uses, and at most `API_TOKENS_PER_HOUR` per account), or made
+//! on the account page as personal access tokens (`personal_tokens`); checked on every
+//! request against the database (so a revocation, a log-out everywhere or a password
+//! change ends them on every instance), and revoked one at a time.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
-use super::accounts::{self, LogIn};
-use crate::db::api_tokens;
+use super::login::{self, Attempt, LogIn};
+use crate::db::{api_tokens, write_transaction};
 use crate::domain::api_token;
+use crate::domain::limits::{Quota, Subject, shared};
 use crate::error::AppError;
 
 /// How a token request ended.
@@ -20,8 +22,11 @@ pub enum TokenRequest {
     },
     /// Wrong email or password (one answer for either).
     Refused,
-    /// The account failed too often; try again later.
-    Throttled,
+    /// The account, or the client's address, failed too often: refused before any
+    /// hash; try again after `retry_after` seconds.
+    Throttled { retry_after: u64 },
+    /// The password was right, but the account has minted its tokens for this window.
+    TooManyTokens(Quota),
 }
 
 /// The holder of a live token.
@@ -34,39 +39,67 @@ pub struct TokenHolder {
     pub is_door: bool,
 }
 
+/// How stale a personal token's "last used" may get before a request records it again
+/// (one write per token per hour at most, never one per request).
+const LAST_USED_PRECISION: TimeDelta = TimeDelta::hours(1);
+
 /// Checks the password and issues a token of the user's current session generation.
 /// A client of the API has no device cookie, so an account closed to new devices by
-/// repeated failures stays closed to it until the throttle's window passes.
+/// repeated failures stays closed to it until the throttle's window passes (a personal
+/// access token, made on the account page, keeps working meanwhile). Tokens minted are
+/// counted per account (`tokens_per_account`), on success only.
 pub async fn issue(
     state: &AppState,
     address: &str,
     email: &str,
     password: &str,
 ) -> Result<TokenRequest, AppError> {
-    let (user_id, generation) =
-        match accounts::log_in(state, address, email, password, false).await? {
-            LogIn::Welcome {
-                user_id,
-                session_generation,
-                ..
-            } => (user_id, session_generation),
-            LogIn::Refused { .. } => return Ok(TokenRequest::Refused),
-            LogIn::ClosedToNewDevices => return Ok(TokenRequest::Throttled),
-        };
+    let attempt = Attempt {
+        address,
+        email,
+        password,
+        device_secrets: None,
+    };
+    let (user_id, generation) = match login::log_in(state, attempt).await? {
+        LogIn::Welcome { user, .. } => (user.id, user.session_generation),
+        LogIn::Refused => return Ok(TokenRequest::Refused),
+        LogIn::AddressThrottled { retry_after } | LogIn::ClosedToNewDevices { retry_after } => {
+            return Ok(TokenRequest::Throttled { retry_after });
+        }
+    };
     let now = state.clock.now();
     let expires_at = now + state.settings.api.token_ttl;
     let (token, hash) = api_token::fresh();
-    state
+    let minted = state.settings.limits.tokens_per_account;
+    let quota = state
         .db(move |conn| {
-            Ok(api_tokens::insert(
-                conn, user_id, &hash, generation, now, expires_at,
-            )?)
+            write_transaction(conn, |c| {
+                let quota = shared::take(c, &minted, &Subject::user(user_id), now)?;
+                if quota.allowed {
+                    let new = api_tokens::NewToken {
+                        user_id,
+                        token_hash: &hash,
+                        session_generation: generation,
+                        created_at: now,
+                        expires_at: Some(expires_at),
+                        name: None,
+                    };
+                    api_tokens::insert(c, &new)?;
+                }
+                Ok::<_, diesel::result::Error>(quota)
+            })
+            .map_err(AppError::from)
         })
         .await?;
+    if !quota.allowed {
+        state.metrics.count_limit_refusal(minted.name);
+        return Ok(TokenRequest::TooManyTokens(quota));
+    }
     Ok(TokenRequest::Issued { token, expires_at })
 }
 
-/// The holder of `token`, if it is live.
+/// The holder of `token`, if it is live. A personal access token's last use is recorded
+/// (to the hour).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<TokenHolder>, AppError> {
     if !api_token::looks_valid(token) {
         return Ok(None);
@@ -74,7 +107,15 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<TokenH
     let now = state.clock.now();
     let hash = api_token::hash_token(token);
     let holder = state
-        .db(move |conn| Ok(api_tokens::live_holder(conn, &hash, now)?))
+        .db(move |conn| {
+            let found = api_tokens::live_holder(conn, &hash, now)?;
+            if let Some(((token_id, ..), true, last_used)) = &found
+                && last_used.is_none_or(|at| now - at >= LAST_USED_PRECISION)
+            {
+                api_tokens::touch(conn, *token_id, now)?;
+            }
+            Ok(found.map(|(holder, ..)| holder))
+        })
         .await?;
     Ok(holder.map(
         |(token_id, user_id, email, is_admin, is_door)| TokenHolder {
@@ -96,7 +137,8 @@ pub async fn revoke(state: &AppState, token_id: i32) -> Result<(), AppError> {
         .map(|_| ())
 }
 
-/// Deletes tokens that expired over a day ago (housekeeping; the sweeper calls it).
+/// Deletes tokens that ended over a day ago, and those a log-out everywhere or password
+/// change ended (housekeeping; the sweeper calls it).
 pub async fn forget_expired(state: &AppState) {
     let before = state.clock.now() - chrono::TimeDelta::days(1);
     if let Err(error) = state

@@ -163,6 +163,30 @@ pub async fn peek(state: &AppState, limit: Limit, subject: Subject) -> Result<Qu
         .await
 }
 
+/// Whether this instance remembers that the shared count refused `subject` earlier in
+/// the current window (no database trip); counts the refusal when it does.
+pub fn refused_earlier(state: &AppState, limit: &Limit, subject: &Subject) -> Option<Quota> {
+    if limit.is_off() {
+        return None;
+    }
+    let now = state.clock.now();
+    if !state.refusals.refused(limit, subject, now) {
+        return None;
+    }
+    state.metrics.count_limit_refusal(limit.name);
+    Some(remembered_refusal(limit, now))
+}
+
+/// Remembers that the shared count refused `subject` (a caller that judged a `peek`)
+/// until its window ends, and counts the refusal.
+pub fn refused_until_window_ends(state: &AppState, limit: &Limit, subject: &Subject) {
+    if limit.is_off() {
+        return;
+    }
+    state.refusals.remember(limit, subject, state.clock.now());
+    state.metrics.count_limit_refusal(limit.name);
+}
+
 /// Counts an event that already happened (a failed log-in) whatever the limit; returns
 /// the subject's count in this window.
 pub async fn record(state: &AppState, limit: Limit, subject: Subject) -> Result<i64, AppError> {

@@ -82,6 +82,8 @@ pub struct Metrics {
     limit_refusals: Family<LimitLabel, Counter>,
     /// Subjects counted in a live window, per limit (shared: read from the database).
     limit_subjects: Family<LimitLabel, Gauge>,
+    /// Password hashing's own pool (`app::password_hashing`).
+    hashing: super::password_hashing::HashingMetrics,
     /// Two scrapes at once must not interleave refilling the gauges and encoding them
     /// (the payments family is cleared and refilled).
     scrape_lock: Mutex<()>,
@@ -117,6 +119,7 @@ impl Metrics {
             outbox_lag: Gauge::default(),
             limit_refusals: Family::default(),
             limit_subjects: Family::default(),
+            hashing: Default::default(),
             scrape_lock: Mutex::new(()),
             registry: Registry::default(),
         };
@@ -185,8 +188,33 @@ impl Metrics {
              the same on every instance",
             metrics.limit_subjects.clone(),
         );
+        registry.register(
+            "password_hashes",
+            "Password hashes and checks run on the hashing pool",
+            metrics.hashing.done.clone(),
+        );
+        registry.register(
+            "password_hashing_refusals",
+            "Password hashes refused because the hashing pool and its queue were full (503)",
+            metrics.hashing.refused.clone(),
+        );
+        registry.register(
+            "password_hashing_waiting",
+            "Password hashes waiting for a thread of the hashing pool",
+            metrics.hashing.waiting.clone(),
+        );
+        registry.register(
+            "password_hashing_running",
+            "Password hashes running on the hashing pool",
+            metrics.hashing.running.clone(),
+        );
         metrics.registry = registry;
         metrics
+    }
+
+    /// The counts the password hashing pool keeps (`app::password_hashing`).
+    pub fn hashing(&self) -> super::password_hashing::HashingMetrics {
+        self.hashing.clone()
     }
 
     /// The handler the pool reports its checkouts to (`db::connect_with`).

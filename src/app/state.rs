@@ -1,5 +1,5 @@
 //! What every use case shares: the pool, the settings, the clock, the payment provider
-//! and the per-instance gates (the seat line, the login throttle).
+//! and the per-instance gates (the seat line, the password hashing pool).
 
 use actix_web::web;
 
@@ -8,7 +8,6 @@ use crate::config::Settings;
 use crate::db::{Conn, DbPool};
 use crate::domain::clock::Clock;
 use crate::domain::hold_rules::HoldRequest;
-use crate::domain::login_throttle::LoginThrottle;
 use crate::domain::reservation::ReserveOutcome;
 use crate::error::AppError;
 use crate::mail::Mailer;
@@ -20,7 +19,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Reserve requests per ticket type, served in batches (the request in, the outcome out).
     pub seat_line: SeatLine<HoldRequest, Result<ReserveOutcome, AppError>>,
-    pub login_throttle: LoginThrottle,
+    /// Password hashing's own bounded pool (never the blocking threads of the database).
+    pub hashing: super::password_hashing::PasswordHashing,
     /// Subjects the shared limits refused, remembered until their window ends.
     pub refusals: super::limits::RefusalMemory,
     pub provider: Provider,
@@ -46,19 +46,6 @@ impl AppState {
             backoff_base: outbox.backoff_base,
             lease: outbox.lease,
         }
-    }
-
-    /// Runs blocking work that checks connections out of the pool itself, only for as
-    /// long as it needs them (password hashing between queries, say).
-    pub async fn with_pool<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&DbPool) -> Result<T, AppError> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || work(&pool))
-            .await
-            .map_err(|error| AppError::Internal(format!("blocking task failed: {error}")))?
     }
 
     /// Runs blocking database work off the async workers, pool checkout included.

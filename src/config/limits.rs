@@ -20,6 +20,9 @@ pub struct LimitSettings {
     /// Failed log-ins per client address (`LOGIN_FAILURES_PER_ADDRESS`, 50 per the same
     /// window).
     pub login_failures_per_address: Limit,
+    /// Failed log-ins per known device (`LOGIN_FAILURES_PER_DEVICE`, 10 per the same
+    /// window): past it, the device no longer passes a closed account or address.
+    pub login_failures_per_device: Limit,
     /// Password-change attempts per account (`PASSWORD_CHANGES_PER_ACCOUNT`, 10 per the
     /// log-in window): each costs two hashes.
     pub password_changes_per_account: Limit,
@@ -53,12 +56,13 @@ pub struct LimitSettings {
 
 impl LimitSettings {
     /// Every limit (for `/metrics` and the tests).
-    pub fn all(&self) -> [Limit; 14] {
+    pub fn all(&self) -> [Limit; 15] {
         [
             self.registrations_per_address,
             self.registrations_everyone,
             self.login_failures_per_account,
             self.login_failures_per_address,
+            self.login_failures_per_device,
             self.password_changes_per_account,
             self.reset_mails_per_account,
             self.reset_requests_per_address,
@@ -124,6 +128,11 @@ pub(super) fn limit_settings(
         login_failures_per_address: Limit::new(
             "login_failures_address",
             allowance("LOGIN_FAILURES_PER_ADDRESS", 50)?,
+            login_window,
+        ),
+        login_failures_per_device: Limit::new(
+            "login_failures_device",
+            allowance("LOGIN_FAILURES_PER_DEVICE", 10)?,
             login_window,
         ),
         password_changes_per_account: Limit::new(

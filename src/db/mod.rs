@@ -31,6 +31,7 @@ pub mod schema;
 pub mod status;
 pub mod ticket_schemas;
 pub mod tickets;
+pub mod trusted_devices;
 pub mod users;
 pub mod webhook_events;
 

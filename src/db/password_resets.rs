@@ -68,3 +68,15 @@ pub fn purge_spent(conn: &mut Conn, before: NaiveDateTime, limit: i64) -> QueryR
     }
     diesel::delete(old().filter(dsl::id.eq_any(&ids))).execute(conn)
 }
+
+/// Voids every unused link of `user_id` (the password changed, by a link or on the
+/// account page); returns how many.
+pub fn void_for_user(conn: &mut Conn, user_id: i32, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        dsl::password_resets
+            .filter(dsl::user_id.eq(user_id))
+            .filter(dsl::used_at.is_null()),
+    )
+    .set(dsl::used_at.eq(now))
+    .execute(conn)
+}

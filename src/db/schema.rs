@@ -210,8 +210,21 @@ diesel::table! {
         token_hash -> Text,
         session_generation -> Integer,
         created_at -> Timestamp,
-        expires_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        name -> Nullable<Text>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    trusted_devices (id) {
+        id -> Integer,
+        user_id -> Integer,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -249,6 +262,7 @@ diesel::joinable!(admissions -> tickets (ticket_id));
 diesel::joinable!(refunds -> payments (payment_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(trusted_devices -> users (user_id));
 diesel::joinable!(door_grants -> events (event_id));
 diesel::joinable!(checkin_log -> admissions (admission_id));
 diesel::joinable!(checkin_log -> users (user_id));
@@ -269,5 +283,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     door_grants,
     checkin_log,
-    limit_counters
+    limit_counters,
+    trusted_devices
 );

@@ -1,7 +1,8 @@
 //! Accounts: registering, checking a password, and making admins.
 //!
-//! bcrypt is slow on purpose; these functions are blocking and run off the async workers,
-//! and they hold no database connection while bcrypt works (it would starve the pool).
+//! bcrypt is slow on purpose: `hash_password` and `verify_password` block, and run on
+//! the password hashing pool (`app::password_hashing`), never while a pooled database
+//! connection is held (it would starve the pool).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -10,7 +11,9 @@ use super::email::Email;
 use super::form_errors::FieldErrors;
 use super::outbox::{self, Message};
 use crate::db::models::User;
-use crate::db::{Conn, DbPool, is_unique_violation, users, write_transaction};
+use crate::db::{
+    Conn, is_unique_violation, password_resets, trusted_devices, users, write_transaction,
+};
 use crate::error::AppError;
 use chrono::NaiveDateTime;
 
@@ -58,35 +61,27 @@ pub fn check_registration(email: &str, password: &str) -> Result<Email, FieldErr
     }
 }
 
-/// Registers a user, or says which fields are wrong. An email already taken costs the
-/// same work (one look-up, one bcrypt hash) and changes nothing.
-/// Takes the pool, not a connection: no connection is held while bcrypt works.
-pub fn register(
-    pool: &DbPool,
-    email: &str,
-    password: &str,
-    cost: u32,
+/// Creates the account of a registration whose password is already hashed, with its
+/// address check mail, in one transaction. An email taken meanwhile (a UNIQUE violation)
+/// is `AlreadyRegistered`, as if it had been taken before.
+pub fn create_account(
+    conn: &mut Conn,
+    email: &Email,
+    password_hash: &str,
     now: NaiveDateTime,
-) -> Result<Result<Registration, FieldErrors>, AppError> {
-    let email = match check_registration(email, password) {
-        Ok(email) => email,
-        Err(errors) => return Ok(Err(errors)),
-    };
-    let taken = users::find_by_email(&mut *pool.get()?, email.as_str())?.is_some();
-    let hash = hash_password(password, cost)?;
-    if taken {
-        return Ok(Ok(Registration::AlreadyRegistered));
-    }
-    // The account and its address check mail, in one transaction.
-    let created = write_transaction(&mut *pool.get()?, |c| -> Result<User, AppError> {
-        let user = users::insert(c, &users::new_user(email.as_str(), &hash, false, now))?;
+) -> Result<Registration, AppError> {
+    let created = write_transaction(conn, |c| -> Result<User, AppError> {
+        let user = users::insert(
+            c,
+            &users::new_user(email.as_str(), password_hash, false, now),
+        )?;
         outbox::enqueue(c, now, &Message::Registered { user_id: user.id })?;
         Ok(user)
     });
     match created {
-        Ok(user) => Ok(Ok(Registration::Created(user))),
+        Ok(user) => Ok(Registration::Created(user)),
         Err(AppError::Database(error)) if is_unique_violation(&error) => {
-            Ok(Ok(Registration::AlreadyRegistered))
+            Ok(Registration::AlreadyRegistered)
         }
         Err(error) => Err(error),
     }
@@ -106,24 +101,14 @@ fn dummy_hash(cost: u32) -> Result<String, AppError> {
     Ok(hash)
 }
 
-/// The user with this email and password, or `None` (the same for either mistake).
-/// The connection goes back to the pool before bcrypt runs.
-pub fn authenticate(
-    pool: &DbPool,
-    email: &str,
-    password: &str,
-    cost: u32,
-) -> Result<Option<User>, AppError> {
-    let user = match Email::parse(email) {
-        Ok(email) => users::find_by_email(&mut *pool.get()?, email.as_str())?,
-        Err(_) => None,
-    };
-    let hash = match &user {
-        Some(user) => user.password_hash.clone(),
+/// Whether `password` matches `hash` (blocking: bcrypt). Without a hash (the email has
+/// no account) it checks against a stand-in, so either mistake costs the same time.
+pub fn verify_password(password: &str, hash: Option<&str>, cost: u32) -> Result<bool, AppError> {
+    let hash = match hash {
+        Some(hash) => hash.to_owned(),
         None => dummy_hash(cost)?,
     };
-    let matches = bcrypt::verify(password, &hash).unwrap_or(false);
-    Ok(user.filter(|_| matches))
+    Ok(bcrypt::verify(password, &hash).unwrap_or(false))
 }
 
 /// What `create-admin` did.
@@ -154,26 +139,18 @@ pub fn create_admin(
     Ok(AdminOutcome::Created)
 }
 
-/// Changes a password after checking the current one; returns the new session
-/// generation (every older session is ended), or the fields that are wrong.
-pub fn change_password(
-    pool: &DbPool,
+/// Replaces a user's password (already hashed) and ends everything the old one opened:
+/// every session and API token (the session generation moves on), every reset link not
+/// yet used, every known device. Run it inside the transaction of the change. Returns
+/// the new session generation.
+pub fn set_new_password(
+    conn: &mut Conn,
     user_id: i32,
-    current: &str,
-    new: &str,
-    cost: u32,
-) -> Result<Result<i32, FieldErrors>, AppError> {
-    let user = users::find(&mut *pool.get()?, user_id)?.ok_or(AppError::NotFound)?;
-    let mut errors = FieldErrors::default();
-    if !bcrypt::verify(current, &user.password_hash).unwrap_or(false) {
-        errors.add("current_password", "That is not your current password.");
-    }
-    if let Err(message) = check_new_password(new) {
-        errors.add("new_password", message);
-    }
-    if !errors.is_empty() {
-        return Ok(Err(errors));
-    }
-    let hash = hash_password(new, cost)?;
-    Ok(Ok(users::set_password(&mut *pool.get()?, user_id, &hash)?))
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<i32> {
+    let generation = users::set_password(conn, user_id, password_hash)?;
+    password_resets::void_for_user(conn, user_id, now)?;
+    trusted_devices::delete_for_user(conn, user_id)?;
+    Ok(generation)
 }

@@ -1,133 +1,135 @@
-//! Throttling failed logins so that it cannot be turned against the people it protects.
+//! The log-in throttle's rule, decided *before* any password is hashed, so a refused
+//! attempt costs a look-up and no bcrypt work. It never turns against the owner:
 //!
-//! - **Per account**: after `per_account` failures in the window, attempts for that
-//!   account are refused *unless the device proves it is the owner's* (a signed cookie
-//!   left by an earlier successful login to the account, `web::trusted_device`). An
-//!   attacker guessing from anywhere stops; the owner on a known device always gets in.
-//! - **Per address**: failures from one address are counted; past `per_address`, each
-//!   further *failure* is answered 429 after a growing delay. The password is still
-//!   checked, so a correct one from a busy address (a venue's Wi-Fi) logs in at once.
+//! - **Per account** (the normalised email, whether or not it has an account): past
+//!   `LOGIN_FAILURES_PER_ACCOUNT` failures in the window, only the owner's *known
+//!   devices* (a device that logged in to the account before, `trusted_devices`) may try.
+//!   An attacker guessing from anywhere stops; the owner on a known device gets in.
+//! - **Per client address**: past `LOGIN_FAILURES_PER_ADDRESS` failures in the window,
+//!   attempts from that address are refused at once (429, `Retry-After`), except from a
+//!   known device of the account tried.
+//! - **Per known device**: the exemption holds while the device's own failures stay
+//!   within `LOGIN_FAILURES_PER_DEVICE`, so a device cookie is never a licence to guess.
 //!
-//! Counters live in this instance's memory: with several instances each keeps its own,
-//! which bounds guessing per instance (documented in the README).
+//! The failures are counted in the shared limits (`domain::limits`), so every limit
+//! holds across all instances. `app::login` reads the counts, asks `decide`, and only
+//! then hashes.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use super::limits::Quota;
 
-#[derive(Debug)]
-pub struct LoginThrottle {
-    per_account: u32,
-    per_address: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+/// Where an attempt stands before its password is checked. Each quota is a *peek*:
+/// `allowed` means one more failure would still be within the limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Standing {
+    pub account: Quota,
+    pub address: Quota,
+    pub device: Device,
 }
 
-/// How many keys the table may hold before stale ones are swept out.
-const SWEEP_ABOVE: usize = 10_000;
-
-/// The delay added to each failure past the address limit, and its ceiling.
-const DELAY_STEP: Duration = Duration::from_millis(250);
-const DELAY_MAX: Duration = Duration::from_secs(3);
-
-fn account_key(account: &str) -> String {
-    format!("a:{}", account.trim().to_lowercase())
+/// Whether the client proved to be a device that logged in to the account before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    Unknown,
+    /// A known device; `open` while its own failures are within their limit.
+    Known {
+        open: bool,
+    },
 }
 
-fn address_key(address: &str) -> String {
-    format!("ip:{address}")
+/// What to do with the attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Check the password.
+    Try,
+    /// The client's address has failed too often: refused without a hash.
+    AddressThrottled { retry_after: u64 },
+    /// The account has failed too often: only its known devices may try now.
+    ClosedToNewDevices { retry_after: u64 },
 }
 
-impl LoginThrottle {
-    pub fn new(per_account: u32, per_address: u32, window: Duration) -> LoginThrottle {
-        LoginThrottle {
-            per_account,
-            per_address,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
+pub fn decide(standing: &Standing) -> Decision {
+    if standing.device == (Device::Known { open: true }) {
+        return Decision::Try;
     }
-
-    fn count(&self, key: &str) -> u32 {
-        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match failures.get(key) {
-            Some((count, since)) if since.elapsed() < self.window => *count,
-            _ => 0,
-        }
+    if !standing.address.allowed {
+        return Decision::AddressThrottled {
+            retry_after: standing.address.retry_after_seconds(),
+        };
     }
-
-    /// Whether the account has had too many failures for a device that has not proved
-    /// to be the owner's to try again now.
-    pub fn account_closed_to_new_devices(&self, account: &str) -> bool {
-        self.count(&account_key(account)) >= self.per_account
+    if !standing.account.allowed {
+        return Decision::ClosedToNewDevices {
+            retry_after: standing.account.retry_after_seconds(),
+        };
     }
-
-    /// How long to hold back the answer to a failure from this address: none until
-    /// its failures pass the limit, then growing with each one.
-    pub fn failure_delay(&self, address: &str) -> Option<Duration> {
-        let excess = self
-            .count(&address_key(address))
-            .checked_sub(self.per_address)
-            .filter(|excess| *excess > 0)?;
-        Some(DELAY_STEP.saturating_mul(excess).min(DELAY_MAX))
-    }
-
-    pub fn record_failure(&self, account: &str, address: &str) {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() > SWEEP_ABOVE {
-            let window = self.window;
-            failures.retain(|_, (_, since)| now.duration_since(*since) < window);
-        }
-        for key in [account_key(account), address_key(address)] {
-            let entry = failures.entry(key).or_insert((0, now));
-            if now.duration_since(entry.1) >= self.window {
-                *entry = (0, now);
-            }
-            entry.0 = entry.0.saturating_add(1);
-        }
-    }
+    Decision::Try
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
-    #[test]
-    fn an_account_closes_to_new_devices_after_its_limit_of_failures() {
-        let throttle = LoginThrottle::new(3, 100, Duration::from_secs(60));
-        for _ in 0..3 {
-            assert!(!throttle.account_closed_to_new_devices("ann@example.com"));
-            throttle.record_failure("ann@example.com", "10.0.0.1");
+    fn quota(allowed: bool, seconds: u64) -> Quota {
+        Quota {
+            allowed,
+            limit: 5,
+            remaining: u32::from(allowed),
+            reset_after: Duration::from_secs(seconds),
         }
-        assert!(throttle.account_closed_to_new_devices("ANN@example.com"));
-        assert!(!throttle.account_closed_to_new_devices("bob@example.com"));
+    }
+
+    fn standing(account: bool, address: bool, device: Device) -> Standing {
+        Standing {
+            account: quota(account, 600),
+            address: quota(address, 300),
+            device,
+        }
     }
 
     #[test]
-    fn failures_past_the_address_limit_are_delayed_more_and_more() {
-        let throttle = LoginThrottle::new(100, 2, Duration::from_secs(60));
-        throttle.record_failure("a@example.com", "10.0.0.9");
-        assert_eq!(throttle.failure_delay("10.0.0.9"), None);
-        throttle.record_failure("b@example.com", "10.0.0.9");
-        assert_eq!(throttle.failure_delay("10.0.0.9"), None);
-        throttle.record_failure("b@example.com", "10.0.0.9");
-        let first = throttle.failure_delay("10.0.0.9").unwrap();
-        throttle.record_failure("c@example.com", "10.0.0.9");
-        let second = throttle.failure_delay("10.0.0.9").unwrap();
-        assert!(second > first);
-        assert_eq!(throttle.failure_delay("10.0.0.10"), None);
-        for _ in 0..100 {
-            throttle.record_failure("d@example.com", "10.0.0.9");
-        }
-        assert_eq!(throttle.failure_delay("10.0.0.9"), Some(DELAY_MAX));
+    fn an_open_account_and_address_may_try() {
+        assert_eq!(
+            decide(&standing(true, true, Device::Unknown)),
+            Decision::Try
+        );
     }
 
     #[test]
-    fn the_window_ends() {
-        let throttle = LoginThrottle::new(1, 1, Duration::ZERO);
-        throttle.record_failure("a@example.com", "10.0.0.1");
-        assert!(!throttle.account_closed_to_new_devices("a@example.com"));
-        assert_eq!(throttle.failure_delay("10.0.0.1"), None);
+    fn a_closed_account_refuses_new_devices_with_its_own_wait() {
+        assert_eq!(
+            decide(&standing(false, true, Device::Unknown)),
+            Decision::ClosedToNewDevices { retry_after: 600 }
+        );
+        assert_eq!(
+            decide(&standing(false, true, Device::Known { open: true })),
+            Decision::Try,
+            "the owner's device may try"
+        );
+    }
+
+    #[test]
+    fn a_busy_address_refuses_all_but_a_known_device() {
+        assert_eq!(
+            decide(&standing(true, false, Device::Unknown)),
+            Decision::AddressThrottled { retry_after: 300 }
+        );
+        assert_eq!(
+            decide(&standing(false, false, Device::Known { open: true })),
+            Decision::Try
+        );
+    }
+
+    #[test]
+    fn a_device_past_its_own_failures_is_treated_as_unknown() {
+        assert_eq!(
+            decide(&standing(false, true, Device::Known { open: false })),
+            Decision::ClosedToNewDevices { retry_after: 600 }
+        );
+        assert_eq!(
+            decide(&standing(true, true, Device::Known { open: false })),
+            Decision::Try,
+            "the device limit only bounds the exemption"
+        );
     }
 }

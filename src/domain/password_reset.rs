@@ -1,7 +1,8 @@
 //! Resetting a forgotten password: a single-use token, valid for an hour, mailed to the
 //! address (through the outbox) and kept only as its SHA-256. Asking gives the same
-//! answer whether or not the address has an account; using the token ends every
-//! session of that user.
+//! answer whether or not the address has an account (and whether or not a mail was
+//! sent: `app::password_reset` limits them); using a token ends every session, API
+//! token, other reset link and known device of that user.
 
 use chrono::{NaiveDateTime, TimeDelta};
 use rand::RngCore;
@@ -48,8 +49,9 @@ pub fn is_live(conn: &mut Conn, token: &str, now: NaiveDateTime) -> Result<bool,
     Ok(password_resets::live_user(conn, &hash_token(token), now)?.is_some())
 }
 
-/// Uses a token to set a new password (already hashed) and end every session of its
-/// user; `false` when the token is unknown, used or expired.
+/// Uses a token to set a new password (already hashed) and end every session, API
+/// token, other link and known device of its user; `false` when the token is unknown,
+/// used or expired.
 pub fn reset(
     conn: &mut Conn,
     token: &str,
@@ -64,7 +66,7 @@ pub fn reset(
             // Another request used it first.
             return Ok(false);
         }
-        users::set_password(c, user_id, password_hash)?;
+        super::accounts::set_new_password(c, user_id, password_hash, now)?;
         Ok(true)
     })
 }

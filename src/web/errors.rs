@@ -100,8 +100,13 @@ impl ResponseError for AppError {
             heading,
             message,
         };
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Busy (the pool, the password hashing queue) or a dropped connection: soon.
+            response.insert_header(("Retry-After", "2"));
+        }
         match page.render() {
-            Ok(body) => HttpResponse::build(status)
+            Ok(body) => response
                 .content_type("text/html; charset=utf-8")
                 .insert_header(("Cache-Control", "no-store"))
                 .body(body),

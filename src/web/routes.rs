@@ -4,8 +4,8 @@ use actix_web::web;
 
 use super::assets;
 use super::handlers::{
-    address_check, admin, auth, catalogue, checkout, door, health, password_reset, test_checkout,
-    tickets,
+    account, address_check, admin, auth, catalogue, checkout, door, health, password_reset,
+    test_checkout, tickets,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -27,6 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::login_form)
         .service(auth::login)
         .service(auth::logout)
+        .service(account::show)
+        .service(account::create_token)
+        .service(account::revoke_token)
         .service(auth::password_form)
         .service(auth::change_password)
         .service(password_reset::forgot_form)

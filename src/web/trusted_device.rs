@@ -1,68 +1,55 @@
-//! The owner's devices: a successful login leaves a long-lived cookie on the device
-//! holding, per account, an HMAC of the account's email under the session key. A device
-//! that presents it has logged in to that account before, so the per-account throttle
-//! lets it try even while someone else is guessing the password elsewhere.
+//! The device cookie (`boxoffice_device`): the secrets this browser holds for the
+//! accounts it logged in to (`domain::trusted_device`), one per account, most recent
+//! last. The shop reads them on a log-in attempt (a live one of the account lets the
+//! device try while the account is closed to new devices) and writes the new secret a
+//! log-in gives, in place of the one it replaces. Long-lived, HttpOnly, SameSite=Lax.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
+
+use crate::app::login::DeviceSecret;
+use crate::domain::trusted_device;
 
 const COOKIE: &str = "boxoffice_device";
 /// Accounts one device remembers (a shared family computer, say).
 const MAX_ACCOUNTS: usize = 5;
 
-/// The device's proof for `email` (lower-cased, trimmed), as hex.
-fn proof(key: &[u8], email: &str) -> Option<String> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
-    mac.update(b"trusted-device:");
-    mac.update(email.trim().to_lowercase().as_bytes());
-    Some(hex::encode(&mac.finalize().into_bytes()[..16]))
-}
-
-fn proofs(req: &HttpRequest) -> Vec<String> {
+/// The well-formed secrets the request's device cookie holds (at most `MAX_ACCOUNTS`;
+/// anything else in it is ignored).
+pub fn presented(req: &HttpRequest) -> Vec<String> {
     req.cookie(COOKIE)
         .map(|c| {
             c.value()
                 .split('.')
-                .filter(|p| p.len() == 32 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+                .filter(|s| trusted_device::looks_valid(s))
+                .take(MAX_ACCOUNTS)
                 .map(str::to_owned)
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// Whether this device logged in to `email` before.
-pub fn is_known(req: &HttpRequest, key: &[u8], email: &str) -> bool {
-    let Some(expected) = proof(key, email) else {
-        return false;
-    };
-    proofs(req)
-        .iter()
-        .any(|p| bool::from(p.as_bytes().ct_eq(expected.as_bytes())))
-}
-
-/// Adds `email`'s proof to the device's cookie (the most recent accounts kept).
+/// Keeps `device.secret` in the device's cookie in place of the secret it replaces (the
+/// most recent accounts kept).
 pub fn remember(
     response: &mut HttpResponse,
     req: &HttpRequest,
-    key: &[u8],
-    email: &str,
+    device: &DeviceSecret,
     secure: bool,
 ) {
-    let Some(new) = proof(key, email) else {
-        return;
-    };
-    let mut kept: Vec<String> = proofs(req).into_iter().filter(|p| *p != new).collect();
-    kept.push(new);
+    let mut kept: Vec<String> = presented(req)
+        .into_iter()
+        .filter(|s| Some(s) != device.replaces.as_ref() && *s != device.secret)
+        .collect();
+    kept.push(device.secret.clone());
     let start = kept.len().saturating_sub(MAX_ACCOUNTS);
+    let max_age = CookieDuration::days(trusted_device::VALID_FOR.num_days());
     let cookie = Cookie::build(COOKIE, kept[start..].join("."))
         .path("/")
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)
-        .max_age(CookieDuration::days(365))
+        .max_age(max_age)
         .finish();
     if let Err(error) = response.add_cookie(&cookie) {
         log::warn!("could not set the device cookie: {error}");
@@ -74,20 +61,47 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    const KEY: &[u8] = b"a key long enough for the tests, a key long enough for the tests";
+    fn secret(c: char) -> String {
+        c.to_string().repeat(64)
+    }
 
     #[test]
-    fn a_device_is_known_only_for_the_accounts_it_logged_in_to() {
-        let ann = proof(KEY, "Ann@example.com ").unwrap();
+    fn only_well_formed_secrets_are_read_and_a_new_one_replaces_the_old() {
+        let (a, b) = (secret('a'), secret('b'));
         let req = TestRequest::default()
-            .cookie(Cookie::new(COOKIE, format!("{ann}.zz")))
+            .cookie(Cookie::new(
+                COOKIE,
+                format!("{a}.zz.{}.{b}", "0".repeat(32)),
+            ))
             .to_http_request();
-        assert!(is_known(&req, KEY, "ann@example.com"));
-        assert!(!is_known(&req, KEY, "bob@example.com"));
-        assert!(!is_known(&req, b"another key", "ann@example.com"));
-        let forged = TestRequest::default()
-            .cookie(Cookie::new(COOKIE, "0".repeat(32)))
+        assert_eq!(presented(&req), [a.clone(), b.clone()]);
+
+        let mut response = HttpResponse::Ok().finish();
+        let rotated = DeviceSecret {
+            secret: secret('c'),
+            replaces: Some(a),
+        };
+        remember(&mut response, &req, &rotated, false);
+        let set = response.cookies().next().unwrap();
+        assert_eq!(set.value(), format!("{b}.{}", secret('c')));
+        assert_eq!(set.http_only(), Some(true));
+    }
+
+    #[test]
+    fn a_device_remembers_its_most_recent_accounts() {
+        let many: Vec<String> = "12345".chars().map(secret).collect();
+        let req = TestRequest::default()
+            .cookie(Cookie::new(COOKIE, many.join(".")))
             .to_http_request();
-        assert!(!is_known(&forged, KEY, "ann@example.com"));
+        let mut response = HttpResponse::Ok().finish();
+        let new = DeviceSecret {
+            secret: secret('6'),
+            replaces: None,
+        };
+        remember(&mut response, &req, &new, true);
+        let set = response.cookies().next().unwrap();
+        assert_eq!(set.value().split('.').count(), MAX_ACCOUNTS);
+        assert!(!set.value().contains(&secret('1')), "the oldest goes");
+        assert!(set.value().ends_with(&secret('6')));
     }
 }

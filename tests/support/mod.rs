@@ -76,6 +76,9 @@ impl TestApp {
             ("REGISTRATIONS_GLOBAL".into(), "100000".into()),
             // Every test buyer comes from 127.0.0.1 too; tests/holds.rs sets its own.
             ("HOLDS_PER_ADDRESS_PER_HOUR".into(), "100000".into()),
+            // Race tests register and log in hundreds of buyers at once: let their hashes
+            // queue. The hashing pool's own bound is tested in tests/password_hashing.rs.
+            ("PASSWORD_HASHING_QUEUE".into(), "10000".into()),
         ]);
         for (key, value) in overrides {
             vars.insert((*key).into(), (*value).into());
@@ -109,6 +112,11 @@ impl TestApp {
     /// A new visitor with an empty cookie jar.
     pub fn visitor(&self) -> Visitor {
         Visitor::new(&self.address)
+    }
+
+    /// A new visitor whose cookie jar starts with `cookie` (`name=value`).
+    pub fn visitor_with_cookie(&self, cookie: &str) -> Visitor {
+        Visitor::with_cookie(&self.address, cookie)
     }
 
     /// A new visitor whose requests say they were forwarded for `chain`.

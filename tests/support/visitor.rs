@@ -68,6 +68,22 @@ impl Visitor {
         }
     }
 
+    /// A visitor whose cookie jar starts with `cookie` (`name=value`): a copy of some
+    /// browser's cookie, say.
+    pub fn with_cookie(base: &str, cookie: &str) -> Visitor {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        jar.add_cookie_str(cookie, &base.parse::<reqwest::Url>().expect("a base URL"));
+        Visitor {
+            client: Client::builder()
+                .cookie_provider(jar)
+                .redirect(Policy::none())
+                .pool_idle_timeout(std::time::Duration::from_secs(1))
+                .build()
+                .expect("an HTTP client"),
+            base: base.to_owned(),
+        }
+    }
+
     /// The same person (the same cookie jar) talking to another instance at `base`.
     pub fn at(&self, base: &str) -> Visitor {
         Visitor {
@@ -180,6 +196,17 @@ impl Visitor {
         self.post(&format!("/tickets/{ticket_id}/cancel"), &[])
             .await
     }
+}
+
+/// The value a response sets for the cookie `name`, if it sets one.
+pub fn set_cookie(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
 }
 
 /// The Location header of a redirect.

@@ -34,6 +34,11 @@ impl Subject {
         Subject(format!("user:{user_id}"))
     }
 
+    /// A known device of an account (`trusted_devices`).
+    pub fn device(device_id: i32) -> Subject {
+        Subject(format!("device:{device_id}"))
+    }
+
     pub fn token(token_id: i32) -> Subject {
         Subject(format!("token:{token_id}"))
     }

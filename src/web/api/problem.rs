@@ -158,7 +158,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     (
         "login_throttled",
         429,
-        "Too many failed log-ins for this account: try again later.",
+        "Too many failed log-ins for this account (or from this address): retry after `Retry-After` seconds, or use a personal access token.",
     ),
     (
         "unavailable",

@@ -14,7 +14,9 @@ use crate::app::api_tokens::{self, TokenRequest as Outcome};
 use crate::web::client_address;
 
 /// Log in: a bearer token for an email and password (24 hours by default). Failures
-/// count toward the same throttle as the web log-in.
+/// count toward the same throttle as the web log-in; tokens minted are limited per
+/// account (`API_TOKENS_PER_HOUR`). A personal access token, made on the web account
+/// page, needs no password and is used the same way.
 #[utoipa::path(
     post, path = "/api/v1/tokens", tag = "tokens",
     request_body = TokenRequest,
@@ -23,7 +25,8 @@ use crate::web::client_address;
         (status = 400, description = "The body is not JSON", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failures (`login_throttled`) or requests", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures for the account or from the address (`login_throttled`), or too many requests", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "Too many log-ins being checked at once (`unavailable`): retry after `Retry-After`", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[post("/tokens")]
@@ -49,12 +52,23 @@ pub async fn create(
             "invalid_credentials",
             "Wrong email or password.",
         )),
-        Outcome::Throttled => Err(Problem::new(
+        Outcome::TooManyTokens(quota) => Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "This account has been given {} tokens this hour. Retry after the time in \
+                 Retry-After, reuse a token, or make a personal access token on the account page.",
+                quota.limit
+            ),
+        )
+        .retry_after(quota.retry_after_seconds())),
+        Outcome::Throttled { retry_after } => Err(Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "login_throttled",
-            "This account has had too many failed log-ins. Try again in 15 minutes, or reset the password.",
+            "Too many failed log-ins for this account or from this address. Retry after the \
+             time in Retry-After, use a personal access token, or reset the password.",
         )
-        .retry_after(state.settings.login_throttle_window.as_secs())),
+        .retry_after(retry_after)),
     }
 }
 

@@ -6,7 +6,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::accounts::{self, LogIn};
+use crate::app::accounts;
+use crate::app::login::{Attempt, LogIn, log_in};
 use crate::domain::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -138,35 +139,53 @@ pub async fn login(
             },
         )
     };
-    let key = state.settings.session_key.expose().as_bytes();
-    let known_device = trusted_device::is_known(&req, key, &form.email);
-    match accounts::log_in(&state, &address, &form.email, &form.password, known_device).await? {
-        LogIn::Welcome {
-            user_id,
-            email,
-            session_generation,
-        } => {
-            identity::log_in(&ctx.session, user_id, session_generation)?;
+    let device_secrets = trusted_device::presented(&req);
+    let attempt = Attempt {
+        address: &address,
+        email: &form.email,
+        password: &form.password,
+        device_secrets: Some(&device_secrets),
+    };
+    match log_in(&state, attempt).await? {
+        LogIn::Welcome { user, device } => {
+            identity::log_in(&ctx.session, user.id, user.session_generation)?;
             let mut response = see_other(&next);
-            let secure = state.settings.cookies_secure();
-            trusted_device::remember(&mut response, &req, key, &email, secure);
+            if let Some(device) = device {
+                let secure = state.settings.cookies_secure();
+                trusted_device::remember(&mut response, &req, &device, secure);
+            }
             Ok(response)
         }
-        LogIn::ClosedToNewDevices => answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed attempts for this account. If it is yours, log in from a device \
-             you have used here before, or wait a few minutes and try again.",
+        LogIn::ClosedToNewDevices { retry_after } => with_retry_after(
+            answer(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed attempts for this account. If it is yours, log in from a \
+                 device you have used here before, or wait a few minutes and try again.",
+            )?,
+            retry_after,
         ),
-        LogIn::Refused { slowed: true } => answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            "That email and password do not match an account. Too many failed \
-             attempts come from your network, so answers are slowed down.",
+        LogIn::AddressThrottled { retry_after } => with_retry_after(
+            answer(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed log-ins come from your network. Try again in a few \
+                 minutes, or log in from a device you have used here before.",
+            )?,
+            retry_after,
         ),
-        LogIn::Refused { slowed: false } => answer(
+        LogIn::Refused => answer(
             StatusCode::UNPROCESSABLE_ENTITY,
             "That email and password do not match an account.",
         ),
     }
+}
+
+/// Adds `Retry-After` (seconds) to a refusal.
+fn with_retry_after(mut response: HttpResponse, seconds: u64) -> Result<HttpResponse, AppError> {
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(seconds.max(1)),
+    );
+    Ok(response)
 }
 
 /// Logs out everywhere: the generation moves on, so every older cookie stops working.
@@ -187,6 +206,7 @@ pub async fn logout(
 struct PasswordPage {
     page: Page,
     errors: FieldErrors,
+    error: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -202,36 +222,68 @@ pub async fn password_form(_user: CurrentUser, ctx: PageCtx) -> Result<HttpRespo
     html(&PasswordPage {
         page: ctx.page("Change your password"),
         errors: FieldErrors::default(),
+        error: None,
     })
 }
 
-/// Changes the password; this session stays in, every other one ends.
+/// Changes the password; this session and this device stay in, every other session,
+/// API token, reset link and known device ends.
 #[post("/account/password")]
 pub async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.id;
-    let changed =
-        accounts::change_password(&state, user_id, &form.current_password, &form.new_password)
-            .await?;
+    let form_page = |status, errors, error: Option<&str>| {
+        html_with_status(
+            status,
+            &PasswordPage {
+                page: ctx.page("Change your password"),
+                errors,
+                error: error.map(str::to_owned),
+            },
+        )
+    };
+    let changed = accounts::change_password(
+        &state,
+        user_id,
+        &form.current_password,
+        &form.new_password,
+        &trusted_device::presented(&req),
+    )
+    .await?;
     match changed {
-        Ok(generation) => {
+        accounts::PasswordChange::Changed { generation, device } => {
             identity::log_in(&ctx.session, user_id, generation)?;
             flash::success(
                 &ctx.session,
                 "Your password is changed. Other devices have been logged out.",
             );
-            Ok(see_other("/tickets"))
+            let mut response = see_other("/tickets");
+            trusted_device::remember(
+                &mut response,
+                &req,
+                &device,
+                state.settings.cookies_secure(),
+            );
+            Ok(response)
         }
-        Err(errors) => html_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                page: ctx.page("Change your password"),
-                errors,
-            },
+        accounts::PasswordChange::Invalid(errors) => {
+            form_page(StatusCode::UNPROCESSABLE_ENTITY, errors, None)
+        }
+        accounts::PasswordChange::TooMany { retry_after } => with_retry_after(
+            form_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                FieldErrors::default(),
+                Some(
+                    "Too many attempts to change this account's password. Please wait a few \
+                     minutes and try again.",
+                ),
+            )?,
+            retry_after,
         ),
     }
 }

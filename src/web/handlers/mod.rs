@@ -1,5 +1,6 @@
 //! The request handlers: extract, authorize, call the domain, render or redirect.
 
+pub mod account;
 pub mod address_check;
 pub mod admin;
 pub mod auth;

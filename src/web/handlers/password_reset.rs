@@ -1,24 +1,26 @@
 //! "Forgot your password?": `GET/POST /password/forgot` asks for a link (the same
-//! answer whether or not the address has an account); `GET/POST /password/reset` sets a
-//! new password with the link's token, which ends every session of the user.
+//! answer whether or not the address has an account, and whether or not its mails are
+//! past their limit); `GET/POST /password/reset` sets a new password with the link's
+//! token, which ends every session, API token, other link and known device of the user.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::password_reset::{self, Reset};
+use crate::app::password_reset::{self, Asked, Reset};
 use crate::domain::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
-use crate::web::flash;
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
+use crate::web::{client_address, flash};
 
 #[derive(Template)]
 #[template(path = "password_forgot.html")]
 struct ForgotPage {
     page: Page,
+    error: Option<String>,
 }
 
 #[derive(Template)]
@@ -58,18 +60,45 @@ const ASKED: &str = "If that address has an account, we have sent it a link to c
 pub async fn forgot_form(ctx: PageCtx) -> Result<HttpResponse, AppError> {
     html(&ForgotPage {
         page: ctx.with_form("Forgot your password?"),
+        error: None,
     })
 }
 
+/// Asks for a link. A sent mail, an unknown address and an account whose mails are
+/// past their limit all get this same answer; only an address that asked too often is
+/// told so (429).
 #[post("/password/forgot")]
 pub async fn forgot(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
-    password_reset::ask(&state, &form.email).await?;
-    flash::info(&ctx.session, ASKED);
-    Ok(see_other("/login"))
+    let address = client_address::of(&req, &state.settings.client_addresses);
+    match password_reset::ask(&state, &address, &form.email).await? {
+        Asked::Answered => {
+            flash::info(&ctx.session, ASKED);
+            Ok(see_other("/login"))
+        }
+        Asked::TooManyFromAddress { retry_after } => {
+            let mut response = html_with_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &ForgotPage {
+                    page: ctx.with_form("Forgot your password?"),
+                    error: Some(
+                        "Too many reset links were asked for from your network. Please try \
+                         again later."
+                            .to_owned(),
+                    ),
+                },
+            )?;
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(retry_after),
+            );
+            Ok(response)
+        }
+    }
 }
 
 #[get("/password/reset")]
