@@ -4,12 +4,15 @@
 //! and API, one seat or a group) are refused outside the window inside the reserving
 //! transaction, with the request's `now`, at both edges exactly; an admin's new window
 //! bumps the lock_version, so a hold that read the old window loses its race (with a
-//! control without the bump, which sells outside the new window); and a burst of buyers
-//! as the window opens never holds a seat before it.
+//! control without the bump, which sells outside the new window); a burst of buyers on
+//! two instances as the window opens (the test clocks move once a quarter of them were
+//! answered) never holds a seat before it; and an admin closing sales in the middle of a
+//! burst leaves no error, balanced books and nothing sold after the answer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
@@ -31,6 +34,9 @@ use support::race::all_together;
 use support::visitor::location;
 
 const BERLIN: Tz = Tz::Europe__Berlin;
+
+/// One racing request of a burst: its status and where it led (or the admin's answer).
+type Racer = std::pin::Pin<Box<dyn Future<Output = (u16, String)> + Send>>;
 
 /// Sets a ticket type's window directly (test set-up), bumping its lock_version as the
 /// admin's update does.
@@ -491,6 +497,9 @@ async fn a_burst_of_buyers_as_the_window_opens_never_holds_a_seat_before_it() {
     // More seats than buyers: every refusal is a request that read a `now` before the
     // opening.
     const SEATS: i32 = 200;
+    // The opening comes once this many buyers have been answered: those were all too
+    // early, and the requests still in flight read their `now` on either side of it.
+    const EARLY: usize = BUYERS / 4;
     let mut early_in_all = Vec::new();
     for round in 0..3 {
         let show = app
@@ -507,30 +516,45 @@ async fn a_burst_of_buyers_as_the_window_opens_never_holds_a_seat_before_it() {
         }))
         .await;
         let tokens = futures_util::future::join_all(buyers.iter().map(|b| b.csrf_token())).await;
-        // The window opens a moment after the burst is released (both instances read
-        // the same wall clock): the first requests read a `now` before it, the rest after.
-        let opens = app.clock.now() + TimeDelta::milliseconds(40);
+        // Both instances' clocks move together; the window opens an hour ahead of them.
+        let opens = app.clock.now().max(other.clock.now()) + TimeDelta::hours(1);
         set_window(&app, ga, Some(opens), None).await;
-        let racers: Vec<_> = buyers
+        let answered = Arc::new(AtomicUsize::new(0));
+        let mut racers: Vec<Racer> = buyers
             .into_iter()
             .zip(tokens)
-            .map(move |(buyer, token)| async move {
-                let answer = buyer
-                    .post_raw(
-                        &format!("/events/{event}/reserve"),
-                        &[
-                            ("ticket_schema_id", ga.to_string().as_str()),
-                            ("quantity", "1"),
-                            ("csrf_token", token.as_str()),
-                        ],
-                    )
-                    .await;
-                (answer.status().as_u16(), location(&answer))
+            .map(|(buyer, token)| {
+                let answered = answered.clone();
+                Box::pin(async move {
+                    let answer = buyer
+                        .post_raw(
+                            &format!("/events/{event}/reserve"),
+                            &[
+                                ("ticket_schema_id", ga.to_string().as_str()),
+                                ("quantity", "1"),
+                                ("csrf_token", token.as_str()),
+                            ],
+                        )
+                        .await;
+                    answered.fetch_add(1, Ordering::SeqCst);
+                    (answer.status().as_u16(), location(&answer))
+                }) as Racer
             })
             .collect();
+        let (clock_a, clock_b, seen) = (app.clock.clone(), other.clock.clone(), answered.clone());
+        racers.push(Box::pin(async move {
+            support::deadline(Duration::from_secs(60), || {
+                let seen = seen.clone();
+                async move { seen.load(Ordering::SeqCst) >= EARLY }
+            })
+            .await;
+            clock_a.advance(TimeDelta::hours(1));
+            clock_b.advance(TimeDelta::hours(1));
+            (0, String::new())
+        }));
         let answers = all_together(racers).await;
         let mut held = 0;
-        for (status, to) in &answers {
+        for (status, to) in &answers[..BUYERS] {
             assert_eq!(*status, 303, "never an error");
             if to.starts_with("/tickets/") {
                 held += 1;
@@ -554,6 +578,11 @@ async fn a_burst_of_buyers_as_the_window_opens_never_holds_a_seat_before_it() {
                 .map(|t| t.created_at)
                 .collect::<Vec<_>>()
         );
+        assert!(
+            BUYERS - held >= EARLY,
+            "round {round}: the first {EARLY} answers came before the opening, yet only {} were refused",
+            BUYERS - held
+        );
         assert_eq!(
             app.available(ga).await + held as i32,
             SEATS,
@@ -566,5 +595,97 @@ async fn a_burst_of_buyers_as_the_window_opens_never_holds_a_seat_before_it() {
         assert!(location(&answer).starts_with("/tickets/"), "open now");
     }
     eprintln!("refused as too early, per round (of {BUYERS}): {early_in_all:?}");
+    app.assert_books_clean().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_admin_closing_sales_during_a_burst_leaves_no_error_and_nothing_sold_after() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let admin = app.api_admin().await;
+    const BUYERS: usize = 100;
+    // Twice the seats asked for: a refusal is the closed window, never a sell-out.
+    const SEATS: i32 = 400;
+    for round in 0..3 {
+        let show = app
+            .create_event(EventSpec::new(&format!("Closing {round}")).seats("GA", 1000, SEATS))
+            .await;
+        let (event, ga) = (show.event_id, show.schema_ids[0]);
+        let buyers = futures_util::future::join_all((0..BUYERS).map(|i| {
+            let instance = if i % 2 == 0 { &app } else { &other };
+            async move {
+                instance
+                    .registered(&format!("c{round}-b{i}@example.com"))
+                    .await
+            }
+        }))
+        .await;
+        let tokens = futures_util::future::join_all(buyers.iter().map(|b| b.csrf_token())).await;
+        // Sales end a minute before any buyer's `now`: once the admin's update commits,
+        // no hold may be made; before it, holds are fine.
+        let until = time_zone_utc(app.clock.now() - TimeDelta::minutes(1));
+        let mut racers: Vec<Racer> = buyers
+            .into_iter()
+            .zip(tokens)
+            .map(|(buyer, token)| {
+                Box::pin(async move {
+                    let answer = buyer
+                        .post_raw(
+                            &format!("/events/{event}/reserve"),
+                            &[
+                                ("ticket_schema_id", ga.to_string().as_str()),
+                                ("quantity", "2"),
+                                ("csrf_token", token.as_str()),
+                            ],
+                        )
+                        .await;
+                    (answer.status().as_u16(), location(&answer))
+                }) as Racer
+            })
+            .collect();
+        let closer = admin.clone();
+        racers.insert(
+            BUYERS / 2,
+            Box::pin(async move {
+                let reply = closer
+                    .patch(
+                        &format!("/admin/ticket-types/{ga}"),
+                        &json!({ "sale_ends_at": until }),
+                    )
+                    .await;
+                (reply.status, reply.json["sale_status"].to_string())
+            }),
+        );
+        let answers = all_together(racers).await;
+        let (closed, buyers_answers): (Vec<_>, Vec<_>) = answers
+            .into_iter()
+            .enumerate()
+            .partition(|(i, _)| *i == BUYERS / 2);
+        assert_eq!(
+            closed[0].1,
+            (200, "\"sales_ended\"".to_owned()),
+            "round {round}"
+        );
+        let mut held = 0;
+        for (_, (status, to)) in &buyers_answers {
+            assert_eq!(*status, 303, "round {round}: never an error");
+            if to.starts_with("/tickets/") {
+                held += 2;
+            } else {
+                assert_eq!(to, &format!("/events/{event}"));
+            }
+        }
+        assert_eq!(app.available(ga).await + held, SEATS, "round {round}");
+        // Once the admin has the answer, nobody else gets a seat, on either instance.
+        for (i, instance) in [&app, &other].into_iter().enumerate() {
+            let late = instance
+                .registered(&format!("c{round}-late{i}@example.com"))
+                .await;
+            let answer = late.reserve_n(event, ga, "1").await;
+            assert_eq!(location(&answer), format!("/events/{event}"));
+        }
+        assert_eq!(app.available(ga).await + held, SEATS);
+        eprintln!("round {round}: {} seats held before sales closed", held);
+    }
     app.assert_books_clean().await;
 }
