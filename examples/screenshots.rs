@@ -1,5 +1,5 @@
-//! Captures the shop's main pages at phone (360 px) and desktop (1280 px) widths as PNGs
-//! (default folder `docs/screenshots/`). Run it through `scripts/screenshots.sh`, which
+//! Captures the shop's main pages and the organiser's desk at phone (360 px) and desktop
+//! (1280 px) widths as PNGs (default folder `docs/screenshots/`). Run it through `scripts/screenshots.sh`, which
 //! builds the server binary first; it drives the same kit as the browser tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -74,6 +74,28 @@ async fn main() -> ExitCode {
     capture(&shop, &folder, "admin-dashboard").await;
     shop.visit("/admin/events/new").await;
     capture(&shop, &folder, "admin-event-form").await;
+
+    // The organiser's desk (issue 24): sales with the chart, the bookings, one booking,
+    // its refund's confirmation, the exports, a ticket type's form with a sale window.
+    shop.visit("/admin/events/1/sales").await;
+    capture(&shop, &folder, "desk-sales").await;
+    shop.visit("/admin/events/1/bookings").await;
+    capture(&shop, &folder, "desk-bookings").await;
+    if paid {
+        shop.click_link("visitor@example.com").await;
+        capture(&shop, &folder, "desk-booking").await;
+        shop.click_link("Refund the booking…").await;
+        capture(&shop, &folder, "desk-refund-confirm").await;
+    }
+    shop.visit("/admin/exports").await;
+    capture(&shop, &folder, "desk-exports").await;
+    shop.visit("/admin/events/2/ticket-types/new").await;
+    shop.fill("#name", "Early bird").await;
+    shop.fill("#price", "60").await;
+    shop.fill("#quantity", "40").await;
+    shop.set_value("#sale_starts_at", "2031-12-01T10:00").await;
+    shop.set_value("#sale_ends_at", "2031-12-20T18:00").await;
+    capture(&shop, &folder, "desk-ticket-type-form").await;
     shop.finish().await;
     if paid {
         ExitCode::SUCCESS

@@ -459,3 +459,17 @@ async fn door_staff_admit_a_paid_seat_by_keyboard_and_a_second_scan_is_refused()
     );
     shop.finish().await;
 }
+
+/// Issue 24's desk at desktop width: dashboard search and filter, sales with the chart,
+/// bookings search, the booking, its refund through the confirmation page, exports, a
+/// ticket type with a sale window (the journey itself is in `browser/desk.rs`).
+#[tokio::test]
+async fn the_organisers_desk_at_desktop_width() {
+    browser::desk::journey(shop().await, 1280).await;
+}
+
+/// The same desk journey on a phone's width (390 px), every page audited there.
+#[tokio::test]
+async fn the_organisers_desk_at_phone_width() {
+    browser::desk::journey(shop().await, 390).await;
+}

@@ -14,6 +14,7 @@ use std::time::Duration;
 use boxoffice::db::schema::ticket_schemas::dsl;
 use boxoffice::db::{connect, ticket_schemas};
 use boxoffice::domain::inventory;
+use boxoffice::domain::sale_window::SaleMoment;
 use boxoffice::domain::selling_rules::{self, RuleRefusal, SellingRule};
 use diesel::prelude::*;
 use futures_util::future::join_all;
@@ -227,6 +228,14 @@ async fn one_user_sending_ten_reserves_at_once_gets_one_booking() {
     app.assert_books_clean().await;
 }
 
+/// A moment for a type without a sale window (any instant is inside it).
+fn open_now() -> SaleMoment {
+    SaleMoment {
+        now: chrono::Utc::now().naive_utc(),
+        zone: boxoffice::domain::time_zone::UTC,
+    }
+}
+
 /// Two writers read the same row of an `avoid_one` type with 3 seats left, both judge
 /// "1 seat leaves 2: fine", then both write at once.
 fn judged_before_the_write(url: &str, schema: i32, guarded: bool) -> Vec<Result<(), RuleRefusal>> {
@@ -260,7 +269,7 @@ fn judged_before_the_write(url: &str, schema: i32, guarded: bool) -> Vec<Result<
                     return Ok(());
                 }
                 // Lost the race: the allocation re-reads and judges again.
-                inventory::allocate(&mut conn, schema, &[1]).unwrap()[0].map(|_| ())
+                inventory::allocate(&mut conn, schema, &[1], open_now()).unwrap()[0].map(|_| ())
             })
         })
         .collect();

@@ -13,6 +13,7 @@ use crate::domain::event_admin::{self, Overview};
 use crate::domain::event_form::EventForm;
 use crate::domain::form_errors::FieldErrors;
 use crate::domain::ticket_type_form::TicketTypeForm;
+use crate::domain::time_zone;
 use crate::error::AppError;
 
 /// How many attempts the payments list shows.
@@ -104,17 +105,27 @@ pub async fn edit_ticket_type<F>(
     state: &AppState,
     id: i32,
     edit: F,
-) -> Result<Result<TicketSchema, FieldErrors>, AppError>
+) -> Result<Result<SavedType, FieldErrors>, AppError>
 where
     F: FnOnce(TicketTypeForm) -> TicketTypeForm + Send + 'static,
 {
     state
         .db(move |conn| {
             let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
-            let form = edit(TicketTypeForm::from_schema(&schema));
-            event_admin::update_ticket_type(conn, id, &form)
+            let event = events::find(conn, schema.event_id)?.ok_or(AppError::NotFound)?;
+            let zone = time_zone::stored(&event.time_zone);
+            let form = edit(TicketTypeForm::from_schema(&schema, zone));
+            Ok(event_admin::update_ticket_type(conn, id, &form)?
+                .map(|schema| SavedType { schema, zone }))
         })
         .await
+}
+
+/// A ticket type as saved, with its event's time zone (its sale window is local to it).
+#[derive(Debug, Clone)]
+pub struct SavedType {
+    pub schema: TicketSchema,
+    pub zone: time_zone::Tz,
 }
 
 /// Deletes a draft event (unpublished, no bookings).
@@ -160,9 +171,14 @@ pub async fn add_ticket_type(
     state: &AppState,
     event_id: i32,
     form: TicketTypeForm,
-) -> Result<Result<TicketSchema, FieldErrors>, AppError> {
+) -> Result<Result<SavedType, FieldErrors>, AppError> {
     state
-        .db(move |conn| event_admin::add_ticket_type(conn, event_id, &form))
+        .db(move |conn| {
+            let saved = event_admin::add_ticket_type(conn, event_id, &form)?;
+            let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+            let zone = time_zone::stored(&event.time_zone);
+            Ok(saved.map(|schema| SavedType { schema, zone }))
+        })
         .await
 }
 

@@ -1,6 +1,8 @@
 //! What visitors browse: the upcoming events, page by page, and one event with its
 //! ticket types (and the viewer's own live ticket for it).
 
+use chrono::NaiveDateTime;
+
 use super::AppState;
 use crate::db::models::Ticket;
 use crate::db::tickets;
@@ -24,6 +26,8 @@ pub struct EventView {
     pub on_sale: bool,
     /// The viewer's own live ticket for this event.
     pub my_ticket: Option<Ticket>,
+    /// When the page was read (each ticket type's sale window is judged at it).
+    pub now: NaiveDateTime,
 }
 
 /// The front page's page `at`.
@@ -73,5 +77,6 @@ pub async fn event(
         listing,
         on_sale,
         my_ticket,
+        now,
     })
 }

@@ -2,9 +2,10 @@
 //! ticket type, whose queued buyers are served in batches (one transaction, one commit
 //! each); other instances still race, and the lock_version check decides. The hold rules
 //! (`domain::hold_rules`: holds per account and per address, the cool-down, a confirmed
-//! address on a high-demand event) are judged inside the batch's transaction; a refusal
-//! of the shared counts is remembered here until its window ends, so a client over its
-//! limit is answered without queueing again.
+//! address on a high-demand event) are judged inside the batch's transaction, and so is
+//! the ticket type's sale window (`domain::sale_window`, on the row the seats come from,
+//! with the request's `now`); a refusal of the shared counts is remembered here until
+//! its window ends, so a client over its limit is answered without queueing again.
 
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -56,8 +57,10 @@ pub async fn reserve(
     let admission = state
         .db(move |conn| reservation::admit(conn, now, user_id, event_id, schema_id))
         .await?;
-    if admission == Admission::SoldOut {
-        return Ok(ReserveOutcome::SoldOut);
+    match admission {
+        Admission::SoldOut => return Ok(ReserveOutcome::SoldOut),
+        Admission::Refused(refusal) => return Ok(ReserveOutcome::Refused(refusal)),
+        Admission::Proceed => {}
     }
     let pool = state.pool.clone();
     let serve = move |requests: Vec<HoldRequest>| {

@@ -86,6 +86,31 @@ pub fn update_details(
     Ok(Guarded::from_rows(changed))
 }
 
+/// Sets a ticket type's sale window (UTC), only if nobody changed the row since
+/// `lock_version` was read, and bumps the lock_version: a hold that judged the old
+/// window loses its optimistic-lock update, re-reads and judges the new one. `Lost`
+/// means the row changed meanwhile (or is gone): re-read and try again.
+pub fn set_sale_window(
+    conn: &mut Conn,
+    id: i32,
+    lock_version: i32,
+    starts_at: Option<chrono::NaiveDateTime>,
+    ends_at: Option<chrono::NaiveDateTime>,
+) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::ticket_schemas
+            .filter(dsl::id.eq(id))
+            .filter(dsl::lock_version.eq(lock_version)),
+    )
+    .set((
+        dsl::sale_starts_at.eq(starts_at),
+        dsl::sale_ends_at.eq(ends_at),
+        dsl::lock_version.eq(dsl::lock_version + 1),
+    ))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}
+
 /// The optimistic-lock update: moves the available count by `delta_available` and the
 /// total by `delta_total`, only if nobody changed the row since `lock_version` was read
 /// and the count stays at or above zero. `Lost` means a lost race or not enough seats,

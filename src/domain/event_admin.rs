@@ -10,7 +10,7 @@ use super::event_status::{self, EventStatus};
 use super::form_errors::FieldErrors;
 use super::inventory::{self, Refusal};
 use super::ticket_type_form::TicketTypeForm;
-use super::time_zone::Tz;
+use super::time_zone::{self, Tz};
 use crate::db::events::DeskFilter;
 use crate::db::models::{Event, NewTicketSchema, TicketSchema};
 use crate::db::ticket_schemas::SellingTerms;
@@ -104,8 +104,8 @@ pub fn add_ticket_type(
     event_id: i32,
     form: &TicketTypeForm,
 ) -> Result<Result<TicketSchema, FieldErrors>, AppError> {
-    events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-    let parsed = match form.parse() {
+    let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+    let parsed = match form.parse(time_zone::stored(&event.time_zone)) {
         Ok(parsed) => parsed,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -118,8 +118,8 @@ pub fn add_ticket_type(
         available_tickets_count: parsed.quantity,
         max_per_order: parsed.max_per_order,
         selling_rule: parsed.selling_rule,
-        sale_starts_at: None,
-        sale_ends_at: None,
+        sale_starts_at: parsed.sale_starts_at,
+        sale_ends_at: parsed.sale_ends_at,
     };
     match ticket_schemas::insert(conn, &new) {
         Ok(schema) => Ok(Ok(schema)),
@@ -131,12 +131,17 @@ pub fn add_ticket_type(
 /// Edits a ticket type; a new quantity moves the available count by the difference
 /// under the lock_version rule and never below what is sold or held. A new cap or
 /// selling rule applies to reserves from now on: bookings already made stay as they are.
+/// A new sale window (local times in the event's zone) is written by a guarded update
+/// that bumps the lock_version, so a hold that read the old window loses its race and
+/// is judged again on the new one.
 pub fn update_ticket_type(
     conn: &mut Conn,
     id: i32,
     form: &TicketTypeForm,
 ) -> Result<Result<TicketSchema, FieldErrors>, AppError> {
-    let parsed = match form.parse() {
+    let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let event = events::find(conn, schema.event_id)?.ok_or(AppError::NotFound)?;
+    let parsed = match form.parse(time_zone::stored(&event.time_zone)) {
         Ok(parsed) => parsed,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -198,6 +203,7 @@ pub fn update_ticket_type(
                 ),
             )));
         }
+        set_window(c, id, parsed.sale_starts_at, parsed.sale_ends_at)?;
         Ok(ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?)
     });
     match result {
@@ -205,6 +211,32 @@ pub fn update_ticket_type(
         Err(Failure::Fields(errors)) => Ok(Err(errors)),
         Err(Failure::App(error)) => Err(error),
     }
+}
+
+/// Writes a ticket type's sale window when it differs from the stored one: read, then
+/// the guarded update at that lock_version, again on a lost race (a hold committed in
+/// between), a bounded number of times.
+fn set_window(
+    conn: &mut Conn,
+    id: i32,
+    starts_at: Option<NaiveDateTime>,
+    ends_at: Option<NaiveDateTime>,
+) -> Result<(), AppError> {
+    const ATTEMPTS: u32 = 64;
+    for _ in 0..ATTEMPTS {
+        let seen = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
+        if (seen.sale_starts_at, seen.sale_ends_at) == (starts_at, ends_at) {
+            return Ok(());
+        }
+        if ticket_schemas::set_sale_window(conn, id, seen.lock_version, starts_at, ends_at)?
+            .applied()
+        {
+            return Ok(());
+        }
+    }
+    Err(AppError::Unavailable(
+        "Tickets of this type are selling fast and the sale window could not be saved. Please try again.".into(),
+    ))
 }
 
 fn one_error(field: &'static str, message: impl Into<String>) -> FieldErrors {

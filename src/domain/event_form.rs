@@ -166,8 +166,9 @@ pub fn checkbox(ticked: bool) -> String {
 
 /// A time as typed: a wall-clock time in `zone` (`2026-12-25T20:00`, as a
 /// `datetime-local` input sends it), or an exact instant with its offset
-/// (`2026-12-25T19:00:00Z`, RFC 3339, as the API may send it); in UTC.
-fn parse_time(
+/// (`2026-12-25T19:00:00Z`, RFC 3339, as the API may send it); in UTC. Also the
+/// ticket type form's sale window.
+pub(crate) fn parse_time(
     value: &str,
     zone: Tz,
     field: &'static str,

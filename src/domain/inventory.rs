@@ -12,6 +12,7 @@ use rand::Rng;
 
 use crate::db::models::TicketSchema;
 use crate::db::{Conn, ticket_schemas};
+use crate::domain::sale_window::{SaleMoment, SaleWindow};
 use crate::domain::selling_rules::{self, RuleRefusal};
 use crate::error::AppError;
 
@@ -54,15 +55,25 @@ pub fn take_exact(
 pub type Allocation = Vec<Result<i32, RuleRefusal>>;
 
 /// Allocates seats to a batch of requests (quantities, in arrival order) with one
-/// optimistic update: reads the row, walks the requests applying the ticket type's cap
+/// optimistic update: reads the row, judges the type's sale window at `at` (a closed
+/// window refuses every request), walks the requests applying the ticket type's cap
 /// and selling rule to each against the seats left after the ones before it, and writes
 /// the total taken `WHERE lock_version = ?`. A lost race re-reads and decides again, so
-/// every decision is made on the state the update guards. Refusals write nothing.
-pub fn allocate(conn: &mut Conn, schema_id: i32, requests: &[i32]) -> Result<Allocation, AppError> {
+/// every decision is made on the state the update guards (an admin's new window bumps
+/// the lock_version too). Refusals write nothing.
+pub fn allocate(
+    conn: &mut Conn,
+    schema_id: i32,
+    requests: &[i32],
+    at: SaleMoment,
+) -> Result<Allocation, AppError> {
     if requests.is_empty() {
         return Ok(Vec::new());
     }
     let decided = change(conn, schema_id, |schema| {
+        if let Err(refusal) = SaleWindow::of(schema).judge(at) {
+            return Ok((0, 0, vec![Err(refusal); requests.len()]));
+        }
         let mut left = schema.available_tickets_count;
         let decisions: Allocation = requests
             .iter()

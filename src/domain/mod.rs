@@ -38,6 +38,7 @@ pub mod password_reset;
 pub mod qr;
 pub mod refund_policy;
 pub mod reservation;
+pub mod sale_window;
 pub mod sales;
 pub mod scale_seed;
 pub mod selling_rules;

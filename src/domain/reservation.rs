@@ -13,9 +13,11 @@ use diesel::{Connection, QueryResult};
 
 use super::hold_rules::{HoldLedger, HoldRefusal, HoldRequest, HoldRules};
 use super::inventory;
+use super::sale_window::{SaleMoment, SaleWindow};
 use super::selling_rules::RuleRefusal;
 use super::ticket_code;
 use super::ticket_status::TicketStatus;
+use super::time_zone;
 use crate::db::models::{NewTicket, Ticket};
 use crate::db::{
     Conn, Guarded, events, is_unique_violation, ticket_schemas, tickets, users, write_transaction,
@@ -61,13 +63,16 @@ pub fn visible_status(ticket: &Ticket, now: NaiveDateTime) -> TicketStatus {
 pub enum Admission {
     /// Sold out, and the user has no seat of their own here: nothing to wait in line for.
     SoldOut,
+    /// Outside the type's sale window at the request's `now` (the transaction judges
+    /// the window again, on the row it writes).
+    Refused(RuleRefusal),
     /// Go on to `hold_seats`.
     Proceed,
 }
 
 /// The checks that need no lock, run before queueing for the seat: the event is
-/// published and not started, the ticket type belongs to it, and the plain sold-out
-/// answer during a rush. Reads only.
+/// published and not started, the ticket type belongs to it and is inside its sale
+/// window, and the plain sold-out answer during a rush. Reads only.
 pub fn admit(
     conn: &mut Conn,
     now: NaiveDateTime,
@@ -95,6 +100,13 @@ pub fn admit(
         .ok_or_else(|| {
             AppError::BadRequest("That ticket type is not sold for this event.".into())
         })?;
+    let moment = SaleMoment {
+        now,
+        zone: time_zone::stored(&event.time_zone),
+    };
+    if let Err(refusal) = SaleWindow::of(&schema).judge(moment) {
+        return Ok(Admission::Refused(refusal));
+    }
     if schema.available_tickets_count > 0 {
         return Ok(Admission::Proceed);
     }
@@ -213,7 +225,13 @@ pub fn hold_seats(
         // Seats go to buyers in arrival order, each judged by the rule on what is left;
         // their bookings are written in the lock order, so two batches never wait on
         // each other's new rows in a cycle.
-        let allocation = inventory::allocate(c, schema_id, &quantities)?;
+        // The sale window is judged here, on the row the allocation's update guards and
+        // with the batch's `now`: an admin's new window bumps its lock_version.
+        let moment = SaleMoment {
+            now,
+            zone: time_zone::stored(event.as_ref().map_or("UTC", |e| e.time_zone.as_str())),
+        };
+        let allocation = inventory::allocate(c, schema_id, &quantities, moment)?;
         let mut winners = Vec::new();
         for (&index, decision) in wanting.iter().zip(allocation) {
             match decision {

@@ -5,6 +5,9 @@
 
 use std::fmt;
 
+use chrono::NaiveDateTime;
+
+use super::time_zone::{self, Tz};
 pub use crate::db::status::SellingRule;
 
 /// The cap a new ticket type gets.
@@ -34,6 +37,26 @@ pub enum RuleRefusal {
     },
     /// `avoid_one`: the purchase would leave exactly one seat.
     WouldLeaveOne,
+    /// Before the type's sale window (`domain::sale_window`): opens then, written in
+    /// the event's zone.
+    NotYetOnSale {
+        opens: NaiveDateTime,
+        zone: Tz,
+    },
+    /// At or after the end of the type's sale window.
+    SalesEnded,
+}
+
+impl RuleRefusal {
+    /// The API's problem code: `not_yet_on_sale`, `sales_ended`, or `selling_rule` for
+    /// the cap and the rules.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RuleRefusal::NotYetOnSale { .. } => "not_yet_on_sale",
+            RuleRefusal::SalesEnded => "sales_ended",
+            _ => "selling_rule",
+        }
+    }
 }
 
 impl fmt::Display for RuleRefusal {
@@ -54,6 +77,12 @@ impl fmt::Display for RuleRefusal {
             RuleRefusal::WouldLeaveOne => {
                 f.write_str("Sorry, that would leave a single seat; choose 1 fewer or 1 more.")
             }
+            RuleRefusal::NotYetOnSale { opens, zone } => write!(
+                f,
+                "Sorry, this ticket type is not on sale yet: on sale from {}.",
+                time_zone::display(*opens, *zone)
+            ),
+            RuleRefusal::SalesEnded => f.write_str("Sorry, sales of this ticket type have ended."),
         }
     }
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use crate::db::models::TicketSchema;
 use crate::domain::door::answer::{ScanAnswer, SeatFacts};
 use crate::domain::money::Money;
+use crate::domain::sale_window::SaleWindow;
 use crate::domain::selling_rules::{self, SellingRule};
 use crate::domain::ticket_status::TicketStatus;
 use crate::domain::time_zone;
@@ -56,6 +57,14 @@ pub fn quantities(schema: &TicketSchema) -> Vec<i32> {
         schema.max_per_order,
         schema.available_tickets_count,
     )
+}
+
+/// What a ticket type's row says instead of a Book control outside its sale window
+/// ("On sale from Fri 25 Dec 2026, 10:00 CET", "Sales ended"); `None` inside it.
+pub fn sale_text(schema: &TicketSchema, zone: &str, now: &NaiveDateTime) -> Option<String> {
+    SaleWindow::of(schema)
+        .state_at(*now)
+        .text(time_zone::stored(zone))
 }
 
 /// A short note on how a ticket type is sold, when it is not "any number".

@@ -105,9 +105,16 @@ const wide = [...document.body.querySelectorAll('*')]
 return { inner: window.innerWidth, scroll: root.scrollWidth, client: root.clientWidth, wide };
 "#;
 
-/// At 360 px the page must not scroll sideways.
+/// At 360 px the page must not scroll sideways. The window goes back to the size it had
+/// (a journey may run at a phone's width).
 async fn phone_width(client: &Client) -> Vec<String> {
-    let (width, height) = DESKTOP;
+    let (width, height) = match client.get_window_size().await {
+        Ok((width, height)) => (
+            u32::try_from(width).unwrap_or(DESKTOP.0),
+            u32::try_from(height).unwrap_or(DESKTOP.1),
+        ),
+        Err(_) => DESKTOP,
+    };
     client
         .set_window_size(PHONE_WIDTH, height)
         .await

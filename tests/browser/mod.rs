@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod chrome;
+pub mod desk;
 pub mod poll;
 pub mod reading;
 pub mod screenshot;

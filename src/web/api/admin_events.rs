@@ -259,10 +259,10 @@ pub async fn add_ticket_type(
         Key::Optional,
         || async {
             let input: TicketTypeInput = body.parse()?;
-            let schema = admin::add_ticket_type(&state, event_id, input.form()).await??;
+            let saved = admin::add_ticket_type(&state, event_id, input.form()).await??;
             Answer::created(
-                format!("/api/v1/admin/ticket-types/{}", schema.id),
-                &TicketType::from(&schema),
+                format!("/api/v1/admin/ticket-types/{}", saved.schema.id),
+                &TicketType::new(&saved.schema, saved.zone, state.clock.now()),
             )
         },
     )
@@ -291,7 +291,12 @@ pub async fn update_ticket_type(
     body: RawBody,
 ) -> Result<HttpResponse, Problem> {
     let patch: TicketTypePatch = body.parse()?;
-    let schema =
+    let saved =
         admin::edit_ticket_type(&state, path.into_inner(), move |form| patch.onto(form)).await??;
-    Ok(Answer::ok(&TicketType::from(&schema))?.respond())
+    Ok(Answer::ok(&TicketType::new(
+        &saved.schema,
+        saved.zone,
+        state.clock.now(),
+    ))?
+    .respond())
 }

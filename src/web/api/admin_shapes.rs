@@ -151,6 +151,14 @@ pub struct TicketTypeInput {
     pub max_per_order: Option<i32>,
     /// `any` (default), `even`, `all_together` or `avoid_one`.
     pub selling_rule: Option<String>,
+    /// On sale from (inclusive): an exact instant in RFC 3339, or a wall-clock time in
+    /// the event's zone (`2026-12-01T10:00`); absent or null: from publication.
+    #[schema(example = "2026-12-01T10:00")]
+    pub sale_starts_at: Option<String>,
+    /// On sale until (exclusive), after `sale_starts_at`, written the same way; absent
+    /// or null: until the event starts.
+    #[schema(example = "2026-12-20T10:00:00+01:00")]
+    pub sale_ends_at: Option<String>,
 }
 
 fn euro() -> String {
@@ -169,6 +177,8 @@ impl TicketTypeInput {
                 .max_per_order
                 .map_or(blank.max_per_order, |n| n.to_string()),
             selling_rule: self.selling_rule.clone().unwrap_or(blank.selling_rule),
+            sale_starts_at: self.sale_starts_at.clone().unwrap_or_default(),
+            sale_ends_at: self.sale_ends_at.clone().unwrap_or_default(),
         }
     }
 }
@@ -182,6 +192,22 @@ pub struct TicketTypePatch {
     pub quantity: Option<i32>,
     pub max_per_order: Option<i32>,
     pub selling_rule: Option<String>,
+    /// A new start of the sale window (RFC 3339, or local in the event's zone); `null`
+    /// clears it. Changing the window makes holds in flight judge it again.
+    #[serde(default, deserialize_with = "present_text")]
+    #[schema(value_type = Option<String>)]
+    pub sale_starts_at: Option<Option<String>>,
+    /// A new end of the sale window (exclusive); `null` clears it.
+    #[serde(default, deserialize_with = "present_text")]
+    #[schema(value_type = Option<String>)]
+    pub sale_ends_at: Option<Option<String>>,
+}
+
+/// A text field that may be absent (no change) or `null` (cleared).
+fn present_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 impl TicketTypePatch {
@@ -203,6 +229,12 @@ impl TicketTypePatch {
         }
         if let Some(rule) = &self.selling_rule {
             form.selling_rule.clone_from(rule);
+        }
+        if let Some(from) = &self.sale_starts_at {
+            form.sale_starts_at = from.clone().unwrap_or_default();
+        }
+        if let Some(until) = &self.sale_ends_at {
+            form.sale_ends_at = until.clone().unwrap_or_default();
         }
         form
     }

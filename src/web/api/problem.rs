@@ -54,6 +54,16 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "The quantity breaks the ticket type's cap or selling rule, or more seats were asked for than are left; `detail` says which.",
     ),
     (
+        "not_yet_on_sale",
+        409,
+        "The ticket type's sale window has not opened yet; `detail` says when (also `sale_starts_at` on the ticket type).",
+    ),
+    (
+        "sales_ended",
+        409,
+        "The ticket type's sale window has closed.",
+    ),
+    (
         "already_booked",
         409,
         "You already hold or own a booking for this event (`booking_id`).",

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::app::bookings::{Booking, SeatCode};
 use crate::db::models::{Event, TicketSchema};
 use crate::domain::money::Money;
+use crate::domain::sale_window::SaleWindow;
 use crate::domain::ticket_status::TicketStatus;
 use crate::domain::{markdown, time_zone};
 
@@ -68,10 +69,31 @@ pub struct TicketType {
     /// `any`, `even` (pairs), `all_together` (the whole remainder or nothing) or
     /// `avoid_one` (never leave a single seat).
     pub selling_rule: &'static str,
+    /// On sale from this instant (UTC, inclusive); `null`: from publication.
+    #[schema(format = DateTime, example = "2026-12-01T09:00:00Z")]
+    pub sale_starts_at: Option<String>,
+    /// `sale_starts_at` as the local time in the event's `time_zone`, with its offset.
+    #[schema(format = DateTime, example = "2026-12-01T10:00:00+01:00")]
+    pub sale_starts_at_local: Option<String>,
+    /// On sale until this instant (UTC, exclusive); `null`: until the event starts.
+    #[schema(format = DateTime, example = "2026-12-20T09:00:00Z")]
+    pub sale_ends_at: Option<String>,
+    /// `sale_ends_at` as the local time in the event's `time_zone`, with its offset.
+    #[schema(format = DateTime, example = "2026-12-20T10:00:00+01:00")]
+    pub sale_ends_at_local: Option<String>,
+    /// Where the sale window stands now: `on_sale`, `not_yet_on_sale` or `sales_ended`
+    /// (holds outside the window are refused with that code).
+    #[schema(example = "not_yet_on_sale")]
+    pub sale_status: &'static str,
+    /// What the event page says outside the window; `null` inside it.
+    #[schema(example = "On sale from Tue 1 Dec 2026, 10:00 CET")]
+    pub sale_text: Option<String>,
 }
 
-impl From<&TicketSchema> for TicketType {
-    fn from(schema: &TicketSchema) -> TicketType {
+impl TicketType {
+    /// A ticket type as the API shows it at `now`, its window local to `zone`.
+    pub fn new(schema: &TicketSchema, zone: time_zone::Tz, now: NaiveDateTime) -> TicketType {
+        let state = SaleWindow::of(schema).state_at(now);
         TicketType {
             id: schema.id,
             name: schema.name.clone(),
@@ -80,6 +102,12 @@ impl From<&TicketSchema> for TicketType {
             seats_left: schema.available_tickets_count,
             max_per_order: schema.max_per_order,
             selling_rule: schema.selling_rule.as_str(),
+            sale_starts_at: schema.sale_starts_at.map(utc),
+            sale_starts_at_local: schema.sale_starts_at.map(|t| time_zone::rfc3339(t, zone)),
+            sale_ends_at: schema.sale_ends_at.map(utc),
+            sale_ends_at_local: schema.sale_ends_at.map(|t| time_zone::rfc3339(t, zone)),
+            sale_status: state.as_str(),
+            sale_text: state.text(zone),
         }
     }
 }
@@ -144,7 +172,10 @@ impl EventOut {
                 && event.cancelled_at.is_none(),
             refund_hours_before: event.refund_hours_before,
             high_demand: event.high_demand,
-            ticket_types: types.iter().map(TicketType::from).collect(),
+            ticket_types: types
+                .iter()
+                .map(|schema| TicketType::new(schema, zone, now))
+                .collect(),
         }
     }
 }

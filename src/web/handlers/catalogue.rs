@@ -39,6 +39,7 @@ struct EventPage {
     listing: Listing,
     on_sale: bool,
     my_ticket: Option<Ticket>,
+    now: chrono::NaiveDateTime,
 }
 
 #[get("/events/{id}")]
@@ -57,5 +58,6 @@ pub async fn event(
         listing: view.listing,
         on_sale: view.on_sale,
         my_ticket: view.my_ticket,
+        now: view.now,
     })
 }

@@ -1,5 +1,5 @@
 //! Adding and editing an event's ticket types (name, price, currency, quantity, the cap
-//! per booking and the selling rule).
+//! per booking, the selling rule and the sale window).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -10,6 +10,7 @@ use crate::domain::form_errors::FieldErrors;
 use crate::domain::money::COMMON_CURRENCIES;
 use crate::domain::selling_rules::SellingRule;
 use crate::domain::ticket_type_form::TicketTypeForm;
+use crate::domain::time_zone;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::flash;
@@ -23,6 +24,8 @@ struct TicketTypeFormPage {
     page: Page,
     event_id: i32,
     event_title: String,
+    /// The event's IANA zone: the sale window's times are local to it.
+    time_zone: String,
     /// `None` for a new ticket type.
     ticket_type_id: Option<i32>,
     form: TicketTypeForm,
@@ -58,6 +61,7 @@ async fn form_page(
         page: ctx.page(title),
         event_id,
         event_title: event.title,
+        time_zone: event.time_zone,
         ticket_type_id,
         form,
         errors,
@@ -99,10 +103,10 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let event_id = path.into_inner();
     match admin::add_ticket_type(&state, event_id, form.clone()).await? {
-        Ok(schema) => {
+        Ok(saved) => {
             flash::success(
                 &ctx.session,
-                format!("Ticket type “{}” added.", schema.name),
+                format!("Ticket type “{}” added.", saved.schema.name),
             );
             Ok(see_other(&format!("/admin/events/{event_id}/edit")))
         }
@@ -119,12 +123,14 @@ pub async fn edit(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let schema = admin::ticket_type(&state, id).await?;
+    let event = admin::event(&state, schema.event_id).await?;
+    let form = TicketTypeForm::from_schema(&schema, time_zone::stored(&event.time_zone));
     form_page(
         &state,
         &ctx,
         schema.event_id,
         Some(id),
-        TicketTypeForm::from_schema(&schema),
+        form,
         FieldErrors::default(),
     )
     .await
