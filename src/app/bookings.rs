@@ -196,6 +196,17 @@ pub async fn show(
     Ok((booking, codes))
 }
 
+/// How many seats the user's own booking holds (for copy that counts them).
+pub async fn seats(state: &AppState, user_id: i32, ticket_id: i32) -> Result<i32, AppError> {
+    state
+        .db(move |conn| {
+            Ok(tickets::find_owned(conn, ticket_id, user_id)?
+                .ok_or(AppError::NotFound)?
+                .quantity)
+        })
+        .await
+}
+
 /// Cancels the user's own hold; its seat goes back on sale. Returns the ticket.
 pub async fn cancel(state: &AppState, user_id: i32, ticket_id: i32) -> Result<Ticket, AppError> {
     state

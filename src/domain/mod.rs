@@ -47,3 +47,4 @@ pub mod ticket_status;
 pub mod ticket_type_form;
 pub mod time_zone;
 pub mod trusted_device;
+pub mod wording;
