@@ -287,3 +287,41 @@ async fn the_print_view_carries_no_cancel_control() {
     assert!(print.contains(".no-print"), "{print}");
     assert!(print.contains("display: none"), "{print}");
 }
+
+#[tokio::test]
+async fn once_a_seat_is_checked_in_there_is_no_confirmation_to_cancel() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let sale = app
+        .create_event(
+            EventSpec::new("Doors open")
+                .seats("GA", 2500, 10)
+                .refundable_until(0),
+        )
+        .await;
+    let (buyer, ticket_id, codes) = app
+        .paid_booking("in@example.com", sale.event_id, sale.schema_ids[0], 2)
+        .await;
+    let staff = app.door_staff(&admin, "door@example.com", "all").await;
+    assert_eq!(
+        staff.scan(sale.event_id, &codes[0], "North").await.headline,
+        "ADMIT"
+    );
+    let asked = buyer.get(&format!("/tickets/{ticket_id}/cancel")).await;
+    assert_eq!(location(&asked), format!("/tickets/{ticket_id}"));
+    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    assert!(page.contains("checked in at the door"), "{page}");
+    assert!(!page.contains(&format!("/tickets/{ticket_id}/cancel")));
+    let refused = buyer.cancel_unconfirmed(ticket_id).await;
+    assert_eq!(refused.status(), 409);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("checked in at the door")
+    );
+    assert_eq!(buyer.cancel(ticket_id).await.status(), 409);
+    assert_eq!(status_of(&app, ticket_id).await, "paid");
+    assert!(refunds_all(&app).await.is_empty());
+}
