@@ -4,8 +4,6 @@
 
 use super::AppState;
 use super::bookings::{self, Booking};
-use crate::db::payments;
-use crate::db::status::PaymentStatus;
 use crate::domain::money::Money;
 use crate::domain::refund_policy;
 use crate::domain::ticket_status::TicketStatus;
@@ -34,7 +32,7 @@ pub async fn terms(
     let (booking, _) = bookings::show(state, user_id, ticket_id).await?;
     let terms = match booking.status {
         TicketStatus::Reserved => CancelTerms::ReleaseHold,
-        TicketStatus::Paid => paid_terms(state, &booking).await?,
+        TicketStatus::Paid => paid_terms(state, &booking),
         _ => CancelTerms::Refused(
             "This booking no longer holds any seat, so there is nothing to cancel.".into(),
         ),
@@ -42,34 +40,23 @@ pub async fn terms(
     Ok((booking, terms))
 }
 
-async fn paid_terms(state: &AppState, booking: &Booking) -> Result<CancelTerms, AppError> {
+fn paid_terms(state: &AppState, booking: &Booking) -> CancelTerms {
     if booking.refund_under_way {
-        return Ok(CancelTerms::Refused(
-            "This booking's refund is already under way.".into(),
-        ));
+        return CancelTerms::Refused("This booking's refund is already under way.".into());
     }
     if booking.checked_in {
-        return Ok(CancelTerms::Refused(
+        return CancelTerms::Refused(
             "A seat of this booking has been checked in at the door, so it can no longer be cancelled or refunded.".into(),
-        ));
+        );
     }
     if booking.refundable_until.is_none() {
         let reason = refund_policy::refusal(&booking.event, state.clock.now())
             .unwrap_or_else(|| "This booking can no longer be cancelled.".into());
-        return Ok(CancelTerms::Refused(reason));
+        return CancelTerms::Refused(reason);
     }
-    let ticket_id = booking.ticket.id;
-    let kept = state
-        .db(move |conn| Ok(payments::for_ticket(conn, ticket_id)?))
-        .await?
-        .into_iter()
-        .find(|p| p.status == PaymentStatus::Paid);
-    Ok(match kept {
-        Some(payment) if payment.amount_pennies > 0 => CancelTerms::Refund(Money::from_stored(
-            payment.amount_pennies,
-            &payment.currency,
-        )),
+    match &booking.kept {
+        Some(amount) if amount.pennies > 0 => CancelTerms::Refund(amount.clone()),
         Some(_) => CancelTerms::GiveUpFree,
         None => CancelTerms::Refused("This booking's refund is already under way.".into()),
-    })
+    }
 }

@@ -110,6 +110,8 @@ pub struct TicketView {
     /// What the door has to say of a paid booking (see `app::bookings::Booking`).
     pub checked_in: bool,
     pub refund_under_way: bool,
+    /// What cancelling a paid booking would refund: its payment's amount.
+    pub kept: Option<crate::domain::money::Money>,
 }
 
 impl TicketView {
@@ -124,6 +126,7 @@ impl TicketView {
             refundable_until: booking.refundable_until,
             checked_in: booking.checked_in,
             refund_under_way: booking.refund_under_way,
+            kept: booking.kept,
         }
     }
 
@@ -137,6 +140,15 @@ impl TicketView {
 
     pub fn is_held(&self) -> bool {
         self.status == TicketStatus::Reserved
+    }
+
+    /// The amount a cancel would refund: what the payment kept (the price may have
+    /// changed since), or the booking's total where that is not known.
+    pub fn refund_amount(&self) -> String {
+        match &self.kept {
+            Some(amount) => amount.to_string(),
+            None => views::total(&self.schema, self.ticket.quantity),
+        }
     }
 
     pub fn is_paid(&self) -> bool {
