@@ -416,7 +416,7 @@ async fn currencies_come_from_iso_4217_and_three_decimals_are_kept_exactly() {
         .page(&format!("/events/{}", show.event_id))
         .await;
     assert!(page.contains("12.500 BHD"), "three decimals shown");
-    assert!(page.contains("¥3000"));
+    assert!(page.contains("¥3,000"), "digits grouped");
 }
 
 #[tokio::test]

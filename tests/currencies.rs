@@ -25,8 +25,8 @@ async fn three_decimal_and_zero_decimal_prices_are_charged_exactly() {
     let cases = [
         ("Manama", "12.5", "BHD", "12500", "bhd", "12.500 BHD"),
         ("Kuwait", "7.25", "kwd", "7250", "kwd", "7.250 KWD"),
-        ("Tokyo", "3000", "JPY", "3000", "jpy", "¥3000"),
-        ("Seoul", "15000", "KRW", "15000", "krw", "15000 KRW"),
+        ("Tokyo", "3000", "JPY", "3000", "jpy", "¥3,000"),
+        ("Seoul", "15000", "KRW", "15000", "krw", "15,000 KRW"),
     ];
     for (i, (city, price, currency, sent, sent_currency, shown)) in cases.into_iter().enumerate() {
         let show = app

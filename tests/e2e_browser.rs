@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+#[path = "browser/journeys_buyer.rs"]
+mod journeys_buyer;
 
 use browser::Shop;
 
@@ -103,7 +105,15 @@ async fn a_visitor_registers_reserves_pays_and_sees_the_ticket_code_and_qr() {
 
     // The demo concert refunds on request until two days before: the buyer cancels.
     shop.visit(&format!("/tickets/{id}")).await;
-    shop.press("Cancel booking and refund €25.00").await;
+    // Cancelling leads to a confirmation naming the seats and the money first.
+    shop.click_link("Cancel booking and refund €25.00…").await;
+    assert_eq!(shop.path().await, format!("/tickets/{id}/cancel"));
+    assert!(
+        shop.text(".consequence")
+            .await
+            .contains("Cancel 1 seat of Standing and refund €25.00")
+    );
+    shop.press("Cancel 1 seat and refund €25.00").await;
     assert!(shop.text(".flash").await.contains("refunded"));
     assert_eq!(shop.text(".status").await, "Refunded");
     shop.visit("/events/1").await;
@@ -140,7 +150,13 @@ async fn cancelling_a_hold_puts_the_seat_back_on_sale() {
     assert!(shop.has_link("View your booking").await);
 
     shop.visit(&ticket).await;
-    shop.press("Cancel hold").await;
+    shop.click_link("Cancel hold…").await;
+    assert!(
+        shop.text(".consequence")
+            .await
+            .contains("Release your hold on 1 seat of Seated")
+    );
+    shop.press("Release the hold").await;
     assert_eq!(shop.path().await, "/events/1");
     assert!(shop.text(".flash").await.contains("cancelled"));
     assert_eq!(seats(&shop.availability("Seated").await), before);

@@ -64,7 +64,12 @@ async fn a_booking_confirmed_twice_is_mailed_once_with_its_codes_and_a_calendar(
         assert!(mail.body_html.contains(code.as_str()), "{code} in the HTML");
     }
     assert!(mail.body_text.contains(&format!("/tickets/{ticket_id}")));
-    assert!(mail.body_text.contains("2 × Stalls"));
+    assert!(mail.body_text.contains("2 seats · Stalls"));
+    assert!(
+        mail.body_html.contains("<title>Your tickets for "),
+        "the HTML part has a title: {}",
+        mail.body_html
+    );
     assert_eq!(mail.attachment_name.as_deref(), Some("event.ics"));
     assert!(mail.attachment.as_deref().unwrap().contains("BEGIN:VEVENT"));
 

@@ -12,6 +12,7 @@ use crate::domain::admissions;
 use crate::domain::checkout;
 use crate::domain::door::refunds as door_refunds;
 use crate::domain::hold_rules::HoldRequest;
+use crate::domain::money::Money;
 use crate::domain::qr;
 use crate::domain::refund_policy;
 use crate::domain::reservation::{self, ReserveOutcome};
@@ -38,6 +39,9 @@ pub struct Booking {
     pub checked_in: bool,
     /// This paid booking's refund is under way: its codes no longer admit.
     pub refund_under_way: bool,
+    /// What a paid booking's payment kept (what cancelling it would refund); `None`
+    /// before payment, and in the list.
+    pub kept: Option<Money>,
 }
 
 /// What the door has to say about a paid booking (nothing about any other).
@@ -90,6 +94,7 @@ impl Booking {
             refundable_until,
             checked_in: door.checked_in,
             refund_under_way: door.refund_under_way,
+            kept: None,
         }
     }
 }
@@ -155,7 +160,7 @@ pub async fn show(
     ticket_id: i32,
 ) -> Result<(Booking, Vec<SeatCode>), AppError> {
     let now = state.clock.now();
-    let (ticket, event, schema, seats, note, door) = state
+    let (ticket, event, schema, seats, note, door, kept) = state
         .db(move |conn| {
             let ticket =
                 tickets::find_owned(conn, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
@@ -174,11 +179,20 @@ pub async fn show(
             };
             let checked_in = seats.iter().any(|seat| seat.checked_in_at.is_some());
             let door = at_the_door(conn, &ticket, checked_in)?;
-            Ok((ticket, event, schema, seats, note, door))
+            let kept = if ticket.status == TicketStatus::Paid {
+                payments::for_ticket(conn, ticket.id)?
+                    .into_iter()
+                    .find(|p| p.status == PaymentStatus::Paid)
+                    .map(|p| Money::from_stored(p.amount_pennies, &p.currency))
+            } else {
+                None
+            };
+            Ok((ticket, event, schema, seats, note, door, kept))
         })
         .await?;
     let mut booking = Booking::new(ticket, event, schema, now, door);
     booking.payment_note = note;
+    booking.kept = kept;
     let codes = if booking.status == TicketStatus::Paid {
         seats
             .into_iter()
@@ -194,6 +208,17 @@ pub async fn show(
         Vec::new()
     };
     Ok((booking, codes))
+}
+
+/// How many seats the user's own booking holds (for copy that counts them).
+pub async fn seats(state: &AppState, user_id: i32, ticket_id: i32) -> Result<i32, AppError> {
+    state
+        .db(move |conn| {
+            Ok(tickets::find_owned(conn, ticket_id, user_id)?
+                .ok_or(AppError::NotFound)?
+                .quantity)
+        })
+        .await
 }
 
 /// Cancels the user's own hold; its seat goes back on sale. Returns the ticket.

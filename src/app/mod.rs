@@ -14,6 +14,7 @@ pub mod api_idempotency;
 pub mod api_tokens;
 pub mod booking_desk;
 pub mod bookings;
+pub mod cancel_terms;
 pub mod catalogue;
 pub mod checkout;
 pub mod dispatcher;

@@ -67,9 +67,36 @@ pub fn to_html(source: &str) -> String {
     CLEANER.clean(&rendered).to_string()
 }
 
+/// A short text's HTML for inside a line or a table cell: as `to_html`, without the
+/// paragraph around a text of one paragraph.
+pub fn inline_html(source: &str) -> String {
+    let html = to_html(source);
+    let trimmed = html.trim();
+    match trimmed
+        .strip_prefix("<p>")
+        .and_then(|rest| rest.strip_suffix("</p>"))
+    {
+        Some(inner) if !inner.contains("<p>") => inner.to_owned(),
+        _ => html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_one_paragraph_text_renders_inline() {
+        assert_eq!(
+            inline_html("Send `Authorization: Bearer <token>`."),
+            "Send <code>Authorization: Bearer &lt;token&gt;</code>."
+        );
+        let two = inline_html("One.\n\nTwo.");
+        assert!(
+            two.contains("<p>One.</p>") && two.contains("<p>Two.</p>"),
+            "{two}"
+        );
+    }
 
     #[test]
     fn markdown_becomes_html() {

@@ -48,3 +48,4 @@ pub mod ticket_status;
 pub mod ticket_type_form;
 pub mod time_zone;
 pub mod trusted_device;
+pub mod wording;

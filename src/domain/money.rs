@@ -185,6 +185,46 @@ impl Money {
     }
 }
 
+/// "1,234,567": the digits of a whole number grouped in threes.
+fn grouped(whole: i64) -> String {
+    let digits = whole.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if whole < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+impl Money {
+    /// The amount for a person to read, in major units with grouped digits and without
+    /// the currency ("1,234.50"); `major_units` keeps the raw number for forms and CSV.
+    pub fn readable_units(&self) -> String {
+        let decimals = self.currency.decimals();
+        let scale = 10_i64.pow(decimals);
+        let whole = grouped(self.pennies / scale);
+        let sign = if self.pennies < 0 && self.pennies / scale == 0 {
+            "-"
+        } else {
+            ""
+        };
+        if decimals == 0 {
+            return whole;
+        }
+        format!(
+            "{sign}{whole}.{:0width$}",
+            (self.pennies % scale).abs(),
+            width = decimals as usize
+        )
+    }
+}
+
+/// How every page and mail shows money: "€1,234.50", "1,500 CHF", "Free" for nothing.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.pennies == 0 {
@@ -198,8 +238,8 @@ impl fmt::Display for Money {
             _ => None,
         };
         match symbol {
-            Some(symbol) => write!(f, "{symbol}{}", self.major_units()),
-            None => write!(f, "{} {}", self.major_units(), self.currency.as_str()),
+            Some(symbol) => write!(f, "{symbol}{}", self.readable_units()),
+            None => write!(f, "{} {}", self.readable_units(), self.currency.as_str()),
         }
     }
 }
@@ -210,6 +250,21 @@ mod tests {
 
     fn eur() -> Currency {
         Currency::parse("eur").unwrap()
+    }
+
+    #[test]
+    fn money_reads_with_grouped_digits_and_forms_keep_the_raw_number() {
+        let show = |pennies, code| Money::from_stored(pennies, code).to_string();
+        assert_eq!(show(123_450, "EUR"), "€1,234.50");
+        assert_eq!(show(2500, "EUR"), "€25.00");
+        assert_eq!(show(100_000_000, "USD"), "$1,000,000.00");
+        assert_eq!(show(1_500_000, "JPY"), "¥1,500,000");
+        assert_eq!(show(999, "JPY"), "¥999");
+        assert_eq!(show(1_234_567, "KWD"), "1,234.567 KWD");
+        assert_eq!(show(0, "EUR"), "Free");
+        assert_eq!(show(-50, "EUR"), "€-0.50");
+        assert_eq!(show(-123_450, "EUR"), "€-1,234.50");
+        assert_eq!(Money::from_stored(123_450, "EUR").major_units(), "1234.50");
     }
 
     #[test]
@@ -274,7 +329,7 @@ mod tests {
         let jpy = Money::parse("3000", Currency::parse("JPY").unwrap()).unwrap();
         assert_eq!(jpy.stripe_amount(), Some(3000));
         let krw = Money::parse("15000", Currency::parse("KRW").unwrap()).unwrap();
-        assert_eq!(krw.to_string(), "15000 KRW");
+        assert_eq!(krw.to_string(), "15,000 KRW");
         assert_eq!(krw.stripe_amount(), Some(15000));
         // ISK: no decimals in ISO 4217, two-decimal amounts at Stripe.
         let isk = Currency::parse("ISK").unwrap();
@@ -298,7 +353,7 @@ mod tests {
     fn displays_for_people() {
         assert_eq!(Money::from_stored(4500, "EUR").to_string(), "€45.00");
         assert_eq!(Money::from_stored(999, "CHF").to_string(), "9.99 CHF");
-        assert_eq!(Money::from_stored(3000, "JPY").to_string(), "¥3000");
+        assert_eq!(Money::from_stored(3000, "JPY").to_string(), "¥3,000");
         assert_eq!(Money::from_stored(0, "EUR").to_string(), "Free");
         assert_eq!(Money::from_stored(1205, "EUR").major_units(), "12.05");
     }

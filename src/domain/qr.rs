@@ -5,17 +5,26 @@ use qrcode::render::svg;
 
 use crate::error::AppError;
 
-/// An SVG image of `text`, sized by its viewBox so CSS can scale it.
+/// An SVG image of `text`, sized by its viewBox so CSS can scale it, ready to sit inline
+/// in an HTML page: without the `<?xml ?>` prolog, which HTML does not allow there.
 pub fn svg(text: &str) -> Result<String, AppError> {
     let code =
         QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
-    Ok(code
+    let document = code
         .render::<svg::Color<'_>>()
         .min_dimensions(200, 200)
         .quiet_zone(true)
         .dark_color(svg::Color("#000000"))
         .light_color(svg::Color("#ffffff"))
-        .build())
+        .build();
+    Ok(inline(&document).to_owned())
+}
+
+/// The `<svg>` element of an SVG document, without anything before it (the XML prolog).
+fn inline(document: &str) -> &str {
+    document
+        .find("<svg")
+        .map_or(document, |start| &document[start..])
 }
 
 #[cfg(test)]
@@ -25,5 +34,7 @@ mod tests {
         let image = super::svg("7K3M-AB12-CD34-EF56-GH78").unwrap();
         assert!(image.contains("<svg"));
         assert!(image.contains("</svg>"));
+        assert!(image.starts_with("<svg"), "no XML prolog inline in HTML");
+        assert!(!image.contains("<?xml"));
     }
 }

@@ -20,6 +20,8 @@ struct AccountText<'a> {
 #[template(path = "mail/account.html")]
 struct AccountHtml<'a> {
     v: &'a AccountMail,
+    /// The mail's subject, as the HTML part's `<title>`.
+    subject: &'a str,
 }
 
 /// One link to follow, with what it does.
@@ -69,7 +71,7 @@ pub fn compose(
         to: user.email,
         subject: subject.to_owned(),
         text: render(&AccountText { v: &view })?,
-        html: render(&AccountHtml { v: &view })?,
+        html: render(&AccountHtml { v: &view, subject })?,
         attachment: None,
     }))
 }

@@ -19,6 +19,8 @@ struct CancelledText<'a> {
 #[template(path = "mail/event_cancelled.html")]
 struct CancelledHtml<'a> {
     v: &'a CancelledView,
+    /// The mail's subject, as the HTML part's `<title>`.
+    subject: &'a str,
 }
 
 struct CancelledView {
@@ -38,12 +40,16 @@ pub fn compose(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Result
         paid: matches!(ticket.status, TicketStatus::Paid | TicketStatus::Refunded),
         link: format!("{}/tickets/{}", context.public_url, ticket.id),
     };
+    let subject = format!("Cancelled: {}", event.title);
     Ok(Mail {
         message_id: context.message_id.to_owned(),
         to: user.email,
-        subject: format!("Cancelled: {}", event.title),
         text: render(&CancelledText { v: &view })?,
-        html: render(&CancelledHtml { v: &view })?,
+        html: render(&CancelledHtml {
+            v: &view,
+            subject: &subject,
+        })?,
+        subject,
         attachment: None,
     })
 }

@@ -55,8 +55,17 @@ impl ResponseError for AppError {
             let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
             return see_other(&format!("/login?{query}"));
         }
-        let status = self.status_code();
-        let (heading, message) = match self {
+        // A 5xx is logged once, with its request id and cause chain, by `request_id::tag`.
+        // A 4xx is rendered again with the visitor's header by `error_pages::with_user`.
+        let (heading, _) = self.words();
+        error_page(self, Page::bare(heading, false))
+    }
+}
+
+impl AppError {
+    /// The error page's heading and message: what a person can do about it, no internals.
+    pub fn words(&self) -> (&'static str, String) {
+        match self {
             AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => (
                 "Page not found",
                 "There is nothing here. It may have moved, or never existed.".to_owned(),
@@ -93,27 +102,32 @@ impl ResponseError for AppError {
                 "Something went wrong",
                 "We could not finish that. Nothing was charged; please try again.".to_owned(),
             ),
-        };
-        // A 5xx is logged once, with its request id and cause chain, by `request_id::tag`.
-        let page = ErrorPage {
-            page: Page::bare(heading, false),
-            heading,
-            message,
-        };
-        let mut response = HttpResponse::build(status);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            // Busy (the pool, the password hashing queue) or a dropped connection: soon.
-            response.insert_header(("Retry-After", "2"));
         }
-        match page.render() {
-            Ok(body) => response
-                .content_type("text/html; charset=utf-8")
-                .insert_header(("Cache-Control", "no-store"))
-                .body(body),
-            Err(error) => {
-                log::error!("error page failed to render: {error}");
-                HttpResponse::build(status).body(heading)
-            }
+    }
+}
+
+/// The error page of `error` in the layout `page` (bare, or with the visitor's header).
+pub fn error_page(error: &AppError, page: Page) -> HttpResponse {
+    let status = error.status_code();
+    let (heading, message) = error.words();
+    let page = ErrorPage {
+        page,
+        heading,
+        message,
+    };
+    let mut response = HttpResponse::build(status);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // Busy (the pool, the password hashing queue) or a dropped connection: soon.
+        response.insert_header(("Retry-After", "2"));
+    }
+    match page.render() {
+        Ok(body) => response
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"))
+            .body(body),
+        Err(error) => {
+            log::error!("error page failed to render: {error}");
+            HttpResponse::build(status).body(heading)
         }
     }
 }

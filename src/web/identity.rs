@@ -128,6 +128,11 @@ impl FromRequest for CurrentUser {
     }
 }
 
+/// The user the session names, if any (for code outside the extractors: error pages).
+pub async fn maybe_user(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
+    resolve(req).await
+}
+
 /// The current user when there is one (public pages).
 #[derive(Debug, Clone)]
 pub struct MaybeUser(pub Option<CurrentUser>);

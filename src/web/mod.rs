@@ -10,6 +10,7 @@ pub mod chart;
 pub mod client_address;
 pub mod csrf;
 pub mod door_staff;
+pub mod error_pages;
 pub mod errors;
 pub mod flash;
 pub mod gate_cookie;

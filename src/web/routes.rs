@@ -5,7 +5,7 @@ use actix_web::web;
 use super::assets;
 use super::handlers::{
     account, address_check, admin, auth, catalogue, checkout, door, health, password_reset,
-    test_checkout, tickets,
+    test_checkout, ticket_cancel, tickets,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -15,7 +15,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tickets::reserve)
         .service(tickets::list)
         .service(tickets::show)
-        .service(tickets::cancel)
+        .service(ticket_cancel::confirm)
+        .service(ticket_cancel::cancel)
         .service(checkout::pay)
         .service(checkout::success)
         .service(checkout::stripe_webhook)

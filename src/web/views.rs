@@ -44,6 +44,11 @@ pub fn price(schema: &TicketSchema) -> String {
     money(schema.amount_pennies, &schema.currency)
 }
 
+/// "1 seat" / "3 seats".
+pub fn seats(n: impl std::borrow::Borrow<i32>) -> String {
+    crate::domain::wording::seats(i64::from(*n.borrow()))
+}
+
 /// "€25.00" for a stored amount and currency.
 pub fn money(pennies: i64, currency: &str) -> String {
     Money::from_stored(pennies, currency).to_string()

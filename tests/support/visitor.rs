@@ -192,7 +192,17 @@ impl Visitor {
         url.strip_prefix(&self.base).unwrap_or(url).to_owned()
     }
 
+    /// Cancels a booking as its confirmation page does (`confirm=yes`).
     pub async fn cancel(&self, ticket_id: i32) -> Response {
+        self.post(
+            &format!("/tickets/{ticket_id}/cancel"),
+            &[("confirm", "yes")],
+        )
+        .await
+    }
+
+    /// Posts the cancel without the confirmation's field (an old form, a stray tap).
+    pub async fn cancel_unconfirmed(&self, ticket_id: i32) -> Response {
         self.post(&format!("/tickets/{ticket_id}/cancel"), &[])
             .await
     }

@@ -53,6 +53,10 @@ impl ScannedCode {
 pub struct Gate(pub String);
 
 impl Gate {
+    /// The gate a device scans at before anyone names one: the first scan on a new
+    /// device works without typing.
+    pub const DEFAULT: &'static str = "Main entrance";
+
     pub fn parse(input: &str) -> Result<Gate, AppError> {
         let name = input.trim();
         if name.is_empty() {

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use askama::Template;
 use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -12,8 +12,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::problem::{CODES, FieldError, Problem, ProblemBody, TYPES_BASE};
 use super::{admin_events, admin_sales, bookings, checkins, events, tokens};
-use crate::app::AppState;
-use crate::web::page::{Page, html};
+use crate::domain::markdown;
+use crate::web::page::{Page, PageCtx, html};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -309,7 +309,7 @@ fn operations(doc: &Value) -> Vec<(String, OperationView)> {
 }
 
 #[get("/docs")]
-pub async fn docs(state: web::Data<AppState>) -> Result<HttpResponse, crate::error::AppError> {
+pub async fn docs(ctx: PageCtx) -> Result<HttpResponse, crate::error::AppError> {
     let doc = document();
     let mut tags: Vec<(String, String, Vec<OperationView>)> = doc
         .get("tags")
@@ -342,7 +342,7 @@ pub async fn docs(state: web::Data<AppState>) -> Result<HttpResponse, crate::err
         })
         .unwrap_or_default();
     html(&DocsPage {
-        page: Page::bare("API reference", state.test_mode()),
+        page: ctx.page("API reference"),
         description: doc
             .pointer("/info/description")
             .and_then(Value::as_str)

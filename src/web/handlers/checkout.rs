@@ -8,6 +8,7 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::app::bookings;
 use crate::app::checkout::{self, Confirmation, PayOutcome};
 use crate::app::webhook::{self, Receipt};
 use crate::domain::checkout::{Completion, PROVIDER_CHECK_INTERVAL};
@@ -30,7 +31,15 @@ pub async fn pay(
     match checkout::start_checkout(&state, user.id, ticket_id).await {
         Ok(PayOutcome::Checkout(url)) => Ok(see_other(&url)),
         Ok(PayOutcome::Confirmed { .. }) => {
-            flash::success(&ctx.session, "Your free ticket is confirmed.");
+            let seats = bookings::seats(&state, user.id, ticket_id).await?;
+            flash::success(
+                &ctx.session,
+                if seats == 1 {
+                    "Your free ticket is confirmed."
+                } else {
+                    "Your free tickets are confirmed."
+                },
+            );
             Ok(see_other(&back))
         }
         Err(
@@ -90,7 +99,14 @@ pub async fn success(
         }
         Confirmation::Asked(Err(other)) => return Err(other),
     };
+    let seats = match completion {
+        Completion::Confirmed { .. } => bookings::seats(&state, user.id, ticket_id).await?,
+        _ => 1,
+    };
     let message = match completion {
+        Completion::Confirmed { .. } if seats > 1 => {
+            "Payment received. Your tickets are confirmed."
+        }
         Completion::Confirmed { .. } => "Payment received. Your ticket is confirmed.",
         Completion::NotPaid { expired: false, .. } => "Your payment is not complete yet.",
         Completion::NotPaid { expired: true, .. } => {

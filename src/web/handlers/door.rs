@@ -83,7 +83,9 @@ pub async fn check_in(
     ctx: PageCtx,
 ) -> Result<HttpResponse, AppError> {
     let view = door::door(&state, staff.event_id).await?;
-    let gate = gate_cookie::read(&req).map(|g| g.0).unwrap_or_default();
+    // The gate this device named last, or the default: the first scan on a new device
+    // needs no typing.
+    let gate = gate_cookie::read(&req).map_or_else(|| Gate::DEFAULT.to_owned(), |g| g.0);
     html(&page_of(&ctx, view, gate))
 }
 

@@ -11,4 +11,5 @@ pub mod health;
 pub mod hold_refused;
 pub mod password_reset;
 pub mod test_checkout;
+pub mod ticket_cancel;
 pub mod tickets;

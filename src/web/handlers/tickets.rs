@@ -1,12 +1,12 @@
-//! Reserving seats and the user's own bookings: list, show, cancel.
+//! Reserving seats and the user's own bookings: list and show (cancelling is
+//! `ticket_cancel`).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::bookings::{self, Booking, Cancelled, SeatCode};
-use crate::app::refunds::RefundProgress;
+use crate::app::bookings::{self, Booking, SeatCode};
 use crate::app::reserve as reservations;
 use crate::db::models::{Event, Ticket, TicketSchema};
 use crate::domain::hold_rules::HoldRequest;
@@ -14,7 +14,7 @@ use crate::domain::reservation::ReserveOutcome;
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 use crate::web::client_address;
-use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::csrf::CsrfForm;
 use crate::web::flash;
 use crate::web::handlers::hold_refused;
 use crate::web::identity::CurrentUser;
@@ -110,6 +110,8 @@ pub struct TicketView {
     /// What the door has to say of a paid booking (see `app::bookings::Booking`).
     pub checked_in: bool,
     pub refund_under_way: bool,
+    /// What cancelling a paid booking would refund: its payment's amount.
+    pub kept: Option<crate::domain::money::Money>,
 }
 
 impl TicketView {
@@ -124,6 +126,7 @@ impl TicketView {
             refundable_until: booking.refundable_until,
             checked_in: booking.checked_in,
             refund_under_way: booking.refund_under_way,
+            kept: booking.kept,
         }
     }
 
@@ -137,6 +140,15 @@ impl TicketView {
 
     pub fn is_held(&self) -> bool {
         self.status == TicketStatus::Reserved
+    }
+
+    /// The amount a cancel would refund: what the payment kept (the price may have
+    /// changed since), or the booking's total where that is not known.
+    pub fn refund_amount(&self) -> String {
+        match &self.kept {
+            Some(amount) => amount.to_string(),
+            None => views::total(&self.schema, self.ticket.quantity),
+        }
     }
 
     pub fn is_paid(&self) -> bool {
@@ -190,33 +202,4 @@ pub async fn show(
         view,
         codes,
     })
-}
-
-#[post("/tickets/{id}/cancel")]
-pub async fn cancel(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    ctx: PageCtx,
-    path: web::Path<i32>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    let ticket_id = path.into_inner();
-    // A refusal (already paid and not refundable, no longer on hold, …) is a 409 page
-    // saying why; nothing changed.
-    let (booking, outcome) = bookings::cancel_booking(&state, user.id, ticket_id).await?;
-    let message = match (outcome, booking.ticket.quantity) {
-        (Cancelled::HoldReleased, 1) => "Your hold is cancelled and the seat is back on sale.",
-        (Cancelled::HoldReleased, _) => "Your hold is cancelled and its seats are back on sale.",
-        (Cancelled::Refunded(RefundProgress::Done), _) => {
-            "Your booking is cancelled and refunded: the money is on its way back to you."
-        }
-        (Cancelled::Refunded(RefundProgress::Pending), _) => {
-            "Your booking is cancelled; the refund is under way at the payment service, and your codes no longer admit at the door."
-        }
-    };
-    flash::success(&ctx.session, message);
-    Ok(see_other(&match outcome {
-        Cancelled::HoldReleased => format!("/events/{}", booking.event.id),
-        Cancelled::Refunded(_) => format!("/tickets/{ticket_id}"),
-    }))
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::app::{AppState, event_lifecycle};
 use crate::db::models::Event;
 use crate::domain::event_lifecycle::RefundProgress;
+use crate::domain::wording;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::flash;
@@ -72,8 +73,17 @@ pub async fn cancel(
         Ok(done) => flash::success(
             &ctx.session,
             format!(
-                "Cancelled. {} hold(s) released; {} paid booking(s) are being refunded and every buyer is mailed.",
-                done.holds_released, done.refunds_queued
+                "Cancelled. {} released; {} being refunded and every buyer is mailed.",
+                wording::count(
+                    i64::try_from(done.holds_released).unwrap_or(i64::MAX),
+                    "hold",
+                    "holds"
+                ),
+                wording::count(
+                    i64::try_from(done.refunds_queued).unwrap_or(i64::MAX),
+                    "paid booking",
+                    "paid bookings"
+                ),
             ),
         ),
         Err(AppError::Conflict(message)) => flash::error(&ctx.session, message),

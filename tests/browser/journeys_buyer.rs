@@ -1,0 +1,80 @@
+//! Browser journeys of issue 27 (the buyer's and the door's day): a group booking
+//! cancelled only through its confirmation, the first scan on a new door device with
+//! the gate as the page fills it, and error pages that keep the logged-in header. Every
+//! page on the way passes the kit's audit (axe-core, 360 px, visible focus).
+
+use super::{PASSWORD, shop};
+
+#[tokio::test]
+async fn a_group_booking_is_cancelled_only_after_its_confirmation() {
+    let mut shop = shop().await;
+    shop.register("group@example.com", PASSWORD).await;
+    shop.visit("/events/1").await;
+    shop.set_value("#quantity-1", "3").await;
+    shop.press("Reserve Standing").await;
+    shop.press("Pay €75.00").await;
+    shop.press("Pay").await;
+    assert_eq!(shop.text(".status").await, "Paid");
+    assert!(
+        shop.text(".flash")
+            .await
+            .contains("Your tickets are confirmed")
+    );
+    let ticket = shop.path().await;
+
+    shop.click_link("Cancel booking and refund €75.00…").await;
+    assert_eq!(shop.path().await, format!("{ticket}/cancel"));
+    assert!(
+        shop.text(".consequence")
+            .await
+            .contains("Cancel 3 seats of Standing and refund €75.00")
+    );
+    // Changing one's mind changes nothing.
+    shop.click_link("Keep my booking").await;
+    assert_eq!(shop.path().await, ticket);
+    assert_eq!(shop.text(".status").await, "Paid");
+
+    shop.click_link("Cancel booking and refund €75.00…").await;
+    shop.press("Cancel 3 seats and refund €75.00").await;
+    assert_eq!(shop.path().await, ticket);
+    assert!(shop.text(".flash").await.contains("refunded"));
+    assert_eq!(shop.text(".status").await, "Refunded");
+    shop.finish().await;
+}
+
+#[tokio::test]
+async fn the_first_scan_on_a_new_door_device_admits_without_typing_a_gate() {
+    let mut shop = shop().await;
+    shop.server.create_admin("boss@example.com", PASSWORD);
+    shop.register("fan@example.com", PASSWORD).await;
+    shop.visit("/events/1").await;
+    shop.press("Reserve Standing").await;
+    shop.press("Pay").await;
+    shop.press("Pay").await;
+    let code = shop.text(".code").await.trim().to_owned();
+    shop.press("Log out").await;
+
+    // Admins may use every door; this browser has never named a gate.
+    shop.log_in("boss@example.com", PASSWORD).await;
+    shop.visit("/door/events/1").await;
+    assert_eq!(shop.value("#gate").await, "Main entrance");
+    shop.type_and_enter("#code", &code).await;
+    assert_eq!(shop.text(".answer-headline").await, "ADMIT");
+    shop.type_and_enter("#code", &code).await;
+    assert_eq!(shop.text(".answer-headline").await, "ALREADY CHECKED IN");
+    assert!(shop.text(".answer").await.contains("at Main entrance"));
+    shop.finish().await;
+}
+
+#[tokio::test]
+async fn a_missing_page_keeps_the_logged_in_header() {
+    let mut shop = shop().await;
+    shop.register("lost@example.com", PASSWORD).await;
+    shop.visit("/no/such/page").await;
+    assert_eq!(shop.status().await, 404);
+    assert_eq!(shop.text("h1").await, "Page not found");
+    assert!(shop.has_link("My tickets").await);
+    shop.press("Log out").await;
+    assert!(shop.has_link("Log in").await);
+    shop.finish().await;
+}
