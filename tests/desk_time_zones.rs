@@ -135,8 +135,21 @@ async fn an_event_in_berlin_at_20_00_reads_20_00_cet_on_every_page_mail_ics_door
             _ => None,
         })
         .expect("one VEVENT");
-    let start = event_component.property_value("DTSTART").unwrap();
-    assert_eq!(start, "20311225T190000Z", "the instant, in UTC");
+    let start = event_component.properties().get("DTSTART").unwrap();
+    assert_eq!(
+        start.value(),
+        "20311225T200000",
+        "the local wall-clock time"
+    );
+    assert_eq!(
+        start.params().get("TZID").map(|p| p.value()),
+        Some("Europe/Berlin"),
+        "in the event's zone"
+    );
+    assert!(
+        ics.contains("TZOFFSETTO:+0100\r\nTZNAME:CET\r\n"),
+        "the zone's offset at the event, defined in the file"
+    );
     let description = event_component.property_value("DESCRIPTION").unwrap();
     assert!(
         description.contains("20:00 CET"),

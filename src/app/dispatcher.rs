@@ -215,6 +215,7 @@ async fn send_mail(state: &AppState, claim: &Claim, message: Message) -> Result<
     let message_id = claim.message_id.clone();
     let created_at = claim.created_at;
     let key = state.settings.session_key.clone();
+    let mail_from = state.settings.mail_from.clone();
     let composed = state
         .db(move |conn| {
             let context = compose::Context {
@@ -222,6 +223,7 @@ async fn send_mail(state: &AppState, claim: &Claim, message: Message) -> Result<
                 message_id: &message_id,
                 created_at,
                 signing_key: key.expose().as_bytes(),
+                mail_from: &mail_from,
             };
             compose::compose(conn, &context, &message)
         })

@@ -4,7 +4,7 @@
 use askama::Template;
 
 use super::Mail;
-use super::compose::{Context, render, when};
+use super::compose::{Context, booking_calendar, render, when};
 use crate::db::{Conn, events, tickets, users};
 use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
@@ -34,13 +34,16 @@ pub fn compose(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Result
     let ticket = tickets::find(conn, ticket_id)?.ok_or(AppError::NotFound)?;
     let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
     let user = users::find(conn, ticket.user_id)?.ok_or(AppError::NotFound)?;
+    let paid = matches!(ticket.status, TicketStatus::Paid | TicketStatus::Refunded);
     let view = CancelledView {
         event: event.title.clone(),
         when: when(&event.starts_at, &event.time_zone),
-        paid: matches!(ticket.status, TicketStatus::Paid | TicketStatus::Refunded),
+        paid,
         link: format!("{}/tickets/{}", context.public_url, ticket.id),
     };
     let subject = format!("Cancelled: {}", event.title);
+    // Only a paid booking was sent a calendar entry: that entry is called off.
+    let attachment = paid.then(|| booking_calendar(context, &ticket, &event, true));
     Ok(Mail {
         message_id: context.message_id.to_owned(),
         to: user.email,
@@ -50,6 +53,6 @@ pub fn compose(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Result
             subject: &subject,
         })?,
         subject,
-        attachment: None,
+        attachment,
     })
 }

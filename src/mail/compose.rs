@@ -8,6 +8,7 @@ use super::{Attachment, Mail, ics};
 use crate::db::{Conn, admissions, events, payments, ticket_schemas, tickets, users};
 use crate::domain::money::Money;
 use crate::domain::outbox::Message;
+use crate::domain::ticket_status::TicketStatus;
 use crate::domain::time_zone;
 use crate::domain::wording;
 use crate::error::AppError;
@@ -25,6 +26,8 @@ pub struct Context<'a> {
     pub created_at: chrono::NaiveDateTime,
     /// The key that signs links (the address check).
     pub signing_key: &'a [u8],
+    /// The shop's sender (`MAIL_FROM`): the organiser of the calendar entries.
+    pub mail_from: &'a str,
 }
 
 #[derive(Template)]
@@ -116,15 +119,7 @@ fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Resul
         codes,
         link: format!("{}/tickets/{}", context.public_url, ticket.id),
     };
-    let calendar = ics::event(
-        &format!("ticket-{}-{}@boxoffice", ticket.id, ticket.hold_number),
-        &event.title,
-        &event.venue,
-        event.starts_at,
-        event.ends_at,
-        &view.when,
-        context.created_at,
-    );
+    let calendar = booking_calendar(context, &ticket, &event, false);
     // One subject whatever the count: mail filters and the desk's tests match on it.
     let subject = format!("Your tickets for {}", event.title);
     Ok(Mail {
@@ -136,12 +131,45 @@ fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Resul
             subject: &subject,
         })?,
         subject,
-        attachment: Some(Attachment {
-            filename: "event.ics".into(),
-            content_type: "text/calendar; charset=utf-8".into(),
-            body: calendar,
-        }),
+        attachment: Some(calendar),
     })
+}
+
+/// The booking's calendar entry as a file: the confirmation's (`PUBLISH`, revision 0) or,
+/// once the event is cancelled or the booking refunded, its cancellation (`CANCEL`,
+/// revision 1), both under the booking's one UID.
+pub(super) fn booking_calendar(
+    context: &Context<'_>,
+    ticket: &crate::db::models::Ticket,
+    event: &crate::db::models::Event,
+    cancelled: bool,
+) -> Attachment {
+    let uid = ics::booking_uid(ticket.id, ticket.hold_number, context.public_url);
+    let link = format!("{}/tickets/{}", context.public_url, ticket.id);
+    let body = ics::calendar(&ics::CalendarEntry {
+        uid: &uid,
+        sequence: u32::from(cancelled),
+        cancelled,
+        title: &event.title,
+        venue: &event.venue,
+        starts_at: event.starts_at,
+        ends_at: event.ends_at,
+        zone: time_zone::stored(&event.time_zone),
+        link: &link,
+        organizer: context.mail_from,
+        stamp: context.created_at,
+    });
+    let method = if cancelled { "CANCEL" } else { "PUBLISH" };
+    Attachment {
+        filename: if cancelled {
+            "cancelled.ics"
+        } else {
+            "event.ics"
+        }
+        .into(),
+        content_type: format!("text/calendar; charset=utf-8; method={method}"),
+        body,
+    }
 }
 
 fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<Mail, AppError> {
@@ -165,6 +193,8 @@ fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<M
             subject: &subject,
         })?,
         subject,
-        attachment: None,
+        // A booking refunded whole leaves the buyer's calendar; a partial refund keeps it.
+        attachment: (ticket.status == TicketStatus::Refunded)
+            .then(|| booking_calendar(context, &ticket, &event, true)),
     })
 }
