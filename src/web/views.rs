@@ -36,6 +36,17 @@ pub fn description(source: &str) -> String {
 }
 
 /// The machine-readable form for `<time datetime=…>`.
+/// What a `datetime-local` input may be given back when its form is re-shown: the typed
+/// value if it is a valid local date and time (`2031-12-25T20:00`), else nothing (an
+/// invalid value is not valid HTML there, and browsers drop it; the field's error says
+/// what was wrong).
+pub fn datetime_local(typed: &str) -> &str {
+    let valid = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .any(|format| NaiveDateTime::parse_from_str(typed, format).is_ok());
+    if valid { typed } else { "" }
+}
+
 pub fn iso(time: &NaiveDateTime) -> String {
     time.format("%Y-%m-%dT%H:%MZ").to_string()
 }
@@ -172,5 +183,20 @@ pub fn answer(answer: &ScanAnswer, code: Option<&str>, zone: &str) -> AnswerView
         kind: answer.kind(),
         headline: answer.headline(),
         lines,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::datetime_local;
+
+    #[test]
+    fn a_re_shown_date_field_keeps_only_a_valid_local_time() {
+        assert_eq!(datetime_local("2031-12-25T20:00"), "2031-12-25T20:00");
+        assert_eq!(datetime_local("2031-12-25T20:00:30"), "2031-12-25T20:00:30");
+        assert_eq!(datetime_local(""), "");
+        assert_eq!(datetime_local("not a date"), "");
+        assert_eq!(datetime_local("2031-02-30T20:00"), "");
+        assert_eq!(datetime_local("2031-12-25 20:00"), "");
     }
 }

@@ -12,6 +12,7 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
+use crate::web::views;
 
 #[derive(Template)]
 #[template(path = "admin/event_form.html")]
