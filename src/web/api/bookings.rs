@@ -25,6 +25,7 @@ use crate::web::client_address;
 /// The hold lasts 15 minutes by default (`hold_expires_at`); pay through `checkout`.
 #[utoipa::path(
     post, path = "/api/v1/events/{id}/bookings", tag = "bookings",
+    operation_id = "createBooking",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The event"),
@@ -111,6 +112,7 @@ fn refused_hold(refusal: &HoldRefusal) -> Problem {
 /// Your bookings, soonest event first.
 #[utoipa::path(
     get, path = "/api/v1/bookings", tag = "bookings",
+    operation_id = "listBookings",
     security(("bearer" = [])),
     params(PageQuery),
     responses(
@@ -151,6 +153,7 @@ pub async fn list(
 /// One of your bookings, with a code per seat once paid.
 #[utoipa::path(
     get, path = "/api/v1/bookings/{id}", tag = "bookings",
+    operation_id = "getBooking",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "The booking")),
     responses(
@@ -171,6 +174,7 @@ pub async fn show(
 /// is open). A free booking is confirmed at once (`checkout_url` is null).
 #[utoipa::path(
     post, path = "/api/v1/bookings/{id}/checkout", tag = "bookings",
+    operation_id = "checkoutBooking",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The booking"),
@@ -223,6 +227,7 @@ pub async fn checkout(
 /// codes no longer admitting at the door).
 #[utoipa::path(
     post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings",
+    operation_id = "cancelBooking",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The booking"),

@@ -12,6 +12,8 @@ use crate::app::{AppState, catalogue};
 /// Published events that have not ended, soonest first.
 #[utoipa::path(
     get, path = "/api/v1/events", tag = "events",
+    operation_id = "listEvents",
+    security(),
     params(PageQuery),
     responses(
         (status = 200, description = "A page of events", body = Page<EventOut>),
@@ -47,6 +49,8 @@ pub async fn list(
 /// One published event with its ticket types: price, seats left, cap and selling rule.
 #[utoipa::path(
     get, path = "/api/v1/events/{id}", tag = "events",
+    operation_id = "getEvent",
+    security(),
     params(("id" = i32, Path, description = "The event")),
     responses(
         (status = 200, description = "The event", body = EventOut),

@@ -2,6 +2,7 @@
 //! annotations (`GET /api/v1/openapi.json`), and the same document as a readable
 //! reference page (`GET /api/v1/docs`, no JavaScript).
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use actix_web::{HttpResponse, get};
@@ -27,6 +28,7 @@ use crate::web::page::{Page, PageCtx, html};
             `Idempotency-Key` (required for bookings and checkout). Rate limits: see the \
             `RateLimit-*` headers."
     ),
+    servers((url = "/", description = "This shop: the origin that serves this document")),
     paths(
         tokens::create,
         tokens::revoke,
@@ -82,6 +84,7 @@ pub fn document() -> &'static Value {
     DOCUMENT.get_or_init(|| {
         let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
         add_shared_answers(&mut doc);
+        drop_unused_schemas(&mut doc);
         doc
     })
 }
@@ -109,7 +112,7 @@ fn add_shared_answers(doc: &mut Value) {
             let Some(op) = item.get_mut(method) else {
                 continue;
             };
-            let secured = op.get("security").is_some();
+            let secured = needs_token(op);
             let admin = op["tags"][0] == "admin";
             let by_id = op
                 .get("parameters")
@@ -159,6 +162,50 @@ fn add_shared_answers(doc: &mut Value) {
             });
         }
     }
+}
+
+/// Removes the schemas nothing refers to: utoipa registers a generic's argument (the
+/// `AdminBooking` of `Page<AdminBooking>`) as a component of its own although it inlines
+/// it into the page, and validators flag a component no operation uses.
+fn drop_unused_schemas(doc: &mut Value) {
+    fn refs(value: &Value, into: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => map.iter().for_each(|(key, inner)| match inner {
+                Value::String(target) if key == "$ref" => {
+                    into.insert(target.clone());
+                }
+                _ => refs(inner, into),
+            }),
+            Value::Array(items) => items.iter().for_each(|item| refs(item, into)),
+            _ => {}
+        }
+    }
+    let mut used = BTreeSet::new();
+    refs(&doc["paths"], &mut used);
+    loop {
+        let before = used.len();
+        for target in used.clone() {
+            if let Some(found) = doc.pointer(target.trim_start_matches('#')) {
+                refs(found, &mut used);
+            }
+        }
+        if used.len() == before {
+            break;
+        }
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.retain(|name, _| used.contains(&format!("#/components/schemas/{name}")));
+    }
+}
+
+/// Whether an operation needs a bearer token: public ones say `security: []`.
+pub fn needs_token(op: &Value) -> bool {
+    op.get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|requirements| !requirements.is_empty())
 }
 
 /// The methods the document gives the path `path` (an actual request path, matched
@@ -297,7 +344,7 @@ fn operations(doc: &Value) -> Vec<(String, OperationView)> {
                     method: method.to_uppercase(),
                     path: path.clone(),
                     summary,
-                    auth: op.get("security").is_some(),
+                    auth: needs_token(op),
                     parameters,
                     body,
                     responses,
