@@ -8,8 +8,10 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
-use support::TestApp;
+use reqwest::Method;
+use serde_json::{Value, json};
+use support::fixtures::EventSpec;
+use support::{PASSWORD, TestApp};
 
 const METHODS: [&str; 7] = ["get", "head", "post", "put", "patch", "delete", "options"];
 
@@ -165,6 +167,96 @@ async fn the_document_names_every_operation_once_marks_public_ones_and_uses_ever
                 .as_array()
                 .is_some_and(|s| s.iter().any(|r| r.get(scheme).is_some()))),
             "security scheme {scheme} is never used"
+        );
+    }
+}
+
+// ---- 415 ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_415_and_changes_nothing_while_bodiless_requests_pass() {
+    let app = TestApp::spawn().await;
+    let sale = app
+        .create_event(EventSpec::new("Concert").seats("Standing", 2500, 10))
+        .await;
+    let buyer = app.api_user("buyer@example.com").await;
+    let path = format!("/events/{}/bookings", sale.event_id);
+    let body =
+        serde_json::to_vec(&json!({"ticket_type_id": sale.schema_ids[0], "quantity": 2})).unwrap();
+
+    // Valid JSON, but not said to be: refused before anything is held or kept.
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("text/json"),
+        None,
+    ] {
+        let refused = buyer
+            .send_typed(Method::POST, &path, content_type, Some("k1"), body.clone())
+            .await;
+        assert_eq!(refused.status, 415, "{content_type:?}: {:?}", refused.json);
+        assert!(refused.is_problem(), "{content_type:?}");
+        assert_eq!(refused.code(), "unsupported_media_type");
+        assert_eq!(refused.json["status"], 415);
+        assert!(
+            refused.json["detail"]
+                .as_str()
+                .unwrap()
+                .contains("application/json")
+        );
+    }
+    assert_eq!(app.tickets().await.len(), 0);
+    assert_eq!(app.available(sale.schema_ids[0]).await, 10);
+
+    // The same key with the right type runs: the refusals were not kept under it.
+    let held = buyer
+        .send_typed(
+            Method::POST,
+            &path,
+            Some("application/json; charset=utf-8"),
+            Some("k1"),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(held.status, 201, "{:?}", held.json);
+    assert_eq!(app.available(sale.schema_ids[0]).await, 8);
+    let booking_id = held.json["id"].as_i64().unwrap();
+
+    // A `+json` type is JSON too.
+    let token = app
+        .api()
+        .send_typed(
+            Method::POST,
+            "/tokens",
+            Some("application/vnd.boxoffice+json"),
+            None,
+            serde_json::to_vec(&json!({"email": "buyer@example.com", "password": PASSWORD}))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(token.status, 201, "{:?}", token.json);
+
+    // A bodiless request is unaffected by whatever Content-Type it carries.
+    let cancelled = buyer
+        .send_typed(
+            Method::POST,
+            &format!("/bookings/{booking_id}/cancel"),
+            Some("text/plain"),
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{:?}", cancelled.json);
+    assert_eq!(cancelled.json["status"], "cancelled");
+    assert_eq!(app.available(sale.schema_ids[0]).await, 10);
+
+    // The document promises the 415 on every operation with a body, and only there.
+    let doc = app.api().get("/openapi.json").await.json;
+    for (method, path, op) in operations(&doc) {
+        assert_eq!(
+            op["responses"].get("415").is_some(),
+            op.get("requestBody").is_some(),
+            "{method} {path}"
         );
     }
 }

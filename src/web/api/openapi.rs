@@ -94,7 +94,7 @@ pub const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
 
 /// Answers every operation can give, added where an operation does not list them: 400
 /// (a header or parameter that cannot be read) and 429 (the rate limits are in front of
-/// every route); 401 where a token is needed, 403 for admins' operations, 404 where a
+/// every route); 415 where it takes a body; 401 where a token is needed, 403 for admins' operations, 404 where a
 /// path names a resource; with an `Idempotency-Key`, 409 (in flight) and 422 (malformed
 /// or reused).
 fn add_shared_answers(doc: &mut Value) {
@@ -122,9 +122,15 @@ fn add_shared_answers(doc: &mut Value) {
                 .get("parameters")
                 .and_then(Value::as_array)
                 .is_some_and(|params| params.iter().any(|p| p["name"] == "Idempotency-Key"));
+            let has_body = op.get("requestBody").is_some();
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
+            if has_body {
+                responses.entry("415").or_insert_with(|| {
+                    problem("A body whose Content-Type is not JSON (`unsupported_media_type`)")
+                });
+            }
             if secured {
                 responses.entry("401").or_insert_with(|| {
                     problem("No bearer token, or one expired or revoked (`unauthorized`)")
