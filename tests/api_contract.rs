@@ -260,3 +260,56 @@ async fn a_body_that_is_not_json_is_415_and_changes_nothing_while_bodiless_reque
         );
     }
 }
+
+// ---- Retry-After of a key in flight ---------------------------------------------------
+
+#[tokio::test]
+async fn retry_after_of_a_key_in_flight_is_the_real_wait_not_the_lease() {
+    use boxoffice::domain::api_idempotency::{LEASE, begin, fingerprint};
+    use chrono::TimeDelta;
+
+    let app = TestApp::spawn().await;
+    let sale = app
+        .create_event(EventSpec::new("In flight").seats("A", 1000, 10))
+        .await;
+    let buyer = app.api_user("buyer@example.com").await;
+    let user_id = app
+        .with_db(|conn| {
+            boxoffice::db::users::find_by_email(conn, "buyer@example.com")
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    let path = format!("/events/{}/bookings", sale.event_id);
+    let body = json!({"ticket_type_id": sale.schema_ids[0]});
+    let hash = fingerprint(
+        "POST",
+        &format!("/api/v1{path}"),
+        serde_json::to_vec(&body).unwrap().as_slice(),
+    );
+    // Another instance's first request with this key has just started.
+    let now = app.clock.now();
+    app.with_db(move |conn| begin(conn, now, user_id, "busy", &hash).unwrap())
+        .await;
+    let wait_now = || async {
+        let reply = buyer.post_keyed(&path, "busy", &body).await;
+        assert_eq!((reply.status, reply.code()), (409, "idempotency_in_flight"));
+        assert!(reply.is_problem());
+        reply.header("retry-after").unwrap().parse::<i64>().unwrap()
+    };
+    // Requests take milliseconds: retry in a second, not when the 60 s lease ends.
+    assert_eq!(wait_now().await, 1);
+    // A first request that has run 20 s is a slow one: wait about as long again.
+    app.clock.advance(TimeDelta::seconds(20));
+    assert_eq!(wait_now().await, 20);
+    // Never past the lease, after which the key is taken over.
+    app.clock.advance(TimeDelta::seconds(30));
+    assert_eq!(wait_now().await, LEASE.num_seconds() - 50);
+    assert!(app.tickets().await.is_empty(), "nothing ran meanwhile");
+
+    // The document says what the number means.
+    let doc = app.api().get("/openapi.json").await.json;
+    let conflict = &doc["paths"]["/api/v1/events/{id}/bookings"]["post"]["responses"]["409"];
+    assert!(conflict["headers"]["Retry-After"].is_object(), "{conflict}");
+}

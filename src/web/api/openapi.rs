@@ -147,8 +147,12 @@ fn add_shared_answers(doc: &mut Value) {
                 });
             }
             if keyed {
-                responses.entry("409").or_insert_with(|| {
+                let conflict = responses.entry("409").or_insert_with(|| {
                     problem("A request with this Idempotency-Key is still running (`idempotency_in_flight`)")
+                });
+                conflict["headers"]["Retry-After"] = serde_json::json!({
+                    "description": "With `idempotency_in_flight`: seconds to wait for the first request with this key, as long as it has run so far (at least 1; requests take milliseconds, so usually 1) and never past the end of its 60-second lease",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 60}
                 });
                 responses.entry("422").or_insert_with(|| {
                     problem("A malformed Idempotency-Key (`validation`), or one used with another request (`idempotency_key_reused`)")
