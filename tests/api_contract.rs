@@ -313,3 +313,71 @@ async fn retry_after_of_a_key_in_flight_is_the_real_wait_not_the_lease() {
     let conflict = &doc["paths"]["/api/v1/events/{id}/bookings"]["post"]["responses"]["409"];
     assert!(conflict["headers"]["Retry-After"].is_object(), "{conflict}");
 }
+
+// ---- 422 for a wrong reference, 400 for unreadable JSON, 409 for state ---------------
+
+#[tokio::test]
+async fn a_ticket_type_of_another_event_is_422_unlike_unreadable_json_or_a_sold_out_type() {
+    let app = TestApp::spawn().await;
+    let sale = app
+        .create_event(EventSpec::new("Club").seats("Last", 1000, 1))
+        .await;
+    let other = app
+        .create_event(EventSpec::new("Elsewhere").seats("X", 100, 5))
+        .await;
+    let buyer = app.api_user("buyer@example.com").await;
+    let path = format!("/events/{}/bookings", sale.event_id);
+
+    // Readable JSON naming a ticket type that is not this event's: semantically wrong.
+    let foreign = buyer
+        .post_keyed(&path, "k1", &json!({"ticket_type_id": other.schema_ids[0]}))
+        .await;
+    assert_eq!(
+        (foreign.status, foreign.code()),
+        (422, "validation"),
+        "{:?}",
+        foreign.json
+    );
+    assert!(foreign.is_problem());
+    assert_eq!(foreign.json["errors"][0]["field"], "ticket_type_id");
+    assert!(
+        foreign.json["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not sold for this event")
+    );
+    // Bytes that are not JSON stay a 400.
+    let garbage = buyer
+        .post_bytes(&path, Some("k2"), b"{\"ticket_type_id\": ".to_vec())
+        .await;
+    assert_eq!((garbage.status, garbage.code()), (400, "bad_request"));
+    assert!(app.tickets().await.is_empty());
+    assert_eq!(app.available(other.schema_ids[0]).await, 5);
+
+    // A state conflict stays a 409: the last seat goes, then it is sold out.
+    let first = buyer
+        .post_keyed(&path, "k3", &json!({"ticket_type_id": sale.schema_ids[0]}))
+        .await;
+    assert_eq!(first.status, 201, "{:?}", first.json);
+    let late = app.api_user("late@example.com").await;
+    let sold_out = late
+        .post_keyed(&path, "k4", &json!({"ticket_type_id": sale.schema_ids[0]}))
+        .await;
+    assert_eq!((sold_out.status, sold_out.code()), (409, "sold_out"));
+    assert_eq!(app.tickets().await.len(), 1);
+    assert_eq!(app.available(sale.schema_ids[0]).await, 0);
+
+    // The web form says the same thing with a 422 page, and holds nothing either.
+    let visitor = app.registered("web@example.com").await;
+    let page = visitor.reserve(sale.event_id, other.schema_ids[0]).await;
+    assert_eq!(page.status(), 422);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("That ticket type is not sold for this event.")
+    );
+    assert_eq!(app.tickets().await.len(), 1);
+    assert_eq!(app.available(other.schema_ids[0]).await, 5);
+    app.assert_books_clean().await;
+}

@@ -172,7 +172,11 @@ mod tests {
         assert_eq!(at(5_000), 5);
         assert_eq!(at(20_000), 20);
         assert_eq!(at(45_000), 15, "no longer than the lease has left");
-        assert_eq!(at(50_001), 10, "the lease's last fraction counts as a second");
+        assert_eq!(
+            at(50_001),
+            10,
+            "the lease's last fraction counts as a second"
+        );
         assert_eq!(at(59_500), 1);
         assert_eq!(at(61_000), 1, "a lapsed lease: retry now");
     }

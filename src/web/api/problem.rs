@@ -374,6 +374,7 @@ impl From<AppError> for Problem {
             AppError::Forbidden | AppError::CsrfRejected => Problem::forbidden(),
             AppError::LoginRequired { .. } => Problem::unauthorized(false),
             AppError::BadRequest(message) => Problem::bad_request(message),
+            AppError::Unprocessable { field, message } => Problem::invalid(field, message),
             AppError::Conflict(message) => Problem::new(StatusCode::CONFLICT, "conflict", message),
             AppError::Refused { code, message } => {
                 Problem::new(StatusCode::CONFLICT, code, message)
