@@ -99,6 +99,8 @@ async fn the_document_names_every_operation_once_marks_public_ones_and_uses_ever
     let public: BTreeSet<&str> = ["createToken", "listEvents", "getEvent"].into();
     for (method, path, op) in &ops {
         let id = op["operationId"].as_str().unwrap();
+        // A GET's HEAD is as public as the GET.
+        let id = id.strip_suffix("Head").unwrap_or(id);
         let security = op["security"]
             .as_array()
             .unwrap_or_else(|| panic!("{method} {path} states no security"));
@@ -380,4 +382,162 @@ async fn a_ticket_type_of_another_event_is_422_unlike_unreadable_json_or_a_sold_
     assert_eq!(app.tickets().await.len(), 1);
     assert_eq!(app.available(other.schema_ids[0]).await, 5);
     app.assert_books_clean().await;
+}
+
+// ---- HEAD -----------------------------------------------------------------------------
+
+/// Headers that differ between any two requests.
+const PER_REQUEST: [&str; 5] = [
+    "date",
+    "x-request-id",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+    "set-cookie",
+];
+
+fn comparable(headers: &reqwest::header::HeaderMap) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .filter(|(name, _)| !PER_REQUEST.contains(&name.as_str()))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                value.to_str().unwrap_or("?").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() {
+    let app = TestApp::spawn().await;
+    let sale = app
+        .create_event(EventSpec::new("Concert").seats("Standing", 2500, 10))
+        .await;
+    let admin = app.api_admin().await;
+    let buyer = app.api_user("buyer@example.com").await;
+    let held = buyer
+        .post_keyed(
+            &format!("/events/{}/bookings", sale.event_id),
+            "k1",
+            &json!({"ticket_type_id": sale.schema_ids[0]}),
+        )
+        .await;
+    assert_eq!(held.status, 201);
+    let booking_id = held.json["id"].as_i64().unwrap();
+
+    let doc = app.api().get("/openapi.json").await.json;
+    let ops = operations(&doc);
+    let gets: Vec<&(String, String, Value)> = ops.iter().filter(|(m, ..)| m == "get").collect();
+    assert_eq!(gets.len(), 8);
+    for (_, path, op) in gets {
+        // The document has a HEAD beside it, without content.
+        let head = &doc["paths"][path.as_str()]["head"];
+        assert_eq!(
+            head["operationId"].as_str().unwrap(),
+            format!("{}Head", op["operationId"].as_str().unwrap())
+        );
+        assert_eq!(head["security"], op["security"], "{path}");
+        for (status, answer) in head["responses"].as_object().unwrap() {
+            assert!(answer.get("content").is_none(), "HEAD {path} {status}");
+        }
+
+        let client = if path.starts_with("/api/v1/admin") {
+            &admin
+        } else if path.starts_with("/api/v1/bookings") {
+            &buyer
+        } else {
+            &app.api()
+        };
+        let id = if path.starts_with("/api/v1/bookings/") {
+            booking_id.to_string()
+        } else {
+            sale.event_id.to_string()
+        };
+        let relative = path.trim_start_matches("/api/v1").replace("{id}", &id);
+        let got = client
+            .send_typed(Method::GET, &relative, None, None, Vec::new())
+            .await;
+        let headed = client
+            .send_typed(Method::HEAD, &relative, None, None, Vec::new())
+            .await;
+        assert_eq!(got.status, 200, "GET {relative}: {:?}", got.json);
+        assert_eq!(headed.status, got.status, "HEAD {relative}");
+        assert_eq!(headed.json, Value::Null, "HEAD {relative} has no body");
+        assert_eq!(
+            comparable(&headed.headers),
+            comparable(&got.headers),
+            "HEAD {relative}"
+        );
+        assert!(headed.header("content-length").is_some_and(|l| l != "0"));
+    }
+    // A miss is the GET's miss, as a HEAD.
+    let missing = app
+        .api()
+        .send_typed(Method::HEAD, "/events/999999", None, None, Vec::new())
+        .await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.is_problem());
+    // A path without a GET still refuses HEAD, and says what it answers.
+    let post_only = app
+        .api()
+        .send_typed(Method::HEAD, "/tokens", None, None, Vec::new())
+        .await;
+    assert_eq!(post_only.status, 405);
+    assert_eq!(post_only.header("allow"), Some("POST"));
+    let both = app
+        .api()
+        .send_typed(
+            Method::PUT,
+            &format!("/events/{}", sale.event_id),
+            None,
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(both.header("allow"), Some("GET, HEAD"));
+    // HEAD changed nothing.
+    assert_eq!(app.tickets().await.len(), 1);
+
+    // The shop's pages too.
+    let http = reqwest::Client::new();
+    for page in [
+        "/".to_owned(),
+        format!("/events/{}", sale.event_id),
+        "/login".to_owned(),
+        "/healthz".to_owned(),
+        "/api/v1/docs".to_owned(),
+    ] {
+        let url = format!("{}{page}", app.address);
+        let got = http.get(&url).send().await.unwrap();
+        let headed = http.head(&url).send().await.unwrap();
+        assert_eq!(got.status(), 200, "GET {page}");
+        assert_eq!(headed.status(), got.status(), "HEAD {page}");
+        assert_eq!(
+            comparable(headed.headers()),
+            comparable(got.headers()),
+            "HEAD {page}"
+        );
+        assert!(headed.bytes().await.unwrap().is_empty());
+    }
+
+    // On the wire: the headers, then nothing (the connection is closed after them).
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    stream
+        .write_all(
+            format!("HEAD /api/v1/events HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert!(
+        raw.ends_with("\r\n\r\n"),
+        "nothing after the headers: {raw}"
+    );
 }

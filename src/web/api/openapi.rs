@@ -84,13 +84,44 @@ pub fn document() -> &'static Value {
     DOCUMENT.get_or_init(|| {
         let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
         add_shared_answers(&mut doc);
+        add_head_operations(&mut doc);
         drop_unused_schemas(&mut doc);
         doc
     })
 }
 
 /// The methods a path has.
-pub const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
+pub const METHODS: [&str; 6] = ["get", "head", "post", "patch", "put", "delete"];
+
+/// A `HEAD` beside every `GET` (`web::head` answers it as the GET, headers only): the
+/// same parameters, security and answers without their content, named
+/// `<getOperation>Head`.
+fn add_head_operations(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(mut op) = item.get("get").cloned() else {
+            continue;
+        };
+        if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+            op["operationId"] = Value::String(format!("{id}Head"));
+        }
+        let summary = "The same as the GET, headers only (no body).";
+        op["summary"] = Value::String(summary.to_owned());
+        if let Some(object) = op.as_object_mut() {
+            object.remove("description");
+        }
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            for response in responses.values_mut() {
+                if let Some(response) = response.as_object_mut() {
+                    response.remove("content");
+                }
+            }
+        }
+        item["head"] = op;
+    }
+}
 
 /// Answers every operation can give, added where an operation does not list them: 400
 /// (a header or parameter that cannot be read) and 429 (the rate limits are in front of
@@ -420,17 +451,21 @@ mod tests {
     fn the_document_is_openapi_3_1_with_every_operation_and_bearer_auth() {
         let doc = document();
         assert_eq!(doc["openapi"], "3.1.0");
-        assert_eq!(operations(doc).len(), 23);
+        assert_eq!(
+            operations(doc).len(),
+            23 + 8,
+            "and a HEAD for each of 8 GETs"
+        );
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"
         );
         assert!(doc["components"]["schemas"]["ProblemBody"].is_object());
         assert!(doc["paths"]["/api/v1/events"]["get"]["responses"]["429"].is_object());
-        assert_eq!(methods_of("/api/v1/events/7"), Some(vec!["get"]));
+        assert_eq!(methods_of("/api/v1/events/7"), Some(vec!["get", "head"]));
         assert_eq!(
             methods_of("/api/v1/admin/events/7"),
-            Some(vec!["get", "patch", "delete"])
+            Some(vec!["get", "head", "patch", "delete"])
         );
         assert_eq!(methods_of("/api/v1/nothing"), None);
     }
