@@ -541,3 +541,92 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
         "nothing after the headers: {raw}"
     );
 }
+
+// ---- ETag / If-None-Match ----------------------------------------------------------
+
+#[tokio::test]
+async fn the_public_event_and_the_events_list_answer_304_while_unchanged() {
+    let app = TestApp::spawn().await;
+    let sale = app
+        .create_event(EventSpec::new("Concert").seats("Standing", 2500, 10))
+        .await;
+    let api = app.api();
+    let base = format!("{}/api/v1", app.address);
+    let ask = |path: String, tags: Vec<String>| {
+        let api = api.clone();
+        let url = format!("{base}{path}");
+        async move {
+            let mut builder = reqwest::Client::new().get(url);
+            for tag in &tags {
+                builder = builder.header("If-None-Match", tag);
+            }
+            api.send(builder).await
+        }
+    };
+    let event_path = format!("/events/{}", sale.event_id);
+    for path in [event_path.clone(), "/events".to_owned()] {
+        let first = ask(path.clone(), vec![]).await;
+        assert_eq!(first.status, 200);
+        let tag = first.header("etag").unwrap().to_owned();
+        assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+        assert_eq!(first.header("cache-control"), Some("no-cache"));
+        // The same answer gives the same tag.
+        assert_eq!(
+            ask(path.clone(), vec![]).await.header("etag"),
+            Some(tag.as_str())
+        );
+
+        for held in [
+            vec![tag.clone()],
+            vec![format!("W/{tag}")],
+            vec![format!("\"stale\", {tag}")],
+            vec!["\"stale\"".to_owned(), tag.clone()],
+            vec!["*".to_owned()],
+        ] {
+            let unchanged = ask(path.clone(), held.clone()).await;
+            assert_eq!(unchanged.status, 304, "{path} {held:?}");
+            assert_eq!(unchanged.json, Value::Null, "no body");
+            assert_eq!(unchanged.header("etag"), Some(tag.as_str()));
+        }
+        let other = ask(path.clone(), vec!["\"stale\"".to_owned()]).await;
+        assert_eq!(other.status, 200);
+        assert!(other.json.is_object());
+        // HEAD revalidates the same way.
+        let head = api
+            .send(
+                reqwest::Client::new()
+                    .head(format!("{}/api/v1{path}", app.address))
+                    .header("If-None-Match", &tag),
+            )
+            .await;
+        assert_eq!(head.status, 304);
+    }
+
+    // A seat is held: the event changed, so the old tags are stale.
+    let before_event = ask(event_path.clone(), vec![]).await;
+    let before_list = ask("/events".to_owned(), vec![]).await;
+    let buyer = app.api_user("buyer@example.com").await;
+    let held = buyer
+        .post_keyed(
+            &format!("/events/{}/bookings", sale.event_id),
+            "k1",
+            &json!({"ticket_type_id": sale.schema_ids[0], "quantity": 3}),
+        )
+        .await;
+    assert_eq!(held.status, 201);
+    for (path, before) in [
+        (event_path.clone(), before_event),
+        ("/events".to_owned(), before_list),
+    ] {
+        let old = before.header("etag").unwrap().to_owned();
+        let changed = ask(path.clone(), vec![old.clone()]).await;
+        assert_eq!(changed.status, 200, "{path}");
+        assert_ne!(changed.header("etag"), Some(old.as_str()));
+        let seats = if path == "/events" {
+            &changed.json["results"][0]["ticket_types"][0]["seats_left"]
+        } else {
+            &changed.json["ticket_types"][0]["seats_left"]
+        };
+        assert_eq!(seats, 7, "{path}: {}", changed.json);
+    }
+}
