@@ -9,23 +9,32 @@
 #
 #   scripts/contract-test.sh sqlite | postgres
 #
-# Installs schemathesis (pinned) into .venv-contract from PyPI if it is not there. Fails
-# on any failure or error; never skips.
+# First the document itself goes through a third-party validator, openapi-spec-validator
+# (pinned; the OpenAPI 3.1 schema plus its own rules: unique operationIds, resolvable
+# references, path parameters declared).
+#
+# Installs schemathesis and openapi-spec-validator (pinned) into .venv-contract from PyPI
+# if they are not there. Fails on any failure or error; never skips.
 set -euo pipefail
 
 engine="${1:-sqlite}"
 cd "$(dirname "$0")/.."
 SCHEMATHESIS_VERSION="4.32.5"
+VALIDATOR_VERSION="0.9.0"
 venv=".venv-contract"
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   echo "== installing schemathesis $SCHEMATHESIS_VERSION into $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
+if ! "$venv/bin/pip" show openapi-spec-validator 2>/dev/null | grep -qx "Version: $VALIDATOR_VERSION"; then
+  echo "== installing openapi-spec-validator $VALIDATOR_VERSION into $venv" >&2
+  "$venv/bin/pip" install -q "openapi-spec-validator==$VALIDATOR_VERSION"
+fi
 st="$venv/bin/schemathesis"
 
 cargo build -q --bin boxoffice
-server_bin="target/debug/boxoffice"
+server_bin="${CARGO_TARGET_DIR:-target}/debug/boxoffice"
 
 workdir=$(mktemp -d -t boxoffice-contract.XXXXXX)
 server_pid=""
@@ -78,6 +87,9 @@ run() {
 }
 
 status=0
+echo "== openapi-spec-validator on the served document" >&2
+curl -sf "$base/api/v1/openapi.json" >"$workdir/openapi.json"
+"$venv/bin/openapi-spec-validator" "$workdir/openapi.json" || status=1
 echo "== schemathesis on $engine: every operation but token revocation" >&2
 run --exclude-path /api/v1/tokens/current || status=1
 echo "== schemathesis on $engine: token revocation (it revokes the token it runs with)" >&2

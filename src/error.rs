@@ -15,6 +15,13 @@ pub enum AppError {
     LoginRequired { next: String },
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A well-formed request naming something that does not fit it (a ticket type of
+    /// another event): `field` is the request's field that is wrong.
+    #[error("unprocessable ({field}): {message}")]
+    Unprocessable {
+        field: &'static str,
+        message: String,
+    },
     /// The request was fine but the state of things refuses it (message for the user).
     #[error("conflict: {0}")]
     Conflict(String),

@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::db::{self, DbPool, migrations};
 use crate::domain::clock::Clock;
 use crate::domain::demo;
-use crate::web::{error_pages, headers, metrics as request_metrics, request_id, routes};
+use crate::web::{error_pages, head, headers, metrics as request_metrics, request_id, routes};
 
 /// A failure to start, with what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -243,6 +243,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>, key: Key) -> Result<Se
             .build();
         App::new()
             .app_data(state.clone())
+            // Innermost: the log line and metrics still say HEAD.
+            .wrap(from_fn(head::as_get))
             .wrap(from_fn(error_pages::with_user))
             .wrap(sessions)
             .wrap(headers::security_headers(secure))

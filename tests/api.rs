@@ -300,7 +300,12 @@ async fn refusals_name_their_reason_and_change_nothing() {
     let huge = book(sale.schema_ids[0], json!(1e12), "k3").await;
     assert_eq!(huge.status, 422);
     let foreign = book(other.schema_ids[0], json!(1), "k4").await;
-    assert_eq!(foreign.status, 400, "a type of another event");
+    assert_eq!(
+        (foreign.status, foreign.code()),
+        (422, "validation"),
+        "a type of another event"
+    );
+    assert_eq!(foreign.json["errors"][0]["field"], "ticket_type_id");
     let missing = buyer
         .post_keyed(
             "/events/999999/bookings",

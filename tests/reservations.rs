@@ -256,13 +256,14 @@ async fn unpublished_started_and_foreign_ticket_types_cannot_be_reserved() {
             .status(),
         409
     );
+    // A readable form naming a ticket type that is not this event's: 422.
     assert_eq!(
         ann.reserve(open.event_id, started.schema_ids[0])
             .await
             .status(),
-        400
+        422
     );
-    assert_eq!(ann.reserve(open.event_id, 999_999).await.status(), 400);
+    assert_eq!(ann.reserve(open.event_id, 999_999).await.status(), 422);
     let not_a_number = ann
         .post(
             &format!("/events/{}/reserve", open.event_id),

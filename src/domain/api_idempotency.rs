@@ -114,11 +114,22 @@ fn decide(seen: &StoredKey, request_hash: &str, now: NaiveDateTime) -> Begin {
             location: seen.response_location.clone(),
         }),
         _ => Begin::InFlight {
-            retry_after: (seen.locked_until - now)
-                .num_seconds()
-                .clamp(1, LEASE.num_seconds()),
+            retry_after: in_flight_wait(seen.locked_until, now),
         },
     }
+}
+
+/// How long a request should wait for the first one with its key, in whole seconds: as
+/// long as that one has run so far (at least 1 s; almost every request takes
+/// milliseconds, so the usual answer is 1), and never past the end of its lease, when
+/// the key may be taken over. The lease itself (60 s) is only the worst case of a first
+/// request whose instance died, not a wait to announce.
+pub fn in_flight_wait(locked_until: NaiveDateTime, now: NaiveDateTime) -> i64 {
+    let started = locked_until - LEASE;
+    let ran = (now - started).num_seconds();
+    // Rounded up: the lease's last fraction of a second still holds the key.
+    let left = ((locked_until - now).num_milliseconds() + 999).div_euclid(1000);
+    ran.max(1).min(left.max(1))
 }
 
 /// Keeps the answer of a claimed request (below 500); an answer of 500 or above, or a
@@ -148,6 +159,27 @@ pub fn finish(conn: &mut Conn, claim: Claim, answer: &KeptAnswer) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_in_flight_wait_is_what_the_first_request_ran_so_far_within_its_lease() {
+        let start = chrono::DateTime::from_timestamp(1_800_000_000, 0)
+            .unwrap()
+            .naive_utc();
+        let until = start + LEASE;
+        let at = |ms: i64| in_flight_wait(until, start + TimeDelta::milliseconds(ms));
+        assert_eq!(at(0), 1, "just claimed");
+        assert_eq!(at(300), 1, "a few hundred milliseconds in");
+        assert_eq!(at(5_000), 5);
+        assert_eq!(at(20_000), 20);
+        assert_eq!(at(45_000), 15, "no longer than the lease has left");
+        assert_eq!(
+            at(50_001),
+            10,
+            "the lease's last fraction counts as a second"
+        );
+        assert_eq!(at(59_500), 1);
+        assert_eq!(at(61_000), 1, "a lapsed lease: retry now");
+    }
 
     #[test]
     fn keys_are_visible_ascii_up_to_255() {

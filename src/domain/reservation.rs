@@ -97,8 +97,9 @@ pub fn admit(
     }
     let schema = ticket_schemas::find(conn, schema_id)?
         .filter(|schema| schema.event_id == event_id)
-        .ok_or_else(|| {
-            AppError::BadRequest("That ticket type is not sold for this event.".into())
+        .ok_or_else(|| AppError::Unprocessable {
+            field: "ticket_type_id",
+            message: "That ticket type is not sold for this event.".into(),
         })?;
     let moment = SaleMoment {
         now,

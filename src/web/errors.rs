@@ -40,6 +40,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) | AppError::Refused { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -78,7 +79,9 @@ impl AppError {
                 "This form has expired",
                 "Nothing was changed. Go back, reload the page and try again.".to_owned(),
             ),
-            AppError::BadRequest(message) => ("That did not work", message.clone()),
+            AppError::BadRequest(message) | AppError::Unprocessable { message, .. } => {
+                ("That did not work", message.clone())
+            }
             AppError::Conflict(message) | AppError::Refused { message, .. } => {
                 ("That did not work", message.clone())
             }

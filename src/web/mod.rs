@@ -15,6 +15,7 @@ pub mod errors;
 pub mod flash;
 pub mod gate_cookie;
 pub mod handlers;
+pub mod head;
 pub mod headers;
 pub mod identity;
 pub mod metrics;

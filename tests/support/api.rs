@@ -136,6 +136,26 @@ impl Api {
         self.send(builder).await
     }
 
+    /// A request of any method with raw bytes and the given `Content-Type` (none: no
+    /// header), and an `Idempotency-Key` if given.
+    pub async fn send_typed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: Option<&str>,
+        key: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut builder = self.request(method, path).body(body);
+        if let Some(content_type) = content_type {
+            builder = builder.header("content-type", content_type);
+        }
+        if let Some(key) = key {
+            builder = builder.header("Idempotency-Key", key);
+        }
+        self.send(builder).await
+    }
+
     /// Logs in and returns a client carrying the new token.
     pub async fn logged_in(&self, email: &str, password: &str) -> Api {
         let reply = self

@@ -18,6 +18,7 @@ use crate::app::{AppState, admin, event_lifecycle};
 /// Every event, drafts included, latest start first.
 #[utoipa::path(
     get, path = "/api/v1/admin/events", tag = "admin",
+    operation_id = "listAdminEvents",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "All events", body = Vec<AdminEvent>),
@@ -37,6 +38,7 @@ pub async fn list(state: web::Data<AppState>, _: ApiAdmin) -> Result<HttpRespons
 /// Create an event (unpublished until `publish`).
 #[utoipa::path(
     post, path = "/api/v1/admin/events", tag = "admin",
+    operation_id = "createEvent",
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key creates nothing more")),
     request_body = EventInput,
@@ -75,6 +77,7 @@ pub async fn create(
 /// One event with its ticket types.
 #[utoipa::path(
     get, path = "/api/v1/admin/events/{id}", tag = "admin",
+    operation_id = "getAdminEvent",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "The event")),
     responses(
@@ -94,6 +97,7 @@ pub async fn show(
 /// Change an event: only the fields sent change.
 #[utoipa::path(
     patch, path = "/api/v1/admin/events/{id}", tag = "admin",
+    operation_id = "updateEvent",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "The event")),
     request_body = EventPatch,
@@ -119,6 +123,7 @@ pub async fn update(
 /// Delete a draft: an unpublished event that never had a booking.
 #[utoipa::path(
     delete, path = "/api/v1/admin/events/{id}", tag = "admin",
+    operation_id = "deleteEvent",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "The event")),
     responses(
@@ -148,6 +153,7 @@ async fn set_published(
 /// Put an event on sale.
 #[utoipa::path(
     post, path = "/api/v1/admin/events/{id}/publish", tag = "admin",
+    operation_id = "publishEvent",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "The event")),
     responses(
@@ -169,6 +175,7 @@ pub async fn publish(
 /// Take an event off sale (its bookings stand).
 #[utoipa::path(
     post, path = "/api/v1/admin/events/{id}/unpublish", tag = "admin",
+    operation_id = "unpublishEvent",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "The event")),
     responses(
@@ -190,6 +197,7 @@ pub async fn unpublish(
 /// the background; `GET /admin/payments` shows progress).
 #[utoipa::path(
     post, path = "/api/v1/admin/events/{id}/cancel", tag = "admin",
+    operation_id = "cancelEvent",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The event"),
@@ -229,6 +237,7 @@ pub async fn cancel(
 /// Add a ticket type to an event.
 #[utoipa::path(
     post, path = "/api/v1/admin/events/{id}/ticket-types", tag = "admin",
+    operation_id = "createTicketType",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The event"),
@@ -273,6 +282,7 @@ pub async fn add_ticket_type(
 /// away only while unsold; the price only before any sale.
 #[utoipa::path(
     patch, path = "/api/v1/admin/ticket-types/{id}", tag = "admin",
+    operation_id = "updateTicketType",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "The ticket type")),
     request_body = TicketTypePatch,

@@ -19,6 +19,7 @@ use crate::error::AppError;
 /// An event's bookings, newest first, 50 a page.
 #[utoipa::path(
     get, path = "/api/v1/admin/events/{id}/bookings", tag = "admin",
+    operation_id = "listEventBookings",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The event"),
@@ -61,6 +62,7 @@ pub async fn bookings(
 /// The newest checkout attempts (up to 500), with what an admin must know of refunds.
 #[utoipa::path(
     get, path = "/api/v1/admin/payments", tag = "admin",
+    operation_id = "listPayments",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Payments, newest first", body = Vec<PaymentOut>),
@@ -80,6 +82,7 @@ pub async fn payments(state: web::Data<AppState>, _: ApiAdmin) -> Result<HttpRes
 /// A booking with a seat checked in at the door is refunded only with a `reason`.
 #[utoipa::path(
     post, path = "/api/v1/admin/bookings/{id}/refund", tag = "admin",
+    operation_id = "refundBooking",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The booking"),

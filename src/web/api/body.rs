@@ -1,13 +1,15 @@
 //! Request bodies of the JSON API: read whole (up to 16 KiB, so the idempotency
-//! fingerprint covers the exact bytes), then parsed into the operation's type, with a
-//! 400 for bytes that are not JSON and a 422 naming what is wrong for JSON that does not
-//! fit.
+//! fingerprint covers the exact bytes), refused with 415 when a body comes with a
+//! `Content-Type` other than JSON (`application/json` or `application/*+json`), then
+//! parsed into the operation's type, with a 400 for bytes that are not JSON and a 422
+//! naming what is wrong for JSON that does not fit.
 
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, BytesMut};
-use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
@@ -25,8 +27,9 @@ impl FromRequest for RawBody {
     type Error = Problem;
     type Future = Pin<Box<dyn Future<Output = Result<RawBody, Problem>>>>;
 
-    fn from_request(_: &HttpRequest, payload: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let mut payload = payload.take();
+        let json = is_json(req);
         Box::pin(async move {
             let mut bytes = BytesMut::new();
             while let Some(chunk) = payload.next().await {
@@ -36,6 +39,10 @@ impl FromRequest for RawBody {
                     return Err(AppError::PayloadTooLarge.into());
                 }
                 bytes.extend_from_slice(&chunk);
+            }
+            // A bodiless request (a cancel, a publish) may say anything or nothing.
+            if !bytes.is_empty() && !json {
+                return Err(unsupported_media_type());
             }
             Ok(RawBody(bytes.freeze()))
         })
@@ -66,6 +73,28 @@ impl RawBody {
             }
         })
     }
+}
+
+/// Whether the request says its body is JSON: `application/json` or a `+json` type
+/// (`application/merge-patch+json`, …), parameters such as `charset` allowed.
+fn is_json(req: &HttpRequest) -> bool {
+    match req.mime_type() {
+        Ok(Some(mime)) => {
+            mime.type_() == actix_web::mime::APPLICATION
+                && (mime.subtype() == actix_web::mime::JSON
+                    || mime.suffix() == Some(actix_web::mime::JSON))
+        }
+        _ => false,
+    }
+}
+
+/// 415: a body that does not say it is JSON.
+pub fn unsupported_media_type() -> Problem {
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "The body must be JSON, sent with Content-Type: application/json.",
+    )
 }
 
 /// serde's message without the position suffix ("… at line 1 column 12").

@@ -25,6 +25,7 @@ use crate::web::client_address;
 /// The hold lasts 15 minutes by default (`hold_expires_at`); pay through `checkout`.
 #[utoipa::path(
     post, path = "/api/v1/events/{id}/bookings", tag = "bookings",
+    operation_id = "createBooking",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The event"),
@@ -33,10 +34,10 @@ use crate::web::client_address;
     request_body = BookingRequest,
     responses(
         (status = 201, description = "Held", body = BookingOut),
-        (status = 400, description = "No Idempotency-Key, or a body that is not JSON, or a ticket type of another event", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 400, description = "No Idempotency-Key (`idempotency_key_required`), or a body that is not JSON (`bad_request`)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`address_unconfirmed`: the event is in high demand and the account's address is not confirmed (follow the mailed link, or ask for a new one at `/account/verify/resend`)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`sold_out`, `selling_rule`, `not_yet_on_sale` or `sales_ended` (outside the ticket type's sale window), `already_booked`, `not_on_sale`, or `idempotency_in_flight`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`validation`, or `idempotency_key_reused`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: a field is wrong, including a `ticket_type_id` of another event (`errors` names the field); or `idempotency_key_reused`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, `hold_limit` (holds per account per hour), `address_hold_limit` (holds per client address per hour) or `hold_cooldown` (a hold of this ticket type lapsed unpaid a moment ago): retry after `Retry-After` seconds", body = ProblemBody, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
@@ -111,6 +112,7 @@ fn refused_hold(refusal: &HoldRefusal) -> Problem {
 /// Your bookings, soonest event first.
 #[utoipa::path(
     get, path = "/api/v1/bookings", tag = "bookings",
+    operation_id = "listBookings",
     security(("bearer" = [])),
     params(PageQuery),
     responses(
@@ -151,6 +153,7 @@ pub async fn list(
 /// One of your bookings, with a code per seat once paid.
 #[utoipa::path(
     get, path = "/api/v1/bookings/{id}", tag = "bookings",
+    operation_id = "getBooking",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "The booking")),
     responses(
@@ -171,6 +174,7 @@ pub async fn show(
 /// is open). A free booking is confirmed at once (`checkout_url` is null).
 #[utoipa::path(
     post, path = "/api/v1/bookings/{id}/checkout", tag = "bookings",
+    operation_id = "checkoutBooking",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The booking"),
@@ -223,6 +227,7 @@ pub async fn checkout(
 /// codes no longer admitting at the door).
 #[utoipa::path(
     post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings",
+    operation_id = "cancelBooking",
     security(("bearer" = [])),
     params(
         ("id" = i32, Path, description = "The booking"),

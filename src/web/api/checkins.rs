@@ -114,6 +114,7 @@ impl CheckinAnswer {
 /// only a malformed request is an error. Safe to resend with the same nonce.
 #[utoipa::path(
     post, path = "/api/v1/events/{id}/checkins", tag = "door",
+    operation_id = "checkInTicket",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "The event")),
     request_body = CheckinRequest,

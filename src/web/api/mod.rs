@@ -13,6 +13,7 @@ pub mod body;
 pub mod bookings;
 pub mod caller;
 pub mod checkins;
+pub mod etag;
 pub mod events;
 pub mod idempotent;
 pub mod limits;

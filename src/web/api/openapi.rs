@@ -2,6 +2,7 @@
 //! annotations (`GET /api/v1/openapi.json`), and the same document as a readable
 //! reference page (`GET /api/v1/docs`, no JavaScript).
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use actix_web::{HttpResponse, get};
@@ -27,6 +28,7 @@ use crate::web::page::{Page, PageCtx, html};
             `Idempotency-Key` (required for bookings and checkout). Rate limits: see the \
             `RateLimit-*` headers."
     ),
+    servers((url = "/", description = "This shop: the origin that serves this document")),
     paths(
         tokens::create,
         tokens::revoke,
@@ -82,16 +84,48 @@ pub fn document() -> &'static Value {
     DOCUMENT.get_or_init(|| {
         let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
         add_shared_answers(&mut doc);
+        add_head_operations(&mut doc);
+        drop_unused_schemas(&mut doc);
         doc
     })
 }
 
 /// The methods a path has.
-pub const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
+pub const METHODS: [&str; 6] = ["get", "head", "post", "patch", "put", "delete"];
+
+/// A `HEAD` beside every `GET` (`web::head` answers it as the GET, headers only): the
+/// same parameters, security and answers without their content, named
+/// `<getOperation>Head`.
+fn add_head_operations(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(mut op) = item.get("get").cloned() else {
+            continue;
+        };
+        if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+            op["operationId"] = Value::String(format!("{id}Head"));
+        }
+        let summary = "The same as the GET, headers only (no body).";
+        op["summary"] = Value::String(summary.to_owned());
+        if let Some(object) = op.as_object_mut() {
+            object.remove("description");
+        }
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            for response in responses.values_mut() {
+                if let Some(response) = response.as_object_mut() {
+                    response.remove("content");
+                }
+            }
+        }
+        item["head"] = op;
+    }
+}
 
 /// Answers every operation can give, added where an operation does not list them: 400
 /// (a header or parameter that cannot be read) and 429 (the rate limits are in front of
-/// every route); 401 where a token is needed, 403 for admins' operations, 404 where a
+/// every route); 415 where it takes a body; 401 where a token is needed, 403 for admins' operations, 404 where a
 /// path names a resource; with an `Idempotency-Key`, 409 (in flight) and 422 (malformed
 /// or reused).
 fn add_shared_answers(doc: &mut Value) {
@@ -109,7 +143,7 @@ fn add_shared_answers(doc: &mut Value) {
             let Some(op) = item.get_mut(method) else {
                 continue;
             };
-            let secured = op.get("security").is_some();
+            let secured = needs_token(op);
             let admin = op["tags"][0] == "admin";
             let by_id = op
                 .get("parameters")
@@ -119,9 +153,15 @@ fn add_shared_answers(doc: &mut Value) {
                 .get("parameters")
                 .and_then(Value::as_array)
                 .is_some_and(|params| params.iter().any(|p| p["name"] == "Idempotency-Key"));
+            let has_body = op.get("requestBody").is_some();
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
+            if has_body {
+                responses.entry("415").or_insert_with(|| {
+                    problem("A body whose Content-Type is not JSON (`unsupported_media_type`)")
+                });
+            }
             if secured {
                 responses.entry("401").or_insert_with(|| {
                     problem("No bearer token, or one expired or revoked (`unauthorized`)")
@@ -138,8 +178,12 @@ fn add_shared_answers(doc: &mut Value) {
                 });
             }
             if keyed {
-                responses.entry("409").or_insert_with(|| {
+                let conflict = responses.entry("409").or_insert_with(|| {
                     problem("A request with this Idempotency-Key is still running (`idempotency_in_flight`)")
+                });
+                conflict["headers"]["Retry-After"] = serde_json::json!({
+                    "description": "With `idempotency_in_flight`: seconds to wait for the first request with this key, as long as it has run so far (at least 1; requests take milliseconds, so usually 1) and never past the end of its 60-second lease",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 60}
                 });
                 responses.entry("422").or_insert_with(|| {
                     problem("A malformed Idempotency-Key (`validation`), or one used with another request (`idempotency_key_reused`)")
@@ -159,6 +203,50 @@ fn add_shared_answers(doc: &mut Value) {
             });
         }
     }
+}
+
+/// Removes the schemas nothing refers to: utoipa registers a generic's argument (the
+/// `AdminBooking` of `Page<AdminBooking>`) as a component of its own although it inlines
+/// it into the page, and validators flag a component no operation uses.
+fn drop_unused_schemas(doc: &mut Value) {
+    fn refs(value: &Value, into: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => map.iter().for_each(|(key, inner)| match inner {
+                Value::String(target) if key == "$ref" => {
+                    into.insert(target.clone());
+                }
+                _ => refs(inner, into),
+            }),
+            Value::Array(items) => items.iter().for_each(|item| refs(item, into)),
+            _ => {}
+        }
+    }
+    let mut used = BTreeSet::new();
+    refs(&doc["paths"], &mut used);
+    loop {
+        let before = used.len();
+        for target in used.clone() {
+            if let Some(found) = doc.pointer(target.trim_start_matches('#')) {
+                refs(found, &mut used);
+            }
+        }
+        if used.len() == before {
+            break;
+        }
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.retain(|name, _| used.contains(&format!("#/components/schemas/{name}")));
+    }
+}
+
+/// Whether an operation needs a bearer token: public ones say `security: []`.
+pub fn needs_token(op: &Value) -> bool {
+    op.get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|requirements| !requirements.is_empty())
 }
 
 /// The methods the document gives the path `path` (an actual request path, matched
@@ -297,7 +385,7 @@ fn operations(doc: &Value) -> Vec<(String, OperationView)> {
                     method: method.to_uppercase(),
                     path: path.clone(),
                     summary,
-                    auth: op.get("security").is_some(),
+                    auth: needs_token(op),
                     parameters,
                     body,
                     responses,
@@ -363,17 +451,21 @@ mod tests {
     fn the_document_is_openapi_3_1_with_every_operation_and_bearer_auth() {
         let doc = document();
         assert_eq!(doc["openapi"], "3.1.0");
-        assert_eq!(operations(doc).len(), 23);
+        assert_eq!(
+            operations(doc).len(),
+            23 + 8,
+            "and a HEAD for each of 8 GETs"
+        );
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"
         );
         assert!(doc["components"]["schemas"]["ProblemBody"].is_object());
         assert!(doc["paths"]["/api/v1/events"]["get"]["responses"]["429"].is_object());
-        assert_eq!(methods_of("/api/v1/events/7"), Some(vec!["get"]));
+        assert_eq!(methods_of("/api/v1/events/7"), Some(vec!["get", "head"]));
         assert_eq!(
             methods_of("/api/v1/admin/events/7"),
-            Some(vec!["get", "patch", "delete"])
+            Some(vec!["get", "head", "patch", "delete"])
         );
         assert_eq!(methods_of("/api/v1/nothing"), None);
     }

@@ -43,6 +43,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ),
     ("not_found", 404, "No such resource, or not one of yours."),
     (
+        "unsupported_media_type",
+        415,
+        "The request has a body whose `Content-Type` is not JSON (`application/json`, or a `+json` type).",
+    ),
+    (
         "method_not_allowed",
         405,
         "The resource exists but not with this method.",
@@ -369,6 +374,7 @@ impl From<AppError> for Problem {
             AppError::Forbidden | AppError::CsrfRejected => Problem::forbidden(),
             AppError::LoginRequired { .. } => Problem::unauthorized(false),
             AppError::BadRequest(message) => Problem::bad_request(message),
+            AppError::Unprocessable { field, message } => Problem::invalid(field, message),
             AppError::Conflict(message) => Problem::new(StatusCode::CONFLICT, "conflict", message),
             AppError::Refused { code, message } => {
                 Problem::new(StatusCode::CONFLICT, code, message)

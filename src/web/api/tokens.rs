@@ -19,6 +19,8 @@ use crate::web::client_address;
 /// page, needs no password and is used the same way.
 #[utoipa::path(
     post, path = "/api/v1/tokens", tag = "tokens",
+    operation_id = "createToken",
+    security(),
     request_body = TokenRequest,
     responses(
         (status = 201, description = "A new token", body = TokenAnswer),
@@ -75,6 +77,7 @@ pub async fn create(
 /// Revoke the token this request carries (log out this client).
 #[utoipa::path(
     delete, path = "/api/v1/tokens/current", tag = "tokens",
+    operation_id = "revokeCurrentToken",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
