@@ -3,7 +3,65 @@
 //! the gate as the page fills it, and error pages that keep the logged-in header. Every
 //! page on the way passes the kit's audit (axe-core, 360 px, visible focus).
 
+use super::browser::shop::Steps;
 use super::{PASSWORD, shop};
+
+/// The way from the front page to a paid ticket, counted as the browser walks it (issue
+/// 27, item 6): what a new buyer (no account yet) and a returning buyer (an account,
+/// logged out) click, type and load. The README states these numbers; a change that
+/// makes the way longer fails here (and a shorter one asks for the README's update).
+const NEW_BUYER: Steps = Steps {
+    clicks: 8,
+    fields: 4,
+    pages: 9,
+};
+const RETURNING_BUYER: Steps = Steps {
+    clicks: 6,
+    fields: 2,
+    pages: 7,
+};
+
+/// From the front page (counted as the first page) to the paid ticket.
+async fn front_page_to_paid_ticket(shop: &mut super::browser::Shop, email: &str, new: bool) {
+    shop.reset_steps();
+    shop.visit("/").await;
+    shop.click_link("Rust Belt Jazz Night").await;
+    shop.click_link("Log in to reserve Standing").await;
+    if new {
+        shop.click_link("Create an account").await;
+        shop.submit_account_form(email, PASSWORD, "Create account")
+            .await;
+    }
+    shop.submit_account_form(email, PASSWORD, "Log in").await;
+    assert_eq!(shop.path().await, "/events/1", "back on the event");
+    shop.press("Reserve Standing").await;
+    shop.press("Pay").await;
+    shop.press("Pay").await;
+    assert_eq!(shop.text(".status").await, "Paid");
+}
+
+#[tokio::test]
+async fn the_way_to_a_paid_ticket_does_not_grow() {
+    let mut shop = shop().await;
+    front_page_to_paid_ticket(&mut shop, "new@example.com", true).await;
+    assert_eq!(
+        shop.steps(),
+        NEW_BUYER,
+        "a new buyer's way (update the README's journey count if it got shorter)"
+    );
+    shop.press("Log out").await;
+    // The same person comes back for the other concert's seats? One booking per event:
+    // a second account stands for the returning buyer.
+    shop.register("back@example.com", PASSWORD).await;
+    shop.press("Log out").await;
+    front_page_to_paid_ticket(&mut shop, "back@example.com", false).await;
+    assert_eq!(
+        shop.steps(),
+        RETURNING_BUYER,
+        "a returning buyer's way (update the README's journey count if it got shorter)"
+    );
+    shop.finish().await;
+}
 
 #[tokio::test]
 async fn a_group_booking_is_cancelled_only_after_its_confirmation() {

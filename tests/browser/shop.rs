@@ -4,6 +4,7 @@
 //! Reading the page is in `reading.rs`, screenshots in `screenshot.rs`.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use fantoccini::Client;
 use fantoccini::elements::Element;
@@ -26,7 +27,28 @@ pub struct Shop {
     pub server: Server,
     audit: bool,
     problems: Vec<String>,
+    steps: StepCounter,
     _turn: SemaphorePermit<'static>,
+}
+
+/// What a journey cost its user since the last `reset`: clicks (links followed, buttons
+/// pressed, Enter in a field), fields typed into, and pages loaded.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Steps {
+    pub clicks: u32,
+    pub fields: u32,
+    pub pages: u32,
+}
+
+#[derive(Default)]
+struct StepCounter {
+    clicks: AtomicU32,
+    fields: AtomicU32,
+    pages: AtomicU32,
+}
+
+fn bump(counter: &AtomicU32) {
+    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 impl Shop {
@@ -45,6 +67,7 @@ impl Shop {
             server,
             audit: true,
             problems: Vec::new(),
+            steps: StepCounter::default(),
             _turn: turn,
         }
     }
@@ -53,6 +76,22 @@ impl Shop {
     pub fn without_audit(mut self) -> Shop {
         self.audit = false;
         self
+    }
+
+    /// The clicks, typed fields and pages since the last [`Shop::reset_steps`].
+    pub fn steps(&self) -> Steps {
+        Steps {
+            clicks: self.steps.clicks.load(Ordering::Relaxed),
+            fields: self.steps.fields.load(Ordering::Relaxed),
+            pages: self.steps.pages.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Starts counting a journey's steps from here.
+    pub fn reset_steps(&self) {
+        for counter in [&self.steps.clicks, &self.steps.fields, &self.steps.pages] {
+            counter.store(0, Ordering::Relaxed);
+        }
     }
 
     /// The WebDriver client, for checks the helpers do not cover.
@@ -97,6 +136,7 @@ impl Shop {
         let field = self.find(css).await;
         field.clear().await.expect("clear the field");
         field.send_keys(value).await.expect("type into the field");
+        bump(&self.steps.fields);
     }
 
     /// Types `value` into the (cleared) field matching `css` and presses Enter, as a hand
@@ -109,6 +149,8 @@ impl Shop {
             .send_keys(&format!("{value}\u{E007}"))
             .await
             .expect("type into the field and press Enter");
+        bump(&self.steps.fields);
+        bump(&self.steps.clicks);
         self.replaced(old).await;
     }
 
@@ -190,6 +232,7 @@ impl Shop {
     async fn navigate_by(&mut self, element: Element) {
         let old = self.find("html").await;
         element.click().await.expect("click");
+        bump(&self.steps.clicks);
         self.replaced(old).await;
     }
 
@@ -219,6 +262,7 @@ impl Shop {
             (state == "complete").then_some(())
         })
         .await;
+        bump(&self.steps.pages);
         if !self.audit {
             return;
         }
