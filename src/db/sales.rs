@@ -26,11 +26,7 @@ pub fn paid_in(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String, 
     if let Some(event) = event {
         query = query.filter(tickets::event_id.eq(event));
     }
-    let rows: Vec<(String, Option<i64>)> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(currency, sum)| (currency, sum.unwrap_or(0)))
-        .collect())
+    query.load(conn).map(per_currency)
 }
 
 /// Money that went back (succeeded refunds), per currency.
@@ -47,11 +43,7 @@ pub fn paid_back(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String
     if let Some(event) = event {
         query = query.filter(tickets::event_id.eq(event));
     }
-    let rows: Vec<(String, Option<i64>)> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(currency, sum)| (currency, sum.unwrap_or(0)))
-        .collect())
+    query.load(conn).map(per_currency)
 }
 
 /// (bookings made, bookings that were ever paid: paid now or refunded since).
@@ -127,9 +119,12 @@ pub fn kept(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String, i64
     if let Some(event) = event {
         query = query.filter(tickets::event_id.eq(event));
     }
-    let rows: Vec<(String, Option<i64>)> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
+    query.load(conn).map(per_currency)
+}
+
+/// A `SUM` per currency as amounts (an empty sum is 0).
+fn per_currency(rows: Vec<(String, Option<i64>)>) -> Vec<(String, i64)> {
+    rows.into_iter()
         .map(|(currency, sum)| (currency, sum.unwrap_or(0)))
-        .collect())
+        .collect()
 }
