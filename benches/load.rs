@@ -74,7 +74,7 @@ async fn run() -> Result<(), Fail> {
         .await?;
     eprintln!(
         "load: event {demo} (three ticket types), buyer loop on event {} type {}, rush on event {} type {}",
-        big.event_id, big.schema_id, rush.event_id, rush.schema_id
+        big.event_id, big.ticket_type_id, rush.event_id, rush.ticket_type_id
     );
 
     let mut report = Report::default();
@@ -124,7 +124,7 @@ async fn run() -> Result<(), Fail> {
         .await?;
     eprintln!(
         "load: preparing {} buyers of 1–4 seats for the mixed rush on event {} type {}",
-        config.rush_buyers, mixed.event_id, mixed.schema_id
+        config.rush_buyers, mixed.event_id, mixed.ticket_type_id
     );
     report.push(the_mixed_rush(&config, mixed).await?);
     report.rss("after the mixed rush", &config);
@@ -372,9 +372,12 @@ impl Visitor {
         token: &str,
         quantity: Option<usize>,
     ) -> Result<Reservation, Fail> {
-        let schema = sale.schema_id.to_string();
+        let ticket_type = sale.ticket_type_id.to_string();
         let quantity = quantity.map(|q| q.to_string());
-        let mut form = vec![("ticket_schema_id", schema.as_str()), ("csrf_token", token)];
+        let mut form = vec![
+            ("ticket_type_id", ticket_type.as_str()),
+            ("csrf_token", token),
+        ];
         if let Some(quantity) = &quantity {
             form.push(("quantity", quantity.as_str()));
         }
@@ -407,7 +410,7 @@ enum Reservation {
 #[derive(Debug, Clone, Copy)]
 struct Sale {
     event_id: i32,
-    schema_id: i32,
+    ticket_type_id: i32,
 }
 
 /// The admin's session, used to set up the sales (not timed).
@@ -501,13 +504,13 @@ impl Admin {
             .visitor
             .page("admin edit", &format!("/admin/events/{event_id}/edit"))
             .await?;
-        let schema_id = ids_after(&edit_page, "/admin/ticket-types/")
+        let ticket_type_id = ids_after(&edit_page, "/admin/ticket-types/")
             .first()
             .copied()
             .ok_or("add ticket type: the edit page lists no ticket type")?;
         Ok(Sale {
             event_id,
-            schema_id,
+            ticket_type_id,
         })
     }
 }
@@ -782,8 +785,8 @@ async fn prepare_buyers(config: &Config, sale: Sale) -> Result<Vec<Buyer>, Fail>
                     .await?;
                 let page = visitor.page("rush event page", &event_page).await?;
                 if !page.contains(&format!(
-                    "name=\"ticket_schema_id\" value=\"{}\"",
-                    sale.schema_id
+                    "name=\"ticket_type_id\" value=\"{}\"",
+                    sale.ticket_type_id
                 )) {
                     return Err("rush event page: no reserve form for the rush type".into());
                 }

@@ -126,33 +126,37 @@ async fn cancel_and_rehold_is_capped_per_user_per_hour() {
     let show = app
         .create_event(EventSpec::new("Hot").seats("GA", 2500, 1))
         .await;
-    let (event, schema) = (show.event_id, show.schema_ids[0]);
+    let (event, ticket_type) = (show.event_id, show.ticket_type_ids[0]);
     let hoarder = app.registered("hoarder@example.com").await;
     for round in 0..3 {
-        let response = hoarder.reserve(event, schema).await;
+        let response = hoarder.reserve(event, ticket_type).await;
         let ticket: i32 = location(&response)
             .trim_start_matches("/tickets/")
             .parse()
             .unwrap_or_else(|_| panic!("hold {round} was taken: {}", location(&response)));
-        assert_eq!(app.available(schema).await, 0, "sold out while held");
+        assert_eq!(app.available(ticket_type).await, 0, "sold out while held");
         assert_eq!(hoarder.cancel(ticket).await.status(), 303);
     }
-    let refused = hoarder.reserve(event, schema).await;
+    let refused = hoarder.reserve(event, ticket_type).await;
     assert_eq!(
         refused.status(),
         429,
         "the fourth hold in an hour is refused"
     );
     assert!(refused.text().await.unwrap().contains("in the last hour"));
-    assert_eq!(app.available(schema).await, 1, "the seat stays on sale");
+    assert_eq!(
+        app.available(ticket_type).await,
+        1,
+        "the seat stays on sale"
+    );
 
     let buyer = app.registered("buyer@example.com").await;
-    let response = buyer.reserve(event, schema).await;
+    let response = buyer.reserve(event, ticket_type).await;
     assert!(
         location(&response).starts_with("/tickets/"),
         "others buy it"
     );
-    assert_eq!(app.available(schema).await, 0);
+    assert_eq!(app.available(ticket_type).await, 0);
 }
 
 #[tokio::test]

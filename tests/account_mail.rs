@@ -158,7 +158,7 @@ async fn a_new_account_can_book_before_confirming_its_address_and_admins_see_who
     let app = TestApp::spawn().await;
     let ann = app.registered("ann@example.com").await;
     let show = app.create_event(EventSpec::new("Unverified welcome")).await;
-    let reserved = ann.reserve(show.event_id, show.schema_ids[0]).await;
+    let reserved = ann.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(reserved.status(), 303, "unverified users book");
 
     let admin = app.admin().await;

@@ -4,7 +4,7 @@
 
 mod support;
 
-use boxoffice::db::{events, ticket_schemas};
+use boxoffice::db::{events, ticket_types};
 use support::TestApp;
 use support::fixtures::EventSpec;
 use support::visitor::location;
@@ -21,7 +21,7 @@ const EVENT_FORM: [(&str, &str); 5] = [
 async fn every_admin_route_is_403_for_users_and_a_login_redirect_for_visitors() {
     let app = TestApp::spawn().await;
     let show = app.create_event(EventSpec::new("Guarded")).await;
-    let (e, t) = (show.event_id, show.schema_ids[0]);
+    let (e, t) = (show.event_id, show.ticket_type_ids[0]);
     let gets = [
         "/admin".to_owned(),
         "/admin/events/new".to_owned(),
@@ -129,12 +129,15 @@ async fn an_admin_creates_edits_and_publishes_an_event_with_ticket_types() {
     assert!(home.contains("140 left"));
     let page = app.visitor().page(&format!("/events/{event_id}")).await;
     assert!(page.contains("New Town Hall"));
-    let schemas = app
-        .with_db(move |c| ticket_schemas::for_event(c, event_id).unwrap())
+    let ticket_types = app
+        .with_db(move |c| ticket_types::for_event(c, event_id).unwrap())
         .await;
-    assert_eq!(schemas.len(), 2);
+    assert_eq!(ticket_types.len(), 2);
     assert_eq!(
-        (schemas[0].amount_pennies, schemas[0].currency.as_str()),
+        (
+            ticket_types[0].amount_pennies,
+            ticket_types[0].currency.as_str()
+        ),
         (2550, "EUR")
     );
     let dashboard = admin.page("/admin").await;
@@ -195,7 +198,7 @@ async fn invalid_forms_come_back_with_messages_and_the_input_kept() {
     assert!(body.contains("id=\"currency-error\"") && body.contains("id=\"quantity-error\""));
     assert!(body.contains("value=\"VIP\"") && body.contains("value=\"many\""));
     let count = app
-        .with_db(move |c| ticket_schemas::for_event(c, show.event_id).unwrap().len())
+        .with_db(move |c| ticket_types::for_event(c, show.event_id).unwrap().len())
         .await;
     assert_eq!(count, 1);
 }
@@ -231,10 +234,10 @@ async fn quantity_changes_move_availability_and_never_below_what_is_taken() {
     let show = app
         .create_event(EventSpec::new("Sized").seats("GA", 1000, 10))
         .await;
-    let schema = show.schema_ids[0];
+    let ticket_type = show.ticket_type_ids[0];
     for i in 0..3 {
         let buyer = app.registered(&format!("b{i}@example.com")).await;
-        buyer.reserve(show.event_id, schema).await;
+        buyer.reserve(show.event_id, ticket_type).await;
     }
     let admin = app.admin().await;
     let edit = |quantity: &'static str| {
@@ -242,7 +245,7 @@ async fn quantity_changes_move_availability_and_never_below_what_is_taken() {
         async move {
             admin
                 .post(
-                    &format!("/admin/ticket-types/{schema}"),
+                    &format!("/admin/ticket-types/{ticket_type}"),
                     &[
                         ("name", "GA"),
                         ("price", "10.00"),
@@ -254,9 +257,9 @@ async fn quantity_changes_move_availability_and_never_below_what_is_taken() {
         }
     };
     assert_eq!(edit("25").await.status(), 303);
-    assert_eq!(app.available(schema).await, 22);
+    assert_eq!(app.available(ticket_type).await, 22);
     assert_eq!(edit("5").await.status(), 303);
-    assert_eq!(app.available(schema).await, 2);
+    assert_eq!(app.available(ticket_type).await, 2);
     let refused = edit("2").await;
     assert_eq!(refused.status(), 422);
     assert!(
@@ -266,8 +269,8 @@ async fn quantity_changes_move_availability_and_never_below_what_is_taken() {
             .unwrap()
             .contains("3 tickets are already sold or held")
     );
-    assert_eq!(app.available(schema).await, 2);
+    assert_eq!(app.available(ticket_type).await, 2);
     assert_eq!(edit("3").await.status(), 303);
-    assert_eq!(app.available(schema).await, 0);
+    assert_eq!(app.available(ticket_type).await, 0);
     app.assert_books_clean().await;
 }

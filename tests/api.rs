@@ -170,7 +170,7 @@ async fn a_partner_books_retries_safely_pays_and_reads_the_codes() {
     let sale = app
         .create_event(EventSpec::new("Concert").seats("Standing", 2500, 10))
         .await;
-    let (event, kind) = (sale.event_id, sale.schema_ids[0]);
+    let (event, kind) = (sale.event_id, sale.ticket_type_ids[0]);
     let buyer = app.api_user("buyer@example.com").await;
     let path = format!("/events/{event}/bookings");
     let body = json!({"ticket_type_id": kind, "quantity": 2});
@@ -275,7 +275,7 @@ async fn refusals_name_their_reason_and_change_nothing() {
     let other = app
         .create_event(EventSpec::new("Elsewhere").seats("X", 100, 5))
         .await;
-    app.set_terms(sale.schema_ids[0], 4, "even").await;
+    app.set_terms(sale.ticket_type_ids[0], 4, "even").await;
     let buyer = app.api_user("buyer@example.com").await;
     let path = format!("/events/{}/bookings", sale.event_id);
     let book = |kind: i32, quantity: serde_json::Value, key: &'static str| {
@@ -291,15 +291,15 @@ async fn refusals_name_their_reason_and_change_nothing() {
                 .await
         }
     };
-    let odd = book(sale.schema_ids[0], json!(3), "k1").await;
+    let odd = book(sale.ticket_type_ids[0], json!(3), "k1").await;
     assert_eq!((odd.status, odd.code()), (409, "selling_rule"));
     assert!(odd.json["detail"].as_str().is_some_and(|d| !d.is_empty()));
-    let zero = book(sale.schema_ids[0], json!(0), "k2").await;
+    let zero = book(sale.ticket_type_ids[0], json!(0), "k2").await;
     assert_eq!((zero.status, zero.code()), (422, "validation"));
     assert_eq!(zero.json["errors"][0]["field"], "quantity");
-    let huge = book(sale.schema_ids[0], json!(1e12), "k3").await;
+    let huge = book(sale.ticket_type_ids[0], json!(1e12), "k3").await;
     assert_eq!(huge.status, 422);
-    let foreign = book(other.schema_ids[0], json!(1), "k4").await;
+    let foreign = book(other.ticket_type_ids[0], json!(1), "k4").await;
     assert_eq!(
         (foreign.status, foreign.code()),
         (422, "validation"),
@@ -318,15 +318,19 @@ async fn refusals_name_their_reason_and_change_nothing() {
         .post_keyed(&path, "has space", &json!({"ticket_type_id": 1}))
         .await;
     assert_eq!(bad_key.status, 422);
-    assert_eq!(app.available(sale.schema_ids[0]).await, 4);
+    assert_eq!(app.available(sale.ticket_type_ids[0]).await, 4);
 
     // Sold out: someone else takes the last seat first.
     let first = app.api_user("first@example.com").await;
     let taken = first
-        .post_keyed(&path, "a", &json!({"ticket_type_id": sale.schema_ids[1]}))
+        .post_keyed(
+            &path,
+            "a",
+            &json!({"ticket_type_id": sale.ticket_type_ids[1]}),
+        )
         .await;
     assert_eq!(taken.status, 201);
-    let sold_out = book(sale.schema_ids[1], json!(1), "k6").await;
+    let sold_out = book(sale.ticket_type_ids[1], json!(1), "k6").await;
     assert_eq!((sold_out.status, sold_out.code()), (409, "sold_out"));
     app.assert_books_clean().await;
 }
@@ -342,7 +346,7 @@ async fn nobody_reads_or_touches_another_users_booking() {
         .post_keyed(
             &format!("/events/{}/bookings", sale.event_id),
             "mine",
-            &json!({"ticket_type_id": sale.schema_ids[0]}),
+            &json!({"ticket_type_id": sale.ticket_type_ids[0]}),
         )
         .await;
     let id = held.json["id"].as_i64().expect("id");
@@ -363,7 +367,7 @@ async fn nobody_reads_or_touches_another_users_booking() {
         .await;
     assert_eq!(cancelled.status, 200);
     assert_eq!(cancelled.json["status"], "cancelled");
-    assert_eq!(app.available(sale.schema_ids[0]).await, 5);
+    assert_eq!(app.available(sale.ticket_type_ids[0]).await, 5);
     let twice = owner
         .post(&format!("/bookings/{id}/cancel"), &json!({}))
         .await;
@@ -555,7 +559,12 @@ async fn an_admin_refunds_a_paid_booking_and_sees_the_payments() {
         .create_event(EventSpec::new("Refundable").seats("A", 3000, 5))
         .await;
     let (_, ticket_id, _) = app
-        .paid_booking("buyer@example.com", sale.event_id, sale.schema_ids[0], 2)
+        .paid_booking(
+            "buyer@example.com",
+            sale.event_id,
+            sale.ticket_type_ids[0],
+            2,
+        )
         .await;
     let admin = app.api_admin().await;
     let payments = admin.get("/admin/payments").await;
@@ -588,7 +597,7 @@ async fn an_admin_refunds_a_paid_booking_and_sees_the_payments() {
         )
         .await;
     assert_eq!(twice.status, 409, "refunded once only");
-    assert_eq!(app.available(sale.schema_ids[0]).await, 5);
+    assert_eq!(app.available(sale.ticket_type_ids[0]).await, 5);
     app.assert_books_clean().await;
 }
 
@@ -604,7 +613,12 @@ async fn a_scanner_app_admits_each_seat_once() {
         .create_event(EventSpec::new("Other").seats("B", 1000, 5))
         .await;
     let (_, _, codes) = app
-        .paid_booking("buyer@example.com", sale.event_id, sale.schema_ids[0], 2)
+        .paid_booking(
+            "buyer@example.com",
+            sale.event_id,
+            sale.ticket_type_ids[0],
+            2,
+        )
         .await;
     let web_admin = app.admin().await;
     app.door_staff(&web_admin, "door@example.com", &sale.event_id.to_string())
@@ -709,7 +723,7 @@ async fn rate_limits_tell_where_the_caller_stands_and_refuse_past_them() {
             .post_keyed(
                 &format!("/events/{}/bookings", sale.event_id),
                 &format!("k{n}"),
-                &json!({"ticket_type_id": sale.schema_ids[0]}),
+                &json!({"ticket_type_id": sale.ticket_type_ids[0]}),
             )
             .await;
         if n < 2 {
@@ -820,12 +834,12 @@ async fn an_idempotency_key_is_kept_a_day_then_forgotten() {
         .post_keyed(
             &format!("/events/{}/bookings", sale.event_id),
             "reused-key",
-            &json!({"ticket_type_id": sale.schema_ids[0]}),
+            &json!({"ticket_type_id": sale.ticket_type_ids[0]}),
         )
         .await;
     assert_eq!(first.status, 201);
     let elsewhere = format!("/events/{}/bookings", other.event_id);
-    let body = json!({"ticket_type_id": other.schema_ids[0]});
+    let body = json!({"ticket_type_id": other.ticket_type_ids[0]});
     let early = buyer.post_keyed(&elsewhere, "reused-key", &body).await;
     assert_eq!(early.code(), "idempotency_key_reused");
     app.clock

@@ -184,7 +184,8 @@ async fn a_body_that_is_not_json_is_415_and_changes_nothing_while_bodiless_reque
     let buyer = app.api_user("buyer@example.com").await;
     let path = format!("/events/{}/bookings", sale.event_id);
     let body =
-        serde_json::to_vec(&json!({"ticket_type_id": sale.schema_ids[0], "quantity": 2})).unwrap();
+        serde_json::to_vec(&json!({"ticket_type_id": sale.ticket_type_ids[0], "quantity": 2}))
+            .unwrap();
 
     // Valid JSON, but not said to be: refused before anything is held or kept.
     for content_type in [
@@ -208,7 +209,7 @@ async fn a_body_that_is_not_json_is_415_and_changes_nothing_while_bodiless_reque
         );
     }
     assert_eq!(app.tickets().await.len(), 0);
-    assert_eq!(app.available(sale.schema_ids[0]).await, 10);
+    assert_eq!(app.available(sale.ticket_type_ids[0]).await, 10);
 
     // The same key with the right type runs: the refusals were not kept under it.
     let held = buyer
@@ -221,7 +222,7 @@ async fn a_body_that_is_not_json_is_415_and_changes_nothing_while_bodiless_reque
         )
         .await;
     assert_eq!(held.status, 201, "{:?}", held.json);
-    assert_eq!(app.available(sale.schema_ids[0]).await, 8);
+    assert_eq!(app.available(sale.ticket_type_ids[0]).await, 8);
     let booking_id = held.json["id"].as_i64().unwrap();
 
     // A `+json` type is JSON too.
@@ -250,7 +251,7 @@ async fn a_body_that_is_not_json_is_415_and_changes_nothing_while_bodiless_reque
         .await;
     assert_eq!(cancelled.status, 200, "{:?}", cancelled.json);
     assert_eq!(cancelled.json["status"], "cancelled");
-    assert_eq!(app.available(sale.schema_ids[0]).await, 10);
+    assert_eq!(app.available(sale.ticket_type_ids[0]).await, 10);
 
     // The document promises the 415 on every operation with a body, and only there.
     let doc = app.api().get("/openapi.json").await.json;
@@ -284,7 +285,7 @@ async fn retry_after_of_a_key_in_flight_is_the_real_wait_not_the_lease() {
         })
         .await;
     let path = format!("/events/{}/bookings", sale.event_id);
-    let body = json!({"ticket_type_id": sale.schema_ids[0]});
+    let body = json!({"ticket_type_id": sale.ticket_type_ids[0]});
     let hash = fingerprint(
         "POST",
         &format!("/api/v1{path}"),
@@ -332,7 +333,11 @@ async fn a_ticket_type_of_another_event_is_422_unlike_unreadable_json_or_a_sold_
 
     // Readable JSON naming a ticket type that is not this event's: semantically wrong.
     let foreign = buyer
-        .post_keyed(&path, "k1", &json!({"ticket_type_id": other.schema_ids[0]}))
+        .post_keyed(
+            &path,
+            "k1",
+            &json!({"ticket_type_id": other.ticket_type_ids[0]}),
+        )
         .await;
     assert_eq!(
         (foreign.status, foreign.code()),
@@ -354,24 +359,34 @@ async fn a_ticket_type_of_another_event_is_422_unlike_unreadable_json_or_a_sold_
         .await;
     assert_eq!((garbage.status, garbage.code()), (400, "bad_request"));
     assert!(app.tickets().await.is_empty());
-    assert_eq!(app.available(other.schema_ids[0]).await, 5);
+    assert_eq!(app.available(other.ticket_type_ids[0]).await, 5);
 
     // A state conflict stays a 409: the last seat goes, then it is sold out.
     let first = buyer
-        .post_keyed(&path, "k3", &json!({"ticket_type_id": sale.schema_ids[0]}))
+        .post_keyed(
+            &path,
+            "k3",
+            &json!({"ticket_type_id": sale.ticket_type_ids[0]}),
+        )
         .await;
     assert_eq!(first.status, 201, "{:?}", first.json);
     let late = app.api_user("late@example.com").await;
     let sold_out = late
-        .post_keyed(&path, "k4", &json!({"ticket_type_id": sale.schema_ids[0]}))
+        .post_keyed(
+            &path,
+            "k4",
+            &json!({"ticket_type_id": sale.ticket_type_ids[0]}),
+        )
         .await;
     assert_eq!((sold_out.status, sold_out.code()), (409, "sold_out"));
     assert_eq!(app.tickets().await.len(), 1);
-    assert_eq!(app.available(sale.schema_ids[0]).await, 0);
+    assert_eq!(app.available(sale.ticket_type_ids[0]).await, 0);
 
     // The web form says the same thing with a 422 page, and holds nothing either.
     let visitor = app.registered("web@example.com").await;
-    let page = visitor.reserve(sale.event_id, other.schema_ids[0]).await;
+    let page = visitor
+        .reserve(sale.event_id, other.ticket_type_ids[0])
+        .await;
     assert_eq!(page.status(), 422);
     assert!(
         page.text()
@@ -380,7 +395,7 @@ async fn a_ticket_type_of_another_event_is_422_unlike_unreadable_json_or_a_sold_
             .contains("That ticket type is not sold for this event.")
     );
     assert_eq!(app.tickets().await.len(), 1);
-    assert_eq!(app.available(other.schema_ids[0]).await, 5);
+    assert_eq!(app.available(other.ticket_type_ids[0]).await, 5);
     app.assert_books_clean().await;
 }
 
@@ -420,7 +435,7 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
         .post_keyed(
             &format!("/events/{}/bookings", sale.event_id),
             "k1",
-            &json!({"ticket_type_id": sale.schema_ids[0]}),
+            &json!({"ticket_type_id": sale.ticket_type_ids[0]}),
         )
         .await;
     assert_eq!(held.status, 201);
@@ -610,7 +625,7 @@ async fn the_public_event_and_the_events_list_answer_304_while_unchanged() {
         .post_keyed(
             &format!("/events/{}/bookings", sale.event_id),
             "k1",
-            &json!({"ticket_type_id": sale.schema_ids[0], "quantity": 3}),
+            &json!({"ticket_type_id": sale.ticket_type_ids[0], "quantity": 3}),
         )
         .await;
     assert_eq!(held.status, 201);

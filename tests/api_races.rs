@@ -19,7 +19,7 @@ async fn the_same_key_sent_twice_at_once_holds_once_and_both_get_its_answer_or_w
     let path = format!("/events/{}/bookings", sale.event_id);
     for round in 0..15 {
         let buyer = app.api_user(&format!("buyer{round}@example.com")).await;
-        let body = json!({"ticket_type_id": sale.schema_ids[0], "quantity": 2});
+        let body = json!({"ticket_type_id": sale.ticket_type_ids[0], "quantity": 2});
         let key = format!("click-{round}");
         let (a, b) = together(
             {
@@ -59,7 +59,7 @@ async fn the_same_key_sent_twice_at_once_holds_once_and_both_get_its_answer_or_w
     }
     let tickets = app.tickets().await;
     assert_eq!(tickets.len(), 15, "one booking per buyer");
-    assert_eq!(app.available(sale.schema_ids[0]).await, 100 - 30);
+    assert_eq!(app.available(sale.ticket_type_ids[0]).await, 100 - 30);
     app.assert_books_clean().await;
 }
 
@@ -79,7 +79,7 @@ async fn a_key_still_in_flight_is_answered_409_with_retry_after_until_it_finishe
         })
         .await;
     let path = format!("/events/{}/bookings", sale.event_id);
-    let body = json!({"ticket_type_id": sale.schema_ids[0]});
+    let body = json!({"ticket_type_id": sale.ticket_type_ids[0]});
     let hash = boxoffice::domain::api_idempotency::fingerprint(
         "POST",
         &format!("/api/v1{path}"),
@@ -119,7 +119,7 @@ async fn two_hundred_api_buyers_on_fifty_seats_hold_exactly_fifty() {
         buyers.push(app.api_user(&format!("fan{n}@example.com")).await);
     }
     let path = format!("/events/{}/bookings", sale.event_id);
-    let body = json!({"ticket_type_id": sale.schema_ids[0]});
+    let body = json!({"ticket_type_id": sale.ticket_type_ids[0]});
     let replies = all_together(
         buyers
             .into_iter()
@@ -147,7 +147,7 @@ async fn two_hundred_api_buyers_on_fifty_seats_hold_exactly_fifty() {
         "every buyer answered held or sold out"
     );
     assert_eq!((held, sold_out), (50, 150));
-    assert_eq!(app.available(sale.schema_ids[0]).await, 0);
+    assert_eq!(app.available(sale.ticket_type_ids[0]).await, 0);
     assert_eq!(app.tickets().await.len(), 50);
     app.assert_books_clean().await;
 }

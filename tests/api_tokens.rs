@@ -164,7 +164,7 @@ async fn a_personal_token_works_while_the_log_in_throttle_is_closed() {
         .post_keyed(
             &format!("/events/{}/bookings", sale.event_id),
             "pat-1",
-            &json!({"ticket_type_id": sale.schema_ids[0]}),
+            &json!({"ticket_type_id": sale.ticket_type_ids[0]}),
         )
         .await;
     assert_eq!(booked.status, 201, "{:?}", booked.json);

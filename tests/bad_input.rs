@@ -5,7 +5,7 @@
 
 mod support;
 
-use boxoffice::db::{events, ticket_schemas};
+use boxoffice::db::{events, ticket_types};
 use support::fixtures::EventSpec;
 use support::visitor::location;
 use support::{PASSWORD, TestApp};
@@ -401,15 +401,15 @@ async fn currencies_come_from_iso_4217_and_three_decimals_are_kept_exactly() {
             .status(),
         303
     );
-    let schemas = app
-        .with_db(move |c| ticket_schemas::for_event(c, show.event_id).unwrap())
+    let ticket_types = app
+        .with_db(move |c| ticket_types::for_event(c, show.event_id).unwrap())
         .await;
-    let dinar = schemas.iter().find(|s| s.name == "Dinar").unwrap();
+    let dinar = ticket_types.iter().find(|s| s.name == "Dinar").unwrap();
     assert_eq!(
         (dinar.amount_pennies, dinar.currency.as_str()),
         (12_500, "BHD")
     );
-    let yen = schemas.iter().find(|s| s.name == "Yen").unwrap();
+    let yen = ticket_types.iter().find(|s| s.name == "Yen").unwrap();
     assert_eq!((yen.amount_pennies, yen.currency.as_str()), (3000, "JPY"));
     let page = app
         .visitor()
@@ -424,7 +424,7 @@ async fn the_test_checkout_page_is_only_for_the_buyer() {
     let app = TestApp::spawn().await;
     let show = app.create_event(EventSpec::new("Private")).await;
     let ann = app.registered("ann@example.com").await;
-    let ticket: i32 = location(&ann.reserve(show.event_id, show.schema_ids[0]).await)
+    let ticket: i32 = location(&ann.reserve(show.event_id, show.ticket_type_ids[0]).await)
         .trim_start_matches("/tickets/")
         .parse()
         .unwrap();

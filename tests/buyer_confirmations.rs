@@ -31,11 +31,11 @@ async fn hold(
     app: &TestApp,
     email: &str,
     event_id: i32,
-    schema_id: i32,
+    ticket_type_id: i32,
     n: &str,
 ) -> (Visitor, i32) {
     let buyer = app.registered(email).await;
-    let reserved = buyer.reserve_n(event_id, schema_id, n).await;
+    let reserved = buyer.reserve_n(event_id, ticket_type_id, n).await;
     let ticket_id = location(&reserved)
         .trim_start_matches("/tickets/")
         .parse()
@@ -53,11 +53,11 @@ async fn a_paid_booking_is_cancelled_only_after_a_confirmation_naming_seats_and_
                 .refundable_until(48),
         )
         .await;
-    let schema = sale.schema_ids[0];
+    let ticket_type = sale.ticket_type_ids[0];
     let (buyer, ticket_id, _) = app
-        .paid_booking("buyer@example.com", sale.event_id, schema, 3)
+        .paid_booking("buyer@example.com", sale.event_id, ticket_type, 3)
         .await;
-    assert_eq!(app.available(schema).await, 7);
+    assert_eq!(app.available(ticket_type).await, 7);
 
     // The ticket page links to the confirmation; it has no form that cancels.
     let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
@@ -106,7 +106,7 @@ async fn a_paid_booking_is_cancelled_only_after_a_confirmation_naming_seats_and_
         .unwrap();
     assert!(forged.status().is_client_error(), "{}", forged.status());
     assert_eq!(status_of(&app, ticket_id).await, "paid");
-    assert_eq!(app.available(schema).await, 7);
+    assert_eq!(app.available(ticket_type).await, 7);
     assert!(refunds_all(&app).await.is_empty(), "no refund was made");
 
     // Confirmed: refunded in full, the seats back on sale, the books balanced.
@@ -121,7 +121,7 @@ async fn a_paid_booking_is_cancelled_only_after_a_confirmation_naming_seats_and_
         (7500, "EUR")
     );
     assert_eq!(
-        app.available(schema).await,
+        app.available(ticket_type).await,
         10,
         "the 3 seats are back on sale"
     );
@@ -151,11 +151,11 @@ async fn a_free_booking_is_given_up_without_any_word_of_a_refund() {
                 .refundable_until(0),
         )
         .await;
-    let schema = sale.schema_ids[0];
-    let (buyer, ticket_id) = hold(&app, "free@example.com", sale.event_id, schema, "2").await;
+    let ticket_type = sale.ticket_type_ids[0];
+    let (buyer, ticket_id) = hold(&app, "free@example.com", sale.event_id, ticket_type, "2").await;
     buyer.pay(ticket_id).await;
     assert_eq!(status_of(&app, ticket_id).await, "paid");
-    assert_eq!(app.available(schema).await, 8);
+    assert_eq!(app.available(ticket_type).await, 8);
 
     let confirm = buyer.page(&format!("/tickets/{ticket_id}/cancel")).await;
     assert!(
@@ -171,7 +171,7 @@ async fn a_free_booking_is_given_up_without_any_word_of_a_refund() {
     let done = buyer.cancel(ticket_id).await;
     assert_eq!(done.status(), 303);
     assert_eq!(status_of(&app, ticket_id).await, "refunded");
-    assert_eq!(app.available(schema).await, 10);
+    assert_eq!(app.available(ticket_type).await, 10);
     app.assert_books_clean().await;
 }
 
@@ -181,8 +181,9 @@ async fn a_hold_is_released_only_after_its_confirmation() {
     let sale = app
         .create_event(EventSpec::new("Held").seats("Balcony", 4000, 10))
         .await;
-    let schema = sale.schema_ids[0];
-    let (buyer, ticket_id) = hold(&app, "holder@example.com", sale.event_id, schema, "2").await;
+    let ticket_type = sale.ticket_type_ids[0];
+    let (buyer, ticket_id) =
+        hold(&app, "holder@example.com", sale.event_id, ticket_type, "2").await;
     let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
     assert!(page.contains(&format!("href=\"/tickets/{ticket_id}/cancel\"")));
     assert!(!page.contains(&format!("action=\"/tickets/{ticket_id}/cancel\"")));
@@ -197,12 +198,12 @@ async fn a_hold_is_released_only_after_its_confirmation() {
     let refused = buyer.cancel_unconfirmed(ticket_id).await;
     assert_eq!(refused.status(), 422);
     assert_eq!(status_of(&app, ticket_id).await, "reserved");
-    assert_eq!(app.available(schema).await, 8);
+    assert_eq!(app.available(ticket_type).await, 8);
 
     let done = buyer.cancel(ticket_id).await;
     assert_eq!(location(&done), format!("/events/{}", sale.event_id));
     assert_eq!(status_of(&app, ticket_id).await, "cancelled");
-    assert_eq!(app.available(schema).await, 10);
+    assert_eq!(app.available(ticket_type).await, 10);
     app.assert_books_clean().await;
 }
 
@@ -216,7 +217,7 @@ async fn a_booking_that_cannot_be_cancelled_has_no_confirmation_and_says_why() {
         .paid_booking(
             "strict@example.com",
             strict.event_id,
-            strict.schema_ids[0],
+            strict.ticket_type_ids[0],
             1,
         )
         .await;
@@ -265,7 +266,12 @@ async fn the_print_view_carries_no_cancel_control() {
         )
         .await;
     let (buyer, ticket_id, _) = app
-        .paid_booking("print@example.com", sale.event_id, sale.schema_ids[0], 1)
+        .paid_booking(
+            "print@example.com",
+            sale.event_id,
+            sale.ticket_type_ids[0],
+            1,
+        )
         .await;
     let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
     let at = page.find(&format!("/tickets/{ticket_id}/cancel")).unwrap();
@@ -300,7 +306,7 @@ async fn once_a_seat_is_checked_in_there_is_no_confirmation_to_cancel() {
         )
         .await;
     let (buyer, ticket_id, codes) = app
-        .paid_booking("in@example.com", sale.event_id, sale.schema_ids[0], 2)
+        .paid_booking("in@example.com", sale.event_id, sale.ticket_type_ids[0], 2)
         .await;
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
     assert_eq!(

@@ -25,7 +25,12 @@ async fn a_buyer_cancels_a_paid_booking_for_a_refund_on_the_ticket_page() {
         )
         .await;
     let (buyer, ticket_id, _) = app
-        .paid_booking("buyer@example.com", sale.event_id, sale.schema_ids[0], 2)
+        .paid_booking(
+            "buyer@example.com",
+            sale.event_id,
+            sale.ticket_type_ids[0],
+            2,
+        )
         .await;
     let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
     assert!(page.contains("Cancel booking and refund €60.00"), "{page}");
@@ -36,7 +41,7 @@ async fn a_buyer_cancels_a_paid_booking_for_a_refund_on_the_ticket_page() {
     assert!(!page.contains("Cancel booking and refund"));
     assert_eq!(app.tickets().await[0].status, "refunded");
     assert_eq!(
-        app.available(sale.schema_ids[0]).await,
+        app.available(sale.ticket_type_ids[0]).await,
         10,
         "the seats are back on sale"
     );
@@ -60,7 +65,7 @@ async fn no_refund_where_the_event_does_not_offer_it_or_its_window_has_closed() 
         .paid_booking(
             "strict@example.com",
             strict.event_id,
-            strict.schema_ids[0],
+            strict.ticket_type_ids[0],
             1,
         )
         .await;
@@ -83,7 +88,7 @@ async fn no_refund_where_the_event_does_not_offer_it_or_its_window_has_closed() 
         .paid_booking(
             "late@example.com",
             flexible.event_id,
-            flexible.schema_ids[0],
+            flexible.ticket_type_ids[0],
             1,
         )
         .await;
@@ -118,7 +123,12 @@ async fn a_double_click_refunds_once() {
         )
         .await;
     let (_, ticket_id, _) = app
-        .paid_booking("buyer@example.com", sale.event_id, sale.schema_ids[0], 1)
+        .paid_booking(
+            "buyer@example.com",
+            sale.event_id,
+            sale.ticket_type_ids[0],
+            1,
+        )
         .await;
     let api = app.api().logged_in("buyer@example.com", PASSWORD).await;
     let path = format!("/bookings/{ticket_id}/cancel");
@@ -161,7 +171,7 @@ async fn a_pending_refund_at_stripe_keeps_the_booking_valid_until_it_succeeds() 
         )
         .await;
     let buyer = shop.app.registered("buyer@example.com").await;
-    let reserved = buyer.reserve(sale.event_id, sale.schema_ids[0]).await;
+    let reserved = buyer.reserve(sale.event_id, sale.ticket_type_ids[0]).await;
     let ticket_id: i32 = location(&reserved)
         .trim_start_matches("/tickets/")
         .parse()
@@ -201,6 +211,6 @@ async fn a_pending_refund_at_stripe_keeps_the_booking_valid_until_it_succeeds() 
         api.get(&format!("/bookings/{ticket_id}")).await.json["status"],
         "refunded"
     );
-    assert_eq!(shop.app.available(sale.schema_ids[0]).await, 10);
+    assert_eq!(shop.app.available(sale.ticket_type_ids[0]).await, 10);
     shop.app.assert_books_clean().await;
 }

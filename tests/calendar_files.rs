@@ -33,7 +33,7 @@ async fn the_confirmation_entry_is_called_off_by_a_refund_under_the_same_uid() {
         )
         .await;
     let (buyer, ticket_id, _) = app
-        .paid_booking("ada@example.com", sale.event_id, sale.schema_ids[0], 2)
+        .paid_booking("ada@example.com", sale.event_id, sale.ticket_type_ids[0], 2)
         .await;
     app.deliver_all().await;
     let mails = app.mails_to("ada@example.com").await;
@@ -89,10 +89,15 @@ async fn a_cancelled_event_calls_off_the_entries_it_sent_and_sends_none_to_a_hol
         .create_event(EventSpec::new("Rained off").seats("Field", 2500, 10))
         .await;
     let (_, ticket_id, _) = app
-        .paid_booking("paid@example.com", sale.event_id, sale.schema_ids[0], 1)
+        .paid_booking(
+            "paid@example.com",
+            sale.event_id,
+            sale.ticket_type_ids[0],
+            1,
+        )
         .await;
     let holder = app.registered("held@example.com").await;
-    let held = holder.reserve(sale.event_id, sale.schema_ids[0]).await;
+    let held = holder.reserve(sale.event_id, sale.ticket_type_ids[0]).await;
     assert_eq!(held.status(), 303);
     app.deliver_all().await;
 

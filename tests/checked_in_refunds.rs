@@ -65,7 +65,12 @@ async fn once_a_seat_is_checked_in_its_buyer_can_no_longer_cancel_the_booking() 
     let admin = app.admin().await;
     let sale = app.create_event(refundable("At the door")).await;
     let (buyer, ticket_id, codes) = app
-        .paid_booking("buyer@example.com", sale.event_id, sale.schema_ids[0], 2)
+        .paid_booking(
+            "buyer@example.com",
+            sale.event_id,
+            sale.ticket_type_ids[0],
+            2,
+        )
         .await;
     let ticket_page = format!("/tickets/{ticket_id}");
     assert!(
@@ -120,10 +125,16 @@ async fn an_admin_refunds_a_checked_in_booking_only_with_a_reason_which_is_kept(
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let sale = app.create_event(refundable("Reasons")).await;
-    let (event, schema) = (sale.event_id, sale.schema_ids[0]);
-    let (_, at_door, door_codes) = app.paid_booking("in@example.com", event, schema, 1).await;
-    let (_, at_home, _) = app.paid_booking("home@example.com", event, schema, 1).await;
-    let (_, by_api, api_codes) = app.paid_booking("api@example.com", event, schema, 1).await;
+    let (event, ticket_type) = (sale.event_id, sale.ticket_type_ids[0]);
+    let (_, at_door, door_codes) = app
+        .paid_booking("in@example.com", event, ticket_type, 1)
+        .await;
+    let (_, at_home, _) = app
+        .paid_booking("home@example.com", event, ticket_type, 1)
+        .await;
+    let (_, by_api, api_codes) = app
+        .paid_booking("api@example.com", event, ticket_type, 1)
+        .await;
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
     for code in [&door_codes[0], &api_codes[0]] {
         assert_eq!(staff.scan(event, code, "North").await.headline, "ADMIT");
@@ -237,7 +248,7 @@ async fn a_booking_whose_refund_is_under_way_admits_nobody_until_the_refund_fail
     let admin = app.admin().await;
     let sale = app.create_event(refundable("Pending at Stripe")).await;
     let buyer = app.registered("buyer@example.com").await;
-    let reserved = buyer.reserve(sale.event_id, sale.schema_ids[0]).await;
+    let reserved = buyer.reserve(sale.event_id, sale.ticket_type_ids[0]).await;
     let ticket_id: i32 = location(&reserved)
         .trim_start_matches("/tickets/")
         .parse()
@@ -345,7 +356,7 @@ async fn a_check_in_and_the_buyers_refund_request_at_the_same_instant_exactly_on
     for round in 0..ROUNDS {
         let email = format!("racer{round}@example.com");
         let (_, ticket_id, codes) = app
-            .paid_booking(&email, sale.event_id, sale.schema_ids[0], 1)
+            .paid_booking(&email, sale.event_id, sale.ticket_type_ids[0], 1)
             .await;
         let buyer = app.api().logged_in(&email, PASSWORD).await;
         let cancel = {
@@ -422,7 +433,7 @@ async fn control_a_door_deciding_on_a_read_made_before_the_refund_lets_both_win(
         "second@example.com",
     ] {
         let (_, id, codes) = app
-            .paid_booking(email, sale.event_id, sale.schema_ids[0], 1)
+            .paid_booking(email, sale.event_id, sale.ticket_type_ids[0], 1)
             .await;
         bookings.push((id, codes[0].clone()));
     }

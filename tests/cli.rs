@@ -86,18 +86,18 @@ async fn check_is_clean_on_good_books_and_fails_on_broken_ones() {
         .create_event(EventSpec::new("Audited").seats("GA", 1000, 5))
         .await;
     let buyer = app.registered("ann@example.com").await;
-    buyer.reserve(show.event_id, show.schema_ids[0]).await;
+    buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
 
     let clean = boxoffice(&app.database, &["check"], "");
     assert!(clean.status.success(), "{}", text(&clean));
     assert!(text(&clean).contains("\"Audited\": total 5, available 4, held 1, sold 0"));
     assert!(text(&clean).contains("books: clean"));
 
-    let schema = show.schema_ids[0];
+    let ticket_type = show.ticket_type_ids[0];
     app.with_db(move |c| {
-        use boxoffice::db::schema::ticket_schemas::dsl;
+        use boxoffice::db::schema::ticket_types::dsl;
         use diesel::prelude::*;
-        diesel::update(dsl::ticket_schemas.find(schema))
+        diesel::update(dsl::ticket_types.find(ticket_type))
             .set(dsl::available_tickets_count.eq(5))
             .execute(c)
             .unwrap();

@@ -5,7 +5,7 @@
 
 mod support;
 
-use boxoffice::db::ticket_schemas;
+use boxoffice::db::ticket_types;
 use support::TestApp;
 use support::fixtures::EventSpec;
 use support::stripe_standin::StripeStandIn;
@@ -40,8 +40,8 @@ async fn three_decimal_and_zero_decimal_prices_are_charged_exactly() {
         ];
         let path = format!("/admin/events/{}/ticket-types", show.event_id);
         assert_eq!(admin.post(&path, &form).await.status(), 303, "{city}");
-        let schema = app
-            .with_db(move |c| ticket_schemas::for_event(c, show.event_id).unwrap())
+        let ticket_type = app
+            .with_db(move |c| ticket_types::for_event(c, show.event_id).unwrap())
             .await
             .into_iter()
             .find(|s| s.name == "Local")
@@ -53,7 +53,7 @@ async fn three_decimal_and_zero_decimal_prices_are_charged_exactly() {
         assert!(page.contains(shown), "{city}: {shown} on the event page");
 
         let buyer = app.registered(&format!("buyer{i}@example.com")).await;
-        let ticket: i32 = location(&buyer.reserve(show.event_id, schema.id).await)
+        let ticket: i32 = location(&buyer.reserve(show.event_id, ticket_type.id).await)
             .trim_start_matches("/tickets/")
             .parse()
             .unwrap();
@@ -111,7 +111,7 @@ async fn a_price_below_stripes_minimum_charge_is_refused_with_the_figure() {
     );
     assert_eq!(admin.post(&path, &form("0.29", "GBP")).await.status(), 422);
     let before = app
-        .with_db(move |c| ticket_schemas::for_event(c, show.event_id).unwrap().len())
+        .with_db(move |c| ticket_types::for_event(c, show.event_id).unwrap().len())
         .await;
     assert_eq!(admin.post(&path, &form("0.50", "EUR")).await.status(), 303);
     assert_eq!(
@@ -120,7 +120,7 @@ async fn a_price_below_stripes_minimum_charge_is_refused_with_the_figure() {
         "free"
     );
     let after = app
-        .with_db(move |c| ticket_schemas::for_event(c, show.event_id).unwrap().len())
+        .with_db(move |c| ticket_types::for_event(c, show.event_id).unwrap().len())
         .await;
     assert_eq!(after, before + 2);
 }

@@ -15,25 +15,25 @@ use support::fixtures::EventSpec;
 use support::stripe_shop::{Shop, checkout, payments_of, shop, webhook};
 use support::visitor::location;
 
-/// A buyer holding one seat of `seats` at €25.00: (buyer, ticket id, schema id).
+/// A buyer holding one seat of `seats` at €25.00: (buyer, ticket id, ticket_type id).
 async fn holder(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32) {
     let show = shop
         .app
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, seats))
         .await;
     let buyer = shop.app.registered(email).await;
-    let response = buyer.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
     let ticket_id = location(&response)
         .trim_start_matches("/tickets/")
         .parse()
         .unwrap();
-    (buyer, ticket_id, show.schema_ids[0])
+    (buyer, ticket_id, show.ticket_type_ids[0])
 }
 
 #[tokio::test]
 async fn a_bank_debit_is_processing_then_confirmed_even_after_the_hold_lapsed() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema) = holder(&shop, "ann@example.com", 10).await;
+    let (buyer, ticket_id, ticket_type) = holder(&shop, "ann@example.com", 10).await;
     let session_id = checkout(&buyer, ticket_id).await;
     let session = shop.stripe.complete_unpaid(&session_id);
     let delivered = webhook(&shop.app, "evt_c", "checkout.session.completed", &session).await;
@@ -62,7 +62,7 @@ async fn a_bank_debit_is_processing_then_confirmed_even_after_the_hold_lapsed() 
     let expire = format!("/v1/checkout/sessions/{session_id}/expire");
     assert!(shop.stripe.requests_to("POST", &expire).is_empty());
     assert_eq!(shop.app.tickets().await[0].status, "expired");
-    assert_eq!(shop.app.available(schema).await, 10);
+    assert_eq!(shop.app.available(ticket_type).await, 10);
 
     let paid = shop.stripe.async_paid(&session_id);
     let delivered = webhook(
@@ -78,7 +78,7 @@ async fn a_bank_debit_is_processing_then_confirmed_even_after_the_hold_lapsed() 
         "paid",
         "a seat was still free: the late-payment rule keeps it"
     );
-    assert_eq!(shop.app.available(schema).await, 9);
+    assert_eq!(shop.app.available(ticket_type).await, 9);
     assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "paid");
     shop.app.assert_books_clean().await;
 }
@@ -138,7 +138,7 @@ async fn a_session_completed_with_no_payment_required_confirms_nothing() {
 }
 
 async fn paid(shop: &Shop, email: &str) -> (i32, i32, String) {
-    let (buyer, ticket_id, schema) = holder(shop, email, 10).await;
+    let (buyer, ticket_id, ticket_type) = holder(shop, email, 10).await;
     let session = shop.stripe.complete(&checkout(&buyer, ticket_id).await);
     webhook(
         &shop.app,
@@ -149,7 +149,7 @@ async fn paid(shop: &Shop, email: &str) -> (i32, i32, String) {
     .await;
     assert_eq!(shop.app.tickets().await[0].status, "paid");
     let intent = session["payment_intent"].as_str().unwrap().to_owned();
-    (ticket_id, schema, intent)
+    (ticket_id, ticket_type, intent)
 }
 
 fn dispute(id: &str, intent: &str, status: &str) -> serde_json::Value {
@@ -160,7 +160,7 @@ fn dispute(id: &str, intent: &str, status: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_dispute_keeps_the_ticket_working_until_it_is_lost() {
     let shop = shop().await;
-    let (ticket_id, schema, intent) = paid(&shop, "dan@example.com").await;
+    let (ticket_id, ticket_type, intent) = paid(&shop, "dan@example.com").await;
     let opened = dispute("du_1", &intent, "needs_response");
     webhook(&shop.app, "evt_d1", "charge.dispute.created", &opened).await;
     let row = payments_of(&shop.app, ticket_id).await.remove(0);
@@ -193,14 +193,14 @@ async fn a_dispute_keeps_the_ticket_working_until_it_is_lost() {
     assert_eq!(row.dispute_status.as_deref(), Some("lost"));
     assert_eq!(row.status, "refunded", "the bank took the money back");
     assert_eq!(shop.app.tickets().await[0].status, "refunded");
-    assert_eq!(shop.app.available(schema).await, 10);
+    assert_eq!(shop.app.available(ticket_type).await, 10);
     shop.app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn a_won_dispute_leaves_the_booking_as_it_was() {
     let shop = shop().await;
-    let (ticket_id, schema, intent) = paid(&shop, "eve@example.com").await;
+    let (ticket_id, ticket_type, intent) = paid(&shop, "eve@example.com").await;
     webhook(
         &shop.app,
         "evt_d1",
@@ -219,6 +219,6 @@ async fn a_won_dispute_leaves_the_booking_as_it_was() {
     assert_eq!(row.dispute_status.as_deref(), Some("won"));
     assert_eq!(row.status, "paid");
     assert_eq!(shop.app.tickets().await[0].status, "paid");
-    assert_eq!(shop.app.available(schema).await, 9);
+    assert_eq!(shop.app.available(ticket_type).await, 9);
     shop.app.assert_books_clean().await;
 }

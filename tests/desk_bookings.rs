@@ -24,7 +24,7 @@ async fn a_booking_is_found_by_email_or_code_opened_and_refunded_only_once_confi
     let show = app
         .create_event(EventSpec::new("Jazz").seats("Standing", 2500, 20))
         .await;
-    let (e, s) = (show.event_id, show.schema_ids[0]);
+    let (e, s) = (show.event_id, show.ticket_type_ids[0]);
     let (_ada, ada, _) = app.paid_booking("ada@example.com", e, s, 2).await;
     let (_bob, bob, bob_codes) = app.paid_booking("bob@example.com", e, s, 1).await;
     let cat = app.registered("cat@example.com").await;
@@ -115,7 +115,7 @@ async fn a_hold_is_voided_behind_a_confirmation_and_a_confirmation_is_resent() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let show = app.create_event(EventSpec::new("Folk")).await;
-    let (e, s) = (show.event_id, show.schema_ids[0]);
+    let (e, s) = (show.event_id, show.ticket_type_ids[0]);
     let (_ada, ada, _) = app.paid_booking("ada@example.com", e, s, 1).await;
     let bob = app.registered("bob@example.com").await;
     let held = bob.reserve_n(e, s, "2").await;
@@ -202,7 +202,7 @@ async fn the_payments_list_names_buyer_event_amount_and_date_and_its_refund_is_c
         .create_event(EventSpec::new("Opera").seats("Stalls", 4000, 10))
         .await;
     let (_ada, ada, _) = app
-        .paid_booking("ada@example.com", show.event_id, show.schema_ids[0], 1)
+        .paid_booking("ada@example.com", show.event_id, show.ticket_type_ids[0], 1)
         .await;
     let payment = app
         .with_db(move |c| payments::for_ticket(c, ada).unwrap()[0].id)

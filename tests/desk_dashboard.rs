@@ -105,7 +105,7 @@ async fn each_event_shows_its_status_and_the_filter_finds_it() {
     app.paid_booking(
         "ada@example.com",
         sold_out.event_id,
-        sold_out.schema_ids[0],
+        sold_out.ticket_type_ids[0],
         1,
     )
     .await;

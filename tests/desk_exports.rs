@@ -29,7 +29,7 @@ async fn bookings_and_payments_export_as_csv_with_quoting_and_formulas_defused()
                 .in_zone("Europe/Berlin"),
         )
         .await;
-    let (e, s) = (show.event_id, show.schema_ids[0]);
+    let (e, s) = (show.event_id, show.ticket_type_ids[0]);
     let (_, ada, codes) = app.paid_booking("ada@example.com", e, s, 2).await;
     let (_, bob, _) = app.paid_booking("bob@example.com", e, s, 1).await;
     let cat = app.registered("cat@example.com").await;
@@ -145,7 +145,7 @@ async fn a_large_export_is_streamed_a_page_at_a_time() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let show = app.create_event(EventSpec::new("Big")).await;
-    let (e, s) = (show.event_id, show.schema_ids[0]);
+    let (e, s) = (show.event_id, show.ticket_type_ids[0]);
     const BOOKINGS: usize = 2_500;
     let now = app.clock.now();
     app.with_db(move |conn| {
@@ -168,7 +168,7 @@ async fn a_large_export_is_streamed_a_page_at_a_time() {
                     &NewTicket {
                         user_id: user.id,
                         event_id: e,
-                        ticket_schema_id: s,
+                        ticket_type_id: s,
                         status: TicketStatus::Expired,
                         reserved_until: Some(now),
                         code: &code,

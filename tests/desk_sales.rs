@@ -38,7 +38,11 @@ async fn the_sales_pages_figures_equal_the_chart_the_table_and_the_books() {
                 .seats("Standing", 2500, 20),
         )
         .await;
-    let (e, seated, standing) = (show.event_id, show.schema_ids[0], show.schema_ids[1]);
+    let (e, seated, standing) = (
+        show.event_id,
+        show.ticket_type_ids[0],
+        show.ticket_type_ids[1],
+    );
     let (_, _ada, ada_codes) = app.paid_booking("ada@example.com", e, standing, 2).await;
     app.paid_booking("bob@example.com", e, seated, 1).await;
     let (_, dan, _) = app.paid_booking("dan@example.com", e, standing, 1).await;

@@ -95,11 +95,11 @@ async fn an_event_in_berlin_at_20_00_reads_20_00_cet_on_every_page_mail_ics_door
     assert!(!page.contains("UTC"), "{page}");
     assert!(admin.page("/admin").await.contains(expected), "dashboard");
 
-    let schema_id = app
-        .with_db(move |c| boxoffice::db::ticket_schemas::for_event(c, event_id).unwrap()[0].id)
+    let ticket_type_id = app
+        .with_db(move |c| boxoffice::db::ticket_types::for_event(c, event_id).unwrap()[0].id)
         .await;
     let (buyer, ticket_id, _codes) = app
-        .paid_booking("ada@example.com", event_id, schema_id, 2)
+        .paid_booking("ada@example.com", event_id, ticket_type_id, 2)
         .await;
     assert!(
         buyer.page("/tickets").await.contains(expected),

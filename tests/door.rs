@@ -36,13 +36,13 @@ async fn two_shows() -> (
 async fn every_answer_in_words() {
     let (app, admin, a, b) = two_shows().await;
     let (_, _, codes) = app
-        .paid_booking("pair@example.com", a.event_id, a.schema_ids[1], 2)
+        .paid_booking("pair@example.com", a.event_id, a.ticket_type_ids[1], 2)
         .await;
     let (_, _, other) = app
-        .paid_booking("elsewhere@example.com", b.event_id, b.schema_ids[0], 1)
+        .paid_booking("elsewhere@example.com", b.event_id, b.ticket_type_ids[0], 1)
         .await;
     let holder = app.registered("holder@example.com").await;
-    let held = holder.reserve(a.event_id, a.schema_ids[0]).await;
+    let held = holder.reserve(a.event_id, a.ticket_type_ids[0]).await;
     let held_id: i32 = location(&held)
         .trim_start_matches("/tickets/")
         .parse()
@@ -164,7 +164,7 @@ async fn the_gate_is_remembered_on_the_device() {
 async fn a_retried_scan_with_the_same_nonce_admits_again() {
     let (app, admin, a, _) = two_shows().await;
     let (_, _, codes) = app
-        .paid_booking("ann@example.com", a.event_id, a.schema_ids[0], 1)
+        .paid_booking("ann@example.com", a.event_id, a.ticket_type_ids[0], 1)
         .await;
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
     let page = staff.page(&format!("/door/events/{}", a.event_id)).await;
@@ -202,7 +202,7 @@ async fn a_retried_scan_with_the_same_nonce_admits_again() {
 async fn undo_with_a_reason_then_the_code_admits_again() {
     let (app, admin, a, _) = two_shows().await;
     let (_, _, codes) = app
-        .paid_booking("ann@example.com", a.event_id, a.schema_ids[0], 1)
+        .paid_booking("ann@example.com", a.event_id, a.ticket_type_ids[0], 1)
         .await;
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
     assert_eq!(
@@ -267,7 +267,7 @@ async fn undo_with_a_reason_then_the_code_admits_again() {
 async fn a_refunded_bookings_codes_are_not_valid() {
     let (app, admin, a, _) = two_shows().await;
     let (_, ticket_id, codes) = app
-        .paid_booking("ann@example.com", a.event_id, a.schema_ids[0], 3)
+        .paid_booking("ann@example.com", a.event_id, a.ticket_type_ids[0], 3)
         .await;
     let refunded = admin
         .post(
@@ -416,10 +416,10 @@ async fn door_staff_see_only_the_doors_of_their_events() {
 async fn the_offline_lists_hold_every_valid_code() {
     let (app, admin, a, _) = two_shows().await;
     let (_, _, codes) = app
-        .paid_booking("ann@example.com", a.event_id, a.schema_ids[1], 2)
+        .paid_booking("ann@example.com", a.event_id, a.ticket_type_ids[1], 2)
         .await;
     let (_, refunded, gone) = app
-        .paid_booking("bob@example.com", a.event_id, a.schema_ids[0], 1)
+        .paid_booking("bob@example.com", a.event_id, a.ticket_type_ids[0], 1)
         .await;
     admin
         .post(

@@ -37,7 +37,7 @@ async fn twenty_scans_from_four_gates_admit_once() {
             .paid_booking(
                 &format!("fan{round}@example.com"),
                 show.event_id,
-                show.schema_ids[0],
+                show.ticket_type_ids[0],
                 1,
             )
             .await;
@@ -99,7 +99,7 @@ async fn without_the_guard_every_gate_would_admit() {
         .create_event(EventSpec::new("Control").seats("GA", 2500, 10))
         .await;
     let (_, _, codes) = app
-        .paid_booking("fan@example.com", show.event_id, show.schema_ids[0], 1)
+        .paid_booking("fan@example.com", show.event_id, show.ticket_type_ids[0], 1)
         .await;
     let now = app.clock.now();
     let updates: Vec<_> = (0..SCANS)
@@ -146,7 +146,7 @@ async fn a_check_in_that_read_a_free_seat_loses_to_the_gate_that_committed_first
         .create_event(EventSpec::new("Lost").seats("GA", 2500, 10))
         .await;
     let (_, ticket_id, codes) = app
-        .paid_booking("fan@example.com", show.event_id, show.schema_ids[0], 1)
+        .paid_booking("fan@example.com", show.event_id, show.ticket_type_ids[0], 1)
         .await;
     let seat = app
         .admissions()

@@ -31,7 +31,7 @@ async fn an_ended_event_leaves_the_front_page_offers_no_seats_and_keeps_its_tick
     let show = app
         .create_event(EventSpec::new("Last night").starting_in(TimeDelta::hours(2)))
         .await;
-    let ticket_id = ticket_id_of(&ann.reserve(show.event_id, show.schema_ids[0]).await);
+    let ticket_id = ticket_id_of(&ann.reserve(show.event_id, show.ticket_type_ids[0]).await);
     pay(&ann, ticket_id).await;
 
     assert_eq!(boxoffice::sweeper::lifecycle_once(&app.state).await, 0);
@@ -61,12 +61,12 @@ async fn cancelling_an_event_refunds_every_paid_booking_releases_every_hold_and_
     let show = app
         .create_event(EventSpec::new("Rained off").seats("Field", 2500, 100))
         .await;
-    let (event_id, schema_id) = (show.event_id, show.schema_ids[0]);
+    let (event_id, ticket_type_id) = (show.event_id, show.ticket_type_ids[0]);
     let mut paid = Vec::new();
     let mut held: Vec<(Visitor, i32)> = Vec::new();
     for n in 0..60 {
         let buyer = app.registered(&format!("fan{n}@example.com")).await;
-        let ticket_id = ticket_id_of(&buyer.reserve(event_id, schema_id).await);
+        let ticket_id = ticket_id_of(&buyer.reserve(event_id, ticket_type_id).await);
         if n < 50 {
             pay(&buyer, ticket_id).await;
             paid.push(ticket_id);
@@ -106,7 +106,10 @@ async fn cancelling_an_event_refunds_every_paid_booking_releases_every_hold_and_
 
     // Sales stop and holds end at once.
     let late_comer = app.registered("late@example.com").await;
-    assert_eq!(late_comer.reserve(event_id, schema_id).await.status(), 409);
+    assert_eq!(
+        late_comer.reserve(event_id, ticket_type_id).await.status(),
+        409
+    );
     let tickets = app.tickets().await;
     assert_eq!(
         tickets
@@ -135,7 +138,7 @@ async fn cancelling_an_event_refunds_every_paid_booking_releases_every_hold_and_
             1
         );
     }
-    assert_eq!(app.available(schema_id).await, 100, "every seat back");
+    assert_eq!(app.available(ticket_type_id).await, 100, "every seat back");
 
     // The payment that arrives after the cancel goes back too.
     let token = csrf_token_in(&checkout_page).unwrap();

@@ -80,7 +80,7 @@ async fn snapshot(app: &TestApp) -> String {
     app.with_db(|conn| {
         use boxoffice::db::models::User;
         use boxoffice::db::schema::users::dsl;
-        use boxoffice::db::{events, payments, ticket_schemas, tickets};
+        use boxoffice::db::{events, payments, ticket_types, tickets};
         let users: Vec<User> = dsl::users
             .order(dsl::id)
             .select(User::as_select())
@@ -89,7 +89,7 @@ async fn snapshot(app: &TestApp) -> String {
         format!(
             "{users:?}\n{:?}\n{:?}\n{:?}\n{:?}",
             events::all(conn).unwrap(),
-            ticket_schemas::all(conn).unwrap(),
+            ticket_types::all(conn).unwrap(),
             tickets::all(conn).unwrap(),
             payments::all(conn).unwrap()
         )
@@ -104,7 +104,7 @@ struct Shop {
     admin: Visitor,
     user: Visitor,
     event_id: i32,
-    schema_id: i32,
+    ticket_type_id: i32,
     ticket_id: i32,
     checkout: String,
 }
@@ -124,7 +124,7 @@ async fn shop() -> Shop {
     let admin = app.admin().await;
     let show = app.create_event(EventSpec::new("Fuzz Fest")).await;
     let user = app.registered("user@example.com").await;
-    let response = user.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = user.reserve(show.event_id, show.ticket_type_ids[0]).await;
     let ticket_id = location(&response)
         .trim_start_matches("/tickets/")
         .parse()
@@ -135,7 +135,7 @@ async fn shop() -> Shop {
         admin,
         user,
         event_id: show.event_id,
-        schema_id: show.schema_ids[0],
+        ticket_type_id: show.ticket_type_ids[0],
         ticket_id,
         checkout,
     }
@@ -316,7 +316,7 @@ fn admin_forms_never_fail_or_change_anything_when_refused() {
                 let form = one_bad(&ticket_type, which, &value);
                 let create = format!("/admin/events/{}/ticket-types", shop.event_id);
                 post_checked(shop, &shop.admin, &create, &as_pairs(&form)).await?;
-                let edit = format!("/admin/ticket-types/{}", shop.schema_id);
+                let edit = format!("/admin/ticket-types/{}", shop.ticket_type_id);
                 post_checked(shop, &shop.admin, &edit, &as_pairs(&form)).await?;
                 // Two fields bad at once.
                 let form = one_bad(&one_bad(&event, which, &value), which + 1, &other);
@@ -334,7 +334,7 @@ fn buyer_forms_and_raw_bodies_never_fail_or_change_anything_when_refused() {
         |runtime, shop, (value, body)| {
             runtime.block_on(async {
                 let reserve = format!("/events/{}/reserve", shop.event_id);
-                post_checked(shop, &shop.user, &reserve, &[("ticket_schema_id", &value)]).await?;
+                post_checked(shop, &shop.user, &reserve, &[("ticket_type_id", &value)]).await?;
                 // Raw bytes as a form body, with a valid token added.
                 for path in ["/register", "/login", "/admin/events", &reserve] {
                     let who = if path.starts_with("/admin") {

@@ -35,15 +35,15 @@ fn flash_in(page: &str) -> String {
 }
 
 /// A fresh buyer asks for `quantity` seats (the raw form field).
-async fn ask(app: &TestApp, event: i32, schema: i32, quantity: &str) -> (Visitor, Answer) {
+async fn ask(app: &TestApp, event: i32, ticket_type: i32, quantity: &str) -> (Visitor, Answer) {
     let n = BUYERS.fetch_add(1, Ordering::SeqCst);
     let buyer = app.registered(&format!("buyer{n}@example.com")).await;
-    let answer = ask_as(&buyer, event, schema, quantity).await;
+    let answer = ask_as(&buyer, event, ticket_type, quantity).await;
     (buyer, answer)
 }
 
-async fn ask_as(buyer: &Visitor, event: i32, schema: i32, quantity: &str) -> Answer {
-    let response = buyer.reserve_n(event, schema, quantity).await;
+async fn ask_as(buyer: &Visitor, event: i32, ticket_type: i32, quantity: &str) -> Answer {
+    let response = buyer.reserve_n(event, ticket_type, quantity).await;
     let status = response.status().as_u16();
     if status != 303 {
         let body = response.text().await.unwrap();
@@ -62,8 +62,8 @@ async fn ask_as(buyer: &Visitor, event: i32, schema: i32, quantity: &str) -> Ans
     }
 }
 
-async fn booked(app: &TestApp, event: i32, schema: i32, quantity: &str) -> i32 {
-    let (_, answer) = ask(app, event, schema, quantity).await;
+async fn booked(app: &TestApp, event: i32, ticket_type: i32, quantity: &str) -> i32 {
+    let (_, answer) = ask(app, event, ticket_type, quantity).await;
     let id = answer
         .ticket_id
         .unwrap_or_else(|| panic!("{quantity} seats were not booked: {answer:?}"));
@@ -78,9 +78,9 @@ async fn booked(app: &TestApp, event: i32, schema: i32, quantity: &str) -> i32 {
     id
 }
 
-async fn refused(app: &TestApp, event: i32, schema: i32, quantity: &str, words: &str) {
-    let before = app.available(schema).await;
-    let (_, answer) = ask(app, event, schema, quantity).await;
+async fn refused(app: &TestApp, event: i32, ticket_type: i32, quantity: &str, words: &str) {
+    let before = app.available(ticket_type).await;
+    let (_, answer) = ask(app, event, ticket_type, quantity).await;
     assert_eq!(answer.status, 303, "{answer:?}");
     assert_eq!(answer.ticket_id, None, "asking {quantity}: {answer:?}");
     assert!(
@@ -89,19 +89,19 @@ async fn refused(app: &TestApp, event: i32, schema: i32, quantity: &str, words: 
         answer.message
     );
     assert_eq!(
-        app.available(schema).await,
+        app.available(ticket_type).await,
         before,
         "a refusal takes no seat"
     );
 }
 
 /// The quantities the event page offers for a ticket type (as a logged-in buyer).
-async fn offered(app: &TestApp, event: i32, schema: i32) -> Vec<i32> {
+async fn offered(app: &TestApp, event: i32, ticket_type: i32) -> Vec<i32> {
     let n = BUYERS.fetch_add(1, Ordering::SeqCst);
     let viewer = app.registered(&format!("viewer{n}@example.com")).await;
     let page = viewer.page(&format!("/events/{event}")).await;
     let Some(select) = page
-        .split(&format!("id=\"quantity-{schema}\""))
+        .split(&format!("id=\"quantity-{ticket_type}\""))
         .nth(1)
         .and_then(|rest| rest.split("</select>").next())
     else {
@@ -119,16 +119,16 @@ async fn one_type(app: &TestApp, seats: i32, max: i32, rule: &str) -> (i32, i32)
     let show = app
         .create_event(EventSpec::new(&format!("Show {n}")).seats("GA", 2500, seats))
         .await;
-    app.set_terms(show.schema_ids[0], max, rule).await;
-    (show.event_id, show.schema_ids[0])
+    app.set_terms(show.ticket_type_ids[0], max, rule).await;
+    (show.event_id, show.ticket_type_ids[0])
 }
 
 #[tokio::test]
 async fn invalid_quantities_are_a_clear_400_and_a_missing_one_means_one_seat() {
     let app = TestApp::spawn().await;
-    let (event, schema) = one_type(&app, 20, 10, "any").await;
+    let (event, ticket_type) = one_type(&app, 20, 10, "any").await;
     for bad in ["0", "-2", "two", "1.5", "99999999999999999999"] {
-        let (_, answer) = ask(&app, event, schema, bad).await;
+        let (_, answer) = ask(&app, event, ticket_type, bad).await;
         assert_eq!(answer.status, 400, "quantity {bad:?}");
         assert!(
             answer.message.contains("a whole number of at least 1"),
@@ -137,59 +137,59 @@ async fn invalid_quantities_are_a_clear_400_and_a_missing_one_means_one_seat() {
         );
     }
     assert!(app.tickets().await.is_empty());
-    assert_eq!(app.available(schema).await, 20);
+    assert_eq!(app.available(ticket_type).await, 20);
 
     // The single-seat form (no quantity field) books one seat.
     let buyer = app.registered("plain@example.com").await;
-    let response = buyer.reserve(event, schema).await;
+    let response = buyer.reserve(event, ticket_type).await;
     assert!(location(&response).starts_with("/tickets/"));
     assert_eq!(app.tickets().await[0].quantity, 1);
-    assert_eq!(app.available(schema).await, 19);
+    assert_eq!(app.available(ticket_type).await, 19);
     app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn any_number_up_to_the_cap_and_what_is_left() {
     let app = TestApp::spawn().await;
-    let (event, schema) = one_type(&app, 20, 10, "any").await;
+    let (event, ticket_type) = one_type(&app, 20, 10, "any").await;
     assert_eq!(
-        offered(&app, event, schema).await,
+        offered(&app, event, ticket_type).await,
         (1..=10).collect::<Vec<_>>()
     );
-    booked(&app, event, schema, "1").await;
-    booked(&app, event, schema, "10").await;
-    refused(&app, event, schema, "11", "at most 10 per booking").await;
-    assert_eq!(app.available(schema).await, 9);
-    refused(&app, event, schema, "10", "only 9 left").await;
+    booked(&app, event, ticket_type, "1").await;
+    booked(&app, event, ticket_type, "10").await;
+    refused(&app, event, ticket_type, "11", "at most 10 per booking").await;
+    assert_eq!(app.available(ticket_type).await, 9);
+    refused(&app, event, ticket_type, "10", "only 9 left").await;
     assert_eq!(
-        offered(&app, event, schema).await,
+        offered(&app, event, ticket_type).await,
         (1..=9).collect::<Vec<_>>()
     );
-    booked(&app, event, schema, "8").await;
-    booked(&app, event, schema, "1").await; // leaving 0
-    assert_eq!(app.available(schema).await, 0);
-    refused(&app, event, schema, "1", "sold out").await;
+    booked(&app, event, ticket_type, "8").await;
+    booked(&app, event, ticket_type, "1").await; // leaving 0
+    assert_eq!(app.available(ticket_type).await, 0);
+    refused(&app, event, ticket_type, "1", "sold out").await;
     app.assert_books_clean().await;
 
     // A cap of 1 keeps a type strictly one seat per person.
-    let (event, schema) = one_type(&app, 5, 1, "any").await;
-    assert_eq!(offered(&app, event, schema).await, vec![1]);
-    refused(&app, event, schema, "2", "at most 1 per booking").await;
-    booked(&app, event, schema, "1").await;
+    let (event, ticket_type) = one_type(&app, 5, 1, "any").await;
+    assert_eq!(offered(&app, event, ticket_type).await, vec![1]);
+    refused(&app, event, ticket_type, "2", "at most 1 per booking").await;
+    booked(&app, event, ticket_type, "1").await;
 }
 
 #[tokio::test]
 async fn even_is_sold_in_pairs() {
     let app = TestApp::spawn().await;
-    let (event, schema) = one_type(&app, 5, 4, "even").await;
-    assert_eq!(offered(&app, event, schema).await, vec![2, 4]);
-    refused(&app, event, schema, "1", "sold in pairs").await;
-    refused(&app, event, schema, "3", "sold in pairs").await;
-    refused(&app, event, schema, "6", "at most 4 per booking").await;
-    booked(&app, event, schema, "4").await; // the cap
-    refused(&app, event, schema, "2", "only 1 left").await;
-    assert_eq!(offered(&app, event, schema).await, Vec::<i32>::new());
-    let (_, schema_page) = ask(&app, event, schema, "1").await;
+    let (event, ticket_type) = one_type(&app, 5, 4, "even").await;
+    assert_eq!(offered(&app, event, ticket_type).await, vec![2, 4]);
+    refused(&app, event, ticket_type, "1", "sold in pairs").await;
+    refused(&app, event, ticket_type, "3", "sold in pairs").await;
+    refused(&app, event, ticket_type, "6", "at most 4 per booking").await;
+    booked(&app, event, ticket_type, "4").await; // the cap
+    refused(&app, event, ticket_type, "2", "only 1 left").await;
+    assert_eq!(offered(&app, event, ticket_type).await, Vec::<i32>::new());
+    let (_, schema_page) = ask(&app, event, ticket_type, "1").await;
     assert!(schema_page.message.contains("sold in pairs"));
     app.assert_books_clean().await;
 }
@@ -197,12 +197,12 @@ async fn even_is_sold_in_pairs() {
 #[tokio::test]
 async fn all_together_takes_exactly_every_seat_left() {
     let app = TestApp::spawn().await;
-    let (event, schema) = one_type(&app, 4, 10, "all_together").await;
-    assert_eq!(offered(&app, event, schema).await, vec![4]);
+    let (event, ticket_type) = one_type(&app, 4, 10, "all_together").await;
+    assert_eq!(offered(&app, event, ticket_type).await, vec![4]);
     refused(
         &app,
         event,
-        schema,
+        ticket_type,
         "1",
         "only all 4 remaining seats can be bought together",
     )
@@ -210,7 +210,7 @@ async fn all_together_takes_exactly_every_seat_left() {
     refused(
         &app,
         event,
-        schema,
+        ticket_type,
         "3",
         "only all 4 remaining seats can be bought together",
     )
@@ -218,53 +218,53 @@ async fn all_together_takes_exactly_every_seat_left() {
     refused(
         &app,
         event,
-        schema,
+        ticket_type,
         "5",
         "only all 4 remaining seats can be bought together",
     )
     .await;
-    booked(&app, event, schema, "4").await; // exactly available, leaving 0
-    refused(&app, event, schema, "1", "sold out").await;
+    booked(&app, event, ticket_type, "4").await; // exactly available, leaving 0
+    refused(&app, event, ticket_type, "1", "sold out").await;
 
     // More seats left than the cap: nothing can be bought, and nothing is offered.
-    let (event, schema) = one_type(&app, 12, 10, "all_together").await;
-    assert_eq!(offered(&app, event, schema).await, Vec::<i32>::new());
-    refused(&app, event, schema, "10", "all 12 remaining seats").await;
+    let (event, ticket_type) = one_type(&app, 12, 10, "all_together").await;
+    assert_eq!(offered(&app, event, ticket_type).await, Vec::<i32>::new());
+    refused(&app, event, ticket_type, "10", "all 12 remaining seats").await;
     app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn avoid_one_never_leaves_a_single_seat() {
     let app = TestApp::spawn().await;
-    let (event, schema) = one_type(&app, 6, 10, "avoid_one").await;
-    assert_eq!(offered(&app, event, schema).await, vec![1, 2, 3, 4, 6]);
+    let (event, ticket_type) = one_type(&app, 6, 10, "avoid_one").await;
+    assert_eq!(offered(&app, event, ticket_type).await, vec![1, 2, 3, 4, 6]);
     refused(
         &app,
         event,
-        schema,
+        ticket_type,
         "5",
         "that would leave a single seat; choose 1 fewer or 1 more",
     )
     .await;
-    booked(&app, event, schema, "1").await; // 5 left
-    booked(&app, event, schema, "2").await; // 3 left
-    assert_eq!(offered(&app, event, schema).await, vec![1, 3]);
-    refused(&app, event, schema, "2", "would leave a single seat").await;
-    refused(&app, event, schema, "4", "only 3 left").await;
-    booked(&app, event, schema, "3").await; // leaving 0 is fine
-    assert_eq!(app.available(schema).await, 0);
+    booked(&app, event, ticket_type, "1").await; // 5 left
+    booked(&app, event, ticket_type, "2").await; // 3 left
+    assert_eq!(offered(&app, event, ticket_type).await, vec![1, 3]);
+    refused(&app, event, ticket_type, "2", "would leave a single seat").await;
+    refused(&app, event, ticket_type, "4", "only 3 left").await;
+    booked(&app, event, ticket_type, "3").await; // leaving 0 is fine
+    assert_eq!(app.available(ticket_type).await, 0);
     app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn a_rule_change_applies_to_new_reserves_and_never_to_existing_bookings() {
     let app = TestApp::spawn().await;
-    let (event, schema) = one_type(&app, 10, 10, "any").await;
-    let three = booked(&app, event, schema, "3").await;
+    let (event, ticket_type) = one_type(&app, 10, 10, "any").await;
+    let three = booked(&app, event, ticket_type, "3").await;
     let admin = app.admin().await;
     let saved = admin
         .post(
-            &format!("/admin/ticket-types/{schema}"),
+            &format!("/admin/ticket-types/{ticket_type}"),
             &[
                 ("name", "GA"),
                 ("price", "25.00"),
@@ -277,7 +277,7 @@ async fn a_rule_change_applies_to_new_reserves_and_never_to_existing_bookings() 
         .await;
     assert_eq!(saved.status(), 303);
     let form = admin
-        .page(&format!("/admin/ticket-types/{schema}/edit"))
+        .page(&format!("/admin/ticket-types/{ticket_type}/edit"))
         .await;
     assert!(form.contains("name=\"max_per_order\"") && form.contains("value=\"4\""));
     assert!(form.contains("<option value=\"even\" selected>"));
@@ -289,14 +289,14 @@ async fn a_rule_change_applies_to_new_reserves_and_never_to_existing_bookings() 
         (3, "reserved")
     );
     app.assert_books_clean().await;
-    refused(&app, event, schema, "3", "sold in pairs").await;
-    refused(&app, event, schema, "6", "at most 4 per booking").await;
-    booked(&app, event, schema, "4").await;
+    refused(&app, event, ticket_type, "3", "sold in pairs").await;
+    refused(&app, event, ticket_type, "6", "at most 4 per booking").await;
+    booked(&app, event, ticket_type, "4").await;
 
     // Out-of-range terms are named on the form.
     let bad = admin
         .post(
-            &format!("/admin/ticket-types/{schema}"),
+            &format!("/admin/ticket-types/{ticket_type}"),
             &[
                 ("name", "GA"),
                 ("price", "25.00"),
@@ -333,11 +333,11 @@ async fn pay_on_test_provider(buyer: &Visitor, ticket_id: i32) {
 #[tokio::test]
 async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded_together() {
     let app = TestApp::spawn().await;
-    let (event, schema) = one_type(&app, 10, 10, "any").await;
-    let (ann, answer) = ask(&app, event, schema, "3").await;
+    let (event, ticket_type) = one_type(&app, 10, 10, "any").await;
+    let (ann, answer) = ask(&app, event, ticket_type, "3").await;
     let ticket_id = answer.ticket_id.unwrap();
     assert!(answer.message.contains("Your 3 seats are held"));
-    assert_eq!(app.available(schema).await, 7);
+    assert_eq!(app.available(ticket_type).await, 7);
     let held = ann.page(&format!("/tickets/{ticket_id}")).await;
     assert!(held.contains("Pay €75.00"));
     assert!(!held.contains("class=\"code\""), "no codes before payment");
@@ -367,7 +367,7 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
         (rows.len(), rows[0].status.as_str(), rows[0].amount_pennies),
         (1, "paid", 7500)
     );
-    assert_eq!(app.available(schema).await, 7);
+    assert_eq!(app.available(ticket_type).await, 7);
     app.assert_books_clean().await;
     let list = ann.page("/tickets").await;
     assert!(list.contains("€75.00"));
@@ -412,7 +412,7 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
         )
         .await;
     assert_eq!(refunded.status(), 303);
-    assert_eq!(app.available(schema).await, 10);
+    assert_eq!(app.available(ticket_type).await, 10);
     assert!(
         app.admissions()
             .await
@@ -429,28 +429,28 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
 #[tokio::test]
 async fn cancelling_or_expiring_a_hold_returns_all_its_seats() {
     let app = TestApp::spawn().await;
-    let (event, schema) = one_type(&app, 10, 10, "any").await;
-    let (ann, answer) = ask(&app, event, schema, "4").await;
+    let (event, ticket_type) = one_type(&app, 10, 10, "any").await;
+    let (ann, answer) = ask(&app, event, ticket_type, "4").await;
     let ticket_id = answer.ticket_id.unwrap();
-    assert_eq!(app.available(schema).await, 6);
+    assert_eq!(app.available(ticket_type).await, 6);
     let cancelled = ann.cancel(ticket_id).await;
     assert_eq!(location(&cancelled), format!("/events/{event}"));
-    assert_eq!(app.available(schema).await, 10);
+    assert_eq!(app.available(ticket_type).await, 10);
 
     // The same user books again (their released row gets a new hold of another size).
-    let again = ask_as(&ann, event, schema, "2").await;
+    let again = ask_as(&ann, event, ticket_type, "2").await;
     assert_eq!(again.ticket_id, Some(ticket_id));
-    assert_eq!(app.available(schema).await, 8);
+    assert_eq!(app.available(ticket_type).await, 8);
     app.clock.advance(chrono::TimeDelta::minutes(16));
     assert_eq!(boxoffice::sweeper::sweep_once(&app.state).await, 1);
-    assert_eq!(app.available(schema).await, 10);
+    assert_eq!(app.available(ticket_type).await, 10);
     app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn the_bookings_list_is_paginated() {
     let app = TestApp::spawn().await;
-    let (event, schema) = one_type(&app, 100, 10, "any").await;
+    let (event, ticket_type) = one_type(&app, 100, 10, "any").await;
     let now = app.clock.now();
     app.with_db(move |c| {
         use boxoffice::db::models::{NewTicket, NewUser};
@@ -471,7 +471,7 @@ async fn the_bookings_list_is_paginated() {
                 &NewTicket {
                     user_id: user.id,
                     event_id: event,
-                    ticket_schema_id: schema,
+                    ticket_type_id: ticket_type,
                     status: TicketStatus::Cancelled,
                     reserved_until: None,
                     code: &format!("LIST-{n}"),
@@ -504,8 +504,8 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
 
     // Money kept for a cancelled booking of 3 (the old confirm × cancel race) is found
     // and returned in full by the repair.
-    let (event, schema) = one_type(&app, 10, 10, "any").await;
-    let (ann, answer) = ask(&app, event, schema, "3").await;
+    let (event, ticket_type) = one_type(&app, 10, 10, "any").await;
+    let (ann, answer) = ask(&app, event, ticket_type, "3").await;
     let ticket_id = answer.ticket_id.unwrap();
     let checkout = ann.path_of(&location(&ann.pay(ticket_id).await));
     ann.post(&format!("{checkout}/pay"), &[]).await;
@@ -519,7 +519,7 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
         .unwrap();
     support::damage::keep_money_for_cancelled_ticket(&app, ticket_id, &reference).await;
     assert_eq!(
-        app.available(schema).await,
+        app.available(ticket_type).await,
         10,
         "the cancel returned all 3 seats"
     );
@@ -538,7 +538,7 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
     app.assert_books_clean().await;
 
     // A paid booking of 3 must have admissions 1, 2, 3 and a payment of 3 × the price.
-    let (bob, answer) = ask(&app, event, schema, "3").await;
+    let (bob, answer) = ask(&app, event, ticket_type, "3").await;
     let paid_id = answer.ticket_id.unwrap();
     pay_on_test_provider(&bob, paid_id).await;
     app.assert_books_clean().await;

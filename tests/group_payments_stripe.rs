@@ -14,19 +14,19 @@ use support::fixtures::EventSpec;
 use support::stripe_shop::{Shop, checkout, payments_of, shop, webhook};
 use support::visitor::location;
 
-/// A buyer holding 3 seats of a €25.00 type of `seats`: (buyer, ticket id, schema, event).
+/// A buyer holding 3 seats of a €25.00 type of `seats`: (buyer, ticket id, ticket_type, event).
 async fn holder_of_three(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32, i32) {
     let show = shop
         .app
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, seats))
         .await;
     let buyer = shop.app.registered(email).await;
-    let ticket_id = reserve(&buyer, show.event_id, show.schema_ids[0], "3").await;
-    (buyer, ticket_id, show.schema_ids[0], show.event_id)
+    let ticket_id = reserve(&buyer, show.event_id, show.ticket_type_ids[0], "3").await;
+    (buyer, ticket_id, show.ticket_type_ids[0], show.event_id)
 }
 
-async fn reserve(buyer: &Visitor, event_id: i32, schema_id: i32, quantity: &str) -> i32 {
-    let response = buyer.reserve_n(event_id, schema_id, quantity).await;
+async fn reserve(buyer: &Visitor, event_id: i32, ticket_type_id: i32, quantity: &str) -> i32 {
+    let response = buyer.reserve_n(event_id, ticket_type_id, quantity).await;
     location(&response)
         .trim_start_matches("/tickets/")
         .parse()
@@ -36,8 +36,8 @@ async fn reserve(buyer: &Visitor, event_id: i32, schema_id: i32, quantity: &str)
 #[tokio::test]
 async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder_of_three(&shop, "ann@example.com", 10).await;
-    assert_eq!(shop.app.available(schema).await, 7);
+    let (buyer, ticket_id, ticket_type, _) = holder_of_three(&shop, "ann@example.com", 10).await;
+    assert_eq!(shop.app.available(ticket_type).await, 7);
     let session_id = checkout(&buyer, ticket_id).await;
     let created = shop.stripe.requests_to("POST", "/v1/checkout/sessions");
     assert_eq!(created.len(), 1);
@@ -75,7 +75,7 @@ async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
     for seat in &seats {
         assert!(page.contains(&format!("QR code of ticket {}", seat.code)));
     }
-    assert_eq!(shop.app.available(schema).await, 7);
+    assert_eq!(shop.app.available(ticket_type).await, 7);
     shop.app.assert_books_clean().await;
 
     // An admin refund sends back 3 × €25.00 and puts the 3 seats back on sale.
@@ -90,7 +90,7 @@ async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].field("amount"), Some("7500"));
     assert_eq!(shop.app.tickets().await[0].status, "refunded");
-    assert_eq!(shop.app.available(schema).await, 10);
+    assert_eq!(shop.app.available(ticket_type).await, 10);
     shop.app.assert_books_clean().await;
 }
 
@@ -98,11 +98,11 @@ async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
 async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
     let shop = shop().await;
     // Three seats still free: the late payment takes them again.
-    let (buyer, ticket_id, schema, _) = holder_of_three(&shop, "fay@example.com", 5).await;
+    let (buyer, ticket_id, ticket_type, _) = holder_of_three(&shop, "fay@example.com", 5).await;
     let session_id = checkout(&buyer, ticket_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
-    assert_eq!(shop.app.available(schema).await, 5);
+    assert_eq!(shop.app.available(ticket_type).await, 5);
     let session = shop.stripe.complete(&session_id);
     webhook(
         &shop.app,
@@ -112,20 +112,21 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
     )
     .await;
     assert_eq!(shop.app.tickets().await[0].status, "paid");
-    assert_eq!(shop.app.available(schema).await, 2);
+    assert_eq!(shop.app.available(ticket_type).await, 2);
     assert_eq!(shop.app.admissions().await.len(), 3);
     assert!(shop.stripe.requests_to("POST", "/v1/refunds").is_empty());
     shop.app.assert_books_clean().await;
 
     // Only two of the three seats free: never a part of a booking; all money back.
     let shop = self::shop().await;
-    let (ann, ticket_id, schema, event_id) = holder_of_three(&shop, "gil@example.com", 4).await;
+    let (ann, ticket_id, ticket_type, event_id) =
+        holder_of_three(&shop, "gil@example.com", 4).await;
     let session_id = checkout(&ann, ticket_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     sweeper::sweep_once(&shop.app.state).await;
     let bob = shop.app.registered("bob@example.com").await;
-    reserve(&bob, event_id, schema, "2").await;
-    assert_eq!(shop.app.available(schema).await, 2);
+    reserve(&bob, event_id, ticket_type, "2").await;
+    assert_eq!(shop.app.available(ticket_type).await, 2);
     let session = shop.stripe.complete(&session_id);
     webhook(
         &shop.app,
@@ -141,7 +142,7 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
         payments_of(&shop.app, ticket_id).await[0].status,
         "refunded"
     );
-    assert_eq!(shop.app.available(schema).await, 2, "never oversold");
+    assert_eq!(shop.app.available(ticket_type).await, 2, "never oversold");
     assert!(shop.app.admissions().await.is_empty());
     shop.app.assert_books_clean().await;
 }
@@ -173,7 +174,7 @@ async fn one_seats_price_for_three_seats_is_a_mismatch_held_for_an_admin() {
 #[tokio::test]
 async fn two_paid_sessions_of_three_seats_keep_one_and_refund_the_other() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder_of_three(&shop, "hal@example.com", 10).await;
+    let (buyer, ticket_id, ticket_type, _) = holder_of_three(&shop, "hal@example.com", 10).await;
     let first = checkout(&buyer, ticket_id).await;
     shop.app
         .with_db(move |c| {
@@ -208,7 +209,7 @@ async fn two_paid_sessions_of_three_seats_keep_one_and_refund_the_other() {
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].field("amount"), Some("7500"));
     assert_eq!(
-        shop.app.available(schema).await,
+        shop.app.available(ticket_type).await,
         7,
         "three seats for one booking"
     );

@@ -103,12 +103,12 @@ async fn one_users_concurrent_reserves_never_pass_the_hourly_allowance() {
                 };
                 let visitor = racer.at(base);
                 let path = format!("/events/{}/reserve", show.event_id);
-                let (schema, token) = (show.schema_ids[0].to_string(), token.clone());
+                let (ticket_type, token) = (show.ticket_type_ids[0].to_string(), token.clone());
                 async move {
                     let response = visitor
                         .post_raw(
                             &path,
-                            &[("ticket_schema_id", &schema), ("csrf_token", &token)],
+                            &[("ticket_type_id", &ticket_type), ("csrf_token", &token)],
                         )
                         .await;
                     (is_hold(&response), response.status().as_u16())
@@ -169,7 +169,7 @@ async fn control_checking_before_the_hold_and_recording_after_lets_a_burst_throu
                             TimeDelta::minutes(15),
                             rules,
                             show.event_id,
-                            show.schema_ids[0],
+                            show.ticket_type_ids[0],
                             &ask,
                         )
                         .unwrap();
@@ -242,7 +242,7 @@ async fn refused_holds_count_nothing_and_the_limit_page_says_when() {
         app.create_event(EventSpec::new("Three")).await,
     ];
     let over_cap = buyer
-        .reserve_n(shows[0].event_id, shows[0].schema_ids[0], "11")
+        .reserve_n(shows[0].event_id, shows[0].ticket_type_ids[0], "11")
         .await;
     assert_eq!(
         location(&over_cap),
@@ -251,12 +251,12 @@ async fn refused_holds_count_nothing_and_the_limit_page_says_when() {
     assert_eq!(counted(&app, limit, Subject::user(id)).await, 0);
     for show in &shows[..2] {
         assert!(is_hold(
-            &buyer.reserve(show.event_id, show.schema_ids[0]).await
+            &buyer.reserve(show.event_id, show.ticket_type_ids[0]).await
         ));
     }
     assert_eq!(counted(&app, limit, Subject::user(id)).await, 2);
     let refused = buyer
-        .reserve(shows[2].event_id, shows[2].schema_ids[0])
+        .reserve(shows[2].event_id, shows[2].ticket_type_ids[0])
         .await;
     assert_eq!(refused.status(), 429);
     let wait: u64 = refused.headers()["retry-after"]
@@ -273,7 +273,7 @@ async fn refused_holds_count_nothing_and_the_limit_page_says_when() {
         2,
         "refusals count nothing"
     );
-    assert_eq!(app.available(shows[2].schema_ids[0]).await, 100);
+    assert_eq!(app.available(shows[2].ticket_type_ids[0]).await, 100);
 }
 
 /// Holds per client address: every account behind one address shares the allowance;
@@ -287,12 +287,12 @@ async fn accounts_behind_one_address_share_its_hold_allowance() {
     .await;
     app.start_next_window(3600, &[]);
     let show = app.create_event(EventSpec::new("Farm")).await;
-    let (event, schema) = (show.event_id, show.schema_ids[0]);
+    let (event, ticket_type) = (show.event_id, show.ticket_type_ids[0]);
     let farm = "198.51.100.7";
     for i in 0..3 {
         let account = registered_from(&app, farm, &format!("farm{i}@example.com")).await;
         assert!(
-            is_hold(&account.reserve(event, schema).await),
+            is_hold(&account.reserve(event, ticket_type).await),
             "account {i}"
         );
     }
@@ -300,15 +300,15 @@ async fn accounts_behind_one_address_share_its_hold_allowance() {
     assert_eq!(counted(&app, limit, Subject::address(farm)).await, 3);
     for i in 3..5 {
         let account = registered_from(&app, farm, &format!("farm{i}@example.com")).await;
-        let refused = account.reserve(event, schema).await;
+        let refused = account.reserve(event, ticket_type).await;
         assert_eq!(refused.status(), 429, "account {i}");
         assert!(refused.headers().contains_key("retry-after"));
         assert!(refused.text().await.unwrap().contains("from your network"));
     }
     assert_eq!(counted(&app, limit, Subject::address(farm)).await, 3);
-    assert_eq!(app.available(schema).await, 97);
+    assert_eq!(app.available(ticket_type).await, 97);
     let elsewhere = registered_from(&app, "203.0.113.5", "elsewhere@example.com").await;
-    assert!(is_hold(&elsewhere.reserve(event, schema).await));
+    assert!(is_hold(&elsewhere.reserve(event, ticket_type).await));
 }
 
 /// A high-demand event needs a confirmed address: refused (403, with the button that
@@ -331,18 +331,18 @@ async fn high_demand_events_need_a_confirmed_address_ordinary_ones_do_not() {
             .contains("High demand")
     );
 
-    let refused = ann.reserve(hot.event_id, hot.schema_ids[0]).await;
+    let refused = ann.reserve(hot.event_id, hot.ticket_type_ids[0]).await;
     assert_eq!(refused.status(), 403);
     assert!(!refused.headers().contains_key("retry-after"));
     let page = refused.text().await.unwrap();
     assert!(page.contains("needs a confirmed email address"), "{page}");
     assert!(page.contains("action=\"/account/verify/resend\""), "{page}");
     assert!(csrf_token_in(&page).is_some());
-    assert_eq!(app.available(hot.schema_ids[0]).await, 100);
+    assert_eq!(app.available(hot.ticket_type_ids[0]).await, 100);
     assert!(app.tickets().await.is_empty());
 
     assert!(is_hold(
-        &ann.reserve(plain.event_id, plain.schema_ids[0]).await
+        &ann.reserve(plain.event_id, plain.ticket_type_ids[0]).await
     ));
 
     let resend_page = ann.page("/account/verify/resend").await;
@@ -368,7 +368,9 @@ async fn high_demand_events_need_a_confirmed_address_ordinary_ones_do_not() {
         303
     );
     // The same session, no new log-in: the reserve reads the account as it is now.
-    assert!(is_hold(&ann.reserve(hot.event_id, hot.schema_ids[0]).await));
+    assert!(is_hold(
+        &ann.reserve(hot.event_id, hot.ticket_type_ids[0]).await
+    ));
     assert!(
         ann.page("/account/verify/resend")
             .await
@@ -380,7 +382,7 @@ async fn high_demand_events_need_a_confirmed_address_ordinary_ones_do_not() {
         .post_keyed(
             &format!("/events/{}/bookings", hot.event_id),
             "hot-1",
-            &json!({"ticket_type_id": hot.schema_ids[0], "quantity": 1}),
+            &json!({"ticket_type_id": hot.ticket_type_ids[0], "quantity": 1}),
         )
         .await;
     assert_eq!((answer.status, answer.code()), (403, "address_unconfirmed"));
@@ -418,7 +420,11 @@ async fn a_lapsed_hold_cools_down_before_its_type_is_held_again() {
                 .seats("Back", 2000, 10),
         )
         .await;
-    let (event, front, back) = (show.event_id, show.schema_ids[0], show.schema_ids[1]);
+    let (event, front, back) = (
+        show.event_id,
+        show.ticket_type_ids[0],
+        show.ticket_type_ids[1],
+    );
     let ann = app.registered("ann@example.com").await;
     let bob = app.registered("bob@example.com").await;
     let ticket: i32 = location(&ann.reserve(event, front).await)
@@ -485,21 +491,21 @@ async fn a_lapsed_hold_released_by_the_next_reserve_cools_down_too() {
     let show = app
         .create_event(EventSpec::new("NoSweep").seats("GA", 1000, 1))
         .await;
-    let (event, schema) = (show.event_id, show.schema_ids[0]);
+    let (event, ticket_type) = (show.event_id, show.ticket_type_ids[0]);
     let ann = app.registered("ann@example.com").await;
-    assert!(is_hold(&ann.reserve(event, schema).await));
-    assert_eq!(app.available(schema).await, 0);
+    assert!(is_hold(&ann.reserve(event, ticket_type).await));
+    assert_eq!(app.available(ticket_type).await, 0);
     app.clock.advance(TimeDelta::minutes(16));
-    let refused = ann.reserve(event, schema).await;
+    let refused = ann.reserve(event, ticket_type).await;
     assert_eq!(refused.status(), 429);
     assert_eq!(
-        app.available(schema).await,
+        app.available(ticket_type).await,
         1,
         "the lapsed seat is back on sale"
     );
     let bob = app.registered("bob@example.com").await;
     assert!(
-        is_hold(&bob.reserve(event, schema).await),
+        is_hold(&bob.reserve(event, ticket_type).await),
         "for someone else"
     );
     app.assert_books_clean().await;
@@ -517,7 +523,7 @@ async fn the_api_answers_hold_limit_with_retry_after() {
     let book = |show: &Created| {
         (
             format!("/events/{}/bookings", show.event_id),
-            json!({"ticket_type_id": show.schema_ids[0], "quantity": 1}),
+            json!({"ticket_type_id": show.ticket_type_ids[0], "quantity": 1}),
         )
     };
     let (path, body) = book(&one);

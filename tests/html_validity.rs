@@ -87,7 +87,7 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
                 .refundable_until(48),
         )
         .await;
-    let (event_id, standing) = (sale.event_id, sale.schema_ids[0]);
+    let (event_id, standing) = (sale.event_id, sale.ticket_type_ids[0]);
     let (buyer, ticket_id, codes) = app
         .paid_booking("buyer@example.com", event_id, standing, 3)
         .await;

@@ -8,8 +8,8 @@ mod support;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use boxoffice::db::schema::ticket_schemas::dsl;
-use boxoffice::db::{connect, migrations, ticket_schemas};
+use boxoffice::db::schema::ticket_types::dsl;
+use boxoffice::db::{connect, migrations, ticket_types};
 use boxoffice::domain::inventory;
 use diesel::prelude::*;
 use support::TestDatabase;
@@ -20,13 +20,13 @@ const WRITERS: usize = 8;
 async fn ticket_type(app: &support::TestApp, seats: i32) -> i32 {
     app.create_event(EventSpec::new("Race").seats("GA", 1000, seats))
         .await
-        .schema_ids[0]
+        .ticket_type_ids[0]
 }
 
 /// Runs `write` on `WRITERS` threads, each with its own connection, after all have read.
 fn burst(
     url: &str,
-    schema_id: i32,
+    ticket_type_id: i32,
     write: fn(&mut boxoffice::db::Conn, i32, i32, i32) -> bool,
 ) -> usize {
     let pool = connect(url, WRITERS as u32, Duration::from_secs(10)).unwrap();
@@ -36,11 +36,13 @@ fn burst(
             let (pool, barrier) = (pool.clone(), barrier.clone());
             std::thread::spawn(move || {
                 let mut conn = pool.get().unwrap();
-                let seen = ticket_schemas::find(&mut conn, schema_id).unwrap().unwrap();
+                let seen = ticket_types::find(&mut conn, ticket_type_id)
+                    .unwrap()
+                    .unwrap();
                 barrier.wait();
                 write(
                     &mut conn,
-                    schema_id,
+                    ticket_type_id,
                     seen.lock_version,
                     seen.available_tickets_count,
                 )
@@ -60,7 +62,7 @@ fn naive_write(
     _version: i32,
     seen_available: i32,
 ) -> bool {
-    diesel::update(dsl::ticket_schemas.find(id))
+    diesel::update(dsl::ticket_types.find(id))
         .set(dsl::available_tickets_count.eq(seen_available - 1))
         .execute(conn)
         .unwrap()
@@ -68,7 +70,7 @@ fn naive_write(
 }
 
 fn guarded_write(conn: &mut boxoffice::db::Conn, id: i32, version: i32, _seen: i32) -> bool {
-    ticket_schemas::move_inventory(conn, id, version, -1, 0)
+    ticket_types::move_inventory(conn, id, version, -1, 0)
         .unwrap()
         .applied()
 }
@@ -76,12 +78,12 @@ fn guarded_write(conn: &mut boxoffice::db::Conn, id: i32, version: i32, _seen: i
 #[tokio::test(flavor = "multi_thread")]
 async fn without_the_lock_version_a_burst_sells_seats_twice() {
     let app = support::TestApp::spawn().await;
-    let schema = ticket_type(&app, 10).await;
+    let ticket_type = ticket_type(&app, 10).await;
     let url = app.database.url.clone();
-    let winners = tokio::task::spawn_blocking(move || burst(&url, schema, naive_write))
+    let winners = tokio::task::spawn_blocking(move || burst(&url, ticket_type, naive_write))
         .await
         .unwrap();
-    let left = app.available(schema).await;
+    let left = app.available(ticket_type).await;
     assert_eq!(
         winners, WRITERS,
         "every naive writer believes it took a seat"
@@ -97,19 +99,19 @@ async fn without_the_lock_version_a_burst_sells_seats_twice() {
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_lock_version_exactly_one_writer_wins() {
     let app = support::TestApp::spawn().await;
-    let schema = ticket_type(&app, 10).await;
+    let ticket_type = ticket_type(&app, 10).await;
     let url = app.database.url.clone();
-    let winners = tokio::task::spawn_blocking(move || burst(&url, schema, guarded_write))
+    let winners = tokio::task::spawn_blocking(move || burst(&url, ticket_type, guarded_write))
         .await
         .unwrap();
     assert_eq!(winners, 1);
-    assert_eq!(app.available(schema).await, 9);
+    assert_eq!(app.available(ticket_type).await, 9);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn take_seat_retries_lost_races_until_sold_out() {
     let app = support::TestApp::spawn().await;
-    let schema = ticket_type(&app, 5).await;
+    let ticket_type = ticket_type(&app, 5).await;
     let url = app.database.url.clone();
     let taken = tokio::task::spawn_blocking(move || {
         let pool = connect(&url, WRITERS as u32, Duration::from_secs(10)).unwrap();
@@ -118,7 +120,9 @@ async fn take_seat_retries_lost_races_until_sold_out() {
                 let pool = pool.clone();
                 std::thread::spawn(move || {
                     let mut conn = pool.get().unwrap();
-                    inventory::take_seat(&mut conn, schema).unwrap().is_ok()
+                    inventory::take_seat(&mut conn, ticket_type)
+                        .unwrap()
+                        .is_ok()
                 })
             })
             .collect();
@@ -131,7 +135,7 @@ async fn take_seat_retries_lost_races_until_sold_out() {
     .await
     .unwrap();
     assert_eq!(taken, 5);
-    assert_eq!(app.available(schema).await, 0);
+    assert_eq!(app.available(ticket_type).await, 0);
 }
 
 #[test]
@@ -152,11 +156,11 @@ fn the_database_refuses_a_negative_inventory() {
     )
     .execute(&mut conn)
     .unwrap();
-    let below_zero = diesel::update(dsl::ticket_schemas.find(1))
+    let below_zero = diesel::update(dsl::ticket_types.find(1))
         .set(dsl::available_tickets_count.eq(-1))
         .execute(&mut conn);
     assert!(below_zero.is_err(), "CHECK (available_tickets_count >= 0)");
-    let above_total = diesel::update(dsl::ticket_schemas.find(1))
+    let above_total = diesel::update(dsl::ticket_types.find(1))
         .set(dsl::available_tickets_count.eq(2))
         .execute(&mut conn);
     assert!(
@@ -173,9 +177,9 @@ async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
     let show = app
         .create_event(EventSpec::new("Batch").seats("GA", 1000, 4))
         .await;
-    let (event, schema) = (show.event_id, show.schema_ids[0]);
+    let (event, ticket_type) = (show.event_id, show.ticket_type_ids[0]);
     let ann = app.registered("ann@example.com").await;
-    ann.reserve(event, schema).await;
+    ann.reserve(event, ticket_type).await;
     let mut ids = Vec::new();
     for email in ["ann", "bob", "cat", "dan", "eve"] {
         let email = format!("{email}@example.com");
@@ -205,7 +209,7 @@ async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
                 chrono::TimeDelta::minutes(15),
                 HoldRules::off(),
                 event,
-                schema,
+                ticket_type,
                 &batch,
             )
             .unwrap()
@@ -227,7 +231,7 @@ async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
             "reserved", "reserved", "already", "reserved", "sold out", "already"
         ]
     );
-    assert_eq!(app.available(schema).await, 0);
+    assert_eq!(app.available(ticket_type).await, 0);
     assert_eq!(app.tickets().await.len(), 4);
     app.assert_books_clean().await;
 }

@@ -74,7 +74,7 @@ async fn requests_are_counted_by_route_pattern_and_seats_match_the_books() {
     let ann = app.registered("ann@example.com").await;
     ann.page(&format!("/events/{}", show.event_id)).await;
     ann.page(&format!("/events/{}", show.event_id)).await;
-    let response = ann.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = ann.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(response.status(), 303);
 
     let bob = app.registered("bob@example.com").await;

@@ -28,7 +28,7 @@ fn migrations_run_up_down_and_up_again() {
 #[test]
 fn a_populated_database_is_migrated_to_group_bookings() {
     use boxoffice::db::status::{AdmissionStatus, SellingRule, TicketStatus};
-    use boxoffice::db::{admissions, ticket_schemas, tickets};
+    use boxoffice::db::{admissions, ticket_types, tickets};
     use diesel::RunQueryDsl;
 
     let database = TestDatabase::create();
@@ -83,7 +83,7 @@ fn a_populated_database_is_migrated_to_group_bookings() {
         };
         assert_eq!(mine[0].status, expected, "ticket {}", ticket.id);
     }
-    let schema = ticket_schemas::find(&mut conn, 1).unwrap().unwrap();
+    let schema = ticket_types::find(&mut conn, 1).unwrap().unwrap();
     assert_eq!(
         (schema.max_per_order, schema.selling_rule),
         (10, SellingRule::Any)

@@ -253,7 +253,7 @@ async fn a_long_job_renews_its_lease_and_no_other_instance_takes_it_over_meanwhi
         .create_event(EventSpec::new("Long job").seats("GA", 2500, 10))
         .await;
     let buyer = app.registered("ann@example.com").await;
-    let reserved = buyer.reserve(show.event_id, show.schema_ids[0]).await;
+    let reserved = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
     let ticket_id: i32 = location(&reserved)
         .trim_start_matches("/tickets/")
         .parse()

@@ -77,7 +77,12 @@ async fn the_gate_starts_as_main_entrance_and_remembers_the_last_one() {
         .create_event(EventSpec::new("Door").seats("GA", 1000, 10))
         .await;
     let (_, _, codes) = app
-        .paid_booking("buyer@example.com", sale.event_id, sale.schema_ids[0], 2)
+        .paid_booking(
+            "buyer@example.com",
+            sale.event_id,
+            sale.ticket_type_ids[0],
+            2,
+        )
         .await;
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
     let door = format!("/door/events/{}", sale.event_id);
@@ -121,7 +126,7 @@ async fn ticket_pages_inline_qr_images_without_an_xml_prolog() {
         .create_event(EventSpec::new("QR").seats("GA", 1000, 10))
         .await;
     let (buyer, ticket_id, _) = app
-        .paid_booking("qr@example.com", sale.event_id, sale.schema_ids[0], 2)
+        .paid_booking("qr@example.com", sale.event_id, sale.ticket_type_ids[0], 2)
         .await;
     let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
     assert_eq!(page.matches("<svg").count(), 2, "one QR image per seat");
@@ -138,7 +143,7 @@ async fn copy_counts_seats_and_money_reads_with_grouped_digits() {
                 .refundable_until(0),
         )
         .await;
-    let schema = sale.schema_ids[0];
+    let ticket_type = sale.ticket_type_ids[0];
     let event_page = app
         .visitor()
         .page(&format!("/events/{}", sale.event_id))
@@ -146,7 +151,7 @@ async fn copy_counts_seats_and_money_reads_with_grouped_digits() {
     assert!(event_page.contains("€1,234.50"), "{event_page}");
 
     let buyer = app.registered("gala@example.com").await;
-    let held = buyer.reserve_n(sale.event_id, schema, "3").await;
+    let held = buyer.reserve_n(sale.event_id, ticket_type, "3").await;
     let ticket_id: i32 = location(&held)
         .trim_start_matches("/tickets/")
         .parse()
@@ -203,7 +208,7 @@ async fn copy_counts_seats_and_money_reads_with_grouped_digits() {
 
     // One seat: singular copy everywhere.
     let single = app.registered("solo@example.com").await;
-    let held = single.reserve_n(sale.event_id, schema, "1").await;
+    let held = single.reserve_n(sale.event_id, ticket_type, "1").await;
     let single_id: i32 = location(&held)
         .trim_start_matches("/tickets/")
         .parse()
@@ -234,7 +239,7 @@ async fn free_bookings_read_free_once() {
         .await;
     let buyer = app.registered("free@example.com").await;
     let held = buyer
-        .reserve_n(sale.event_id, sale.schema_ids[0], "3")
+        .reserve_n(sale.event_id, sale.ticket_type_ids[0], "3")
         .await;
     let ticket_id: i32 = location(&held)
         .trim_start_matches("/tickets/")
@@ -259,7 +264,7 @@ async fn cancelling_an_event_counts_what_it_did_in_words() {
         .create_event(EventSpec::new("Called off").seats("GA", 1000, 10))
         .await;
     let buyer = app.registered("held@example.com").await;
-    buyer.reserve(sale.event_id, sale.schema_ids[0]).await;
+    buyer.reserve(sale.event_id, sale.ticket_type_ids[0]).await;
     let path = format!("/admin/events/{}/cancel", sale.event_id);
     let done = admin.post(&path, &[("confirm", "yes")]).await;
     assert_eq!(done.status(), 303);
@@ -274,7 +279,9 @@ async fn cancelling_an_event_counts_what_it_did_in_words() {
 async fn the_api_reference_renders_its_markdown() {
     let app = TestApp::spawn().await;
     let page = app.visitor().page("/api/v1/docs").await;
-    let prose = &page[..page.find("id=\"schemas\"").expect("the schemas section")];
+    let prose = &page[..page
+        .find("id=\"schemas\"")
+        .expect("the ticket_types section")];
     assert!(
         !prose.contains('`'),
         "no raw Markdown backticks in the prose"

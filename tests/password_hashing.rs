@@ -100,7 +100,7 @@ async fn a_flood_of_logins_is_refused_at_once_while_pages_and_holds_are_served()
         .page(&format!("/events/{}", show.event_id))
         .await;
     assert!(page.contains("On sale now"));
-    let held = buyer.reserve(show.event_id, show.schema_ids[0]).await;
+    let held = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert!(
         location(&held).starts_with("/tickets/"),
         "the hold is taken: {}",

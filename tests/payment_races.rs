@@ -35,8 +35,8 @@ async fn race_shop() -> (TestApp, support::fixtures::Created, i32) {
     let show = app
         .create_event(EventSpec::new("Race").seats("GA", 2500, 100))
         .await;
-    let schema = show.schema_ids[0];
-    (app, show, schema)
+    let ticket_type = show.ticket_type_ids[0];
+    (app, show, ticket_type)
 }
 
 /// A GET as a future that owns everything it needs; answers the status.
@@ -62,9 +62,9 @@ async fn post_later(
 }
 
 /// A buyer holding a ticket of the event's first type: (buyer, ticket id).
-async fn holder(app: &TestApp, event_id: i32, schema_id: i32, email: &str) -> (Visitor, i32) {
+async fn holder(app: &TestApp, event_id: i32, ticket_type_id: i32, email: &str) -> (Visitor, i32) {
     let buyer = app.registered(email).await;
-    let response = buyer.reserve(event_id, schema_id).await;
+    let response = buyer.reserve(event_id, ticket_type_id).await;
     let ticket_id = location(&response)
         .trim_start_matches("/tickets/")
         .parse()
@@ -147,13 +147,13 @@ fn assert_no_server_error(statuses: &[u16]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_confirmation_racing_the_owners_cancel_ends_paid_or_refunded() {
-    let (app, show, schema) = race_shop().await;
+    let (app, show, ticket_type) = race_shop().await;
     let (mut paid, mut cancelled) = (0, 0);
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
             show.event_id,
-            schema,
+            ticket_type,
             &format!("c{round}@example.com"),
         )
         .await;
@@ -185,17 +185,17 @@ async fn a_confirmation_racing_the_owners_cancel_ends_paid_or_refunded() {
         app.assert_books_clean().await;
     }
     assert_eq!(paid + cancelled, ROUNDS);
-    assert_eq!(app.available(schema).await, 100 - paid as i32);
+    assert_eq!(app.available(ticket_type).await, 100 - paid as i32);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_confirmation_racing_the_expiry_of_its_hold_keeps_the_ticket() {
-    let (app, show, schema) = race_shop().await;
+    let (app, show, ticket_type) = race_shop().await;
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
             show.event_id,
-            schema,
+            ticket_type,
             &format!("e{round}@example.com"),
         )
         .await;
@@ -217,17 +217,17 @@ async fn a_confirmation_racing_the_expiry_of_its_hold_keeps_the_ticket() {
         assert_eq!(payment_statuses(&app, ticket_id).await, ["paid"]);
         app.assert_books_clean().await;
     }
-    assert_eq!(app.available(schema).await, 100 - ROUNDS as i32);
+    assert_eq!(app.available(ticket_type).await, 100 - ROUNDS as i32);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_sessions_of_one_ticket_confirmed_at_once_keep_one_payment() {
-    let (app, show, schema) = race_shop().await;
+    let (app, show, ticket_type) = race_shop().await;
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
             show.event_id,
-            schema,
+            ticket_type,
             &format!("t{round}@example.com"),
         )
         .await;
@@ -249,7 +249,7 @@ async fn two_sessions_of_one_ticket_confirmed_at_once_keep_one_payment() {
         app.assert_books_clean().await;
     }
     assert_eq!(
-        app.available(schema).await,
+        app.available(ticket_type).await,
         100 - ROUNDS as i32,
         "one seat per ticket, none leaked"
     );
@@ -257,13 +257,13 @@ async fn two_sessions_of_one_ticket_confirmed_at_once_keep_one_payment() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_second_payment_racing_an_admin_refund_sends_both_back() {
-    let (app, show, schema) = race_shop().await;
+    let (app, show, ticket_type) = race_shop().await;
     let admin = app.admin().await;
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
             show.event_id,
-            schema,
+            ticket_type,
             &format!("r{round}@example.com"),
         )
         .await;
@@ -290,7 +290,7 @@ async fn a_second_payment_racing_an_admin_refund_sends_both_back() {
         app.assert_books_clean().await;
     }
     assert_eq!(
-        app.available(schema).await,
+        app.available(ticket_type).await,
         100,
         "every seat back on sale once"
     );
@@ -298,12 +298,12 @@ async fn a_second_payment_racing_an_admin_refund_sends_both_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_cancel_racing_the_expiry_returns_the_seat_once() {
-    let (app, show, schema) = race_shop().await;
+    let (app, show, ticket_type) = race_shop().await;
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
             show.event_id,
-            schema,
+            ticket_type,
             &format!("x{round}@example.com"),
         )
         .await;
@@ -318,21 +318,25 @@ async fn a_cancel_racing_the_expiry_returns_the_seat_once() {
             "expired" => assert_eq!((cancel_status, released), (409, 1), "round {round}"),
             other => panic!("round {round}: the ticket ended {other}"),
         }
-        assert_eq!(app.available(schema).await, 100, "the seat returned once");
+        assert_eq!(
+            app.available(ticket_type).await,
+            100,
+            "the seat returned once"
+        );
         app.assert_books_clean().await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_admin_refunds_at_once_refund_once() {
-    let (app, show, schema) = race_shop().await;
+    let (app, show, ticket_type) = race_shop().await;
     // Two admins (two sessions, so each sees its own message).
     let (one, two) = (app.admin().await, app.admin().await);
     for round in 0..ROUNDS {
         let (buyer, ticket_id) = holder(
             &app,
             show.event_id,
-            schema,
+            ticket_type,
             &format!("d{round}@example.com"),
         )
         .await;
@@ -365,7 +369,7 @@ async fn two_admin_refunds_at_once_refund_once() {
         app.assert_books_clean().await;
     }
     assert_eq!(
-        app.available(schema).await,
+        app.available(ticket_type).await,
         100,
         "every seat back on sale once"
     );
@@ -381,7 +385,13 @@ async fn control_a_confirmation_deciding_on_a_stale_read_keeps_money_for_a_cance
     let show = app
         .create_event(EventSpec::new("Control").seats("GA", 2500, 10))
         .await;
-    let (buyer, ticket_id) = holder(&app, show.event_id, show.schema_ids[0], "z@example.com").await;
+    let (buyer, ticket_id) = holder(
+        &app,
+        show.event_id,
+        show.ticket_type_ids[0],
+        "z@example.com",
+    )
+    .await;
     paid_at_provider(&buyer, ticket_id).await;
     damage::keep_money_for_cancelled_ticket(&app, ticket_id, "pi_control").await;
     let report = app.with_db(|c| books::audit(c).unwrap()).await;

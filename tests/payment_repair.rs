@@ -21,12 +21,12 @@ async fn holder(app: &TestApp, email: &str) -> (Visitor, i32, i32) {
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, 10))
         .await;
     let buyer = app.registered(email).await;
-    let response = buyer.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
     let ticket_id = location(&response)
         .trim_start_matches("/tickets/")
         .parse()
         .unwrap();
-    (buyer, ticket_id, show.schema_ids[0])
+    (buyer, ticket_id, show.ticket_type_ids[0])
 }
 
 /// Pay at the test provider and come back: the ticket is paid. Returns the payment's
@@ -70,9 +70,9 @@ async fn money_kept_for_a_cancelled_ticket(app: &TestApp, email: &str) -> (i32, 
 }
 
 /// A paid ticket with a second attempt paid too: the old confirm × confirm race.
-/// Returns (ticket id, the second payment's id, schema id).
+/// Returns (ticket id, the second payment's id, ticket_type id).
 async fn a_second_payment_kept(app: &TestApp, email: &str) -> (i32, i32, i32) {
-    let (buyer, ticket_id, schema) = holder(app, email).await;
+    let (buyer, ticket_id, ticket_type) = holder(app, email).await;
     let first = buyer.path_of(&location(&buyer.pay(ticket_id).await));
     // The first session runs out on our side; the second tab opens another.
     let now = app.clock.now();
@@ -103,14 +103,14 @@ async fn a_second_payment_kept(app: &TestApp, email: &str) -> (i32, i32, i32) {
     let rows = payments_of(app, ticket_id).await;
     let unconfirmed = rows.iter().find(|p| p.status != "paid").unwrap().id;
     damage::keep_a_second_payment(app, unconfirmed, &first_reference).await;
-    (ticket_id, unconfirmed, schema)
+    (ticket_id, unconfirmed, ticket_type)
 }
 
 #[tokio::test]
 async fn the_repair_refunds_money_kept_without_a_ticket_and_nothing_else() {
     let app = TestApp::spawn().await;
     let (cancelled, kept) = money_kept_for_a_cancelled_ticket(&app, "ann@example.com").await;
-    let (paid, second, schema) = a_second_payment_kept(&app, "bob@example.com").await;
+    let (paid, second, ticket_type) = a_second_payment_kept(&app, "bob@example.com").await;
     let (carl, honest, _) = holder(&app, "carl@example.com").await;
     pay(&app, &carl, honest).await;
     let found = violations(&app).await;
@@ -138,7 +138,7 @@ async fn the_repair_refunds_money_kept_without_a_ticket_and_nothing_else() {
     both.sort();
     assert_eq!(both, ["paid", "refunded"], "the ticket keeps one payment");
     assert_eq!(app.tickets().await[1].status, "paid");
-    assert_eq!(app.available(schema).await, 9, "its seat stays sold");
+    assert_eq!(app.available(ticket_type).await, 9, "its seat stays sold");
     assert_eq!(statuses(payments_of(&app, honest).await), ["paid"]);
     assert!(
         refunds::repair_kept_money(&app.state)

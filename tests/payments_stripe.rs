@@ -18,19 +18,19 @@ use support::stripe_shop::{Shop, WEBHOOK_SECRET, checkout, deliver, payments_of,
 use support::stripe_standin::{Failure, StripeStandIn};
 use support::visitor::location;
 
-/// A buyer holding a ticket of `seats` seats at €25.00: (buyer, ticket id, schema id, event id).
+/// A buyer holding a ticket of `seats` seats at €25.00: (buyer, ticket id, ticket_type id, event id).
 async fn holder(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32, i32) {
     let show = shop
         .app
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, seats))
         .await;
     let buyer = shop.app.registered(email).await;
-    let ticket_id = reserve(&buyer, show.event_id, show.schema_ids[0]).await;
-    (buyer, ticket_id, show.schema_ids[0], show.event_id)
+    let ticket_id = reserve(&buyer, show.event_id, show.ticket_type_ids[0]).await;
+    (buyer, ticket_id, show.ticket_type_ids[0], show.event_id)
 }
 
-async fn reserve(buyer: &Visitor, event_id: i32, schema_id: i32) -> i32 {
-    let response = buyer.reserve(event_id, schema_id).await;
+async fn reserve(buyer: &Visitor, event_id: i32, ticket_type_id: i32) -> i32 {
+    let response = buyer.reserve(event_id, ticket_type_id).await;
     location(&response)
         .trim_start_matches("/tickets/")
         .parse()
@@ -154,7 +154,7 @@ async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() 
 #[tokio::test]
 async fn stripe_failing_or_hanging_keeps_the_hold_and_charges_nothing() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder(&shop, "bob@example.com", 10).await;
+    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "bob@example.com", 10).await;
 
     shop.stripe.fail_next(&[Failure::ServerError]);
     let response = buyer.pay(ticket_id).await;
@@ -188,7 +188,7 @@ async fn stripe_failing_or_hanging_keeps_the_hold_and_charges_nothing() {
     assert_ne!(keys[0], keys[1], "a failed attempt's key is never reused");
     assert_eq!(keys[1], keys[2], "a timed-out attempt's key is");
     assert!(session.starts_with("cs_test_standin"));
-    assert_eq!(shop.app.available(schema).await, 9);
+    assert_eq!(shop.app.available(ticket_type).await, 9);
     assert_eq!(shop.app.tickets().await[0].status, "reserved");
 }
 
@@ -340,7 +340,7 @@ async fn bad_signatures_are_refused_and_write_nothing() {
 #[tokio::test]
 async fn the_success_page_before_the_webhook_and_parallel_deliveries_apply_once() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder(&shop, "eve@example.com", 10).await;
+    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "eve@example.com", 10).await;
     let session_id = checkout(&buyer, ticket_id).await;
     let session = shop.stripe.complete(&session_id);
 
@@ -361,7 +361,11 @@ async fn the_success_page_before_the_webhook_and_parallel_deliveries_apply_once(
     let rows = payments_of(&shop.app, ticket_id).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, "paid");
-    assert_eq!(shop.app.available(schema).await, 9, "one seat, taken once");
+    assert_eq!(
+        shop.app.available(ticket_type).await,
+        9,
+        "one seat, taken once"
+    );
     assert_eq!(
         shop.app
             .with_db(|c| webhook_events::count(c).unwrap())
@@ -382,7 +386,7 @@ async fn the_webhook_and_the_success_page_at_the_same_instant_confirm_once() {
     let rounds = 10;
     for round in 0..rounds {
         let buyer = shop.app.registered(&format!("w{round}@example.com")).await;
-        let ticket_id = reserve(&buyer, show.event_id, show.schema_ids[0]).await;
+        let ticket_id = reserve(&buyer, show.event_id, show.ticket_type_ids[0]).await;
         let session_id = checkout(&buyer, ticket_id).await;
         let session = shop.stripe.complete(&session_id);
         let body = StripeStandIn::event(
@@ -422,18 +426,21 @@ async fn the_webhook_and_the_success_page_at_the_same_instant_confirm_once() {
         );
     }
     assert!(shop.stripe.requests_to("POST", "/v1/refunds").is_empty());
-    assert_eq!(shop.app.available(show.schema_ids[0]).await, 100 - rounds);
+    assert_eq!(
+        shop.app.available(show.ticket_type_ids[0]).await,
+        100 - rounds
+    );
     shop.app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn a_late_payment_takes_a_free_seat() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder(&shop, "fay@example.com", 5).await;
+    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "fay@example.com", 5).await;
     let session_id = checkout(&buyer, ticket_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
-    assert_eq!(shop.app.available(schema).await, 5);
+    assert_eq!(shop.app.available(ticket_type).await, 5);
 
     let session = shop.stripe.complete(&session_id);
     assert_eq!(
@@ -448,7 +455,7 @@ async fn a_late_payment_takes_a_free_seat() {
         200
     );
     assert_eq!(shop.app.tickets().await[0].status, "paid");
-    assert_eq!(shop.app.available(schema).await, 4);
+    assert_eq!(shop.app.available(ticket_type).await, 4);
     assert!(shop.stripe.requests_to("POST", "/v1/refunds").is_empty());
     shop.app.assert_books_clean().await;
 }
@@ -456,13 +463,13 @@ async fn a_late_payment_takes_a_free_seat() {
 #[tokio::test]
 async fn a_late_payment_with_no_seat_left_is_refunded_automatically() {
     let shop = shop().await;
-    let (ann, ticket_id, schema, event_id) = holder(&shop, "gil@example.com", 1).await;
+    let (ann, ticket_id, ticket_type, event_id) = holder(&shop, "gil@example.com", 1).await;
     let session_id = checkout(&ann, ticket_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     sweeper::sweep_once(&shop.app.state).await;
     let bob = shop.app.registered("bob@example.com").await;
-    reserve(&bob, event_id, schema).await;
-    assert_eq!(shop.app.available(schema).await, 0);
+    reserve(&bob, event_id, ticket_type).await;
+    assert_eq!(shop.app.available(ticket_type).await, 0);
 
     shop.stripe.complete(&session_id);
     assert!(
@@ -487,14 +494,14 @@ async fn a_late_payment_with_no_seat_left_is_refunded_automatically() {
     );
     let rows = payments_of(&shop.app, ticket_id).await;
     assert_eq!(rows[0].status, "refunded");
-    assert_eq!(shop.app.available(schema).await, 0, "never oversold");
+    assert_eq!(shop.app.available(ticket_type).await, 0, "never oversold");
     shop.app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn two_sessions_both_paid_keep_one_and_refund_the_other() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder(&shop, "hal@example.com", 10).await;
+    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "hal@example.com", 10).await;
     let first = checkout(&buyer, ticket_id).await;
     // The first tab's session has run out on our side; a second tab opens a new one.
     shop.app
@@ -529,7 +536,7 @@ async fn two_sessions_both_paid_keep_one_and_refund_the_other() {
     let statuses: Vec<_> = rows.iter().map(|p| p.status.as_str()).collect();
     assert_eq!(statuses, vec!["paid", "refunded"]);
     assert_eq!(shop.stripe.requests_to("POST", "/v1/refunds").len(), 1);
-    assert_eq!(shop.app.available(schema).await, 9);
+    assert_eq!(shop.app.available(ticket_type).await, 9);
     shop.app.assert_books_clean().await;
 }
 
@@ -672,7 +679,7 @@ async fn reconciliation_keeps_an_attempt_through_rate_limits_and_auth_errors_and
 #[tokio::test]
 async fn a_refund_made_in_stripe_reaches_the_books() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder(&shop, "kim@example.com", 10).await;
+    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "kim@example.com", 10).await;
     let session_id = checkout(&buyer, ticket_id).await;
     let session = shop.stripe.complete(&session_id);
     webhook(
@@ -704,14 +711,14 @@ async fn a_refund_made_in_stripe_reaches_the_books() {
             .as_deref(),
         made["id"].as_str()
     );
-    assert_eq!(shop.app.available(schema).await, 10);
+    assert_eq!(shop.app.available(ticket_type).await, 10);
     shop.app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder(&shop, "lee@example.com", 10).await;
+    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "lee@example.com", 10).await;
     let session = shop.stripe.complete(&checkout(&buyer, ticket_id).await);
     webhook(&shop.app, "evt_p", "checkout.session.completed", &session).await;
     let admin = shop.app.admin().await;
@@ -750,7 +757,7 @@ async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
     assert_eq!(shop.stripe.requests_to("GET", "/v1/refunds").len(), 1);
     assert_eq!(shop.stripe.refunds().len(), 1, "one refund made");
     assert_eq!(shop.app.tickets().await[0].status, "refunded");
-    assert_eq!(shop.app.available(schema).await, 10);
+    assert_eq!(shop.app.available(ticket_type).await, 10);
     shop.app.assert_books_clean().await;
 }
 
@@ -788,7 +795,7 @@ async fn an_expired_session_event_closes_the_attempt_and_the_next_pay_opens_a_ne
 #[tokio::test]
 async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder(&shop, "ned@example.com", 10).await;
+    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "ned@example.com", 10).await;
     let session_id = checkout(&buyer, ticket_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
@@ -800,7 +807,7 @@ async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
     assert_eq!(shop.stripe.requests_to("POST", &expire_path).len(), 1);
     assert_eq!(shop.stripe.session(&session_id)["status"], "expired");
     assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "expired");
-    assert_eq!(shop.app.available(schema).await, 10);
+    assert_eq!(shop.app.available(ticket_type).await, 10);
     assert_eq!(
         reconcile::close_sessions_of_ended_holds(&shop.app.state).await,
         0,
@@ -811,7 +818,7 @@ async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
 #[tokio::test]
 async fn a_session_paid_just_before_its_hold_ended_is_kept_by_reconciliation() {
     let shop = shop().await;
-    let (buyer, ticket_id, schema, _) = holder(&shop, "oli@example.com", 10).await;
+    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "oli@example.com", 10).await;
     let session_id = checkout(&buyer, ticket_id).await;
     shop.stripe.complete(&session_id);
     shop.app.clock.advance(TimeDelta::minutes(16));
@@ -826,6 +833,6 @@ async fn a_session_paid_just_before_its_hold_ended_is_kept_by_reconciliation() {
         "paid",
         "the seat was still free: the late payment keeps it"
     );
-    assert_eq!(shop.app.available(schema).await, 9);
+    assert_eq!(shop.app.available(ticket_type).await, 9);
     shop.app.assert_books_clean().await;
 }

@@ -17,8 +17,8 @@ fn ticket_id_of(location: &str) -> i32 {
 
 async fn hold(app: &TestApp, buyer: &Visitor, spec: EventSpec) -> (i32, i32) {
     let show = app.create_event(spec).await;
-    let response = buyer.reserve(show.event_id, show.schema_ids[0]).await;
-    (ticket_id_of(&location(&response)), show.schema_ids[0])
+    let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
+    (ticket_id_of(&location(&response)), show.ticket_type_ids[0])
 }
 
 /// Pay → the test checkout page; returns its path.
@@ -102,7 +102,7 @@ async fn a_paid_hold_becomes_a_ticket_with_a_code_and_a_qr_image() {
 async fn decline_keeps_the_hold_and_the_next_try_reuses_the_open_session() {
     let app = TestApp::spawn().await;
     let ann = app.registered("ann@example.com").await;
-    let (ticket_id, schema) =
+    let (ticket_id, ticket_type) =
         hold(&app, &ann, EventSpec::new("Decline").seats("GA", 2500, 10)).await;
     let checkout = open_checkout(&ann, ticket_id).await;
     let declined = ann.post(&format!("{checkout}/decline"), &[]).await;
@@ -112,7 +112,7 @@ async fn decline_keeps_the_hold_and_the_next_try_reuses_the_open_session() {
     );
     let page = ann.page(&format!("/tickets/{ticket_id}")).await;
     assert!(page.contains("declined") && page.contains("On hold"));
-    assert_eq!(app.available(schema).await, 9);
+    assert_eq!(app.available(ticket_type).await, 9);
 
     let retry = open_checkout(&ann, ticket_id).await;
     assert_eq!(retry, checkout, "the open session is offered again");
@@ -203,12 +203,12 @@ async fn a_free_ticket_is_confirmed_without_a_checkout() {
 async fn an_admin_refund_returns_the_money_and_the_seat() {
     let app = TestApp::spawn().await;
     let ann = app.registered("ann@example.com").await;
-    let (ticket_id, schema) =
+    let (ticket_id, ticket_type) =
         hold(&app, &ann, EventSpec::new("Refund").seats("GA", 2500, 10)).await;
     let checkout = open_checkout(&ann, ticket_id).await;
     let paid = ann.post(&format!("{checkout}/pay"), &[]).await;
     ann.get(&ann.path_of(&location(&paid))).await;
-    assert_eq!(app.available(schema).await, 9);
+    assert_eq!(app.available(ticket_type).await, 9);
 
     let admin = app.admin().await;
     let list = admin.page("/admin/payments").await;
@@ -230,7 +230,7 @@ async fn an_admin_refund_returns_the_money_and_the_seat() {
         .await;
     assert_eq!(location(&response), "/admin/payments");
     assert_eq!(app.tickets().await[0].status, "refunded");
-    assert_eq!(app.available(schema).await, 10);
+    assert_eq!(app.available(ticket_type).await, 10);
     let rows = payments_of(&app, ticket_id).await;
     assert_eq!(rows[0].status, "refunded");
     assert!(
@@ -248,7 +248,7 @@ async fn an_admin_refund_returns_the_money_and_the_seat() {
             &[("confirm", "yes")],
         )
         .await;
-    assert_eq!(app.available(schema).await, 10);
+    assert_eq!(app.available(ticket_type).await, 10);
     assert!(
         ann.page(&format!("/tickets/{ticket_id}"))
             .await

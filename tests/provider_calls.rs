@@ -24,7 +24,7 @@ async fn holder(app: &TestApp, email: &str) -> (Visitor, i32) {
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, 10))
         .await;
     let buyer = app.registered(email).await;
-    let response = buyer.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
     let ticket_id = location(&response)
         .trim_start_matches("/tickets/")
         .parse()
@@ -193,14 +193,14 @@ async fn lapsed_holds_are_released_on_time_while_stripe_hangs() {
     let attempts = 20;
     for n in 0..attempts {
         let buyer = app.registered(&format!("fan{n}@example.com")).await;
-        let response = buyer.reserve(show.event_id, show.schema_ids[0]).await;
+        let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
         let ticket_id: i32 = location(&response)
             .trim_start_matches("/tickets/")
             .parse()
             .unwrap();
         checkout(&buyer, ticket_id).await;
     }
-    assert_eq!(app.available(show.schema_ids[0]).await, 30 - attempts);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 30 - attempts);
 
     // Stripe stops answering; the attempts become due for reconciliation.
     stripe.hang_all(true);
@@ -223,9 +223,9 @@ async fn lapsed_holds_are_released_on_time_while_stripe_hangs() {
     // The holds lapse (and the matinee ends) while every provider call hangs: the next
     // sweep releases them all the same.
     app.clock.advance(TimeDelta::minutes(13));
-    let schema = show.schema_ids[0];
+    let ticket_type = show.ticket_type_ids[0];
     deadline(Duration::from_secs(5), || async {
-        app.available(schema).await == 30
+        app.available(ticket_type).await == 30
     })
     .await;
     let ended = ending.event_id;

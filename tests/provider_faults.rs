@@ -25,13 +25,13 @@ async fn paid(shop: &Shop, email: &str) -> (Visitor, i32, i32) {
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, 10))
         .await;
     let buyer = shop.app.registered(email).await;
-    let ticket_id = paid_on(shop, &buyer, show.event_id, show.schema_ids[0]).await;
+    let ticket_id = paid_on(shop, &buyer, show.event_id, show.ticket_type_ids[0]).await;
     (buyer, ticket_id, show.event_id)
 }
 
 /// `buyer` holds and pays a seat of the event's first type: the ticket id.
-async fn paid_on(shop: &Shop, buyer: &Visitor, event_id: i32, schema_id: i32) -> i32 {
-    let response = buyer.reserve(event_id, schema_id).await;
+async fn paid_on(shop: &Shop, buyer: &Visitor, event_id: i32, ticket_type_id: i32) -> i32 {
+    let response = buyer.reserve(event_id, ticket_type_id).await;
     let ticket_id: i32 = location(&response)
         .trim_start_matches("/tickets/")
         .parse()
@@ -211,7 +211,7 @@ async fn a_cancelled_events_refund_jobs_outlast_a_long_rate_limit_without_dying(
     let mut paid_tickets = Vec::new();
     for n in 0..2 {
         let buyer = shop.app.registered(&format!("fan{n}@example.com")).await;
-        paid_tickets.push(paid_on(&shop, &buyer, show.event_id, show.schema_ids[0]).await);
+        paid_tickets.push(paid_on(&shop, &buyer, show.event_id, show.ticket_type_ids[0]).await);
     }
     shop.app.deliver_all().await;
     let admin = shop.app.admin().await;

@@ -13,14 +13,14 @@ use support::fixtures::EventSpec;
 use support::stripe_shop::{Shop, checkout, payments_of, shop, webhook};
 use support::visitor::location;
 
-/// A paid booking at €25.00: (buyer, ticket id, schema id).
+/// A paid booking at €25.00: (buyer, ticket id, ticket_type id).
 async fn paid(shop: &Shop, email: &str) -> (Visitor, i32, i32) {
     let show = shop
         .app
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, 10))
         .await;
     let buyer = shop.app.registered(email).await;
-    let response = buyer.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
     let ticket_id: i32 = location(&response)
         .trim_start_matches("/tickets/")
         .parse()
@@ -34,7 +34,7 @@ async fn paid(shop: &Shop, email: &str) -> (Visitor, i32, i32) {
     )
     .await;
     assert_eq!(shop.app.tickets().await[0].status, "paid");
-    (buyer, ticket_id, show.schema_ids[0])
+    (buyer, ticket_id, show.ticket_type_ids[0])
 }
 
 async fn refund_rows(shop: &Shop, ticket_id: i32) -> Vec<Refund> {
@@ -53,7 +53,7 @@ async fn violations(shop: &Shop) -> Vec<String> {
 #[tokio::test]
 async fn a_pending_refund_settles_the_books_only_when_stripe_says_it_succeeded() {
     let shop = shop().await;
-    let (_, ticket_id, schema) = paid(&shop, "ann@example.com").await;
+    let (_, ticket_id, ticket_type) = paid(&shop, "ann@example.com").await;
     shop.stripe.refunds_pending();
     let admin = shop.app.admin().await;
     admin
@@ -92,7 +92,7 @@ async fn a_pending_refund_settles_the_books_only_when_stripe_says_it_succeeded()
         payments_of(&shop.app, ticket_id).await[0].status,
         "refunded"
     );
-    assert_eq!(shop.app.available(schema).await, 10);
+    assert_eq!(shop.app.available(ticket_type).await, 10);
     shop.app.assert_books_clean().await;
 }
 

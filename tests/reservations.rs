@@ -27,7 +27,7 @@ async fn reserving_holds_a_seat_for_the_configured_time() {
         .await;
     let ann = app.registered("ann@example.com").await;
 
-    let response = ann.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = ann.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(response.status(), 303);
     let ticket_id = ticket_id_of(&location(&response));
     let page = ann.page(&format!("/tickets/{ticket_id}")).await;
@@ -38,7 +38,7 @@ async fn reserving_holds_a_seat_for_the_configured_time() {
         "a pay button while the hold is live"
     );
 
-    assert_eq!(app.available(show.schema_ids[0]).await, 9);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 9);
     let tickets = app.tickets().await;
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].status, "reserved");
@@ -56,7 +56,9 @@ async fn an_anonymous_visitor_is_sent_to_log_in_and_back() {
     let visitor = app.visitor();
     let event_page = visitor.page(&format!("/events/{}", show.event_id)).await;
     assert!(event_page.contains("Log in to reserve"));
-    let response = visitor.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = visitor
+        .reserve(show.event_id, show.ticket_type_ids[0])
+        .await;
     assert_eq!(response.status(), 303);
     assert!(location(&response).starts_with("/login?next="));
     assert!(app.tickets().await.is_empty());
@@ -75,14 +77,14 @@ async fn five_hundred_buyers_fifty_seats_exactly_fifty_holds() {
     .await;
     // Every buyer holds a CSRF token first, then all reserve requests go at once.
     let tokens = join_all(buyers.iter().map(Visitor::csrf_token)).await;
-    let schema = show.schema_ids[0].to_string();
+    let ticket_type = show.ticket_type_ids[0].to_string();
     let answers = join_all(buyers.iter().zip(&tokens).map(|(buyer, token)| {
-        let schema = schema.clone();
+        let ticket_type = ticket_type.clone();
         async move {
             buyer
                 .post_raw(
                     &format!("/events/{}/reserve", show.event_id),
-                    &[("ticket_schema_id", &schema), ("csrf_token", token)],
+                    &[("ticket_type_id", &ticket_type), ("csrf_token", token)],
                 )
                 .await
         }
@@ -102,7 +104,7 @@ async fn five_hundred_buyers_fifty_seats_exactly_fifty_holds() {
         }
     }
     assert_eq!((held, sold_out), (50, 450));
-    assert_eq!(app.available(show.schema_ids[0]).await, 0);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 0);
     assert_eq!(app.tickets().await.len(), 50);
     app.assert_books_clean().await;
 
@@ -130,7 +132,7 @@ async fn two_instances_on_one_database_never_oversell() {
     let answers = join_all(
         buyers
             .iter()
-            .map(|b| b.reserve(show.event_id, show.schema_ids[0])),
+            .map(|b| b.reserve(show.event_id, show.ticket_type_ids[0])),
     )
     .await;
     let held = answers
@@ -139,7 +141,7 @@ async fn two_instances_on_one_database_never_oversell() {
         .filter(|a| location(a).starts_with("/tickets/"))
         .count();
     assert_eq!(held, 30);
-    assert_eq!(first.available(show.schema_ids[0]).await, 0);
+    assert_eq!(first.available(show.ticket_type_ids[0]).await, 0);
     first.assert_books_clean().await;
 }
 
@@ -156,13 +158,13 @@ async fn one_user_firing_twenty_reserves_gets_one_ticket_and_one_decrement() {
     let ann = app.registered("ann@example.com").await;
     let token = ann.csrf_token().await;
     let answers = join_all((0..20).map(|i| {
-        let schema = show.schema_ids[i % 2].to_string();
+        let ticket_type = show.ticket_type_ids[i % 2].to_string();
         let ann = &ann;
         let token = &token;
         async move {
             ann.post_raw(
                 &format!("/events/{}/reserve", show.event_id),
-                &[("ticket_schema_id", &schema), ("csrf_token", token)],
+                &[("ticket_type_id", &ticket_type), ("csrf_token", token)],
             )
             .await
         }
@@ -175,7 +177,8 @@ async fn one_user_firing_twenty_reserves_gets_one_ticket_and_one_decrement() {
         "every answer ends on the one ticket"
     );
     assert_eq!(app.tickets().await.len(), 1);
-    let left = app.available(show.schema_ids[0]).await + app.available(show.schema_ids[1]).await;
+    let left =
+        app.available(show.ticket_type_ids[0]).await + app.available(show.ticket_type_ids[1]).await;
     assert_eq!(left, 19, "exactly one seat taken");
     app.assert_books_clean().await;
 }
@@ -188,29 +191,29 @@ async fn cancelling_returns_the_seat_and_the_user_can_reserve_again() {
         .await;
     let ann = app.registered("ann@example.com").await;
     let ticket_id = ticket_id_of(&location(
-        &ann.reserve(show.event_id, show.schema_ids[0]).await,
+        &ann.reserve(show.event_id, show.ticket_type_ids[0]).await,
     ));
-    assert_eq!(app.available(show.schema_ids[0]).await, 4);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 4);
 
     let response = ann.cancel(ticket_id).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), format!("/events/{}", show.event_id));
-    assert_eq!(app.available(show.schema_ids[0]).await, 5);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 5);
     assert_eq!(app.tickets().await[0].status, "cancelled");
     assert_eq!(
         ann.cancel(ticket_id).await.status(),
         409,
         "a second cancel changes nothing"
     );
-    assert_eq!(app.available(show.schema_ids[0]).await, 5);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 5);
 
-    let again = ann.reserve(show.event_id, show.schema_ids[0]).await;
+    let again = ann.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(
         ticket_id_of(&location(&again)),
         ticket_id,
         "the user's one row is reused"
     );
-    assert_eq!(app.available(show.schema_ids[0]).await, 4);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 4);
     app.assert_books_clean().await;
 }
 
@@ -223,9 +226,10 @@ async fn sold_out_is_a_clear_answer_not_an_error() {
     let ann = app.registered("ann@example.com").await;
     let bob = app.registered("bob@example.com").await;
     assert!(
-        location(&ann.reserve(show.event_id, show.schema_ids[0]).await).starts_with("/tickets/")
+        location(&ann.reserve(show.event_id, show.ticket_type_ids[0]).await)
+            .starts_with("/tickets/")
     );
-    let response = bob.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = bob.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(location(&response), format!("/events/{}", show.event_id));
     let page = bob.page(&format!("/events/{}", show.event_id)).await;
     assert!(page.contains("Sorry, that ticket type is sold out."));
@@ -245,20 +249,20 @@ async fn unpublished_started_and_foreign_ticket_types_cannot_be_reserved() {
     let ann = app.registered("ann@example.com").await;
 
     assert_eq!(
-        ann.reserve(hidden.event_id, hidden.schema_ids[0])
+        ann.reserve(hidden.event_id, hidden.ticket_type_ids[0])
             .await
             .status(),
         404
     );
     assert_eq!(
-        ann.reserve(started.event_id, started.schema_ids[0])
+        ann.reserve(started.event_id, started.ticket_type_ids[0])
             .await
             .status(),
         409
     );
     // A readable form naming a ticket type that is not this event's: 422.
     assert_eq!(
-        ann.reserve(open.event_id, started.schema_ids[0])
+        ann.reserve(open.event_id, started.ticket_type_ids[0])
             .await
             .status(),
         422
@@ -267,17 +271,17 @@ async fn unpublished_started_and_foreign_ticket_types_cannot_be_reserved() {
     let not_a_number = ann
         .post(
             &format!("/events/{}/reserve", open.event_id),
-            &[("ticket_schema_id", "x")],
+            &[("ticket_type_id", "x")],
         )
         .await;
     assert_eq!(not_a_number.status(), 400);
     assert!(app.tickets().await.is_empty());
-    for schema in [
-        hidden.schema_ids[0],
-        started.schema_ids[0],
-        open.schema_ids[0],
+    for ticket_type in [
+        hidden.ticket_type_ids[0],
+        started.ticket_type_ids[0],
+        open.ticket_type_ids[0],
     ] {
-        assert_eq!(app.available(schema).await, 100);
+        assert_eq!(app.available(ticket_type).await, 100);
     }
 }
 
@@ -288,7 +292,7 @@ async fn someone_elses_ticket_is_not_found() {
     let ann = app.registered("ann@example.com").await;
     let eve = app.registered("eve@example.com").await;
     let ticket_id = ticket_id_of(&location(
-        &ann.reserve(show.event_id, show.schema_ids[0]).await,
+        &ann.reserve(show.event_id, show.ticket_type_ids[0]).await,
     ));
 
     assert_eq!(
@@ -307,16 +311,16 @@ async fn reserving_without_the_csrf_token_is_refused() {
     let app = TestApp::spawn().await;
     let show = app.create_event(EventSpec::new("Forms")).await;
     let ann = app.registered("ann@example.com").await;
-    let id = show.schema_ids[0].to_string();
+    let id = show.ticket_type_ids[0].to_string();
     let response = ann
         .post_raw(
             &format!("/events/{}/reserve", show.event_id),
-            &[("ticket_schema_id", &id)],
+            &[("ticket_type_id", &id)],
         )
         .await;
     assert_eq!(response.status(), 403);
     assert!(app.tickets().await.is_empty());
-    assert_eq!(app.available(show.schema_ids[0]).await, 100);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 100);
 }
 
 #[tokio::test]
@@ -329,12 +333,12 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
     for i in 0..25 {
         let buyer = app.registered(&format!("late{i}@example.com")).await;
         assert!(
-            location(&buyer.reserve(show.event_id, show.schema_ids[0]).await)
+            location(&buyer.reserve(show.event_id, show.ticket_type_ids[0]).await)
                 .starts_with("/tickets/")
         );
         buyers.push(buyer);
     }
-    assert_eq!(app.available(show.schema_ids[0]).await, 15);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 15);
 
     // Before the time runs out the sweeper releases nothing.
     assert_eq!(sweeper::sweep_once(&app.state).await, 0);
@@ -356,7 +360,7 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
         25,
         "each hold released exactly once between the two sweepers"
     );
-    assert_eq!(app.available(show.schema_ids[0]).await, 40);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 40);
     assert!(
         app.tickets()
             .await
@@ -368,9 +372,11 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
     // The user can reserve again, once the cool-down after a lapsed hold (5 minutes from
     // the lapse by default) has passed.
     app.clock.advance(TimeDelta::minutes(5));
-    let again = buyers[0].reserve(show.event_id, show.schema_ids[0]).await;
+    let again = buyers[0]
+        .reserve(show.event_id, show.ticket_type_ids[0])
+        .await;
     assert!(location(&again).starts_with("/tickets/"));
-    assert_eq!(app.available(show.schema_ids[0]).await, 39);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 39);
 }
 
 #[tokio::test]
@@ -381,17 +387,17 @@ async fn a_lapsed_hold_is_released_by_the_next_reserve_without_waiting_for_the_s
         .await;
     let ann = app.registered("ann@example.com").await;
     let first = ticket_id_of(&location(
-        &ann.reserve(show.event_id, show.schema_ids[0]).await,
+        &ann.reserve(show.event_id, show.ticket_type_ids[0]).await,
     ));
     // Past the hold (15 minutes) and the cool-down after its lapse (5 more).
     app.clock.advance(TimeDelta::minutes(21));
-    let again = ann.reserve(show.event_id, show.schema_ids[0]).await;
+    let again = ann.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(
         ticket_id_of(&location(&again)),
         first,
         "her own lapsed seat is hers again"
     );
-    assert_eq!(app.available(show.schema_ids[0]).await, 0);
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 0);
     let tickets = app.tickets().await;
     assert_eq!(tickets[0].hold_number, 2);
     app.assert_books_clean().await;

@@ -9,8 +9,8 @@
 
 mod support;
 
-use boxoffice::db::models::{NewUser, TicketSchema};
-use boxoffice::db::{Conn, ticket_schemas, users};
+use boxoffice::db::models::{NewUser, TicketType};
+use boxoffice::db::{Conn, ticket_types, users};
 use boxoffice::domain::hold_rules::{HoldRequest, HoldRules};
 use boxoffice::domain::reservation::{self, Admission, ReserveOutcome};
 use boxoffice::domain::selling_rules::RuleRefusal;
@@ -27,14 +27,14 @@ const BERLIN: Tz = Tz::Europe__Berlin;
 /// admin's update does.
 async fn set_window(
     app: &TestApp,
-    schema: i32,
+    ticket_type: i32,
     from: Option<NaiveDateTime>,
     until: Option<NaiveDateTime>,
 ) {
     app.with_db(move |conn| {
-        let seen = ticket_schemas::find(conn, schema).unwrap().unwrap();
+        let seen = ticket_types::find(conn, ticket_type).unwrap().unwrap();
         assert!(
-            ticket_schemas::set_sale_window(conn, schema, seen.lock_version, from, until)
+            ticket_types::set_sale_window(conn, ticket_type, seen.lock_version, from, until)
                 .unwrap()
                 .applied()
         );
@@ -42,8 +42,8 @@ async fn set_window(
     .await;
 }
 
-async fn schema(app: &TestApp, id: i32) -> TicketSchema {
-    app.with_db(move |conn| ticket_schemas::find(conn, id).unwrap().unwrap())
+async fn ticket_type(app: &TestApp, id: i32) -> TicketType {
+    app.with_db(move |conn| ticket_types::find(conn, id).unwrap().unwrap())
         .await
 }
 
@@ -76,7 +76,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
                 .starting_in(TimeDelta::days(60)),
         )
         .await;
-    let (event, standing) = (show.event_id, show.schema_ids[0]);
+    let (event, standing) = (show.event_id, show.ticket_type_ids[0]);
     let admin = app.admin().await;
     let form = admin
         .page(&format!("/admin/ticket-types/{standing}/edit"))
@@ -89,7 +89,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
 
     let opens_utc = whole_minute(app.clock.now() + TimeDelta::days(10));
     let opens_local = time_zone::form_value(opens_utc, BERLIN);
-    let before = schema(&app, standing).await.lock_version;
+    let before = ticket_type(&app, standing).await.lock_version;
     let post = |from: String, until: String| {
         let admin = &admin;
         async move {
@@ -113,7 +113,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
     assert_eq!(refused.status(), 422);
     let body = refused.text().await.unwrap();
     assert!(body.contains("Sales must end after they start"), "{body}");
-    assert_eq!(schema(&app, standing).await.sale_starts_at, None);
+    assert_eq!(ticket_type(&app, standing).await.sale_starts_at, None);
     // A time the clocks skip is refused, naming the two choices.
     let gap = post("2031-03-30T02:30".into(), String::new()).await;
     assert_eq!(gap.status(), 422);
@@ -122,7 +122,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
 
     let saved = post(opens_local.clone(), String::new()).await;
     assert_eq!(saved.status(), 303);
-    let stored = schema(&app, standing).await;
+    let stored = ticket_type(&app, standing).await;
     assert_eq!(stored.sale_starts_at, Some(opens_utc), "stored as UTC");
     assert_eq!(stored.sale_ends_at, None);
     assert_eq!(
@@ -139,7 +139,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
     );
     // Saving the same window again leaves the lock alone.
     assert_eq!(post(opens_local.clone(), String::new()).await.status(), 303);
-    assert_eq!(schema(&app, standing).await.lock_version, before + 1);
+    assert_eq!(ticket_type(&app, standing).await.lock_version, before + 1);
 
     // The buyer sees when it opens, in the event's zone, and no Reserve control.
     let buyer = app.registered("early@example.com").await;
@@ -147,10 +147,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
     let text = format!("On sale from {}", time_zone::display(opens_utc, BERLIN));
     assert!(page.contains(&text), "{text} in {page}");
     assert!(text.ends_with(" CET") || text.ends_with(" CEST"));
-    assert!(
-        !page.contains("name=\"ticket_schema_id\""),
-        "no Reserve form"
-    );
+    assert!(!page.contains("name=\"ticket_type_id\""), "no Reserve form");
     // A hold anyway (a form kept from before) is refused with the same words.
     let answer = buyer.reserve_n(event, standing, "2").await;
     assert_eq!(answer.status(), 303);
@@ -164,7 +161,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
     app.clock.advance(TimeDelta::days(10));
     let page = buyer.page(&format!("/events/{event}")).await;
     assert!(!page.contains("On sale from"));
-    assert!(page.contains("name=\"ticket_schema_id\""));
+    assert!(page.contains("name=\"ticket_type_id\""));
     let answer = buyer.reserve_n(event, standing, "2").await;
     assert!(location(&answer).starts_with("/tickets/"));
     assert_eq!(app.available(standing).await, 98);
@@ -175,7 +172,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
     let late = app.registered("late@example.com").await;
     let page = late.page(&format!("/events/{event}")).await;
     assert!(page.contains("Sales ended"), "{page}");
-    assert!(!page.contains("name=\"ticket_schema_id\""));
+    assert!(!page.contains("name=\"ticket_type_id\""));
     late.reserve_n(event, standing, "1").await;
     let page = late.page(&format!("/events/{event}")).await;
     assert!(
@@ -325,7 +322,7 @@ async fn the_reserving_transaction_judges_both_edges_exactly() {
     let show = app
         .create_event(EventSpec::new("Edges").starting_in(TimeDelta::days(30)))
         .await;
-    let (event, standing) = (show.event_id, show.schema_ids[0]);
+    let (event, standing) = (show.event_id, show.ticket_type_ids[0]);
     // Whole seconds, so every engine stores them exactly.
     let from = whole_minute(app.clock.now() + TimeDelta::days(1));
     let until = from + TimeDelta::hours(2);

@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use boxoffice::db::models::TicketSchema;
-use boxoffice::db::schema::ticket_schemas::dsl;
-use boxoffice::db::{connect, ticket_schemas};
+use boxoffice::db::models::TicketType;
+use boxoffice::db::schema::ticket_types::dsl;
+use boxoffice::db::{connect, ticket_types};
 use boxoffice::domain::inventory;
 use boxoffice::domain::sale_window::{SaleMoment, SaleWindow};
 use boxoffice::domain::selling_rules::RuleRefusal;
@@ -35,14 +35,14 @@ type Racer = std::pin::Pin<Box<dyn Future<Output = (u16, String)> + Send>>;
 /// admin's update does.
 async fn set_window(
     app: &TestApp,
-    schema: i32,
+    ticket_type: i32,
     from: Option<NaiveDateTime>,
     until: Option<NaiveDateTime>,
 ) {
     app.with_db(move |conn| {
-        let seen = ticket_schemas::find(conn, schema).unwrap().unwrap();
+        let seen = ticket_types::find(conn, ticket_type).unwrap().unwrap();
         assert!(
-            ticket_schemas::set_sale_window(conn, schema, seen.lock_version, from, until)
+            ticket_types::set_sale_window(conn, ticket_type, seen.lock_version, from, until)
                 .unwrap()
                 .applied()
         );
@@ -50,8 +50,8 @@ async fn set_window(
     .await;
 }
 
-async fn schema(app: &TestApp, id: i32) -> TicketSchema {
-    app.with_db(move |conn| ticket_schemas::find(conn, id).unwrap().unwrap())
+async fn ticket_type(app: &TestApp, id: i32) -> TicketType {
+    app.with_db(move |conn| ticket_types::find(conn, id).unwrap().unwrap())
         .await
 }
 
@@ -63,7 +63,11 @@ fn time_zone_utc(time: NaiveDateTime) -> String {
 /// A hold reads the row and judges the window open; the admin then closes the window
 /// (with the lock_version bump, or in the control without it); then the hold writes
 /// its seat at the lock_version it read. Returns what the hold ended with.
-fn closed_between_read_and_write(url: &str, schema: i32, bump: bool) -> Result<i32, RuleRefusal> {
+fn closed_between_read_and_write(
+    url: &str,
+    ticket_type: i32,
+    bump: bool,
+) -> Result<i32, RuleRefusal> {
     let pool = connect(url, 2, Duration::from_secs(10)).unwrap();
     let read = Arc::new(Barrier::new(2));
     let closed = Arc::new(Barrier::new(2));
@@ -79,11 +83,11 @@ fn closed_between_read_and_write(url: &str, schema: i32, bump: bool) -> Result<i
             read.wait();
             let ends = Some(now - TimeDelta::minutes(1));
             if bump {
-                let seen = ticket_schemas::find(&mut conn, schema).unwrap().unwrap();
+                let seen = ticket_types::find(&mut conn, ticket_type).unwrap().unwrap();
                 assert!(
-                    ticket_schemas::set_sale_window(
+                    ticket_types::set_sale_window(
                         &mut conn,
-                        schema,
+                        ticket_type,
                         seen.lock_version,
                         None,
                         ends
@@ -92,7 +96,7 @@ fn closed_between_read_and_write(url: &str, schema: i32, bump: bool) -> Result<i
                     .applied()
                 );
             } else {
-                diesel::update(dsl::ticket_schemas.find(schema))
+                diesel::update(dsl::ticket_types.find(ticket_type))
                     .set(dsl::sale_ends_at.eq(ends))
                     .execute(&mut conn)
                     .unwrap();
@@ -101,7 +105,7 @@ fn closed_between_read_and_write(url: &str, schema: i32, bump: bool) -> Result<i
         })
     };
     let mut conn = pool.get().unwrap();
-    let seen = ticket_schemas::find(&mut conn, schema).unwrap().unwrap();
+    let seen = ticket_types::find(&mut conn, ticket_type).unwrap().unwrap();
     assert_eq!(
         SaleWindow::of(&seen).judge(moment),
         Ok(()),
@@ -110,28 +114,28 @@ fn closed_between_read_and_write(url: &str, schema: i32, bump: bool) -> Result<i
     read.wait();
     closed.wait();
     admin.join().unwrap();
-    if ticket_schemas::move_inventory(&mut conn, schema, seen.lock_version, -1, 0)
+    if ticket_types::move_inventory(&mut conn, ticket_type, seen.lock_version, -1, 0)
         .unwrap()
         .applied()
     {
         return Ok(1);
     }
     // Lost the race: the allocation reads again and judges the new window.
-    inventory::allocate(&mut conn, schema, &[1], moment).unwrap()[0]
+    inventory::allocate(&mut conn, ticket_type, &[1], moment).unwrap()[0]
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn control_a_window_closed_without_the_lock_version_bump_sells_after_it_closed() {
     let app = TestApp::spawn().await;
     let show = app.create_event(EventSpec::new("Control")).await;
-    let standing = show.schema_ids[0];
+    let standing = show.ticket_type_ids[0];
     let url = app.database.url.clone();
     let outcome =
         tokio::task::spawn_blocking(move || closed_between_read_and_write(&url, standing, false))
             .await
             .unwrap();
     assert_eq!(outcome, Ok(1), "the hold believes the window is open");
-    let closed = schema(&app, standing).await;
+    let closed = ticket_type(&app, standing).await;
     assert!(closed.sale_ends_at.is_some());
     assert_eq!(
         closed.available_tickets_count, 99,
@@ -143,7 +147,7 @@ async fn control_a_window_closed_without_the_lock_version_bump_sells_after_it_cl
 async fn with_the_bump_a_hold_that_read_the_old_window_loses_and_is_refused() {
     let app = TestApp::spawn().await;
     let show = app.create_event(EventSpec::new("Guarded")).await;
-    let standing = show.schema_ids[0];
+    let standing = show.ticket_type_ids[0];
     let url = app.database.url.clone();
     let outcome =
         tokio::task::spawn_blocking(move || closed_between_read_and_write(&url, standing, true))
@@ -169,7 +173,7 @@ async fn a_burst_of_buyers_as_the_window_opens_never_holds_a_seat_before_it() {
         let show = app
             .create_event(EventSpec::new(&format!("Opening {round}")).seats("GA", 1000, SEATS))
             .await;
-        let (event, ga) = (show.event_id, show.schema_ids[0]);
+        let (event, ga) = (show.event_id, show.ticket_type_ids[0]);
         let buyers = futures_util::future::join_all((0..BUYERS).map(|i| {
             let instance = if i % 2 == 0 { &app } else { &other };
             async move {
@@ -194,7 +198,7 @@ async fn a_burst_of_buyers_as_the_window_opens_never_holds_a_seat_before_it() {
                         .post_raw(
                             &format!("/events/{event}/reserve"),
                             &[
-                                ("ticket_schema_id", ga.to_string().as_str()),
+                                ("ticket_type_id", ga.to_string().as_str()),
                                 ("quantity", "1"),
                                 ("csrf_token", token.as_str()),
                             ],
@@ -230,7 +234,7 @@ async fn a_burst_of_buyers_as_the_window_opens_never_holds_a_seat_before_it() {
             .tickets()
             .await
             .into_iter()
-            .filter(|t| t.ticket_schema_id == ga)
+            .filter(|t| t.ticket_type_id == ga)
             .collect();
         assert_eq!(tickets.len(), held);
         assert!(
@@ -274,7 +278,7 @@ async fn an_admin_closing_sales_during_a_burst_leaves_no_error_and_nothing_sold_
         let show = app
             .create_event(EventSpec::new(&format!("Closing {round}")).seats("GA", 1000, SEATS))
             .await;
-        let (event, ga) = (show.event_id, show.schema_ids[0]);
+        let (event, ga) = (show.event_id, show.ticket_type_ids[0]);
         let buyers = futures_util::future::join_all((0..BUYERS).map(|i| {
             let instance = if i % 2 == 0 { &app } else { &other };
             async move {
@@ -297,7 +301,7 @@ async fn an_admin_closing_sales_during_a_burst_leaves_no_error_and_nothing_sold_
                         .post_raw(
                             &format!("/events/{event}/reserve"),
                             &[
-                                ("ticket_schema_id", ga.to_string().as_str()),
+                                ("ticket_type_id", ga.to_string().as_str()),
                                 ("quantity", "2"),
                                 ("csrf_token", token.as_str()),
                             ],

@@ -7,7 +7,7 @@ mod support;
 
 use std::process::{Command, Output};
 
-use boxoffice::db::schema::{admissions, events, payments, ticket_schemas, tickets, users};
+use boxoffice::db::schema::{admissions, events, payments, ticket_types, tickets, users};
 use boxoffice::domain::{books, checkout, scale_seed};
 use diesel::prelude::*;
 use support::{SESSION_KEY, TestApp, TestDatabase};
@@ -63,7 +63,7 @@ async fn seed_scale_writes_every_state_with_clean_books() {
 
     let counts = |conn: &mut boxoffice::db::Conn| Counts {
         events: events::table.count().get_result(conn).unwrap(),
-        ticket_types: ticket_schemas::table.count().get_result(conn).unwrap(),
+        ticket_types: ticket_types::table.count().get_result(conn).unwrap(),
         users: users::table.count().get_result(conn).unwrap(),
         bookings: tickets::table.count().get_result(conn).unwrap(),
     };

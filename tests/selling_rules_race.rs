@@ -11,8 +11,8 @@ mod support;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use boxoffice::db::schema::ticket_schemas::dsl;
-use boxoffice::db::{connect, ticket_schemas};
+use boxoffice::db::schema::ticket_types::dsl;
+use boxoffice::db::{connect, ticket_types};
 use boxoffice::domain::inventory;
 use boxoffice::domain::sale_window::SaleMoment;
 use boxoffice::domain::selling_rules::{self, RuleRefusal, SellingRule};
@@ -29,8 +29,8 @@ async fn rule_type(app: &TestApp, title: &str, seats: i32, rule: &str) -> (i32, 
     let show = app
         .create_event(EventSpec::new(title).seats("GA", 1000, seats))
         .await;
-    app.set_terms(show.schema_ids[0], 10, rule).await;
-    (show.event_id, show.schema_ids[0])
+    app.set_terms(show.ticket_type_ids[0], 10, rule).await;
+    (show.event_id, show.ticket_type_ids[0])
 }
 
 /// A reserve POST with a token in hand, ready to be released at once.
@@ -38,14 +38,14 @@ async fn reserve_later(
     buyer: Visitor,
     token: String,
     event: i32,
-    schema: i32,
+    ticket_type: i32,
     quantity: i32,
 ) -> (u16, String) {
     let response = buyer
         .post_raw(
             &format!("/events/{event}/reserve"),
             &[
-                ("ticket_schema_id", schema.to_string().as_str()),
+                ("ticket_type_id", ticket_type.to_string().as_str()),
                 ("quantity", quantity.to_string().as_str()),
                 ("csrf_token", token.as_str()),
             ],
@@ -64,7 +64,7 @@ async fn two_buyers_at_once(
     rule: &str,
     quantity: i32,
 ) -> (usize, i32) {
-    let (event, schema) = rule_type(app, &format!("{rule} round {round}"), seats, rule).await;
+    let (event, ticket_type) = rule_type(app, &format!("{rule} round {round}"), seats, rule).await;
     let a = app
         .registered(&format!("a{round}-{rule}@example.com"))
         .await;
@@ -73,8 +73,8 @@ async fn two_buyers_at_once(
         .await;
     let (ta, tb) = (a.csrf_token().await, b.csrf_token().await);
     let (first, second) = together(
-        reserve_later(a, ta, event, schema, quantity),
-        reserve_later(b, tb, event, schema, quantity),
+        reserve_later(a, ta, event, ticket_type, quantity),
+        reserve_later(b, tb, event, ticket_type, quantity),
     )
     .await;
     assert_eq!((first.0, second.0), (303, 303), "never an error");
@@ -82,7 +82,7 @@ async fn two_buyers_at_once(
         .iter()
         .filter(|to| to.starts_with("/tickets/"))
         .count();
-    (held, app.available(schema).await)
+    (held, app.available(ticket_type).await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -118,8 +118,8 @@ async fn all_together_with_four_left_and_two_buyers_of_four_ends_with_one_bookin
 async fn a_burst_of_mixed_quantities_never_holds_more_seats_than_there_are() {
     let app = TestApp::spawn().await;
     let other = app.another_instance().await;
-    let (event, schema) = rule_type(&app, "Mixed rush", 100, "any").await;
-    app.set_terms(schema, 4, "any").await;
+    let (event, ticket_type) = rule_type(&app, "Mixed rush", 100, "any").await;
+    app.set_terms(ticket_type, 4, "any").await;
     let buyers = join_all((0..300).map(|i| {
         let instance = if i % 2 == 0 { &app } else { &other };
         async move { instance.registered(&format!("rush{i}@example.com")).await }
@@ -133,13 +133,13 @@ async fn a_burst_of_mixed_quantities_never_holds_more_seats_than_there_are() {
             .zip(&tokens)
             .enumerate()
             .map(|(i, (buyer, token))| {
-                let (schema, quantity) = (schema.to_string(), quantity_of(i).to_string());
+                let (ticket_type, quantity) = (ticket_type.to_string(), quantity_of(i).to_string());
                 async move {
                     let response = buyer
                         .post_raw(
                             &format!("/events/{event}/reserve"),
                             &[
-                                ("ticket_schema_id", schema.as_str()),
+                                ("ticket_type_id", ticket_type.as_str()),
                                 ("quantity", quantity.as_str()),
                                 ("csrf_token", token.as_str()),
                             ],
@@ -151,7 +151,7 @@ async fn a_burst_of_mixed_quantities_never_holds_more_seats_than_there_are() {
     )
     .await;
 
-    let left = app.available(schema).await;
+    let left = app.available(ticket_type).await;
     let mut held_seats = 0;
     let mut refused = Vec::new();
     for (i, (status, to)) in answers.iter().enumerate() {
@@ -190,20 +190,21 @@ async fn a_burst_of_mixed_quantities_never_holds_more_seats_than_there_are() {
 async fn one_user_sending_ten_reserves_at_once_gets_one_booking() {
     let app = TestApp::spawn().await;
     let other = app.another_instance().await;
-    let (event, schema) = rule_type(&app, "Impatient", 50, "any").await;
+    let (event, ticket_type) = rule_type(&app, "Impatient", 50, "any").await;
     let ann = app.registered("ann@example.com").await;
     let token = ann.csrf_token().await;
     // The same session on both instances (they share the session key and the database).
     let on_other = ann.at(&other.address);
     let answers = join_all((1..=10).map(|quantity: i32| {
         let visitor = if quantity % 2 == 0 { &on_other } else { &ann };
-        let (schema, quantity, token) = (schema.to_string(), quantity.to_string(), &token);
+        let (ticket_type, quantity, token) =
+            (ticket_type.to_string(), quantity.to_string(), &token);
         async move {
             let response = visitor
                 .post_raw(
                     &format!("/events/{event}/reserve"),
                     &[
-                        ("ticket_schema_id", schema.as_str()),
+                        ("ticket_type_id", ticket_type.as_str()),
                         ("quantity", quantity.as_str()),
                         ("csrf_token", token.as_str()),
                     ],
@@ -224,7 +225,7 @@ async fn one_user_sending_ten_reserves_at_once_gets_one_booking() {
             "every answer is the one booking"
         );
     }
-    assert_eq!(app.available(schema).await, 50 - booking.quantity);
+    assert_eq!(app.available(ticket_type).await, 50 - booking.quantity);
     app.assert_books_clean().await;
 }
 
@@ -238,7 +239,11 @@ fn open_now() -> SaleMoment {
 
 /// Two writers read the same row of an `avoid_one` type with 3 seats left, both judge
 /// "1 seat leaves 2: fine", then both write at once.
-fn judged_before_the_write(url: &str, schema: i32, guarded: bool) -> Vec<Result<(), RuleRefusal>> {
+fn judged_before_the_write(
+    url: &str,
+    ticket_type: i32,
+    guarded: bool,
+) -> Vec<Result<(), RuleRefusal>> {
     let pool = connect(url, 2, Duration::from_secs(10)).unwrap();
     let barrier = Arc::new(Barrier::new(2));
     let handles: Vec<_> = (0..2)
@@ -246,7 +251,7 @@ fn judged_before_the_write(url: &str, schema: i32, guarded: bool) -> Vec<Result<
             let (pool, barrier) = (pool.clone(), barrier.clone());
             std::thread::spawn(move || {
                 let mut conn = pool.get().unwrap();
-                let seen = ticket_schemas::find(&mut conn, schema).unwrap().unwrap();
+                let seen = ticket_types::find(&mut conn, ticket_type).unwrap().unwrap();
                 let judged = selling_rules::judge(
                     SellingRule::AvoidOne,
                     seen.max_per_order,
@@ -256,20 +261,21 @@ fn judged_before_the_write(url: &str, schema: i32, guarded: bool) -> Vec<Result<
                 assert_eq!(judged, Ok(()), "on the read, one seat is fine");
                 barrier.wait();
                 if !guarded {
-                    diesel::update(dsl::ticket_schemas.find(schema))
+                    diesel::update(dsl::ticket_types.find(ticket_type))
                         .set(dsl::available_tickets_count.eq(dsl::available_tickets_count - 1))
                         .execute(&mut conn)
                         .unwrap();
                     return Ok(());
                 }
-                if ticket_schemas::move_inventory(&mut conn, schema, seen.lock_version, -1, 0)
+                if ticket_types::move_inventory(&mut conn, ticket_type, seen.lock_version, -1, 0)
                     .unwrap()
                     .applied()
                 {
                     return Ok(());
                 }
                 // Lost the race: the allocation re-reads and judges again.
-                inventory::allocate(&mut conn, schema, &[1], open_now()).unwrap()[0].map(|_| ())
+                inventory::allocate(&mut conn, ticket_type, &[1], open_now()).unwrap()[0]
+                    .map(|_| ())
             })
         })
         .collect();
@@ -279,15 +285,15 @@ fn judged_before_the_write(url: &str, schema: i32, guarded: bool) -> Vec<Result<
 #[tokio::test(flavor = "multi_thread")]
 async fn control_a_rule_judged_on_a_read_before_an_unguarded_write_is_broken() {
     let app = TestApp::spawn().await;
-    let (_, schema) = rule_type(&app, "Control", 3, "avoid_one").await;
+    let (_, ticket_type) = rule_type(&app, "Control", 3, "avoid_one").await;
     let url = app.database.url.clone();
     let outcomes =
-        tokio::task::spawn_blocking(move || judged_before_the_write(&url, schema, false))
+        tokio::task::spawn_blocking(move || judged_before_the_write(&url, ticket_type, false))
             .await
             .unwrap();
     assert_eq!(outcomes, vec![Ok(()), Ok(())], "both believe they may");
     assert_eq!(
-        app.available(schema).await,
+        app.available(ticket_type).await,
         1,
         "and together they left the single seat the rule forbids"
     );
@@ -296,13 +302,13 @@ async fn control_a_rule_judged_on_a_read_before_an_unguarded_write_is_broken() {
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_lock_version_the_loser_is_judged_again_and_refused() {
     let app = TestApp::spawn().await;
-    let (_, schema) = rule_type(&app, "Guarded", 3, "avoid_one").await;
+    let (_, ticket_type) = rule_type(&app, "Guarded", 3, "avoid_one").await;
     let url = app.database.url.clone();
     let mut outcomes =
-        tokio::task::spawn_blocking(move || judged_before_the_write(&url, schema, true))
+        tokio::task::spawn_blocking(move || judged_before_the_write(&url, ticket_type, true))
             .await
             .unwrap();
     outcomes.sort_by_key(Result::is_err);
     assert_eq!(outcomes, vec![Ok(()), Err(RuleRefusal::WouldLeaveOne)]);
-    assert_eq!(app.available(schema).await, 2);
+    assert_eq!(app.available(ticket_type).await, 2);
 }

@@ -22,7 +22,7 @@ async fn holder(shop: &Shop, email: &str) -> (Visitor, i32) {
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, 10))
         .await;
     let buyer = shop.app.registered(email).await;
-    let response = buyer.reserve(show.event_id, show.schema_ids[0]).await;
+    let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
     let ticket_id = location(&response)
         .trim_start_matches("/tickets/")
         .parse()

@@ -30,12 +30,12 @@ pub(super) async fn run(config: &Config, admin: &Admin) -> Result<Row, Fail> {
         .await?;
     eprintln!(
         "load: preparing {} API token holders for the API rush on event {} type {}",
-        config.rush_buyers, sale.event_id, sale.schema_id
+        config.rush_buyers, sale.event_id, sale.ticket_type_id
     );
     let holders = prepare(config).await?;
     let count = holders.len();
     let path = format!("/api/v1/events/{}/bookings", sale.event_id);
-    let body = format!("{{\"ticket_type_id\":{}}}", sale.schema_id);
+    let body = format!("{{\"ticket_type_id\":{}}}", sale.ticket_type_id);
     let gate = Arc::new(Barrier::new(count + 1));
     let mut tasks = JoinSet::new();
     for (n, (visitor, token)) in holders.into_iter().enumerate() {

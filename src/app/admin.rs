@@ -4,10 +4,10 @@
 
 use super::AppState;
 use crate::db::events::DeskFilter;
-use crate::db::models::{Event, Payment, TicketSchema};
+use crate::db::models::{Event, Payment, TicketType};
 use crate::db::status::{PaymentStatus, RefundStatus, TicketStatus};
 use crate::db::tickets::BookingFilter;
-use crate::db::{Conn, events, payments, refunds, ticket_schemas};
+use crate::db::{Conn, events, payments, refunds, ticket_types};
 use crate::domain::desk_pages::DeskAt;
 use crate::domain::event_admin::{self, Overview};
 use crate::domain::event_form::EventForm;
@@ -59,11 +59,11 @@ pub async fn create_event(
 pub async fn event_with_types(
     state: &AppState,
     event_id: i32,
-) -> Result<(Event, Vec<TicketSchema>), AppError> {
+) -> Result<(Event, Vec<TicketType>), AppError> {
     state
         .db(move |conn| {
             let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-            let types = ticket_schemas::for_event(conn, event_id)?;
+            let types = ticket_types::for_event(conn, event_id)?;
             Ok((event, types))
         })
         .await
@@ -81,7 +81,7 @@ pub async fn edit_event<F>(
     state: &AppState,
     event_id: i32,
     edit: F,
-) -> Result<Result<(Event, Vec<TicketSchema>), FieldErrors>, AppError>
+) -> Result<Result<(Event, Vec<TicketType>), FieldErrors>, AppError>
 where
     F: FnOnce(EventForm) -> EventForm + Send + 'static,
 {
@@ -93,7 +93,7 @@ where
                 return Ok(Err(errors));
             }
             let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-            let types = ticket_schemas::for_event(conn, event_id)?;
+            let types = ticket_types::for_event(conn, event_id)?;
             Ok(Ok((event, types)))
         })
         .await
@@ -111,12 +111,12 @@ where
 {
     state
         .db(move |conn| {
-            let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
-            let event = events::find(conn, schema.event_id)?.ok_or(AppError::NotFound)?;
+            let ticket_type = ticket_types::find(conn, id)?.ok_or(AppError::NotFound)?;
+            let event = events::find(conn, ticket_type.event_id)?.ok_or(AppError::NotFound)?;
             let zone = time_zone::stored(&event.time_zone);
-            let form = edit(TicketTypeForm::from_schema(&schema, zone));
+            let form = edit(TicketTypeForm::from_schema(&ticket_type, zone));
             Ok(event_admin::update_ticket_type(conn, id, &form)?
-                .map(|schema| SavedType { schema, zone }))
+                .map(|ticket_type| SavedType { ticket_type, zone }))
         })
         .await
 }
@@ -124,7 +124,7 @@ where
 /// A ticket type as saved, with its event's time zone (its sale window is local to it).
 #[derive(Debug, Clone)]
 pub struct SavedType {
-    pub schema: TicketSchema,
+    pub ticket_type: TicketType,
     pub zone: time_zone::Tz,
 }
 
@@ -161,9 +161,9 @@ pub async fn set_published(
         .await
 }
 
-pub async fn ticket_type(state: &AppState, id: i32) -> Result<TicketSchema, AppError> {
+pub async fn ticket_type(state: &AppState, id: i32) -> Result<TicketType, AppError> {
     state
-        .db(move |conn| ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound))
+        .db(move |conn| ticket_types::find(conn, id)?.ok_or(AppError::NotFound))
         .await
 }
 
@@ -177,7 +177,7 @@ pub async fn add_ticket_type(
             let saved = event_admin::add_ticket_type(conn, event_id, &form)?;
             let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
             let zone = time_zone::stored(&event.time_zone);
-            Ok(saved.map(|schema| SavedType { schema, zone }))
+            Ok(saved.map(|ticket_type| SavedType { ticket_type, zone }))
         })
         .await
 }
@@ -187,12 +187,12 @@ pub async fn update_ticket_type(
     state: &AppState,
     id: i32,
     form: TicketTypeForm,
-) -> Result<(i32, Result<TicketSchema, FieldErrors>), AppError> {
+) -> Result<(i32, Result<TicketType, FieldErrors>), AppError> {
     state
         .db(move |conn| {
-            let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
+            let ticket_type = ticket_types::find(conn, id)?.ok_or(AppError::NotFound)?;
             Ok((
-                schema.event_id,
+                ticket_type.event_id,
                 event_admin::update_ticket_type(conn, id, &form)?,
             ))
         })

@@ -4,12 +4,12 @@
 //! refund of the whole booking, a new copy of its confirmation, the void of a hold.
 
 use super::AppState;
-use crate::db::models::{Admission, Event, Payment, Refund, Ticket, TicketSchema};
+use crate::db::models::{Admission, Event, Payment, Refund, Ticket, TicketType};
 use crate::db::outbox::OutboxRow;
 use crate::db::status::PaymentStatus;
 use crate::db::tickets::BookingFilter;
 use crate::db::{
-    admissions, events, outbox as outbox_rows, payments, refunds, ticket_schemas, tickets,
+    admissions, events, outbox as outbox_rows, payments, refunds, ticket_types, tickets,
 };
 use crate::domain::outbox::{self, Message};
 use crate::domain::reservation;
@@ -94,7 +94,7 @@ pub struct BookingFile {
     pub ticket: Ticket,
     pub email: String,
     pub event: Event,
-    pub schema: TicketSchema,
+    pub ticket_type: TicketType,
     pub status: TicketStatus,
     /// Every seat ever issued to it (a refunded hold's seats are void), by hold and
     /// position.
@@ -154,8 +154,8 @@ pub async fn booking(state: &AppState, ticket_id: i32) -> Result<BookingFile, Ap
             let (ticket, email) =
                 tickets::with_email(conn, ticket_id)?.ok_or(AppError::NotFound)?;
             let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
-            let schema =
-                ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
+            let ticket_type =
+                ticket_types::find(conn, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
             let mut seats = admissions::for_ticket_ids_in(conn, ticket_id - 1, ticket_id)?;
             seats.sort_by_key(|a| (a.hold_number, a.position));
             let mut lines = Vec::new();
@@ -170,7 +170,7 @@ pub async fn booking(state: &AppState, ticket_id: i32) -> Result<BookingFile, Ap
                 ticket,
                 email,
                 event,
-                schema,
+                ticket_type,
                 seats,
                 payments: lines,
                 mails,

@@ -5,9 +5,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
 use super::refunds::RefundProgress;
-use crate::db::models::{Event, Payment, Ticket, TicketSchema};
+use crate::db::models::{Event, Payment, Ticket, TicketType};
 use crate::db::status::PaymentStatus;
-use crate::db::{admissions as admissions_db, events, payments, ticket_schemas, tickets};
+use crate::db::{admissions as admissions_db, events, payments, ticket_types, tickets};
 use crate::domain::admissions;
 use crate::domain::checkout;
 use crate::domain::door::refunds as door_refunds;
@@ -24,7 +24,7 @@ use crate::error::AppError;
 pub struct Booking {
     pub ticket: Ticket,
     pub event: Event,
-    pub schema: TicketSchema,
+    pub ticket_type: TicketType,
     /// What the owner should see: a hold past its time reads as expired at once.
     pub status: TicketStatus,
     /// How long a live hold has left.
@@ -69,7 +69,7 @@ impl Booking {
     fn new(
         ticket: Ticket,
         event: Event,
-        schema: TicketSchema,
+        ticket_type: TicketType,
         now: NaiveDateTime,
         door: AtTheDoor,
     ) -> Booking {
@@ -87,7 +87,7 @@ impl Booking {
         Booking {
             ticket,
             event,
-            schema,
+            ticket_type,
             status,
             time_left,
             payment_note: None,
@@ -130,16 +130,18 @@ pub async fn list(state: &AppState, user_id: i32) -> Result<Vec<Booking>, AppErr
                 .collect();
             let checked_in = admissions_db::checked_in_bookings(conn, &paid)?;
             rows.into_iter()
-                .map(|(ticket, event, schema)| {
+                .map(|(ticket, event, ticket_type)| {
                     let door = at_the_door(conn, &ticket, checked_in.contains(&ticket.id))?;
-                    Ok((ticket, event, schema, door))
+                    Ok((ticket, event, ticket_type, door))
                 })
                 .collect::<Result<Vec<_>, AppError>>()
         })
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(ticket, event, schema, door)| Booking::new(ticket, event, schema, now, door))
+        .map(|(ticket, event, ticket_type, door)| {
+            Booking::new(ticket, event, ticket_type, now, door)
+        })
         .collect())
 }
 
@@ -160,13 +162,13 @@ pub async fn show(
     ticket_id: i32,
 ) -> Result<(Booking, Vec<SeatCode>), AppError> {
     let now = state.clock.now();
-    let (ticket, event, schema, seats, note, door, kept) = state
+    let (ticket, event, ticket_type, seats, note, door, kept) = state
         .db(move |conn| {
             let ticket =
                 tickets::find_owned(conn, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
             let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
-            let schema =
-                ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
+            let ticket_type =
+                ticket_types::find(conn, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
             let seats = if ticket.status == TicketStatus::Paid {
                 admissions::of(conn, &ticket)?
             } else {
@@ -187,10 +189,10 @@ pub async fn show(
             } else {
                 None
             };
-            Ok((ticket, event, schema, seats, note, door, kept))
+            Ok((ticket, event, ticket_type, seats, note, door, kept))
         })
         .await?;
-    let mut booking = Booking::new(ticket, event, schema, now, door);
+    let mut booking = Booking::new(ticket, event, ticket_type, now, door);
     booking.payment_note = note;
     booking.kept = kept;
     let codes = if booking.status == TicketStatus::Paid {
@@ -233,11 +235,11 @@ pub async fn cancel(state: &AppState, user_id: i32, ticket_id: i32) -> Result<Ti
 pub async fn book(
     state: &AppState,
     event_id: i32,
-    schema_id: i32,
+    ticket_type_id: i32,
     request: HoldRequest,
 ) -> Result<Result<Booking, ReserveOutcome>, AppError> {
     let user_id = request.user_id;
-    match super::reserve::reserve(state, event_id, schema_id, request).await? {
+    match super::reserve::reserve(state, event_id, ticket_type_id, request).await? {
         ReserveOutcome::Reserved(ticket) => {
             let (booking, _) = show(state, user_id, ticket.id).await?;
             Ok(Ok(booking))

@@ -3,7 +3,7 @@
 //! call: code, gate, nonce in; the answer out); `scan` adds the page's counts.
 
 use super::AppState;
-use crate::db::models::{Event, TicketSchema};
+use crate::db::models::{Event, TicketType};
 use crate::db::{checkins, events};
 use crate::domain::door::access::{self, Access};
 use crate::domain::door::answer::ScanAnswer;
@@ -15,7 +15,7 @@ use crate::error::AppError;
 #[derive(Debug)]
 pub struct DoorView {
     pub event: Event,
-    pub types: Vec<(TicketSchema, DoorCount)>,
+    pub types: Vec<(TicketType, DoorCount)>,
     pub total: DoorCount,
 }
 

@@ -32,13 +32,13 @@ pub fn hold_rules(state: &AppState) -> HoldRules {
     }
 }
 
-/// Holds `request.quantity` seats of `schema_id` at `event_id` for `request.user_id` in
+/// Holds `request.quantity` seats of `ticket_type_id` at `event_id` for `request.user_id` in
 /// one booking, or says why not (the hold rules, the cap and the selling rule are judged
 /// inside the batch's transaction).
 pub async fn reserve(
     state: &AppState,
     event_id: i32,
-    schema_id: i32,
+    ticket_type_id: i32,
     request: HoldRequest,
 ) -> Result<ReserveOutcome, AppError> {
     let rules = hold_rules(state);
@@ -55,7 +55,7 @@ pub async fn reserve(
     let hold = state.settings.hold();
     let user_id = request.user_id;
     let admission = state
-        .db(move |conn| reservation::admit(conn, now, user_id, event_id, schema_id))
+        .db(move |conn| reservation::admit(conn, now, user_id, event_id, ticket_type_id))
         .await?;
     match admission {
         Admission::SoldOut => return Ok(ReserveOutcome::SoldOut),
@@ -65,11 +65,11 @@ pub async fn reserve(
     let pool = state.pool.clone();
     let serve = move |requests: Vec<HoldRequest>| {
         let pool = pool.clone();
-        async move { hold_batch(&pool, now, hold, rules, event_id, schema_id, requests).await }
+        async move { hold_batch(&pool, now, hold, rules, event_id, ticket_type_id, requests).await }
     };
     let outcome = state
         .seat_line
-        .submit(schema_id, request.clone(), serve)
+        .submit(ticket_type_id, request.clone(), serve)
         .await
         .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))?;
     if let ReserveOutcome::Limited(
@@ -96,18 +96,20 @@ async fn hold_batch(
     hold: TimeDelta,
     rules: HoldRules,
     event_id: i32,
-    schema_id: i32,
+    ticket_type_id: i32,
     requests: Vec<HoldRequest>,
 ) -> Vec<Result<ReserveOutcome, AppError>> {
     let count = requests.len();
     match on_pool(pool, move |conn| {
-        reservation::hold_seats(conn, now, hold, rules, event_id, schema_id, &requests)
+        reservation::hold_seats(conn, now, hold, rules, event_id, ticket_type_id, &requests)
     })
     .await
     {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
         Err(error) => {
-            log::error!("reserving a batch of {count} for ticket type {schema_id} failed: {error}");
+            log::error!(
+                "reserving a batch of {count} for ticket type {ticket_type_id} failed: {error}"
+            );
             (0..count)
                 .map(|_| Err(AppError::Unavailable(RETRY.into())))
                 .collect()

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{admissions, events, payments, refunds, ticket_schemas, tickets, users};
+use super::schema::{admissions, events, payments, refunds, ticket_types, tickets, users};
 use super::{Conn, write_transaction};
 
 /// Bind parameters per statement: under SQLite's 32,766 (and PostgreSQL's 65,535).
@@ -41,7 +41,7 @@ pub struct SeedEvent {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = ticket_schemas, treat_none_as_default_value = false)]
+#[diesel(table_name = ticket_types, treat_none_as_default_value = false)]
 pub struct SeedTicketSchema {
     pub id: i32,
     pub event_id: i32,
@@ -61,7 +61,7 @@ pub struct SeedTicket {
     pub id: i32,
     pub user_id: i32,
     pub event_id: i32,
-    pub ticket_schema_id: i32,
+    pub ticket_type_id: i32,
     pub status: &'static str,
     pub reserved_until: Option<NaiveDateTime>,
     pub hold_number: i32,
@@ -126,7 +126,7 @@ pub struct SeedAdmission {
 pub struct IdBases {
     pub users: i32,
     pub events: i32,
-    pub ticket_schemas: i32,
+    pub ticket_types: i32,
     pub tickets: i32,
     pub payments: i32,
     pub refunds: i32,
@@ -144,8 +144,8 @@ pub fn id_bases(conn: &mut Conn) -> QueryResult<IdBases> {
             .select(max(events::id))
             .first::<Option<i32>>(conn)?
             .unwrap_or(0),
-        ticket_schemas: ticket_schemas::table
-            .select(max(ticket_schemas::id))
+        ticket_types: ticket_types::table
+            .select(max(ticket_types::id))
             .first::<Option<i32>>(conn)?
             .unwrap_or(0),
         tickets: tickets::table
@@ -222,11 +222,7 @@ macro_rules! insert_all {
 
 insert_all!(insert_users, SeedUser, users::table);
 insert_all!(insert_events, SeedEvent, events::table);
-insert_all!(
-    insert_ticket_schemas,
-    SeedTicketSchema,
-    ticket_schemas::table
-);
+insert_all!(insert_ticket_types, SeedTicketSchema, ticket_types::table);
 insert_all!(insert_tickets, SeedTicket, tickets::table);
 insert_all!(insert_payments, SeedPayment, payments::table);
 insert_all!(insert_refunds, SeedRefund, refunds::table);

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::models::{Admission, Event, Ticket};
 use super::schema::admissions::dsl;
-use super::schema::{events, ticket_schemas, tickets, users};
+use super::schema::{events, ticket_types, tickets, users};
 use super::status::AdmissionStatus;
 use super::{Conn, Guarded};
 
@@ -21,7 +21,7 @@ pub fn seat_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<SeatRow>>
     dsl::admissions
         .inner_join(
             tickets::table
-                .inner_join(ticket_schemas::table)
+                .inner_join(ticket_types::table)
                 .inner_join(events::table)
                 .inner_join(users::table),
         )
@@ -29,7 +29,7 @@ pub fn seat_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<SeatRow>>
         .select((
             Admission::as_select(),
             Ticket::as_select(),
-            ticket_schemas::name,
+            ticket_types::name,
             Event::as_select(),
             users::email,
         ))
@@ -42,7 +42,7 @@ pub fn seat_by_id(conn: &mut Conn, id: i32) -> QueryResult<Option<SeatRow>> {
     dsl::admissions
         .inner_join(
             tickets::table
-                .inner_join(ticket_schemas::table)
+                .inner_join(ticket_types::table)
                 .inner_join(events::table)
                 .inner_join(users::table),
         )
@@ -50,7 +50,7 @@ pub fn seat_by_id(conn: &mut Conn, id: i32) -> QueryResult<Option<SeatRow>> {
         .select((
             Admission::as_select(),
             Ticket::as_select(),
-            ticket_schemas::name,
+            ticket_types::name,
             Event::as_select(),
             users::email,
         ))
@@ -115,7 +115,7 @@ pub fn undo(conn: &mut Conn, id: i32, checked_in_at: NaiveDateTime) -> QueryResu
 pub fn counts(conn: &mut Conn, event_ids: &[i32]) -> QueryResult<Vec<(i32, i64, i64)>> {
     let type_of: HashMap<i32, i32> = tickets::table
         .filter(tickets::event_id.eq_any(event_ids))
-        .select((tickets::id, tickets::ticket_schema_id))
+        .select((tickets::id, tickets::ticket_type_id))
         .load::<(i32, i32)>(conn)?
         .into_iter()
         .collect();
@@ -131,15 +131,15 @@ pub fn counts(conn: &mut Conn, event_ids: &[i32]) -> QueryResult<Vec<(i32, i64, 
         .load(conn)?;
     let mut per_type: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
     for (ticket_id, valid, admitted) in per_booking {
-        if let Some(schema_id) = type_of.get(&ticket_id) {
-            let sum = per_type.entry(*schema_id).or_default();
+        if let Some(ticket_type_id) = type_of.get(&ticket_id) {
+            let sum = per_type.entry(*ticket_type_id).or_default();
             sum.0 += valid;
             sum.1 += admitted;
         }
     }
     Ok(per_type
         .into_iter()
-        .map(|(schema_id, (valid, admitted))| (schema_id, valid, admitted))
+        .map(|(ticket_type_id, (valid, admitted))| (ticket_type_id, valid, admitted))
         .collect())
 }
 
@@ -151,7 +151,7 @@ pub fn door_list(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<DoorListRow>
     dsl::admissions
         .inner_join(
             tickets::table
-                .inner_join(ticket_schemas::table)
+                .inner_join(ticket_types::table)
                 .inner_join(users::table),
         )
         .filter(tickets::event_id.eq(event_id))
@@ -159,7 +159,7 @@ pub fn door_list(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<DoorListRow>
         .order((users::email.asc(), dsl::position.asc(), dsl::id.asc()))
         .select((
             dsl::code,
-            ticket_schemas::name,
+            ticket_types::name,
             dsl::position,
             tickets::quantity,
             users::email,
@@ -173,7 +173,7 @@ pub fn checked_in(conn: &mut Conn, event_id: i32, limit: i64) -> QueryResult<Vec
     dsl::admissions
         .inner_join(
             tickets::table
-                .inner_join(ticket_schemas::table)
+                .inner_join(ticket_types::table)
                 .inner_join(events::table)
                 .inner_join(users::table),
         )
@@ -184,7 +184,7 @@ pub fn checked_in(conn: &mut Conn, event_id: i32, limit: i64) -> QueryResult<Vec
         .select((
             Admission::as_select(),
             Ticket::as_select(),
-            ticket_schemas::name,
+            ticket_types::name,
             Event::as_select(),
             users::email,
         ))

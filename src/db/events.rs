@@ -138,7 +138,7 @@ fn in_status<'q>(
     status: EventStatus,
     now: NaiveDateTime,
 ) -> super::schema::events::BoxedQuery<'q, <Conn as diesel::Connection>::Backend> {
-    use super::schema::ticket_schemas;
+    use super::schema::ticket_types;
     if status == EventStatus::Cancelled {
         return query.filter(dsl::cancelled_at.is_not_null());
     }
@@ -153,9 +153,9 @@ fn in_status<'q>(
         _ => {
             let query = query.filter(diesel::dsl::not(started));
             let seats_left = diesel::dsl::exists(
-                ticket_schemas::table
-                    .filter(ticket_schemas::event_id.eq(dsl::id))
-                    .filter(ticket_schemas::available_tickets_count.gt(0)),
+                ticket_types::table
+                    .filter(ticket_types::event_id.eq(dsl::id))
+                    .filter(ticket_types::available_tickets_count.gt(0)),
             );
             match status {
                 EventStatus::Draft => query.filter(dsl::published.eq(false)),
@@ -226,12 +226,12 @@ pub fn set_published(conn: &mut Conn, id: i32, published: bool) -> QueryResult<u
 /// Publishes an event only if it has a ticket type, in one statement (0 rows: it has
 /// none, or does not exist).
 pub fn publish_with_types(conn: &mut Conn, id: i32) -> QueryResult<usize> {
-    use super::schema::ticket_schemas;
+    use super::schema::ticket_types;
     diesel::update(
         dsl::events
             .filter(dsl::id.eq(id))
             .filter(diesel::dsl::exists(
-                ticket_schemas::table.filter(ticket_schemas::event_id.eq(id)),
+                ticket_types::table.filter(ticket_types::event_id.eq(id)),
             )),
     )
     .set(dsl::published.eq(true))
@@ -284,7 +284,7 @@ pub fn cancelled_with_holds(conn: &mut Conn) -> QueryResult<Vec<i32>> {
 /// in a transaction: the event's row is deleted last, guarded again, so a publish or a
 /// booking committed meanwhile leaves it standing (and the caller rolls back).
 pub fn delete_draft(conn: &mut Conn, id: i32) -> QueryResult<bool> {
-    use super::schema::{door_grants, ticket_schemas, tickets};
+    use super::schema::{door_grants, ticket_types, tickets};
     let is_draft = dsl::published
         .eq(false)
         .and(diesel::dsl::not(diesel::dsl::exists(
@@ -297,7 +297,7 @@ pub fn delete_draft(conn: &mut Conn, id: i32) -> QueryResult<bool> {
         return Ok(false);
     }
     diesel::delete(door_grants::table.filter(door_grants::event_id.eq(id))).execute(conn)?;
-    diesel::delete(ticket_schemas::table.filter(ticket_schemas::event_id.eq(id))).execute(conn)?;
+    diesel::delete(ticket_types::table.filter(ticket_types::event_id.eq(id))).execute(conn)?;
     let deleted = diesel::delete(dsl::events.find(id).filter(is_draft)).execute(conn)?;
     Ok(deleted == 1)
 }

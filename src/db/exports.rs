@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::Conn;
 use super::models::{Admission, Payment, Refund, Ticket};
-use super::schema::{admissions, events, payments, refunds, ticket_schemas, tickets, users};
+use super::schema::{admissions, events, payments, refunds, ticket_types, tickets, users};
 
 /// A booking with its buyer's email and its ticket type's name.
 pub type BookingRow = (Ticket, String, String);
@@ -20,12 +20,12 @@ pub fn bookings_after(
 ) -> QueryResult<Vec<BookingRow>> {
     tickets::table
         .inner_join(users::table)
-        .inner_join(ticket_schemas::table)
+        .inner_join(ticket_types::table)
         .filter(tickets::event_id.eq(event_id))
         .filter(tickets::id.gt(after))
         .order(tickets::id.asc())
         .limit(limit)
-        .select((Ticket::as_select(), users::email, ticket_schemas::name))
+        .select((Ticket::as_select(), users::email, ticket_types::name))
         .load(conn)
 }
 

@@ -29,7 +29,7 @@ pub mod refunds;
 pub mod sales;
 pub mod schema;
 pub mod status;
-pub mod ticket_schemas;
+pub mod ticket_types;
 pub mod tickets;
 pub mod trusted_devices;
 pub mod users;

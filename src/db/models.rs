@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    admissions, checkin_log, door_grants, events, payments, refunds, ticket_schemas, tickets, users,
+    admissions, checkin_log, door_grants, events, payments, refunds, ticket_types, tickets, users,
 };
 use super::status::{AdmissionStatus, PaymentStatus, RefundStatus, SellingRule, TicketStatus};
 
@@ -70,8 +70,8 @@ pub struct EventFields {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]
-#[diesel(table_name = ticket_schemas, belongs_to(Event))]
-pub struct TicketSchema {
+#[diesel(table_name = ticket_types, belongs_to(Event))]
+pub struct TicketType {
     pub id: i32,
     pub event_id: i32,
     pub name: String,
@@ -91,8 +91,8 @@ pub struct TicketSchema {
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]
-#[diesel(table_name = ticket_schemas)]
-pub struct NewTicketSchema<'a> {
+#[diesel(table_name = ticket_types)]
+pub struct NewTicketType<'a> {
     pub event_id: i32,
     pub name: &'a str,
     pub amount_pennies: i64,
@@ -112,7 +112,7 @@ pub struct Ticket {
     pub id: i32,
     pub user_id: i32,
     pub event_id: i32,
-    pub ticket_schema_id: i32,
+    pub ticket_type_id: i32,
     #[diesel(deserialize_as = String)]
     pub status: TicketStatus,
     pub reserved_until: Option<NaiveDateTime>,
@@ -124,7 +124,7 @@ pub struct Ticket {
     pub quantity: i32,
     /// The ticket type of an earlier hold on this row that lapsed unpaid, kept when the
     /// row is held again so the cool-down survives a hold of another type.
-    pub lapsed_ticket_schema_id: Option<i32>,
+    pub lapsed_ticket_type_id: Option<i32>,
     /// When that hold lapsed.
     pub lapsed_at: Option<NaiveDateTime>,
 }
@@ -134,7 +134,7 @@ pub struct Ticket {
 pub struct NewTicket<'a> {
     pub user_id: i32,
     pub event_id: i32,
-    pub ticket_schema_id: i32,
+    pub ticket_type_id: i32,
     #[diesel(serialize_as = String)]
     pub status: TicketStatus,
     pub reserved_until: Option<NaiveDateTime>,

@@ -31,7 +31,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    ticket_schemas (id) {
+    /// Ticket types; the table keeps the design's name `ticket_schemas`.
+    #[sql_name = "ticket_schemas"]
+    ticket_types (id) {
         id -> Integer,
         event_id -> Integer,
         name -> Text,
@@ -52,7 +54,8 @@ diesel::table! {
         id -> Integer,
         user_id -> Integer,
         event_id -> Integer,
-        ticket_schema_id -> Integer,
+        #[sql_name = "ticket_schema_id"]
+        ticket_type_id -> Integer,
         status -> Text,
         reserved_until -> Nullable<Timestamp>,
         hold_number -> Integer,
@@ -60,7 +63,8 @@ diesel::table! {
         created_at -> Timestamp,
         paid_at -> Nullable<Timestamp>,
         quantity -> Integer,
-        lapsed_ticket_schema_id -> Nullable<Integer>,
+        #[sql_name = "lapsed_ticket_schema_id"]
+        lapsed_ticket_type_id -> Nullable<Integer>,
         lapsed_at -> Nullable<Timestamp>,
     }
 }
@@ -253,9 +257,9 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(ticket_schemas -> events (event_id));
+diesel::joinable!(ticket_types -> events (event_id));
 diesel::joinable!(tickets -> events (event_id));
-diesel::joinable!(tickets -> ticket_schemas (ticket_schema_id));
+diesel::joinable!(tickets -> ticket_types (ticket_type_id));
 diesel::joinable!(tickets -> users (user_id));
 diesel::joinable!(payments -> tickets (ticket_id));
 diesel::joinable!(admissions -> tickets (ticket_id));
@@ -270,7 +274,7 @@ diesel::joinable!(checkin_log -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     events,
-    ticket_schemas,
+    ticket_types,
     tickets,
     admissions,
     payments,

@@ -43,7 +43,7 @@ pub enum RefundStatus {
     Failed,
 }
 
-/// How a ticket type may be bought (`ticket_schemas.selling_rule`); the rules themselves
+/// How a ticket type may be bought (`ticket_types.selling_rule`); the rules themselves
 /// are in `domain::selling_rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SellingRule {

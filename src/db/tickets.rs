@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::models::{Event, NewTicket, Ticket, TicketSchema};
-use super::schema::{events, ticket_schemas, tickets::dsl, users};
+use super::models::{Event, NewTicket, Ticket, TicketType};
+use super::schema::{events, ticket_types, tickets::dsl, users};
 use super::status::TicketStatus;
 use super::{Conn, Guarded};
 
@@ -92,21 +92,21 @@ pub fn find_by_user_and_event(
 
 /// Gives a released row (expired, cancelled or refunded) a new hold; the row stays the
 /// user's one row for the event, so UNIQUE(user_id, event_id) keeps guarding. A hold
-/// that had lapsed (expired) is remembered in `lapsed_ticket_schema_id`/`lapsed_at`;
+/// that had lapsed (expired) is remembered in `lapsed_ticket_type_id`/`lapsed_at`;
 /// otherwise what the row remembered stays.
 pub fn start_new_hold(
     conn: &mut Conn,
     ticket: &Ticket,
-    ticket_schema_id: i32,
+    ticket_type_id: i32,
     quantity: i32,
     reserved_until: NaiveDateTime,
     code: &str,
 ) -> QueryResult<Guarded> {
     // Decided on the row as read; the update is guarded by its status and hold number.
     let (lapsed_type, lapsed_at) = if ticket.status == TicketStatus::Expired {
-        (Some(ticket.ticket_schema_id), ticket.reserved_until)
+        (Some(ticket.ticket_type_id), ticket.reserved_until)
     } else {
-        (ticket.lapsed_ticket_schema_id, ticket.lapsed_at)
+        (ticket.lapsed_ticket_type_id, ticket.lapsed_at)
     };
     let changed = diesel::update(
         dsl::tickets
@@ -116,13 +116,13 @@ pub fn start_new_hold(
     )
     .set((
         dsl::status.eq(TicketStatus::Reserved.as_str()),
-        dsl::ticket_schema_id.eq(ticket_schema_id),
+        dsl::ticket_type_id.eq(ticket_type_id),
         dsl::quantity.eq(quantity),
         dsl::reserved_until.eq(Some(reserved_until)),
         dsl::hold_number.eq(dsl::hold_number + 1),
         dsl::code.eq(code),
         dsl::paid_at.eq(None::<NaiveDateTime>),
-        dsl::lapsed_ticket_schema_id.eq(lapsed_type),
+        dsl::lapsed_ticket_type_id.eq(lapsed_type),
         dsl::lapsed_at.eq(lapsed_at),
     ))
     .execute(conn)?;
@@ -187,52 +187,56 @@ pub fn lapsed_holds(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryRes
 pub fn list_for_user(
     conn: &mut Conn,
     user_id: i32,
-) -> QueryResult<Vec<(Ticket, Event, TicketSchema)>> {
+) -> QueryResult<Vec<(Ticket, Event, TicketType)>> {
     dsl::tickets
         .inner_join(events::table)
-        .inner_join(ticket_schemas::table)
+        .inner_join(ticket_types::table)
         .filter(dsl::user_id.eq(user_id))
         .order((events::starts_at.asc(), dsl::id.asc()))
         .select((
             Ticket::as_select(),
             Event::as_select(),
-            TicketSchema::as_select(),
+            TicketType::as_select(),
         ))
         .load(conn)
 }
 
 /// How many seats of each ticket type are in bookings of each status:
-/// (schema id, status, seats).
+/// (ticket_type id, status, seats).
 pub fn seat_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, TicketStatus, i64)>> {
     let rows: Vec<(i32, String, Option<i64>)> = dsl::tickets
-        .group_by((dsl::ticket_schema_id, dsl::status))
+        .group_by((dsl::ticket_type_id, dsl::status))
         .select((
-            dsl::ticket_schema_id,
+            dsl::ticket_type_id,
             dsl::status,
             diesel::dsl::sum(dsl::quantity),
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(schema_id, status, seats)| Ok((schema_id, stored(status)?, seats.unwrap_or(0))))
+        .map(|(ticket_type_id, status, seats)| {
+            Ok((ticket_type_id, stored(status)?, seats.unwrap_or(0)))
+        })
         .collect()
 }
 
-/// As `seat_counts`, only for the ticket types `schema_ids` (one dashboard page's).
+/// As `seat_counts`, only for the ticket types `ticket_type_ids` (one dashboard page's).
 pub fn seat_counts_for(
     conn: &mut Conn,
-    schema_ids: &[i32],
+    ticket_type_ids: &[i32],
 ) -> QueryResult<Vec<(i32, TicketStatus, i64)>> {
     let rows: Vec<(i32, String, Option<i64>)> = dsl::tickets
-        .filter(dsl::ticket_schema_id.eq_any(schema_ids))
-        .group_by((dsl::ticket_schema_id, dsl::status))
+        .filter(dsl::ticket_type_id.eq_any(ticket_type_ids))
+        .group_by((dsl::ticket_type_id, dsl::status))
         .select((
-            dsl::ticket_schema_id,
+            dsl::ticket_type_id,
             dsl::status,
             diesel::dsl::sum(dsl::quantity),
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(schema_id, status, seats)| Ok((schema_id, stored(status)?, seats.unwrap_or(0))))
+        .map(|(ticket_type_id, status, seats)| {
+            Ok((ticket_type_id, stored(status)?, seats.unwrap_or(0)))
+        })
         .collect()
 }
 
@@ -250,12 +254,12 @@ pub fn for_event_page(
 ) -> QueryResult<Vec<BookingRow>> {
     dsl::tickets
         .inner_join(users::table)
-        .inner_join(ticket_schemas::table)
+        .inner_join(ticket_types::table)
         .filter(dsl::event_id.eq(event_id))
         .order(dsl::id.desc())
         .limit(limit)
         .offset(offset)
-        .select((Ticket::as_select(), users::email, ticket_schemas::name))
+        .select((Ticket::as_select(), users::email, ticket_types::name))
         .load(conn)
 }
 
@@ -335,16 +339,13 @@ fn matching(
     filter: &BookingFilter,
 ) -> diesel::dsl::IntoBoxed<
     'static,
-    diesel::dsl::InnerJoin<
-        diesel::dsl::InnerJoin<dsl::tickets, users::table>,
-        ticket_schemas::table,
-    >,
+    diesel::dsl::InnerJoin<diesel::dsl::InnerJoin<dsl::tickets, users::table>, ticket_types::table>,
     <Conn as diesel::Connection>::Backend,
 > {
     use super::schema::admissions;
     let mut query = dsl::tickets
         .inner_join(users::table)
-        .inner_join(ticket_schemas::table)
+        .inner_join(ticket_types::table)
         .into_boxed();
     query = query.filter(dsl::event_id.eq(event_id));
     match (&filter.email_contains, &filter.code) {
@@ -408,7 +409,7 @@ pub fn search_for_event(
         .order(dsl::id.desc())
         .limit(limit)
         .offset(offset)
-        .select((Ticket::as_select(), users::email, ticket_schemas::name))
+        .select((Ticket::as_select(), users::email, ticket_types::name))
         .load(conn)
 }
 

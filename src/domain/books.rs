@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use super::ticket_status::TicketStatus;
-use crate::db::models::{Admission, Payment, Ticket, TicketSchema};
+use crate::db::models::{Admission, Payment, Ticket, TicketType};
 use crate::db::status::{AdmissionStatus, PaymentStatus, RefundStatus};
-use crate::db::{Conn, admissions, events, payments, refunds, ticket_schemas, tickets};
+use crate::db::{Conn, admissions, events, payments, refunds, ticket_types, tickets};
 use crate::error::AppError;
 
 /// What the audit found: one summary line per event and every violation.
@@ -47,18 +47,18 @@ pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError
     Ok(tally(tickets::seat_counts(conn)?))
 }
 
-/// As `seat_counts`, for the ticket types `schema_ids` only.
+/// As `seat_counts`, for the ticket types `ticket_type_ids` only.
 pub fn seat_counts_for(
     conn: &mut Conn,
-    schema_ids: &[i32],
+    ticket_type_ids: &[i32],
 ) -> Result<HashMap<i32, SeatCounts>, AppError> {
-    Ok(tally(tickets::seat_counts_for(conn, schema_ids)?))
+    Ok(tally(tickets::seat_counts_for(conn, ticket_type_ids)?))
 }
 
 fn tally(rows: Vec<(i32, TicketStatus, i64)>) -> HashMap<i32, SeatCounts> {
     let mut counts: HashMap<i32, SeatCounts> = HashMap::new();
-    for (schema_id, status, n) in rows {
-        let entry = counts.entry(schema_id).or_default();
+    for (ticket_type_id, status, n) in rows {
+        let entry = counts.entry(ticket_type_id).or_default();
         match status {
             TicketStatus::Reserved => entry.held += n,
             TicketStatus::Paid => entry.sold += n,
@@ -78,39 +78,42 @@ const PAGE: i64 = 10_000;
 pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
     let mut report = BooksReport::default();
     let counts = seat_counts(conn)?;
-    let schemas: HashMap<i32, TicketSchema> = ticket_schemas::all(conn)?
+    let ticket_types: HashMap<i32, TicketType> = ticket_types::all(conn)?
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let mut per_event: HashMap<i32, Vec<&TicketSchema>> = HashMap::new();
-    for schema in schemas.values() {
-        per_event.entry(schema.event_id).or_default().push(schema);
+    let mut per_event: HashMap<i32, Vec<&TicketType>> = HashMap::new();
+    for ticket_type in ticket_types.values() {
+        per_event
+            .entry(ticket_type.event_id)
+            .or_default()
+            .push(ticket_type);
     }
     for list in per_event.values_mut() {
         list.sort_unstable_by_key(|s| s.id);
     }
     for event in events::all(conn)? {
         let (mut total, mut available, mut held, mut sold) = (0_i64, 0_i64, 0_i64, 0_i64);
-        for schema in per_event
+        for ticket_type in per_event
             .get(&event.id)
             .map(Vec::as_slice)
             .unwrap_or_default()
         {
-            let c = counts.get(&schema.id).copied().unwrap_or_default();
+            let c = counts.get(&ticket_type.id).copied().unwrap_or_default();
             let (t, a) = (
-                i64::from(schema.total_tickets),
-                i64::from(schema.available_tickets_count),
+                i64::from(ticket_type.total_tickets),
+                i64::from(ticket_type.available_tickets_count),
             );
             if a < 0 || a > t {
                 report.violations.push(format!(
                     "ticket type {} ({}): available {a} is outside 0..={t}",
-                    schema.id, schema.name
+                    ticket_type.id, ticket_type.name
                 ));
             }
             if a + c.held + c.sold != t {
                 report.violations.push(format!(
                     "ticket type {} ({}): available {a} + held {} + sold {} != total {t}",
-                    schema.id, schema.name, c.held, c.sold
+                    ticket_type.id, ticket_type.name, c.held, c.sold
                 ));
             }
             total += t;
@@ -147,7 +150,7 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
     each_page_of_bookings(conn, |conn, page, (after, last)| {
         let page_payments = payments::for_ticket_ids_in(conn, after, last)?;
         let page_admissions = admissions::for_ticket_ids_in(conn, after, last)?;
-        audit_money(conn, page, &page_payments, &schemas, &mut report)?;
+        audit_money(conn, page, &page_payments, &ticket_types, &mut report)?;
         audit_admissions(page, &page_admissions, &mut report);
         Ok(())
     })?;
@@ -180,7 +183,7 @@ fn audit_money(
     conn: &mut Conn,
     page: &[Ticket],
     page_payments: &[Payment],
-    schemas: &HashMap<i32, TicketSchema>,
+    ticket_types: &HashMap<i32, TicketType>,
     report: &mut BooksReport,
 ) -> Result<(), AppError> {
     let mut by_ticket: HashMap<i32, Vec<&Payment>> = HashMap::new();
@@ -220,13 +223,15 @@ fn audit_money(
                 ticket.id, ticket.status
             ));
         }
-        if let (true, Some(payment), Some(schema)) =
-            (is_paid, kept.first(), schemas.get(&ticket.ticket_schema_id))
-            && (schema
-                .amount_pennies
-                .checked_mul(i64::from(ticket.quantity))
-                != Some(payment.amount_pennies)
-                || payment.currency != schema.currency)
+        if let (true, Some(payment), Some(ticket_type)) = (
+            is_paid,
+            kept.first(),
+            ticket_types.get(&ticket.ticket_type_id),
+        ) && (ticket_type
+            .amount_pennies
+            .checked_mul(i64::from(ticket.quantity))
+            != Some(payment.amount_pennies)
+            || payment.currency != ticket_type.currency)
         {
             report.violations.push(format!(
                 "ticket {} was paid {} {} but its {} seats cost {} × {} {}",
@@ -235,8 +240,8 @@ fn audit_money(
                 payment.currency,
                 ticket.quantity,
                 ticket.quantity,
-                schema.amount_pennies,
-                schema.currency
+                ticket_type.amount_pennies,
+                ticket_type.currency
             ));
         }
     }

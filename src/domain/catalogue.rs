@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use super::event_pages::{self, PageAt, Shown};
 use super::money::Money;
 use crate::db::events::Scope;
-use crate::db::models::{Event, TicketSchema};
-use crate::db::{Conn, events, ticket_schemas};
+use crate::db::models::{Event, TicketType};
+use crate::db::{Conn, events, ticket_types};
 use crate::error::AppError;
 
 pub const PAGE_SIZE: i64 = 10;
@@ -16,7 +16,7 @@ pub const PAGE_SIZE: i64 = 10;
 #[derive(Debug, Clone)]
 pub struct Listing {
     pub event: Event,
-    pub ticket_types: Vec<TicketSchema>,
+    pub ticket_types: Vec<TicketType>,
 }
 
 impl Listing {
@@ -98,13 +98,13 @@ pub fn upcoming_numbered(
 /// The events, in their order, each with its ticket types (one query for all).
 fn with_ticket_types(conn: &mut Conn, found: Vec<Event>) -> Result<Vec<Listing>, AppError> {
     let ids: Vec<i32> = found.iter().map(|e| e.id).collect();
-    let mut schemas = ticket_schemas::for_events(conn, &ids)?;
+    let mut ticket_types = ticket_types::for_events(conn, &ids)?;
     Ok(found
         .into_iter()
         .map(|event| {
             let (mine, rest): (Vec<_>, Vec<_>) =
-                schemas.drain(..).partition(|s| s.event_id == event.id);
-            schemas = rest;
+                ticket_types.drain(..).partition(|s| s.event_id == event.id);
+            ticket_types = rest;
             Listing {
                 event,
                 ticket_types: mine,
@@ -122,7 +122,7 @@ pub fn event_for_viewer(
     let event = events::find(conn, id)?
         .filter(|e| e.published || viewer_is_admin)
         .ok_or(AppError::NotFound)?;
-    let ticket_types = ticket_schemas::for_event(conn, id)?;
+    let ticket_types = ticket_types::for_event(conn, id)?;
     Ok(Listing {
         event,
         ticket_types,

@@ -3,8 +3,8 @@
 use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
 
 use super::selling_rules::{self, SellingRule};
-use crate::db::models::{EventFields, NewTicketSchema};
-use crate::db::{Conn, events, ticket_schemas, write_transaction};
+use crate::db::models::{EventFields, NewTicketType};
+use crate::db::{Conn, events, ticket_types, write_transaction};
 use crate::error::AppError;
 
 /// A demo ticket type: name, price in cents, quantity.
@@ -53,9 +53,9 @@ pub fn seed(conn: &mut Conn, now: NaiveDateTime) -> Result<usize, AppError> {
             }
             let event = events::insert(c, fields, now)?;
             for (name, pennies, quantity) in types.iter() {
-                ticket_schemas::insert(
+                ticket_types::insert(
                     c,
-                    &NewTicketSchema {
+                    &NewTicketType {
                         event_id: event.id,
                         name,
                         amount_pennies: *pennies,

@@ -12,9 +12,9 @@ use super::inventory::{self, Refusal};
 use super::ticket_type_form::TicketTypeForm;
 use super::time_zone::{self, Tz};
 use crate::db::events::DeskFilter;
-use crate::db::models::{Event, NewTicketSchema, TicketSchema};
-use crate::db::ticket_schemas::SellingTerms;
-use crate::db::{Conn, Guarded, events, is_unique_violation, ticket_schemas, write_transaction};
+use crate::db::models::{Event, NewTicketType, TicketType};
+use crate::db::ticket_types::SellingTerms;
+use crate::db::{Conn, Guarded, events, is_unique_violation, ticket_types, write_transaction};
 use crate::error::AppError;
 
 const DUPLICATE_EVENT: &str = "An event with this title already starts at that time.";
@@ -103,13 +103,13 @@ pub fn add_ticket_type(
     conn: &mut Conn,
     event_id: i32,
     form: &TicketTypeForm,
-) -> Result<Result<TicketSchema, FieldErrors>, AppError> {
+) -> Result<Result<TicketType, FieldErrors>, AppError> {
     let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
     let parsed = match form.parse(time_zone::stored(&event.time_zone)) {
         Ok(parsed) => parsed,
         Err(errors) => return Ok(Err(errors)),
     };
-    let new = NewTicketSchema {
+    let new = NewTicketType {
         event_id,
         name: &parsed.name,
         amount_pennies: parsed.price.pennies,
@@ -121,8 +121,8 @@ pub fn add_ticket_type(
         sale_starts_at: parsed.sale_starts_at,
         sale_ends_at: parsed.sale_ends_at,
     };
-    match ticket_schemas::insert(conn, &new) {
-        Ok(schema) => Ok(Ok(schema)),
+    match ticket_types::insert(conn, &new) {
+        Ok(ticket_type) => Ok(Ok(ticket_type)),
         Err(error) if is_unique_violation(&error) => Ok(Err(one_error("name", DUPLICATE_TYPE))),
         Err(error) => Err(error.into()),
     }
@@ -138,9 +138,9 @@ pub fn update_ticket_type(
     conn: &mut Conn,
     id: i32,
     form: &TicketTypeForm,
-) -> Result<Result<TicketSchema, FieldErrors>, AppError> {
-    let schema = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
-    let event = events::find(conn, schema.event_id)?.ok_or(AppError::NotFound)?;
+) -> Result<Result<TicketType, FieldErrors>, AppError> {
+    let ticket_type = ticket_types::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let event = events::find(conn, ticket_type.event_id)?.ok_or(AppError::NotFound)?;
     let parsed = match form.parse(time_zone::stored(&event.time_zone)) {
         Ok(parsed) => parsed,
         Err(errors) => return Ok(Err(errors)),
@@ -163,8 +163,8 @@ pub fn update_ticket_type(
             Failure::App(error)
         }
     }
-    let result = write_transaction(conn, |c| -> Result<TicketSchema, Failure> {
-        let before = ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?;
+    let result = write_transaction(conn, |c| -> Result<TicketType, Failure> {
+        let before = ticket_types::find(c, id)?.ok_or(AppError::NotFound)?;
         let repriced = before.amount_pennies != parsed.price.pennies
             || before.currency != parsed.price.currency.as_str();
         let priced_after_sales = || {
@@ -177,7 +177,7 @@ pub fn update_ticket_type(
             return Err(priced_after_sales());
         }
         // The guard decides again at the write: a hold that committed after our read wins.
-        if ticket_schemas::update_details(
+        if ticket_types::update_details(
             c,
             id,
             &parsed.name,
@@ -204,10 +204,10 @@ pub fn update_ticket_type(
             )));
         }
         set_window(c, id, parsed.sale_starts_at, parsed.sale_ends_at)?;
-        Ok(ticket_schemas::find(c, id)?.ok_or(AppError::NotFound)?)
+        Ok(ticket_types::find(c, id)?.ok_or(AppError::NotFound)?)
     });
     match result {
-        Ok(schema) => Ok(Ok(schema)),
+        Ok(ticket_type) => Ok(Ok(ticket_type)),
         Err(Failure::Fields(errors)) => Ok(Err(errors)),
         Err(Failure::App(error)) => Err(error),
     }
@@ -224,12 +224,11 @@ fn set_window(
 ) -> Result<(), AppError> {
     const ATTEMPTS: u32 = 64;
     for _ in 0..ATTEMPTS {
-        let seen = ticket_schemas::find(conn, id)?.ok_or(AppError::NotFound)?;
+        let seen = ticket_types::find(conn, id)?.ok_or(AppError::NotFound)?;
         if (seen.sale_starts_at, seen.sale_ends_at) == (starts_at, ends_at) {
             return Ok(());
         }
-        if ticket_schemas::set_sale_window(conn, id, seen.lock_version, starts_at, ends_at)?
-            .applied()
+        if ticket_types::set_sale_window(conn, id, seen.lock_version, starts_at, ends_at)?.applied()
         {
             return Ok(());
         }
@@ -248,7 +247,7 @@ fn one_error(field: &'static str, message: impl Into<String>) -> FieldErrors {
 /// One ticket type's seats on the dashboard.
 #[derive(Debug, Clone)]
 pub struct TypeSales {
-    pub schema: TicketSchema,
+    pub ticket_type: TicketType,
     pub counts: SeatCounts,
     /// Seats admitted at the door of those expected (paid).
     pub door: DoorCount,
@@ -286,15 +285,15 @@ pub fn overview(
     let page = desk_pages::read(conn, now, filter, at, DASHBOARD_PAGE_SIZE)?;
     let found: Vec<Event> = page.events.into_iter().map(|(_, event)| event).collect();
     let event_ids: Vec<i32> = found.iter().map(|e| e.id).collect();
-    let mut schemas = ticket_schemas::for_events(conn, &event_ids)?;
-    schemas.sort_unstable_by_key(|s| s.id);
-    let schema_ids: Vec<i32> = schemas.iter().map(|s| s.id).collect();
-    let counts = books::seat_counts_for(conn, &schema_ids)?;
+    let mut ticket_types = ticket_types::for_events(conn, &event_ids)?;
+    ticket_types.sort_unstable_by_key(|s| s.id);
+    let ticket_type_ids: Vec<i32> = ticket_types.iter().map(|s| s.id).collect();
+    let counts = books::seat_counts_for(conn, &ticket_type_ids)?;
     let door = door_counts::by_type(conn, &event_ids)?;
     let events = found
         .into_iter()
         .map(|event| {
-            let mine: Vec<TicketSchema> = schemas
+            let mine: Vec<TicketType> = ticket_types
                 .iter()
                 .filter(|s| s.event_id == event.id)
                 .cloned()
@@ -302,10 +301,10 @@ pub fn overview(
             let status = event_status::of(&event, &mine, now);
             let types = mine
                 .into_iter()
-                .map(|schema| TypeSales {
-                    counts: counts.get(&schema.id).copied().unwrap_or_default(),
-                    door: door.get(&schema.id).copied().unwrap_or_default(),
-                    schema,
+                .map(|ticket_type| TypeSales {
+                    counts: counts.get(&ticket_type.id).copied().unwrap_or_default(),
+                    door: door.get(&ticket_type.id).copied().unwrap_or_default(),
+                    ticket_type,
                 })
                 .collect();
             EventSales {

@@ -78,7 +78,7 @@ fn wind_down(
                     TicketStatus::Cancelled,
                 )?;
                 require(moved, "releasing a hold of a cancelled event")?;
-                inventory::return_seats(c, ticket.ticket_schema_id, ticket.quantity)?;
+                inventory::return_seats(c, ticket.ticket_type_id, ticket.quantity)?;
                 outbox::enqueue(c, now, &Message::EventCancelled { ticket_id: id })?;
                 done.holds_released += 1;
             }

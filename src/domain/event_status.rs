@@ -4,13 +4,13 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::models::{Event, TicketSchema};
+use crate::db::models::{Event, TicketType};
 pub use crate::db::status::EventStatus;
 
 /// The event's status at `now`. Cancelled wins over everything; then started or ended
 /// (sales stop at the start); then draft; then sold out (no seat left, or no ticket type
 /// at all) or on sale.
-pub fn of(event: &Event, types: &[TicketSchema], now: NaiveDateTime) -> EventStatus {
+pub fn of(event: &Event, types: &[TicketType], now: NaiveDateTime) -> EventStatus {
     if event.cancelled_at.is_some() {
         EventStatus::Cancelled
     } else if event.ended_at.is_some() || event.ends_at <= now {
@@ -67,8 +67,8 @@ mod tests {
         }
     }
 
-    fn seats(available: i32) -> TicketSchema {
-        TicketSchema {
+    fn seats(available: i32) -> TicketType {
+        TicketType {
             id: 1,
             event_id: 1,
             name: "GA".into(),

@@ -202,23 +202,23 @@ impl fmt::Display for HoldRefusal {
     }
 }
 
-/// When the user may hold `schema_id` again, if they must still wait: their booking row
+/// When the user may hold `ticket_type_id` again, if they must still wait: their booking row
 /// for the event (locked by the batch; a lapsed hold on it already released) says when
 /// their last hold of that type lapsed unpaid — the row's own hold, if it expired, or
 /// the earlier one the row remembers.
 pub fn cooldown_until(
     row: &Ticket,
-    schema_id: i32,
+    ticket_type_id: i32,
     cooldown: TimeDelta,
     now: NaiveDateTime,
 ) -> Option<NaiveDateTime> {
     if cooldown <= TimeDelta::zero() {
         return None;
     }
-    let own = (row.status == TicketStatus::Expired && row.ticket_schema_id == schema_id)
+    let own = (row.status == TicketStatus::Expired && row.ticket_type_id == ticket_type_id)
         .then_some(row.reserved_until)
         .flatten();
-    let remembered = (row.lapsed_ticket_schema_id == Some(schema_id))
+    let remembered = (row.lapsed_ticket_type_id == Some(ticket_type_id))
         .then_some(row.lapsed_at)
         .flatten();
     let lapsed_at = own.or(remembered)?;
@@ -300,7 +300,7 @@ impl HoldLedger {
         self.confirmed = Some(confirmed.into_iter().collect());
     }
 
-    /// Whether `request` may hold `schema_id`, judged in order: a confirmed address (a
+    /// Whether `request` may hold `ticket_type_id`, judged in order: a confirmed address (a
     /// high-demand event), the cool-down after a lapsed hold of that type (on `row`, the
     /// user's booking row for the event), then the counts, each on the count before the
     /// batch plus the requests of the batch let through before it. A request let through
@@ -309,7 +309,7 @@ impl HoldLedger {
         &mut self,
         request: &HoldRequest,
         row: Option<&Ticket>,
-        schema_id: i32,
+        ticket_type_id: i32,
     ) -> Result<(), HoldRefusal> {
         if let Some(confirmed) = &self.confirmed
             && !confirmed.contains(&request.user_id)
@@ -317,7 +317,7 @@ impl HoldLedger {
             return Err(HoldRefusal::AddressUnconfirmed);
         }
         if let Some(until) =
-            row.and_then(|row| cooldown_until(row, schema_id, self.rules.cooldown, self.now))
+            row.and_then(|row| cooldown_until(row, ticket_type_id, self.rules.cooldown, self.now))
         {
             return Err(HoldRefusal::CoolingDown {
                 until,
@@ -390,12 +390,12 @@ mod tests {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
     }
 
-    fn row(status: TicketStatus, schema_id: i32, reserved_until: &str) -> Ticket {
+    fn row(status: TicketStatus, ticket_type_id: i32, reserved_until: &str) -> Ticket {
         Ticket {
             id: 1,
             user_id: 7,
             event_id: 3,
-            ticket_schema_id: schema_id,
+            ticket_type_id: ticket_type_id,
             status,
             reserved_until: Some(at(reserved_until)),
             hold_number: 1,
@@ -403,7 +403,7 @@ mod tests {
             created_at: at("2026-12-07 09:00:00"),
             paid_at: None,
             quantity: 1,
-            lapsed_ticket_schema_id: None,
+            lapsed_ticket_type_id: None,
             lapsed_at: None,
         }
     }
@@ -436,7 +436,7 @@ mod tests {
     fn the_cooldown_survives_a_hold_of_another_type_on_the_same_row() {
         // Type 10 lapsed at 10:00; the row then held type 11 and was cancelled.
         let mut moved_on = row(TicketStatus::Cancelled, 11, "2026-12-07 10:16:00");
-        moved_on.lapsed_ticket_schema_id = Some(10);
+        moved_on.lapsed_ticket_type_id = Some(10);
         moved_on.lapsed_at = Some(at("2026-12-07 10:00:00"));
         let now = at("2026-12-07 10:02:00");
         assert_eq!(

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use crate::db::models::TicketSchema;
-use crate::db::{Conn, ticket_schemas};
+use crate::db::models::TicketType;
+use crate::db::{Conn, ticket_types};
 use crate::domain::sale_window::{SaleMoment, SaleWindow};
 use crate::domain::selling_rules::{self, RuleRefusal};
 use crate::error::AppError;
@@ -30,8 +30,8 @@ pub enum Refusal {
 }
 
 /// Takes one seat; `Err(Refusal::SoldOut)` when none is left.
-pub fn take_seat(conn: &mut Conn, schema_id: i32) -> Result<Result<(), Refusal>, AppError> {
-    take_exact(conn, schema_id, 1)
+pub fn take_seat(conn: &mut Conn, ticket_type_id: i32) -> Result<Result<(), Refusal>, AppError> {
+    take_exact(conn, ticket_type_id, 1)
 }
 
 /// Takes exactly `count` seats or none (a late payment retaking its booking's seats);
@@ -39,11 +39,11 @@ pub fn take_seat(conn: &mut Conn, schema_id: i32) -> Result<Result<(), Refusal>,
 /// was accepted under them when it was made.
 pub fn take_exact(
     conn: &mut Conn,
-    schema_id: i32,
+    ticket_type_id: i32,
     count: i32,
 ) -> Result<Result<(), Refusal>, AppError> {
-    change(conn, schema_id, |schema| {
-        if count > 0 && schema.available_tickets_count >= count {
+    change(conn, ticket_type_id, |ticket_type| {
+        if count > 0 && ticket_type.available_tickets_count >= count {
             Ok((-count, 0, ()))
         } else {
             Err(Refusal::SoldOut)
@@ -63,30 +63,34 @@ pub type Allocation = Vec<Result<i32, RuleRefusal>>;
 /// the lock_version too). Refusals write nothing.
 pub fn allocate(
     conn: &mut Conn,
-    schema_id: i32,
+    ticket_type_id: i32,
     requests: &[i32],
     at: SaleMoment,
 ) -> Result<Allocation, AppError> {
     if requests.is_empty() {
         return Ok(Vec::new());
     }
-    let decided = change(conn, schema_id, |schema| {
-        if let Err(refusal) = SaleWindow::of(schema).judge(at) {
+    let decided = change(conn, ticket_type_id, |ticket_type| {
+        if let Err(refusal) = SaleWindow::of(ticket_type).judge(at) {
             return Ok((0, 0, vec![Err(refusal); requests.len()]));
         }
-        let mut left = schema.available_tickets_count;
+        let mut left = ticket_type.available_tickets_count;
         let decisions: Allocation = requests
             .iter()
             .map(|&quantity| {
-                selling_rules::judge(schema.selling_rule, schema.max_per_order, left, quantity).map(
-                    |()| {
-                        left -= quantity;
-                        quantity
-                    },
+                selling_rules::judge(
+                    ticket_type.selling_rule,
+                    ticket_type.max_per_order,
+                    left,
+                    quantity,
                 )
+                .map(|()| {
+                    left -= quantity;
+                    quantity
+                })
             })
             .collect();
-        Ok((left - schema.available_tickets_count, 0, decisions))
+        Ok((left - ticket_type.available_tickets_count, 0, decisions))
     })?;
     decided.map_err(|refusal| {
         AppError::Internal(format!(
@@ -96,9 +100,9 @@ pub fn allocate(
 }
 
 /// Puts `count` seats back on sale (a booking released or refunded).
-pub fn return_seats(conn: &mut Conn, schema_id: i32, count: i32) -> Result<(), AppError> {
-    let outcome = change(conn, schema_id, |schema| {
-        if schema.available_tickets_count + count <= schema.total_tickets {
+pub fn return_seats(conn: &mut Conn, ticket_type_id: i32, count: i32) -> Result<(), AppError> {
+    let outcome = change(conn, ticket_type_id, |ticket_type| {
+        if ticket_type.available_tickets_count + count <= ticket_type.total_tickets {
             Ok((count, 0, ()))
         } else {
             Err(Refusal::BelowCommitted { committed: 0 })
@@ -106,7 +110,7 @@ pub fn return_seats(conn: &mut Conn, schema_id: i32, count: i32) -> Result<(), A
     })?;
     outcome.map_err(|_| {
         AppError::Internal(format!(
-            "returning {count} seats to ticket type {schema_id} would exceed its total"
+            "returning {count} seats to ticket type {ticket_type_id} would exceed its total"
         ))
     })
 }
@@ -115,15 +119,15 @@ pub fn return_seats(conn: &mut Conn, schema_id: i32, count: i32) -> Result<(), A
 /// refused when fewer seats than are sold or held would remain.
 pub fn resize(
     conn: &mut Conn,
-    schema_id: i32,
+    ticket_type_id: i32,
     new_total: i32,
 ) -> Result<Result<(), Refusal>, AppError> {
-    change(conn, schema_id, |schema| {
-        let committed = schema.total_tickets - schema.available_tickets_count;
+    change(conn, ticket_type_id, |ticket_type| {
+        let committed = ticket_type.total_tickets - ticket_type.available_tickets_count;
         if new_total < committed {
             return Err(Refusal::BelowCommitted { committed });
         }
-        let delta = new_total - schema.total_tickets;
+        let delta = new_total - ticket_type.total_tickets;
         Ok((delta, delta, ()))
     })
 }
@@ -133,22 +137,22 @@ pub fn resize(
 /// deltas are zero.
 fn change<T>(
     conn: &mut Conn,
-    schema_id: i32,
-    decide: impl Fn(&TicketSchema) -> Result<(i32, i32, T), Refusal>,
+    ticket_type_id: i32,
+    decide: impl Fn(&TicketType) -> Result<(i32, i32, T), Refusal>,
 ) -> Result<Result<T, Refusal>, AppError> {
     for attempt in 0..MAX_ATTEMPTS {
-        let schema = ticket_schemas::find(conn, schema_id)?.ok_or(AppError::NotFound)?;
-        let (delta_available, delta_total, decided) = match decide(&schema) {
+        let ticket_type = ticket_types::find(conn, ticket_type_id)?.ok_or(AppError::NotFound)?;
+        let (delta_available, delta_total, decided) = match decide(&ticket_type) {
             Ok(decision) => decision,
             Err(refusal) => return Ok(Err(refusal)),
         };
         if delta_available == 0 && delta_total == 0 {
             return Ok(Ok(decided));
         }
-        if ticket_schemas::move_inventory(
+        if ticket_types::move_inventory(
             conn,
-            schema_id,
-            schema.lock_version,
+            ticket_type_id,
+            ticket_type.lock_version,
             delta_available,
             delta_total,
         )?
@@ -156,7 +160,9 @@ fn change<T>(
         {
             return Ok(Ok(decided));
         }
-        log::debug!("ticket type {schema_id}: lost an optimistic-lock race (attempt {attempt})");
+        log::debug!(
+            "ticket type {ticket_type_id}: lost an optimistic-lock race (attempt {attempt})"
+        );
         let jitter_ms = rand::rng().random_range(0..=attempt.min(4));
         if jitter_ms > 0 {
             std::thread::sleep(Duration::from_millis(u64::from(jitter_ms)));

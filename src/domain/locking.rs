@@ -14,7 +14,7 @@
 //!    [`require`] turns it into an error, which rolls the whole transaction back.
 //!
 //! Two kinds of change do not lock the ticket:
-//! - **The inventory** (`ticket_schemas`) is shared by every ticket of a type, so it is
+//! - **The inventory** (`ticket_types`) is shared by every ticket of a type, so it is
 //!   changed by the optimistic lock on `lock_version`, re-read and retried on a lost race
 //!   (`domain::inventory`).
 //! - **An attempt's own bookkeeping** (session recorded, attempt failed, expired or

@@ -20,7 +20,7 @@ use super::ticket_status::TicketStatus;
 use super::time_zone;
 use crate::db::models::{NewTicket, Ticket};
 use crate::db::{
-    Conn, Guarded, events, is_unique_violation, ticket_schemas, tickets, users, write_transaction,
+    Conn, Guarded, events, is_unique_violation, ticket_types, tickets, users, write_transaction,
 };
 use crate::domain::locking::require;
 use crate::error::AppError;
@@ -78,7 +78,7 @@ pub fn admit(
     now: NaiveDateTime,
     user_id: i32,
     event_id: i32,
-    schema_id: i32,
+    ticket_type_id: i32,
 ) -> Result<Admission, AppError> {
     let event = events::find(conn, event_id)?
         .filter(|event| event.published)
@@ -95,8 +95,8 @@ pub fn admit(
             "This event has been cancelled, so tickets are no longer on sale.",
         ));
     }
-    let schema = ticket_schemas::find(conn, schema_id)?
-        .filter(|schema| schema.event_id == event_id)
+    let ticket_type = ticket_types::find(conn, ticket_type_id)?
+        .filter(|ticket_type| ticket_type.event_id == event_id)
         .ok_or_else(|| AppError::Unprocessable {
             field: "ticket_type_id",
             message: "That ticket type is not sold for this event.".into(),
@@ -105,10 +105,10 @@ pub fn admit(
         now,
         zone: time_zone::stored(&event.time_zone),
     };
-    if let Err(refusal) = SaleWindow::of(&schema).judge(moment) {
+    if let Err(refusal) = SaleWindow::of(&ticket_type).judge(moment) {
         return Ok(Admission::Refused(refusal));
     }
-    if schema.available_tickets_count > 0 {
+    if ticket_type.available_tickets_count > 0 {
         return Ok(Admission::Proceed);
     }
     // A live ticket, or the user's own lapsed hold (which `hold_seats` releases and can
@@ -149,7 +149,7 @@ pub fn hold_seats(
     hold: TimeDelta,
     rules: HoldRules,
     event_id: i32,
-    schema_id: i32,
+    ticket_type_id: i32,
     requests: &[HoldRequest],
 ) -> Result<Vec<ReserveOutcome>, AppError> {
     let until = now + hold;
@@ -208,7 +208,7 @@ pub fn hold_seats(
         }
         for (request, (_, step)) in requests.iter().zip(steps.iter_mut()) {
             if let Step::Wants(row, _) = step
-                && let Err(refusal) = ledger.admit(request, row.as_ref(), schema_id)
+                && let Err(refusal) = ledger.admit(request, row.as_ref(), ticket_type_id)
             {
                 *step = Step::Done(ReserveOutcome::Limited(refusal));
             }
@@ -232,7 +232,7 @@ pub fn hold_seats(
             now,
             zone: time_zone::stored(event.as_ref().map_or("UTC", |e| e.time_zone.as_str())),
         };
-        let allocation = inventory::allocate(c, schema_id, &quantities, moment)?;
+        let allocation = inventory::allocate(c, ticket_type_id, &quantities, moment)?;
         let mut winners = Vec::new();
         for (&index, decision) in wanting.iter().zip(allocation) {
             match decision {
@@ -256,7 +256,14 @@ pub fn hold_seats(
             let (released, quantity) = (released.take(), *quantity);
             let written = c.transaction(|c| {
                 write_hold(
-                    c, *user_id, event_id, schema_id, quantity, released, now, until,
+                    c,
+                    *user_id,
+                    event_id,
+                    ticket_type_id,
+                    quantity,
+                    released,
+                    now,
+                    until,
                 )
             });
             *step = match written {
@@ -275,7 +282,7 @@ pub fn hold_seats(
             };
         }
         if unused > 0 {
-            inventory::return_seats(c, schema_id, unused)?;
+            inventory::return_seats(c, ticket_type_id, unused)?;
         }
         // Only the holds written stay counted, in this transaction: a refused or failed
         // hold leaves no count, and a counted hold exists.
@@ -326,7 +333,7 @@ fn write_hold(
     conn: &mut Conn,
     user_id: i32,
     event_id: i32,
-    schema_id: i32,
+    ticket_type_id: i32,
     quantity: i32,
     released: Option<Ticket>,
     now: NaiveDateTime,
@@ -339,7 +346,7 @@ fn write_hold(
             &NewTicket {
                 user_id,
                 event_id,
-                ticket_schema_id: schema_id,
+                ticket_type_id: ticket_type_id,
                 status: TicketStatus::Reserved,
                 reserved_until: Some(until),
                 code: &code,
@@ -349,7 +356,7 @@ fn write_hold(
         )
         .map(Some),
         Some(released) => {
-            if tickets::start_new_hold(conn, &released, schema_id, quantity, until, &code)?
+            if tickets::start_new_hold(conn, &released, ticket_type_id, quantity, until, &code)?
                 == Guarded::Lost
             {
                 return Ok(None);
@@ -372,7 +379,7 @@ fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<(), App
         )?,
         "releasing a hold",
     )?;
-    inventory::return_seats(conn, ticket.ticket_schema_id, ticket.quantity)
+    inventory::return_seats(conn, ticket.ticket_type_id, ticket.quantity)
 }
 
 /// Cancels the user's own hold and puts its seat back on sale, under the ticket's lock:

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 
 use super::selling_rules::RuleRefusal;
 use super::time_zone::{self, Tz};
-use crate::db::models::TicketSchema;
+use crate::db::models::TicketType;
 
 /// When a ticket type may be held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,10 +39,10 @@ pub struct SaleMoment {
 }
 
 impl SaleWindow {
-    pub fn of(schema: &TicketSchema) -> SaleWindow {
+    pub fn of(ticket_type: &TicketType) -> SaleWindow {
         SaleWindow {
-            starts_at: schema.sale_starts_at,
-            ends_at: schema.sale_ends_at,
+            starts_at: ticket_type.sale_starts_at,
+            ends_at: ticket_type.sale_ends_at,
         }
     }
 

@@ -11,14 +11,14 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike};
 use super::books::{self, SeatCounts};
 use super::door::counts::{self as door_counts, DoorCount};
 use super::time_zone::{self, Tz};
-use crate::db::models::{Event, TicketSchema};
-use crate::db::{Conn, events, sales, ticket_schemas};
+use crate::db::models::{Event, TicketType};
+use crate::db::{Conn, events, sales, ticket_types};
 use crate::error::AppError;
 
 /// One ticket type's seats.
 #[derive(Debug, Clone)]
 pub struct TypeFigures {
-    pub schema: TicketSchema,
+    pub ticket_type: TicketType,
     pub counts: SeatCounts,
     pub door: DoorCount,
 }
@@ -201,8 +201,8 @@ fn totals(types: &[TypeFigures]) -> TypeTotals {
         .fold(TypeTotals::default(), |sum, t| TypeTotals {
             sold: sum.sold + t.counts.sold,
             held: sum.held + t.counts.held,
-            available: sum.available + i64::from(t.schema.available_tickets_count),
-            total: sum.total + i64::from(t.schema.total_tickets),
+            available: sum.available + i64::from(t.ticket_type.available_tickets_count),
+            total: sum.total + i64::from(t.ticket_type.total_tickets),
             checked_in: sum.checked_in + t.door.admitted,
         })
 }
@@ -210,16 +210,16 @@ fn totals(types: &[TypeFigures]) -> TypeTotals {
 /// One event's figures; its chart in its own zone.
 pub fn for_event(conn: &mut Conn, event_id: i32) -> Result<(Event, Figures), AppError> {
     let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-    let schemas = ticket_schemas::for_event(conn, event_id)?;
-    let ids: Vec<i32> = schemas.iter().map(|s| s.id).collect();
+    let ticket_types = ticket_types::for_event(conn, event_id)?;
+    let ids: Vec<i32> = ticket_types.iter().map(|s| s.id).collect();
     let counts = books::seat_counts_for(conn, &ids)?;
     let door = door_counts::by_type(conn, &[event_id])?;
-    let types: Vec<TypeFigures> = schemas
+    let types: Vec<TypeFigures> = ticket_types
         .into_iter()
-        .map(|schema| TypeFigures {
-            counts: counts.get(&schema.id).copied().unwrap_or_default(),
-            door: door.get(&schema.id).copied().unwrap_or_default(),
-            schema,
+        .map(|ticket_type| TypeFigures {
+            counts: counts.get(&ticket_type.id).copied().unwrap_or_default(),
+            door: door.get(&ticket_type.id).copied().unwrap_or_default(),
+            ticket_type,
         })
         .collect();
     let zone = time_zone::stored(&event.time_zone);
@@ -242,7 +242,7 @@ pub fn for_event(conn: &mut Conn, event_id: i32) -> Result<(Event, Figures), App
 /// The whole shop's figures; its chart covers the last `CHART_DAYS` days in `zone`.
 pub fn for_shop(conn: &mut Conn, now: NaiveDateTime, zone: Tz) -> Result<Figures, AppError> {
     let counts = books::seat_counts(conn)?;
-    let (available, total) = ticket_schemas::seat_totals(conn)?;
+    let (available, total) = ticket_types::seat_totals(conn)?;
     let checked_in = crate::db::checkins::admitted_total(conn)?;
     let (held, sold) = counts
         .values()

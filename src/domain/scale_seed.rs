@@ -278,9 +278,9 @@ pub fn seed(
     let mut report = SeedReport::default();
 
     let taken = plan.seats_taken();
-    let (events, schemas) = events_and_types(&plan, &bases, &taken, now);
+    let (events, ticket_types) = events_and_types(&plan, &bases, &taken, now);
     report.events = bulk_seed::insert_events(conn, &events)?;
-    report.ticket_types = bulk_seed::insert_ticket_schemas(conn, &schemas)?;
+    report.ticket_types = bulk_seed::insert_ticket_types(conn, &ticket_types)?;
     progress(&format!(
         "{} events, {} ticket types",
         report.events, report.ticket_types
@@ -317,7 +317,7 @@ pub fn seed(
             &plan,
             &bases,
             &events,
-            &schemas,
+            &ticket_types,
             start..end,
             now,
             &mut report,
@@ -345,7 +345,7 @@ fn events_and_types(
 ) -> (Vec<SeedEvent>, Vec<SeedTicketSchema>) {
     let types = plan.size.types_per_event;
     let mut events = Vec::with_capacity(plan.size.events as usize);
-    let mut schemas = Vec::with_capacity(taken.len());
+    let mut ticket_types = Vec::with_capacity(taken.len());
     for e in 0..plan.size.events {
         let eid = id(bases.events, e);
         let h = mix(u64::from(e), 3);
@@ -377,8 +377,8 @@ fn events_and_types(
             let index = (e * types + t) as usize;
             let seats_taken = taken[index];
             let spare = (mix(index as u64, 4) % 200) as i32 + 10;
-            schemas.push(SeedTicketSchema {
-                id: id(bases.ticket_schemas, e * types + t),
+            ticket_types.push(SeedTicketSchema {
+                id: id(bases.ticket_types, e * types + t),
                 event_id: eid,
                 name: TYPE_NAMES[t as usize],
                 amount_pennies: 1500 + i64::from(t) * 1000 + (h % 10) as i64 * 100,
@@ -391,7 +391,7 @@ fn events_and_types(
             });
         }
     }
-    (events, schemas)
+    (events, ticket_types)
 }
 
 /// The rows of one range of bookings.
@@ -406,7 +406,7 @@ fn bookings(
     plan: &Plan,
     bases: &IdBases,
     events: &[SeedEvent],
-    schemas: &[SeedTicketSchema],
+    ticket_types: &[SeedTicketSchema],
     range: std::ops::Range<u32>,
     now: NaiveDateTime,
     report: &mut SeedReport,
@@ -422,7 +422,7 @@ fn bookings(
         let b = plan.booking(i);
         report.states[b.state.index()] += 1;
         let event = &events[b.event as usize];
-        let schema = &schemas[(b.event * types + b.ticket_type) as usize];
+        let ticket_type = &ticket_types[(b.event * types + b.ticket_type) as usize];
         let tid = id(bases.tickets, i);
         let created_at = event.starts_at.min(now)
             - TimeDelta::minutes(60 + (mix(u64::from(i), 5) % 200_000) as i64);
@@ -435,7 +435,7 @@ fn bookings(
             id: tid,
             user_id: id(bases.users, b.user),
             event_id: event.id,
-            ticket_schema_id: schema.id,
+            ticket_type_id: ticket_type.id,
             status: b.state.ticket_status(),
             reserved_until: match b.state {
                 // Longer than a real hold, so the sweeper leaves a benchmark's data be.
@@ -451,7 +451,7 @@ fn bookings(
             paid_at: was_paid.then_some(paid_at),
             quantity: b.quantity,
         });
-        let amount = schema.amount_pennies * i64::from(b.quantity);
+        let amount = ticket_type.amount_pennies * i64::from(b.quantity);
         let payment_status = match b.state {
             BookingState::Paid | BookingState::CheckedIn => Some("paid"),
             BookingState::Refunded => Some("refunded"),

@@ -11,7 +11,7 @@ use super::money::{Currency, Money};
 use super::selling_rules::{DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_LIMIT, SellingRule};
 use super::text::{CONTROL_CHARACTER, is_clean_line};
 use super::time_zone::{self, Tz};
-use crate::db::models::TicketSchema;
+use crate::db::models::TicketType;
 
 /// The most seats one ticket type may have.
 pub const MAX_QUANTITY: i32 = 1_000_000;
@@ -43,7 +43,7 @@ pub struct TicketTypeForm {
 
 /// A valid ticket type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TicketType {
+pub struct TicketTypeFields {
     pub name: String,
     pub price: Money,
     pub quantity: i32,
@@ -66,27 +66,28 @@ impl TicketTypeForm {
     }
 
     /// The saved type as its form shows it, times in the event's `zone`.
-    pub fn from_schema(schema: &TicketSchema, zone: Tz) -> TicketTypeForm {
+    pub fn from_schema(ticket_type: &TicketType, zone: Tz) -> TicketTypeForm {
         let local = |time: Option<NaiveDateTime>| {
             time.map(|t| time_zone::form_value(t, zone))
                 .unwrap_or_default()
         };
         TicketTypeForm {
-            name: schema.name.clone(),
-            price: Money::from_stored(schema.amount_pennies, &schema.currency).major_units(),
-            currency: schema.currency.clone(),
-            quantity: schema.total_tickets.to_string(),
-            max_per_order: schema.max_per_order.to_string(),
-            selling_rule: schema.selling_rule.as_str().into(),
-            sale_starts_at: local(schema.sale_starts_at),
-            sale_ends_at: local(schema.sale_ends_at),
+            name: ticket_type.name.clone(),
+            price: Money::from_stored(ticket_type.amount_pennies, &ticket_type.currency)
+                .major_units(),
+            currency: ticket_type.currency.clone(),
+            quantity: ticket_type.total_tickets.to_string(),
+            max_per_order: ticket_type.max_per_order.to_string(),
+            selling_rule: ticket_type.selling_rule.as_str().into(),
+            sale_starts_at: local(ticket_type.sale_starts_at),
+            sale_ends_at: local(ticket_type.sale_ends_at),
         }
     }
 
     /// A valid ticket type, its sale window's local times read in the event's `zone`
     /// (a time a daylight-saving change skips or repeats is refused, naming the two
     /// choices), or the fields to fix.
-    pub fn parse(&self, zone: Tz) -> Result<TicketType, FieldErrors> {
+    pub fn parse(&self, zone: Tz) -> Result<TicketTypeFields, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim();
         if !is_clean_line(&self.name) {
@@ -182,7 +183,7 @@ impl TicketTypeForm {
                 Some(selling_rule),
                 Some(sale_starts_at),
                 Some(sale_ends_at),
-            ) if errors.is_empty() => Ok(TicketType {
+            ) if errors.is_empty() => Ok(TicketTypeFields {
                 name: name.to_owned(),
                 price,
                 quantity,
@@ -299,7 +300,7 @@ mod tests {
         assert_eq!(parsed.sale_starts_at, Some(utc("2026-12-01 09:00")));
         assert_eq!(parsed.sale_ends_at, Some(utc("2026-12-20 09:00")));
         let again = TicketTypeForm::from_schema(
-            &crate::db::models::TicketSchema {
+            &crate::db::models::TicketType {
                 id: 1,
                 event_id: 1,
                 name: "Standing".into(),

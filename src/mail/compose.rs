@@ -5,7 +5,7 @@
 use askama::Template;
 
 use super::{Attachment, Mail, ics};
-use crate::db::{Conn, admissions, events, payments, ticket_schemas, tickets, users};
+use crate::db::{Conn, admissions, events, payments, ticket_types, tickets, users};
 use crate::domain::money::Money;
 use crate::domain::outbox::Message;
 use crate::domain::ticket_status::TicketStatus;
@@ -104,7 +104,7 @@ pub fn compose(
 fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Result<Mail, AppError> {
     let ticket = tickets::find(conn, ticket_id)?.ok_or(AppError::NotFound)?;
     let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
-    let schema = ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
+    let ticket_type = ticket_types::find(conn, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
     let user = users::find(conn, ticket.user_id)?.ok_or(AppError::NotFound)?;
     let codes = admissions::for_hold(conn, ticket.id, ticket.hold_number)?
         .into_iter()
@@ -114,7 +114,7 @@ fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Resul
         event: event.title.clone(),
         when: when(&event.starts_at, &event.time_zone),
         venue: event.venue.clone(),
-        ticket_type: schema.name,
+        ticket_type: ticket_type.name,
         seats: wording::seats(i64::from(ticket.quantity)),
         codes,
         link: format!("{}/tickets/{}", context.public_url, ticket.id),

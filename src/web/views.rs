@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::models::TicketSchema;
+use crate::db::models::TicketType;
 use crate::domain::door::answer::{ScanAnswer, SeatFacts};
 use crate::domain::money::Money;
 use crate::domain::sale_window::SaleWindow;
@@ -51,8 +51,8 @@ pub fn iso(time: &NaiveDateTime) -> String {
     time.format("%Y-%m-%dT%H:%MZ").to_string()
 }
 
-pub fn price(schema: &TicketSchema) -> String {
-    money(schema.amount_pennies, &schema.currency)
+pub fn price(ticket_type: &TicketType) -> String {
+    money(ticket_type.amount_pennies, &ticket_type.currency)
 }
 
 /// "1 seat" / "3 seats".
@@ -67,25 +67,25 @@ pub fn money(pennies: i64, currency: &str) -> String {
 
 /// The quantities a booking of this ticket type may take right now (its cap and selling
 /// rule against the seats left): the options of the event page's `<select>`.
-pub fn quantities(schema: &TicketSchema) -> Vec<i32> {
+pub fn quantities(ticket_type: &TicketType) -> Vec<i32> {
     selling_rules::allowed_quantities(
-        schema.selling_rule,
-        schema.max_per_order,
-        schema.available_tickets_count,
+        ticket_type.selling_rule,
+        ticket_type.max_per_order,
+        ticket_type.available_tickets_count,
     )
 }
 
 /// What a ticket type's row says instead of a Book control outside its sale window
 /// ("On sale from Fri 25 Dec 2026, 10:00 CET", "Sales ended"); `None` inside it.
-pub fn sale_text(schema: &TicketSchema, zone: &str, now: &NaiveDateTime) -> Option<String> {
-    SaleWindow::of(schema)
+pub fn sale_text(ticket_type: &TicketType, zone: &str, now: &NaiveDateTime) -> Option<String> {
+    SaleWindow::of(ticket_type)
         .state_at(*now)
         .text(time_zone::stored(zone))
 }
 
 /// A short note on how a ticket type is sold, when it is not "any number".
-pub fn rule_note(schema: &TicketSchema) -> Option<&'static str> {
-    match schema.selling_rule {
+pub fn rule_note(ticket_type: &TicketType) -> Option<&'static str> {
+    match ticket_type.selling_rule {
         SellingRule::Any => None,
         rule => Some(selling_rules::describe(rule)),
     }
@@ -97,12 +97,12 @@ pub fn rule_name(rule: &SellingRule) -> &'static str {
 }
 
 /// A booking's total: quantity × the unit price.
-pub fn total(schema: &TicketSchema, quantity: impl std::borrow::Borrow<i32>) -> String {
+pub fn total(ticket_type: &TicketType, quantity: impl std::borrow::Borrow<i32>) -> String {
     money(
-        schema
+        ticket_type
             .amount_pennies
             .saturating_mul(i64::from(*quantity.borrow())),
-        &schema.currency,
+        &ticket_type.currency,
     )
 }
 

@@ -46,12 +46,12 @@ impl TestApp {
         &self,
         email: &str,
         event_id: i32,
-        schema_id: i32,
+        ticket_type_id: i32,
         quantity: i32,
     ) -> (Visitor, i32, Vec<String>) {
         let buyer = self.registered(email).await;
         let reserved = buyer
-            .reserve_n(event_id, schema_id, &quantity.to_string())
+            .reserve_n(event_id, ticket_type_id, &quantity.to_string())
             .await;
         let ticket_id: i32 = location(&reserved)
             .trim_start_matches("/tickets/")

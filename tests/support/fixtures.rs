@@ -1,8 +1,8 @@
 //! Events and ticket types made directly through the database layer, for tests whose
 //! subject is not the admin forms.
 
-use boxoffice::db::models::{EventFields, NewTicketSchema};
-use boxoffice::db::{events, ticket_schemas};
+use boxoffice::db::models::{EventFields, NewTicketType};
+use boxoffice::db::{events, ticket_types};
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::TestApp;
@@ -72,7 +72,7 @@ impl EventSpec {
 /// A created event: its id and its ticket types' ids in the order given.
 pub struct Created {
     pub event_id: i32,
-    pub schema_ids: Vec<i32>,
+    pub ticket_type_ids: Vec<i32>,
 }
 
 impl TestApp {
@@ -95,13 +95,13 @@ impl TestApp {
                 now,
             )
             .expect("insert event");
-            let schema_ids = spec
+            let ticket_type_ids = spec
                 .types
                 .iter()
                 .map(|(name, pennies, seats)| {
-                    ticket_schemas::insert(
+                    ticket_types::insert(
                         conn,
-                        &NewTicketSchema {
+                        &NewTicketType {
                             event_id: event.id,
                             name,
                             amount_pennies: *pennies,
@@ -123,19 +123,19 @@ impl TestApp {
             }
             Created {
                 event_id: event.id,
-                schema_ids,
+                ticket_type_ids,
             }
         })
         .await
     }
 
     /// Sets a ticket type's cap per booking and selling rule.
-    pub async fn set_terms(&self, schema_id: i32, max_per_order: i32, rule: &str) {
+    pub async fn set_terms(&self, ticket_type_id: i32, max_per_order: i32, rule: &str) {
         let rule = rule.to_owned();
         self.with_db(move |conn| {
-            use boxoffice::db::schema::ticket_schemas::dsl;
+            use boxoffice::db::schema::ticket_types::dsl;
             use diesel::prelude::*;
-            diesel::update(dsl::ticket_schemas.find(schema_id))
+            diesel::update(dsl::ticket_types.find(ticket_type_id))
                 .set((
                     dsl::max_per_order.eq(max_per_order),
                     dsl::selling_rule.eq(rule),
@@ -153,9 +153,9 @@ impl TestApp {
     }
 
     /// The available count of a ticket type.
-    pub async fn available(&self, schema_id: i32) -> i32 {
+    pub async fn available(&self, ticket_type_id: i32) -> i32 {
         self.with_db(move |conn| {
-            ticket_schemas::find(conn, schema_id)
+            ticket_types::find(conn, ticket_type_id)
                 .expect("query")
                 .expect("ticket type exists")
                 .available_tickets_count

@@ -17,7 +17,7 @@ pub async fn paid_booking(app: &TestApp, buyer: &Visitor, title: &str, quantity:
         .create_event(EventSpec::new(title).seats("Stalls", 2500, 20))
         .await;
     let reserved = buyer
-        .reserve_n(show.event_id, show.schema_ids[0], quantity)
+        .reserve_n(show.event_id, show.ticket_type_ids[0], quantity)
         .await;
     assert_eq!(reserved.status(), 303, "reserving for {title}");
     let ticket_id: i32 = location(&reserved)

@@ -159,26 +159,21 @@ impl Visitor {
         self.post("/logout", &[]).await
     }
 
-    pub async fn reserve(&self, event_id: i32, ticket_schema_id: i32) -> Response {
-        let id = ticket_schema_id.to_string();
+    pub async fn reserve(&self, event_id: i32, ticket_type_id: i32) -> Response {
+        let id = ticket_type_id.to_string();
         self.post(
             &format!("/events/{event_id}/reserve"),
-            &[("ticket_schema_id", &id)],
+            &[("ticket_type_id", &id)],
         )
         .await
     }
 
     /// Reserves `quantity` seats (the quantity field as the event page sends it).
-    pub async fn reserve_n(
-        &self,
-        event_id: i32,
-        ticket_schema_id: i32,
-        quantity: &str,
-    ) -> Response {
-        let id = ticket_schema_id.to_string();
+    pub async fn reserve_n(&self, event_id: i32, ticket_type_id: i32, quantity: &str) -> Response {
+        let id = ticket_type_id.to_string();
         self.post(
             &format!("/events/{event_id}/reserve"),
-            &[("ticket_schema_id", &id), ("quantity", quantity)],
+            &[("ticket_type_id", &id), ("quantity", quantity)],
         )
         .await
     }

@@ -4,9 +4,9 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::session::{CreatedSession, ProviderError};
-use crate::db::models::{Event, NewPayment, Payment, Ticket, TicketSchema};
+use crate::db::models::{Event, NewPayment, Payment, Ticket, TicketType};
 use crate::db::status::PaymentStatus;
-use crate::db::{Conn, Guarded, events, payments, ticket_schemas, tickets, users};
+use crate::db::{Conn, Guarded, events, payments, ticket_types, tickets, users};
 use crate::db::{is_unique_violation, write_transaction};
 use crate::domain::admissions;
 use crate::domain::locking::require;
@@ -35,7 +35,7 @@ pub enum PayPlan {
 pub struct NewCheckout {
     pub payment: Payment,
     pub ticket: Ticket,
-    pub schema: TicketSchema,
+    pub ticket_type: TicketType,
     pub event: Event,
     pub email: String,
 }
@@ -65,9 +65,10 @@ pub fn plan_payment(
                 "Your hold has ended, so there is nothing to pay. Reserve again to buy a ticket.",
             ));
         }
-        let schema = ticket_schemas::find(c, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
-        if schema.amount_pennies == 0 {
-            confirm_free(c, now, &ticket, &schema)?;
+        let ticket_type =
+            ticket_types::find(c, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
+        if ticket_type.amount_pennies == 0 {
+            confirm_free(c, now, &ticket, &ticket_type)?;
             return Ok(PayPlan::ConfirmedFree { ticket_id });
         }
         let attempts = payments::for_hold(c, ticket.id, ticket.hold_number)?;
@@ -95,7 +96,7 @@ pub fn plan_payment(
             Some(payment) => payment.clone(),
             None => {
                 let attempt = attempts.iter().map(|p| p.attempt).max().unwrap_or(0) + 1;
-                new_attempt(c, now, &ticket, &schema, attempt, provider)?
+                new_attempt(c, now, &ticket, &ticket_type, attempt, provider)?
             }
         };
         let event = events::find(c, ticket.event_id)?.ok_or(AppError::NotFound)?;
@@ -103,7 +104,7 @@ pub fn plan_payment(
         Ok(PayPlan::Create(Box::new(NewCheckout {
             payment,
             ticket,
-            schema,
+            ticket_type,
             event,
             email,
         })))
@@ -114,11 +115,11 @@ fn new_attempt(
     conn: &mut Conn,
     now: NaiveDateTime,
     ticket: &Ticket,
-    schema: &TicketSchema,
+    ticket_type: &TicketType,
     attempt: i32,
     provider: &str,
 ) -> Result<Payment, AppError> {
-    let amount_pennies = schema
+    let amount_pennies = ticket_type
         .amount_pennies
         .checked_mul(i64::from(ticket.quantity))
         .ok_or_else(|| AppError::Internal(format!("ticket {}: price overflows", ticket.id)))?;
@@ -131,7 +132,7 @@ fn new_attempt(
             attempt,
             provider,
             amount_pennies,
-            currency: &schema.currency,
+            currency: &ticket_type.currency,
             status: PaymentStatus::Creating,
             created_at: now,
             updated_at: now,
@@ -156,10 +157,10 @@ fn confirm_free(
     conn: &mut Conn,
     now: NaiveDateTime,
     ticket: &Ticket,
-    schema: &TicketSchema,
+    ticket_type: &TicketType,
 ) -> Result<(), AppError> {
     let attempt = payments::for_hold(conn, ticket.id, ticket.hold_number)?.len() as i32 + 1;
-    let payment = new_attempt(conn, now, ticket, schema, attempt, "free")?;
+    let payment = new_attempt(conn, now, ticket, ticket_type, attempt, "free")?;
     require(
         payments::mark_paid(
             conn,

@@ -7,7 +7,7 @@ use super::delayed_payment::completed_unpaid;
 use super::session::{SessionState, SessionStatus};
 use crate::db::models::{Payment, Ticket};
 use crate::db::status::PaymentStatus;
-use crate::db::{Conn, Guarded, payments, ticket_schemas, tickets, write_transaction};
+use crate::db::{Conn, Guarded, payments, ticket_types, tickets, write_transaction};
 use crate::domain::locking::require;
 use crate::domain::outbox::{self, Message};
 use crate::domain::ticket_status::TicketStatus;
@@ -199,13 +199,13 @@ fn settle_paid(
             ticket_id,
         })
     };
-    let schema = ticket_schemas::find(conn, ticket.ticket_schema_id)?.ok_or(AppError::NotFound)?;
+    let ticket_type = ticket_types::find(conn, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
     // The booking's price: its quantity × the ticket type's unit price.
-    let price_ok = schema
+    let price_ok = ticket_type
         .amount_pennies
         .checked_mul(i64::from(ticket.quantity))
         == Some(payment.amount_pennies)
-        && schema.currency == payment.currency;
+        && ticket_type.currency == payment.currency;
     let confirm = |c: &mut Conn, from: TicketStatus, reason: Option<&str>| {
         require(
             tickets::mark_paid(c, ticket.id, ticket.hold_number, from, now)?,
@@ -224,7 +224,7 @@ fn settle_paid(
         TicketStatus::Reserved => confirm(conn, TicketStatus::Reserved, None),
         TicketStatus::Expired => {
             // Paid after the hold lapsed: take its seats again if they are all free.
-            if inventory::take_exact(conn, ticket.ticket_schema_id, ticket.quantity)?.is_err() {
+            if inventory::take_exact(conn, ticket.ticket_type_id, ticket.quantity)?.is_err() {
                 return refund(
                     conn,
                     "paid after the hold ended and the ticket type sold out",
@@ -252,7 +252,7 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
-    use crate::db::ticket_schemas;
+    use crate::db::ticket_types;
     use crate::domain::checkout::scenes::{self, Scene};
     use crate::domain::reservation;
 
@@ -269,7 +269,7 @@ mod tests {
     }
 
     fn available(scene: &mut Scene) -> i32 {
-        ticket_schemas::find(&mut scene.conn, scene.schema_id)
+        ticket_types::find(&mut scene.conn, scene.ticket_type_id)
             .unwrap()
             .unwrap()
             .available_tickets_count
@@ -384,7 +384,7 @@ mod tests {
 
         let mut full = scenes::hold(1);
         reservation::expire_lapsed(&mut full.conn, later, 10).unwrap();
-        crate::domain::inventory::take_seat(&mut full.conn, full.schema_id)
+        crate::domain::inventory::take_seat(&mut full.conn, full.ticket_type_id)
             .unwrap()
             .unwrap();
         let (payment_id, ticket_id) = (full.payment_id, full.ticket_id);

@@ -224,7 +224,7 @@ pub(super) fn refund_done_in(
                 )?,
                 "refunding a ticket",
             )?;
-            inventory::return_seats(c, ticket.ticket_schema_id, ticket.quantity)?;
+            inventory::return_seats(c, ticket.ticket_type_id, ticket.quantity)?;
             admissions::void(c, &ticket)?;
         }
         Ok(())

@@ -5,15 +5,15 @@ use chrono::{NaiveDateTime, TimeDelta};
 use tempfile::TempDir;
 
 use super::session::{SessionState, SessionStatus};
-use crate::db::models::{EventFields, NewPayment, NewTicket, NewTicketSchema, NewUser};
+use crate::db::models::{EventFields, NewPayment, NewTicket, NewTicketType, NewUser};
 use crate::db::status::{PaymentStatus, TicketStatus};
-use crate::db::{Conn, connect, events, migrations, payments, ticket_schemas, tickets, users};
+use crate::db::{Conn, connect, events, migrations, payments, ticket_types, tickets, users};
 
 pub struct Scene {
     _dir: TempDir,
     pub conn: diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<Conn>>,
     pub now: NaiveDateTime,
-    pub schema_id: i32,
+    pub ticket_type_id: i32,
     pub ticket_id: i32,
     pub payment_id: i32,
 }
@@ -52,9 +52,9 @@ pub fn hold(seats: i32) -> Scene {
         now,
     )
     .expect("event");
-    let schema = ticket_schemas::insert(
+    let ticket_type = ticket_types::insert(
         c,
-        &NewTicketSchema {
+        &NewTicketType {
             event_id: event.id,
             name: "GA",
             amount_pennies: 2500,
@@ -73,7 +73,7 @@ pub fn hold(seats: i32) -> Scene {
         &NewTicket {
             user_id: user.id,
             event_id: event.id,
-            ticket_schema_id: schema.id,
+            ticket_type_id: ticket_type.id,
             status: TicketStatus::Reserved,
             reserved_until: Some(now + TimeDelta::minutes(15)),
             code: "CODE-1",
@@ -87,7 +87,7 @@ pub fn hold(seats: i32) -> Scene {
         _dir: dir,
         conn,
         now,
-        schema_id: schema.id,
+        ticket_type_id: ticket_type.id,
         ticket_id: ticket.id,
         payment_id: payment,
     }

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::db::models::TicketSchema;
-use crate::db::{Conn, checkins, ticket_schemas};
+use crate::db::models::TicketType;
+use crate::db::{Conn, checkins, ticket_types};
 use crate::error::AppError;
 
 /// One ticket type's door count.
@@ -19,7 +19,9 @@ pub struct DoorCount {
 pub fn by_type(conn: &mut Conn, event_ids: &[i32]) -> Result<HashMap<i32, DoorCount>, AppError> {
     Ok(checkins::counts(conn, event_ids)?
         .into_iter()
-        .map(|(schema_id, expected, admitted)| (schema_id, DoorCount { admitted, expected }))
+        .map(|(ticket_type_id, expected, admitted)| {
+            (ticket_type_id, DoorCount { admitted, expected })
+        })
         .collect())
 }
 
@@ -27,13 +29,13 @@ pub fn by_type(conn: &mut Conn, event_ids: &[i32]) -> Result<HashMap<i32, DoorCo
 pub fn for_event(
     conn: &mut Conn,
     event_id: i32,
-) -> Result<(Vec<(TicketSchema, DoorCount)>, DoorCount), AppError> {
+) -> Result<(Vec<(TicketType, DoorCount)>, DoorCount), AppError> {
     let counts = by_type(conn, &[event_id])?;
-    let types: Vec<(TicketSchema, DoorCount)> = ticket_schemas::for_event(conn, event_id)?
+    let types: Vec<(TicketType, DoorCount)> = ticket_types::for_event(conn, event_id)?
         .into_iter()
-        .map(|schema| {
-            let count = counts.get(&schema.id).copied().unwrap_or_default();
-            (schema, count)
+        .map(|ticket_type| {
+            let count = counts.get(&ticket_type.id).copied().unwrap_or_default();
+            (ticket_type, count)
         })
         .collect();
     let total = types

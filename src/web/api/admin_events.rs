@@ -270,8 +270,8 @@ pub async fn add_ticket_type(
             let input: TicketTypeInput = body.parse()?;
             let saved = admin::add_ticket_type(&state, event_id, input.form()).await??;
             Answer::created(
-                format!("/api/v1/admin/ticket-types/{}", saved.schema.id),
-                &TicketType::new(&saved.schema, saved.zone, state.clock.now()),
+                format!("/api/v1/admin/ticket-types/{}", saved.ticket_type.id),
+                &TicketType::new(&saved.ticket_type, saved.zone, state.clock.now()),
             )
         },
     )
@@ -304,7 +304,7 @@ pub async fn update_ticket_type(
     let saved =
         admin::edit_ticket_type(&state, path.into_inner(), move |form| patch.onto(form)).await??;
     Ok(Answer::ok(&TicketType::new(
-        &saved.schema,
+        &saved.ticket_type,
         saved.zone,
         state.clock.now(),
     ))?

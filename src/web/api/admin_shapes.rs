@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::shapes::{EventOut, Price, utc};
 use crate::app::admin::BookingLine;
-use crate::db::models::{Event, Payment, TicketSchema};
+use crate::db::models::{Event, Payment, TicketType};
 use crate::domain::event_form::{EventForm, checkbox};
 use crate::domain::ticket_type_form::TicketTypeForm;
 
@@ -24,7 +24,7 @@ pub struct AdminEvent {
 }
 
 impl AdminEvent {
-    pub fn new(event: &Event, types: &[TicketSchema], now: NaiveDateTime) -> AdminEvent {
+    pub fn new(event: &Event, types: &[TicketType], now: NaiveDateTime) -> AdminEvent {
         AdminEvent {
             event: EventOut::new(event, types, now),
             published: event.published,

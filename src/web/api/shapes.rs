@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::bookings::{Booking, SeatCode};
-use crate::db::models::{Event, TicketSchema};
+use crate::db::models::{self, Event};
 use crate::domain::money::Money;
 use crate::domain::sale_window::SaleWindow;
 use crate::domain::ticket_status::TicketStatus;
@@ -92,20 +92,28 @@ pub struct TicketType {
 
 impl TicketType {
     /// A ticket type as the API shows it at `now`, its window local to `zone`.
-    pub fn new(schema: &TicketSchema, zone: time_zone::Tz, now: NaiveDateTime) -> TicketType {
-        let state = SaleWindow::of(schema).state_at(now);
+    pub fn new(
+        ticket_type: &models::TicketType,
+        zone: time_zone::Tz,
+        now: NaiveDateTime,
+    ) -> TicketType {
+        let state = SaleWindow::of(ticket_type).state_at(now);
         TicketType {
-            id: schema.id,
-            name: schema.name.clone(),
-            price: Price::of(schema.amount_pennies, &schema.currency),
-            seats_total: schema.total_tickets,
-            seats_left: schema.available_tickets_count,
-            max_per_order: schema.max_per_order,
-            selling_rule: schema.selling_rule.as_str(),
-            sale_starts_at: schema.sale_starts_at.map(utc),
-            sale_starts_at_local: schema.sale_starts_at.map(|t| time_zone::rfc3339(t, zone)),
-            sale_ends_at: schema.sale_ends_at.map(utc),
-            sale_ends_at_local: schema.sale_ends_at.map(|t| time_zone::rfc3339(t, zone)),
+            id: ticket_type.id,
+            name: ticket_type.name.clone(),
+            price: Price::of(ticket_type.amount_pennies, &ticket_type.currency),
+            seats_total: ticket_type.total_tickets,
+            seats_left: ticket_type.available_tickets_count,
+            max_per_order: ticket_type.max_per_order,
+            selling_rule: ticket_type.selling_rule.as_str(),
+            sale_starts_at: ticket_type.sale_starts_at.map(utc),
+            sale_starts_at_local: ticket_type
+                .sale_starts_at
+                .map(|t| time_zone::rfc3339(t, zone)),
+            sale_ends_at: ticket_type.sale_ends_at.map(utc),
+            sale_ends_at_local: ticket_type
+                .sale_ends_at
+                .map(|t| time_zone::rfc3339(t, zone)),
             sale_status: state.as_str(),
             sale_text: state.text(zone),
         }
@@ -152,7 +160,7 @@ pub struct EventOut {
 }
 
 impl EventOut {
-    pub fn new(event: &Event, types: &[TicketSchema], now: NaiveDateTime) -> EventOut {
+    pub fn new(event: &Event, types: &[models::TicketType], now: NaiveDateTime) -> EventOut {
         let zone = time_zone::stored(&event.time_zone);
         EventOut {
             id: event.id,
@@ -174,7 +182,7 @@ impl EventOut {
             high_demand: event.high_demand,
             ticket_types: types
                 .iter()
-                .map(|schema| TicketType::new(schema, zone, now))
+                .map(|ticket_type| TicketType::new(ticket_type, zone, now))
                 .collect(),
         }
     }
@@ -240,14 +248,14 @@ pub struct BookingOut {
 
 impl BookingOut {
     pub fn new(booking: &Booking, codes: &[SeatCode]) -> BookingOut {
-        let schema = &booking.schema;
+        let ticket_type = &booking.ticket_type;
         let ticket = &booking.ticket;
         BookingOut {
             id: ticket.id,
             event_id: booking.event.id,
             event_title: booking.event.title.clone(),
-            ticket_type_id: schema.id,
-            ticket_type_name: schema.name.clone(),
+            ticket_type_id: ticket_type.id,
+            ticket_type_name: ticket_type.name.clone(),
             quantity: ticket.quantity,
             status: booking.status.as_str(),
             hold_expires_at: match booking.status {
@@ -255,12 +263,12 @@ impl BookingOut {
                 _ => None,
             },
             paid_at: ticket.paid_at.map(utc),
-            price_each: Price::of(schema.amount_pennies, &schema.currency),
+            price_each: Price::of(ticket_type.amount_pennies, &ticket_type.currency),
             total: Price::of(
-                schema
+                ticket_type
                     .amount_pennies
                     .saturating_mul(i64::from(ticket.quantity)),
-                &schema.currency,
+                &ticket_type.currency,
             ),
             seats: codes
                 .iter()

@@ -49,7 +49,7 @@ fn confirm_page(
     error: Option<&'static str>,
 ) -> Result<ConfirmPage, String> {
     let seats = views::seats(booking.ticket.quantity);
-    let type_name = &booking.schema.name;
+    let type_name = &booking.ticket_type.name;
     let (consequence, detail, button) = match terms {
         CancelTerms::Refused(reason) => return Err(reason),
         CancelTerms::ReleaseHold => (

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::app::bookings::{self, Booking, SeatCode};
 use crate::app::reserve as reservations;
-use crate::db::models::{Event, Ticket, TicketSchema};
+use crate::db::models::{Event, Ticket, TicketType};
 use crate::domain::hold_rules::HoldRequest;
 use crate::domain::reservation::ReserveOutcome;
 use crate::domain::ticket_status::TicketStatus;
@@ -23,8 +23,10 @@ use crate::web::views;
 
 #[derive(Debug, Deserialize)]
 pub struct ReserveForm {
-    #[serde(default)]
-    ticket_schema_id: String,
+    /// The ticket type; pages and scripts made before the rename post it as
+    /// `ticket_schema_id`, which is still accepted.
+    #[serde(default, alias = "ticket_schema_id")]
+    ticket_type_id: String,
     /// How many seats; missing or empty means 1.
     #[serde(default)]
     quantity: String,
@@ -55,15 +57,15 @@ pub async fn reserve(
     CsrfForm(form): CsrfForm<ReserveForm>,
 ) -> Result<HttpResponse, AppError> {
     let event_id = path.into_inner();
-    let schema_id: i32 = form
-        .ticket_schema_id
+    let ticket_type_id: i32 = form
+        .ticket_type_id
         .trim()
         .parse()
         .map_err(|_| AppError::BadRequest("Choose a ticket type.".into()))?;
     let quantity = parse_quantity(&form.quantity)?;
     let address = client_address::of(&req, &state.settings.client_addresses);
     let request = HoldRequest::new(user.id, quantity, address);
-    let outcome = reservations::reserve(&state, event_id, schema_id, request).await?;
+    let outcome = reservations::reserve(&state, event_id, ticket_type_id, request).await?;
     Ok(match outcome {
         ReserveOutcome::Reserved(ticket) => {
             let minutes = state.settings.hold_minutes;
@@ -101,7 +103,7 @@ pub async fn reserve(
 pub struct TicketView {
     pub ticket: Ticket,
     pub event: Event,
-    pub schema: TicketSchema,
+    pub ticket_type: TicketType,
     pub status: TicketStatus,
     pub time_left: Option<String>,
     pub payment_note: Option<&'static str>,
@@ -120,7 +122,7 @@ impl TicketView {
             time_left: booking.time_left.map(views::duration_left),
             ticket: booking.ticket,
             event: booking.event,
-            schema: booking.schema,
+            ticket_type: booking.ticket_type,
             status: booking.status,
             payment_note: booking.payment_note,
             refundable_until: booking.refundable_until,
@@ -147,7 +149,7 @@ impl TicketView {
     pub fn refund_amount(&self) -> String {
         match &self.kept {
             Some(amount) => amount.to_string(),
-            None => views::total(&self.schema, self.ticket.quantity),
+            None => views::total(&self.ticket_type, self.ticket.quantity),
         }
     }
 

@@ -101,7 +101,7 @@ fn refund_page(ctx: &PageCtx, file: BookingFile, error: Option<&'static str>) ->
             } else {
                 "seats"
             },
-            file.schema.name,
+            file.ticket_type.name,
             file.event.title
         ),
         confirm_label: format!("Yes, refund {amount} to {}", file.email),
@@ -125,7 +125,7 @@ fn void_page(ctx: &PageCtx, file: BookingFile, error: Option<&'static str>) -> C
             } else {
                 "seats"
             },
-            file.schema.name
+            file.ticket_type.name
         ),
         confirm_label: format!("Yes, void the hold of {}", file.email),
         button: "Void the hold",

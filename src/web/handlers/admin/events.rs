@@ -93,7 +93,7 @@ struct EventEditPage {
     form: EventForm,
     errors: FieldErrors,
     event: crate::db::models::Event,
-    ticket_types: Vec<crate::db::models::TicketSchema>,
+    ticket_types: Vec<crate::db::models::TicketType>,
 }
 
 impl EventEditPage {

@@ -106,7 +106,7 @@ pub async fn create(
         Ok(saved) => {
             flash::success(
                 &ctx.session,
-                format!("Ticket type “{}” added.", saved.schema.name),
+                format!("Ticket type “{}” added.", saved.ticket_type.name),
             );
             Ok(see_other(&format!("/admin/events/{event_id}/edit")))
         }
@@ -122,13 +122,13 @@ pub async fn edit(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let schema = admin::ticket_type(&state, id).await?;
-    let event = admin::event(&state, schema.event_id).await?;
-    let form = TicketTypeForm::from_schema(&schema, time_zone::stored(&event.time_zone));
+    let ticket_type = admin::ticket_type(&state, id).await?;
+    let event = admin::event(&state, ticket_type.event_id).await?;
+    let form = TicketTypeForm::from_schema(&ticket_type, time_zone::stored(&event.time_zone));
     form_page(
         &state,
         &ctx,
-        schema.event_id,
+        ticket_type.event_id,
         Some(id),
         form,
         FieldErrors::default(),
@@ -147,10 +147,10 @@ pub async fn update(
     let id = path.into_inner();
     let (event_id, result) = admin::update_ticket_type(&state, id, form.clone()).await?;
     match result {
-        Ok(schema) => {
+        Ok(ticket_type) => {
             flash::success(
                 &ctx.session,
-                format!("Ticket type “{}” saved.", schema.name),
+                format!("Ticket type “{}” saved.", ticket_type.name),
             );
             Ok(see_other(&format!("/admin/events/{event_id}/edit")))
         }

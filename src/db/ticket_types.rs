@@ -1,46 +1,46 @@
-//! Queries on `ticket_schemas`, including the optimistic-lock update of the inventory.
+//! Queries on `ticket_types`, including the optimistic-lock update of the inventory.
 
 use diesel::prelude::*;
 
-use super::models::{NewTicketSchema, TicketSchema};
-use super::schema::ticket_schemas::dsl;
+use super::models::{NewTicketType, TicketType};
+use super::schema::ticket_types::dsl;
 use super::status::SellingRule;
 use super::{Conn, Guarded};
 
-pub fn for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<TicketSchema>> {
-    dsl::ticket_schemas
+pub fn for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<TicketType>> {
+    dsl::ticket_types
         .filter(dsl::event_id.eq(event_id))
         .order((dsl::amount_pennies.asc(), dsl::id.asc()))
-        .select(TicketSchema::as_select())
+        .select(TicketType::as_select())
         .load(conn)
 }
 
 /// The ticket types of several events at once (one query for a page of events).
-pub fn for_events(conn: &mut Conn, event_ids: &[i32]) -> QueryResult<Vec<TicketSchema>> {
-    dsl::ticket_schemas
+pub fn for_events(conn: &mut Conn, event_ids: &[i32]) -> QueryResult<Vec<TicketType>> {
+    dsl::ticket_types
         .filter(dsl::event_id.eq_any(event_ids))
         .order((dsl::amount_pennies.asc(), dsl::id.asc()))
-        .select(TicketSchema::as_select())
+        .select(TicketType::as_select())
         .load(conn)
 }
 
-pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<TicketSchema>> {
-    dsl::ticket_schemas
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<TicketType>> {
+    dsl::ticket_types
         .find(id)
-        .select(TicketSchema::as_select())
+        .select(TicketType::as_select())
         .first(conn)
         .optional()
 }
 
-pub fn all(conn: &mut Conn) -> QueryResult<Vec<TicketSchema>> {
-    dsl::ticket_schemas
+pub fn all(conn: &mut Conn) -> QueryResult<Vec<TicketType>> {
+    dsl::ticket_types
         .order(dsl::id.asc())
-        .select(TicketSchema::as_select())
+        .select(TicketType::as_select())
         .load(conn)
 }
 
-pub fn insert(conn: &mut Conn, new: &NewTicketSchema<'_>) -> QueryResult<TicketSchema> {
-    diesel::insert_into(dsl::ticket_schemas)
+pub fn insert(conn: &mut Conn, new: &NewTicketType<'_>) -> QueryResult<TicketType> {
+    diesel::insert_into(dsl::ticket_types)
         .values(*new)
         .get_result(conn)
 }
@@ -69,7 +69,7 @@ pub fn update_details(
         .eq(amount_pennies)
         .and(dsl::currency.eq(currency));
     let changed = diesel::update(
-        dsl::ticket_schemas.filter(dsl::id.eq(id)).filter(
+        dsl::ticket_types.filter(dsl::id.eq(id)).filter(
             dsl::available_tickets_count
                 .eq(dsl::total_tickets)
                 .or(same_price),
@@ -98,7 +98,7 @@ pub fn set_sale_window(
     ends_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<Guarded> {
     let changed = diesel::update(
-        dsl::ticket_schemas
+        dsl::ticket_types
             .filter(dsl::id.eq(id))
             .filter(dsl::lock_version.eq(lock_version)),
     )
@@ -123,7 +123,7 @@ pub fn move_inventory(
     delta_total: i32,
 ) -> QueryResult<Guarded> {
     let changed = diesel::update(
-        dsl::ticket_schemas
+        dsl::ticket_types
             .filter(dsl::id.eq(id))
             .filter(dsl::lock_version.eq(lock_version))
             .filter(dsl::available_tickets_count.ge(-delta_available)),
@@ -139,7 +139,7 @@ pub fn move_inventory(
 
 /// (seats available, seats in all) over every ticket type (the shop's sales page).
 pub fn seat_totals(conn: &mut Conn) -> QueryResult<(i64, i64)> {
-    let (available, total): (Option<i64>, Option<i64>) = dsl::ticket_schemas
+    let (available, total): (Option<i64>, Option<i64>) = dsl::ticket_types
         .select((
             diesel::dsl::sum(dsl::available_tickets_count),
             diesel::dsl::sum(dsl::total_tickets),
