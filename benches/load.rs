@@ -386,8 +386,8 @@ impl Visitor {
         if status != StatusCode::SEE_OTHER {
             return Err(format!("reserve: HTTP {}", status.as_u16()));
         }
-        if let Some(ticket) = location.strip_prefix("/tickets/") {
-            return ticket
+        if let Some(booking) = location.strip_prefix("/bookings/") {
+            return booking
                 .parse()
                 .map(Reservation::Held)
                 .map_err(|_| format!("reserve: 303 to {location}"));
@@ -626,8 +626,8 @@ async fn the_rush(config: &Config, sale: Sale) -> Result<Row, Fail> {
         let (answered, outcome) = joined.map_err(|e| format!("rush task: {e}"))?;
         let waited = answered.duration_since(released);
         let outcome = match outcome {
-            Ok(Reservation::Held(ticket)) => {
-                held.push(ticket);
+            Ok(Reservation::Held(booking)) => {
+                held.push(booking);
                 last_hold = last_hold.max(waited);
                 Ok(())
             }
@@ -706,8 +706,8 @@ async fn the_mixed_rush(config: &Config, sale: Sale) -> Result<Row, Fail> {
         let (answered, quantity, outcome) = joined.map_err(|e| format!("mixed rush task: {e}"))?;
         let waited = answered.duration_since(released);
         let outcome = match outcome {
-            Ok(Reservation::Held(ticket)) => {
-                held.push(ticket);
+            Ok(Reservation::Held(booking)) => {
+                held.push(booking);
                 held_seats += quantity;
                 last_hold = last_hold.max(waited);
                 Ok(())

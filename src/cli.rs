@@ -201,7 +201,7 @@ fn repair_books(settings: Settings) -> Result<(), String> {
         let what = format!(
             "payment {} of ticket {} ({}): {}",
             kept.payment_id,
-            kept.ticket_id,
+            kept.booking_id,
             views::money(kept.amount_pennies, &kept.currency),
             kept.reason
         );

@@ -130,12 +130,12 @@ async fn cancel_and_rehold_is_capped_per_user_per_hour() {
     let hoarder = app.registered("hoarder@example.com").await;
     for round in 0..3 {
         let response = hoarder.reserve(event, ticket_type).await;
-        let ticket: i32 = location(&response)
-            .trim_start_matches("/tickets/")
+        let booking: i32 = location(&response)
+            .trim_start_matches("/bookings/")
             .parse()
             .unwrap_or_else(|_| panic!("hold {round} was taken: {}", location(&response)));
         assert_eq!(app.available(ticket_type).await, 0, "sold out while held");
-        assert_eq!(hoarder.cancel(ticket).await.status(), 303);
+        assert_eq!(hoarder.cancel(booking).await.status(), 303);
     }
     let refused = hoarder.reserve(event, ticket_type).await;
     assert_eq!(
@@ -153,7 +153,7 @@ async fn cancel_and_rehold_is_capped_per_user_per_hour() {
     let buyer = app.registered("buyer@example.com").await;
     let response = buyer.reserve(event, ticket_type).await;
     assert!(
-        location(&response).starts_with("/tickets/"),
+        location(&response).starts_with("/bookings/"),
         "others buy it"
     );
     assert_eq!(app.available(ticket_type).await, 0);

@@ -287,7 +287,7 @@ async fn a_password_change_or_a_reset_ends_the_other_known_devices() {
     assert!(set_cookie(&changed, "boxoffice_device").is_some());
     // The laptop's session ended with the change (its first page clears the stale
     // cookie). Close the account to new devices.
-    assert_eq!(laptop.get("/tickets").await.status(), 303);
+    assert_eq!(laptop.get("/bookings").await.status(), 303);
     let guess = app.visitor().login("ann@example.com", "guess").await;
     assert_eq!(guess.status(), 422);
     assert_eq!(
@@ -316,7 +316,7 @@ async fn a_password_change_or_a_reset_ends_the_other_known_devices() {
         .await;
     assert_eq!(done.status(), 303);
     assert_eq!(
-        phone.get("/tickets").await.status(),
+        phone.get("/bookings").await.status(),
         303,
         "its session ended"
     );

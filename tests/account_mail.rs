@@ -87,7 +87,7 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
 async fn a_reset_link_works_once_and_ends_every_older_session() {
     let app = TestApp::spawn().await;
     let ann = app.registered("ann@example.com").await;
-    assert_eq!(ann.get("/tickets").await.status(), 200);
+    assert_eq!(ann.get("/bookings").await.status(), 200);
     ask_reset(&app, "ann@example.com").await;
     let link = link_in_mail(&app, "ann@example.com", "Reset your password").await;
     let token = link.split("token=").nth(1).unwrap().to_owned();
@@ -119,14 +119,14 @@ async fn a_reset_link_works_once_and_ends_every_older_session() {
     assert_eq!(stranger.get(&link).await.status(), 410);
 
     // Ann's old session has ended; the new password works, the old one does not.
-    assert_eq!(ann.get("/tickets").await.status(), 303);
+    assert_eq!(ann.get("/bookings").await.status(), 303);
     let fresh = app.visitor();
     assert_eq!(fresh.login("ann@example.com", PASSWORD).await.status(), 422);
     assert_eq!(
         fresh.login("ann@example.com", NEW_PASSWORD).await.status(),
         303
     );
-    assert_eq!(fresh.get("/tickets").await.status(), 200);
+    assert_eq!(fresh.get("/bookings").await.status(), 200);
 }
 
 #[tokio::test]

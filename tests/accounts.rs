@@ -111,13 +111,13 @@ async fn login_logout_and_the_same_answer_for_either_mistake() {
 
     let response = visitor.login("cat@example.com", PASSWORD).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(visitor.get("/tickets").await.status(), 200);
+    assert_eq!(visitor.get("/bookings").await.status(), 200);
 
     let response = visitor.logout().await;
     assert_eq!(response.status(), 303);
-    let response = visitor.get("/tickets").await;
+    let response = visitor.get("/bookings").await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/login?next=%2Ftickets");
+    assert_eq!(location(&response), "/login?next=%2Fbookings");
 }
 
 #[tokio::test]
@@ -131,11 +131,11 @@ async fn logging_in_goes_back_to_the_page_asked_for_but_never_off_site() {
             &[
                 ("email", "dan@example.com"),
                 ("password", PASSWORD),
-                ("next", "/tickets"),
+                ("next", "/bookings"),
             ],
         )
         .await;
-    assert_eq!(location(&response), "/tickets");
+    assert_eq!(location(&response), "/bookings");
     let other = app.visitor();
     let response = other
         .post(
@@ -195,10 +195,10 @@ async fn logging_out_ends_every_other_session_of_the_user() {
     let laptop = app.registered("fay@example.com").await;
     let phone = app.visitor();
     assert_eq!(phone.login("fay@example.com", PASSWORD).await.status(), 303);
-    assert_eq!(phone.get("/tickets").await.status(), 200);
+    assert_eq!(phone.get("/bookings").await.status(), 200);
 
     assert_eq!(laptop.logout().await.status(), 303);
-    let response = phone.get("/tickets").await;
+    let response = phone.get("/bookings").await;
     assert_eq!(
         response.status(),
         303,
@@ -224,12 +224,12 @@ async fn changing_the_password_ends_older_sessions() {
         .await;
     assert_eq!(response.status(), 303);
     assert_eq!(
-        laptop.get("/tickets").await.status(),
+        laptop.get("/bookings").await.status(),
         200,
         "the session that changed it stays in"
     );
     assert_eq!(
-        phone.get("/tickets").await.status(),
+        phone.get("/bookings").await.status(),
         303,
         "the other session is ended"
     );

@@ -101,7 +101,7 @@ async fn the_api_ignores_the_session_cookie_and_the_shop_ignores_bearer_tokens()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
-        .get(format!("{}/tickets", app.address))
+        .get(format!("{}/bookings", app.address))
         .bearer_auth(api.token.as_deref().expect("token"))
         .send()
         .await
@@ -234,7 +234,7 @@ async fn a_partner_books_retries_safely_pays_and_reads_the_codes() {
         "the open session again"
     );
     let session_id = url.rsplit('/').next().expect("a session id").to_owned();
-    let user_id = app.tickets().await[0].user_id;
+    let user_id = app.bookings().await[0].user_id;
     boxoffice::app::test_checkout::pay(&app.state, user_id, &session_id).expect("paid");
     boxoffice::app::checkout::complete(&app.state, &session_id)
         .await
@@ -558,7 +558,7 @@ async fn an_admin_refunds_a_paid_booking_and_sees_the_payments() {
     let sale = app
         .create_event(EventSpec::new("Refundable").seats("A", 3000, 5))
         .await;
-    let (_, ticket_id, _) = app
+    let (_, booking_id, _) = app
         .paid_booking(
             "buyer@example.com",
             sale.event_id,
@@ -570,11 +570,11 @@ async fn an_admin_refunds_a_paid_booking_and_sees_the_payments() {
     let payments = admin.get("/admin/payments").await;
     assert_eq!(payments.status, 200);
     assert_eq!(payments.json[0]["status"], "paid");
-    assert_eq!(payments.json[0]["booking_id"], ticket_id);
+    assert_eq!(payments.json[0]["booking_id"], booking_id);
     assert_eq!(payments.json[0]["amount"]["amount_minor"], 6000);
     let refund = admin
         .post_keyed(
-            &format!("/admin/bookings/{ticket_id}/refund"),
+            &format!("/admin/bookings/{booking_id}/refund"),
             "r1",
             &json!({}),
         )
@@ -583,7 +583,7 @@ async fn an_admin_refunds_a_paid_booking_and_sees_the_payments() {
     assert_eq!(refund.json["status"], "succeeded");
     let replayed = admin
         .post_keyed(
-            &format!("/admin/bookings/{ticket_id}/refund"),
+            &format!("/admin/bookings/{booking_id}/refund"),
             "r1",
             &json!({}),
         )
@@ -591,7 +591,7 @@ async fn an_admin_refunds_a_paid_booking_and_sees_the_payments() {
     assert_eq!(replayed.json, refund.json);
     let twice = admin
         .post_keyed(
-            &format!("/admin/bookings/{ticket_id}/refund"),
+            &format!("/admin/bookings/{booking_id}/refund"),
             "r2",
             &json!({}),
         )
@@ -739,7 +739,7 @@ async fn rate_limits_tell_where_the_caller_stands_and_refuse_past_them() {
         "other requests still pass"
     );
     assert_eq!(
-        app.tickets().await.len(),
+        app.bookings().await.len(),
         2,
         "the refused booking held nothing"
     );
@@ -771,7 +771,7 @@ async fn bad_bytes_get_a_4xx_problem_never_a_5xx() {
         );
         assert!(reply.is_problem(), "body {n}");
     }
-    assert_eq!(app.tickets().await.len(), 0);
+    assert_eq!(app.bookings().await.len(), 0);
 }
 
 #[tokio::test]

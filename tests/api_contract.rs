@@ -208,7 +208,7 @@ async fn a_body_that_is_not_json_is_415_and_changes_nothing_while_bodiless_reque
                 .contains("application/json")
         );
     }
-    assert_eq!(app.tickets().await.len(), 0);
+    assert_eq!(app.bookings().await.len(), 0);
     assert_eq!(app.available(sale.ticket_type_ids[0]).await, 10);
 
     // The same key with the right type runs: the refusals were not kept under it.
@@ -309,7 +309,7 @@ async fn retry_after_of_a_key_in_flight_is_the_real_wait_not_the_lease() {
     // Never past the lease, after which the key is taken over.
     app.clock.advance(TimeDelta::seconds(30));
     assert_eq!(wait_now().await, LEASE.num_seconds() - 50);
-    assert!(app.tickets().await.is_empty(), "nothing ran meanwhile");
+    assert!(app.bookings().await.is_empty(), "nothing ran meanwhile");
 
     // The document says what the number means.
     let doc = app.api().get("/openapi.json").await.json;
@@ -358,7 +358,7 @@ async fn a_ticket_type_of_another_event_is_422_unlike_unreadable_json_or_a_sold_
         .post_bytes(&path, Some("k2"), b"{\"ticket_type_id\": ".to_vec())
         .await;
     assert_eq!((garbage.status, garbage.code()), (400, "bad_request"));
-    assert!(app.tickets().await.is_empty());
+    assert!(app.bookings().await.is_empty());
     assert_eq!(app.available(other.ticket_type_ids[0]).await, 5);
 
     // A state conflict stays a 409: the last seat goes, then it is sold out.
@@ -379,7 +379,7 @@ async fn a_ticket_type_of_another_event_is_422_unlike_unreadable_json_or_a_sold_
         )
         .await;
     assert_eq!((sold_out.status, sold_out.code()), (409, "sold_out"));
-    assert_eq!(app.tickets().await.len(), 1);
+    assert_eq!(app.bookings().await.len(), 1);
     assert_eq!(app.available(sale.ticket_type_ids[0]).await, 0);
 
     // The web form says the same thing with a 422 page, and holds nothing either.
@@ -394,7 +394,7 @@ async fn a_ticket_type_of_another_event_is_422_unlike_unreadable_json_or_a_sold_
             .unwrap()
             .contains("That ticket type is not sold for this event.")
     );
-    assert_eq!(app.tickets().await.len(), 1);
+    assert_eq!(app.bookings().await.len(), 1);
     assert_eq!(app.available(other.ticket_type_ids[0]).await, 5);
     app.assert_books_clean().await;
 }
@@ -512,7 +512,7 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
         .await;
     assert_eq!(both.header("allow"), Some("GET, HEAD"));
     // HEAD changed nothing.
-    assert_eq!(app.tickets().await.len(), 1);
+    assert_eq!(app.bookings().await.len(), 1);
 
     // The shop's pages too.
     let http = reqwest::Client::new();

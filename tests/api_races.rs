@@ -57,8 +57,8 @@ async fn the_same_key_sent_twice_at_once_holds_once_and_both_get_its_answer_or_w
         assert_eq!(retry.status, 201);
         assert_eq!(retry.header("idempotent-replayed"), Some("true"));
     }
-    let tickets = app.tickets().await;
-    assert_eq!(tickets.len(), 15, "one booking per buyer");
+    let bookings = app.bookings().await;
+    assert_eq!(bookings.len(), 15, "one booking per buyer");
     assert_eq!(app.available(sale.ticket_type_ids[0]).await, 100 - 30);
     app.assert_books_clean().await;
 }
@@ -98,14 +98,14 @@ async fn a_key_still_in_flight_is_answered_409_with_retry_after_until_it_finishe
     );
     let wait: u64 = waiting.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
-    assert!(app.tickets().await.is_empty(), "nothing ran");
+    assert!(app.bookings().await.is_empty(), "nothing ran");
     // The first request never finished (its instance died): after its lease the key is
     // taken over and the request runs.
     app.clock
         .advance(boxoffice::domain::api_idempotency::LEASE + chrono::TimeDelta::seconds(1));
     let ran = buyer.post_keyed(&path, "busy", &body).await;
     assert_eq!(ran.status, 201, "{:?}", ran.json);
-    assert_eq!(app.tickets().await.len(), 1);
+    assert_eq!(app.bookings().await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -148,6 +148,6 @@ async fn two_hundred_api_buyers_on_fifty_seats_hold_exactly_fifty() {
     );
     assert_eq!((held, sold_out), (50, 150));
     assert_eq!(app.available(sale.ticket_type_ids[0]).await, 0);
-    assert_eq!(app.tickets().await.len(), 50);
+    assert_eq!(app.bookings().await.len(), 50);
     app.assert_books_clean().await;
 }

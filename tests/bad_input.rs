@@ -228,13 +228,13 @@ async fn a_database_out_of_reach_answers_503_with_a_retry_message() {
     })
     .await
     .unwrap();
-    let response = ann.get("/tickets").await;
+    let response = ann.get("/bookings").await;
     assert_eq!(response.status(), 503);
     assert!(response.text().await.unwrap().contains("try again"));
     let response = app.visitor().login("ann@example.com", PASSWORD).await;
     assert_eq!(response.status(), 503);
     drop(held);
-    assert_eq!(ann.get("/tickets").await.status(), 200, "back when it is");
+    assert_eq!(ann.get("/bookings").await.status(), 200, "back when it is");
 }
 
 /// Runs one statement on PostgreSQL through a connection of its own.
@@ -424,11 +424,11 @@ async fn the_test_checkout_page_is_only_for_the_buyer() {
     let app = TestApp::spawn().await;
     let show = app.create_event(EventSpec::new("Private")).await;
     let ann = app.registered("ann@example.com").await;
-    let ticket: i32 = location(&ann.reserve(show.event_id, show.ticket_type_ids[0]).await)
-        .trim_start_matches("/tickets/")
+    let booking: i32 = location(&ann.reserve(show.event_id, show.ticket_type_ids[0]).await)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    let checkout = ann.path_of(&location(&ann.pay(ticket).await));
+    let checkout = ann.path_of(&location(&ann.pay(booking).await));
     assert!(checkout.starts_with("/test-checkout/"), "{checkout}");
 
     let eve = app.registered("eve@example.com").await;
@@ -444,7 +444,7 @@ async fn the_test_checkout_page_is_only_for_the_buyer() {
         404
     );
     assert_eq!(
-        app.tickets().await[0].status,
+        app.bookings().await[0].status,
         "reserved",
         "eve paid nothing"
     );

@@ -15,11 +15,11 @@ async fn refunds_all(app: &TestApp) -> Vec<boxoffice::db::models::Refund> {
     app.with_db(|c| refunds::all(c).unwrap()).await
 }
 
-async fn status_of(app: &TestApp, ticket_id: i32) -> String {
-    app.tickets()
+async fn status_of(app: &TestApp, booking_id: i32) -> String {
+    app.bookings()
         .await
         .into_iter()
-        .find(|t| t.id == ticket_id)
+        .find(|t| t.id == booking_id)
         .unwrap()
         .status
         .as_str()
@@ -36,11 +36,11 @@ async fn hold(
 ) -> (Visitor, i32) {
     let buyer = app.registered(email).await;
     let reserved = buyer.reserve_n(event_id, ticket_type_id, n).await;
-    let ticket_id = location(&reserved)
-        .trim_start_matches("/tickets/")
+    let booking_id = location(&reserved)
+        .trim_start_matches("/bookings/")
         .parse()
         .expect("reserving leads to the booking");
-    (buyer, ticket_id)
+    (buyer, booking_id)
 }
 
 #[tokio::test]
@@ -54,24 +54,24 @@ async fn a_paid_booking_is_cancelled_only_after_a_confirmation_naming_seats_and_
         )
         .await;
     let ticket_type = sale.ticket_type_ids[0];
-    let (buyer, ticket_id, _) = app
+    let (buyer, booking_id, _) = app
         .paid_booking("buyer@example.com", sale.event_id, ticket_type, 3)
         .await;
     assert_eq!(app.available(ticket_type).await, 7);
 
     // The ticket page links to the confirmation; it has no form that cancels.
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(
-        page.contains(&format!("href=\"/tickets/{ticket_id}/cancel\"")),
+        page.contains(&format!("href=\"/bookings/{booking_id}/cancel\"")),
         "{page}"
     );
     assert!(
-        !page.contains(&format!("action=\"/tickets/{ticket_id}/cancel\"")),
+        !page.contains(&format!("action=\"/bookings/{booking_id}/cancel\"")),
         "no one-tap cancel on the ticket page"
     );
     assert!(page.contains("Cancel booking and refund €75.00"));
 
-    let confirm = buyer.get(&format!("/tickets/{ticket_id}/cancel")).await;
+    let confirm = buyer.get(&format!("/bookings/{booking_id}/cancel")).await;
     assert_eq!(confirm.status(), 200);
     let confirm = confirm.text().await.unwrap();
     assert!(
@@ -80,7 +80,7 @@ async fn a_paid_booking_is_cancelled_only_after_a_confirmation_naming_seats_and_
     );
     assert!(confirm.contains("name=\"confirm\" value=\"yes\""));
     assert_eq!(
-        status_of(&app, ticket_id).await,
+        status_of(&app, booking_id).await,
         "paid",
         "a GET changes nothing"
     );
@@ -89,7 +89,7 @@ async fn a_paid_booking_is_cancelled_only_after_a_confirmation_naming_seats_and_
     // value: refused with the confirmation again, and nothing changed.
     for fields in [&[][..], &[("confirm", "no")][..], &[("confirm", "")][..]] {
         let refused = buyer
-            .post(&format!("/tickets/{ticket_id}/cancel"), fields)
+            .post(&format!("/bookings/{booking_id}/cancel"), fields)
             .await;
         assert_eq!(refused.status(), 422, "{fields:?}");
         let body = refused.text().await.unwrap();
@@ -99,21 +99,21 @@ async fn a_paid_booking_is_cancelled_only_after_a_confirmation_naming_seats_and_
     // Without the CSRF token: refused too.
     let forged = buyer
         .client
-        .post(buyer.url(&format!("/tickets/{ticket_id}/cancel")))
+        .post(buyer.url(&format!("/bookings/{booking_id}/cancel")))
         .form(&[("confirm", "yes")])
         .send()
         .await
         .unwrap();
     assert!(forged.status().is_client_error(), "{}", forged.status());
-    assert_eq!(status_of(&app, ticket_id).await, "paid");
+    assert_eq!(status_of(&app, booking_id).await, "paid");
     assert_eq!(app.available(ticket_type).await, 7);
     assert!(refunds_all(&app).await.is_empty(), "no refund was made");
 
     // Confirmed: refunded in full, the seats back on sale, the books balanced.
-    let done = buyer.cancel(ticket_id).await;
+    let done = buyer.cancel(booking_id).await;
     assert_eq!(done.status(), 303);
-    assert_eq!(location(&done), format!("/tickets/{ticket_id}"));
-    assert_eq!(status_of(&app, ticket_id).await, "refunded");
+    assert_eq!(location(&done), format!("/bookings/{booking_id}"));
+    assert_eq!(status_of(&app, booking_id).await, "refunded");
     let made = refunds_all(&app).await;
     assert_eq!(made.len(), 1);
     assert_eq!(
@@ -125,17 +125,17 @@ async fn a_paid_booking_is_cancelled_only_after_a_confirmation_naming_seats_and_
         10,
         "the 3 seats are back on sale"
     );
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("cancelled and refunded"));
-    assert!(!page.contains(&format!("/tickets/{ticket_id}/cancel")));
+    assert!(!page.contains(&format!("/bookings/{booking_id}/cancel")));
     app.assert_books_clean().await;
 
     // Once refunded, the confirmation is gone: the booking page says why.
-    let gone = buyer.get(&format!("/tickets/{ticket_id}/cancel")).await;
-    assert_eq!(location(&gone), format!("/tickets/{ticket_id}"));
+    let gone = buyer.get(&format!("/bookings/{booking_id}/cancel")).await;
+    assert_eq!(location(&gone), format!("/bookings/{booking_id}"));
     assert!(
         buyer
-            .page(&format!("/tickets/{ticket_id}"))
+            .page(&format!("/bookings/{booking_id}"))
             .await
             .contains("no longer holds any seat")
     );
@@ -152,12 +152,12 @@ async fn a_free_booking_is_given_up_without_any_word_of_a_refund() {
         )
         .await;
     let ticket_type = sale.ticket_type_ids[0];
-    let (buyer, ticket_id) = hold(&app, "free@example.com", sale.event_id, ticket_type, "2").await;
-    buyer.pay(ticket_id).await;
-    assert_eq!(status_of(&app, ticket_id).await, "paid");
+    let (buyer, booking_id) = hold(&app, "free@example.com", sale.event_id, ticket_type, "2").await;
+    buyer.pay(booking_id).await;
+    assert_eq!(status_of(&app, booking_id).await, "paid");
     assert_eq!(app.available(ticket_type).await, 8);
 
-    let confirm = buyer.page(&format!("/tickets/{ticket_id}/cancel")).await;
+    let confirm = buyer.page(&format!("/bookings/{booking_id}/cancel")).await;
     assert!(
         confirm.contains("Cancel 2 seats of Free entry."),
         "{confirm}"
@@ -166,11 +166,11 @@ async fn a_free_booking_is_given_up_without_any_word_of_a_refund() {
     assert!(!what.to_lowercase().contains("refund"), "{what}");
     assert!(!what.contains("€"), "{what}");
 
-    assert_eq!(buyer.cancel_unconfirmed(ticket_id).await.status(), 422);
-    assert_eq!(status_of(&app, ticket_id).await, "paid");
-    let done = buyer.cancel(ticket_id).await;
+    assert_eq!(buyer.cancel_unconfirmed(booking_id).await.status(), 422);
+    assert_eq!(status_of(&app, booking_id).await, "paid");
+    let done = buyer.cancel(booking_id).await;
     assert_eq!(done.status(), 303);
-    assert_eq!(status_of(&app, ticket_id).await, "refunded");
+    assert_eq!(status_of(&app, booking_id).await, "refunded");
     assert_eq!(app.available(ticket_type).await, 10);
     app.assert_books_clean().await;
 }
@@ -182,27 +182,27 @@ async fn a_hold_is_released_only_after_its_confirmation() {
         .create_event(EventSpec::new("Held").seats("Balcony", 4000, 10))
         .await;
     let ticket_type = sale.ticket_type_ids[0];
-    let (buyer, ticket_id) =
+    let (buyer, booking_id) =
         hold(&app, "holder@example.com", sale.event_id, ticket_type, "2").await;
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
-    assert!(page.contains(&format!("href=\"/tickets/{ticket_id}/cancel\"")));
-    assert!(!page.contains(&format!("action=\"/tickets/{ticket_id}/cancel\"")));
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
+    assert!(page.contains(&format!("href=\"/bookings/{booking_id}/cancel\"")));
+    assert!(!page.contains(&format!("action=\"/bookings/{booking_id}/cancel\"")));
 
-    let confirm = buyer.page(&format!("/tickets/{ticket_id}/cancel")).await;
+    let confirm = buyer.page(&format!("/bookings/{booking_id}/cancel")).await;
     assert!(
         confirm.contains("Release your hold on 2 seats of Balcony."),
         "{confirm}"
     );
     assert!(confirm.contains("Nothing was paid, so nothing is refunded."));
 
-    let refused = buyer.cancel_unconfirmed(ticket_id).await;
+    let refused = buyer.cancel_unconfirmed(booking_id).await;
     assert_eq!(refused.status(), 422);
-    assert_eq!(status_of(&app, ticket_id).await, "reserved");
+    assert_eq!(status_of(&app, booking_id).await, "reserved");
     assert_eq!(app.available(ticket_type).await, 8);
 
-    let done = buyer.cancel(ticket_id).await;
+    let done = buyer.cancel(booking_id).await;
     assert_eq!(location(&done), format!("/events/{}", sale.event_id));
-    assert_eq!(status_of(&app, ticket_id).await, "cancelled");
+    assert_eq!(status_of(&app, booking_id).await, "cancelled");
     assert_eq!(app.available(ticket_type).await, 10);
     app.assert_books_clean().await;
 }
@@ -213,7 +213,7 @@ async fn a_booking_that_cannot_be_cancelled_has_no_confirmation_and_says_why() {
     let strict = app
         .create_event(EventSpec::new("Strict").seats("A", 3000, 10))
         .await;
-    let (buyer, ticket_id, _) = app
+    let (buyer, booking_id, _) = app
         .paid_booking(
             "strict@example.com",
             strict.event_id,
@@ -221,15 +221,15 @@ async fn a_booking_that_cannot_be_cancelled_has_no_confirmation_and_says_why() {
             1,
         )
         .await;
-    let asked = buyer.get(&format!("/tickets/{ticket_id}/cancel")).await;
-    assert_eq!(location(&asked), format!("/tickets/{ticket_id}"));
+    let asked = buyer.get(&format!("/bookings/{booking_id}/cancel")).await;
+    assert_eq!(location(&asked), format!("/bookings/{booking_id}"));
     assert!(
         buyer
-            .page(&format!("/tickets/{ticket_id}"))
+            .page(&format!("/bookings/{booking_id}"))
             .await
             .contains("does not offer refunds")
     );
-    let refused = buyer.cancel_unconfirmed(ticket_id).await;
+    let refused = buyer.cancel_unconfirmed(booking_id).await;
     assert_eq!(refused.status(), 409);
     assert!(
         refused
@@ -238,21 +238,21 @@ async fn a_booking_that_cannot_be_cancelled_has_no_confirmation_and_says_why() {
             .unwrap()
             .contains("does not offer refunds")
     );
-    let refused = buyer.cancel(ticket_id).await;
+    let refused = buyer.cancel(booking_id).await;
     assert_eq!(refused.status(), 409);
-    assert_eq!(status_of(&app, ticket_id).await, "paid");
+    assert_eq!(status_of(&app, booking_id).await, "paid");
 
     // Someone else's booking reads as missing, confirmation page included.
     let other = app.registered("other@example.com").await;
     assert_eq!(
         other
-            .get(&format!("/tickets/{ticket_id}/cancel"))
+            .get(&format!("/bookings/{booking_id}/cancel"))
             .await
             .status(),
         404
     );
-    assert_eq!(other.cancel(ticket_id).await.status(), 404);
-    assert_eq!(status_of(&app, ticket_id).await, "paid");
+    assert_eq!(other.cancel(booking_id).await.status(), 404);
+    assert_eq!(status_of(&app, booking_id).await, "paid");
 }
 
 #[tokio::test]
@@ -265,7 +265,7 @@ async fn the_print_view_carries_no_cancel_control() {
                 .refundable_until(48),
         )
         .await;
-    let (buyer, ticket_id, _) = app
+    let (buyer, booking_id, _) = app
         .paid_booking(
             "print@example.com",
             sale.event_id,
@@ -273,8 +273,10 @@ async fn the_print_view_carries_no_cancel_control() {
             1,
         )
         .await;
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
-    let at = page.find(&format!("/tickets/{ticket_id}/cancel")).unwrap();
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
+    let at = page
+        .find(&format!("/bookings/{booking_id}/cancel"))
+        .unwrap();
     let section = page[..at].rfind("<section").unwrap();
     assert!(
         page[section..at].contains("no-print"),
@@ -305,7 +307,7 @@ async fn once_a_seat_is_checked_in_there_is_no_confirmation_to_cancel() {
                 .refundable_until(0),
         )
         .await;
-    let (buyer, ticket_id, codes) = app
+    let (buyer, booking_id, codes) = app
         .paid_booking("in@example.com", sale.event_id, sale.ticket_type_ids[0], 2)
         .await;
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
@@ -313,12 +315,12 @@ async fn once_a_seat_is_checked_in_there_is_no_confirmation_to_cancel() {
         staff.scan(sale.event_id, &codes[0], "North").await.headline,
         "ADMIT"
     );
-    let asked = buyer.get(&format!("/tickets/{ticket_id}/cancel")).await;
-    assert_eq!(location(&asked), format!("/tickets/{ticket_id}"));
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let asked = buyer.get(&format!("/bookings/{booking_id}/cancel")).await;
+    assert_eq!(location(&asked), format!("/bookings/{booking_id}"));
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("checked in at the door"), "{page}");
-    assert!(!page.contains(&format!("/tickets/{ticket_id}/cancel")));
-    let refused = buyer.cancel_unconfirmed(ticket_id).await;
+    assert!(!page.contains(&format!("/bookings/{booking_id}/cancel")));
+    let refused = buyer.cancel_unconfirmed(booking_id).await;
     assert_eq!(refused.status(), 409);
     assert!(
         refused
@@ -327,7 +329,7 @@ async fn once_a_seat_is_checked_in_there_is_no_confirmation_to_cancel() {
             .unwrap()
             .contains("checked in at the door")
     );
-    assert_eq!(buyer.cancel(ticket_id).await.status(), 409);
-    assert_eq!(status_of(&app, ticket_id).await, "paid");
+    assert_eq!(buyer.cancel(booking_id).await.status(), 409);
+    assert_eq!(status_of(&app, booking_id).await, "paid");
     assert!(refunds_all(&app).await.is_empty());
 }

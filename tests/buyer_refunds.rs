@@ -24,7 +24,7 @@ async fn a_buyer_cancels_a_paid_booking_for_a_refund_on_the_ticket_page() {
                 .refundable_until(48),
         )
         .await;
-    let (buyer, ticket_id, _) = app
+    let (buyer, booking_id, _) = app
         .paid_booking(
             "buyer@example.com",
             sale.event_id,
@@ -32,14 +32,14 @@ async fn a_buyer_cancels_a_paid_booking_for_a_refund_on_the_ticket_page() {
             2,
         )
         .await;
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("Cancel booking and refund €60.00"), "{page}");
-    let cancelled = buyer.cancel(ticket_id).await;
-    assert_eq!(location(&cancelled), format!("/tickets/{ticket_id}"));
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let cancelled = buyer.cancel(booking_id).await;
+    assert_eq!(location(&cancelled), format!("/bookings/{booking_id}"));
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("cancelled and refunded"));
     assert!(!page.contains("Cancel booking and refund"));
-    assert_eq!(app.tickets().await[0].status, "refunded");
+    assert_eq!(app.bookings().await[0].status, "refunded");
     assert_eq!(
         app.available(sale.ticket_type_ids[0]).await,
         10,
@@ -61,7 +61,7 @@ async fn no_refund_where_the_event_does_not_offer_it_or_its_window_has_closed() 
                 .refundable_until(24),
         )
         .await;
-    let (web, strict_ticket, _) = app
+    let (web, strict_booking, _) = app
         .paid_booking(
             "strict@example.com",
             strict.event_id,
@@ -70,11 +70,11 @@ async fn no_refund_where_the_event_does_not_offer_it_or_its_window_has_closed() 
         )
         .await;
     assert!(
-        !web.page(&format!("/tickets/{strict_ticket}"))
+        !web.page(&format!("/bookings/{strict_booking}"))
             .await
             .contains("Cancel booking and refund")
     );
-    let refused = web.cancel(strict_ticket).await;
+    let refused = web.cancel(strict_booking).await;
     assert_eq!(refused.status(), 409);
     assert!(
         refused
@@ -84,7 +84,7 @@ async fn no_refund_where_the_event_does_not_offer_it_or_its_window_has_closed() 
             .contains("does not offer refunds")
     );
 
-    let (_, late_ticket, _) = app
+    let (_, late_booking, _) = app
         .paid_booking(
             "late@example.com",
             flexible.event_id,
@@ -93,22 +93,22 @@ async fn no_refund_where_the_event_does_not_offer_it_or_its_window_has_closed() 
         )
         .await;
     let api = app.api().logged_in("late@example.com", PASSWORD).await;
-    let shown = api.get(&format!("/bookings/{late_ticket}")).await;
+    let shown = api.get(&format!("/bookings/{late_booking}")).await;
     assert!(shown.json["refundable_until"].is_string());
     // Six days and an hour pass: the event starts in 23 hours, inside the 24 before it.
     app.clock.advance(TimeDelta::days(6) + TimeDelta::hours(1));
     let api = app.api().logged_in("late@example.com", PASSWORD).await;
     let closed = api
-        .post(&format!("/bookings/{late_ticket}/cancel"), &json!({}))
+        .post(&format!("/bookings/{late_booking}/cancel"), &json!({}))
         .await;
     assert_eq!((closed.status, closed.code()), (409, "not_refundable"));
     assert!(closed.json["detail"].as_str().unwrap().contains("24 hours"));
     let strict_api = app.api().logged_in("strict@example.com", PASSWORD).await;
     let strict_refused = strict_api
-        .post(&format!("/bookings/{strict_ticket}/cancel"), &json!({}))
+        .post(&format!("/bookings/{strict_booking}/cancel"), &json!({}))
         .await;
     assert_eq!(strict_refused.code(), "not_refundable");
-    assert!(app.tickets().await.iter().all(|t| t.status == "paid"));
+    assert!(app.bookings().await.iter().all(|t| t.status == "paid"));
     app.assert_books_clean().await;
 }
 
@@ -122,7 +122,7 @@ async fn a_double_click_refunds_once() {
                 .refundable_until(0),
         )
         .await;
-    let (_, ticket_id, _) = app
+    let (_, booking_id, _) = app
         .paid_booking(
             "buyer@example.com",
             sale.event_id,
@@ -131,7 +131,7 @@ async fn a_double_click_refunds_once() {
         )
         .await;
     let api = app.api().logged_in("buyer@example.com", PASSWORD).await;
-    let path = format!("/bookings/{ticket_id}/cancel");
+    let path = format!("/bookings/{booking_id}/cancel");
     let (a, b) = together(
         {
             let (api, path) = (api.clone(), path.clone());
@@ -172,11 +172,11 @@ async fn a_pending_refund_at_stripe_keeps_the_booking_valid_until_it_succeeds() 
         .await;
     let buyer = shop.app.registered("buyer@example.com").await;
     let reserved = buyer.reserve(sale.event_id, sale.ticket_type_ids[0]).await;
-    let ticket_id: i32 = location(&reserved)
-        .trim_start_matches("/tickets/")
+    let booking_id: i32 = location(&reserved)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    let session = shop.stripe.complete(&checkout(&buyer, ticket_id).await);
+    let session = shop.stripe.complete(&checkout(&buyer, booking_id).await);
     webhook(
         &shop.app,
         "evt_paid",
@@ -191,7 +191,7 @@ async fn a_pending_refund_at_stripe_keeps_the_booking_valid_until_it_succeeds() 
         .logged_in("buyer@example.com", PASSWORD)
         .await;
     let asked = api
-        .post(&format!("/bookings/{ticket_id}/cancel"), &json!({}))
+        .post(&format!("/bookings/{booking_id}/cancel"), &json!({}))
         .await;
     assert_eq!(asked.status, 200, "{:?}", asked.json);
     assert_eq!(
@@ -199,7 +199,7 @@ async fn a_pending_refund_at_stripe_keeps_the_booking_valid_until_it_succeeds() 
         "valid until the money is back"
     );
     let again = api
-        .post(&format!("/bookings/{ticket_id}/cancel"), &json!({}))
+        .post(&format!("/bookings/{booking_id}/cancel"), &json!({}))
         .await;
     assert_eq!((again.status, again.code()), (409, "refund_under_way"));
     let refund = shop.stripe.refunds().pop().unwrap();
@@ -208,7 +208,7 @@ async fn a_pending_refund_at_stripe_keeps_the_booking_valid_until_it_succeeds() 
         .settle_refund(refund["id"].as_str().unwrap(), "succeeded");
     webhook(&shop.app, "evt_refund_ok", "refund.updated", &settled).await;
     assert_eq!(
-        api.get(&format!("/bookings/{ticket_id}")).await.json["status"],
+        api.get(&format!("/bookings/{booking_id}")).await.json["status"],
         "refunded"
     );
     assert_eq!(shop.app.available(sale.ticket_type_ids[0]).await, 10);

@@ -32,7 +32,7 @@ async fn the_confirmation_entry_is_called_off_by_a_refund_under_the_same_uid() {
                 .refundable_until(48),
         )
         .await;
-    let (buyer, ticket_id, _) = app
+    let (buyer, booking_id, _) = app
         .paid_booking("ada@example.com", sale.event_id, sale.ticket_type_ids[0], 2)
         .await;
     app.deliver_all().await;
@@ -45,11 +45,11 @@ async fn the_confirmation_entry_is_called_off_by_a_refund_under_the_same_uid() {
     assert_eq!(calendar.property_value("METHOD"), Some("PUBLISH"));
     let uid = entry.get_uid().expect("a UID").to_owned();
     // The host of PUBLIC_URL (here the test server's own, 127.0.0.1:port).
-    assert_eq!(uid, format!("booking-{ticket_id}-1@127.0.0.1"));
+    assert_eq!(uid, format!("booking-{booking_id}-1@127.0.0.1"));
     assert_eq!(entry.get_sequence(), Some(0));
     assert_eq!(
         entry.get_url(),
-        Some(format!("{}/tickets/{ticket_id}", app.address).as_str())
+        Some(format!("{}/bookings/{booking_id}", app.address).as_str())
     );
     match entry.get_start() {
         Some(DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { tzid, .. })) => {
@@ -66,9 +66,9 @@ async fn the_confirmation_entry_is_called_off_by_a_refund_under_the_same_uid() {
         "the zone is defined in the file"
     );
 
-    let cancelled = buyer.cancel(ticket_id).await;
+    let cancelled = buyer.cancel(booking_id).await;
     assert_eq!(cancelled.status(), 303);
-    assert_eq!(app.tickets().await[0].status, "refunded");
+    assert_eq!(app.bookings().await[0].status, "refunded");
     app.deliver_all().await;
     let mails = app.mails_to("ada@example.com").await;
     let refund = mails
@@ -88,7 +88,7 @@ async fn a_cancelled_event_calls_off_the_entries_it_sent_and_sends_none_to_a_hol
     let sale = app
         .create_event(EventSpec::new("Rained off").seats("Field", 2500, 10))
         .await;
-    let (_, ticket_id, _) = app
+    let (_, booking_id, _) = app
         .paid_booking(
             "paid@example.com",
             sale.event_id,
@@ -123,7 +123,7 @@ async fn a_cancelled_event_calls_off_the_entries_it_sent_and_sends_none_to_a_hol
         entry
             .get_uid()
             .unwrap()
-            .starts_with(&format!("booking-{ticket_id}-1@")),
+            .starts_with(&format!("booking-{booking_id}-1@")),
         "the booking's entry"
     );
     assert_eq!(entry.get_status(), Some(EventStatus::Cancelled));

@@ -9,7 +9,7 @@
 mod support;
 
 use boxoffice::db::models::Refund;
-use boxoffice::db::{Guarded, checkins, refunds, tickets};
+use boxoffice::db::{Guarded, bookings, checkins, refunds};
 use boxoffice::domain::checkout;
 use boxoffice::domain::door::answer::{NotValidReason, ScanAnswer};
 use boxoffice::domain::door::check_in::{Scan, check_in};
@@ -30,8 +30,8 @@ fn refundable(title: &str) -> EventSpec {
         .refundable_until(0)
 }
 
-async fn refunds_of(app: &TestApp, ticket_id: i32) -> Vec<Refund> {
-    let payments = payments_of(app, ticket_id).await;
+async fn refunds_of(app: &TestApp, booking_id: i32) -> Vec<Refund> {
+    let payments = payments_of(app, booking_id).await;
     app.with_db(move |conn| {
         payments
             .iter()
@@ -41,11 +41,11 @@ async fn refunds_of(app: &TestApp, ticket_id: i32) -> Vec<Refund> {
     .await
 }
 
-async fn ticket_status(app: &TestApp, ticket_id: i32) -> String {
-    app.tickets()
+async fn booking_status(app: &TestApp, booking_id: i32) -> String {
+    app.bookings()
         .await
         .into_iter()
-        .find(|t| t.id == ticket_id)
+        .find(|t| t.id == booking_id)
         .unwrap()
         .status
         .as_str()
@@ -64,7 +64,7 @@ async fn once_a_seat_is_checked_in_its_buyer_can_no_longer_cancel_the_booking() 
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let sale = app.create_event(refundable("At the door")).await;
-    let (buyer, ticket_id, codes) = app
+    let (buyer, booking_id, codes) = app
         .paid_booking(
             "buyer@example.com",
             sale.event_id,
@@ -72,10 +72,10 @@ async fn once_a_seat_is_checked_in_its_buyer_can_no_longer_cancel_the_booking() 
             2,
         )
         .await;
-    let ticket_page = format!("/tickets/{ticket_id}");
+    let booking_page = format!("/bookings/{booking_id}");
     assert!(
         buyer
-            .page(&ticket_page)
+            .page(&booking_page)
             .await
             .contains("Cancel booking and refund")
     );
@@ -86,10 +86,10 @@ async fn once_a_seat_is_checked_in_its_buyer_can_no_longer_cancel_the_booking() 
         "ADMIT"
     );
 
-    let page = buyer.page(&ticket_page).await;
+    let page = buyer.page(&booking_page).await;
     assert!(!page.contains("Cancel booking and refund"), "no button");
     assert!(page.contains("has been checked in at the door"));
-    let refused = buyer.cancel(ticket_id).await;
+    let refused = buyer.cancel(booking_id).await;
     assert_eq!(refused.status(), 409);
     assert!(
         refused
@@ -100,19 +100,19 @@ async fn once_a_seat_is_checked_in_its_buyer_can_no_longer_cancel_the_booking() 
     );
 
     let api = app.api().logged_in("buyer@example.com", PASSWORD).await;
-    let shown = api.get(&format!("/bookings/{ticket_id}")).await;
+    let shown = api.get(&format!("/bookings/{booking_id}")).await;
     assert!(shown.json["refundable_until"].is_null(), "{:?}", shown.json);
     let listed = api.get("/bookings").await;
     assert!(listed.json[0]["refundable_until"].is_null());
     let reply = api
-        .post(&format!("/bookings/{ticket_id}/cancel"), &json!({}))
+        .post(&format!("/bookings/{booking_id}/cancel"), &json!({}))
         .await;
     assert_eq!((reply.status, reply.code()), (409, "checked_in"));
     assert!(reply.is_problem());
 
     // Nothing changed: paid, no refund, and the other seat still gets in.
-    assert_eq!(ticket_status(&app, ticket_id).await, "paid");
-    assert!(refunds_of(&app, ticket_id).await.is_empty());
+    assert_eq!(booking_status(&app, booking_id).await, "paid");
+    assert!(refunds_of(&app, booking_id).await.is_empty());
     assert_eq!(
         staff.scan(sale.event_id, &codes[1], "North").await.headline,
         "ADMIT"
@@ -162,7 +162,7 @@ async fn an_admin_refunds_a_checked_in_booking_only_with_a_reason_which_is_kept(
         .await;
     assert_eq!(location(&refused), "/admin/payments");
     assert!(payments_flash(&admin).await.contains("give a reason"));
-    assert_eq!(ticket_status(&app, at_door).await, "paid");
+    assert_eq!(booking_status(&app, at_door).await, "paid");
     assert!(refunds_of(&app, at_door).await.is_empty());
     // A reason that is not one line of text is a 400, and changes nothing either.
     let bad = admin
@@ -181,7 +181,7 @@ async fn an_admin_refunds_a_checked_in_booking_only_with_a_reason_which_is_kept(
         )
         .await;
     assert_eq!(location(&done), "/admin/payments");
-    assert_eq!(ticket_status(&app, at_door).await, "refunded");
+    assert_eq!(booking_status(&app, at_door).await, "refunded");
     let kept = refunds_of(&app, at_door).await;
     assert_eq!(kept.len(), 1);
     assert_eq!(
@@ -208,7 +208,7 @@ async fn an_admin_refunds_a_checked_in_booking_only_with_a_reason_which_is_kept(
         )
         .await;
     assert_eq!(location(&plain), "/admin/payments");
-    assert_eq!(ticket_status(&app, at_home).await, "refunded");
+    assert_eq!(booking_status(&app, at_home).await, "refunded");
     assert_eq!(
         refunds_of(&app, at_home).await[0].reason,
         "refunded by an admin"
@@ -249,13 +249,13 @@ async fn a_booking_whose_refund_is_under_way_admits_nobody_until_the_refund_fail
     let sale = app.create_event(refundable("Pending at Stripe")).await;
     let buyer = app.registered("buyer@example.com").await;
     let reserved = buyer.reserve(sale.event_id, sale.ticket_type_ids[0]).await;
-    let ticket_id: i32 = location(&reserved)
-        .trim_start_matches("/tickets/")
+    let booking_id: i32 = location(&reserved)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
     let session = shop
         .stripe
-        .complete(&stripe_checkout(&buyer, ticket_id).await);
+        .complete(&stripe_checkout(&buyer, booking_id).await);
     webhook(app, "evt_paid", "checkout.session.completed", &session).await;
     let code = app.admissions().await[0].code.clone();
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
@@ -266,13 +266,13 @@ async fn a_booking_whose_refund_is_under_way_admits_nobody_until_the_refund_fail
     shop.stripe.refunds_pending();
     let api = app.api().logged_in("buyer@example.com", PASSWORD).await;
     let asked = api
-        .post(&format!("/bookings/{ticket_id}/cancel"), &json!({}))
+        .post(&format!("/bookings/{booking_id}/cancel"), &json!({}))
         .await;
     assert_eq!(
         (asked.status, asked.json["status"].as_str()),
         (200, Some("paid"))
     );
-    assert_eq!(refunds_of(app, ticket_id).await[0].status, "pending");
+    assert_eq!(refunds_of(app, booking_id).await[0].status, "pending");
 
     let scan = staff.scan(sale.event_id, &code, "North").await;
     assert_eq!(scan.headline, "NOT VALID");
@@ -289,7 +289,7 @@ async fn a_booking_whose_refund_is_under_way_admits_nobody_until_the_refund_fail
     assert!(app.admissions().await[0].checked_in_at.is_none());
     assert!(
         buyer
-            .page(&format!("/tickets/{ticket_id}"))
+            .page(&format!("/bookings/{booking_id}"))
             .await
             .contains("Your refund is under way")
     );
@@ -300,20 +300,20 @@ async fn a_booking_whose_refund_is_under_way_admits_nobody_until_the_refund_fail
         .stripe
         .settle_refund(refund["id"].as_str().unwrap(), "failed");
     webhook(app, "evt_refund_failed", "refund.failed", &failed).await;
-    assert_eq!(refunds_of(app, ticket_id).await[0].status, "failed");
+    assert_eq!(refunds_of(app, booking_id).await[0].status, "failed");
     let scan = staff.scan(sale.event_id, &code, "North").await;
     assert_eq!(scan.headline, "ADMIT", "{}", scan.body);
 
     // The admin's retry of that refund now needs a reason (a seat is in).
-    let payment = payments_of(app, ticket_id).await[0].id;
+    let payment = payments_of(app, booking_id).await[0].id;
     let path = format!("/admin/payments/{payment}/refund");
     admin.post(&path, &[("confirm", "yes")]).await;
     assert!(payments_flash(&admin).await.contains("give a reason"));
-    assert_eq!(refunds_of(app, ticket_id).await.len(), 1);
+    assert_eq!(refunds_of(app, booking_id).await.len(), 1);
     admin
         .post(&path, &[("reason", "refund promised"), ("confirm", "yes")])
         .await;
-    let rows = refunds_of(app, ticket_id).await;
+    let rows = refunds_of(app, booking_id).await;
     assert_eq!(rows.len(), 2);
     assert_eq!(
         rows[0].reason,
@@ -332,7 +332,7 @@ async fn a_booking_whose_refund_is_under_way_admits_nobody_until_the_refund_fail
         .stripe
         .settle_refund(rows[0].provider_refund_id.as_deref().unwrap(), "succeeded");
     webhook(app, "evt_refund_ok", "refund.updated", &settled).await;
-    assert_eq!(ticket_status(app, ticket_id).await, "refunded");
+    assert_eq!(booking_status(app, booking_id).await, "refunded");
     let last = door_api
         .post(
             &checkins,
@@ -355,12 +355,12 @@ async fn a_check_in_and_the_buyers_refund_request_at_the_same_instant_exactly_on
     let (mut admitted, mut refunded) = (0, 0);
     for round in 0..ROUNDS {
         let email = format!("racer{round}@example.com");
-        let (_, ticket_id, codes) = app
+        let (_, booking_id, codes) = app
             .paid_booking(&email, sale.event_id, sale.ticket_type_ids[0], 1)
             .await;
         let buyer = app.api().logged_in(&email, PASSWORD).await;
         let cancel = {
-            let path = format!("/bookings/{ticket_id}/cancel");
+            let path = format!("/bookings/{booking_id}/cancel");
             async move { buyer.post(&path, &json!({})).await }
         };
         // The page's scan on even rounds, a scanner app's on odd ones.
@@ -395,7 +395,7 @@ async fn a_check_in_and_the_buyers_refund_request_at_the_same_instant_exactly_on
             .admissions()
             .await
             .into_iter()
-            .find(|a| a.ticket_id == ticket_id)
+            .find(|a| a.booking_id == booking_id)
             .unwrap();
         if headline == "ADMIT" {
             admitted += 1;
@@ -405,15 +405,15 @@ async fn a_check_in_and_the_buyers_refund_request_at_the_same_instant_exactly_on
                 "round {round}: {:?}",
                 cancelled.json
             );
-            assert_eq!(ticket_status(&app, ticket_id).await, "paid");
-            assert!(refunds_of(&app, ticket_id).await.is_empty());
+            assert_eq!(booking_status(&app, booking_id).await, "paid");
+            assert!(refunds_of(&app, booking_id).await.is_empty());
             assert!(seat.checked_in_at.is_some());
         } else {
             refunded += 1;
             assert_eq!(headline, "NOT VALID", "round {round}: {body}");
             assert!(body.contains("refund"), "round {round}: {body}");
             assert_eq!(cancelled.status, 200, "round {round}: {:?}", cancelled.json);
-            assert_eq!(ticket_status(&app, ticket_id).await, "refunded");
+            assert_eq!(booking_status(&app, booking_id).await, "refunded");
             assert!(seat.checked_in_at.is_none(), "round {round}");
         }
     }
@@ -446,10 +446,10 @@ async fn control_a_door_deciding_on_a_read_made_before_the_refund_lets_both_win(
     };
     let (stale, refund_first, admit_first) = app
         .with_db(move |conn| {
-            let ticket = |conn: &mut _, id| tickets::find(conn, id).unwrap().unwrap();
+            let find = |conn: &mut _, id| bookings::find(conn, id).unwrap().unwrap();
             // The harmful interleaving, forced: the door reads "no refund under way"...
             let (id, code) = &bookings[0];
-            let booking = ticket(conn, *id);
+            let booking = find(conn, *id);
             let read_before = refund_under_way(conn, &booking).unwrap();
             // ...the buyer's refund request commits (nothing was checked in yet)...
             let asked = checkout::request_buyer_refund(conn, now, booking.user_id, *id);
@@ -461,12 +461,12 @@ async fn control_a_door_deciding_on_a_read_made_before_the_refund_lets_both_win(
             // The rule: the check-in decides under the booking's lock. After a refund
             // request it answers NOT VALID...
             let (id, code) = &bookings[1];
-            let booking = ticket(conn, *id);
+            let booking = find(conn, *id);
             checkout::request_buyer_refund(conn, now, booking.user_id, *id).unwrap();
             let refund_first = check_in(conn, event_id, booking.user_id, &scan(code), now);
             // ...and a refund request after a check-in is refused.
             let (id, code) = &bookings[2];
-            let booking = ticket(conn, *id);
+            let booking = find(conn, *id);
             let admit = check_in(conn, event_id, booking.user_id, &scan(code), now).unwrap();
             let refused = checkout::request_buyer_refund(conn, now, booking.user_id, *id);
             let admit_first = (admit.is_admit(), refused.map_err(|e| e.to_string()));

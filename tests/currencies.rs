@@ -53,11 +53,11 @@ async fn three_decimal_and_zero_decimal_prices_are_charged_exactly() {
         assert!(page.contains(shown), "{city}: {shown} on the event page");
 
         let buyer = app.registered(&format!("buyer{i}@example.com")).await;
-        let ticket: i32 = location(&buyer.reserve(show.event_id, ticket_type.id).await)
-            .trim_start_matches("/tickets/")
+        let booking: i32 = location(&buyer.reserve(show.event_id, ticket_type.id).await)
+            .trim_start_matches("/bookings/")
             .parse()
             .unwrap();
-        let to = location(&buyer.pay(ticket).await);
+        let to = location(&buyer.pay(booking).await);
         let session_id = to
             .strip_prefix("https://checkout.stripe.test/c/pay/")
             .unwrap_or_else(|| panic!("{city}: not sent to Stripe: {to}"))
@@ -80,9 +80,9 @@ async fn three_decimal_and_zero_decimal_prices_are_charged_exactly() {
         let back = buyer
             .get(&format!("/checkout/success?session_id={session_id}"))
             .await;
-        assert_eq!(location(&back), format!("/tickets/{ticket}"));
-        let tickets = app.tickets().await;
-        let paid = tickets.iter().find(|t| t.id == ticket).unwrap();
+        assert_eq!(location(&back), format!("/bookings/{booking}"));
+        let bookings = app.bookings().await;
+        let paid = bookings.iter().find(|t| t.id == booking).unwrap();
         assert_eq!(paid.status, "paid", "{city}: confirmed, not a mismatch");
     }
     app.assert_books_clean().await;

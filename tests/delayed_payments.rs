@@ -23,34 +23,34 @@ async fn holder(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32) {
         .await;
     let buyer = shop.app.registered(email).await;
     let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
-    let ticket_id = location(&response)
-        .trim_start_matches("/tickets/")
+    let booking_id = location(&response)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    (buyer, ticket_id, show.ticket_type_ids[0])
+    (buyer, booking_id, show.ticket_type_ids[0])
 }
 
 #[tokio::test]
 async fn a_bank_debit_is_processing_then_confirmed_even_after_the_hold_lapsed() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type) = holder(&shop, "ann@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, ticket_type) = holder(&shop, "ann@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     let session = shop.stripe.complete_unpaid(&session_id);
     let delivered = webhook(&shop.app, "evt_c", "checkout.session.completed", &session).await;
     assert_eq!(delivered.status(), 200);
     assert_eq!(
-        payments_of(&shop.app, ticket_id).await[0].status,
+        payments_of(&shop.app, booking_id).await[0].status,
         "processing"
     );
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(
         page.contains("Your bank is processing your payment"),
         "{page}"
     );
 
     // Paying again now could charge twice: refused with a clear word.
-    buyer.pay(ticket_id).await;
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    buyer.pay(booking_id).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("still processing"), "{page}");
     assert_eq!(shop.stripe.session_ids().len(), 1);
 
@@ -61,7 +61,7 @@ async fn a_bank_debit_is_processing_then_confirmed_even_after_the_hold_lapsed() 
     reconcile::close_sessions_of_ended_holds(&shop.app.state).await;
     let expire = format!("/v1/checkout/sessions/{session_id}/expire");
     assert!(shop.stripe.requests_to("POST", &expire).is_empty());
-    assert_eq!(shop.app.tickets().await[0].status, "expired");
+    assert_eq!(shop.app.bookings().await[0].status, "expired");
     assert_eq!(shop.app.available(ticket_type).await, 10);
 
     let paid = shop.stripe.async_paid(&session_id);
@@ -74,20 +74,20 @@ async fn a_bank_debit_is_processing_then_confirmed_even_after_the_hold_lapsed() 
     .await;
     assert_eq!(delivered.status(), 200);
     assert_eq!(
-        shop.app.tickets().await[0].status,
+        shop.app.bookings().await[0].status,
         "paid",
         "a seat was still free: the late-payment rule keeps it"
     );
     assert_eq!(shop.app.available(ticket_type).await, 9);
-    assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "paid");
+    assert_eq!(payments_of(&shop.app, booking_id).await[0].status, "paid");
     shop.app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn a_failed_bank_debit_closes_the_attempt_and_the_buyer_may_pay_again() {
     let shop = shop().await;
-    let (buyer, ticket_id, _) = holder(&shop, "bob@example.com", 10).await;
-    let first = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, _) = holder(&shop, "bob@example.com", 10).await;
+    let first = checkout(&buyer, booking_id).await;
     let session = shop.stripe.complete_unpaid(&first);
     webhook(&shop.app, "evt_c", "checkout.session.completed", &session).await;
     let failed = webhook(
@@ -98,13 +98,13 @@ async fn a_failed_bank_debit_closes_the_attempt_and_the_buyer_may_pay_again() {
     )
     .await;
     assert_eq!(failed.status(), 200);
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(rows[0].status, "failed");
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("did not go through at your bank"), "{page}");
-    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+    assert_eq!(shop.app.bookings().await[0].status, "reserved");
 
-    let second = checkout(&buyer, ticket_id).await;
+    let second = checkout(&buyer, booking_id).await;
     assert_ne!(first, second, "a new session for a new attempt");
     shop.app.assert_books_clean().await;
 }
@@ -112,8 +112,8 @@ async fn a_failed_bank_debit_closes_the_attempt_and_the_buyer_may_pay_again() {
 #[tokio::test]
 async fn a_session_completed_with_no_payment_required_confirms_nothing() {
     let shop = shop().await;
-    let (buyer, ticket_id, _) = holder(&shop, "cat@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, _) = holder(&shop, "cat@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     let session = shop.stripe.update(&session_id, |s| {
         s["status"] = json!("complete");
         s["payment_status"] = json!("no_payment_required");
@@ -125,7 +125,7 @@ async fn a_session_completed_with_no_payment_required_confirms_nothing() {
         &session,
     )
     .await;
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(rows[0].status, "failed");
     assert!(
         rows[0]
@@ -134,12 +134,12 @@ async fn a_session_completed_with_no_payment_required_confirms_nothing() {
             .unwrap()
             .contains("nothing was charged")
     );
-    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+    assert_eq!(shop.app.bookings().await[0].status, "reserved");
 }
 
 async fn paid(shop: &Shop, email: &str) -> (i32, i32, String) {
-    let (buyer, ticket_id, ticket_type) = holder(shop, email, 10).await;
-    let session = shop.stripe.complete(&checkout(&buyer, ticket_id).await);
+    let (buyer, booking_id, ticket_type) = holder(shop, email, 10).await;
+    let session = shop.stripe.complete(&checkout(&buyer, booking_id).await);
     webhook(
         &shop.app,
         &format!("evt_{email}"),
@@ -147,9 +147,9 @@ async fn paid(shop: &Shop, email: &str) -> (i32, i32, String) {
         &session,
     )
     .await;
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
     let intent = session["payment_intent"].as_str().unwrap().to_owned();
-    (ticket_id, ticket_type, intent)
+    (booking_id, ticket_type, intent)
 }
 
 fn dispute(id: &str, intent: &str, status: &str) -> serde_json::Value {
@@ -160,14 +160,14 @@ fn dispute(id: &str, intent: &str, status: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_dispute_keeps_the_ticket_working_until_it_is_lost() {
     let shop = shop().await;
-    let (ticket_id, ticket_type, intent) = paid(&shop, "dan@example.com").await;
+    let (booking_id, ticket_type, intent) = paid(&shop, "dan@example.com").await;
     let opened = dispute("du_1", &intent, "needs_response");
     webhook(&shop.app, "evt_d1", "charge.dispute.created", &opened).await;
-    let row = payments_of(&shop.app, ticket_id).await.remove(0);
+    let row = payments_of(&shop.app, booking_id).await.remove(0);
     assert_eq!(row.dispute_status.as_deref(), Some("open"));
     assert_eq!(row.provider_dispute_id.as_deref(), Some("du_1"));
     assert_eq!(
-        shop.app.tickets().await[0].status,
+        shop.app.bookings().await[0].status,
         "paid",
         "still valid at the door"
     );
@@ -189,10 +189,10 @@ async fn a_dispute_keeps_the_ticket_working_until_it_is_lost() {
 
     let lost = dispute("du_1", &intent, "lost");
     webhook(&shop.app, "evt_d2", "charge.dispute.closed", &lost).await;
-    let row = payments_of(&shop.app, ticket_id).await.remove(0);
+    let row = payments_of(&shop.app, booking_id).await.remove(0);
     assert_eq!(row.dispute_status.as_deref(), Some("lost"));
     assert_eq!(row.status, "refunded", "the bank took the money back");
-    assert_eq!(shop.app.tickets().await[0].status, "refunded");
+    assert_eq!(shop.app.bookings().await[0].status, "refunded");
     assert_eq!(shop.app.available(ticket_type).await, 10);
     shop.app.assert_books_clean().await;
 }
@@ -200,7 +200,7 @@ async fn a_dispute_keeps_the_ticket_working_until_it_is_lost() {
 #[tokio::test]
 async fn a_won_dispute_leaves_the_booking_as_it_was() {
     let shop = shop().await;
-    let (ticket_id, ticket_type, intent) = paid(&shop, "eve@example.com").await;
+    let (booking_id, ticket_type, intent) = paid(&shop, "eve@example.com").await;
     webhook(
         &shop.app,
         "evt_d1",
@@ -215,10 +215,10 @@ async fn a_won_dispute_leaves_the_booking_as_it_was() {
         &dispute("du_2", &intent, "won"),
     )
     .await;
-    let row = payments_of(&shop.app, ticket_id).await.remove(0);
+    let row = payments_of(&shop.app, booking_id).await.remove(0);
     assert_eq!(row.dispute_status.as_deref(), Some("won"));
     assert_eq!(row.status, "paid");
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
     assert_eq!(shop.app.available(ticket_type).await, 9);
     shop.app.assert_books_clean().await;
 }

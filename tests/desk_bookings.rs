@@ -7,13 +7,13 @@
 
 mod support;
 
-use boxoffice::db::{payments, tickets};
+use boxoffice::db::{bookings, payments};
 use support::TestApp;
 use support::fixtures::EventSpec;
 use support::visitor::location;
 
-async fn ticket_status(app: &TestApp, id: i32) -> String {
-    app.with_db(move |c| tickets::find(c, id).unwrap().unwrap().status.to_string())
+async fn booking_status(app: &TestApp, id: i32) -> String {
+    app.with_db(move |c| bookings::find(c, id).unwrap().unwrap().status.to_string())
         .await
 }
 
@@ -63,7 +63,7 @@ async fn a_booking_is_found_by_email_or_code_opened_and_refunded_only_once_confi
     assert!(page.contains("€50.00, paid"), "the payment: {page}");
     assert!(page.contains("booking_paid"), "its confirmation mail");
     let seats = app.admissions().await;
-    for seat in seats.iter().filter(|a| a.ticket_id == ada) {
+    for seat in seats.iter().filter(|a| a.booking_id == ada) {
         assert!(page.contains(&seat.code), "seat {} listed", seat.position);
     }
     let confirm = admin.page(&format!("/admin/bookings/{ada}/refund")).await;
@@ -82,10 +82,10 @@ async fn a_booking_is_found_by_email_or_code_opened_and_refunded_only_once_confi
         assert_eq!(unconfirmed.status(), 422, "{path}");
         assert!(unconfirmed.text().await.unwrap().contains("Tick the box"));
     }
-    assert_eq!(ticket_status(&app, ada).await, "paid");
+    assert_eq!(booking_status(&app, ada).await, "paid");
     assert_eq!(app.available(s).await, available);
     let kept = app
-        .with_db(move |c| payments::for_ticket(c, ada).unwrap())
+        .with_db(move |c| payments::for_booking(c, ada).unwrap())
         .await;
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].status.to_string(), "paid");
@@ -98,7 +98,7 @@ async fn a_booking_is_found_by_email_or_code_opened_and_refunded_only_once_confi
         .await;
     assert_eq!(refunded.status(), 303);
     assert_eq!(location(&refunded), format!("/admin/bookings/{ada}"));
-    assert_eq!(ticket_status(&app, ada).await, "refunded");
+    assert_eq!(booking_status(&app, ada).await, "refunded");
     assert_eq!(app.available(s).await, available + 2, "both seats back");
     let after = admin.page(&format!("/admin/bookings/{ada}")).await;
     assert!(after.contains("Refunded. The seats are back on sale"));
@@ -120,7 +120,7 @@ async fn a_hold_is_voided_behind_a_confirmation_and_a_confirmation_is_resent() {
     let bob = app.registered("bob@example.com").await;
     let held = bob.reserve_n(e, s, "2").await;
     let hold: i32 = location(&held)
-        .trim_start_matches("/tickets/")
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
     let before = app.available(s).await;
@@ -131,7 +131,7 @@ async fn a_hold_is_voided_behind_a_confirmation_and_a_confirmation_is_resent() {
         .post(&format!("/admin/bookings/{hold}/void"), &[])
         .await;
     assert_eq!(unconfirmed.status(), 422);
-    assert_eq!(ticket_status(&app, hold).await, "reserved");
+    assert_eq!(booking_status(&app, hold).await, "reserved");
     let voided = admin
         .post(
             &format!("/admin/bookings/{hold}/void"),
@@ -139,7 +139,7 @@ async fn a_hold_is_voided_behind_a_confirmation_and_a_confirmation_is_resent() {
         )
         .await;
     assert_eq!(voided.status(), 303);
-    assert_eq!(ticket_status(&app, hold).await, "cancelled");
+    assert_eq!(booking_status(&app, hold).await, "cancelled");
     assert_eq!(app.available(s).await, before + 2);
     // A paid booking is not voided (refund it instead).
     let refused = admin
@@ -149,7 +149,7 @@ async fn a_hold_is_voided_behind_a_confirmation_and_a_confirmation_is_resent() {
         )
         .await;
     assert_eq!(refused.status(), 303);
-    assert_eq!(ticket_status(&app, ada).await, "paid");
+    assert_eq!(booking_status(&app, ada).await, "paid");
 
     let sent_before = app.outbox_of("booking_paid").await.len();
     let resent = admin
@@ -205,7 +205,7 @@ async fn the_payments_list_names_buyer_event_amount_and_date_and_its_refund_is_c
         .paid_booking("ada@example.com", show.event_id, show.ticket_type_ids[0], 1)
         .await;
     let payment = app
-        .with_db(move |c| payments::for_ticket(c, ada).unwrap()[0].id)
+        .with_db(move |c| payments::for_booking(c, ada).unwrap()[0].id)
         .await;
     let list = admin.page("/admin/payments").await;
     for expected in [
@@ -225,7 +225,7 @@ async fn the_payments_list_names_buyer_event_amount_and_date_and_its_refund_is_c
         .post(&format!("/admin/payments/{payment}/refund"), &[])
         .await;
     assert_eq!(unconfirmed.status(), 422);
-    assert_eq!(ticket_status(&app, ada).await, "paid");
+    assert_eq!(booking_status(&app, ada).await, "paid");
     let done = admin
         .post(
             &format!("/admin/payments/{payment}/refund"),
@@ -233,6 +233,6 @@ async fn the_payments_list_names_buyer_event_amount_and_date_and_its_refund_is_c
         )
         .await;
     assert_eq!(location(&done), "/admin/payments");
-    assert_eq!(ticket_status(&app, ada).await, "refunded");
+    assert_eq!(booking_status(&app, ada).await, "refunded");
     app.assert_books_clean().await;
 }

@@ -5,9 +5,9 @@
 
 mod support;
 
-use boxoffice::db::models::{NewTicket, NewUser};
-use boxoffice::db::status::TicketStatus;
-use boxoffice::db::{tickets, users};
+use boxoffice::db::models::{NewBooking, NewUser};
+use boxoffice::db::status::BookingStatus;
+use boxoffice::db::{bookings, users};
 use support::TestApp;
 use support::fixtures::EventSpec;
 
@@ -163,13 +163,13 @@ async fn a_large_export_is_streamed_a_page_at_a_time() {
                     },
                 )?;
                 let code = format!("EXPT-{i:04}-0000-0000-0000");
-                tickets::insert(
+                bookings::insert(
                     c,
-                    &NewTicket {
+                    &NewBooking {
                         user_id: user.id,
                         event_id: e,
                         ticket_type_id: s,
-                        status: TicketStatus::Expired,
+                        status: BookingStatus::Expired,
                         reserved_until: Some(now),
                         code: &code,
                         created_at: now,

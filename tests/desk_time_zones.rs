@@ -98,16 +98,16 @@ async fn an_event_in_berlin_at_20_00_reads_20_00_cet_on_every_page_mail_ics_door
     let ticket_type_id = app
         .with_db(move |c| boxoffice::db::ticket_types::for_event(c, event_id).unwrap()[0].id)
         .await;
-    let (buyer, ticket_id, _codes) = app
+    let (buyer, booking_id, _codes) = app
         .paid_booking("ada@example.com", event_id, ticket_type_id, 2)
         .await;
     assert!(
-        buyer.page("/tickets").await.contains(expected),
+        buyer.page("/bookings").await.contains(expected),
         "my tickets"
     );
     assert!(
         buyer
-            .page(&format!("/tickets/{ticket_id}"))
+            .page(&format!("/bookings/{booking_id}"))
             .await
             .contains(expected),
         "the booking"

@@ -44,11 +44,11 @@ async fn every_answer_in_words() {
     let holder = app.registered("holder@example.com").await;
     let held = holder.reserve(a.event_id, a.ticket_type_ids[0]).await;
     let held_id: i32 = location(&held)
-        .trim_start_matches("/tickets/")
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
     let held_code = app
-        .tickets()
+        .bookings()
         .await
         .into_iter()
         .find(|t| t.id == held_id)
@@ -266,12 +266,12 @@ async fn undo_with_a_reason_then_the_code_admits_again() {
 #[tokio::test]
 async fn a_refunded_bookings_codes_are_not_valid() {
     let (app, admin, a, _) = two_shows().await;
-    let (_, ticket_id, codes) = app
+    let (_, booking_id, codes) = app
         .paid_booking("ann@example.com", a.event_id, a.ticket_type_ids[0], 3)
         .await;
     let refunded = admin
         .post(
-            &format!("/admin/tickets/{ticket_id}/refund"),
+            &format!("/admin/tickets/{booking_id}/refund"),
             &[("confirm", "yes")],
         )
         .await;

@@ -145,16 +145,16 @@ async fn a_check_in_that_read_a_free_seat_loses_to_the_gate_that_committed_first
     let show = app
         .create_event(EventSpec::new("Lost").seats("GA", 2500, 10))
         .await;
-    let (_, ticket_id, codes) = app
+    let (_, booking_id, codes) = app
         .paid_booking("fan@example.com", show.event_id, show.ticket_type_ids[0], 1)
         .await;
     let seat = app
         .admissions()
         .await
         .into_iter()
-        .find(|s| s.ticket_id == ticket_id)
+        .find(|s| s.booking_id == booking_id)
         .unwrap();
-    let staff_id = app.tickets().await[0].user_id;
+    let staff_id = app.bookings().await[0].user_id;
     let now = app.clock.now();
     let postgres = app.database.is_postgres();
 

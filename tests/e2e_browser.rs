@@ -26,9 +26,9 @@ fn seats(availability: &str) -> u32 {
         .unwrap_or_else(|| panic!("expected “N left”, got “{availability}”"))
 }
 
-/// The ticket id of a `/tickets/{id}` path.
-fn ticket_path(path: &str) -> Option<&str> {
-    path.strip_prefix("/tickets/")
+/// The ticket id of a `/bookings/{id}` path.
+fn booking_path(path: &str) -> Option<&str> {
+    path.strip_prefix("/bookings/")
         .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()))
 }
 
@@ -70,7 +70,7 @@ async fn a_visitor_registers_reserves_pays_and_sees_the_ticket_code_and_qr() {
 
     shop.press("Reserve Standing").await;
     let path = shop.path().await;
-    let id = ticket_path(&path).unwrap_or_else(|| panic!("reserving led to {path}"));
+    let id = booking_path(&path).unwrap_or_else(|| panic!("reserving led to {path}"));
     let id = id.to_owned();
     assert!(shop.text(".flash").await.contains("held"));
     assert_eq!(shop.text(".status").await, "On hold");
@@ -85,7 +85,7 @@ async fn a_visitor_registers_reserves_pays_and_sees_the_ticket_code_and_qr() {
     assert!(shop.has_button("Decline").await);
     shop.press("Pay").await;
 
-    assert_eq!(shop.path().await, format!("/tickets/{id}"));
+    assert_eq!(shop.path().await, format!("/bookings/{id}"));
     assert_eq!(shop.text(".status").await, "Paid");
     let code = shop.text(".code").await;
     assert!(
@@ -104,10 +104,10 @@ async fn a_visitor_registers_reserves_pays_and_sees_the_ticket_code_and_qr() {
     assert_eq!(seats(&shop.availability("Standing").await), before - 1);
 
     // The demo concert refunds on request until two days before: the buyer cancels.
-    shop.visit(&format!("/tickets/{id}")).await;
+    shop.visit(&format!("/bookings/{id}")).await;
     // Cancelling leads to a confirmation naming the seats and the money first.
     shop.click_link("Cancel booking and refund €25.00…").await;
-    assert_eq!(shop.path().await, format!("/tickets/{id}/cancel"));
+    assert_eq!(shop.path().await, format!("/bookings/{id}/cancel"));
     assert!(
         shop.text(".consequence")
             .await
@@ -141,15 +141,18 @@ async fn cancelling_a_hold_puts_the_seat_back_on_sale() {
     shop.visit("/events/1").await;
     let before = seats(&shop.availability("Seated").await);
     shop.press("Reserve Seated").await;
-    let ticket = shop.path().await;
-    assert!(ticket_path(&ticket).is_some(), "reserving led to {ticket}");
+    let booking = shop.path().await;
+    assert!(
+        booking_path(&booking).is_some(),
+        "reserving led to {booking}"
+    );
     assert_eq!(shop.text(".status").await, "On hold");
 
     shop.visit("/events/1").await;
     assert_eq!(seats(&shop.availability("Seated").await), before - 1);
     assert!(shop.has_link("View your booking").await);
 
-    shop.visit(&ticket).await;
+    shop.visit(&booking).await;
     shop.click_link("Cancel hold…").await;
     assert!(
         shop.text(".consequence")
@@ -173,13 +176,16 @@ async fn a_declined_payment_leaves_the_hold_unpaid_and_the_user_tries_again() {
     shop.register("alan@example.com", PASSWORD).await;
     shop.visit("/events/1").await;
     shop.press("Reserve Balcony").await;
-    let ticket = shop.path().await;
-    assert!(ticket_path(&ticket).is_some(), "reserving led to {ticket}");
+    let booking = shop.path().await;
+    assert!(
+        booking_path(&booking).is_some(),
+        "reserving led to {booking}"
+    );
 
     shop.press("Pay").await;
     assert!(shop.path().await.starts_with("/test-checkout/"));
     shop.press("Decline").await;
-    assert_eq!(shop.path().await, ticket);
+    assert_eq!(shop.path().await, booking);
     assert!(
         shop.text(".flash")
             .await
@@ -193,7 +199,7 @@ async fn a_declined_payment_leaves_the_hold_unpaid_and_the_user_tries_again() {
     shop.press("Pay").await;
     assert!(shop.path().await.starts_with("/test-checkout/"));
     shop.press("Pay").await;
-    assert_eq!(shop.path().await, ticket);
+    assert_eq!(shop.path().await, booking);
     assert_eq!(shop.text(".status").await, "Paid");
     assert!(shop.has(".qr svg").await);
     shop.finish().await;
@@ -315,8 +321,8 @@ async fn logging_out_and_being_sent_to_log_in_and_back() {
     assert!(shop.has_link("Log in").await);
     assert!(!shop.has_link("My tickets").await);
 
-    shop.visit("/tickets").await;
-    assert_eq!(shop.path().await, "/login?next=%2Ftickets");
+    shop.visit("/bookings").await;
+    assert_eq!(shop.path().await, "/login?next=%2Fbookings");
     shop.fill("#email", "linus@example.com").await;
     shop.fill("#password", "not the password").await;
     shop.press("Log in").await;
@@ -325,7 +331,7 @@ async fn logging_out_and_being_sent_to_log_in_and_back() {
 
     shop.submit_account_form("linus@example.com", PASSWORD, "Log in")
         .await;
-    assert_eq!(shop.path().await, "/tickets");
+    assert_eq!(shop.path().await, "/bookings");
     assert_eq!(shop.text("h1").await, "My tickets");
     shop.finish().await;
 }
@@ -376,7 +382,7 @@ async fn a_new_user_books_three_standing_seats_pays_and_sees_three_codes() {
     shop.set_value("#quantity-1", "3").await;
     shop.press("Reserve Standing").await;
     let path = shop.path().await;
-    assert!(ticket_path(&path).is_some(), "reserving led to {path}");
+    assert!(booking_path(&path).is_some(), "reserving led to {path}");
     assert!(shop.text(".flash").await.contains("3 seats are held"));
     assert!(!shop.has(".code").await, "no codes before payment");
 

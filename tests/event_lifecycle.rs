@@ -9,7 +9,7 @@ mod support;
 
 use boxoffice::db::models::Payment;
 use boxoffice::db::payments;
-use boxoffice::db::status::{PaymentStatus, TicketStatus};
+use boxoffice::db::status::{BookingStatus, PaymentStatus};
 use boxoffice::domain::outbox;
 use chrono::TimeDelta;
 use support::fixtures::EventSpec;
@@ -17,9 +17,9 @@ use support::mail::pay;
 use support::visitor::{csrf_token_in, location};
 use support::{TestApp, Visitor};
 
-fn ticket_id_of(response: &reqwest::Response) -> i32 {
+fn booking_id_of(response: &reqwest::Response) -> i32 {
     location(response)
-        .trim_start_matches("/tickets/")
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap()
 }
@@ -31,8 +31,8 @@ async fn an_ended_event_leaves_the_front_page_offers_no_seats_and_keeps_its_tick
     let show = app
         .create_event(EventSpec::new("Last night").starting_in(TimeDelta::hours(2)))
         .await;
-    let ticket_id = ticket_id_of(&ann.reserve(show.event_id, show.ticket_type_ids[0]).await);
-    pay(&ann, ticket_id).await;
+    let booking_id = booking_id_of(&ann.reserve(show.event_id, show.ticket_type_ids[0]).await);
+    pay(&ann, booking_id).await;
 
     assert_eq!(boxoffice::sweeper::lifecycle_once(&app.state).await, 0);
     app.clock.advance(TimeDelta::days(2));
@@ -46,12 +46,12 @@ async fn an_ended_event_leaves_the_front_page_offers_no_seats_and_keeps_its_tick
         .await;
     assert!(page.contains("This event has ended"));
     assert!(!page.contains("/reserve"), "no seats offered");
-    let ticket = ann.page(&format!("/tickets/{ticket_id}")).await;
-    assert!(ticket.contains("Last night"));
+    let booking = ann.page(&format!("/bookings/{booking_id}")).await;
+    assert!(booking.contains("Last night"));
 }
 
-async fn payments_of(app: &TestApp, ticket_id: i32) -> Vec<Payment> {
-    app.with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
+async fn payments_of(app: &TestApp, booking_id: i32) -> Vec<Payment> {
+    app.with_db(move |c| payments::for_booking(c, booking_id).unwrap())
         .await
 }
 
@@ -66,17 +66,17 @@ async fn cancelling_an_event_refunds_every_paid_booking_releases_every_hold_and_
     let mut held: Vec<(Visitor, i32)> = Vec::new();
     for n in 0..60 {
         let buyer = app.registered(&format!("fan{n}@example.com")).await;
-        let ticket_id = ticket_id_of(&buyer.reserve(event_id, ticket_type_id).await);
+        let booking_id = booking_id_of(&buyer.reserve(event_id, ticket_type_id).await);
         if n < 50 {
-            pay(&buyer, ticket_id).await;
-            paid.push(ticket_id);
+            pay(&buyer, booking_id).await;
+            paid.push(booking_id);
         } else {
-            held.push((buyer, ticket_id));
+            held.push((buyer, booking_id));
         }
     }
     // One holder has the provider's checkout page open while the event is cancelled.
-    let (late_buyer, late_ticket) = &held[0];
-    let checkout = late_buyer.path_of(&location(&late_buyer.pay(*late_ticket).await));
+    let (late_buyer, late_booking) = &held[0];
+    let checkout = late_buyer.path_of(&location(&late_buyer.pay(*late_booking).await));
     let checkout_page = late_buyer.page(&checkout).await;
     app.deliver_all().await;
 
@@ -110,11 +110,11 @@ async fn cancelling_an_event_refunds_every_paid_booking_releases_every_hold_and_
         late_comer.reserve(event_id, ticket_type_id).await.status(),
         409
     );
-    let tickets = app.tickets().await;
+    let bookings = app.bookings().await;
     assert_eq!(
-        tickets
+        bookings
             .iter()
-            .filter(|t| t.status == TicketStatus::Reserved)
+            .filter(|t| t.status == BookingStatus::Reserved)
             .count(),
         0
     );
@@ -129,8 +129,8 @@ async fn cancelling_an_event_refunds_every_paid_booking_releases_every_hold_and_
         .page(&format!("/admin/events/{event_id}/cancel"))
         .await;
     assert!(after.contains("50 done, 0 still under way"));
-    for ticket_id in &paid {
-        let mine = payments_of(&app, *ticket_id).await;
+    for booking_id in &paid {
+        let mine = payments_of(&app, *booking_id).await;
         assert_eq!(
             mine.iter()
                 .filter(|p| p.status == PaymentStatus::Refunded)
@@ -148,7 +148,7 @@ async fn cancelling_an_event_refunds_every_paid_booking_releases_every_hold_and_
     assert_eq!(late.status(), 303);
     late_buyer.get(&late_buyer.path_of(&location(&late))).await;
     app.deliver_all().await;
-    let late_payments = payments_of(&app, *late_ticket).await;
+    let late_payments = payments_of(&app, *late_booking).await;
     assert!(
         late_payments
             .iter()

@@ -80,7 +80,7 @@ async fn snapshot(app: &TestApp) -> String {
     app.with_db(|conn| {
         use boxoffice::db::models::User;
         use boxoffice::db::schema::users::dsl;
-        use boxoffice::db::{events, payments, ticket_types, tickets};
+        use boxoffice::db::{bookings, events, payments, ticket_types};
         let users: Vec<User> = dsl::users
             .order(dsl::id)
             .select(User::as_select())
@@ -90,7 +90,7 @@ async fn snapshot(app: &TestApp) -> String {
             "{users:?}\n{:?}\n{:?}\n{:?}\n{:?}",
             events::all(conn).unwrap(),
             ticket_types::all(conn).unwrap(),
-            tickets::all(conn).unwrap(),
+            bookings::all(conn).unwrap(),
             payments::all(conn).unwrap()
         )
     })
@@ -105,7 +105,7 @@ struct Shop {
     user: Visitor,
     event_id: i32,
     ticket_type_id: i32,
-    ticket_id: i32,
+    booking_id: i32,
     checkout: String,
 }
 
@@ -125,18 +125,18 @@ async fn shop() -> Shop {
     let show = app.create_event(EventSpec::new("Fuzz Fest")).await;
     let user = app.registered("user@example.com").await;
     let response = user.reserve(show.event_id, show.ticket_type_ids[0]).await;
-    let ticket_id = location(&response)
-        .trim_start_matches("/tickets/")
+    let booking_id = location(&response)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    let checkout = user.path_of(&location(&user.pay(ticket_id).await));
+    let checkout = user.path_of(&location(&user.pay(booking_id).await));
     Shop {
         app,
         admin,
         user,
         event_id: show.event_id,
         ticket_type_id: show.ticket_type_ids[0],
-        ticket_id,
+        booking_id,
         checkout,
     }
 }
@@ -234,14 +234,14 @@ fn account_forms_never_fail_or_change_anything_when_refused() {
                 let fresh = [
                     ("email", format!("fuzz{}@example.com", unique())),
                     ("password", PASSWORD.to_owned()),
-                    ("next", "/tickets".to_owned()),
+                    ("next", "/bookings".to_owned()),
                 ];
                 let form = one_bad(&fresh, which, &value);
                 post_checked(shop, &stranger, "/register", &as_pairs(&form)).await?;
                 let known = [
                     ("email", "user@example.com".to_owned()),
                     ("password", PASSWORD.to_owned()),
-                    ("next", "/tickets".to_owned()),
+                    ("next", "/bookings".to_owned()),
                 ];
                 let form = one_bad(&known, which, &value);
                 post_checked(shop, &stranger, "/login", &as_pairs(&form)).await?;
@@ -366,7 +366,7 @@ fn route_and_query_parameters_never_fail() {
             let query = query.trim_start_matches("v=");
             for path in [
                 format!("/events/{segment}"),
-                format!("/tickets/{segment}"),
+                format!("/bookings/{segment}"),
                 format!("/test-checkout/{segment}"),
                 format!("/admin/events/{segment}/edit"),
                 format!("/admin/events/{segment}/ticket-types/new"),
@@ -383,8 +383,8 @@ fn route_and_query_parameters_never_fail() {
             }
             for path in [
                 format!("/events/{segment}/reserve"),
-                format!("/tickets/{segment}/cancel"),
-                format!("/tickets/{segment}/pay"),
+                format!("/bookings/{segment}/cancel"),
+                format!("/bookings/{segment}/pay"),
                 format!("/test-checkout/{segment}/pay"),
                 format!("/test-checkout/{segment}/decline"),
                 format!("/account/tokens/{segment}/revoke"),
@@ -418,7 +418,7 @@ fn route_and_query_parameters_never_fail() {
                 .as_u16();
             prop_assert!(status < 500, "webhook answered {status}");
             // The real ticket and checkout still answer (the fuzz changed nothing).
-            get_checked(&shop.user, &format!("/tickets/{}", shop.ticket_id)).await?;
+            get_checked(&shop.user, &format!("/bookings/{}", shop.booking_id)).await?;
             get_checked(&shop.user, &shop.checkout).await?;
             Ok(())
         })
@@ -488,13 +488,13 @@ fn the_door_scan_form_and_the_checkin_api_never_fail_or_change_anything_when_ref
 
 /// The held booking's code (its first seat's code, once paid).
 async fn held_code(shop: &Shop) -> String {
-    let ticket_id = shop.ticket_id;
+    let booking_id = shop.booking_id;
     shop.app
         .with_db(move |conn| {
-            boxoffice::db::tickets::all(conn)
+            boxoffice::db::bookings::all(conn)
                 .unwrap()
                 .into_iter()
-                .find(|t| t.id == ticket_id)
+                .find(|t| t.id == booking_id)
                 .unwrap()
                 .code
         })

@@ -21,7 +21,7 @@ static BUYERS: AtomicUsize = AtomicUsize::new(0);
 struct Answer {
     status: u16,
     /// The booking made (or already held), if the request led to one.
-    ticket_id: Option<i32>,
+    booking_id: Option<i32>,
     /// The flash message on the page redirected to, or the error page's text.
     message: String,
 }
@@ -49,7 +49,7 @@ async fn ask_as(buyer: &Visitor, event: i32, ticket_type: i32, quantity: &str) -
         let body = response.text().await.unwrap();
         return Answer {
             status,
-            ticket_id: None,
+            booking_id: None,
             message: body,
         };
     }
@@ -57,7 +57,7 @@ async fn ask_as(buyer: &Visitor, event: i32, ticket_type: i32, quantity: &str) -
     let page = buyer.page(&to).await;
     Answer {
         status,
-        ticket_id: to.strip_prefix("/tickets/").and_then(|id| id.parse().ok()),
+        booking_id: to.strip_prefix("/bookings/").and_then(|id| id.parse().ok()),
         message: flash_in(&page),
     }
 }
@@ -65,16 +65,16 @@ async fn ask_as(buyer: &Visitor, event: i32, ticket_type: i32, quantity: &str) -
 async fn booked(app: &TestApp, event: i32, ticket_type: i32, quantity: &str) -> i32 {
     let (_, answer) = ask(app, event, ticket_type, quantity).await;
     let id = answer
-        .ticket_id
+        .booking_id
         .unwrap_or_else(|| panic!("{quantity} seats were not booked: {answer:?}"));
-    let ticket = app
-        .tickets()
+    let booking = app
+        .bookings()
         .await
         .into_iter()
         .find(|t| t.id == id)
         .unwrap();
-    assert_eq!(ticket.quantity.to_string(), quantity);
-    assert_eq!(ticket.status, "reserved");
+    assert_eq!(booking.quantity.to_string(), quantity);
+    assert_eq!(booking.status, "reserved");
     id
 }
 
@@ -82,7 +82,7 @@ async fn refused(app: &TestApp, event: i32, ticket_type: i32, quantity: &str, wo
     let before = app.available(ticket_type).await;
     let (_, answer) = ask(app, event, ticket_type, quantity).await;
     assert_eq!(answer.status, 303, "{answer:?}");
-    assert_eq!(answer.ticket_id, None, "asking {quantity}: {answer:?}");
+    assert_eq!(answer.booking_id, None, "asking {quantity}: {answer:?}");
     assert!(
         answer.message.contains(words),
         "asking {quantity}: expected “{words}”, got “{}”",
@@ -136,14 +136,14 @@ async fn invalid_quantities_are_a_clear_400_and_a_missing_one_means_one_seat() {
             answer.message
         );
     }
-    assert!(app.tickets().await.is_empty());
+    assert!(app.bookings().await.is_empty());
     assert_eq!(app.available(ticket_type).await, 20);
 
     // The single-seat form (no quantity field) books one seat.
     let buyer = app.registered("plain@example.com").await;
     let response = buyer.reserve(event, ticket_type).await;
-    assert!(location(&response).starts_with("/tickets/"));
-    assert_eq!(app.tickets().await[0].quantity, 1);
+    assert!(location(&response).starts_with("/bookings/"));
+    assert_eq!(app.bookings().await[0].quantity, 1);
     assert_eq!(app.available(ticket_type).await, 19);
     app.assert_books_clean().await;
 }
@@ -282,10 +282,10 @@ async fn a_rule_change_applies_to_new_reserves_and_never_to_existing_bookings() 
     assert!(form.contains("name=\"max_per_order\"") && form.contains("value=\"4\""));
     assert!(form.contains("<option value=\"even\" selected>"));
     // The booking of 3 (odd) stands and can be paid.
-    let tickets = app.tickets().await;
-    assert_eq!(tickets[0].id, three);
+    let bookings = app.bookings().await;
+    assert_eq!(bookings[0].id, three);
     assert_eq!(
-        (tickets[0].quantity, tickets[0].status.as_str()),
+        (bookings[0].quantity, bookings[0].status.as_str()),
         (3, "reserved")
     );
     app.assert_books_clean().await;
@@ -312,8 +312,8 @@ async fn a_rule_change_applies_to_new_reserves_and_never_to_existing_bookings() 
     assert!(page.contains("max_per_order-error") && page.contains("selling_rule-error"));
 }
 
-async fn pay_on_test_provider(buyer: &Visitor, ticket_id: i32) {
-    let response = buyer.pay(ticket_id).await;
+async fn pay_on_test_provider(buyer: &Visitor, booking_id: i32) {
+    let response = buyer.pay(booking_id).await;
     let checkout = buyer.path_of(&location(&response));
     assert!(checkout.starts_with("/test-checkout/"), "{checkout}");
     let page = buyer.page(&checkout).await;
@@ -327,7 +327,7 @@ async fn pay_on_test_provider(buyer: &Visitor, ticket_id: i32) {
         .post_raw(&format!("{checkout}/pay"), &[("csrf_token", &token)])
         .await;
     let back = buyer.get(&buyer.path_of(&location(&paid))).await;
-    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
+    assert_eq!(location(&back), format!("/bookings/{booking_id}"));
 }
 
 #[tokio::test]
@@ -335,10 +335,10 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     let app = TestApp::spawn().await;
     let (event, ticket_type) = one_type(&app, 10, 10, "any").await;
     let (ann, answer) = ask(&app, event, ticket_type, "3").await;
-    let ticket_id = answer.ticket_id.unwrap();
+    let booking_id = answer.booking_id.unwrap();
     assert!(answer.message.contains("Your 3 seats are held"));
     assert_eq!(app.available(ticket_type).await, 7);
-    let held = ann.page(&format!("/tickets/{ticket_id}")).await;
+    let held = ann.page(&format!("/bookings/{booking_id}")).await;
     assert!(held.contains("Pay €75.00"));
     assert!(!held.contains("class=\"code\""), "no codes before payment");
     assert!(
@@ -346,8 +346,8 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
         "a hold writes no admissions"
     );
 
-    pay_on_test_provider(&ann, ticket_id).await;
-    let page = ann.page(&format!("/tickets/{ticket_id}")).await;
+    pay_on_test_provider(&ann, booking_id).await;
+    let page = ann.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("status-paid"));
     let seats = app.admissions().await;
     assert_eq!(seats.len(), 3);
@@ -361,7 +361,7 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     }
     assert_eq!(page.matches("<svg").count(), 3, "a QR image per seat");
     let rows = app
-        .with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
+        .with_db(move |c| payments::for_booking(c, booking_id).unwrap())
         .await;
     assert_eq!(
         (rows.len(), rows[0].status.as_str(), rows[0].amount_pennies),
@@ -369,14 +369,14 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     );
     assert_eq!(app.available(ticket_type).await, 7);
     app.assert_books_clean().await;
-    let list = ann.page("/tickets").await;
+    let list = ann.page("/bookings").await;
     assert!(list.contains("€75.00"));
 
     // The admin sees the booking in the event's list, then refunds it: all three seats
     // go back on sale and the codes stop being valid.
     let admin = app.admin().await;
     let bookings = admin.page(&format!("/admin/events/{event}/bookings")).await;
-    let user_id = app.tickets().await[0].user_id;
+    let user_id = app.bookings().await[0].user_id;
     let email = app
         .with_db(move |c| {
             boxoffice::db::users::find(c, user_id)
@@ -407,7 +407,7 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     assert!(bookings.contains("<td data-label=\"Seats\">3</td>") && bookings.contains("Paid"));
     let refunded = admin
         .post(
-            &format!("/admin/tickets/{ticket_id}/refund"),
+            &format!("/admin/tickets/{booking_id}/refund"),
             &[("confirm", "yes")],
         )
         .await;
@@ -420,7 +420,7 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
             .all(|a| a.status == boxoffice::db::status::AdmissionStatus::Void)
     );
     let rows = app
-        .with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
+        .with_db(move |c| payments::for_booking(c, booking_id).unwrap())
         .await;
     assert_eq!(rows[0].status, "refunded");
     app.assert_books_clean().await;
@@ -431,15 +431,15 @@ async fn cancelling_or_expiring_a_hold_returns_all_its_seats() {
     let app = TestApp::spawn().await;
     let (event, ticket_type) = one_type(&app, 10, 10, "any").await;
     let (ann, answer) = ask(&app, event, ticket_type, "4").await;
-    let ticket_id = answer.ticket_id.unwrap();
+    let booking_id = answer.booking_id.unwrap();
     assert_eq!(app.available(ticket_type).await, 6);
-    let cancelled = ann.cancel(ticket_id).await;
+    let cancelled = ann.cancel(booking_id).await;
     assert_eq!(location(&cancelled), format!("/events/{event}"));
     assert_eq!(app.available(ticket_type).await, 10);
 
     // The same user books again (their released row gets a new hold of another size).
     let again = ask_as(&ann, event, ticket_type, "2").await;
-    assert_eq!(again.ticket_id, Some(ticket_id));
+    assert_eq!(again.booking_id, Some(booking_id));
     assert_eq!(app.available(ticket_type).await, 8);
     app.clock.advance(chrono::TimeDelta::minutes(16));
     assert_eq!(boxoffice::sweeper::sweep_once(&app.state).await, 1);
@@ -453,8 +453,8 @@ async fn the_bookings_list_is_paginated() {
     let (event, ticket_type) = one_type(&app, 100, 10, "any").await;
     let now = app.clock.now();
     app.with_db(move |c| {
-        use boxoffice::db::models::{NewTicket, NewUser};
-        use boxoffice::db::status::TicketStatus;
+        use boxoffice::db::models::{NewBooking, NewUser};
+        use boxoffice::db::status::BookingStatus;
         for n in 0..53 {
             let user = boxoffice::db::users::insert(
                 c,
@@ -466,13 +466,13 @@ async fn the_bookings_list_is_paginated() {
                 },
             )
             .unwrap();
-            boxoffice::db::tickets::insert(
+            boxoffice::db::bookings::insert(
                 c,
-                &NewTicket {
+                &NewBooking {
                     user_id: user.id,
                     event_id: event,
                     ticket_type_id: ticket_type,
-                    status: TicketStatus::Cancelled,
+                    status: BookingStatus::Cancelled,
                     reserved_until: None,
                     code: &format!("LIST-{n}"),
                     created_at: now,
@@ -506,8 +506,8 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
     // and returned in full by the repair.
     let (event, ticket_type) = one_type(&app, 10, 10, "any").await;
     let (ann, answer) = ask(&app, event, ticket_type, "3").await;
-    let ticket_id = answer.ticket_id.unwrap();
-    let checkout = ann.path_of(&location(&ann.pay(ticket_id).await));
+    let booking_id = answer.booking_id.unwrap();
+    let checkout = ann.path_of(&location(&ann.pay(booking_id).await));
     ann.post(&format!("{checkout}/pay"), &[]).await;
     let reference = app
         .state
@@ -517,7 +517,7 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
         .unwrap()
         .payment_reference
         .unwrap();
-    support::damage::keep_money_for_cancelled_ticket(&app, ticket_id, &reference).await;
+    support::damage::keep_money_for_cancelled_ticket(&app, booking_id, &reference).await;
     assert_eq!(
         app.available(ticket_type).await,
         10,
@@ -539,7 +539,7 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
 
     // A paid booking of 3 must have admissions 1, 2, 3 and a payment of 3 × the price.
     let (bob, answer) = ask(&app, event, ticket_type, "3").await;
-    let paid_id = answer.ticket_id.unwrap();
+    let paid_id = answer.booking_id.unwrap();
     pay_on_test_provider(&bob, paid_id).await;
     app.assert_books_clean().await;
     app.with_db(move |c| {
@@ -547,7 +547,7 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
         use diesel::prelude::*;
         diesel::delete(
             dsl::admissions
-                .filter(dsl::ticket_id.eq(paid_id))
+                .filter(dsl::booking_id.eq(paid_id))
                 .filter(dsl::position.eq(2)),
         )
         .execute(c)
@@ -569,7 +569,7 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
         use diesel::prelude::*;
         diesel::update(
             dsl::admissions
-                .filter(dsl::ticket_id.eq(paid_id))
+                .filter(dsl::booking_id.eq(paid_id))
                 .filter(dsl::position.eq(3)),
         )
         .set(dsl::event_id.eq(other))
@@ -587,7 +587,7 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
     app.with_db(move |c| {
         use boxoffice::db::schema::payments::dsl;
         use diesel::prelude::*;
-        diesel::update(dsl::payments.filter(dsl::ticket_id.eq(paid_id)))
+        diesel::update(dsl::payments.filter(dsl::booking_id.eq(paid_id)))
             .set(dsl::amount_pennies.eq(2500))
             .execute(c)
             .unwrap();

@@ -21,14 +21,14 @@ async fn holder_of_three(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32,
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, seats))
         .await;
     let buyer = shop.app.registered(email).await;
-    let ticket_id = reserve(&buyer, show.event_id, show.ticket_type_ids[0], "3").await;
-    (buyer, ticket_id, show.ticket_type_ids[0], show.event_id)
+    let booking_id = reserve(&buyer, show.event_id, show.ticket_type_ids[0], "3").await;
+    (buyer, booking_id, show.ticket_type_ids[0], show.event_id)
 }
 
 async fn reserve(buyer: &Visitor, event_id: i32, ticket_type_id: i32, quantity: &str) -> i32 {
     let response = buyer.reserve_n(event_id, ticket_type_id, quantity).await;
     location(&response)
-        .trim_start_matches("/tickets/")
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap()
 }
@@ -36,9 +36,9 @@ async fn reserve(buyer: &Visitor, event_id: i32, ticket_type_id: i32, quantity: 
 #[tokio::test]
 async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder_of_three(&shop, "ann@example.com", 10).await;
+    let (buyer, booking_id, ticket_type, _) = holder_of_three(&shop, "ann@example.com", 10).await;
     assert_eq!(shop.app.available(ticket_type).await, 7);
-    let session_id = checkout(&buyer, ticket_id).await;
+    let session_id = checkout(&buyer, booking_id).await;
     let created = shop.stripe.requests_to("POST", "/v1/checkout/sessions");
     assert_eq!(created.len(), 1);
     assert_eq!(
@@ -51,7 +51,7 @@ async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
         "one line item"
     );
     assert_eq!(
-        payments_of(&shop.app, ticket_id).await[0].amount_pennies,
+        payments_of(&shop.app, booking_id).await[0].amount_pennies,
         7500
     );
 
@@ -63,12 +63,12 @@ async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
             .status(),
         200
     );
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
     let back = buyer
         .get(&format!("/checkout/success?session_id={session_id}"))
         .await;
-    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    assert_eq!(location(&back), format!("/bookings/{booking_id}"));
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert_eq!(page.matches("<svg").count(), 3);
     let seats = shop.app.admissions().await;
     assert_eq!(seats.len(), 3);
@@ -82,14 +82,14 @@ async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
     let admin = shop.app.admin().await;
     admin
         .post(
-            &format!("/admin/tickets/{ticket_id}/refund"),
+            &format!("/admin/tickets/{booking_id}/refund"),
             &[("confirm", "yes")],
         )
         .await;
     let refunds = shop.stripe.requests_to("POST", "/v1/refunds");
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].field("amount"), Some("7500"));
-    assert_eq!(shop.app.tickets().await[0].status, "refunded");
+    assert_eq!(shop.app.bookings().await[0].status, "refunded");
     assert_eq!(shop.app.available(ticket_type).await, 10);
     shop.app.assert_books_clean().await;
 }
@@ -98,8 +98,8 @@ async fn three_seats_are_one_line_item_of_quantity_three_and_get_three_codes() {
 async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
     let shop = shop().await;
     // Three seats still free: the late payment takes them again.
-    let (buyer, ticket_id, ticket_type, _) = holder_of_three(&shop, "fay@example.com", 5).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, ticket_type, _) = holder_of_three(&shop, "fay@example.com", 5).await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
     assert_eq!(shop.app.available(ticket_type).await, 5);
@@ -111,7 +111,7 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
         &session,
     )
     .await;
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
     assert_eq!(shop.app.available(ticket_type).await, 2);
     assert_eq!(shop.app.admissions().await.len(), 3);
     assert!(shop.stripe.requests_to("POST", "/v1/refunds").is_empty());
@@ -119,9 +119,9 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
 
     // Only two of the three seats free: never a part of a booking; all money back.
     let shop = self::shop().await;
-    let (ann, ticket_id, ticket_type, event_id) =
+    let (ann, booking_id, ticket_type, event_id) =
         holder_of_three(&shop, "gil@example.com", 4).await;
-    let session_id = checkout(&ann, ticket_id).await;
+    let session_id = checkout(&ann, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     sweeper::sweep_once(&shop.app.state).await;
     let bob = shop.app.registered("bob@example.com").await;
@@ -139,7 +139,7 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].field("amount"), Some("7500"));
     assert_eq!(
-        payments_of(&shop.app, ticket_id).await[0].status,
+        payments_of(&shop.app, booking_id).await[0].status,
         "refunded"
     );
     assert_eq!(shop.app.available(ticket_type).await, 2, "never oversold");
@@ -150,8 +150,8 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
 #[tokio::test]
 async fn one_seats_price_for_three_seats_is_a_mismatch_held_for_an_admin() {
     let shop = shop().await;
-    let (buyer, ticket_id, _, _) = holder_of_three(&shop, "ivy@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, _, _) = holder_of_three(&shop, "ivy@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.stripe.complete(&session_id);
     let session = shop
         .stripe
@@ -163,9 +163,9 @@ async fn one_seats_price_for_three_seats_is_a_mismatch_held_for_an_admin() {
         &session,
     )
     .await;
-    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+    assert_eq!(shop.app.bookings().await[0].status, "reserved");
     assert_eq!(
-        payments_of(&shop.app, ticket_id).await[0].status,
+        payments_of(&shop.app, booking_id).await[0].status,
         "mismatch"
     );
     assert!(shop.app.admissions().await.is_empty(), "no codes for it");
@@ -174,8 +174,8 @@ async fn one_seats_price_for_three_seats_is_a_mismatch_held_for_an_admin() {
 #[tokio::test]
 async fn two_paid_sessions_of_three_seats_keep_one_and_refund_the_other() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder_of_three(&shop, "hal@example.com", 10).await;
-    let first = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, ticket_type, _) = holder_of_three(&shop, "hal@example.com", 10).await;
+    let first = checkout(&buyer, booking_id).await;
     shop.app
         .with_db(move |c| {
             use boxoffice::db::schema::payments::dsl;
@@ -186,11 +186,11 @@ async fn two_paid_sessions_of_three_seats_keep_one_and_refund_the_other() {
                 .unwrap();
         })
         .await;
-    let first = payments_of(&shop.app, ticket_id).await[0]
+    let first = payments_of(&shop.app, booking_id).await[0]
         .provider_session_id
         .clone()
         .unwrap();
-    let second = checkout(&buyer, ticket_id).await;
+    let second = checkout(&buyer, booking_id).await;
     assert_ne!(first, second);
     for (n, session_id) in [&first, &second].into_iter().enumerate() {
         let session = shop.stripe.complete(session_id);
@@ -202,7 +202,7 @@ async fn two_paid_sessions_of_three_seats_keep_one_and_refund_the_other() {
         )
         .await;
     }
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     let statuses: Vec<_> = rows.iter().map(|p| p.status.as_str()).collect();
     assert_eq!(statuses, vec!["paid", "refunded"]);
     let refunds = shop.stripe.requests_to("POST", "/v1/refunds");

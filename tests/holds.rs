@@ -25,7 +25,7 @@ use support::{PASSWORD, TestApp, Visitor};
 const HOUR: Duration = Duration::from_secs(3600);
 
 fn is_hold(response: &reqwest::Response) -> bool {
-    response.status() == 303 && location(response).starts_with("/tickets/")
+    response.status() == 303 && location(response).starts_with("/bookings/")
 }
 
 async fn user_id(app: &TestApp, email: &str) -> i32 {
@@ -124,7 +124,7 @@ async fn one_users_concurrent_reserves_never_pass_the_hourly_allowance() {
         );
         let live: Vec<i32> = shows.iter().map(|s| s.event_id).collect();
         let holds = first
-            .tickets()
+            .bookings()
             .await
             .into_iter()
             .filter(|t| t.user_id == racer_id && live.contains(&t.event_id))
@@ -339,7 +339,7 @@ async fn high_demand_events_need_a_confirmed_address_ordinary_ones_do_not() {
     assert!(page.contains("action=\"/account/verify/resend\""), "{page}");
     assert!(csrf_token_in(&page).is_some());
     assert_eq!(app.available(hot.ticket_type_ids[0]).await, 100);
-    assert!(app.tickets().await.is_empty());
+    assert!(app.bookings().await.is_empty());
 
     assert!(is_hold(
         &ann.reserve(plain.event_id, plain.ticket_type_ids[0]).await
@@ -427,12 +427,12 @@ async fn a_lapsed_hold_cools_down_before_its_type_is_held_again() {
     );
     let ann = app.registered("ann@example.com").await;
     let bob = app.registered("bob@example.com").await;
-    let ticket: i32 = location(&ann.reserve(event, front).await)
-        .trim_start_matches("/tickets/")
+    let booking: i32 = location(&ann.reserve(event, front).await)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
     assert!(is_hold(&bob.reserve(event, front).await));
-    let lapses_at = app.tickets().await[0].reserved_until.unwrap();
+    let lapses_at = app.bookings().await[0].reserved_until.unwrap();
 
     app.clock.advance(TimeDelta::minutes(16));
     assert_eq!(sweeper::sweep_once(&app.state).await, 2);
@@ -456,8 +456,8 @@ async fn a_lapsed_hold_cools_down_before_its_type_is_held_again() {
     // Another type of the event is not cooling down; holding it and cancelling does not
     // make the lapsed one free.
     let other = ann.reserve(event, back).await;
-    assert_eq!(location(&other), format!("/tickets/{ticket}"));
-    assert_eq!(ann.cancel(ticket).await.status(), 303);
+    assert_eq!(location(&other), format!("/bookings/{booking}"));
+    assert_eq!(ann.cancel(booking).await.status(), 303);
     assert_eq!(ann.reserve(event, front).await.status(), 429);
 
     // The API says the same, with a code and Retry-After; a 429 is not kept under its

@@ -88,7 +88,7 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
         )
         .await;
     let (event_id, standing) = (sale.event_id, sale.ticket_type_ids[0]);
-    let (buyer, ticket_id, codes) = app
+    let (buyer, booking_id, codes) = app
         .paid_booking("buyer@example.com", event_id, standing, 3)
         .await;
     let holder = app.registered("holder@example.com").await;
@@ -121,9 +121,9 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
     for path in [
         "/",
         &format!("/events/{event_id}"),
-        "/tickets",
-        &format!("/tickets/{ticket_id}"),
-        &format!("/tickets/{ticket_id}/cancel"),
+        "/bookings",
+        &format!("/bookings/{booking_id}"),
+        &format!("/bookings/{booking_id}/cancel"),
         "/account",
         "/account/password",
         "/account/verify/resend",
@@ -134,7 +134,7 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
         .add(
             "buyer",
             &buyer,
-            &format!("/admin/bookings/{ticket_id}"),
+            &format!("/admin/bookings/{booking_id}"),
             403,
         )
         .await;
@@ -160,8 +160,8 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
         "/admin/sales",
         &format!("/admin/events/{event_id}/bookings"),
         &format!("/admin/events/{event_id}/bookings?q=buyer"),
-        &format!("/admin/bookings/{ticket_id}"),
-        &format!("/admin/bookings/{ticket_id}/refund"),
+        &format!("/admin/bookings/{booking_id}"),
+        &format!("/admin/bookings/{booking_id}/refund"),
         &format!("/admin/events/{event_id}/checkins"),
         &format!("/admin/events/{event_id}/door-list"),
         &format!("/admin/events/{event_id}/cancel"),

@@ -232,6 +232,6 @@ async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
         ]
     );
     assert_eq!(app.available(ticket_type).await, 0);
-    assert_eq!(app.tickets().await.len(), 4);
+    assert_eq!(app.bookings().await.len(), 4);
     app.assert_books_clean().await;
 }

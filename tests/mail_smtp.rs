@@ -29,7 +29,7 @@ async fn a_server_that_is_down_is_retried_with_backoff_until_it_comes_back() {
     let url = format!("smtp://127.0.0.1:{port}");
     let app = TestApp::spawn_with(&[("SMTP_URL", &url), ("SMTP_TIMEOUT_SECONDS", "5")]).await;
     let ann = app.registered("ann@example.com").await;
-    let ticket_id = paid_booking(&app, &ann, "Backoff", "2").await;
+    let booking_id = paid_booking(&app, &ann, "Backoff", "2").await;
     let written = app.outbox_of("booking_paid").await;
     assert_eq!(written.len(), 1);
 
@@ -58,7 +58,7 @@ async fn a_server_that_is_down_is_retried_with_backoff_until_it_comes_back() {
     assert!(mail.contains("multipart/alternative"));
     assert!(mail.contains("text/calendar"));
     assert!(mail.contains("event.ics"));
-    assert!(mail.contains(&format!("/tickets/{ticket_id}")));
+    assert!(mail.contains(&format!("/bookings/{booking_id}")));
 }
 
 #[tokio::test]
@@ -99,14 +99,14 @@ async fn two_instances_deliver_each_message_exactly_once() {
     let first = TestApp::spawn_with(&[("SMTP_URL", &url)]).await;
     let second = first.another_instance_with(&[("SMTP_URL", &url)]).await;
     let ann = first.registered("ann@example.com").await;
-    let ticket_id = paid_booking(&first, &ann, "Twice", "1").await;
+    let booking_id = paid_booking(&first, &ann, "Twice", "1").await;
     // 40 more messages, as if 40 bookings had been paid at once.
     let now = first.clock.now();
     first
         .with_db(move |conn| {
             write_transaction(conn, |c| {
                 for _ in 0..40 {
-                    outbox::enqueue(c, now, &Message::BookingPaid { ticket_id })?;
+                    outbox::enqueue(c, now, &Message::BookingPaid { booking_id })?;
                 }
                 Ok::<_, boxoffice::error::AppError>(())
             })

@@ -27,8 +27,8 @@ fn migrations_run_up_down_and_up_again() {
 /// when paid), every ticket type gets the default cap and rule, and the books add up.
 #[test]
 fn a_populated_database_is_migrated_to_group_bookings() {
-    use boxoffice::db::status::{AdmissionStatus, SellingRule, TicketStatus};
-    use boxoffice::db::{admissions, ticket_types, tickets};
+    use boxoffice::db::status::{AdmissionStatus, BookingStatus, SellingRule};
+    use boxoffice::db::{admissions, bookings, ticket_types};
     use diesel::RunQueryDsl;
 
     let database = TestDatabase::create();
@@ -58,7 +58,7 @@ fn a_populated_database_is_migrated_to_group_bookings() {
 
     assert_eq!(migrations::run_pending(&mut conn).unwrap(), reverted);
 
-    let all = tickets::all(&mut conn).unwrap();
+    let all = bookings::all(&mut conn).unwrap();
     assert_eq!(all.len(), 3);
     assert!(
         all.iter().all(|t| t.quantity == 1),
@@ -66,22 +66,25 @@ fn a_populated_database_is_migrated_to_group_bookings() {
     );
     let seats = admissions::all(&mut conn).unwrap();
     assert_eq!(seats.len(), 3, "one admission per existing ticket");
-    for ticket in &all {
-        let mine: Vec<_> = seats.iter().filter(|a| a.ticket_id == ticket.id).collect();
+    for booking in &all {
+        let mine: Vec<_> = seats
+            .iter()
+            .filter(|a| a.booking_id == booking.id)
+            .collect();
         assert_eq!(mine.len(), 1);
         assert_eq!(
-            mine[0].code, ticket.code,
+            mine[0].code, booking.code,
             "the admission keeps the ticket's code"
         );
         assert_eq!(mine[0].position, 1);
-        assert_eq!(mine[0].hold_number, ticket.hold_number);
+        assert_eq!(mine[0].hold_number, booking.hold_number);
         assert!(mine[0].checked_in_at.is_none());
-        let expected = if ticket.status == TicketStatus::Paid {
+        let expected = if booking.status == BookingStatus::Paid {
             AdmissionStatus::Valid
         } else {
             AdmissionStatus::Void
         };
-        assert_eq!(mine[0].status, expected, "ticket {}", ticket.id);
+        assert_eq!(mine[0].status, expected, "ticket {}", booking.id);
     }
     let schema = ticket_types::find(&mut conn, 1).unwrap().unwrap();
     assert_eq!(

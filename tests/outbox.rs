@@ -26,7 +26,7 @@ use support::{TestApp, deadline};
 async fn a_booking_confirmed_twice_is_mailed_once_with_its_codes_and_a_calendar() {
     let app = TestApp::spawn().await;
     let ann = app.registered("ann@example.com").await;
-    let ticket_id = paid_booking(&app, &ann, "Quartet at dusk", "2").await;
+    let booking_id = paid_booking(&app, &ann, "Quartet at dusk", "2").await;
 
     let written = app.outbox_of("booking_paid").await;
     assert_eq!(
@@ -55,7 +55,7 @@ async fn a_booking_confirmed_twice_is_mailed_once_with_its_codes_and_a_calendar(
         .admissions()
         .await
         .into_iter()
-        .filter(|a| a.ticket_id == ticket_id)
+        .filter(|a| a.booking_id == booking_id)
         .map(|a| a.code)
         .collect();
     assert_eq!(codes.len(), 2);
@@ -63,7 +63,7 @@ async fn a_booking_confirmed_twice_is_mailed_once_with_its_codes_and_a_calendar(
         assert!(mail.body_text.contains(code.as_str()), "{code} in the text");
         assert!(mail.body_html.contains(code.as_str()), "{code} in the HTML");
     }
-    assert!(mail.body_text.contains(&format!("/tickets/{ticket_id}")));
+    assert!(mail.body_text.contains(&format!("/bookings/{booking_id}")));
     assert!(mail.body_text.contains("2 seats · Stalls"));
     assert!(
         mail.body_html.contains("<title>Your tickets for "),
@@ -92,7 +92,7 @@ async fn a_change_that_rolls_back_writes_no_message_and_a_committed_one_always_d
     let rolled_back = app
         .with_db(move |conn| {
             write_transaction(conn, |c| -> Result<(), AppError> {
-                outbox::enqueue(c, now, &Message::HoldExpired { ticket_id: 1 })?;
+                outbox::enqueue(c, now, &Message::HoldExpired { booking_id: 1 })?;
                 Err(AppError::Conflict("the change failed".into()))
             })
         })
@@ -105,7 +105,7 @@ async fn a_change_that_rolls_back_writes_no_message_and_a_committed_one_always_d
 
     app.with_db(move |conn| {
         write_transaction(conn, |c| -> Result<String, AppError> {
-            outbox::enqueue(c, now, &Message::HoldExpired { ticket_id: 1 })
+            outbox::enqueue(c, now, &Message::HoldExpired { booking_id: 1 })
         })
     })
     .await
@@ -160,7 +160,7 @@ async fn a_message_that_keeps_failing_backs_off_dies_after_five_attempts_and_can
     // A confirmation for a ticket that does not exist cannot be composed: it fails.
     app.with_db(move |conn| {
         write_transaction(conn, |c| {
-            outbox::enqueue(c, now, &Message::BookingPaid { ticket_id: 999 })
+            outbox::enqueue(c, now, &Message::BookingPaid { booking_id: 999 })
         })
         .unwrap()
     })
@@ -254,11 +254,11 @@ async fn a_long_job_renews_its_lease_and_no_other_instance_takes_it_over_meanwhi
         .await;
     let buyer = app.registered("ann@example.com").await;
     let reserved = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
-    let ticket_id: i32 = location(&reserved)
-        .trim_start_matches("/tickets/")
+    let booking_id: i32 = location(&reserved)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    let session = stripe.complete(&checkout(&buyer, ticket_id).await);
+    let session = stripe.complete(&checkout(&buyer, booking_id).await);
     webhook(&app, "evt_paid", "checkout.session.completed", &session).await;
     let admin = app.admin().await;
     app.deliver_all().await;
@@ -310,7 +310,7 @@ async fn a_long_job_renews_its_lease_and_no_other_instance_takes_it_over_meanwhi
     assert_eq!(done.status, rows::DELIVERED);
     assert_eq!(done.attempts, 1);
     assert_eq!(stripe.refunds().len(), 1, "refunded once");
-    assert_eq!(app.tickets().await[0].status, "refunded");
+    assert_eq!(app.bookings().await[0].status, "refunded");
     app.assert_books_clean().await;
 }
 
@@ -322,7 +322,7 @@ async fn a_renewal_and_a_takeover_at_the_same_instant_leave_one_holder() {
         let now = app.clock.now();
         app.with_db(move |c| {
             write_transaction(c, |c| {
-                outbox::enqueue(c, now, &Message::HoldExpired { ticket_id: round })
+                outbox::enqueue(c, now, &Message::HoldExpired { booking_id: round })
             })
             .unwrap()
         })

@@ -29,7 +29,7 @@ async fn error_pages_keep_the_logged_in_header() {
     let body = missing.text().await.unwrap();
     assert!(body.contains("Page not found"), "{body}");
     assert!(
-        body.contains("href=\"/tickets\""),
+        body.contains("href=\"/bookings\""),
         "the user's navigation: {body}"
     );
     assert!(body.contains("Log out"), "{body}");
@@ -44,7 +44,7 @@ async fn error_pages_keep_the_logged_in_header() {
     );
 
     // A missing booking (someone else's reads the same) and a missing event.
-    let body = buyer.get("/tickets/999999").await.text().await.unwrap();
+    let body = buyer.get("/bookings/999999").await.text().await.unwrap();
     assert!(body.contains("Page not found") && body.contains("Log out"));
     let body = buyer.get("/events/999999").await.text().await.unwrap();
     assert!(body.contains("Page not found") && body.contains("Log out"));
@@ -125,10 +125,10 @@ async fn ticket_pages_inline_qr_images_without_an_xml_prolog() {
     let sale = app
         .create_event(EventSpec::new("QR").seats("GA", 1000, 10))
         .await;
-    let (buyer, ticket_id, _) = app
+    let (buyer, booking_id, _) = app
         .paid_booking("qr@example.com", sale.event_id, sale.ticket_type_ids[0], 2)
         .await;
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert_eq!(page.matches("<svg").count(), 2, "one QR image per seat");
     assert!(!page.contains("<?xml"), "no XML prolog inside HTML");
 }
@@ -152,21 +152,21 @@ async fn copy_counts_seats_and_money_reads_with_grouped_digits() {
 
     let buyer = app.registered("gala@example.com").await;
     let held = buyer.reserve_n(sale.event_id, ticket_type, "3").await;
-    let ticket_id: i32 = location(&held)
-        .trim_start_matches("/tickets/")
+    let booking_id: i32 = location(&held)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("3 × €1,234.50 = €3,703.50"), "{page}");
     assert!(page.contains("Pay €3,703.50"));
-    pay(&buyer, ticket_id).await;
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    pay(&buyer, booking_id).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(
         flash(&page).contains("Payment received. Your tickets are confirmed."),
         "{}",
         flash(&page)
     );
-    let confirm = buyer.page(&format!("/tickets/{ticket_id}/cancel")).await;
+    let confirm = buyer.page(&format!("/bookings/{booking_id}/cancel")).await;
     assert!(
         confirm.contains("Cancel 3 seats of Box and refund €3,703.50"),
         "{confirm}"
@@ -174,7 +174,7 @@ async fn copy_counts_seats_and_money_reads_with_grouped_digits() {
 
     // The mails: a title on every HTML part, seats counted, money grouped.
     app.deliver_all().await;
-    assert_eq!(buyer.cancel(ticket_id).await.status(), 303);
+    assert_eq!(buyer.cancel(booking_id).await.status(), 303);
     app.deliver_all().await;
     let mails = app.mails_to("gala@example.com").await;
     assert!(mails.len() >= 3, "{}", mails.len());
@@ -210,13 +210,13 @@ async fn copy_counts_seats_and_money_reads_with_grouped_digits() {
     let single = app.registered("solo@example.com").await;
     let held = single.reserve_n(sale.event_id, ticket_type, "1").await;
     let single_id: i32 = location(&held)
-        .trim_start_matches("/tickets/")
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
     pay(&single, single_id).await;
-    let page = single.page(&format!("/tickets/{single_id}")).await;
+    let page = single.page(&format!("/bookings/{single_id}")).await;
     assert!(flash(&page).contains("Your ticket is confirmed."));
-    let confirm = single.page(&format!("/tickets/{single_id}/cancel")).await;
+    let confirm = single.page(&format!("/bookings/{single_id}/cancel")).await;
     assert!(confirm.contains("Cancel 1 seat of Box"), "{confirm}");
     app.deliver_all().await;
     let mails = app.mails_to("solo@example.com").await;
@@ -241,18 +241,18 @@ async fn free_bookings_read_free_once() {
     let held = buyer
         .reserve_n(sale.event_id, sale.ticket_type_ids[0], "3")
         .await;
-    let ticket_id: i32 = location(&held)
-        .trim_start_matches("/tickets/")
+    let booking_id: i32 = location(&held)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(!page.contains("× Free"), "{page}");
     assert!(!page.contains("Pay Free"), "{page}");
     assert!(page.contains("<dd>Free</dd>"), "{page}");
     assert!(page.contains("Confirm your 3 free seats"), "{page}");
-    let confirmed = buyer.pay(ticket_id).await;
-    assert_eq!(location(&confirmed), format!("/tickets/{ticket_id}"));
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let confirmed = buyer.pay(booking_id).await;
+    assert_eq!(location(&confirmed), format!("/bookings/{booking_id}"));
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(flash(&page).contains("Your free tickets are confirmed."));
 }
 

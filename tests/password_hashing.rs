@@ -102,7 +102,7 @@ async fn a_flood_of_logins_is_refused_at_once_while_pages_and_holds_are_served()
     assert!(page.contains("On sale now"));
     let held = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert!(
-        location(&held).starts_with("/tickets/"),
+        location(&held).starts_with("/bookings/"),
         "the hold is taken: {}",
         location(&held)
     );

@@ -14,8 +14,8 @@ mod support;
 use std::future::Future;
 
 use boxoffice::db::models::Payment;
-use boxoffice::db::schema::{payments as payments_table, tickets as tickets_table};
-use boxoffice::db::{payments, tickets};
+use boxoffice::db::schema::{bookings as bookings_table, payments as payments_table};
+use boxoffice::db::{bookings, payments};
 use boxoffice::domain::books;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
@@ -65,17 +65,17 @@ async fn post_later(
 async fn holder(app: &TestApp, event_id: i32, ticket_type_id: i32, email: &str) -> (Visitor, i32) {
     let buyer = app.registered(email).await;
     let response = buyer.reserve(event_id, ticket_type_id).await;
-    let ticket_id = location(&response)
-        .trim_start_matches("/tickets/")
+    let booking_id = location(&response)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    (buyer, ticket_id)
+    (buyer, booking_id)
 }
 
 /// Pay → the test checkout page → Pay there: the session is paid at the provider, and
 /// the path back to the shop (the success page) is returned, not yet visited.
-async fn paid_at_provider(buyer: &Visitor, ticket_id: i32) -> String {
-    let response = buyer.pay(ticket_id).await;
+async fn paid_at_provider(buyer: &Visitor, booking_id: i32) -> String {
+    let response = buyer.pay(booking_id).await;
     assert_eq!(response.status(), 303);
     let checkout = buyer.path_of(&location(&response));
     assert!(checkout.starts_with("/test-checkout/"), "{checkout}");
@@ -91,13 +91,13 @@ async fn paid_at_provider(buyer: &Visitor, ticket_id: i32) -> String {
 
 /// Makes the open session of a ticket look as good as over on our side, so the next
 /// Pay opens a second session (a second tab, much later).
-async fn retire_open_session(app: &TestApp, ticket_id: i32) {
+async fn retire_open_session(app: &TestApp, booking_id: i32) {
     let now = app.clock.now();
     app.with_db(move |c| {
         use payments_table::dsl;
         diesel::update(
             dsl::payments
-                .filter(dsl::ticket_id.eq(ticket_id))
+                .filter(dsl::booking_id.eq(booking_id))
                 .filter(dsl::status.eq("open")),
         )
         .set(dsl::expires_at.eq(Some(now)))
@@ -108,11 +108,11 @@ async fn retire_open_session(app: &TestApp, ticket_id: i32) {
 }
 
 /// Lets a hold's time run out without moving the shared clock (other rounds keep theirs).
-async fn lapse(app: &TestApp, ticket_id: i32) {
+async fn lapse(app: &TestApp, booking_id: i32) {
     let past = app.clock.now() - TimeDelta::minutes(1);
     app.with_db(move |c| {
-        use tickets_table::dsl;
-        diesel::update(dsl::tickets.find(ticket_id))
+        use bookings_table::dsl;
+        diesel::update(dsl::bookings.find(booking_id))
             .set(dsl::reserved_until.eq(Some(past)))
             .execute(c)
             .unwrap();
@@ -120,9 +120,9 @@ async fn lapse(app: &TestApp, ticket_id: i32) {
     .await;
 }
 
-async fn ticket_status(app: &TestApp, ticket_id: i32) -> String {
+async fn booking_status(app: &TestApp, booking_id: i32) -> String {
     app.with_db(move |c| {
-        tickets::find(c, ticket_id)
+        bookings::find(c, booking_id)
             .unwrap()
             .unwrap()
             .status
@@ -131,9 +131,9 @@ async fn ticket_status(app: &TestApp, ticket_id: i32) -> String {
     .await
 }
 
-async fn payment_statuses(app: &TestApp, ticket_id: i32) -> Vec<String> {
+async fn payment_statuses(app: &TestApp, booking_id: i32) -> Vec<String> {
     let rows: Vec<Payment> = app
-        .with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
+        .with_db(move |c| payments::for_booking(c, booking_id).unwrap())
         .await;
     rows.into_iter().map(|p| p.status.to_string()).collect()
 }
@@ -150,31 +150,31 @@ async fn a_confirmation_racing_the_owners_cancel_ends_paid_or_refunded() {
     let (app, show, ticket_type) = race_shop().await;
     let (mut paid, mut cancelled) = (0, 0);
     for round in 0..ROUNDS {
-        let (buyer, ticket_id) = holder(
+        let (buyer, booking_id) = holder(
             &app,
             show.event_id,
             ticket_type,
             &format!("c{round}@example.com"),
         )
         .await;
-        let success = paid_at_provider(&buyer, ticket_id).await;
-        let cancel = post_later(&buyer, &format!("/tickets/{ticket_id}/cancel")).await;
+        let success = paid_at_provider(&buyer, booking_id).await;
+        let cancel = post_later(&buyer, &format!("/bookings/{booking_id}/cancel")).await;
         let (confirmed, (cancel_status, _)) = together(get(&buyer, &success), cancel).await;
         assert_no_server_error(&[confirmed, cancel_status]);
 
-        let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
-        match ticket_status(&app, ticket_id).await.as_str() {
+        let page = buyer.page(&format!("/bookings/{booking_id}")).await;
+        match booking_status(&app, booking_id).await.as_str() {
             "paid" => {
                 paid += 1;
                 assert_eq!(cancel_status, 409, "a paid ticket is not cancelled");
-                assert_eq!(payment_statuses(&app, ticket_id).await, ["paid"]);
+                assert_eq!(payment_statuses(&app, booking_id).await, ["paid"]);
                 assert!(page.contains("Payment received"), "round {round}");
             }
             "cancelled" => {
                 cancelled += 1;
                 assert_eq!(cancel_status, 303);
                 assert_eq!(
-                    payment_statuses(&app, ticket_id).await,
+                    payment_statuses(&app, booking_id).await,
                     ["refunded"],
                     "the money of a cancelled booking goes back"
                 );
@@ -192,15 +192,15 @@ async fn a_confirmation_racing_the_owners_cancel_ends_paid_or_refunded() {
 async fn a_confirmation_racing_the_expiry_of_its_hold_keeps_the_ticket() {
     let (app, show, ticket_type) = race_shop().await;
     for round in 0..ROUNDS {
-        let (buyer, ticket_id) = holder(
+        let (buyer, booking_id) = holder(
             &app,
             show.event_id,
             ticket_type,
             &format!("e{round}@example.com"),
         )
         .await;
-        let success = paid_at_provider(&buyer, ticket_id).await;
-        lapse(&app, ticket_id).await;
+        let success = paid_at_provider(&buyer, booking_id).await;
+        lapse(&app, booking_id).await;
         let state = app.state.clone();
         let (confirmed, _released) = together(get(&buyer, &success), async move {
             sweeper::sweep_once(&state).await
@@ -210,11 +210,11 @@ async fn a_confirmation_racing_the_expiry_of_its_hold_keeps_the_ticket() {
         // Either the confirmation came first, or the expiry did and the late payment
         // took the seat that was still free: paid, with its one payment, both ways.
         assert_eq!(
-            ticket_status(&app, ticket_id).await,
+            booking_status(&app, booking_id).await,
             "paid",
             "round {round}"
         );
-        assert_eq!(payment_statuses(&app, ticket_id).await, ["paid"]);
+        assert_eq!(payment_statuses(&app, booking_id).await, ["paid"]);
         app.assert_books_clean().await;
     }
     assert_eq!(app.available(ticket_type).await, 100 - ROUNDS as i32);
@@ -224,26 +224,26 @@ async fn a_confirmation_racing_the_expiry_of_its_hold_keeps_the_ticket() {
 async fn two_sessions_of_one_ticket_confirmed_at_once_keep_one_payment() {
     let (app, show, ticket_type) = race_shop().await;
     for round in 0..ROUNDS {
-        let (buyer, ticket_id) = holder(
+        let (buyer, booking_id) = holder(
             &app,
             show.event_id,
             ticket_type,
             &format!("t{round}@example.com"),
         )
         .await;
-        let first = paid_at_provider(&buyer, ticket_id).await;
-        retire_open_session(&app, ticket_id).await;
-        let second = paid_at_provider(&buyer, ticket_id).await;
+        let first = paid_at_provider(&buyer, booking_id).await;
+        retire_open_session(&app, booking_id).await;
+        let second = paid_at_provider(&buyer, booking_id).await;
         assert_ne!(first, second, "two sessions");
         let answers = together(get(&buyer, &first), get(&buyer, &second)).await;
         assert_no_server_error(&[answers.0, answers.1]);
 
         assert_eq!(
-            ticket_status(&app, ticket_id).await,
+            booking_status(&app, booking_id).await,
             "paid",
             "round {round}"
         );
-        let mut statuses = payment_statuses(&app, ticket_id).await;
+        let mut statuses = payment_statuses(&app, booking_id).await;
         statuses.sort();
         assert_eq!(statuses, ["paid", "refunded"], "round {round}");
         app.assert_books_clean().await;
@@ -260,30 +260,30 @@ async fn a_second_payment_racing_an_admin_refund_sends_both_back() {
     let (app, show, ticket_type) = race_shop().await;
     let admin = app.admin().await;
     for round in 0..ROUNDS {
-        let (buyer, ticket_id) = holder(
+        let (buyer, booking_id) = holder(
             &app,
             show.event_id,
             ticket_type,
             &format!("r{round}@example.com"),
         )
         .await;
-        let first = paid_at_provider(&buyer, ticket_id).await;
-        retire_open_session(&app, ticket_id).await;
-        let second = paid_at_provider(&buyer, ticket_id).await;
+        let first = paid_at_provider(&buyer, booking_id).await;
+        retire_open_session(&app, booking_id).await;
+        let second = paid_at_provider(&buyer, booking_id).await;
         assert_eq!(buyer.get(&first).await.status(), 303);
-        assert_eq!(ticket_status(&app, ticket_id).await, "paid");
+        assert_eq!(booking_status(&app, booking_id).await, "paid");
 
-        let refund = post_later(&admin, &format!("/admin/tickets/{ticket_id}/refund")).await;
+        let refund = post_later(&admin, &format!("/admin/tickets/{booking_id}/refund")).await;
         let (confirmed, (refunded, _)) = together(get(&buyer, &second), refund).await;
         assert_no_server_error(&[confirmed, refunded]);
 
         assert_eq!(
-            ticket_status(&app, ticket_id).await,
+            booking_status(&app, booking_id).await,
             "refunded",
             "round {round}"
         );
         assert_eq!(
-            payment_statuses(&app, ticket_id).await,
+            payment_statuses(&app, booking_id).await,
             ["refunded", "refunded"],
             "round {round}"
         );
@@ -300,20 +300,20 @@ async fn a_second_payment_racing_an_admin_refund_sends_both_back() {
 async fn a_cancel_racing_the_expiry_returns_the_seat_once() {
     let (app, show, ticket_type) = race_shop().await;
     for round in 0..ROUNDS {
-        let (buyer, ticket_id) = holder(
+        let (buyer, booking_id) = holder(
             &app,
             show.event_id,
             ticket_type,
             &format!("x{round}@example.com"),
         )
         .await;
-        lapse(&app, ticket_id).await;
-        let cancel = post_later(&buyer, &format!("/tickets/{ticket_id}/cancel")).await;
+        lapse(&app, booking_id).await;
+        let cancel = post_later(&buyer, &format!("/bookings/{booking_id}/cancel")).await;
         let state = app.state.clone();
         let ((cancel_status, _), released) =
             together(cancel, async move { sweeper::sweep_once(&state).await }).await;
         assert_no_server_error(&[cancel_status]);
-        match ticket_status(&app, ticket_id).await.as_str() {
+        match booking_status(&app, booking_id).await.as_str() {
             "cancelled" => assert_eq!((cancel_status, released), (303, 0), "round {round}"),
             "expired" => assert_eq!((cancel_status, released), (409, 1), "round {round}"),
             other => panic!("round {round}: the ticket ended {other}"),
@@ -333,24 +333,24 @@ async fn two_admin_refunds_at_once_refund_once() {
     // Two admins (two sessions, so each sees its own message).
     let (one, two) = (app.admin().await, app.admin().await);
     for round in 0..ROUNDS {
-        let (buyer, ticket_id) = holder(
+        let (buyer, booking_id) = holder(
             &app,
             show.event_id,
             ticket_type,
             &format!("d{round}@example.com"),
         )
         .await;
-        let success = paid_at_provider(&buyer, ticket_id).await;
+        let success = paid_at_provider(&buyer, booking_id).await;
         assert_eq!(buyer.get(&success).await.status(), 303);
-        let path = format!("/admin/tickets/{ticket_id}/refund");
+        let path = format!("/admin/tickets/{booking_id}/refund");
         let (a, b) = together(post_later(&one, &path).await, post_later(&two, &path).await).await;
         assert_no_server_error(&[a.0, b.0]);
         assert_eq!(
-            ticket_status(&app, ticket_id).await,
+            booking_status(&app, booking_id).await,
             "refunded",
             "round {round}"
         );
-        assert_eq!(payment_statuses(&app, ticket_id).await, ["refunded"]);
+        assert_eq!(payment_statuses(&app, booking_id).await, ["refunded"]);
         let pages = [
             one.page("/admin/payments").await,
             two.page("/admin/payments").await,
@@ -385,20 +385,20 @@ async fn control_a_confirmation_deciding_on_a_stale_read_keeps_money_for_a_cance
     let show = app
         .create_event(EventSpec::new("Control").seats("GA", 2500, 10))
         .await;
-    let (buyer, ticket_id) = holder(
+    let (buyer, booking_id) = holder(
         &app,
         show.event_id,
         show.ticket_type_ids[0],
         "z@example.com",
     )
     .await;
-    paid_at_provider(&buyer, ticket_id).await;
-    damage::keep_money_for_cancelled_ticket(&app, ticket_id, "pi_control").await;
+    paid_at_provider(&buyer, booking_id).await;
+    damage::keep_money_for_cancelled_ticket(&app, booking_id, "pi_control").await;
     let report = app.with_db(|c| books::audit(c).unwrap()).await;
-    assert_eq!(ticket_status(&app, ticket_id).await, "cancelled");
+    assert_eq!(booking_status(&app, booking_id).await, "cancelled");
     assert!(
         report.violations.iter().any(|v| v.contains(&format!(
-            "ticket {ticket_id} is cancelled but money was kept"
+            "ticket {booking_id} is cancelled but money was kept"
         ))),
         "the unguarded interleaving breaks the books: {:?}",
         report.violations

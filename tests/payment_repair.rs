@@ -22,27 +22,27 @@ async fn holder(app: &TestApp, email: &str) -> (Visitor, i32, i32) {
         .await;
     let buyer = app.registered(email).await;
     let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
-    let ticket_id = location(&response)
-        .trim_start_matches("/tickets/")
+    let booking_id = location(&response)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    (buyer, ticket_id, show.ticket_type_ids[0])
+    (buyer, booking_id, show.ticket_type_ids[0])
 }
 
 /// Pay at the test provider and come back: the ticket is paid. Returns the payment's
 /// provider reference.
-async fn pay(app: &TestApp, buyer: &Visitor, ticket_id: i32) -> String {
-    let checkout = buyer.path_of(&location(&buyer.pay(ticket_id).await));
+async fn pay(app: &TestApp, buyer: &Visitor, booking_id: i32) -> String {
+    let checkout = buyer.path_of(&location(&buyer.pay(booking_id).await));
     let paid = buyer.post(&format!("{checkout}/pay"), &[]).await;
     buyer.get(&buyer.path_of(&location(&paid))).await;
-    payments_of(app, ticket_id).await[0]
+    payments_of(app, booking_id).await[0]
         .provider_payment_id
         .clone()
         .unwrap()
 }
 
-async fn payments_of(app: &TestApp, ticket_id: i32) -> Vec<Payment> {
-    app.with_db(move |c| payments::for_ticket(c, ticket_id).unwrap())
+async fn payments_of(app: &TestApp, booking_id: i32) -> Vec<Payment> {
+    app.with_db(move |c| payments::for_booking(c, booking_id).unwrap())
         .await
 }
 
@@ -54,8 +54,8 @@ async fn violations(app: &TestApp) -> Vec<String> {
 /// A ticket whose hold was paid at the test provider and then cancelled, its money
 /// kept: the old confirm × cancel race. Returns (ticket id, payment id).
 async fn money_kept_for_a_cancelled_ticket(app: &TestApp, email: &str) -> (i32, i32) {
-    let (buyer, ticket_id, _) = holder(app, email).await;
-    let checkout = buyer.path_of(&location(&buyer.pay(ticket_id).await));
+    let (buyer, booking_id, _) = holder(app, email).await;
+    let checkout = buyer.path_of(&location(&buyer.pay(booking_id).await));
     buyer.post(&format!("{checkout}/pay"), &[]).await;
     let reference = app
         .state
@@ -65,27 +65,27 @@ async fn money_kept_for_a_cancelled_ticket(app: &TestApp, email: &str) -> (i32, 
         .unwrap()
         .payment_reference
         .unwrap();
-    let payment_id = damage::keep_money_for_cancelled_ticket(app, ticket_id, &reference).await;
-    (ticket_id, payment_id)
+    let payment_id = damage::keep_money_for_cancelled_ticket(app, booking_id, &reference).await;
+    (booking_id, payment_id)
 }
 
 /// A paid ticket with a second attempt paid too: the old confirm × confirm race.
 /// Returns (ticket id, the second payment's id, ticket_type id).
 async fn a_second_payment_kept(app: &TestApp, email: &str) -> (i32, i32, i32) {
-    let (buyer, ticket_id, ticket_type) = holder(app, email).await;
-    let first = buyer.path_of(&location(&buyer.pay(ticket_id).await));
+    let (buyer, booking_id, ticket_type) = holder(app, email).await;
+    let first = buyer.path_of(&location(&buyer.pay(booking_id).await));
     // The first session runs out on our side; the second tab opens another.
     let now = app.clock.now();
     app.with_db(move |c| {
         use boxoffice::db::schema::payments::dsl;
         use diesel::prelude::*;
-        diesel::update(dsl::payments.filter(dsl::ticket_id.eq(ticket_id)))
+        diesel::update(dsl::payments.filter(dsl::booking_id.eq(booking_id)))
             .set(dsl::expires_at.eq(Some(now)))
             .execute(c)
             .unwrap();
     })
     .await;
-    let second = buyer.path_of(&location(&buyer.pay(ticket_id).await));
+    let second = buyer.path_of(&location(&buyer.pay(booking_id).await));
     assert_ne!(first, second);
     // Both sessions are paid at the provider; only the second is confirmed here.
     let paid_first = buyer.post(&format!("{first}/pay"), &[]).await;
@@ -100,10 +100,10 @@ async fn a_second_payment_kept(app: &TestApp, email: &str) -> (i32, i32, i32) {
         .unwrap()
         .payment_reference
         .unwrap();
-    let rows = payments_of(app, ticket_id).await;
+    let rows = payments_of(app, booking_id).await;
     let unconfirmed = rows.iter().find(|p| p.status != "paid").unwrap().id;
     damage::keep_a_second_payment(app, unconfirmed, &first_reference).await;
-    (ticket_id, unconfirmed, ticket_type)
+    (booking_id, unconfirmed, ticket_type)
 }
 
 #[tokio::test]
@@ -137,7 +137,7 @@ async fn the_repair_refunds_money_kept_without_a_ticket_and_nothing_else() {
     let mut both = statuses(payments_of(&app, paid).await);
     both.sort();
     assert_eq!(both, ["paid", "refunded"], "the ticket keeps one payment");
-    assert_eq!(app.tickets().await[1].status, "paid");
+    assert_eq!(app.bookings().await[1].status, "paid");
     assert_eq!(app.available(ticket_type).await, 9, "its seat stays sold");
     assert_eq!(statuses(payments_of(&app, honest).await), ["paid"]);
     assert!(
@@ -223,19 +223,19 @@ async fn check_repair_refunds_through_stripe_with_an_idempotency_key() {
         ("STRIPE_API_BASE", stripe.base.as_str()),
     ];
     let app = TestApp::spawn_with(&settings).await;
-    let (buyer, ticket_id, _) = holder(&app, "ann@example.com").await;
-    let to = location(&buyer.pay(ticket_id).await);
+    let (buyer, booking_id, _) = holder(&app, "ann@example.com").await;
+    let to = location(&buyer.pay(booking_id).await);
     let session_id = to.rsplit('/').next().unwrap().to_owned();
     stripe.complete(&session_id);
     let reference = format!("pi_{}", &session_id[3..]);
-    let payment_id = damage::keep_money_for_cancelled_ticket(&app, ticket_id, &reference).await;
+    let payment_id = damage::keep_money_for_cancelled_ticket(&app, booking_id, &reference).await;
 
     let output = check_repair(&app, &settings).await;
     let printed = text(&output);
     assert!(output.status.success(), "{printed}");
     assert!(
         printed.contains(&format!(
-            "repaired: payment {payment_id} of ticket {ticket_id} (€25.00): money kept for a cancelled ticket: refunded"
+            "repaired: payment {payment_id} of ticket {booking_id} (€25.00): money kept for a cancelled ticket: refunded"
         )),
         "{printed}"
     );
@@ -245,13 +245,13 @@ async fn check_repair_refunds_through_stripe_with_an_idempotency_key() {
     assert_eq!(refunds[0].field("payment_intent"), Some(reference.as_str()));
     assert_eq!(refunds[0].field("amount"), Some("2500"));
     assert!(refunds[0].idempotency_key.is_some());
-    assert_eq!(payments_of(&app, ticket_id).await[0].status, "refunded");
+    assert_eq!(payments_of(&app, booking_id).await[0].status, "refunded");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_repair_leaves_a_refund_it_cannot_make_to_reconciliation() {
     let app = TestApp::spawn().await;
-    let (ticket_id, _) = money_kept_for_a_cancelled_ticket(&app, "ann@example.com").await;
+    let (booking_id, _) = money_kept_for_a_cancelled_ticket(&app, "ann@example.com").await;
     // The test provider's sessions live in the server's memory: the command cannot
     // refund them itself, so it marks the money owed and says so.
     let output = check_repair(&app, &[]).await;
@@ -260,12 +260,12 @@ async fn check_repair_leaves_a_refund_it_cannot_make_to_reconciliation() {
     assert!(printed.contains("repair pending: payment"), "{printed}");
     assert!(printed.contains("refund pending"), "{printed}");
     assert_eq!(
-        payments_of(&app, ticket_id).await[0].status,
+        payments_of(&app, booking_id).await[0].status,
         "refund_pending"
     );
 
     app.clock.advance(TimeDelta::minutes(3));
     assert_eq!(reconcile::reconcile(&app.state).await, 1);
-    assert_eq!(payments_of(&app, ticket_id).await[0].status, "refunded");
+    assert_eq!(payments_of(&app, booking_id).await[0].status, "refunded");
     assert!(violations(&app).await.is_empty());
 }

@@ -25,32 +25,32 @@ async fn holder(shop: &Shop, email: &str, seats: i32) -> (Visitor, i32, i32, i32
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, seats))
         .await;
     let buyer = shop.app.registered(email).await;
-    let ticket_id = reserve(&buyer, show.event_id, show.ticket_type_ids[0]).await;
-    (buyer, ticket_id, show.ticket_type_ids[0], show.event_id)
+    let booking_id = reserve(&buyer, show.event_id, show.ticket_type_ids[0]).await;
+    (buyer, booking_id, show.ticket_type_ids[0], show.event_id)
 }
 
 async fn reserve(buyer: &Visitor, event_id: i32, ticket_type_id: i32) -> i32 {
     let response = buyer.reserve(event_id, ticket_type_id).await;
     location(&response)
-        .trim_start_matches("/tickets/")
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap()
 }
 
 /// Back from Stripe's page to the success URL: lands on the ticket; returns its page.
-async fn return_from_stripe(buyer: &Visitor, session_id: &str, ticket_id: i32) -> String {
+async fn return_from_stripe(buyer: &Visitor, session_id: &str, booking_id: i32) -> String {
     let back = buyer
         .get(&format!("/checkout/success?session_id={session_id}"))
         .await;
-    assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
-    buyer.page(&format!("/tickets/{ticket_id}")).await
+    assert_eq!(location(&back), format!("/bookings/{booking_id}"));
+    buyer.page(&format!("/bookings/{booking_id}")).await
 }
 
 #[tokio::test]
 async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() {
     let shop = shop().await;
-    let (buyer, ticket_id, _, event_id) = holder(&shop, "ann@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, _, event_id) = holder(&shop, "ann@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
 
     let created = shop.stripe.requests_to("POST", "/v1/checkout/sessions");
     assert_eq!(created.len(), 1);
@@ -65,7 +65,7 @@ async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() 
     assert!(
         key.starts_with("boxoffice-checkout-") && key.len() == "boxoffice-checkout-".len() + 36
     );
-    let stored = payments_of(&shop.app, ticket_id).await[0]
+    let stored = payments_of(&shop.app, booking_id).await[0]
         .request
         .clone()
         .unwrap();
@@ -88,11 +88,11 @@ async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() 
     );
     assert_eq!(
         request.field("client_reference_id"),
-        Some(ticket_id.to_string().as_str())
+        Some(booking_id.to_string().as_str())
     );
     assert_eq!(
         request.field("metadata[ticket_id]"),
-        Some(ticket_id.to_string().as_str())
+        Some(booking_id.to_string().as_str())
     );
     assert_eq!(
         request.field("metadata[event_id]"),
@@ -100,14 +100,14 @@ async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() 
     );
     // The PaymentIntent names our payment too: a dashboard refund or a dispute on it
     // leads back to the booking.
-    let payment_id = payments_of(&shop.app, ticket_id).await[0].id.to_string();
+    let payment_id = payments_of(&shop.app, booking_id).await[0].id.to_string();
     assert_eq!(
         request.field("payment_intent_data[metadata][payment_id]"),
         Some(payment_id.as_str())
     );
     assert_eq!(
         request.field("payment_intent_data[metadata][ticket_id]"),
-        Some(ticket_id.to_string().as_str())
+        Some(booking_id.to_string().as_str())
     );
     assert!(request.field("metadata[user_id]").is_some());
     assert_eq!(request.field("customer_email"), Some("ann@example.com"));
@@ -123,7 +123,7 @@ async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() 
     );
     assert_eq!(
         request.field("cancel_url"),
-        Some(format!("{}/tickets/{ticket_id}", shop.app.address).as_str())
+        Some(format!("{}/bookings/{booking_id}", shop.app.address).as_str())
     );
     let expires: i64 = request.field("expires_at").unwrap().parse().unwrap();
     assert!(
@@ -131,7 +131,7 @@ async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() 
         "Stripe's minimum of 30 minutes"
     );
 
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (
@@ -142,7 +142,7 @@ async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() 
     );
 
     // A double submit or a retry returns the same session without asking Stripe again.
-    assert_eq!(checkout(&buyer, ticket_id).await, session_id);
+    assert_eq!(checkout(&buyer, booking_id).await, session_id);
     assert_eq!(
         shop.stripe
             .requests_to("POST", "/v1/checkout/sessions")
@@ -154,30 +154,30 @@ async fn a_checkout_session_is_created_with_the_ticket_and_an_idempotency_key() 
 #[tokio::test]
 async fn stripe_failing_or_hanging_keeps_the_hold_and_charges_nothing() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "bob@example.com", 10).await;
+    let (buyer, booking_id, ticket_type, _) = holder(&shop, "bob@example.com", 10).await;
 
     shop.stripe.fail_next(&[Failure::ServerError]);
-    let response = buyer.pay(ticket_id).await;
-    assert_eq!(location(&response), format!("/tickets/{ticket_id}"));
-    let page = buyer.page(&format!("/tickets/{ticket_id}")).await;
+    let response = buyer.pay(booking_id).await;
+    assert_eq!(location(&response), format!("/bookings/{booking_id}"));
+    let page = buyer.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("payment service is unavailable") && page.contains("On hold"));
-    assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "failed");
+    assert_eq!(payments_of(&shop.app, booking_id).await[0].status, "failed");
 
     shop.stripe.fail_next(&[Failure::Hang]);
-    let response = buyer.pay(ticket_id).await;
+    let response = buyer.pay(booking_id).await;
     assert_eq!(
         location(&response),
-        format!("/tickets/{ticket_id}"),
+        format!("/bookings/{booking_id}"),
         "a time-out is answered, not waited on"
     );
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(
         rows[1].status, "creating",
         "the outcome is unknown: keep the attempt and its key"
     );
 
     // The next try reuses attempt 2's key, so a session Stripe may have made is not doubled.
-    let session = checkout(&buyer, ticket_id).await;
+    let session = checkout(&buyer, booking_id).await;
     let keys: Vec<_> = shop
         .stripe
         .requests_to("POST", "/v1/checkout/sessions")
@@ -189,19 +189,19 @@ async fn stripe_failing_or_hanging_keeps_the_hold_and_charges_nothing() {
     assert_eq!(keys[1], keys[2], "a timed-out attempt's key is");
     assert!(session.starts_with("cs_test_standin"));
     assert_eq!(shop.app.available(ticket_type).await, 9);
-    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+    assert_eq!(shop.app.bookings().await[0].status, "reserved");
 }
 
 #[tokio::test]
 async fn a_create_retried_after_a_time_out_resends_the_identical_request() {
     let shop = shop().await;
-    let (buyer, ticket_id, _, _) = holder(&shop, "pat@example.com", 10).await;
+    let (buyer, booking_id, _, _) = holder(&shop, "pat@example.com", 10).await;
     // Stripe creates the session, but its answer comes after our time-out.
     shop.stripe.fail_next(&[Failure::SlowAnswer]);
-    let first = buyer.pay(ticket_id).await;
-    assert_eq!(location(&first), format!("/tickets/{ticket_id}"));
+    let first = buyer.pay(booking_id).await;
+    assert_eq!(location(&first), format!("/bookings/{booking_id}"));
     assert_eq!(
-        payments_of(&shop.app, ticket_id).await[0].status,
+        payments_of(&shop.app, booking_id).await[0].status,
         "creating"
     );
 
@@ -213,7 +213,7 @@ async fn a_create_retried_after_a_time_out_resends_the_identical_request() {
     })
     .await;
     shop.app.clock.advance(TimeDelta::minutes(5));
-    let session_id = checkout(&buyer, ticket_id).await;
+    let session_id = checkout(&buyer, booking_id).await;
     let created = shop.stripe.requests_to("POST", "/v1/checkout/sessions");
     assert_eq!(created.len(), 2);
     let params = |i: usize| {
@@ -225,7 +225,7 @@ async fn a_create_retried_after_a_time_out_resends_the_identical_request() {
         assert_eq!(created[0].idempotency_key, created[i].idempotency_key);
         assert_eq!(params(0), params(i), "the identical request");
     }
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, "open");
     assert_eq!(
@@ -260,13 +260,13 @@ async fn the_stand_in_refuses_a_reused_key_with_other_parameters_as_stripe_does(
 #[tokio::test]
 async fn a_signed_completed_event_confirms_the_ticket_once() {
     let shop = shop().await;
-    let (buyer, ticket_id, _, _) = holder(&shop, "cat@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, _, _) = holder(&shop, "cat@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     let session = shop.stripe.complete(&session_id);
 
     let response = webhook(&shop.app, "evt_1", "checkout.session.completed", &session).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
     let replay = webhook(&shop.app, "evt_1", "checkout.session.completed", &session).await;
     assert_eq!(replay.status(), 200);
     assert_eq!(
@@ -275,7 +275,7 @@ async fn a_signed_completed_event_confirms_the_ticket_once() {
             .await,
         1
     );
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(
         rows[0].provider_payment_id.as_deref(),
@@ -284,7 +284,7 @@ async fn a_signed_completed_event_confirms_the_ticket_once() {
 
     // The success page afterwards shows the paid ticket and changes nothing.
     assert!(
-        return_from_stripe(&buyer, &session_id, ticket_id)
+        return_from_stripe(&buyer, &session_id, booking_id)
             .await
             .contains("<svg")
     );
@@ -304,8 +304,8 @@ async fn a_signed_completed_event_confirms_the_ticket_once() {
 #[tokio::test]
 async fn bad_signatures_are_refused_and_write_nothing() {
     let shop = shop().await;
-    let (buyer, ticket_id, _, _) = holder(&shop, "dan@example.com", 10).await;
-    let session = shop.stripe.complete(&checkout(&buyer, ticket_id).await);
+    let (buyer, booking_id, _, _) = holder(&shop, "dan@example.com", 10).await;
+    let session = shop.stripe.complete(&checkout(&buyer, booking_id).await);
     let body = StripeStandIn::event("evt_bad", "checkout.session.completed", &session);
     let now = chrono::Utc::now().timestamp();
 
@@ -328,7 +328,7 @@ async fn bad_signatures_are_refused_and_write_nothing() {
     for (payload, header) in cases {
         assert_eq!(deliver(&shop.app, &payload, &header).await.status(), 400);
     }
-    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+    assert_eq!(shop.app.bookings().await[0].status, "reserved");
     assert_eq!(
         shop.app
             .with_db(|c| webhook_events::count(c).unwrap())
@@ -340,12 +340,12 @@ async fn bad_signatures_are_refused_and_write_nothing() {
 #[tokio::test]
 async fn the_success_page_before_the_webhook_and_parallel_deliveries_apply_once() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "eve@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, ticket_type, _) = holder(&shop, "eve@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     let session = shop.stripe.complete(&session_id);
 
     assert!(
-        return_from_stripe(&buyer, &session_id, ticket_id)
+        return_from_stripe(&buyer, &session_id, booking_id)
             .await
             .contains("Payment received")
     );
@@ -358,7 +358,7 @@ async fn the_success_page_before_the_webhook_and_parallel_deliveries_apply_once(
     );
     let answers = join_all((0..6).map(|_| deliver(&shop.app, &body, &header))).await;
     assert!(answers.iter().all(|a| a.status() == 200));
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, "paid");
     assert_eq!(
@@ -386,8 +386,8 @@ async fn the_webhook_and_the_success_page_at_the_same_instant_confirm_once() {
     let rounds = 10;
     for round in 0..rounds {
         let buyer = shop.app.registered(&format!("w{round}@example.com")).await;
-        let ticket_id = reserve(&buyer, show.event_id, show.ticket_type_ids[0]).await;
-        let session_id = checkout(&buyer, ticket_id).await;
+        let booking_id = reserve(&buyer, show.event_id, show.ticket_type_ids[0]).await;
+        let session_id = checkout(&buyer, booking_id).await;
         let session = shop.stripe.complete(&session_id);
         let body = StripeStandIn::event(
             &format!("evt_race_{round}"),
@@ -415,12 +415,12 @@ async fn the_webhook_and_the_success_page_at_the_same_instant_confirm_once() {
         let (hook, page) = support::race::together(hook, page).await;
         assert_eq!(hook.unwrap().status(), 200, "round {round}");
         assert_eq!(page.unwrap().status(), 303, "round {round}");
-        let rows = payments_of(&shop.app, ticket_id).await;
+        let rows = payments_of(&shop.app, booking_id).await;
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].status, "paid", "round {round}");
         assert!(
             buyer
-                .page(&format!("/tickets/{ticket_id}"))
+                .page(&format!("/bookings/{booking_id}"))
                 .await
                 .contains("Payment received")
         );
@@ -436,8 +436,8 @@ async fn the_webhook_and_the_success_page_at_the_same_instant_confirm_once() {
 #[tokio::test]
 async fn a_late_payment_takes_a_free_seat() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "fay@example.com", 5).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, ticket_type, _) = holder(&shop, "fay@example.com", 5).await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
     assert_eq!(shop.app.available(ticket_type).await, 5);
@@ -454,7 +454,7 @@ async fn a_late_payment_takes_a_free_seat() {
         .status(),
         200
     );
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
     assert_eq!(shop.app.available(ticket_type).await, 4);
     assert!(shop.stripe.requests_to("POST", "/v1/refunds").is_empty());
     shop.app.assert_books_clean().await;
@@ -463,8 +463,8 @@ async fn a_late_payment_takes_a_free_seat() {
 #[tokio::test]
 async fn a_late_payment_with_no_seat_left_is_refunded_automatically() {
     let shop = shop().await;
-    let (ann, ticket_id, ticket_type, event_id) = holder(&shop, "gil@example.com", 1).await;
-    let session_id = checkout(&ann, ticket_id).await;
+    let (ann, booking_id, ticket_type, event_id) = holder(&shop, "gil@example.com", 1).await;
+    let session_id = checkout(&ann, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     sweeper::sweep_once(&shop.app.state).await;
     let bob = shop.app.registered("bob@example.com").await;
@@ -473,7 +473,7 @@ async fn a_late_payment_with_no_seat_left_is_refunded_automatically() {
 
     shop.stripe.complete(&session_id);
     assert!(
-        return_from_stripe(&ann, &session_id, ticket_id)
+        return_from_stripe(&ann, &session_id, booking_id)
             .await
             .contains("refunded in full")
     );
@@ -492,7 +492,7 @@ async fn a_late_payment_with_no_seat_left_is_refunded_automatically() {
             .unwrap()
             .starts_with("boxoffice-refund-")
     );
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(rows[0].status, "refunded");
     assert_eq!(shop.app.available(ticket_type).await, 0, "never oversold");
     shop.app.assert_books_clean().await;
@@ -501,8 +501,8 @@ async fn a_late_payment_with_no_seat_left_is_refunded_automatically() {
 #[tokio::test]
 async fn two_sessions_both_paid_keep_one_and_refund_the_other() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "hal@example.com", 10).await;
-    let first = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, ticket_type, _) = holder(&shop, "hal@example.com", 10).await;
+    let first = checkout(&buyer, booking_id).await;
     // The first tab's session has run out on our side; a second tab opens a new one.
     shop.app
         .with_db(move |c| {
@@ -514,11 +514,11 @@ async fn two_sessions_both_paid_keep_one_and_refund_the_other() {
                 .unwrap();
         })
         .await;
-    let first = payments_of(&shop.app, ticket_id).await[0]
+    let first = payments_of(&shop.app, booking_id).await[0]
         .provider_session_id
         .clone()
         .unwrap();
-    let second = checkout(&buyer, ticket_id).await;
+    let second = checkout(&buyer, booking_id).await;
     assert_ne!(first, second);
 
     for (n, session_id) in [&first, &second].into_iter().enumerate() {
@@ -532,7 +532,7 @@ async fn two_sessions_both_paid_keep_one_and_refund_the_other() {
         .await;
         assert_eq!(answer.status(), 200);
     }
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     let statuses: Vec<_> = rows.iter().map(|p| p.status.as_str()).collect();
     assert_eq!(statuses, vec!["paid", "refunded"]);
     assert_eq!(shop.stripe.requests_to("POST", "/v1/refunds").len(), 1);
@@ -543,8 +543,8 @@ async fn two_sessions_both_paid_keep_one_and_refund_the_other() {
 #[tokio::test]
 async fn a_payment_of_the_wrong_amount_is_not_confirmed_and_is_shown_to_admins() {
     let shop = shop().await;
-    let (buyer, ticket_id, _, _) = holder(&shop, "ivy@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, _, _) = holder(&shop, "ivy@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.stripe.complete(&session_id);
     let session = shop
         .stripe
@@ -555,9 +555,9 @@ async fn a_payment_of_the_wrong_amount_is_not_confirmed_and_is_shown_to_admins()
             .status(),
         200
     );
-    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+    assert_eq!(shop.app.bookings().await[0].status, "reserved");
     assert_eq!(
-        payments_of(&shop.app, ticket_id).await[0].status,
+        payments_of(&shop.app, booking_id).await[0].status,
         "mismatch"
     );
     let admin = shop.app.admin().await;
@@ -582,8 +582,8 @@ async fn a_payment_of_the_wrong_amount_is_not_confirmed_and_is_shown_to_admins()
 #[tokio::test]
 async fn reconciliation_finds_a_payment_whose_webhook_was_lost() {
     let shop = shop().await;
-    let (buyer, ticket_id, _, _) = holder(&shop, "jay@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, _, _) = holder(&shop, "jay@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.stripe.complete(&session_id);
     assert_eq!(
         reconcile::reconcile(&shop.app.state).await,
@@ -592,7 +592,7 @@ async fn reconciliation_finds_a_payment_whose_webhook_was_lost() {
     );
     shop.app.clock.advance(TimeDelta::minutes(3));
     assert_eq!(reconcile::reconcile(&shop.app.state).await, 1);
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
     shop.app.assert_books_clean().await;
 }
 
@@ -600,8 +600,8 @@ async fn reconciliation_finds_a_payment_whose_webhook_was_lost() {
 async fn reconciliation_keeps_an_attempt_through_rate_limits_and_auth_errors_and_fails_it_only_when_stripe_has_no_such_session()
  {
     let shop = shop().await;
-    let (buyer, ticket_id, _, _) = holder(&shop, "kim@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, _, _) = holder(&shop, "kim@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.stripe.complete(&session_id);
     let retrieve_path = format!("/v1/checkout/sessions/{session_id}");
     for (checks, failure) in [
@@ -619,7 +619,7 @@ async fn reconciliation_keeps_an_attempt_through_rate_limits_and_auth_errors_and
             0,
             "{failure:?}"
         );
-        let row = payments_of(&shop.app, ticket_id).await.remove(0);
+        let row = payments_of(&shop.app, booking_id).await.remove(0);
         assert_eq!(
             row.status, "open",
             "{failure:?} keeps the attempt for a later sweep"
@@ -643,7 +643,7 @@ async fn reconciliation_keeps_an_attempt_through_rate_limits_and_auth_errors_and
     shop.app.clock.advance(TimeDelta::minutes(61));
     assert_eq!(reconcile::reconcile(&shop.app.state).await, 1);
     assert_eq!(
-        shop.app.tickets().await[0].status,
+        shop.app.bookings().await[0].status,
         "paid",
         "found in the end"
     );
@@ -651,13 +651,13 @@ async fn reconciliation_keeps_an_attempt_through_rate_limits_and_auth_errors_and
 
     // A session Stripe has never heard of (another account's, a wiped test mode): only
     // its 404 ends the attempt.
-    let (other, other_ticket, _, _) = holder(&shop, "lou@example.com", 10).await;
-    checkout(&other, other_ticket).await;
+    let (other, other_booking, _, _) = holder(&shop, "lou@example.com", 10).await;
+    checkout(&other, other_booking).await;
     shop.app
         .with_db(move |c| {
             use boxoffice::db::schema::payments::dsl;
             use diesel::prelude::*;
-            diesel::update(dsl::payments.filter(dsl::ticket_id.eq(other_ticket)))
+            diesel::update(dsl::payments.filter(dsl::booking_id.eq(other_booking)))
                 .set(dsl::provider_session_id.eq("cs_test_unknown"))
                 .execute(c)
                 .unwrap();
@@ -665,7 +665,7 @@ async fn reconciliation_keeps_an_attempt_through_rate_limits_and_auth_errors_and
         .await;
     shop.app.clock.advance(TimeDelta::minutes(3));
     reconcile::reconcile(&shop.app.state).await;
-    let rows = payments_of(&shop.app, other_ticket).await;
+    let rows = payments_of(&shop.app, other_booking).await;
     assert_eq!(rows[0].status, "failed");
     assert!(
         rows[0]
@@ -679,8 +679,8 @@ async fn reconciliation_keeps_an_attempt_through_rate_limits_and_auth_errors_and
 #[tokio::test]
 async fn a_refund_made_in_stripe_reaches_the_books() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "kim@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, ticket_type, _) = holder(&shop, "kim@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     let session = shop.stripe.complete(&session_id);
     webhook(
         &shop.app,
@@ -704,9 +704,9 @@ async fn a_refund_made_in_stripe_reaches_the_books() {
             .status(),
         200
     );
-    assert_eq!(shop.app.tickets().await[0].status, "refunded");
+    assert_eq!(shop.app.bookings().await[0].status, "refunded");
     assert_eq!(
-        payments_of(&shop.app, ticket_id).await[0]
+        payments_of(&shop.app, booking_id).await[0]
             .provider_refund_id
             .as_deref(),
         made["id"].as_str()
@@ -718,15 +718,15 @@ async fn a_refund_made_in_stripe_reaches_the_books() {
 #[tokio::test]
 async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "lee@example.com", 10).await;
-    let session = shop.stripe.complete(&checkout(&buyer, ticket_id).await);
+    let (buyer, booking_id, ticket_type, _) = holder(&shop, "lee@example.com", 10).await;
+    let session = shop.stripe.complete(&checkout(&buyer, booking_id).await);
     webhook(&shop.app, "evt_p", "checkout.session.completed", &session).await;
     let admin = shop.app.admin().await;
 
     shop.stripe.fail_next(&[Failure::ServerError]);
     admin
         .post(
-            &format!("/admin/tickets/{ticket_id}/refund"),
+            &format!("/admin/tickets/{booking_id}/refund"),
             &[("confirm", "yes")],
         )
         .await;
@@ -737,7 +737,7 @@ async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
             .contains("could not be made now")
     );
     assert_eq!(
-        shop.app.tickets().await[0].status,
+        shop.app.bookings().await[0].status,
         "paid",
         "no seat back before the money is back"
     );
@@ -756,7 +756,7 @@ async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
     assert_eq!(refunds[0].form, refunds[1].form);
     assert_eq!(shop.stripe.requests_to("GET", "/v1/refunds").len(), 1);
     assert_eq!(shop.stripe.refunds().len(), 1, "one refund made");
-    assert_eq!(shop.app.tickets().await[0].status, "refunded");
+    assert_eq!(shop.app.bookings().await[0].status, "refunded");
     assert_eq!(shop.app.available(ticket_type).await, 10);
     shop.app.assert_books_clean().await;
 }
@@ -764,8 +764,8 @@ async fn an_admin_refund_goes_through_stripe_with_an_idempotency_key() {
 #[tokio::test]
 async fn an_expired_session_event_closes_the_attempt_and_the_next_pay_opens_a_new_one() {
     let shop = shop().await;
-    let (buyer, ticket_id, _, _) = holder(&shop, "max@example.com", 10).await;
-    let first = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, _, _) = holder(&shop, "max@example.com", 10).await;
+    let first = checkout(&buyer, booking_id).await;
     let session = shop
         .stripe
         .update(&first, |s| s["status"] = json!("expired"));
@@ -775,13 +775,16 @@ async fn an_expired_session_event_closes_the_attempt_and_the_next_pay_opens_a_ne
             .status(),
         200
     );
-    assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "expired");
     assert_eq!(
-        shop.app.tickets().await[0].status,
+        payments_of(&shop.app, booking_id).await[0].status,
+        "expired"
+    );
+    assert_eq!(
+        shop.app.bookings().await[0].status,
         "reserved",
         "the hold itself is untouched"
     );
-    let second = checkout(&buyer, ticket_id).await;
+    let second = checkout(&buyer, booking_id).await;
     assert_ne!(first, second);
     let keys: Vec<_> = shop
         .stripe
@@ -795,8 +798,8 @@ async fn an_expired_session_event_closes_the_attempt_and_the_next_pay_opens_a_ne
 #[tokio::test]
 async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "ned@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, ticket_type, _) = holder(&shop, "ned@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
     assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
     assert_eq!(
@@ -806,7 +809,10 @@ async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
     let expire_path = format!("/v1/checkout/sessions/{session_id}/expire");
     assert_eq!(shop.stripe.requests_to("POST", &expire_path).len(), 1);
     assert_eq!(shop.stripe.session(&session_id)["status"], "expired");
-    assert_eq!(payments_of(&shop.app, ticket_id).await[0].status, "expired");
+    assert_eq!(
+        payments_of(&shop.app, booking_id).await[0].status,
+        "expired"
+    );
     assert_eq!(shop.app.available(ticket_type).await, 10);
     assert_eq!(
         reconcile::close_sessions_of_ended_holds(&shop.app.state).await,
@@ -818,8 +824,8 @@ async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
 #[tokio::test]
 async fn a_session_paid_just_before_its_hold_ended_is_kept_by_reconciliation() {
     let shop = shop().await;
-    let (buyer, ticket_id, ticket_type, _) = holder(&shop, "oli@example.com", 10).await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id, ticket_type, _) = holder(&shop, "oli@example.com", 10).await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.stripe.complete(&session_id);
     shop.app.clock.advance(TimeDelta::minutes(16));
     sweeper::sweep_once(&shop.app.state).await;
@@ -829,7 +835,7 @@ async fn a_session_paid_just_before_its_hold_ended_is_kept_by_reconciliation() {
         "Stripe will not close a paid session: it is asked what happened instead"
     );
     assert_eq!(
-        shop.app.tickets().await[0].status,
+        shop.app.bookings().await[0].status,
         "paid",
         "the seat was still free: the late payment keeps it"
     );

@@ -25,11 +25,11 @@ async fn holder(app: &TestApp, email: &str) -> (Visitor, i32) {
         .await;
     let buyer = app.registered(email).await;
     let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
-    let ticket_id = location(&response)
-        .trim_start_matches("/tickets/")
+    let booking_id = location(&response)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    (buyer, ticket_id)
+    (buyer, booking_id)
 }
 
 /// `hits` GETs of the success page at once, each through `addresses[i % len]`: (status,
@@ -76,20 +76,20 @@ fn retrieves(stripe: &StripeStandIn, session_id: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_success_page_hits_at_once_ask_stripe_once_and_the_booking_ends_paid() {
     let shop = shop().await;
-    let (buyer, ticket_id) = holder(&shop.app, "ann@example.com").await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id) = holder(&shop.app, "ann@example.com").await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.stripe.complete(&session_id);
 
     let answers = success_hits(&buyer, &[shop.app.address.as_str()], &session_id, 20).await;
     assert_eq!(retrieves(&shop.stripe, &session_id), 1, "one provider call");
     for (status, to, body) in &answers {
         match status {
-            303 => assert_eq!(to, &format!("/tickets/{ticket_id}")),
+            303 => assert_eq!(to, &format!("/bookings/{booking_id}")),
             200 => assert!(body.contains("Confirming your payment"), "{body}"),
             other => panic!("answered {other}"),
         }
     }
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
     // Once paid, reloads read the books and never ask again.
     let again = success_hits(&buyer, &[shop.app.address.as_str()], &session_id, 5).await;
     assert!(again.iter().all(|(status, _, _)| *status == 303));
@@ -110,8 +110,8 @@ async fn hits_on_two_instances_share_one_call_and_a_failed_call_is_retried_only_
             ("PAYMENT_TIMEOUT_MS", "1000"),
         ])
         .await;
-    let (buyer, ticket_id) = holder(&shop.app, "bob@example.com").await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id) = holder(&shop.app, "bob@example.com").await;
+    let session_id = checkout(&buyer, booking_id).await;
     shop.stripe.complete(&session_id);
     // The one call of the burst meets Stripe's rate limit.
     shop.stripe.fail_next_requests(&[Failure::RateLimited]);
@@ -129,7 +129,7 @@ async fn hits_on_two_instances_share_one_call_and_a_failed_call_is_retried_only_
             .all(|(status, _, body)| *status == 200 && body.contains("Confirming your payment")),
         "nobody knows yet: every hit is told it is being confirmed"
     );
-    assert_eq!(shop.app.tickets().await[0].status, "reserved");
+    assert_eq!(shop.app.bookings().await[0].status, "reserved");
     // A reload within the interval does not ask again.
     success_hits(&buyer, &addresses, &session_id, 4).await;
     assert_eq!(retrieves(&shop.stripe, &session_id), 1);
@@ -139,15 +139,15 @@ async fn hits_on_two_instances_share_one_call_and_a_failed_call_is_retried_only_
     let back = success_hits(&buyer, &[shop.app.address.as_str()], &session_id, 1).await;
     assert_eq!(back[0].0, 303);
     assert_eq!(retrieves(&shop.stripe, &session_id), 2);
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
     shop.app.assert_books_clean().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_webhook_confirms_what_a_coalesced_page_could_not() {
     let shop = shop().await;
-    let (buyer, ticket_id) = holder(&shop.app, "cat@example.com").await;
-    let session_id = checkout(&buyer, ticket_id).await;
+    let (buyer, booking_id) = holder(&shop.app, "cat@example.com").await;
+    let session_id = checkout(&buyer, booking_id).await;
     let session = shop.stripe.complete(&session_id);
     shop.stripe.fail_next_requests(&[Failure::ServerError]);
     success_hits(&buyer, &[shop.app.address.as_str()], &session_id, 10).await;
@@ -162,12 +162,12 @@ async fn the_webhook_confirms_what_a_coalesced_page_could_not() {
     let back = success_hits(&buyer, &[shop.app.address.as_str()], &session_id, 3).await;
     assert!(
         back.iter()
-            .all(|(status, to, _)| *status == 303 && to == &format!("/tickets/{ticket_id}"))
+            .all(|(status, to, _)| *status == 303 && to == &format!("/bookings/{booking_id}"))
     );
     assert_eq!(retrieves(&shop.stripe, &session_id), 1);
     assert!(
         buyer
-            .page(&format!("/tickets/{ticket_id}"))
+            .page(&format!("/bookings/{booking_id}"))
             .await
             .contains("Payment received")
     );
@@ -194,11 +194,11 @@ async fn lapsed_holds_are_released_on_time_while_stripe_hangs() {
     for n in 0..attempts {
         let buyer = app.registered(&format!("fan{n}@example.com")).await;
         let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
-        let ticket_id: i32 = location(&response)
-            .trim_start_matches("/tickets/")
+        let booking_id: i32 = location(&response)
+            .trim_start_matches("/bookings/")
             .parse()
             .unwrap();
-        checkout(&buyer, ticket_id).await;
+        checkout(&buyer, booking_id).await;
     }
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 30 - attempts);
 
@@ -241,7 +241,7 @@ async fn lapsed_holds_are_released_on_time_while_stripe_hangs() {
     })
     .await;
     assert!(
-        app.tickets().await.iter().all(|t| t.status == "expired"),
+        app.bookings().await.iter().all(|t| t.status == "expired"),
         "every hold released"
     );
     assert_eq!(

@@ -8,7 +8,7 @@ mod support;
 
 use boxoffice::app::reconcile;
 use boxoffice::db::outbox as rows;
-use boxoffice::db::status::TicketStatus;
+use boxoffice::db::status::BookingStatus;
 use boxoffice::db::{models::Refund, refunds};
 use boxoffice::domain::outbox;
 use chrono::TimeDelta;
@@ -25,42 +25,42 @@ async fn paid(shop: &Shop, email: &str) -> (Visitor, i32, i32) {
         .create_event(EventSpec::new(&format!("Show for {email}")).seats("GA", 2500, 10))
         .await;
     let buyer = shop.app.registered(email).await;
-    let ticket_id = paid_on(shop, &buyer, show.event_id, show.ticket_type_ids[0]).await;
-    (buyer, ticket_id, show.event_id)
+    let booking_id = paid_on(shop, &buyer, show.event_id, show.ticket_type_ids[0]).await;
+    (buyer, booking_id, show.event_id)
 }
 
 /// `buyer` holds and pays a seat of the event's first type: the ticket id.
 async fn paid_on(shop: &Shop, buyer: &Visitor, event_id: i32, ticket_type_id: i32) -> i32 {
     let response = buyer.reserve(event_id, ticket_type_id).await;
-    let ticket_id: i32 = location(&response)
-        .trim_start_matches("/tickets/")
+    let booking_id: i32 = location(&response)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    let session = shop.stripe.complete(&checkout(buyer, ticket_id).await);
+    let session = shop.stripe.complete(&checkout(buyer, booking_id).await);
     let answer = webhook(
         &shop.app,
-        &format!("evt_paid_{ticket_id}"),
+        &format!("evt_paid_{booking_id}"),
         "checkout.session.completed",
         &session,
     )
     .await;
     assert_eq!(answer.status(), 200);
-    ticket_id
+    booking_id
 }
 
-async fn refund_rows(shop: &Shop, ticket_id: i32) -> Vec<Refund> {
-    let payment_id = payments_of(&shop.app, ticket_id).await[0].id;
+async fn refund_rows(shop: &Shop, booking_id: i32) -> Vec<Refund> {
+    let payment_id = payments_of(&shop.app, booking_id).await[0].id;
     shop.app
         .with_db(move |c| refunds::for_payment(c, payment_id).unwrap())
         .await
 }
 
-async fn ticket_status(shop: &Shop, ticket_id: i32) -> TicketStatus {
+async fn booking_status(shop: &Shop, booking_id: i32) -> BookingStatus {
     shop.app
-        .tickets()
+        .bookings()
         .await
         .into_iter()
-        .find(|t| t.id == ticket_id)
+        .find(|t| t.id == booking_id)
         .unwrap()
         .status
 }
@@ -84,8 +84,8 @@ async fn a_rate_limit_a_rejected_key_an_outage_or_a_time_out_leaves_the_refund_o
     .into_iter()
     .enumerate()
     {
-        let (_, ticket_id, _) = paid(&shop, &format!("fan{n}@example.com")).await;
-        let reference = payments_of(&shop.app, ticket_id).await[0]
+        let (_, booking_id, _) = paid(&shop, &format!("fan{n}@example.com")).await;
+        let reference = payments_of(&shop.app, booking_id).await[0]
             .provider_payment_id
             .clone()
             .unwrap();
@@ -99,7 +99,7 @@ async fn a_rate_limit_a_rejected_key_an_outage_or_a_time_out_leaves_the_refund_o
         shop.stripe.fail_next(&[failure]);
         admin
             .post(
-                &format!("/admin/tickets/{ticket_id}/refund"),
+                &format!("/admin/tickets/{booking_id}/refund"),
                 &[("confirm", "yes")],
             )
             .await;
@@ -110,7 +110,7 @@ async fn a_rate_limit_a_rejected_key_an_outage_or_a_time_out_leaves_the_refund_o
                 .contains("could not be made now"),
             "{failure:?}: the admin is told it will be retried"
         );
-        let rows = refund_rows(&shop, ticket_id).await;
+        let rows = refund_rows(&shop, booking_id).await;
         assert_eq!(rows.len(), 1, "{failure:?}");
         let expected = if failure == Failure::ServerError {
             "unsure"
@@ -119,10 +119,14 @@ async fn a_rate_limit_a_rejected_key_an_outage_or_a_time_out_leaves_the_refund_o
         };
         assert_eq!(rows[0].status, expected, "{failure:?}: never failed");
         assert_eq!(
-            payments_of(&shop.app, ticket_id).await[0].status,
+            payments_of(&shop.app, booking_id).await[0].status,
             "refund_pending"
         );
-        assert_eq!(ticket_status(&shop, ticket_id).await, "paid", "{failure:?}");
+        assert_eq!(
+            booking_status(&shop, booking_id).await,
+            "paid",
+            "{failure:?}"
+        );
         assert!(
             !violations(&shop)
                 .await
@@ -136,7 +140,7 @@ async fn a_rate_limit_a_rejected_key_an_outage_or_a_time_out_leaves_the_refund_o
         shop.app.clock.advance(TimeDelta::minutes(3));
         reconcile::reconcile(&shop.app.state).await;
         assert_eq!(
-            ticket_status(&shop, ticket_id).await,
+            booking_status(&shop, booking_id).await,
             "refunded",
             "{failure:?}"
         );
@@ -164,8 +168,8 @@ async fn a_rate_limit_a_rejected_key_an_outage_or_a_time_out_leaves_the_refund_o
 #[tokio::test]
 async fn only_a_real_refusal_fails_a_refund() {
     let shop = shop().await;
-    let (_, ticket_id, _) = paid(&shop, "ann@example.com").await;
-    let reference = payments_of(&shop.app, ticket_id).await[0]
+    let (_, booking_id, _) = paid(&shop, "ann@example.com").await;
+    let reference = payments_of(&shop.app, booking_id).await[0]
         .provider_payment_id
         .clone()
         .unwrap();
@@ -177,11 +181,11 @@ async fn only_a_real_refusal_fails_a_refund() {
     let admin = shop.app.admin().await;
     admin
         .post(
-            &format!("/admin/tickets/{ticket_id}/refund"),
+            &format!("/admin/tickets/{booking_id}/refund"),
             &[("confirm", "yes")],
         )
         .await;
-    let rows = refund_rows(&shop, ticket_id).await;
+    let rows = refund_rows(&shop, booking_id).await;
     assert_eq!(rows[0].status, "failed");
     assert!(
         rows[0]
@@ -208,10 +212,10 @@ async fn a_cancelled_events_refund_jobs_outlast_a_long_rate_limit_without_dying(
         .app
         .create_event(EventSpec::new("Storm").seats("GA", 2500, 10))
         .await;
-    let mut paid_tickets = Vec::new();
+    let mut paid_bookings = Vec::new();
     for n in 0..2 {
         let buyer = shop.app.registered(&format!("fan{n}@example.com")).await;
-        paid_tickets.push(paid_on(&shop, &buyer, show.event_id, show.ticket_type_ids[0]).await);
+        paid_bookings.push(paid_on(&shop, &buyer, show.event_id, show.ticket_type_ids[0]).await);
     }
     shop.app.deliver_all().await;
     let admin = shop.app.admin().await;
@@ -260,8 +264,8 @@ async fn a_cancelled_events_refund_jobs_outlast_a_long_rate_limit_without_dying(
     // Stripe answers again: every refund goes through, each once.
     let done = shop.app.deliver_all().await;
     assert_eq!(done.delivered, 2 + 2, "two jobs and their refund mails");
-    for ticket_id in &paid_tickets {
-        assert_eq!(ticket_status(&shop, *ticket_id).await, "refunded");
+    for booking_id in &paid_bookings {
+        assert_eq!(booking_status(&shop, *booking_id).await, "refunded");
     }
     assert_eq!(shop.stripe.refunds().len(), 2);
     shop.app.assert_books_clean().await;

@@ -21,11 +21,11 @@ async fn paid(shop: &Shop, email: &str) -> (Visitor, i32, i32) {
         .await;
     let buyer = shop.app.registered(email).await;
     let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
-    let ticket_id: i32 = location(&response)
-        .trim_start_matches("/tickets/")
+    let booking_id: i32 = location(&response)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    let session = shop.stripe.complete(&checkout(&buyer, ticket_id).await);
+    let session = shop.stripe.complete(&checkout(&buyer, booking_id).await);
     webhook(
         &shop.app,
         &format!("evt_paid_{email}"),
@@ -33,12 +33,12 @@ async fn paid(shop: &Shop, email: &str) -> (Visitor, i32, i32) {
         &session,
     )
     .await;
-    assert_eq!(shop.app.tickets().await[0].status, "paid");
-    (buyer, ticket_id, show.ticket_type_ids[0])
+    assert_eq!(shop.app.bookings().await[0].status, "paid");
+    (buyer, booking_id, show.ticket_type_ids[0])
 }
 
-async fn refund_rows(shop: &Shop, ticket_id: i32) -> Vec<Refund> {
-    let payment_id = payments_of(&shop.app, ticket_id).await[0].id;
+async fn refund_rows(shop: &Shop, booking_id: i32) -> Vec<Refund> {
+    let payment_id = payments_of(&shop.app, booking_id).await[0].id;
     shop.app
         .with_db(move |c| refunds::for_payment(c, payment_id).unwrap())
         .await
@@ -53,12 +53,12 @@ async fn violations(shop: &Shop) -> Vec<String> {
 #[tokio::test]
 async fn a_pending_refund_settles_the_books_only_when_stripe_says_it_succeeded() {
     let shop = shop().await;
-    let (_, ticket_id, ticket_type) = paid(&shop, "ann@example.com").await;
+    let (_, booking_id, ticket_type) = paid(&shop, "ann@example.com").await;
     shop.stripe.refunds_pending();
     let admin = shop.app.admin().await;
     admin
         .post(
-            &format!("/admin/tickets/{ticket_id}/refund"),
+            &format!("/admin/tickets/{booking_id}/refund"),
             &[("confirm", "yes")],
         )
         .await;
@@ -68,11 +68,11 @@ async fn a_pending_refund_settles_the_books_only_when_stripe_says_it_succeeded()
             .await
             .contains("Refund requested")
     );
-    let rows = refund_rows(&shop, ticket_id).await;
+    let rows = refund_rows(&shop, booking_id).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, "pending");
     assert_eq!(
-        shop.app.tickets().await[0].status,
+        shop.app.bookings().await[0].status,
         "paid",
         "not before the money is back"
     );
@@ -86,10 +86,10 @@ async fn a_pending_refund_settles_the_books_only_when_stripe_says_it_succeeded()
             .status(),
         200
     );
-    assert_eq!(refund_rows(&shop, ticket_id).await[0].status, "succeeded");
-    assert_eq!(shop.app.tickets().await[0].status, "refunded");
+    assert_eq!(refund_rows(&shop, booking_id).await[0].status, "succeeded");
+    assert_eq!(shop.app.bookings().await[0].status, "refunded");
     assert_eq!(
-        payments_of(&shop.app, ticket_id).await[0].status,
+        payments_of(&shop.app, booking_id).await[0].status,
         "refunded"
     );
     assert_eq!(shop.app.available(ticket_type).await, 10);
@@ -99,16 +99,16 @@ async fn a_pending_refund_settles_the_books_only_when_stripe_says_it_succeeded()
 #[tokio::test]
 async fn reconciliation_settles_a_pending_refund_whose_event_was_lost() {
     let shop = shop().await;
-    let (_, ticket_id, _) = paid(&shop, "bob@example.com").await;
+    let (_, booking_id, _) = paid(&shop, "bob@example.com").await;
     shop.stripe.refunds_pending();
     let admin = shop.app.admin().await;
     admin
         .post(
-            &format!("/admin/tickets/{ticket_id}/refund"),
+            &format!("/admin/tickets/{booking_id}/refund"),
             &[("confirm", "yes")],
         )
         .await;
-    let provider_id = refund_rows(&shop, ticket_id).await[0]
+    let provider_id = refund_rows(&shop, booking_id).await[0]
         .provider_refund_id
         .clone()
         .unwrap();
@@ -122,23 +122,23 @@ async fn reconciliation_settles_a_pending_refund_whose_event_was_lost() {
             .len(),
         1
     );
-    assert_eq!(shop.app.tickets().await[0].status, "refunded");
+    assert_eq!(shop.app.bookings().await[0].status, "refunded");
     shop.app.assert_books_clean().await;
 }
 
 #[tokio::test]
 async fn a_failed_refund_is_reported_until_an_admin_retries_it_under_a_new_key() {
     let shop = shop().await;
-    let (_, ticket_id, _) = paid(&shop, "cat@example.com").await;
+    let (_, booking_id, _) = paid(&shop, "cat@example.com").await;
     shop.stripe.refunds_pending();
     let admin = shop.app.admin().await;
     admin
         .post(
-            &format!("/admin/tickets/{ticket_id}/refund"),
+            &format!("/admin/tickets/{booking_id}/refund"),
             &[("confirm", "yes")],
         )
         .await;
-    let first = refund_rows(&shop, ticket_id).await[0].clone();
+    let first = refund_rows(&shop, booking_id).await[0].clone();
     let failed = shop
         .stripe
         .settle_refund(first.provider_refund_id.as_deref().unwrap(), "failed");
@@ -148,9 +148,9 @@ async fn a_failed_refund_is_reported_until_an_admin_retries_it_under_a_new_key()
             .status(),
         200
     );
-    assert_eq!(refund_rows(&shop, ticket_id).await[0].status, "failed");
+    assert_eq!(refund_rows(&shop, booking_id).await[0].status, "failed");
     assert_eq!(
-        payments_of(&shop.app, ticket_id).await[0].status,
+        payments_of(&shop.app, booking_id).await[0].status,
         "refund_pending"
     );
     let reported = violations(&shop).await;
@@ -164,14 +164,14 @@ async fn a_failed_refund_is_reported_until_an_admin_retries_it_under_a_new_key()
     reconcile::reconcile(&shop.app.state).await;
     assert_eq!(shop.stripe.requests_to("POST", "/v1/refunds").len(), 1);
 
-    let payment_id = payments_of(&shop.app, ticket_id).await[0].id;
+    let payment_id = payments_of(&shop.app, booking_id).await[0].id;
     admin
         .post(
             &format!("/admin/payments/{payment_id}/refund"),
             &[("confirm", "yes")],
         )
         .await;
-    let rows = refund_rows(&shop, ticket_id).await;
+    let rows = refund_rows(&shop, booking_id).await;
     assert_eq!(rows.len(), 2, "a new refund");
     assert_ne!(
         rows[0].idempotency_key, first.idempotency_key,
@@ -181,6 +181,6 @@ async fn a_failed_refund_is_reported_until_an_admin_retries_it_under_a_new_key()
         .stripe
         .settle_refund(rows[0].provider_refund_id.as_deref().unwrap(), "succeeded");
     webhook(&shop.app, "evt_ref_ok2", "refund.updated", &second).await;
-    assert_eq!(shop.app.tickets().await[0].status, "refunded");
+    assert_eq!(shop.app.bookings().await[0].status, "refunded");
     shop.app.assert_books_clean().await;
 }

@@ -4,7 +4,7 @@
 
 mod support;
 
-use boxoffice::domain::ticket_status::TicketStatus;
+use boxoffice::domain::booking_status::BookingStatus;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
 use futures_util::future::join_all;
@@ -12,9 +12,9 @@ use support::fixtures::EventSpec;
 use support::visitor::location;
 use support::{TestApp, Visitor};
 
-fn ticket_id_of(location: &str) -> i32 {
+fn booking_id_of(location: &str) -> i32 {
     location
-        .strip_prefix("/tickets/")
+        .strip_prefix("/bookings/")
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("not a ticket location: {location}"))
 }
@@ -29,8 +29,8 @@ async fn reserving_holds_a_seat_for_the_configured_time() {
 
     let response = ann.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(response.status(), 303);
-    let ticket_id = ticket_id_of(&location(&response));
-    let page = ann.page(&format!("/tickets/{ticket_id}")).await;
+    let booking_id = booking_id_of(&location(&response));
+    let page = ann.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("On hold"));
     assert!(page.contains("Your seat is held for 15 minutes"));
     assert!(
@@ -39,10 +39,10 @@ async fn reserving_holds_a_seat_for_the_configured_time() {
     );
 
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 9);
-    let tickets = app.tickets().await;
-    assert_eq!(tickets.len(), 1);
-    assert_eq!(tickets[0].status, "reserved");
-    let held_for = tickets[0].reserved_until.unwrap() - app.clock.now();
+    let bookings = app.bookings().await;
+    assert_eq!(bookings.len(), 1);
+    assert_eq!(bookings[0].status, "reserved");
+    let held_for = bookings[0].reserved_until.unwrap() - app.clock.now();
     assert!(held_for > TimeDelta::minutes(14) && held_for <= TimeDelta::minutes(15));
     let event_page = ann.page(&format!("/events/{}", show.event_id)).await;
     assert!(event_page.contains("9 left"));
@@ -61,7 +61,7 @@ async fn an_anonymous_visitor_is_sent_to_log_in_and_back() {
         .await;
     assert_eq!(response.status(), 303);
     assert!(location(&response).starts_with("/login?next="));
-    assert!(app.tickets().await.is_empty());
+    assert!(app.bookings().await.is_empty());
 }
 
 #[tokio::test]
@@ -96,7 +96,7 @@ async fn five_hundred_buyers_fifty_seats_exactly_fifty_holds() {
     for answer in &answers {
         assert_eq!(answer.status(), 303, "never an error: {}", answer.status());
         let to = location(answer);
-        if to.starts_with("/tickets/") {
+        if to.starts_with("/bookings/") {
             held += 1;
         } else {
             assert_eq!(to, format!("/events/{}", show.event_id));
@@ -105,13 +105,13 @@ async fn five_hundred_buyers_fifty_seats_exactly_fifty_holds() {
     }
     assert_eq!((held, sold_out), (50, 450));
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 0);
-    assert_eq!(app.tickets().await.len(), 50);
+    assert_eq!(app.bookings().await.len(), 50);
     app.assert_books_clean().await;
 
     // A sold-out buyer is told so on the event page.
     let late = &buyers[answers
         .iter()
-        .position(|a| !location(a).starts_with("/tickets/"))
+        .position(|a| !location(a).starts_with("/bookings/"))
         .unwrap()];
     let page = late.page(&format!("/events/{}", show.event_id)).await;
     assert!(page.contains("sold out"));
@@ -138,7 +138,7 @@ async fn two_instances_on_one_database_never_oversell() {
     let held = answers
         .iter()
         .inspect(|a| assert_eq!(a.status(), 303))
-        .filter(|a| location(a).starts_with("/tickets/"))
+        .filter(|a| location(a).starts_with("/bookings/"))
         .count();
     assert_eq!(held, 30);
     assert_eq!(first.available(show.ticket_type_ids[0]).await, 0);
@@ -176,7 +176,7 @@ async fn one_user_firing_twenty_reserves_gets_one_ticket_and_one_decrement() {
         locations.iter().all(|l| l == &locations[0]),
         "every answer ends on the one ticket"
     );
-    assert_eq!(app.tickets().await.len(), 1);
+    assert_eq!(app.bookings().await.len(), 1);
     let left =
         app.available(show.ticket_type_ids[0]).await + app.available(show.ticket_type_ids[1]).await;
     assert_eq!(left, 19, "exactly one seat taken");
@@ -190,18 +190,18 @@ async fn cancelling_returns_the_seat_and_the_user_can_reserve_again() {
         .create_event(EventSpec::new("Cancel").seats("GA", 1000, 5))
         .await;
     let ann = app.registered("ann@example.com").await;
-    let ticket_id = ticket_id_of(&location(
+    let booking_id = booking_id_of(&location(
         &ann.reserve(show.event_id, show.ticket_type_ids[0]).await,
     ));
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 4);
 
-    let response = ann.cancel(ticket_id).await;
+    let response = ann.cancel(booking_id).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), format!("/events/{}", show.event_id));
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 5);
-    assert_eq!(app.tickets().await[0].status, "cancelled");
+    assert_eq!(app.bookings().await[0].status, "cancelled");
     assert_eq!(
-        ann.cancel(ticket_id).await.status(),
+        ann.cancel(booking_id).await.status(),
         409,
         "a second cancel changes nothing"
     );
@@ -209,8 +209,8 @@ async fn cancelling_returns_the_seat_and_the_user_can_reserve_again() {
 
     let again = ann.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(
-        ticket_id_of(&location(&again)),
-        ticket_id,
+        booking_id_of(&location(&again)),
+        booking_id,
         "the user's one row is reused"
     );
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 4);
@@ -227,7 +227,7 @@ async fn sold_out_is_a_clear_answer_not_an_error() {
     let bob = app.registered("bob@example.com").await;
     assert!(
         location(&ann.reserve(show.event_id, show.ticket_type_ids[0]).await)
-            .starts_with("/tickets/")
+            .starts_with("/bookings/")
     );
     let response = bob.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(location(&response), format!("/events/{}", show.event_id));
@@ -275,7 +275,7 @@ async fn unpublished_started_and_foreign_ticket_types_cannot_be_reserved() {
         )
         .await;
     assert_eq!(not_a_number.status(), 400);
-    assert!(app.tickets().await.is_empty());
+    assert!(app.bookings().await.is_empty());
     for ticket_type in [
         hidden.ticket_type_ids[0],
         started.ticket_type_ids[0],
@@ -291,18 +291,18 @@ async fn someone_elses_ticket_is_not_found() {
     let show = app.create_event(EventSpec::new("Private")).await;
     let ann = app.registered("ann@example.com").await;
     let eve = app.registered("eve@example.com").await;
-    let ticket_id = ticket_id_of(&location(
+    let booking_id = booking_id_of(&location(
         &ann.reserve(show.event_id, show.ticket_type_ids[0]).await,
     ));
 
     assert_eq!(
-        eve.get(&format!("/tickets/{ticket_id}")).await.status(),
+        eve.get(&format!("/bookings/{booking_id}")).await.status(),
         404
     );
-    assert_eq!(eve.cancel(ticket_id).await.status(), 404);
-    assert_eq!(eve.get("/tickets/424242").await.status(), 404);
-    assert_eq!(app.tickets().await[0].status, "reserved");
-    let mine = eve.page("/tickets").await;
+    assert_eq!(eve.cancel(booking_id).await.status(), 404);
+    assert_eq!(eve.get("/bookings/424242").await.status(), 404);
+    assert_eq!(app.bookings().await[0].status, "reserved");
+    let mine = eve.page("/bookings").await;
     assert!(!mine.contains("Private"));
 }
 
@@ -319,7 +319,7 @@ async fn reserving_without_the_csrf_token_is_refused() {
         )
         .await;
     assert_eq!(response.status(), 403);
-    assert!(app.tickets().await.is_empty());
+    assert!(app.bookings().await.is_empty());
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 100);
 }
 
@@ -334,7 +334,7 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
         let buyer = app.registered(&format!("late{i}@example.com")).await;
         assert!(
             location(&buyer.reserve(show.event_id, show.ticket_type_ids[0]).await)
-                .starts_with("/tickets/")
+                .starts_with("/bookings/")
         );
         buyers.push(buyer);
     }
@@ -344,7 +344,7 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
     assert_eq!(sweeper::sweep_once(&app.state).await, 0);
 
     app.clock.advance(TimeDelta::minutes(16));
-    let page = buyers[0].page("/tickets").await;
+    let page = buyers[0].page("/bookings").await;
     assert!(
         page.contains("Hold expired"),
         "pages treat a lapsed hold as expired before any sweep"
@@ -362,10 +362,10 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
     );
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 40);
     assert!(
-        app.tickets()
+        app.bookings()
             .await
             .iter()
-            .all(|t| t.status == TicketStatus::Expired.as_str())
+            .all(|t| t.status == BookingStatus::Expired.as_str())
     );
     app.assert_books_clean().await;
 
@@ -375,7 +375,7 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
     let again = buyers[0]
         .reserve(show.event_id, show.ticket_type_ids[0])
         .await;
-    assert!(location(&again).starts_with("/tickets/"));
+    assert!(location(&again).starts_with("/bookings/"));
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 39);
 }
 
@@ -386,19 +386,19 @@ async fn a_lapsed_hold_is_released_by_the_next_reserve_without_waiting_for_the_s
         .create_event(EventSpec::new("NoWait").seats("GA", 1000, 1))
         .await;
     let ann = app.registered("ann@example.com").await;
-    let first = ticket_id_of(&location(
+    let first = booking_id_of(&location(
         &ann.reserve(show.event_id, show.ticket_type_ids[0]).await,
     ));
     // Past the hold (15 minutes) and the cool-down after its lapse (5 more).
     app.clock.advance(TimeDelta::minutes(21));
     let again = ann.reserve(show.event_id, show.ticket_type_ids[0]).await;
     assert_eq!(
-        ticket_id_of(&location(&again)),
+        booking_id_of(&location(&again)),
         first,
         "her own lapsed seat is hers again"
     );
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 0);
-    let tickets = app.tickets().await;
-    assert_eq!(tickets[0].hold_number, 2);
+    let bookings = app.bookings().await;
+    assert_eq!(bookings[0].hold_number, 2);
     app.assert_books_clean().await;
 }

@@ -69,7 +69,7 @@ fn ask_reset(c: &mut Conn, email: &str, now: NaiveDateTime) {
 async fn the_purge_takes_only_what_is_old_and_finished() {
     let app = TestApp::spawn().await;
     let ann = app.registered("ann@example.com").await;
-    let ticket_id = paid_booking(&app, &ann, "Old show", "2").await;
+    let booking_id = paid_booking(&app, &ann, "Old show", "2").await;
     let now = app.clock.now();
     app.with_db(move |c| {
         webhook_events::record(c, "evt_old", "checkout.session.completed", now).unwrap();
@@ -82,8 +82,8 @@ async fn the_purge_takes_only_what_is_old_and_finished() {
     .await;
     app.deliver_all().await;
     // Still needed: a dead message (an admin's to retry) and one waiting its turn.
-    message_left(&app, Message::HoldExpired { ticket_id }, rows::DEAD).await;
-    message_left(&app, Message::BookingPaid { ticket_id }, rows::PENDING).await;
+    message_left(&app, Message::HoldExpired { booking_id }, rows::DEAD).await;
+    message_left(&app, Message::BookingPaid { booking_id }, rows::PENDING).await;
     let delivered_old = app
         .outbox()
         .await
@@ -189,8 +189,8 @@ async fn two_instances_purging_at_once_delete_each_row_once_in_batches() {
     let now = app.clock.now();
     app.with_db(move |c| {
         write_transaction(c, |c| -> Result<(), AppError> {
-            for ticket_id in 0..old as i32 {
-                outbox::enqueue(c, now, &Message::HoldExpired { ticket_id })?;
+            for booking_id in 0..old as i32 {
+                outbox::enqueue(c, now, &Message::HoldExpired { booking_id })?;
             }
             Ok(())
         })
@@ -204,7 +204,7 @@ async fn two_instances_purging_at_once_delete_each_row_once_in_batches() {
             .unwrap();
     })
     .await;
-    message_left(&app, Message::BookingPaid { ticket_id: 1 }, rows::PENDING).await;
+    message_left(&app, Message::BookingPaid { booking_id: 1 }, rows::PENDING).await;
     for instance in [&app, &other] {
         instance.clock.advance(TimeDelta::days(31));
     }

@@ -154,7 +154,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
     assert_eq!(location(&answer), format!("/events/{event}"));
     let page = buyer.page(&format!("/events/{event}")).await;
     assert!(page.contains("not on sale yet: on sale from"), "{page}");
-    assert!(app.tickets().await.is_empty());
+    assert!(app.bookings().await.is_empty());
     assert_eq!(app.available(standing).await, 100);
 
     // Once the window opens, the page offers the seats and a hold is made.
@@ -163,7 +163,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
     assert!(!page.contains("On sale from"));
     assert!(page.contains("name=\"ticket_type_id\""));
     let answer = buyer.reserve_n(event, standing, "2").await;
-    assert!(location(&answer).starts_with("/tickets/"));
+    assert!(location(&answer).starts_with("/bookings/"));
     assert_eq!(app.available(standing).await, 98);
 
     // The organiser closes sales: the page says so, and the next buyer is refused.
@@ -179,7 +179,7 @@ async fn the_admin_types_a_window_in_the_events_zone_and_the_page_says_when_it_o
         page.contains("sales of this ticket type have ended"),
         "{page}"
     );
-    assert_eq!(app.tickets().await.len(), 1);
+    assert_eq!(app.bookings().await.len(), 1);
     assert_eq!(app.available(standing).await, 98);
     app.assert_books_clean().await;
 }

@@ -224,23 +224,23 @@ async fn a_burst_of_buyers_as_the_window_opens_never_holds_a_seat_before_it() {
         let mut held = 0;
         for (status, to) in &answers[..BUYERS] {
             assert_eq!(*status, 303, "never an error");
-            if to.starts_with("/tickets/") {
+            if to.starts_with("/bookings/") {
                 held += 1;
             } else {
                 assert_eq!(to, &format!("/events/{event}"), "refused back to the page");
             }
         }
-        let tickets: Vec<_> = app
-            .tickets()
+        let bookings: Vec<_> = app
+            .bookings()
             .await
             .into_iter()
             .filter(|t| t.ticket_type_id == ga)
             .collect();
-        assert_eq!(tickets.len(), held);
+        assert_eq!(bookings.len(), held);
         assert!(
-            tickets.iter().all(|t| t.created_at >= opens),
+            bookings.iter().all(|t| t.created_at >= opens),
             "round {round}: a seat held before the window opened: {:?}",
-            tickets
+            bookings
                 .iter()
                 .filter(|t| t.created_at < opens)
                 .map(|t| t.created_at)
@@ -260,7 +260,7 @@ async fn a_burst_of_buyers_as_the_window_opens_never_holds_a_seat_before_it() {
         // After the opening, the next buyer is served.
         let after = app.registered(&format!("r{round}-after@example.com")).await;
         let answer = after.reserve_n(event, ga, "1").await;
-        assert!(location(&answer).starts_with("/tickets/"), "open now");
+        assert!(location(&answer).starts_with("/bookings/"), "open now");
     }
     eprintln!("refused as too early, per round (of {BUYERS}): {early_in_all:?}");
     app.assert_books_clean().await;
@@ -337,7 +337,7 @@ async fn an_admin_closing_sales_during_a_burst_leaves_no_error_and_nothing_sold_
         let mut held = 0;
         for (_, (status, to)) in &buyers_answers {
             assert_eq!(*status, 303, "round {round}: never an error");
-            if to.starts_with("/tickets/") {
+            if to.starts_with("/bookings/") {
                 held += 2;
             } else {
                 assert_eq!(to, &format!("/events/{event}"));

@@ -7,7 +7,7 @@ mod support;
 
 use std::process::{Command, Output};
 
-use boxoffice::db::schema::{admissions, events, payments, ticket_types, tickets, users};
+use boxoffice::db::schema::{admissions, bookings, events, payments, ticket_types, users};
 use boxoffice::domain::{books, checkout, scale_seed};
 use diesel::prelude::*;
 use support::{SESSION_KEY, TestApp, TestDatabase};
@@ -65,7 +65,7 @@ async fn seed_scale_writes_every_state_with_clean_books() {
         events: events::table.count().get_result(conn).unwrap(),
         ticket_types: ticket_types::table.count().get_result(conn).unwrap(),
         users: users::table.count().get_result(conn).unwrap(),
-        bookings: tickets::table.count().get_result(conn).unwrap(),
+        bookings: bookings::table.count().get_result(conn).unwrap(),
     };
     let found = app.with_db(counts).await;
     assert_eq!(
@@ -80,15 +80,15 @@ async fn seed_scale_writes_every_state_with_clean_books() {
 
     let (statuses, paid_seats, admissions, checked_in, paid_payments) = app
         .with_db(|conn| {
-            let statuses: Vec<String> = tickets::table
-                .select(tickets::status)
+            let statuses: Vec<String> = bookings::table
+                .select(bookings::status)
                 .distinct()
-                .order(tickets::status)
+                .order(bookings::status)
                 .load(conn)
                 .unwrap();
-            let paid_seats: Option<i64> = tickets::table
-                .filter(tickets::status.eq_any(["paid", "refunded"]))
-                .select(diesel::dsl::sum(tickets::quantity))
+            let paid_seats: Option<i64> = bookings::table
+                .filter(bookings::status.eq_any(["paid", "refunded"]))
+                .select(diesel::dsl::sum(bookings::quantity))
                 .first(conn)
                 .unwrap();
             let admissions: i64 = admissions::table.count().get_result(conn).unwrap();
@@ -120,10 +120,10 @@ async fn seed_scale_writes_every_state_with_clean_books() {
     // A seeded buyer logs in with the shared password and sees their bookings.
     let (email, title) = app
         .with_db(|conn| {
-            tickets::table
+            bookings::table
                 .inner_join(users::table)
                 .inner_join(events::table)
-                .filter(tickets::status.eq("paid"))
+                .filter(bookings::status.eq("paid"))
                 .select((users::email, events::title))
                 .first::<(String, String)>(conn)
                 .unwrap()
@@ -134,7 +134,7 @@ async fn seed_scale_writes_every_state_with_clean_books() {
         buyer.login(&email, scale_seed::PASSWORD).await.status(),
         303
     );
-    let page = buyer.get("/tickets").await;
+    let page = buyer.get("/bookings").await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains(&title));
 
@@ -188,9 +188,9 @@ async fn seed_scale_writes_every_state_with_clean_books() {
             let mut damaged = Vec::new();
             for (low, high) in [(1, 10_000), (10_001, i32::MAX)] {
                 let payment_id: i32 = payments::table
-                    .inner_join(tickets::table)
-                    .filter(tickets::status.eq("expired"))
-                    .filter(tickets::id.between(low, high))
+                    .inner_join(bookings::table)
+                    .filter(bookings::status.eq("expired"))
+                    .filter(bookings::id.between(low, high))
                     .select(payments::id)
                     .order(payments::id.desc())
                     .first(conn)

@@ -80,7 +80,7 @@ async fn two_buyers_at_once(
     assert_eq!((first.0, second.0), (303, 303), "never an error");
     let held = [&first.1, &second.1]
         .iter()
-        .filter(|to| to.starts_with("/tickets/"))
+        .filter(|to| to.starts_with("/bookings/"))
         .count();
     (held, app.available(ticket_type).await)
 }
@@ -156,7 +156,7 @@ async fn a_burst_of_mixed_quantities_never_holds_more_seats_than_there_are() {
     let mut refused = Vec::new();
     for (i, (status, to)) in answers.iter().enumerate() {
         assert_eq!(*status, 303, "buyer {i}: never an error");
-        if to.starts_with("/tickets/") {
+        if to.starts_with("/bookings/") {
             held_seats += quantity_of(i);
         } else {
             assert_eq!(to, &format!("/events/{event}"));
@@ -176,13 +176,13 @@ async fn a_burst_of_mixed_quantities_never_holds_more_seats_than_there_are() {
             "{left} seats left, yet a request that fits was refused: {refused:?}"
         );
     }
-    let tickets = app.tickets().await;
+    let bookings = app.bookings().await;
     assert_eq!(
-        tickets.iter().map(|t| t.quantity).sum::<i32>(),
+        bookings.iter().map(|t| t.quantity).sum::<i32>(),
         held_seats,
         "the bookings hold exactly the seats taken"
     );
-    assert!(tickets.iter().all(|t| (1..=4).contains(&t.quantity)));
+    assert!(bookings.iter().all(|t| (1..=4).contains(&t.quantity)));
     app.assert_books_clean().await;
 }
 
@@ -214,14 +214,14 @@ async fn one_user_sending_ten_reserves_at_once_gets_one_booking() {
         }
     }))
     .await;
-    let tickets = app.tickets().await;
-    assert_eq!(tickets.len(), 1, "one booking per person per event");
-    let booking = &tickets[0];
+    let bookings = app.bookings().await;
+    assert_eq!(bookings.len(), 1, "one booking per person per event");
+    let booking = &bookings[0];
     for (status, to) in &answers {
         assert_eq!(*status, 303);
         assert_eq!(
             to,
-            &format!("/tickets/{}", booking.id),
+            &format!("/bookings/{}", booking.id),
             "every answer is the one booking"
         );
     }

@@ -23,19 +23,19 @@ async fn holder(shop: &Shop, email: &str) -> (Visitor, i32) {
         .await;
     let buyer = shop.app.registered(email).await;
     let response = buyer.reserve(show.event_id, show.ticket_type_ids[0]).await;
-    let ticket_id = location(&response)
-        .trim_start_matches("/tickets/")
+    let booking_id = location(&response)
+        .trim_start_matches("/bookings/")
         .parse()
         .unwrap();
-    (buyer, ticket_id)
+    (buyer, booking_id)
 }
 
 #[tokio::test]
 async fn a_double_submit_meets_the_first_request_in_flight_and_gets_its_session() {
     let shop = shop().await;
-    let (buyer, ticket_id) = holder(&shop, "ann@example.com").await;
+    let (buyer, booking_id) = holder(&shop, "ann@example.com").await;
     shop.stripe.fail_next(&[Failure::Held]);
-    let first = buyer.pay(ticket_id);
+    let first = buyer.pay(booking_id);
     let second = async {
         deadline(Duration::from_secs(5), || async {
             !shop
@@ -44,7 +44,7 @@ async fn a_double_submit_meets_the_first_request_in_flight_and_gets_its_session(
                 .is_empty()
         })
         .await;
-        buyer.pay(ticket_id).await
+        buyer.pay(booking_id).await
     };
     // Stripe finishes the first request only once it has answered the second 409.
     let release = async {
@@ -64,7 +64,7 @@ async fn a_double_submit_meets_the_first_request_in_flight_and_gets_its_session(
     let sessions = shop.stripe.session_ids();
     assert_eq!(sessions.len(), 1, "one request, one session");
     assert!(to.ends_with(&sessions[0]));
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(rows.len(), 1, "one attempt");
     assert_eq!(rows[0].status, "open");
     assert_eq!(
@@ -76,16 +76,16 @@ async fn a_double_submit_meets_the_first_request_in_flight_and_gets_its_session(
 #[tokio::test]
 async fn a_key_spoilt_by_other_parameters_gives_way_to_a_new_attempt() {
     let shop = shop().await;
-    let (buyer, ticket_id) = holder(&shop, "bob@example.com").await;
+    let (buyer, booking_id) = holder(&shop, "bob@example.com").await;
     // Stripe makes the session but answers after our time-out: the attempt stays open.
     shop.stripe.fail_next(&[Failure::SlowAnswer]);
-    buyer.pay(ticket_id).await;
+    buyer.pay(booking_id).await;
     deadline(Duration::from_secs(10), || async {
         shop.stripe.in_flight() == 0
     })
     .await;
     // A row written before requests were stored resends recomputed parameters.
-    let payment_id = payments_of(&shop.app, ticket_id).await[0].id;
+    let payment_id = payments_of(&shop.app, booking_id).await[0].id;
     shop.app
         .with_db(move |c| {
             let stored: String = dsl::payments
@@ -102,8 +102,8 @@ async fn a_key_spoilt_by_other_parameters_gives_way_to_a_new_attempt() {
         })
         .await;
 
-    let session_id = checkout(&buyer, ticket_id).await;
-    let rows = payments_of(&shop.app, ticket_id).await;
+    let session_id = checkout(&buyer, booking_id).await;
+    let rows = payments_of(&shop.app, booking_id).await;
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].status, "failed", "the spoilt attempt is given up");
     assert!(
@@ -132,8 +132,8 @@ async fn two_databases_with_the_same_ids_never_share_a_key() {
     let mut keys = Vec::new();
     for _ in 0..2 {
         let shop = shop().await;
-        let (buyer, ticket_id) = holder(&shop, "cat@example.com").await;
-        checkout(&buyer, ticket_id).await;
+        let (buyer, booking_id) = holder(&shop, "cat@example.com").await;
+        checkout(&buyer, booking_id).await;
         let sent = shop.stripe.requests_to("POST", "/v1/checkout/sessions");
         keys.push(sent[0].idempotency_key.clone().unwrap());
     }

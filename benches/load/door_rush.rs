@@ -164,11 +164,11 @@ async fn book_and_read(visitor: &Visitor, sale: Sale) -> Result<Vec<String>, Fai
     let token = visitor
         .token("door event page", &format!("/events/{}", sale.event_id))
         .await?;
-    let ticket = match visitor.reserve_n(sale, &token, Some(PER_BOOKING)).await? {
-        Reservation::Held(ticket) => ticket,
+    let booking = match visitor.reserve_n(sale, &token, Some(PER_BOOKING)).await? {
+        Reservation::Held(booking) => booking,
         Reservation::SoldOut => return Err("door rush: sold out while preparing".into()),
     };
-    let path = format!("/tickets/{ticket}");
+    let path = format!("/bookings/{booking}");
     visitor
         .post_see_other(
             "confirm free",

@@ -3,10 +3,10 @@
 //! the front door's.
 
 use super::AppState;
+use crate::db::bookings::BookingFilter;
 use crate::db::events::DeskFilter;
 use crate::db::models::{Event, Payment, TicketType};
-use crate::db::status::{PaymentStatus, RefundStatus, TicketStatus};
-use crate::db::tickets::BookingFilter;
+use crate::db::status::{BookingStatus, PaymentStatus, RefundStatus};
 use crate::db::{Conn, events, payments, refunds, ticket_types};
 use crate::domain::desk_pages::DeskAt;
 use crate::domain::event_admin::{self, Overview};
@@ -202,15 +202,15 @@ pub async fn update_ticket_type(
 /// The newest checkout attempts with their ticket's status (the API's list).
 pub async fn payments(
     state: &AppState,
-) -> Result<Vec<(Payment, TicketStatus, Option<String>)>, AppError> {
+) -> Result<Vec<(Payment, BookingStatus, Option<String>)>, AppError> {
     state
         .db(|conn| {
-            let listed = payments::recent_with_ticket_status(conn, PAYMENTS_LISTED)?;
+            let listed = payments::recent_with_booking_status(conn, PAYMENTS_LISTED)?;
             listed
                 .into_iter()
-                .map(|(payment, ticket_status)| {
+                .map(|(payment, booking_status)| {
                     let note = refund_note(conn, &payment)?;
-                    Ok((payment, ticket_status, note))
+                    Ok((payment, booking_status, note))
                 })
                 .collect()
         })
@@ -225,7 +225,7 @@ pub const PAYMENTS_PER_PAGE: i64 = 50;
 #[derive(Debug, Clone)]
 pub struct PaymentLine {
     pub payment: Payment,
-    pub booking_status: TicketStatus,
+    pub booking_status: BookingStatus,
     pub email: String,
     pub event_id: i32,
     pub event_title: String,
@@ -309,13 +309,13 @@ pub async fn payment_to_refund(
     payment_id: i32,
 ) -> Result<(PaymentLine, bool), AppError> {
     let line = payment_line(state, payment_id).await?;
-    let ticket_id = line.payment.ticket_id;
-    let refunds_the_booking =
-        line.booking_status == TicketStatus::Paid && line.payment.status != PaymentStatus::Mismatch;
+    let booking_id = line.payment.booking_id;
+    let refunds_the_booking = line.booking_status == BookingStatus::Paid
+        && line.payment.status != PaymentStatus::Mismatch;
     let needs_reason = refunds_the_booking
-        && super::refunds::checked_in_bookings(state, vec![ticket_id])
+        && super::refunds::checked_in_bookings(state, vec![booking_id])
             .await?
-            .contains(&ticket_id);
+            .contains(&booking_id);
     Ok((line, needs_reason))
 }
 

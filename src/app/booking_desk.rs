@@ -4,16 +4,16 @@
 //! refund of the whole booking, a new copy of its confirmation, the void of a hold.
 
 use super::AppState;
-use crate::db::models::{Admission, Event, Payment, Refund, Ticket, TicketType};
+use crate::db::bookings::BookingFilter;
+use crate::db::models::{Admission, Booking, Event, Payment, Refund, TicketType};
 use crate::db::outbox::OutboxRow;
 use crate::db::status::PaymentStatus;
-use crate::db::tickets::BookingFilter;
 use crate::db::{
-    admissions, events, outbox as outbox_rows, payments, refunds, ticket_types, tickets,
+    admissions, bookings, events, outbox as outbox_rows, payments, refunds, ticket_types,
 };
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::outbox::{self, Message};
 use crate::domain::reservation;
-use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 
 /// Bookings per page of an event's bookings list.
@@ -22,11 +22,11 @@ pub const BOOKINGS_PER_PAGE: i64 = 50;
 /// One booking in an event's list, as an admin reads it.
 #[derive(Debug)]
 pub struct BookingLine {
-    pub ticket: Ticket,
+    pub booking: Booking,
     pub email: String,
     pub type_name: String,
     /// A hold past its time reads as expired at once.
-    pub status: TicketStatus,
+    pub status: BookingStatus,
 }
 
 /// One page of an event's bookings matching a search, newest first.
@@ -51,10 +51,10 @@ pub async fn bookings(
     state
         .db(move |conn| {
             let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-            let total = tickets::count_matching(conn, event_id, &filter)?;
+            let total = bookings::count_matching(conn, event_id, &filter)?;
             let pages = ((total + BOOKINGS_PER_PAGE - 1) / BOOKINGS_PER_PAGE).max(1);
             let page = page.clamp(1, pages);
-            let rows = tickets::search_for_event(
+            let rows = bookings::search_for_event(
                 conn,
                 event_id,
                 &filter,
@@ -63,9 +63,9 @@ pub async fn bookings(
             )?;
             let bookings = rows
                 .into_iter()
-                .map(|(ticket, email, type_name)| BookingLine {
-                    status: reservation::visible_status(&ticket, now),
-                    ticket,
+                .map(|(booking, email, type_name)| BookingLine {
+                    status: reservation::visible_status(&booking, now),
+                    booking,
                     email,
                     type_name,
                 })
@@ -91,11 +91,11 @@ pub struct PaymentLine {
 /// Everything about one booking.
 #[derive(Debug, Clone)]
 pub struct BookingFile {
-    pub ticket: Ticket,
+    pub booking: Booking,
     pub email: String,
     pub event: Event,
     pub ticket_type: TicketType,
-    pub status: TicketStatus,
+    pub status: BookingStatus,
     /// Every seat ever issued to it (a refunded hold's seats are void), by hold and
     /// position.
     pub seats: Vec<Admission>,
@@ -115,22 +115,22 @@ impl BookingFile {
 
     /// Whether the organiser may refund it now: paid, with its money kept.
     pub fn refundable(&self) -> bool {
-        self.ticket.status == TicketStatus::Paid && self.kept_payment().is_some()
+        self.booking.status == BookingStatus::Paid && self.kept_payment().is_some()
     }
 
     /// Whether it is a hold that may be voided.
     pub fn voidable(&self) -> bool {
-        self.ticket.status == TicketStatus::Reserved
+        self.booking.status == BookingStatus::Reserved
     }
 }
 
 /// The outbox payloads that concern a booking and its payments.
-fn payloads_of(ticket_id: i32, payment_ids: &[i32]) -> Result<Vec<String>, AppError> {
+fn payloads_of(booking_id: i32, payment_ids: &[i32]) -> Result<Vec<String>, AppError> {
     let mut messages = vec![
-        Message::BookingPaid { ticket_id },
-        Message::HoldExpired { ticket_id },
-        Message::EventCancelled { ticket_id },
-        Message::CancelRefund { ticket_id },
+        Message::BookingPaid { booking_id },
+        Message::HoldExpired { booking_id },
+        Message::EventCancelled { booking_id },
+        Message::CancelRefund { booking_id },
     ];
     messages.extend(
         payment_ids
@@ -147,27 +147,27 @@ fn payloads_of(ticket_id: i32, payment_ids: &[i32]) -> Result<Vec<String>, AppEr
 }
 
 /// One booking, everything about it.
-pub async fn booking(state: &AppState, ticket_id: i32) -> Result<BookingFile, AppError> {
+pub async fn booking(state: &AppState, booking_id: i32) -> Result<BookingFile, AppError> {
     let now = state.clock.now();
     state
         .db(move |conn| {
-            let (ticket, email) =
-                tickets::with_email(conn, ticket_id)?.ok_or(AppError::NotFound)?;
-            let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
+            let (booking, email) =
+                bookings::with_email(conn, booking_id)?.ok_or(AppError::NotFound)?;
+            let event = events::find(conn, booking.event_id)?.ok_or(AppError::NotFound)?;
             let ticket_type =
-                ticket_types::find(conn, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
-            let mut seats = admissions::for_ticket_ids_in(conn, ticket_id - 1, ticket_id)?;
+                ticket_types::find(conn, booking.ticket_type_id)?.ok_or(AppError::NotFound)?;
+            let mut seats = admissions::for_booking_ids_in(conn, booking_id - 1, booking_id)?;
             seats.sort_by_key(|a| (a.hold_number, a.position));
             let mut lines = Vec::new();
-            for payment in payments::for_ticket(conn, ticket_id)? {
+            for payment in payments::for_booking(conn, booking_id)? {
                 let refunds = refunds::for_payment(conn, payment.id)?;
                 lines.push(PaymentLine { payment, refunds });
             }
             let payment_ids: Vec<i32> = lines.iter().map(|l| l.payment.id).collect();
-            let mails = outbox_rows::with_payloads(conn, &payloads_of(ticket_id, &payment_ids)?)?;
+            let mails = outbox_rows::with_payloads(conn, &payloads_of(booking_id, &payment_ids)?)?;
             Ok(BookingFile {
-                status: reservation::visible_status(&ticket, now),
-                ticket,
+                status: reservation::visible_status(&booking, now),
+                booking,
                 email,
                 event,
                 ticket_type,
@@ -181,19 +181,19 @@ pub async fn booking(state: &AppState, ticket_id: i32) -> Result<BookingFile, Ap
 
 /// Writes a new copy of a paid booking's confirmation (its seat codes and calendar file)
 /// to the outbox; the dispatcher mails it.
-pub async fn resend_confirmation(state: &AppState, ticket_id: i32) -> Result<(), AppError> {
+pub async fn resend_confirmation(state: &AppState, booking_id: i32) -> Result<(), AppError> {
     let now = state.clock.now();
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |c| {
-                let ticket = tickets::find(c, ticket_id)?.ok_or(AppError::NotFound)?;
-                if ticket.status != TicketStatus::Paid {
+                let booking = bookings::find(c, booking_id)?.ok_or(AppError::NotFound)?;
+                if booking.status != BookingStatus::Paid {
                     return Err(AppError::refused(
                         "not_paid",
                         "Only a paid booking has a confirmation to send again.",
                     ));
                 }
-                outbox::enqueue(c, now, &Message::BookingPaid { ticket_id })?;
+                outbox::enqueue(c, now, &Message::BookingPaid { booking_id })?;
                 Ok(())
             })
         })
@@ -203,8 +203,8 @@ pub async fn resend_confirmation(state: &AppState, ticket_id: i32) -> Result<(),
 /// Voids a hold: the booking is cancelled and its seats go back on sale, under the
 /// booking's lock (a payment confirmed at the same instant either wins, and the void is
 /// refused, or finds it cancelled and its money goes back).
-pub async fn void_hold(state: &AppState, ticket_id: i32) -> Result<Ticket, AppError> {
+pub async fn void_hold(state: &AppState, booking_id: i32) -> Result<Booking, AppError> {
     state
-        .db(move |conn| reservation::void_hold(conn, ticket_id))
+        .db(move |conn| reservation::void_hold(conn, booking_id))
         .await
 }

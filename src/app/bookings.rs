@@ -5,10 +5,11 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
 use super::refunds::RefundProgress;
-use crate::db::models::{Event, Payment, Ticket, TicketType};
+use crate::db::models::{Booking, Event, Payment, TicketType};
 use crate::db::status::PaymentStatus;
-use crate::db::{admissions as admissions_db, events, payments, ticket_types, tickets};
+use crate::db::{admissions as admissions_db, bookings, events, payments, ticket_types};
 use crate::domain::admissions;
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::checkout;
 use crate::domain::door::refunds as door_refunds;
 use crate::domain::hold_rules::HoldRequest;
@@ -16,17 +17,16 @@ use crate::domain::money::Money;
 use crate::domain::qr;
 use crate::domain::refund_policy;
 use crate::domain::reservation::{self, ReserveOutcome};
-use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 
 /// A ticket as its owner sees it.
 #[derive(Debug)]
-pub struct Booking {
-    pub ticket: Ticket,
+pub struct BookingDetails {
+    pub booking: Booking,
     pub event: Event,
     pub ticket_type: TicketType,
     /// What the owner should see: a hold past its time reads as expired at once.
-    pub status: TicketStatus,
+    pub status: BookingStatus,
     /// How long a live hold has left.
     pub time_left: Option<TimeDelta>,
     /// What the newest payment attempt of the current hold says, when the owner should
@@ -53,39 +53,39 @@ struct AtTheDoor {
 
 fn at_the_door(
     conn: &mut crate::db::Conn,
-    ticket: &Ticket,
+    booking: &Booking,
     checked_in: bool,
 ) -> Result<AtTheDoor, AppError> {
-    if ticket.status != TicketStatus::Paid {
+    if booking.status != BookingStatus::Paid {
         return Ok(AtTheDoor::default());
     }
     Ok(AtTheDoor {
         checked_in,
-        refund_under_way: door_refunds::refund_under_way(conn, ticket)?,
+        refund_under_way: door_refunds::refund_under_way(conn, booking)?,
     })
 }
 
-impl Booking {
+impl BookingDetails {
     fn new(
-        ticket: Ticket,
+        booking: Booking,
         event: Event,
         ticket_type: TicketType,
         now: NaiveDateTime,
         door: AtTheDoor,
-    ) -> Booking {
-        let status = reservation::visible_status(&ticket, now);
-        let time_left = match (status, ticket.reserved_until) {
-            (TicketStatus::Reserved, Some(until)) => Some(until - now),
+    ) -> BookingDetails {
+        let status = reservation::visible_status(&booking, now);
+        let time_left = match (status, booking.reserved_until) {
+            (BookingStatus::Reserved, Some(until)) => Some(until - now),
             _ => None,
         };
-        let refundable_until = (status == TicketStatus::Paid
+        let refundable_until = (status == BookingStatus::Paid
             && !door.checked_in
             && !door.refund_under_way
             && refund_policy::refusal(&event, now).is_none())
         .then(|| refund_policy::closes_at(&event))
         .flatten();
-        Booking {
-            ticket,
+        BookingDetails {
+            booking,
             event,
             ticket_type,
             status,
@@ -118,29 +118,29 @@ fn payment_note(newest: Option<&Payment>) -> Option<&'static str> {
 }
 
 /// The user's tickets, soonest event first.
-pub async fn list(state: &AppState, user_id: i32) -> Result<Vec<Booking>, AppError> {
+pub async fn list(state: &AppState, user_id: i32) -> Result<Vec<BookingDetails>, AppError> {
     let now = state.clock.now();
     let rows = state
         .db(move |conn| {
-            let rows = tickets::list_for_user(conn, user_id)?;
+            let rows = bookings::list_for_user(conn, user_id)?;
             let paid: Vec<i32> = rows
                 .iter()
-                .filter(|(t, ..)| t.status == TicketStatus::Paid)
+                .filter(|(t, ..)| t.status == BookingStatus::Paid)
                 .map(|(t, ..)| t.id)
                 .collect();
             let checked_in = admissions_db::checked_in_bookings(conn, &paid)?;
             rows.into_iter()
-                .map(|(ticket, event, ticket_type)| {
-                    let door = at_the_door(conn, &ticket, checked_in.contains(&ticket.id))?;
-                    Ok((ticket, event, ticket_type, door))
+                .map(|(booking, event, ticket_type)| {
+                    let door = at_the_door(conn, &booking, checked_in.contains(&booking.id))?;
+                    Ok((booking, event, ticket_type, door))
                 })
                 .collect::<Result<Vec<_>, AppError>>()
         })
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(ticket, event, ticket_type, door)| {
-            Booking::new(ticket, event, ticket_type, now, door)
+        .map(|(booking, event, ticket_type, door)| {
+            BookingDetails::new(booking, event, ticket_type, now, door)
         })
         .collect())
 }
@@ -159,43 +159,43 @@ pub struct SeatCode {
 pub async fn show(
     state: &AppState,
     user_id: i32,
-    ticket_id: i32,
-) -> Result<(Booking, Vec<SeatCode>), AppError> {
+    booking_id: i32,
+) -> Result<(BookingDetails, Vec<SeatCode>), AppError> {
     let now = state.clock.now();
-    let (ticket, event, ticket_type, seats, note, door, kept) = state
+    let (booking, event, ticket_type, seats, note, door, kept) = state
         .db(move |conn| {
-            let ticket =
-                tickets::find_owned(conn, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
-            let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
+            let booking =
+                bookings::find_owned(conn, booking_id, user_id)?.ok_or(AppError::NotFound)?;
+            let event = events::find(conn, booking.event_id)?.ok_or(AppError::NotFound)?;
             let ticket_type =
-                ticket_types::find(conn, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
-            let seats = if ticket.status == TicketStatus::Paid {
-                admissions::of(conn, &ticket)?
+                ticket_types::find(conn, booking.ticket_type_id)?.ok_or(AppError::NotFound)?;
+            let seats = if booking.status == BookingStatus::Paid {
+                admissions::of(conn, &booking)?
             } else {
                 Vec::new()
             };
-            let note = if ticket.status == TicketStatus::Paid {
+            let note = if booking.status == BookingStatus::Paid {
                 None
             } else {
-                payment_note(payments::for_hold(conn, ticket.id, ticket.hold_number)?.first())
+                payment_note(payments::for_hold(conn, booking.id, booking.hold_number)?.first())
             };
             let checked_in = seats.iter().any(|seat| seat.checked_in_at.is_some());
-            let door = at_the_door(conn, &ticket, checked_in)?;
-            let kept = if ticket.status == TicketStatus::Paid {
-                payments::for_ticket(conn, ticket.id)?
+            let door = at_the_door(conn, &booking, checked_in)?;
+            let kept = if booking.status == BookingStatus::Paid {
+                payments::for_booking(conn, booking.id)?
                     .into_iter()
                     .find(|p| p.status == PaymentStatus::Paid)
                     .map(|p| Money::from_stored(p.amount_pennies, &p.currency))
             } else {
                 None
             };
-            Ok((ticket, event, ticket_type, seats, note, door, kept))
+            Ok((booking, event, ticket_type, seats, note, door, kept))
         })
         .await?;
-    let mut booking = Booking::new(ticket, event, ticket_type, now, door);
+    let mut booking = BookingDetails::new(booking, event, ticket_type, now, door);
     booking.payment_note = note;
     booking.kept = kept;
-    let codes = if booking.status == TicketStatus::Paid {
+    let codes = if booking.status == BookingStatus::Paid {
         seats
             .into_iter()
             .map(|seat| {
@@ -213,10 +213,10 @@ pub async fn show(
 }
 
 /// How many seats the user's own booking holds (for copy that counts them).
-pub async fn seats(state: &AppState, user_id: i32, ticket_id: i32) -> Result<i32, AppError> {
+pub async fn seats(state: &AppState, user_id: i32, booking_id: i32) -> Result<i32, AppError> {
     state
         .db(move |conn| {
-            Ok(tickets::find_owned(conn, ticket_id, user_id)?
+            Ok(bookings::find_owned(conn, booking_id, user_id)?
                 .ok_or(AppError::NotFound)?
                 .quantity)
         })
@@ -224,9 +224,9 @@ pub async fn seats(state: &AppState, user_id: i32, ticket_id: i32) -> Result<i32
 }
 
 /// Cancels the user's own hold; its seat goes back on sale. Returns the ticket.
-pub async fn cancel(state: &AppState, user_id: i32, ticket_id: i32) -> Result<Ticket, AppError> {
+pub async fn cancel(state: &AppState, user_id: i32, booking_id: i32) -> Result<Booking, AppError> {
     state
-        .db(move |conn| reservation::cancel(conn, user_id, ticket_id))
+        .db(move |conn| reservation::cancel(conn, user_id, booking_id))
         .await
 }
 
@@ -237,11 +237,11 @@ pub async fn book(
     event_id: i32,
     ticket_type_id: i32,
     request: HoldRequest,
-) -> Result<Result<Booking, ReserveOutcome>, AppError> {
+) -> Result<Result<BookingDetails, ReserveOutcome>, AppError> {
     let user_id = request.user_id;
     match super::reserve::reserve(state, event_id, ticket_type_id, request).await? {
-        ReserveOutcome::Reserved(ticket) => {
-            let (booking, _) = show(state, user_id, ticket.id).await?;
+        ReserveOutcome::Reserved(booking) => {
+            let (booking, _) = show(state, user_id, booking.id).await?;
             Ok(Ok(booking))
         }
         other => Ok(Err(other)),
@@ -263,22 +263,22 @@ pub enum Cancelled {
 pub async fn cancel_booking(
     state: &AppState,
     user_id: i32,
-    ticket_id: i32,
-) -> Result<(Booking, Cancelled), AppError> {
-    let (booking, _) = show(state, user_id, ticket_id).await?;
+    booking_id: i32,
+) -> Result<(BookingDetails, Cancelled), AppError> {
+    let (booking, _) = show(state, user_id, booking_id).await?;
     // This read only picks the path; each path decides under the ticket's lock. A booking
     // refunded since (the other click of a double click) takes the refund path too, so
     // its answer is "not paid" whichever click read first, never "not on hold".
     let was_paid = matches!(
-        booking.ticket.status,
-        TicketStatus::Paid | TicketStatus::Refunded
+        booking.booking.status,
+        BookingStatus::Paid | BookingStatus::Refunded
     );
     let outcome = if was_paid {
-        Cancelled::Refunded(super::refunds::refund_for_buyer(state, user_id, ticket_id).await?)
+        Cancelled::Refunded(super::refunds::refund_for_buyer(state, user_id, booking_id).await?)
     } else {
-        cancel(state, user_id, ticket_id).await?;
+        cancel(state, user_id, booking_id).await?;
         Cancelled::HoldReleased
     };
-    let (booking, _) = show(state, user_id, ticket_id).await?;
+    let (booking, _) = show(state, user_id, booking_id).await?;
     Ok((booking, outcome))
 }

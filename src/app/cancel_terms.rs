@@ -3,10 +3,10 @@
 //! comes back), a free booking given up, or why it cannot be cancelled at all.
 
 use super::AppState;
-use super::bookings::{self, Booking};
+use super::bookings::{self, BookingDetails};
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::money::Money;
 use crate::domain::refund_policy;
-use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 
 /// What a confirmed cancel would do to a booking, as it stands now.
@@ -27,12 +27,12 @@ pub enum CancelTerms {
 pub async fn terms(
     state: &AppState,
     user_id: i32,
-    ticket_id: i32,
-) -> Result<(Booking, CancelTerms), AppError> {
-    let (booking, _) = bookings::show(state, user_id, ticket_id).await?;
+    booking_id: i32,
+) -> Result<(BookingDetails, CancelTerms), AppError> {
+    let (booking, _) = bookings::show(state, user_id, booking_id).await?;
     let terms = match booking.status {
-        TicketStatus::Reserved => CancelTerms::ReleaseHold,
-        TicketStatus::Paid => paid_terms(state, &booking),
+        BookingStatus::Reserved => CancelTerms::ReleaseHold,
+        BookingStatus::Paid => paid_terms(state, &booking),
         _ => CancelTerms::Refused(
             "This booking no longer holds any seat, so there is nothing to cancel.".into(),
         ),
@@ -40,7 +40,7 @@ pub async fn terms(
     Ok((booking, terms))
 }
 
-fn paid_terms(state: &AppState, booking: &Booking) -> CancelTerms {
+fn paid_terms(state: &AppState, booking: &BookingDetails) -> CancelTerms {
     if booking.refund_under_way {
         return CancelTerms::Refused("This booking's refund is already under way.".into());
     }

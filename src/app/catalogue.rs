@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 
 use super::AppState;
-use crate::db::models::Ticket;
-use crate::db::tickets;
+use crate::db::bookings;
+use crate::db::models::Booking;
 use crate::domain::catalogue::{self, CataloguePage, Listing, NumberedPage};
 use crate::domain::event_pages::PageAt;
 use crate::domain::reservation;
@@ -25,7 +25,7 @@ pub struct EventView {
     /// Published and not started yet.
     pub on_sale: bool,
     /// The viewer's own live ticket for this event.
-    pub my_ticket: Option<Ticket>,
+    pub my_booking: Option<Booking>,
     /// When the page was read (each ticket type's sale window is judged at it).
     pub now: NaiveDateTime,
 }
@@ -57,16 +57,16 @@ pub async fn event(
     viewer: Option<Viewer>,
 ) -> Result<EventView, AppError> {
     let now = state.clock.now();
-    let (listing, my_ticket) = state
+    let (listing, my_booking) = state
         .db(move |conn| {
             let is_admin = viewer.is_some_and(|v| v.is_admin);
             let listing = catalogue::event_for_viewer(conn, event_id, is_admin)?;
-            let my_ticket = match viewer {
-                Some(viewer) => tickets::find_by_user_and_event(conn, viewer.user_id, event_id)?
+            let my_booking = match viewer {
+                Some(viewer) => bookings::find_by_user_and_event(conn, viewer.user_id, event_id)?
                     .filter(|t| reservation::is_live(t, now)),
                 None => None,
             };
-            Ok((listing, my_ticket))
+            Ok((listing, my_booking))
         })
         .await?;
     let on_sale = listing.event.published
@@ -76,7 +76,7 @@ pub async fn event(
     Ok(EventView {
         listing,
         on_sale,
-        my_ticket,
+        my_booking,
         now,
     })
 }

@@ -18,7 +18,7 @@ pub enum PayOutcome {
     /// To the provider's checkout page.
     Checkout(String),
     /// A free ticket, already confirmed.
-    Confirmed { ticket_id: i32 },
+    Confirmed { booking_id: i32 },
 }
 
 pub const UNAVAILABLE: &str = "The payment service is unavailable right now. Nothing was charged and your seat is still held; please try again.";
@@ -31,12 +31,12 @@ const IN_FLIGHT_WAITS_MS: [u64; 3] = [150, 400, 900];
 pub async fn start_checkout(
     state: &AppState,
     user_id: i32,
-    ticket_id: i32,
+    booking_id: i32,
 ) -> Result<PayOutcome, AppError> {
     // A key spoilt by other parameters gives up its attempt; the second round opens a
     // new attempt with a new key.
     for _round in 0..2 {
-        match try_checkout(state, user_id, ticket_id).await? {
+        match try_checkout(state, user_id, booking_id).await? {
             Tried::Done(outcome) => return Ok(outcome),
             Tried::KeySpoilt => continue,
         }
@@ -49,16 +49,16 @@ enum Tried {
     KeySpoilt,
 }
 
-async fn try_checkout(state: &AppState, user_id: i32, ticket_id: i32) -> Result<Tried, AppError> {
+async fn try_checkout(state: &AppState, user_id: i32, booking_id: i32) -> Result<Tried, AppError> {
     let now = state.clock.now();
     let provider_name = state.provider.name();
     let plan = state
-        .db(move |conn| checkout::plan_payment(conn, now, user_id, ticket_id, provider_name))
+        .db(move |conn| checkout::plan_payment(conn, now, user_id, booking_id, provider_name))
         .await?;
     let new = match plan {
         PayPlan::Reuse { url } => return Ok(Tried::Done(PayOutcome::Checkout(url))),
-        PayPlan::ConfirmedFree { ticket_id } => {
-            return Ok(Tried::Done(PayOutcome::Confirmed { ticket_id }));
+        PayPlan::ConfirmedFree { booking_id } => {
+            return Ok(Tried::Done(PayOutcome::Confirmed { booking_id }));
         }
         PayPlan::Create(new) => new,
     };
@@ -116,21 +116,21 @@ async fn send(
 /// The request a new attempt sends first.
 fn first_request(state: &AppState, new: &NewCheckout, now: NaiveDateTime) -> CheckoutRequest {
     let public = &state.settings.public_url;
-    let hold_ends = new.ticket.reserved_until.unwrap_or(now);
+    let hold_ends = new.booking.reserved_until.unwrap_or(now);
     CheckoutRequest {
         payment_id: new.payment.id,
-        ticket_id: new.ticket.id,
+        booking_id: new.booking.id,
         user_id: new.payment.user_id,
         event_id: new.event.id,
         hold_number: new.payment.hold_number,
         product_name: format!("{} – {}", new.event.title, new.ticket_type.name),
-        quantity: i64::from(new.ticket.quantity),
+        quantity: i64::from(new.booking.quantity),
         unit_amount_pennies: new.ticket_type.amount_pennies,
         amount_pennies: new.payment.amount_pennies,
         currency: new.payment.currency.clone(),
         customer_email: new.email.clone(),
         success_url: format!("{public}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}"),
-        cancel_url: format!("{public}/tickets/{}", new.ticket.id),
+        cancel_url: format!("{public}/bookings/{}", new.booking.id),
         expires_at: state.provider.session_expiry(now, hold_ends),
         idempotency_key: crate::domain::idempotency_key::fresh_key("checkout"),
     }
@@ -204,7 +204,7 @@ pub async fn complete_for_owner(
 ) -> Result<(i32, Confirmation), AppError> {
     let now = state.clock.now();
     let lookup = session_id.to_owned();
-    let (ticket_id, turn) = state
+    let (booking_id, turn) = state
         .db(move |conn| checkout::buyer_turn(conn, now, user_id, &lookup))
         .await?;
     let confirmation = match turn {
@@ -212,7 +212,7 @@ pub async fn complete_for_owner(
         Turn::Wait => Confirmation::BeingConfirmed,
         Turn::Ask => Confirmation::Asked(complete(state, session_id).await),
     };
-    Ok((ticket_id, confirmation))
+    Ok((booking_id, confirmation))
 }
 
 /// Asks the provider about a session and applies what it says.

@@ -200,8 +200,8 @@ async fn deliver(state: &AppState, claim: &Claim) -> Outcome {
         Ok(message) => message,
         Err(error) => return Outcome::Failed(error),
     };
-    if let Message::CancelRefund { ticket_id } = message {
-        return super::event_lifecycle::refund_booking(state, ticket_id).await;
+    if let Message::CancelRefund { booking_id } = message {
+        return super::event_lifecycle::refund_booking(state, booking_id).await;
     }
     match send_mail(state, claim, message).await {
         Ok(()) => Outcome::Delivered,

@@ -38,24 +38,24 @@ pub async fn progress(
 /// or no database connection free) puts the job off without using up its attempts
 /// (`Outcome::Deferred`): a long outage never makes a refund job dead. Only a real
 /// refusal counts as a failed attempt.
-pub async fn refund_booking(state: &AppState, ticket_id: i32) -> Outcome {
-    match refund_booking_once(state, ticket_id).await {
+pub async fn refund_booking(state: &AppState, booking_id: i32) -> Outcome {
+    match refund_booking_once(state, booking_id).await {
         Ok(()) => Outcome::Delivered,
         Err(error @ AppError::Unavailable(_)) => Outcome::Deferred(error.to_string()),
         Err(error) => Outcome::Failed(error.to_string()),
     }
 }
 
-async fn refund_booking_once(state: &AppState, ticket_id: i32) -> Result<(), AppError> {
+async fn refund_booking_once(state: &AppState, booking_id: i32) -> Result<(), AppError> {
     // The organiser's decision covers every booking, those already at the door too.
     let reason = Some("the event was cancelled".to_owned());
-    match refunds::refund_ticket(state, ticket_id, reason).await {
+    match refunds::refund_booking(state, booking_id, reason).await {
         // Done, or pending at the provider: its webhook or reconciliation settles it.
         Ok(_progress) => Ok(()),
         // Not paid (any more), or its refund is already under way: finish what is owed.
         Err(AppError::Conflict(_)) => {
             let pending = state
-                .db(move |conn| Ok(payments::for_ticket(conn, ticket_id)?))
+                .db(move |conn| Ok(payments::for_booking(conn, booking_id)?))
                 .await?
                 .into_iter()
                 .filter(|p| p.status == PaymentStatus::RefundPending);

@@ -74,29 +74,29 @@ pub async fn attendees_page(
             let ids: Vec<i32> = bookings.iter().map(|(t, _, _)| t.id).collect();
             let seats = exports::seats_of(conn, &ids)?;
             let mut records = Vec::with_capacity(bookings.len());
-            for (ticket, email, type_name) in &bookings {
-                let status = reservation::visible_status(ticket, now).as_str();
+            for (booking, email, type_name) in &bookings {
+                let status = reservation::visible_status(booking, now).as_str();
                 let mine: Vec<_> = seats
                     .iter()
-                    .filter(|a| a.ticket_id == ticket.id && a.hold_number == ticket.hold_number)
+                    .filter(|a| a.booking_id == booking.id && a.hold_number == booking.hold_number)
                     .collect();
                 let base = |code: &str, seat: String, checked: String, gate: String| {
                     vec![
-                        ticket.id.to_string(),
+                        booking.id.to_string(),
                         code.to_owned(),
                         type_name.clone(),
                         seat,
-                        ticket.quantity.to_string(),
+                        booking.quantity.to_string(),
                         email.clone(),
                         status.to_owned(),
-                        local(ticket.paid_at, zone),
+                        local(booking.paid_at, zone),
                         checked,
                         gate,
                     ]
                 };
                 if mine.is_empty() {
                     records.push(base(
-                        &ticket.code,
+                        &booking.code,
                         String::new(),
                         String::new(),
                         String::new(),
@@ -105,7 +105,7 @@ pub async fn attendees_page(
                 for seat in mine {
                     records.push(base(
                         &seat.code,
-                        format!("{} of {}", seat.position, ticket.quantity),
+                        format!("{} of {}", seat.position, booking.quantity),
                         local(seat.checked_in_at, zone),
                         seat.gate.clone().unwrap_or_default(),
                     ));
@@ -152,7 +152,7 @@ pub async fn money_page(
                             "payment".to_owned(),
                             p.id.to_string(),
                             utc(p.created_at),
-                            p.ticket_id.to_string(),
+                            p.booking_id.to_string(),
                             title,
                             email,
                             Money::from_stored(p.amount_pennies, &p.currency).major_units(),

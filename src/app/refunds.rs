@@ -155,14 +155,14 @@ async fn answered(
 
 /// Refunds a paid ticket for an admin: the seat goes back on sale once the money does.
 /// `reason` is kept with the refund; a booking with a seat checked in needs one.
-pub async fn refund_ticket(
+pub async fn refund_booking(
     state: &AppState,
-    ticket_id: i32,
+    booking_id: i32,
     reason: Option<String>,
 ) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let payment = state
-        .db(move |conn| checkout::request_refund(conn, now, ticket_id, reason.as_deref()))
+        .db(move |conn| checkout::request_refund(conn, now, booking_id, reason.as_deref()))
         .await?;
     refund(state, payment.id).await
 }
@@ -172,11 +172,11 @@ pub async fn refund_ticket(
 pub async fn refund_for_buyer(
     state: &AppState,
     user_id: i32,
-    ticket_id: i32,
+    booking_id: i32,
 ) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let payment = state
-        .db(move |conn| checkout::request_buyer_refund(conn, now, user_id, ticket_id))
+        .db(move |conn| checkout::request_buyer_refund(conn, now, user_id, booking_id))
         .await?;
     refund(state, payment.id).await
 }
@@ -201,12 +201,12 @@ pub async fn refund_payment(
 /// asks for a reason).
 pub async fn checked_in_bookings(
     state: &AppState,
-    ticket_ids: Vec<i32>,
+    booking_ids: Vec<i32>,
 ) -> Result<std::collections::HashSet<i32>, AppError> {
     state
         .db(move |conn| {
             Ok(
-                crate::db::admissions::checked_in_bookings(conn, &ticket_ids)?
+                crate::db::admissions::checked_in_bookings(conn, &booking_ids)?
                     .into_iter()
                     .collect(),
             )

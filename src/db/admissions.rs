@@ -14,9 +14,9 @@ pub fn insert(conn: &mut Conn, new: &NewAdmission<'_>) -> QueryResult<usize> {
 }
 
 /// The admissions of one hold of a booking, by position.
-pub fn for_hold(conn: &mut Conn, ticket_id: i32, hold_number: i32) -> QueryResult<Vec<Admission>> {
+pub fn for_hold(conn: &mut Conn, booking_id: i32, hold_number: i32) -> QueryResult<Vec<Admission>> {
     dsl::admissions
-        .filter(dsl::ticket_id.eq(ticket_id))
+        .filter(dsl::booking_id.eq(booking_id))
         .filter(dsl::hold_number.eq(hold_number))
         .order(dsl::position.asc())
         .select(Admission::as_select())
@@ -33,10 +33,10 @@ pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Admission>> {
 }
 
 /// Whether a seat of one hold of a booking was checked in at the door.
-pub fn any_checked_in(conn: &mut Conn, ticket_id: i32, hold_number: i32) -> QueryResult<bool> {
+pub fn any_checked_in(conn: &mut Conn, booking_id: i32, hold_number: i32) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         dsl::admissions
-            .filter(dsl::ticket_id.eq(ticket_id))
+            .filter(dsl::booking_id.eq(booking_id))
             .filter(dsl::hold_number.eq(hold_number))
             .filter(dsl::checked_in_at.is_not_null()),
     ))
@@ -44,23 +44,23 @@ pub fn any_checked_in(conn: &mut Conn, ticket_id: i32, hold_number: i32) -> Quer
 }
 
 /// Of the bookings `ticket_ids`, those with a seat of their current hold checked in.
-pub fn checked_in_bookings(conn: &mut Conn, ticket_ids: &[i32]) -> QueryResult<Vec<i32>> {
-    use super::schema::tickets;
+pub fn checked_in_bookings(conn: &mut Conn, booking_ids: &[i32]) -> QueryResult<Vec<i32>> {
+    use super::schema::bookings;
     dsl::admissions
-        .inner_join(tickets::table)
-        .filter(dsl::ticket_id.eq_any(ticket_ids))
-        .filter(dsl::hold_number.eq(tickets::hold_number))
+        .inner_join(bookings::table)
+        .filter(dsl::booking_id.eq_any(booking_ids))
+        .filter(dsl::hold_number.eq(bookings::hold_number))
         .filter(dsl::checked_in_at.is_not_null())
-        .select(dsl::ticket_id)
+        .select(dsl::booking_id)
         .distinct()
         .load(conn)
 }
 
 /// Voids the admissions of one hold (its booking was refunded): the door refuses them.
-pub fn void_hold(conn: &mut Conn, ticket_id: i32, hold_number: i32) -> QueryResult<usize> {
+pub fn void_hold(conn: &mut Conn, booking_id: i32, hold_number: i32) -> QueryResult<usize> {
     diesel::update(
         dsl::admissions
-            .filter(dsl::ticket_id.eq(ticket_id))
+            .filter(dsl::booking_id.eq(booking_id))
             .filter(dsl::hold_number.eq(hold_number))
             .filter(dsl::status.eq(AdmissionStatus::Valid.as_str())),
     )
@@ -77,10 +77,10 @@ pub fn all(conn: &mut Conn) -> QueryResult<Vec<Admission>> {
 }
 
 /// The admissions of the tickets with ids in `after + 1 ..= last` (the audit's page).
-pub fn for_ticket_ids_in(conn: &mut Conn, after: i32, last: i32) -> QueryResult<Vec<Admission>> {
+pub fn for_booking_ids_in(conn: &mut Conn, after: i32, last: i32) -> QueryResult<Vec<Admission>> {
     dsl::admissions
-        .filter(dsl::ticket_id.gt(after))
-        .filter(dsl::ticket_id.le(last))
+        .filter(dsl::booking_id.gt(after))
+        .filter(dsl::booking_id.le(last))
         .order(dsl::id.asc())
         .select(Admission::as_select())
         .load(conn)

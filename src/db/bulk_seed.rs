@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{admissions, events, payments, refunds, ticket_types, tickets, users};
+use super::schema::{admissions, bookings, events, payments, refunds, ticket_types, users};
 use super::{Conn, write_transaction};
 
 /// Bind parameters per statement: under SQLite's 32,766 (and PostgreSQL's 65,535).
@@ -42,7 +42,7 @@ pub struct SeedEvent {
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = ticket_types, treat_none_as_default_value = false)]
-pub struct SeedTicketSchema {
+pub struct SeedTicketType {
     pub id: i32,
     pub event_id: i32,
     pub name: &'static str,
@@ -56,8 +56,8 @@ pub struct SeedTicketSchema {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = tickets, treat_none_as_default_value = false)]
-pub struct SeedTicket {
+#[diesel(table_name = bookings, treat_none_as_default_value = false)]
+pub struct SeedBooking {
     pub id: i32,
     pub user_id: i32,
     pub event_id: i32,
@@ -75,7 +75,7 @@ pub struct SeedTicket {
 #[diesel(table_name = payments, treat_none_as_default_value = false)]
 pub struct SeedPayment {
     pub id: i32,
-    pub ticket_id: i32,
+    pub booking_id: i32,
     pub user_id: i32,
     pub hold_number: i32,
     pub attempt: i32,
@@ -110,7 +110,7 @@ pub struct SeedRefund {
 #[diesel(table_name = admissions, treat_none_as_default_value = false)]
 pub struct SeedAdmission {
     pub id: i32,
-    pub ticket_id: i32,
+    pub booking_id: i32,
     pub event_id: i32,
     pub hold_number: i32,
     pub position: i32,
@@ -127,7 +127,7 @@ pub struct IdBases {
     pub users: i32,
     pub events: i32,
     pub ticket_types: i32,
-    pub tickets: i32,
+    pub bookings: i32,
     pub payments: i32,
     pub refunds: i32,
     pub admissions: i32,
@@ -148,8 +148,8 @@ pub fn id_bases(conn: &mut Conn) -> QueryResult<IdBases> {
             .select(max(ticket_types::id))
             .first::<Option<i32>>(conn)?
             .unwrap_or(0),
-        tickets: tickets::table
-            .select(max(tickets::id))
+        bookings: bookings::table
+            .select(max(bookings::id))
             .first::<Option<i32>>(conn)?
             .unwrap_or(0),
         payments: payments::table
@@ -222,8 +222,8 @@ macro_rules! insert_all {
 
 insert_all!(insert_users, SeedUser, users::table);
 insert_all!(insert_events, SeedEvent, events::table);
-insert_all!(insert_ticket_types, SeedTicketSchema, ticket_types::table);
-insert_all!(insert_tickets, SeedTicket, tickets::table);
+insert_all!(insert_ticket_types, SeedTicketType, ticket_types::table);
+insert_all!(insert_bookings, SeedBooking, bookings::table);
 insert_all!(insert_payments, SeedPayment, payments::table);
 insert_all!(insert_refunds, SeedRefund, refunds::table);
 insert_all!(insert_admissions, SeedAdmission, admissions::table);

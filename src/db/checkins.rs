@@ -6,21 +6,21 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::models::{Admission, Event, Ticket};
+use super::models::{Admission, Booking, Event};
 use super::schema::admissions::dsl;
-use super::schema::{events, ticket_types, tickets, users};
+use super::schema::{bookings, events, ticket_types, users};
 use super::status::AdmissionStatus;
 use super::{Conn, Guarded};
 
 /// A scanned seat: its admission, its booking, the ticket type's name, the event and
 /// the buyer's email.
-pub type SeatRow = (Admission, Ticket, String, Event, String);
+pub type SeatRow = (Admission, Booking, String, Event, String);
 
 /// The seat whose admission has `code`.
 pub fn seat_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<SeatRow>> {
     dsl::admissions
         .inner_join(
-            tickets::table
+            bookings::table
                 .inner_join(ticket_types::table)
                 .inner_join(events::table)
                 .inner_join(users::table),
@@ -28,7 +28,7 @@ pub fn seat_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<SeatRow>>
         .filter(dsl::code.eq(code))
         .select((
             Admission::as_select(),
-            Ticket::as_select(),
+            Booking::as_select(),
             ticket_types::name,
             Event::as_select(),
             users::email,
@@ -41,7 +41,7 @@ pub fn seat_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<SeatRow>>
 pub fn seat_by_id(conn: &mut Conn, id: i32) -> QueryResult<Option<SeatRow>> {
     dsl::admissions
         .inner_join(
-            tickets::table
+            bookings::table
                 .inner_join(ticket_types::table)
                 .inner_join(events::table)
                 .inner_join(users::table),
@@ -49,7 +49,7 @@ pub fn seat_by_id(conn: &mut Conn, id: i32) -> QueryResult<Option<SeatRow>> {
         .filter(dsl::id.eq(id))
         .select((
             Admission::as_select(),
-            Ticket::as_select(),
+            Booking::as_select(),
             ticket_types::name,
             Event::as_select(),
             users::email,
@@ -60,11 +60,11 @@ pub fn seat_by_id(conn: &mut Conn, id: i32) -> QueryResult<Option<SeatRow>> {
 
 /// A booking whose code was never issued as an admission (it was never paid), with its
 /// event.
-pub fn unissued_ticket(conn: &mut Conn, code: &str) -> QueryResult<Option<(Ticket, Event)>> {
-    tickets::table
+pub fn unissued_booking(conn: &mut Conn, code: &str) -> QueryResult<Option<(Booking, Event)>> {
+    bookings::table
         .inner_join(events::table)
-        .filter(tickets::code.eq(code))
-        .select((Ticket::as_select(), Event::as_select()))
+        .filter(bookings::code.eq(code))
+        .select((Booking::as_select(), Event::as_select()))
         .first(conn)
         .optional()
 }
@@ -113,25 +113,25 @@ pub fn undo(conn: &mut Conn, id: i32, checked_in_at: NaiveDateTime) -> QueryResu
 /// id. Two index range reads per event, whatever the tables hold: the events' bookings
 /// with their types, and their valid admissions counted per booking.
 pub fn counts(conn: &mut Conn, event_ids: &[i32]) -> QueryResult<Vec<(i32, i64, i64)>> {
-    let type_of: HashMap<i32, i32> = tickets::table
-        .filter(tickets::event_id.eq_any(event_ids))
-        .select((tickets::id, tickets::ticket_type_id))
+    let type_of: HashMap<i32, i32> = bookings::table
+        .filter(bookings::event_id.eq_any(event_ids))
+        .select((bookings::id, bookings::ticket_type_id))
         .load::<(i32, i32)>(conn)?
         .into_iter()
         .collect();
     let per_booking: Vec<(i32, i64, i64)> = dsl::admissions
         .filter(dsl::event_id.eq_any(event_ids))
         .filter(dsl::status.eq(AdmissionStatus::Valid.as_str()))
-        .group_by(dsl::ticket_id)
+        .group_by(dsl::booking_id)
         .select((
-            dsl::ticket_id,
+            dsl::booking_id,
             diesel::dsl::count_star(),
             diesel::dsl::count(dsl::checked_in_at),
         ))
         .load(conn)?;
     let mut per_type: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
-    for (ticket_id, valid, admitted) in per_booking {
-        if let Some(ticket_type_id) = type_of.get(&ticket_id) {
+    for (booking_id, valid, admitted) in per_booking {
+        if let Some(ticket_type_id) = type_of.get(&booking_id) {
             let sum = per_type.entry(*ticket_type_id).or_default();
             sum.0 += valid;
             sum.1 += admitted;
@@ -150,18 +150,18 @@ pub type DoorListRow = (String, String, i32, i32, String, Option<NaiveDateTime>)
 pub fn door_list(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<DoorListRow>> {
     dsl::admissions
         .inner_join(
-            tickets::table
+            bookings::table
                 .inner_join(ticket_types::table)
                 .inner_join(users::table),
         )
-        .filter(tickets::event_id.eq(event_id))
+        .filter(bookings::event_id.eq(event_id))
         .filter(dsl::status.eq(AdmissionStatus::Valid.as_str()))
         .order((users::email.asc(), dsl::position.asc(), dsl::id.asc()))
         .select((
             dsl::code,
             ticket_types::name,
             dsl::position,
-            tickets::quantity,
+            bookings::quantity,
             users::email,
             dsl::checked_in_at,
         ))
@@ -172,18 +172,18 @@ pub fn door_list(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<DoorListRow>
 pub fn checked_in(conn: &mut Conn, event_id: i32, limit: i64) -> QueryResult<Vec<SeatRow>> {
     dsl::admissions
         .inner_join(
-            tickets::table
+            bookings::table
                 .inner_join(ticket_types::table)
                 .inner_join(events::table)
                 .inner_join(users::table),
         )
-        .filter(tickets::event_id.eq(event_id))
+        .filter(bookings::event_id.eq(event_id))
         .filter(dsl::checked_in_at.is_not_null())
         .order((dsl::checked_in_at.desc(), dsl::id.desc()))
         .limit(limit)
         .select((
             Admission::as_select(),
-            Ticket::as_select(),
+            Booking::as_select(),
             ticket_types::name,
             Event::as_select(),
             users::email,

@@ -269,11 +269,11 @@ pub fn mark_cancelled(conn: &mut Conn, id: i32, now: NaiveDateTime) -> QueryResu
 /// The ids of cancelled events that still have holds (a hold taken while the cancel
 /// committed), for the sweeper.
 pub fn cancelled_with_holds(conn: &mut Conn) -> QueryResult<Vec<i32>> {
-    use super::schema::tickets;
+    use super::schema::bookings;
     dsl::events
-        .inner_join(tickets::table)
+        .inner_join(bookings::table)
         .filter(dsl::cancelled_at.is_not_null())
-        .filter(tickets::status.eq("reserved"))
+        .filter(bookings::status.eq("reserved"))
         .select(dsl::id)
         .distinct()
         .load(conn)
@@ -284,11 +284,11 @@ pub fn cancelled_with_holds(conn: &mut Conn) -> QueryResult<Vec<i32>> {
 /// in a transaction: the event's row is deleted last, guarded again, so a publish or a
 /// booking committed meanwhile leaves it standing (and the caller rolls back).
 pub fn delete_draft(conn: &mut Conn, id: i32) -> QueryResult<bool> {
-    use super::schema::{door_grants, ticket_types, tickets};
+    use super::schema::{bookings, door_grants, ticket_types};
     let is_draft = dsl::published
         .eq(false)
         .and(diesel::dsl::not(diesel::dsl::exists(
-            tickets::table.filter(tickets::event_id.eq(id)),
+            bookings::table.filter(bookings::event_id.eq(id)),
         )));
     let still_draft: bool =
         diesel::select(diesel::dsl::exists(dsl::events.find(id).filter(is_draft)))

@@ -5,11 +5,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::Conn;
-use super::models::{Admission, Payment, Refund, Ticket};
-use super::schema::{admissions, events, payments, refunds, ticket_types, tickets, users};
+use super::models::{Admission, Booking, Payment, Refund};
+use super::schema::{admissions, bookings, events, payments, refunds, ticket_types, users};
 
 /// A booking with its buyer's email and its ticket type's name.
-pub type BookingRow = (Ticket, String, String);
+pub type BookingRow = (Booking, String, String);
 
 /// Up to `limit` of an event's bookings with ids above `after`, in id order.
 pub fn bookings_after(
@@ -18,22 +18,22 @@ pub fn bookings_after(
     after: i32,
     limit: i64,
 ) -> QueryResult<Vec<BookingRow>> {
-    tickets::table
+    bookings::table
         .inner_join(users::table)
         .inner_join(ticket_types::table)
-        .filter(tickets::event_id.eq(event_id))
-        .filter(tickets::id.gt(after))
-        .order(tickets::id.asc())
+        .filter(bookings::event_id.eq(event_id))
+        .filter(bookings::id.gt(after))
+        .order(bookings::id.asc())
         .limit(limit)
-        .select((Ticket::as_select(), users::email, ticket_types::name))
+        .select((Booking::as_select(), users::email, ticket_types::name))
         .load(conn)
 }
 
 /// The admissions (seats) of these bookings.
-pub fn seats_of(conn: &mut Conn, ticket_ids: &[i32]) -> QueryResult<Vec<Admission>> {
+pub fn seats_of(conn: &mut Conn, booking_ids: &[i32]) -> QueryResult<Vec<Admission>> {
     admissions::table
-        .filter(admissions::ticket_id.eq_any(ticket_ids))
-        .order((admissions::ticket_id, admissions::position))
+        .filter(admissions::booking_id.eq_any(booking_ids))
+        .order((admissions::booking_id, admissions::position))
         .select(Admission::as_select())
         .load(conn)
 }
@@ -52,7 +52,7 @@ pub fn payments_between(
 ) -> QueryResult<Vec<PaymentRow>> {
     payments::table
         .inner_join(
-            tickets::table
+            bookings::table
                 .inner_join(users::table)
                 .inner_join(events::table),
         )
@@ -77,7 +77,7 @@ pub fn refunds_between(
     refunds::table
         .inner_join(
             payments::table.inner_join(
-                tickets::table
+                bookings::table
                     .inner_join(users::table)
                     .inner_join(events::table),
             ),
@@ -89,7 +89,7 @@ pub fn refunds_between(
         .limit(limit)
         .select((
             Refund::as_select(),
-            payments::ticket_id,
+            payments::booking_id,
             users::email,
             events::title,
         ))

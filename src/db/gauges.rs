@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use super::Conn;
 use super::outbox::PENDING;
-use super::schema::{outbox, payments, tickets};
-use super::status::TicketStatus;
+use super::schema::{bookings, outbox, payments};
+use super::status::BookingStatus;
 
 /// The shop's state as gauges, read in one go.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,18 +23,18 @@ pub struct ShopGauges {
     pub oldest_pending_outbox: Option<NaiveDateTime>,
 }
 
-fn seats_in(conn: &mut Conn, status: TicketStatus) -> QueryResult<i64> {
-    tickets::table
-        .filter(tickets::status.eq(status.as_str()))
-        .select(sum(tickets::quantity))
+fn seats_in(conn: &mut Conn, status: BookingStatus) -> QueryResult<i64> {
+    bookings::table
+        .filter(bookings::status.eq(status.as_str()))
+        .select(sum(bookings::quantity))
         .first::<Option<i64>>(conn)
         .map(Option::unwrap_or_default)
 }
 
 /// Reads every gauge (a few aggregate queries, no locks taken).
 pub fn read(conn: &mut Conn) -> QueryResult<ShopGauges> {
-    let seats_held = seats_in(conn, TicketStatus::Reserved)?;
-    let seats_sold = seats_in(conn, TicketStatus::Paid)?;
+    let seats_held = seats_in(conn, BookingStatus::Reserved)?;
+    let seats_sold = seats_in(conn, BookingStatus::Paid)?;
     let payments_by_state = payments::table
         .group_by(payments::status)
         .select((payments::status, count_star()))

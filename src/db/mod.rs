@@ -9,6 +9,7 @@
 
 pub mod admissions;
 pub mod api_tokens;
+pub mod bookings;
 pub mod bulk_seed;
 pub mod checkin_log;
 pub mod checkins;
@@ -30,7 +31,6 @@ pub mod sales;
 pub mod schema;
 pub mod status;
 pub mod ticket_types;
-pub mod tickets;
 pub mod trusted_devices;
 pub mod users;
 pub mod webhook_events;

@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    admissions, checkin_log, door_grants, events, payments, refunds, ticket_types, tickets, users,
+    admissions, bookings, checkin_log, door_grants, events, payments, refunds, ticket_types, users,
 };
-use super::status::{AdmissionStatus, PaymentStatus, RefundStatus, SellingRule, TicketStatus};
+use super::status::{AdmissionStatus, BookingStatus, PaymentStatus, RefundStatus, SellingRule};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -107,14 +107,14 @@ pub struct NewTicketType<'a> {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = tickets)]
-pub struct Ticket {
+#[diesel(table_name = bookings)]
+pub struct Booking {
     pub id: i32,
     pub user_id: i32,
     pub event_id: i32,
     pub ticket_type_id: i32,
     #[diesel(deserialize_as = String)]
-    pub status: TicketStatus,
+    pub status: BookingStatus,
     pub reserved_until: Option<NaiveDateTime>,
     pub hold_number: i32,
     pub code: String,
@@ -130,13 +130,13 @@ pub struct Ticket {
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]
-#[diesel(table_name = tickets)]
-pub struct NewTicket<'a> {
+#[diesel(table_name = bookings)]
+pub struct NewBooking<'a> {
     pub user_id: i32,
     pub event_id: i32,
     pub ticket_type_id: i32,
     #[diesel(serialize_as = String)]
-    pub status: TicketStatus,
+    pub status: BookingStatus,
     pub reserved_until: Option<NaiveDateTime>,
     pub code: &'a str,
     pub created_at: NaiveDateTime,
@@ -148,7 +148,7 @@ pub struct NewTicket<'a> {
 #[diesel(table_name = admissions)]
 pub struct Admission {
     pub id: i32,
-    pub ticket_id: i32,
+    pub booking_id: i32,
     pub hold_number: i32,
     pub position: i32,
     pub code: String,
@@ -166,7 +166,7 @@ pub struct Admission {
 #[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = admissions)]
 pub struct NewAdmission<'a> {
-    pub ticket_id: i32,
+    pub booking_id: i32,
     pub event_id: i32,
     pub hold_number: i32,
     pub position: i32,
@@ -180,7 +180,7 @@ pub struct NewAdmission<'a> {
 #[diesel(table_name = payments)]
 pub struct Payment {
     pub id: i32,
-    pub ticket_id: i32,
+    pub booking_id: i32,
     pub user_id: i32,
     pub hold_number: i32,
     pub attempt: i32,
@@ -216,7 +216,7 @@ pub struct Payment {
 #[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = payments)]
 pub struct NewPayment<'a> {
-    pub ticket_id: i32,
+    pub booking_id: i32,
     pub user_id: i32,
     pub hold_number: i32,
     pub attempt: i32,

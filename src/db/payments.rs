@@ -5,9 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::{NewPayment, Payment};
+use super::schema::bookings;
 use super::schema::payments::dsl;
-use super::schema::tickets;
-use super::status::{PaymentStatus, TicketStatus, texts};
+use super::status::{BookingStatus, PaymentStatus, texts};
 use super::{Conn, Guarded};
 
 pub fn insert(conn: &mut Conn, new: &NewPayment<'_>) -> QueryResult<Payment> {
@@ -56,41 +56,41 @@ pub fn find_by_provider_payment(conn: &mut Conn, payment_id: &str) -> QueryResul
 }
 
 /// The attempts of one hold, newest first.
-pub fn for_hold(conn: &mut Conn, ticket_id: i32, hold_number: i32) -> QueryResult<Vec<Payment>> {
+pub fn for_hold(conn: &mut Conn, booking_id: i32, hold_number: i32) -> QueryResult<Vec<Payment>> {
     dsl::payments
-        .filter(dsl::ticket_id.eq(ticket_id))
+        .filter(dsl::booking_id.eq(booking_id))
         .filter(dsl::hold_number.eq(hold_number))
         .order(dsl::attempt.desc())
         .select(Payment::as_select())
         .load(conn)
 }
 
-pub fn for_ticket(conn: &mut Conn, ticket_id: i32) -> QueryResult<Vec<Payment>> {
+pub fn for_booking(conn: &mut Conn, booking_id: i32) -> QueryResult<Vec<Payment>> {
     dsl::payments
-        .filter(dsl::ticket_id.eq(ticket_id))
+        .filter(dsl::booking_id.eq(booking_id))
         .order(dsl::id.asc())
         .select(Payment::as_select())
         .load(conn)
 }
 
 /// The newest payments with their ticket's status, for the admin list.
-pub fn recent_with_ticket_status(
+pub fn recent_with_booking_status(
     conn: &mut Conn,
     limit: i64,
-) -> QueryResult<Vec<(Payment, TicketStatus)>> {
+) -> QueryResult<Vec<(Payment, BookingStatus)>> {
     let rows: Vec<(Payment, String)> = dsl::payments
-        .inner_join(tickets::table)
+        .inner_join(bookings::table)
         .order(dsl::id.desc())
         .limit(limit)
-        .select((Payment::as_select(), tickets::status))
+        .select((Payment::as_select(), bookings::status))
         .load(conn)?;
     rows.into_iter()
-        .map(|(payment, status)| Ok((payment, super::tickets::stored(status)?)))
+        .map(|(payment, status)| Ok((payment, super::bookings::stored(status)?)))
         .collect()
 }
 
 /// One payment as the admin list shows it: with its booking's status, buyer and event.
-pub type ListedPayment = (Payment, TicketStatus, String, i32, String);
+pub type ListedPayment = (Payment, BookingStatus, String, i32, String);
 
 /// Up to `limit` payments older than `before` (all when `None`), newest first: a keyset
 /// page of the admin list, with each one's booking status, buyer's email, event id and
@@ -103,7 +103,7 @@ pub fn listed_before(
     use super::schema::{events, users};
     let mut query = dsl::payments
         .inner_join(
-            tickets::table
+            bookings::table
                 .inner_join(events::table)
                 .inner_join(users::table),
         )
@@ -116,7 +116,7 @@ pub fn listed_before(
         .limit(limit)
         .select((
             Payment::as_select(),
-            tickets::status,
+            bookings::status,
             users::email,
             events::id,
             events::title,
@@ -126,7 +126,7 @@ pub fn listed_before(
         .map(|(payment, status, email, event_id, title)| {
             Ok((
                 payment,
-                super::tickets::stored(status)?,
+                super::bookings::stored(status)?,
                 email,
                 event_id,
                 title,
@@ -365,14 +365,14 @@ pub fn open_for_ended_holds(
     limit: i64,
 ) -> QueryResult<Vec<Payment>> {
     dsl::payments
-        .inner_join(tickets::table)
+        .inner_join(bookings::table)
         .filter(dsl::status.eq(PaymentStatus::Open.as_str()))
         .filter(dsl::next_check_at.is_null().or(dsl::next_check_at.le(now)))
         .order(dsl::updated_at.asc())
         .filter(
-            tickets::status
-                .ne(TicketStatus::Reserved.as_str())
-                .or(tickets::hold_number.ne(dsl::hold_number)),
+            bookings::status
+                .ne(BookingStatus::Reserved.as_str())
+                .or(bookings::hold_number.ne(dsl::hold_number)),
         )
         .limit(limit)
         .select(Payment::as_select())
@@ -398,10 +398,10 @@ pub fn record_dispute(
 
 /// The payments of the tickets with ids in `after + 1 ..= last`, by id (the audit's
 /// page of payments beside its page of tickets).
-pub fn for_ticket_ids_in(conn: &mut Conn, after: i32, last: i32) -> QueryResult<Vec<Payment>> {
+pub fn for_booking_ids_in(conn: &mut Conn, after: i32, last: i32) -> QueryResult<Vec<Payment>> {
     dsl::payments
-        .filter(dsl::ticket_id.gt(after))
-        .filter(dsl::ticket_id.le(last))
+        .filter(dsl::booking_id.gt(after))
+        .filter(dsl::booking_id.le(last))
         .order(dsl::id.asc())
         .select(Payment::as_select())
         .load(conn)

@@ -8,14 +8,14 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
 use super::Conn;
-use super::schema::{payments, refunds, tickets};
-use super::status::{PaymentStatus, RefundStatus, TicketStatus};
+use super::schema::{bookings, payments, refunds};
+use super::status::{BookingStatus, PaymentStatus, RefundStatus};
 
 /// Money that came in (every payment that was ever paid, refunded or not), per
 /// currency: (currency, minor units).
 pub fn paid_in(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String, i64)>> {
     let mut query = payments::table
-        .inner_join(tickets::table)
+        .inner_join(bookings::table)
         .filter(payments::paid_at.is_not_null())
         .group_by(payments::currency)
         .select((
@@ -24,7 +24,7 @@ pub fn paid_in(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String, 
         ))
         .into_boxed();
     if let Some(event) = event {
-        query = query.filter(tickets::event_id.eq(event));
+        query = query.filter(bookings::event_id.eq(event));
     }
     query.load(conn).map(per_currency)
 }
@@ -32,7 +32,7 @@ pub fn paid_in(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String, 
 /// Money that went back (succeeded refunds), per currency.
 pub fn paid_back(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String, i64)>> {
     let mut query = refunds::table
-        .inner_join(payments::table.inner_join(tickets::table))
+        .inner_join(payments::table.inner_join(bookings::table))
         .filter(refunds::status.eq(RefundStatus::Succeeded.as_str()))
         .group_by(refunds::currency)
         .select((
@@ -41,20 +41,20 @@ pub fn paid_back(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String
         ))
         .into_boxed();
     if let Some(event) = event {
-        query = query.filter(tickets::event_id.eq(event));
+        query = query.filter(bookings::event_id.eq(event));
     }
     query.load(conn).map(per_currency)
 }
 
 /// (bookings made, bookings that were ever paid: paid now or refunded since).
 pub fn bookings_made_and_paid(conn: &mut Conn, event: Option<i32>) -> QueryResult<(i64, i64)> {
-    let mut made = tickets::table.into_boxed();
-    let mut paid = tickets::table
-        .filter(tickets::paid_at.is_not_null())
+    let mut made = bookings::table.into_boxed();
+    let mut paid = bookings::table
+        .filter(bookings::paid_at.is_not_null())
         .into_boxed();
     if let Some(event) = event {
-        made = made.filter(tickets::event_id.eq(event));
-        paid = paid.filter(tickets::event_id.eq(event));
+        made = made.filter(bookings::event_id.eq(event));
+        paid = paid.filter(bookings::event_id.eq(event));
     }
     Ok((
         made.count().get_result(conn)?,
@@ -64,16 +64,16 @@ pub fn bookings_made_and_paid(conn: &mut Conn, event: Option<i32>) -> QueryResul
 
 /// (paid bookings, seats they hold) right now.
 pub fn paid_bookings_and_seats(conn: &mut Conn, event: Option<i32>) -> QueryResult<(i64, i64)> {
-    let mut query = tickets::table
-        .filter(tickets::status.eq(TicketStatus::Paid.as_str()))
+    let mut query = bookings::table
+        .filter(bookings::status.eq(BookingStatus::Paid.as_str()))
         .into_boxed();
     if let Some(event) = event {
-        query = query.filter(tickets::event_id.eq(event));
+        query = query.filter(bookings::event_id.eq(event));
     }
     let (count, seats): (i64, Option<i64>) = query
         .select((
             diesel::dsl::count_star(),
-            diesel::dsl::sum(tickets::quantity),
+            diesel::dsl::sum(bookings::quantity),
         ))
         .first(conn)?;
     Ok((count, seats.unwrap_or(0)))
@@ -86,17 +86,17 @@ pub fn paid_times(
     event: Option<i32>,
     since: Option<NaiveDateTime>,
 ) -> QueryResult<Vec<(NaiveDateTime, i32)>> {
-    let mut query = tickets::table
-        .filter(tickets::status.eq(TicketStatus::Paid.as_str()))
+    let mut query = bookings::table
+        .filter(bookings::status.eq(BookingStatus::Paid.as_str()))
         .into_boxed();
     if let Some(event) = event {
-        query = query.filter(tickets::event_id.eq(event));
+        query = query.filter(bookings::event_id.eq(event));
     }
     if let Some(since) = since {
-        query = query.filter(tickets::paid_at.ge(since));
+        query = query.filter(bookings::paid_at.ge(since));
     }
     let rows: Vec<(Option<NaiveDateTime>, i32)> = query
-        .select((tickets::paid_at, tickets::quantity))
+        .select((bookings::paid_at, bookings::quantity))
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -108,7 +108,7 @@ pub fn paid_times(
 /// the paid bookings' prices.
 pub fn kept(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String, i64)>> {
     let mut query = payments::table
-        .inner_join(tickets::table)
+        .inner_join(bookings::table)
         .filter(payments::status.eq(PaymentStatus::Paid.as_str()))
         .group_by(payments::currency)
         .select((
@@ -117,7 +117,7 @@ pub fn kept(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String, i64
         ))
         .into_boxed();
     if let Some(event) = event {
-        query = query.filter(tickets::event_id.eq(event));
+        query = query.filter(bookings::event_id.eq(event));
     }
     query.load(conn).map(per_currency)
 }

@@ -50,7 +50,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    tickets (id) {
+    /// Bookings; the table keeps the design's name `tickets`.
+    #[sql_name = "tickets"]
+    bookings (id) {
         id -> Integer,
         user_id -> Integer,
         event_id -> Integer,
@@ -72,7 +74,8 @@ diesel::table! {
 diesel::table! {
     admissions (id) {
         id -> Integer,
-        ticket_id -> Integer,
+        #[sql_name = "ticket_id"]
+        booking_id -> Integer,
         hold_number -> Integer,
         position -> Integer,
         code -> Text,
@@ -111,7 +114,8 @@ diesel::table! {
 diesel::table! {
     payments (id) {
         id -> Integer,
-        ticket_id -> Integer,
+        #[sql_name = "ticket_id"]
+        booking_id -> Integer,
         user_id -> Integer,
         hold_number -> Integer,
         attempt -> Integer,
@@ -258,11 +262,11 @@ diesel::table! {
 }
 
 diesel::joinable!(ticket_types -> events (event_id));
-diesel::joinable!(tickets -> events (event_id));
-diesel::joinable!(tickets -> ticket_types (ticket_type_id));
-diesel::joinable!(tickets -> users (user_id));
-diesel::joinable!(payments -> tickets (ticket_id));
-diesel::joinable!(admissions -> tickets (ticket_id));
+diesel::joinable!(bookings -> events (event_id));
+diesel::joinable!(bookings -> ticket_types (ticket_type_id));
+diesel::joinable!(bookings -> users (user_id));
+diesel::joinable!(payments -> bookings (booking_id));
+diesel::joinable!(admissions -> bookings (booking_id));
 diesel::joinable!(refunds -> payments (payment_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -275,7 +279,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     events,
     ticket_types,
-    tickets,
+    bookings,
     admissions,
     payments,
     refunds,

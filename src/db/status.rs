@@ -5,7 +5,7 @@ use std::fmt;
 
 /// A ticket: `reserved` → `paid` → `refunded`, or `reserved` → `expired` / `cancelled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TicketStatus {
+pub enum BookingStatus {
     Reserved,
     Paid,
     Expired,
@@ -142,7 +142,7 @@ macro_rules! stored_as_text {
     };
 }
 
-stored_as_text!(TicketStatus {
+stored_as_text!(BookingStatus {
     Reserved => "reserved",
     Paid => "paid",
     Expired => "expired",
@@ -191,10 +191,10 @@ stored_as_text!(AdmissionStatus {
     Void => "void",
 });
 
-impl TicketStatus {
+impl BookingStatus {
     /// Whether a ticket in this state keeps a seat out of `available_tickets_count`.
     pub fn holds_seat(self) -> bool {
-        matches!(self, TicketStatus::Reserved | TicketStatus::Paid)
+        matches!(self, BookingStatus::Reserved | BookingStatus::Paid)
     }
 }
 
@@ -220,8 +220,8 @@ mod tests {
 
     #[test]
     fn every_status_round_trips_through_its_text() {
-        for &status in TicketStatus::ALL {
-            assert_eq!(TicketStatus::try_from(status.to_string()), Ok(status));
+        for &status in BookingStatus::ALL {
+            assert_eq!(BookingStatus::try_from(status.to_string()), Ok(status));
         }
         for &status in PaymentStatus::ALL {
             assert_eq!(PaymentStatus::try_from(status.to_string()), Ok(status));
@@ -232,7 +232,7 @@ mod tests {
         for &status in AdmissionStatus::ALL {
             assert_eq!(AdmissionStatus::try_from(status.to_string()), Ok(status));
         }
-        assert!(TicketStatus::try_from("sold".to_owned()).is_err());
+        assert!(BookingStatus::try_from("sold".to_owned()).is_err());
         assert_eq!(PaymentStatus::RefundPending, "refund_pending");
     }
 }

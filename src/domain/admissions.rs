@@ -7,30 +7,30 @@
 use chrono::NaiveDateTime;
 
 use super::ticket_code;
-use crate::db::models::{Admission, NewAdmission, Ticket};
+use crate::db::models::{Admission, Booking, NewAdmission};
 use crate::db::status::AdmissionStatus;
 use crate::db::{Conn, admissions};
 use crate::error::AppError;
 
 /// Inserts the admissions missing for the booking's current hold (positions
 /// 1..=quantity); the caller holds the ticket's lock and has just made it paid.
-pub fn issue(conn: &mut Conn, ticket: &Ticket, now: NaiveDateTime) -> Result<(), AppError> {
-    let existing = admissions::for_hold(conn, ticket.id, ticket.hold_number)?;
-    for position in 1..=ticket.quantity {
+pub fn issue(conn: &mut Conn, booking: &Booking, now: NaiveDateTime) -> Result<(), AppError> {
+    let existing = admissions::for_hold(conn, booking.id, booking.hold_number)?;
+    for position in 1..=booking.quantity {
         if existing.iter().any(|a| a.position == position) {
             continue;
         }
         let code = if position == 1 {
-            ticket.code.clone()
+            booking.code.clone()
         } else {
             ticket_code::generate()
         };
         admissions::insert(
             conn,
             &NewAdmission {
-                ticket_id: ticket.id,
-                event_id: ticket.event_id,
-                hold_number: ticket.hold_number,
+                booking_id: booking.id,
+                event_id: booking.event_id,
+                hold_number: booking.hold_number,
                 position,
                 code: &code,
                 status: AdmissionStatus::Valid,
@@ -43,12 +43,12 @@ pub fn issue(conn: &mut Conn, ticket: &Ticket, now: NaiveDateTime) -> Result<(),
 
 /// Voids the admissions of the booking's current hold (it was refunded); the caller
 /// holds the ticket's lock.
-pub fn void(conn: &mut Conn, ticket: &Ticket) -> Result<(), AppError> {
-    admissions::void_hold(conn, ticket.id, ticket.hold_number)?;
+pub fn void(conn: &mut Conn, booking: &Booking) -> Result<(), AppError> {
+    admissions::void_hold(conn, booking.id, booking.hold_number)?;
     Ok(())
 }
 
 /// The admissions of a booking's current hold, by position.
-pub fn of(conn: &mut Conn, ticket: &Ticket) -> Result<Vec<Admission>, AppError> {
-    Ok(admissions::for_hold(conn, ticket.id, ticket.hold_number)?)
+pub fn of(conn: &mut Conn, booking: &Booking) -> Result<Vec<Admission>, AppError> {
+    Ok(admissions::for_hold(conn, booking.id, booking.hold_number)?)
 }

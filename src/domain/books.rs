@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::ticket_status::TicketStatus;
-use crate::db::models::{Admission, Payment, Ticket, TicketType};
+use super::booking_status::BookingStatus;
+use crate::db::models::{Admission, Booking, Payment, TicketType};
 use crate::db::status::{AdmissionStatus, PaymentStatus, RefundStatus};
-use crate::db::{Conn, admissions, events, payments, refunds, ticket_types, tickets};
+use crate::db::{Conn, admissions, bookings, events, payments, refunds, ticket_types};
 use crate::error::AppError;
 
 /// What the audit found: one summary line per event and every violation.
@@ -44,7 +44,7 @@ pub struct SeatCounts {
 
 /// Held and sold seats per ticket type id (bookings' quantities summed).
 pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError> {
-    Ok(tally(tickets::seat_counts(conn)?))
+    Ok(tally(bookings::seat_counts(conn)?))
 }
 
 /// As `seat_counts`, for the ticket types `ticket_type_ids` only.
@@ -52,16 +52,16 @@ pub fn seat_counts_for(
     conn: &mut Conn,
     ticket_type_ids: &[i32],
 ) -> Result<HashMap<i32, SeatCounts>, AppError> {
-    Ok(tally(tickets::seat_counts_for(conn, ticket_type_ids)?))
+    Ok(tally(bookings::seat_counts_for(conn, ticket_type_ids)?))
 }
 
-fn tally(rows: Vec<(i32, TicketStatus, i64)>) -> HashMap<i32, SeatCounts> {
+fn tally(rows: Vec<(i32, BookingStatus, i64)>) -> HashMap<i32, SeatCounts> {
     let mut counts: HashMap<i32, SeatCounts> = HashMap::new();
     for (ticket_type_id, status, n) in rows {
         let entry = counts.entry(ticket_type_id).or_default();
         match status {
-            TicketStatus::Reserved => entry.held += n,
-            TicketStatus::Paid => entry.sold += n,
+            BookingStatus::Reserved => entry.held += n,
+            BookingStatus::Paid => entry.sold += n,
             _ => {}
         }
     }
@@ -136,8 +136,11 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
             },
         );
     }
-    let seat_taking = [TicketStatus::Reserved.as_str(), TicketStatus::Paid.as_str()];
-    for (user_id, event_id, n) in tickets::repeated_per_user_and_event(conn, &seat_taking)? {
+    let seat_taking = [
+        BookingStatus::Reserved.as_str(),
+        BookingStatus::Paid.as_str(),
+    ];
+    for (user_id, event_id, n) in bookings::repeated_per_user_and_event(conn, &seat_taking)? {
         report.violations.push(format!(
             "user {user_id} has {n} live tickets for event {event_id}"
         ));
@@ -148,8 +151,8 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
             .push(format!("admission code {code} is used {n} times"));
     }
     each_page_of_bookings(conn, |conn, page, (after, last)| {
-        let page_payments = payments::for_ticket_ids_in(conn, after, last)?;
-        let page_admissions = admissions::for_ticket_ids_in(conn, after, last)?;
+        let page_payments = payments::for_booking_ids_in(conn, after, last)?;
+        let page_admissions = admissions::for_booking_ids_in(conn, after, last)?;
         audit_money(conn, page, &page_payments, &ticket_types, &mut report)?;
         audit_admissions(page, &page_admissions, &mut report);
         Ok(())
@@ -163,11 +166,11 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
 /// whatever the table holds (the audit, and the search for money kept without a ticket).
 pub fn each_page_of_bookings(
     conn: &mut Conn,
-    mut visit: impl FnMut(&mut Conn, &[Ticket], (i32, i32)) -> Result<(), AppError>,
+    mut visit: impl FnMut(&mut Conn, &[Booking], (i32, i32)) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     let mut after = 0;
     loop {
-        let page = tickets::page_after(conn, after, PAGE)?;
+        let page = bookings::page_after(conn, after, PAGE)?;
         let Some(last) = page.last().map(|t| t.id) else {
             return Ok(());
         };
@@ -181,21 +184,21 @@ pub fn each_page_of_bookings(
 /// `page_payments` are all the payments of the bookings in `page`.
 fn audit_money(
     conn: &mut Conn,
-    page: &[Ticket],
+    page: &[Booking],
     page_payments: &[Payment],
     ticket_types: &HashMap<i32, TicketType>,
     report: &mut BooksReport,
 ) -> Result<(), AppError> {
-    let mut by_ticket: HashMap<i32, Vec<&Payment>> = HashMap::new();
+    let mut by_booking: HashMap<i32, Vec<&Payment>> = HashMap::new();
     for payment in page_payments {
-        by_ticket
-            .entry(payment.ticket_id)
+        by_booking
+            .entry(payment.booking_id)
             .or_default()
             .push(payment);
     }
-    for ticket in page {
-        let mine = by_ticket
-            .get(&ticket.id)
+    for booking in page {
+        let mine = by_booking
+            .get(&booking.id)
             .map(Vec::as_slice)
             .unwrap_or_default();
         let kept: Vec<&Payment> = mine
@@ -203,7 +206,7 @@ fn audit_money(
             .copied()
             .filter(|p| p.status == PaymentStatus::Paid)
             .collect();
-        let is_paid = ticket.status == TicketStatus::Paid;
+        let is_paid = booking.status == BookingStatus::Paid;
         // A paid booking whose refund the provider has not completed yet keeps working
         // until it does (the refund owed is reported below).
         let being_refunded = kept.is_empty()
@@ -213,33 +216,33 @@ fn audit_money(
         if is_paid && kept.len() != 1 && !being_refunded {
             report.violations.push(format!(
                 "ticket {} is paid but has {} succeeded, unrefunded payments",
-                ticket.id,
+                booking.id,
                 kept.len()
             ));
         }
         if !is_paid && !kept.is_empty() {
             report.violations.push(format!(
                 "ticket {} is {} but money was kept for it",
-                ticket.id, ticket.status
+                booking.id, booking.status
             ));
         }
         if let (true, Some(payment), Some(ticket_type)) = (
             is_paid,
             kept.first(),
-            ticket_types.get(&ticket.ticket_type_id),
+            ticket_types.get(&booking.ticket_type_id),
         ) && (ticket_type
             .amount_pennies
-            .checked_mul(i64::from(ticket.quantity))
+            .checked_mul(i64::from(booking.quantity))
             != Some(payment.amount_pennies)
             || payment.currency != ticket_type.currency)
         {
             report.violations.push(format!(
                 "ticket {} was paid {} {} but its {} seats cost {} × {} {}",
-                ticket.id,
+                booking.id,
                 payment.amount_pennies,
                 payment.currency,
-                ticket.quantity,
-                ticket.quantity,
+                booking.quantity,
+                booking.quantity,
                 ticket_type.amount_pennies,
                 ticket_type.currency
             ));
@@ -249,7 +252,7 @@ fn audit_money(
     for payment in page_payments {
         if payment.status == PaymentStatus::Paid
             && let Some(books) = event_of
-                .get(&payment.ticket_id)
+                .get(&payment.booking_id)
                 .and_then(|event| report.events.get_mut(event))
         {
             *books.kept.entry(payment.currency.clone()).or_default() += payment.amount_pennies;
@@ -295,45 +298,45 @@ fn audit_money(
 /// positions 1..=quantity, all valid (codes used twice are found in SQL, over all rows);
 /// every admission names its booking's event.
 /// `page_admissions` are all the admissions of the bookings in `page`.
-fn audit_admissions(page: &[Ticket], page_admissions: &[Admission], report: &mut BooksReport) {
+fn audit_admissions(page: &[Booking], page_admissions: &[Admission], report: &mut BooksReport) {
     let mut per_hold: HashMap<(i32, i32), Vec<&Admission>> = HashMap::new();
     for admission in page_admissions {
         per_hold
-            .entry((admission.ticket_id, admission.hold_number))
+            .entry((admission.booking_id, admission.hold_number))
             .or_default()
             .push(admission);
     }
     let event_of: HashMap<i32, i32> = page.iter().map(|t| (t.id, t.event_id)).collect();
     for admission in page_admissions {
-        match event_of.get(&admission.ticket_id) {
+        match event_of.get(&admission.booking_id) {
             Some(event) if *event != admission.event_id => report.violations.push(format!(
                 "admission {} names event {} but its booking {} is for event {event}",
-                admission.id, admission.event_id, admission.ticket_id
+                admission.id, admission.event_id, admission.booking_id
             )),
             _ => {}
         }
     }
-    for ticket in page {
-        if ticket.status != TicketStatus::Paid {
+    for booking in page {
+        if booking.status != BookingStatus::Paid {
             continue;
         }
         let mine = per_hold
-            .get(&(ticket.id, ticket.hold_number))
+            .get(&(booking.id, booking.hold_number))
             .map(Vec::as_slice)
             .unwrap_or_default();
         let mut positions: Vec<i32> = mine.iter().map(|a| a.position).collect();
         positions.sort_unstable();
-        let expected: Vec<i32> = (1..=ticket.quantity).collect();
+        let expected: Vec<i32> = (1..=booking.quantity).collect();
         if positions != expected {
             report.violations.push(format!(
                 "paid booking {} of {} seats has admissions at positions {positions:?}",
-                ticket.id, ticket.quantity
+                booking.id, booking.quantity
             ));
         }
         if mine.iter().any(|a| a.status != AdmissionStatus::Valid) {
             report
                 .violations
-                .push(format!("paid booking {} has a void admission", ticket.id));
+                .push(format!("paid booking {} has a void admission", booking.id));
         }
     }
 }

@@ -5,11 +5,11 @@
 
 use chrono::NaiveDateTime;
 
+use super::booking_status::BookingStatus;
 use super::inventory;
 use super::locking::require;
 use super::outbox::{self, Message};
-use super::ticket_status::TicketStatus;
-use crate::db::{Conn, Guarded, events, tickets, write_transaction};
+use crate::db::{Conn, Guarded, bookings, events, write_transaction};
 use crate::error::AppError;
 
 /// What cancelling did.
@@ -64,27 +64,27 @@ fn wind_down(
     with_paid: bool,
 ) -> Result<Cancelled, AppError> {
     let mut done = Cancelled::default();
-    for id in tickets::ids_for_event(c, event_id)? {
-        let Some(ticket) = tickets::lock(c, id)? else {
+    for id in bookings::ids_for_event(c, event_id)? {
+        let Some(booking) = bookings::lock(c, id)? else {
             continue;
         };
-        match ticket.status {
-            TicketStatus::Reserved => {
-                let moved = tickets::transition(
+        match booking.status {
+            BookingStatus::Reserved => {
+                let moved = bookings::transition(
                     c,
-                    ticket.id,
-                    ticket.hold_number,
-                    TicketStatus::Reserved,
-                    TicketStatus::Cancelled,
+                    booking.id,
+                    booking.hold_number,
+                    BookingStatus::Reserved,
+                    BookingStatus::Cancelled,
                 )?;
                 require(moved, "releasing a hold of a cancelled event")?;
-                inventory::return_seats(c, ticket.ticket_type_id, ticket.quantity)?;
-                outbox::enqueue(c, now, &Message::EventCancelled { ticket_id: id })?;
+                inventory::return_seats(c, booking.ticket_type_id, booking.quantity)?;
+                outbox::enqueue(c, now, &Message::EventCancelled { booking_id: id })?;
                 done.holds_released += 1;
             }
-            TicketStatus::Paid if with_paid => {
-                outbox::enqueue(c, now, &Message::EventCancelled { ticket_id: id })?;
-                outbox::enqueue(c, now, &Message::CancelRefund { ticket_id: id })?;
+            BookingStatus::Paid if with_paid => {
+                outbox::enqueue(c, now, &Message::EventCancelled { booking_id: id })?;
+                outbox::enqueue(c, now, &Message::CancelRefund { booking_id: id })?;
                 done.refunds_queued += 1;
             }
             _ => {}
@@ -96,10 +96,10 @@ fn wind_down(
 /// How far a cancelled event's refunds have come.
 pub fn progress(conn: &mut Conn, event_id: i32) -> Result<RefundProgress, AppError> {
     let mut progress = RefundProgress::default();
-    for id in tickets::ids_for_event(conn, event_id)? {
-        match tickets::find(conn, id)?.map(|t| t.status) {
-            Some(TicketStatus::Paid) => progress.waiting += 1,
-            Some(TicketStatus::Refunded) => progress.refunded += 1,
+    for id in bookings::ids_for_event(conn, event_id)? {
+        match bookings::find(conn, id)?.map(|t| t.status) {
+            Some(BookingStatus::Paid) => progress.waiting += 1,
+            Some(BookingStatus::Refunded) => progress.refunded += 1,
             _ => {}
         }
     }

@@ -19,10 +19,10 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
 
+use super::booking_status::BookingStatus;
 use super::limits::{Limit, Subject, shared};
-use super::ticket_status::TicketStatus;
 use crate::db::Conn;
-use crate::db::models::Ticket;
+use crate::db::models::Booking;
 use crate::error::AppError;
 
 /// One reserve request, as the seat line carries it.
@@ -207,7 +207,7 @@ impl fmt::Display for HoldRefusal {
 /// their last hold of that type lapsed unpaid — the row's own hold, if it expired, or
 /// the earlier one the row remembers.
 pub fn cooldown_until(
-    row: &Ticket,
+    row: &Booking,
     ticket_type_id: i32,
     cooldown: TimeDelta,
     now: NaiveDateTime,
@@ -215,7 +215,7 @@ pub fn cooldown_until(
     if cooldown <= TimeDelta::zero() {
         return None;
     }
-    let own = (row.status == TicketStatus::Expired && row.ticket_type_id == ticket_type_id)
+    let own = (row.status == BookingStatus::Expired && row.ticket_type_id == ticket_type_id)
         .then_some(row.reserved_until)
         .flatten();
     let remembered = (row.lapsed_ticket_type_id == Some(ticket_type_id))
@@ -308,7 +308,7 @@ impl HoldLedger {
     pub fn admit(
         &mut self,
         request: &HoldRequest,
-        row: Option<&Ticket>,
+        row: Option<&Booking>,
         ticket_type_id: i32,
     ) -> Result<(), HoldRefusal> {
         if let Some(confirmed) = &self.confirmed
@@ -390,8 +390,8 @@ mod tests {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
     }
 
-    fn row(status: TicketStatus, ticket_type_id: i32, reserved_until: &str) -> Ticket {
-        Ticket {
+    fn row(status: BookingStatus, ticket_type_id: i32, reserved_until: &str) -> Booking {
+        Booking {
             id: 1,
             user_id: 7,
             event_id: 3,
@@ -411,7 +411,7 @@ mod tests {
     #[test]
     fn a_lapsed_hold_keeps_its_type_for_others_until_the_cooldown_ends() {
         let five = TimeDelta::minutes(5);
-        let lapsed = row(TicketStatus::Expired, 10, "2026-12-07 10:00:00");
+        let lapsed = row(BookingStatus::Expired, 10, "2026-12-07 10:00:00");
         let now = at("2026-12-07 10:03:00");
         assert_eq!(
             cooldown_until(&lapsed, 10, five, now),
@@ -424,7 +424,7 @@ mod tests {
             "over when it ends"
         );
         assert_eq!(cooldown_until(&lapsed, 10, TimeDelta::zero(), now), None);
-        let cancelled = row(TicketStatus::Cancelled, 10, "2026-12-07 10:00:00");
+        let cancelled = row(BookingStatus::Cancelled, 10, "2026-12-07 10:00:00");
         assert_eq!(
             cooldown_until(&cancelled, 10, five, now),
             None,
@@ -435,7 +435,7 @@ mod tests {
     #[test]
     fn the_cooldown_survives_a_hold_of_another_type_on_the_same_row() {
         // Type 10 lapsed at 10:00; the row then held type 11 and was cancelled.
-        let mut moved_on = row(TicketStatus::Cancelled, 11, "2026-12-07 10:16:00");
+        let mut moved_on = row(BookingStatus::Cancelled, 11, "2026-12-07 10:16:00");
         moved_on.lapsed_ticket_type_id = Some(10);
         moved_on.lapsed_at = Some(at("2026-12-07 10:00:00"));
         let now = at("2026-12-07 10:02:00");

@@ -11,16 +11,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::{Connection, QueryResult};
 
+use super::booking_status::BookingStatus;
 use super::hold_rules::{HoldLedger, HoldRefusal, HoldRequest, HoldRules};
 use super::inventory;
 use super::sale_window::{SaleMoment, SaleWindow};
 use super::selling_rules::RuleRefusal;
 use super::ticket_code;
-use super::ticket_status::TicketStatus;
 use super::time_zone;
-use crate::db::models::{NewTicket, Ticket};
+use crate::db::models::{Booking, NewBooking};
 use crate::db::{
-    Conn, Guarded, events, is_unique_violation, ticket_types, tickets, users, write_transaction,
+    Conn, Guarded, bookings, events, is_unique_violation, ticket_types, users, write_transaction,
 };
 use crate::domain::locking::require;
 use crate::error::AppError;
@@ -28,32 +28,32 @@ use crate::error::AppError;
 /// How a reserve request ended, when it did not fail.
 #[derive(Debug, Clone)]
 pub enum ReserveOutcome {
-    Reserved(Ticket),
+    Reserved(Booking),
     SoldOut,
     /// The quantity asked for cannot be bought now (the cap, the selling rule, or fewer
     /// seats left); says why.
     Refused(RuleRefusal),
     /// The user already holds or owns a ticket for this event.
-    AlreadyHolding(Ticket),
+    AlreadyHolding(Booking),
     /// Refused before the seats were looked at (`hold_rules`): too many holds, a
     /// cool-down, an unconfirmed address on a high-demand event; says why and how long.
     Limited(HoldRefusal),
 }
 
 /// Whether a ticket still keeps its seat for the user at `now`.
-pub fn is_live(ticket: &Ticket, now: NaiveDateTime) -> bool {
-    match ticket.status {
-        TicketStatus::Paid => true,
-        TicketStatus::Reserved => ticket.reserved_until.is_some_and(|until| until > now),
+pub fn is_live(booking: &Booking, now: NaiveDateTime) -> bool {
+    match booking.status {
+        BookingStatus::Paid => true,
+        BookingStatus::Reserved => booking.reserved_until.is_some_and(|until| until > now),
         _ => false,
     }
 }
 
 /// The status a person should see: a hold past its time reads as expired even before
 /// the sweeper has released it.
-pub fn visible_status(ticket: &Ticket, now: NaiveDateTime) -> TicketStatus {
-    match ticket.status {
-        TicketStatus::Reserved if !is_live(ticket, now) => TicketStatus::Expired,
+pub fn visible_status(booking: &Booking, now: NaiveDateTime) -> BookingStatus {
+    match booking.status {
+        BookingStatus::Reserved if !is_live(booking, now) => BookingStatus::Expired,
         status => status,
     }
 }
@@ -113,8 +113,8 @@ pub fn admit(
     }
     // A live ticket, or the user's own lapsed hold (which `hold_seats` releases and can
     // take again), needs the full path.
-    let has_own_seat = tickets::find_by_user_and_event(conn, user_id, event_id)?
-        .is_some_and(|t| is_live(&t, now) || t.status == TicketStatus::Reserved);
+    let has_own_seat = bookings::find_by_user_and_event(conn, user_id, event_id)?
+        .is_some_and(|t| is_live(&t, now) || t.status == BookingStatus::Reserved);
     Ok(if has_own_seat {
         Admission::Proceed
     } else {
@@ -126,7 +126,7 @@ pub fn admit(
 enum Step {
     Done(ReserveOutcome),
     /// Needs `quantity` seats; carries the user's released row for the event, if any.
-    Wants(Option<Ticket>, i32),
+    Wants(Option<Booking>, i32),
     /// Another request of the same user won (in this batch, or elsewhere): answered
     /// with that ticket after the transaction.
     Duplicate,
@@ -166,12 +166,12 @@ pub fn hold_seats(
         // other here and nowhere else.
         let mut ledger = HoldLedger::lock(c, rules, now, requests)?;
         // Lock the buyers' existing rows first, in the lock order (ascending user id).
-        let mut existing: BTreeMap<i32, Option<Ticket>> = requests
+        let mut existing: BTreeMap<i32, Option<Booking>> = requests
             .iter()
             .map(|request| (request.user_id, None))
             .collect();
         for (&user_id, row) in existing.iter_mut() {
-            *row = tickets::lock_by_user_and_event(c, user_id, event_id)?;
+            *row = bookings::lock_by_user_and_event(c, user_id, event_id)?;
         }
         let mut seen = HashSet::new();
         let mut steps = Vec::with_capacity(requests.len());
@@ -182,16 +182,16 @@ pub fn hold_seats(
                 continue;
             }
             let step = match existing.remove(&user_id).flatten() {
-                Some(ticket) if is_live(&ticket, now) => {
-                    Step::Done(ReserveOutcome::AlreadyHolding(ticket))
+                Some(booking) if is_live(&booking, now) => {
+                    Step::Done(ReserveOutcome::AlreadyHolding(booking))
                 }
-                Some(mut ticket) => {
-                    if ticket.status == TicketStatus::Reserved {
+                Some(mut booking) => {
+                    if booking.status == BookingStatus::Reserved {
                         // A lapsed hold the sweeper has not reached yet: release it first.
-                        release(c, &ticket, TicketStatus::Expired)?;
-                        ticket.status = TicketStatus::Expired.to_owned();
+                        release(c, &booking, BookingStatus::Expired)?;
+                        booking.status = BookingStatus::Expired.to_owned();
                     }
-                    Step::Wants(Some(ticket), request.quantity)
+                    Step::Wants(Some(booking), request.quantity)
                 }
                 None => Step::Wants(None, request.quantity),
             };
@@ -267,7 +267,7 @@ pub fn hold_seats(
                 )
             });
             *step = match written {
-                Ok(Some(ticket)) => Step::Done(ReserveOutcome::Reserved(ticket)),
+                Ok(Some(booking)) => Step::Done(ReserveOutcome::Reserved(booking)),
                 Ok(None) => {
                     unused += quantity;
                     ledger.withdraw(&requests[index]);
@@ -312,8 +312,8 @@ pub fn hold_seats(
             Step::Duplicate => {
                 // Another request of this user (a double click, another tab or instance)
                 // won; end on its ticket.
-                match tickets::find_by_user_and_event(conn, user_id, event_id)? {
-                    Some(ticket) => Ok(ReserveOutcome::AlreadyHolding(ticket)),
+                match bookings::find_by_user_and_event(conn, user_id, event_id)? {
+                    Some(booking) => Ok(ReserveOutcome::AlreadyHolding(booking)),
                     None => refused.get(&user_id).cloned().ok_or_else(|| {
                         AppError::Unavailable(
                             "Your reservation could not be completed. Please try again.".into(),
@@ -335,19 +335,19 @@ fn write_hold(
     event_id: i32,
     ticket_type_id: i32,
     quantity: i32,
-    released: Option<Ticket>,
+    released: Option<Booking>,
     now: NaiveDateTime,
     until: NaiveDateTime,
-) -> QueryResult<Option<Ticket>> {
+) -> QueryResult<Option<Booking>> {
     let code = ticket_code::generate();
     match released {
-        None => tickets::insert(
+        None => bookings::insert(
             conn,
-            &NewTicket {
+            &NewBooking {
                 user_id,
                 event_id,
                 ticket_type_id: ticket_type_id,
-                status: TicketStatus::Reserved,
+                status: BookingStatus::Reserved,
                 reserved_until: Some(until),
                 code: &code,
                 created_at: now,
@@ -356,41 +356,41 @@ fn write_hold(
         )
         .map(Some),
         Some(released) => {
-            if tickets::start_new_hold(conn, &released, ticket_type_id, quantity, until, &code)?
+            if bookings::start_new_hold(conn, &released, ticket_type_id, quantity, until, &code)?
                 == Guarded::Lost
             {
                 return Ok(None);
             }
-            tickets::find(conn, released.id)
+            bookings::find(conn, released.id)
         }
     }
 }
 
 /// Moves a reserved booking to `to` and returns all its seats. The caller holds the ticket's
 /// lock and has seen it reserved, so the guarded update must apply.
-fn release(conn: &mut Conn, ticket: &Ticket, to: TicketStatus) -> Result<(), AppError> {
+fn release(conn: &mut Conn, booking: &Booking, to: BookingStatus) -> Result<(), AppError> {
     require(
-        tickets::transition(
+        bookings::transition(
             conn,
-            ticket.id,
-            ticket.hold_number,
-            TicketStatus::Reserved,
+            booking.id,
+            booking.hold_number,
+            BookingStatus::Reserved,
             to,
         )?,
         "releasing a hold",
     )?;
-    inventory::return_seats(conn, ticket.ticket_type_id, ticket.quantity)
+    inventory::return_seats(conn, booking.ticket_type_id, booking.quantity)
 }
 
 /// Cancels the user's own hold and puts its seat back on sale, under the ticket's lock:
 /// a payment confirmed at the same instant either wins (and the cancel is refused) or
 /// finds the booking cancelled (and its money goes back).
-pub fn cancel(conn: &mut Conn, user_id: i32, ticket_id: i32) -> Result<Ticket, AppError> {
+pub fn cancel(conn: &mut Conn, user_id: i32, booking_id: i32) -> Result<Booking, AppError> {
     write_transaction(conn, |c| {
-        let ticket = tickets::lock_owned(c, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
-        match ticket.status {
-            TicketStatus::Reserved => {}
-            TicketStatus::Paid => {
+        let booking = bookings::lock_owned(c, booking_id, user_id)?.ok_or(AppError::NotFound)?;
+        match booking.status {
+            BookingStatus::Reserved => {}
+            BookingStatus::Paid => {
                 return Err(AppError::refused(
                     "already_paid",
                     "This booking is already paid, so it can no longer be cancelled.",
@@ -403,19 +403,19 @@ pub fn cancel(conn: &mut Conn, user_id: i32, ticket_id: i32) -> Result<Ticket, A
                 ));
             }
         }
-        release(c, &ticket, TicketStatus::Cancelled)?;
-        tickets::find(c, ticket_id)?.ok_or(AppError::NotFound)
+        release(c, &booking, BookingStatus::Cancelled)?;
+        bookings::find(c, booking_id)?.ok_or(AppError::NotFound)
     })
 }
 
 /// Voids a hold for an admin (any buyer's): cancelled, its seats back on sale, under
 /// the booking's lock. A booking that is paid (or no longer held) is refused.
-pub fn void_hold(conn: &mut Conn, ticket_id: i32) -> Result<Ticket, AppError> {
+pub fn void_hold(conn: &mut Conn, booking_id: i32) -> Result<Booking, AppError> {
     write_transaction(conn, |c| {
-        let ticket = tickets::lock(c, ticket_id)?.ok_or(AppError::NotFound)?;
-        match ticket.status {
-            TicketStatus::Reserved => {}
-            TicketStatus::Paid => {
+        let booking = bookings::lock(c, booking_id)?.ok_or(AppError::NotFound)?;
+        match booking.status {
+            BookingStatus::Reserved => {}
+            BookingStatus::Paid => {
                 return Err(AppError::refused(
                     "already_paid",
                     "This booking is paid: refund it instead of voiding it.",
@@ -428,8 +428,8 @@ pub fn void_hold(conn: &mut Conn, ticket_id: i32) -> Result<Ticket, AppError> {
                 ));
             }
         }
-        release(c, &ticket, TicketStatus::Cancelled)?;
-        tickets::find(c, ticket_id)?.ok_or(AppError::NotFound)
+        release(c, &booking, BookingStatus::Cancelled)?;
+        bookings::find(c, booking_id)?.ok_or(AppError::NotFound)
     })
 }
 
@@ -438,20 +438,20 @@ pub fn void_hold(conn: &mut Conn, ticket_id: i32) -> Result<Ticket, AppError> {
 /// payment's confirmation: each hold is looked at again under its row lock, and only a
 /// hold still reserved and past its time is released.
 pub fn expire_lapsed(conn: &mut Conn, now: NaiveDateTime, batch: i64) -> Result<usize, AppError> {
-    let lapsed = tickets::lapsed_holds(conn, now, batch)?;
+    let lapsed = bookings::lapsed_holds(conn, now, batch)?;
     let mut released = 0;
     for seen in &lapsed {
         let expired = write_transaction(conn, |c| -> Result<bool, AppError> {
-            let Some(ticket) = tickets::lock(c, seen.id)? else {
+            let Some(booking) = bookings::lock(c, seen.id)? else {
                 return Ok(false);
             };
-            let still_lapsed = ticket.status == TicketStatus::Reserved
-                && ticket.hold_number == seen.hold_number
-                && ticket.reserved_until.is_some_and(|until| until < now);
+            let still_lapsed = booking.status == BookingStatus::Reserved
+                && booking.hold_number == seen.hold_number
+                && booking.reserved_until.is_some_and(|until| until < now);
             if still_lapsed {
-                release(c, &ticket, TicketStatus::Expired)?;
+                release(c, &booking, BookingStatus::Expired)?;
                 let expired = super::outbox::Message::HoldExpired {
-                    ticket_id: ticket.id,
+                    booking_id: booking.id,
                 };
                 super::outbox::enqueue(c, now, &expired)?;
             }

@@ -11,7 +11,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use super::selling_rules::DEFAULT_MAX_PER_ORDER;
 use crate::db::Conn;
 use crate::db::bulk_seed::{
-    self, IdBases, SeedAdmission, SeedEvent, SeedPayment, SeedRefund, SeedTicket, SeedTicketSchema,
+    self, IdBases, SeedAdmission, SeedBooking, SeedEvent, SeedPayment, SeedRefund, SeedTicketType,
     SeedUser,
 };
 use crate::error::AppError;
@@ -85,7 +85,7 @@ impl BookingState {
         self as usize
     }
 
-    fn ticket_status(self) -> &'static str {
+    fn booking_status(self) -> &'static str {
         match self {
             BookingState::Paid | BookingState::CheckedIn => "paid",
             BookingState::Held => "reserved",
@@ -246,13 +246,13 @@ fn code(prefix: &str, number: u64) -> String {
 }
 
 /// The ticket code a seeded booking gets (for benchmarks: the booking's id is enough).
-pub fn ticket_code(ticket_id: i32) -> String {
-    code("TCKT", ticket_id as u64)
+pub fn ticket_code(booking_id: i32) -> String {
+    code("TCKT", booking_id as u64)
 }
 
 /// The admission code of seat `position` (1-based) of a seeded booking.
-pub fn admission_code(ticket_id: i32, position: i32) -> String {
-    code("ADMN", (ticket_id as u64) * 8 + position as u64)
+pub fn admission_code(booking_id: i32, position: i32) -> String {
+    code("ADMN", (booking_id as u64) * 8 + position as u64)
 }
 
 fn id(base: i32, index: u32) -> i32 {
@@ -322,7 +322,7 @@ pub fn seed(
             now,
             &mut report,
         );
-        report.bookings += bulk_seed::insert_tickets(conn, &rows.tickets)?;
+        report.bookings += bulk_seed::insert_bookings(conn, &rows.bookings)?;
         report.payments += bulk_seed::insert_payments(conn, &rows.payments)?;
         report.refunds += bulk_seed::insert_refunds(conn, &rows.refunds)?;
         report.admissions += bulk_seed::insert_admissions(conn, &rows.admissions)?;
@@ -342,7 +342,7 @@ fn events_and_types(
     bases: &IdBases,
     taken: &[i32],
     now: NaiveDateTime,
-) -> (Vec<SeedEvent>, Vec<SeedTicketSchema>) {
+) -> (Vec<SeedEvent>, Vec<SeedTicketType>) {
     let types = plan.size.types_per_event;
     let mut events = Vec::with_capacity(plan.size.events as usize);
     let mut ticket_types = Vec::with_capacity(taken.len());
@@ -377,7 +377,7 @@ fn events_and_types(
             let index = (e * types + t) as usize;
             let seats_taken = taken[index];
             let spare = (mix(index as u64, 4) % 200) as i32 + 10;
-            ticket_types.push(SeedTicketSchema {
+            ticket_types.push(SeedTicketType {
                 id: id(bases.ticket_types, e * types + t),
                 event_id: eid,
                 name: TYPE_NAMES[t as usize],
@@ -396,7 +396,7 @@ fn events_and_types(
 
 /// The rows of one range of bookings.
 struct BookingRows {
-    tickets: Vec<SeedTicket>,
+    bookings: Vec<SeedBooking>,
     payments: Vec<SeedPayment>,
     refunds: Vec<SeedRefund>,
     admissions: Vec<SeedAdmission>,
@@ -406,13 +406,13 @@ fn bookings(
     plan: &Plan,
     bases: &IdBases,
     events: &[SeedEvent],
-    ticket_types: &[SeedTicketSchema],
+    ticket_types: &[SeedTicketType],
     range: std::ops::Range<u32>,
     now: NaiveDateTime,
     report: &mut SeedReport,
 ) -> BookingRows {
     let mut rows = BookingRows {
-        tickets: Vec::with_capacity(range.len()),
+        bookings: Vec::with_capacity(range.len()),
         payments: Vec::new(),
         refunds: Vec::new(),
         admissions: Vec::new(),
@@ -423,7 +423,7 @@ fn bookings(
         report.states[b.state.index()] += 1;
         let event = &events[b.event as usize];
         let ticket_type = &ticket_types[(b.event * types + b.ticket_type) as usize];
-        let tid = id(bases.tickets, i);
+        let tid = id(bases.bookings, i);
         let created_at = event.starts_at.min(now)
             - TimeDelta::minutes(60 + (mix(u64::from(i), 5) % 200_000) as i64);
         let paid_at = created_at + TimeDelta::minutes(3);
@@ -431,12 +431,12 @@ fn bookings(
             b.state,
             BookingState::Paid | BookingState::CheckedIn | BookingState::Refunded
         );
-        rows.tickets.push(SeedTicket {
+        rows.bookings.push(SeedBooking {
             id: tid,
             user_id: id(bases.users, b.user),
             event_id: event.id,
             ticket_type_id: ticket_type.id,
-            status: b.state.ticket_status(),
+            status: b.state.booking_status(),
             reserved_until: match b.state {
                 // Longer than a real hold, so the sweeper leaves a benchmark's data be.
                 BookingState::Held => Some(now + TimeDelta::hours(2)),
@@ -463,7 +463,7 @@ fn bookings(
             let refunded_at = (status == "refunded").then_some(paid_at + TimeDelta::days(1));
             rows.payments.push(SeedPayment {
                 id: pid,
-                ticket_id: tid,
+                booking_id: tid,
                 user_id: id(bases.users, b.user),
                 hold_number: 1,
                 attempt: 1,
@@ -498,7 +498,7 @@ fn bookings(
                 let checked_in = b.state == BookingState::CheckedIn;
                 rows.admissions.push(SeedAdmission {
                     id: id(bases.admissions, i * 4 + position as u32 - 1),
-                    ticket_id: tid,
+                    booking_id: tid,
                     event_id: event.id,
                     hold_number: 1,
                     position,

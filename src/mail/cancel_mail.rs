@@ -5,8 +5,8 @@ use askama::Template;
 
 use super::Mail;
 use super::compose::{Context, booking_calendar, render, when};
-use crate::db::{Conn, events, tickets, users};
-use crate::domain::ticket_status::TicketStatus;
+use crate::db::{Conn, bookings, events, users};
+use crate::domain::booking_status::BookingStatus;
 use crate::error::AppError;
 
 #[derive(Template)]
@@ -30,20 +30,23 @@ struct CancelledView {
     link: String,
 }
 
-pub fn compose(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Result<Mail, AppError> {
-    let ticket = tickets::find(conn, ticket_id)?.ok_or(AppError::NotFound)?;
-    let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
-    let user = users::find(conn, ticket.user_id)?.ok_or(AppError::NotFound)?;
-    let paid = matches!(ticket.status, TicketStatus::Paid | TicketStatus::Refunded);
+pub fn compose(conn: &mut Conn, context: &Context<'_>, booking_id: i32) -> Result<Mail, AppError> {
+    let booking = bookings::find(conn, booking_id)?.ok_or(AppError::NotFound)?;
+    let event = events::find(conn, booking.event_id)?.ok_or(AppError::NotFound)?;
+    let user = users::find(conn, booking.user_id)?.ok_or(AppError::NotFound)?;
+    let paid = matches!(
+        booking.status,
+        BookingStatus::Paid | BookingStatus::Refunded
+    );
     let view = CancelledView {
         event: event.title.clone(),
         when: when(&event.starts_at, &event.time_zone),
         paid,
-        link: format!("{}/tickets/{}", context.public_url, ticket.id),
+        link: format!("{}/bookings/{}", context.public_url, booking.id),
     };
     let subject = format!("Cancelled: {}", event.title);
     // Only a paid booking was sent a calendar entry: that entry is called off.
-    let attachment = paid.then(|| booking_calendar(context, &ticket, &event, true));
+    let attachment = paid.then(|| booking_calendar(context, &booking, &event, true));
     Ok(Mail {
         message_id: context.message_id.to_owned(),
         to: user.email,

@@ -5,10 +5,10 @@
 use askama::Template;
 
 use super::{Attachment, Mail, ics};
-use crate::db::{Conn, admissions, events, payments, ticket_types, tickets, users};
+use crate::db::{Conn, admissions, bookings, events, payments, ticket_types, users};
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::money::Money;
 use crate::domain::outbox::Message;
-use crate::domain::ticket_status::TicketStatus;
 use crate::domain::time_zone;
 use crate::domain::wording;
 use crate::error::AppError;
@@ -89,11 +89,11 @@ pub fn compose(
     message: &Message,
 ) -> Result<Option<Mail>, AppError> {
     match message {
-        Message::BookingPaid { ticket_id } => booking_paid(conn, context, *ticket_id).map(Some),
+        Message::BookingPaid { booking_id } => booking_paid(conn, context, *booking_id).map(Some),
         Message::Refunded { payment_id } => refunded(conn, context, *payment_id).map(Some),
         Message::HoldExpired { .. } | Message::CancelRefund { .. } => Ok(None),
-        Message::EventCancelled { ticket_id } => {
-            super::cancel_mail::compose(conn, context, *ticket_id).map(Some)
+        Message::EventCancelled { booking_id } => {
+            super::cancel_mail::compose(conn, context, *booking_id).map(Some)
         }
         Message::Registered { .. } | Message::PasswordResetAsked { .. } => {
             super::account_mail::compose(conn, context, message)
@@ -101,12 +101,13 @@ pub fn compose(
     }
 }
 
-fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Result<Mail, AppError> {
-    let ticket = tickets::find(conn, ticket_id)?.ok_or(AppError::NotFound)?;
-    let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
-    let ticket_type = ticket_types::find(conn, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
-    let user = users::find(conn, ticket.user_id)?.ok_or(AppError::NotFound)?;
-    let codes = admissions::for_hold(conn, ticket.id, ticket.hold_number)?
+fn booking_paid(conn: &mut Conn, context: &Context<'_>, booking_id: i32) -> Result<Mail, AppError> {
+    let booking = bookings::find(conn, booking_id)?.ok_or(AppError::NotFound)?;
+    let event = events::find(conn, booking.event_id)?.ok_or(AppError::NotFound)?;
+    let ticket_type =
+        ticket_types::find(conn, booking.ticket_type_id)?.ok_or(AppError::NotFound)?;
+    let user = users::find(conn, booking.user_id)?.ok_or(AppError::NotFound)?;
+    let codes = admissions::for_hold(conn, booking.id, booking.hold_number)?
         .into_iter()
         .map(|a| a.code)
         .collect();
@@ -115,11 +116,11 @@ fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Resul
         when: when(&event.starts_at, &event.time_zone),
         venue: event.venue.clone(),
         ticket_type: ticket_type.name,
-        seats: wording::seats(i64::from(ticket.quantity)),
+        seats: wording::seats(i64::from(booking.quantity)),
         codes,
-        link: format!("{}/tickets/{}", context.public_url, ticket.id),
+        link: format!("{}/bookings/{}", context.public_url, booking.id),
     };
-    let calendar = booking_calendar(context, &ticket, &event, false);
+    let calendar = booking_calendar(context, &booking, &event, false);
     // One subject whatever the count: mail filters and the desk's tests match on it.
     let subject = format!("Your tickets for {}", event.title);
     Ok(Mail {
@@ -140,12 +141,12 @@ fn booking_paid(conn: &mut Conn, context: &Context<'_>, ticket_id: i32) -> Resul
 /// revision 1), both under the booking's one UID.
 pub(super) fn booking_calendar(
     context: &Context<'_>,
-    ticket: &crate::db::models::Ticket,
+    booking: &crate::db::models::Booking,
     event: &crate::db::models::Event,
     cancelled: bool,
 ) -> Attachment {
-    let uid = ics::booking_uid(ticket.id, ticket.hold_number, context.public_url);
-    let link = format!("{}/tickets/{}", context.public_url, ticket.id);
+    let uid = ics::booking_uid(booking.id, booking.hold_number, context.public_url);
+    let link = format!("{}/bookings/{}", context.public_url, booking.id);
     let body = ics::calendar(&ics::CalendarEntry {
         uid: &uid,
         sequence: u32::from(cancelled),
@@ -174,14 +175,14 @@ pub(super) fn booking_calendar(
 
 fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<Mail, AppError> {
     let payment = payments::find(conn, payment_id)?.ok_or(AppError::NotFound)?;
-    let ticket = tickets::find(conn, payment.ticket_id)?.ok_or(AppError::NotFound)?;
-    let event = events::find(conn, ticket.event_id)?.ok_or(AppError::NotFound)?;
+    let booking = bookings::find(conn, payment.booking_id)?.ok_or(AppError::NotFound)?;
+    let event = events::find(conn, booking.event_id)?.ok_or(AppError::NotFound)?;
     let user = users::find(conn, payment.user_id)?.ok_or(AppError::NotFound)?;
     let view = Refunded {
         event: event.title.clone(),
         when: when(&event.starts_at, &event.time_zone),
         amount: Money::from_stored(payment.amount_pennies, &payment.currency).to_string(),
-        link: format!("{}/tickets/{}", context.public_url, ticket.id),
+        link: format!("{}/bookings/{}", context.public_url, booking.id),
     };
     let subject = format!("Your refund for {}", event.title);
     Ok(Mail {
@@ -194,7 +195,7 @@ fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<M
         })?,
         subject,
         // A booking refunded whole leaves the buyer's calendar; a partial refund keeps it.
-        attachment: (ticket.status == TicketStatus::Refunded)
-            .then(|| booking_calendar(context, &ticket, &event, true)),
+        attachment: (booking.status == BookingStatus::Refunded)
+            .then(|| booking_calendar(context, &booking, &event, true)),
     })
 }

@@ -56,7 +56,7 @@ pub fn calendar(entry: &CalendarEntry<'_>) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".to_owned(),
-        "PRODID:-//boxoffice//tickets//EN".to_owned(),
+        "PRODID:-//boxoffice//bookings//EN".to_owned(),
         format!("METHOD:{method}"),
     ];
     let utc = entry.zone == time_zone::UTC;

@@ -18,7 +18,9 @@ use chrono::NaiveDateTime;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CheckoutRequest {
     pub payment_id: i32,
-    pub ticket_id: i32,
+    /// Stored as `ticket_id`, as before the rename.
+    #[serde(rename = "ticket_id")]
+    pub booking_id: i32,
     pub user_id: i32,
     pub event_id: i32,
     pub hold_number: i32,

@@ -141,7 +141,7 @@ impl StripeGateway {
         item.quantity = Some(quantity);
         let metadata = HashMap::from([
             ("payment_id".to_owned(), request.payment_id.to_string()),
-            ("ticket_id".to_owned(), request.ticket_id.to_string()),
+            ("ticket_id".to_owned(), request.booking_id.to_string()),
             ("user_id".to_owned(), request.user_id.to_string()),
             ("event_id".to_owned(), request.event_id.to_string()),
             ("hold_number".to_owned(), request.hold_number.to_string()),
@@ -151,13 +151,13 @@ impl StripeGateway {
         let mut intent = CreateCheckoutSessionPaymentIntentData::new();
         intent.metadata = Some(HashMap::from([
             ("payment_id".to_owned(), request.payment_id.to_string()),
-            ("ticket_id".to_owned(), request.ticket_id.to_string()),
+            ("ticket_id".to_owned(), request.booking_id.to_string()),
             ("event_id".to_owned(), request.event_id.to_string()),
         ]));
         let call = CreateCheckoutSession::new()
             .mode(CheckoutSessionMode::Payment)
             .line_items(vec![item])
-            .client_reference_id(request.ticket_id.to_string())
+            .client_reference_id(request.booking_id.to_string())
             .customer_email(request.customer_email.clone())
             .metadata(metadata)
             .payment_intent_data(intent)

@@ -65,8 +65,8 @@ mod tests {
         for good in [
             "/",
             "/events/3",
-            "/tickets?page=2",
-            "/login?next=%2Ftickets",
+            "/bookings?page=2",
+            "/login?next=%2Fbookings",
             "/events/caf%C3%A9",
             "/a:b@c",
         ] {

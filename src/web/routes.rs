@@ -4,19 +4,19 @@ use actix_web::web;
 
 use super::assets;
 use super::handlers::{
-    account, address_check, admin, auth, catalogue, checkout, door, health, password_reset,
-    test_checkout, ticket_cancel, tickets,
+    account, address_check, admin, auth, booking_cancel, bookings, catalogue, checkout, door,
+    health, legacy_paths, password_reset, test_checkout,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(super::api::scope())
         .service(catalogue::home)
         .service(catalogue::event)
-        .service(tickets::reserve)
-        .service(tickets::list)
-        .service(tickets::show)
-        .service(ticket_cancel::confirm)
-        .service(ticket_cancel::cancel)
+        .service(bookings::reserve)
+        .service(bookings::list)
+        .service(bookings::show)
+        .service(booking_cancel::confirm)
+        .service(booking_cancel::cancel)
         .service(checkout::pay)
         .service(checkout::success)
         .service(checkout::stripe_webhook)
@@ -77,7 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::booking::show)
         .service(admin::booking::refund_form)
         .service(admin::booking::refund)
-        .service(admin::booking::refund_by_ticket)
+        .service(admin::booking::refund_by_booking)
         .service(admin::booking::resend)
         .service(admin::booking::void_form)
         .service(admin::booking::void)
@@ -88,7 +88,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(health::healthz)
         .service(super::metrics::exposition)
         .service(assets::stylesheet)
-        .service(assets::door_script);
+        .service(assets::door_script)
+        .configure(legacy_paths::configure);
 }
 
 /// Anything not routed: the 404 page.

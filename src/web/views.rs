@@ -3,11 +3,11 @@
 use chrono::NaiveDateTime;
 
 use crate::db::models::TicketType;
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::door::answer::{ScanAnswer, SeatFacts};
 use crate::domain::money::Money;
 use crate::domain::sale_window::SaleWindow;
 use crate::domain::selling_rules::{self, SellingRule};
-use crate::domain::ticket_status::TicketStatus;
 use crate::domain::time_zone;
 
 /// "Sat 19 Dec 2026, 20:00 UTC": a time of the shop's own (a mail kept, an account
@@ -114,13 +114,13 @@ pub fn seats_left(available: impl std::borrow::Borrow<i64>) -> String {
     }
 }
 
-pub fn status_label(status: impl std::borrow::Borrow<TicketStatus>) -> &'static str {
+pub fn status_label(status: impl std::borrow::Borrow<BookingStatus>) -> &'static str {
     match *status.borrow() {
-        TicketStatus::Reserved => "On hold",
-        TicketStatus::Paid => "Paid",
-        TicketStatus::Expired => "Hold expired",
-        TicketStatus::Cancelled => "Cancelled",
-        TicketStatus::Refunded => "Refunded",
+        BookingStatus::Reserved => "On hold",
+        BookingStatus::Paid => "Paid",
+        BookingStatus::Expired => "Hold expired",
+        BookingStatus::Cancelled => "Cancelled",
+        BookingStatus::Refunded => "Refunded",
     }
 }
 

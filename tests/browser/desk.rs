@@ -20,7 +20,7 @@ async fn a_paid_booking(shop: &mut Shop, buyer: &str) {
     shop.set_value("#quantity-1", "2").await;
     shop.press("Reserve Standing").await;
     assert!(
-        shop.path().await.starts_with("/tickets/"),
+        shop.path().await.starts_with("/bookings/"),
         "reserving led to {}",
         shop.path().await
     );

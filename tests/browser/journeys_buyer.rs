@@ -78,10 +78,10 @@ async fn a_group_booking_is_cancelled_only_after_its_confirmation() {
             .await
             .contains("Your tickets are confirmed")
     );
-    let ticket = shop.path().await;
+    let booking = shop.path().await;
 
     shop.click_link("Cancel booking and refund €75.00…").await;
-    assert_eq!(shop.path().await, format!("{ticket}/cancel"));
+    assert_eq!(shop.path().await, format!("{booking}/cancel"));
     assert!(
         shop.text(".consequence")
             .await
@@ -89,12 +89,12 @@ async fn a_group_booking_is_cancelled_only_after_its_confirmation() {
     );
     // Changing one's mind changes nothing.
     shop.click_link("Keep my booking").await;
-    assert_eq!(shop.path().await, ticket);
+    assert_eq!(shop.path().await, booking);
     assert_eq!(shop.text(".status").await, "Paid");
 
     shop.click_link("Cancel booking and refund €75.00…").await;
     shop.press("Cancel 3 seats and refund €75.00").await;
-    assert_eq!(shop.path().await, ticket);
+    assert_eq!(shop.path().await, booking);
     assert!(shop.text(".flash").await.contains("refunded"));
     assert_eq!(shop.text(".status").await, "Refunded");
     shop.finish().await;

@@ -66,7 +66,7 @@ impl Shop {
         cell.text().await.expect("read the availability")
     }
 
-    /// The current path and query, for example `/login?next=%2Ftickets`.
+    /// The current path and query, for example `/login?next=%2Fbookings`.
     pub async fn path(&self) -> String {
         let url = self.client().current_url().await.expect("current URL");
         match url.query() {

@@ -1,8 +1,8 @@
 //! Books broken the way the unguarded confirmation used to break them, for the control
 //! and for the repair tests: a stale decision written without the ticket's lock.
 
-use boxoffice::db::status::{PaymentStatus, TicketStatus};
-use boxoffice::db::{payments, tickets};
+use boxoffice::db::status::{BookingStatus, PaymentStatus};
+use boxoffice::db::{bookings, payments};
 use boxoffice::domain::reservation;
 use diesel::Connection;
 
@@ -14,18 +14,19 @@ use super::TestApp;
 /// `reference`. Returns the payment's id.
 pub async fn keep_money_for_cancelled_ticket(
     app: &TestApp,
-    ticket_id: i32,
+    booking_id: i32,
     reference: &str,
 ) -> i32 {
     let now = app.clock.now();
     let reference = reference.to_owned();
     app.with_db(move |c| {
-        let seen = tickets::find(c, ticket_id).unwrap().unwrap();
+        let seen = bookings::find(c, booking_id).unwrap().unwrap();
         assert_eq!(seen.status, "reserved", "the confirmation's read");
-        let payment = payments::for_ticket(c, ticket_id).unwrap().remove(0);
-        reservation::cancel(c, seen.user_id, ticket_id).unwrap();
+        let payment = payments::for_booking(c, booking_id).unwrap().remove(0);
+        reservation::cancel(c, seen.user_id, booking_id).unwrap();
         c.transaction::<_, diesel::result::Error, _>(|c| {
-            let _ = tickets::mark_paid(c, seen.id, seen.hold_number, TicketStatus::Reserved, now)?;
+            let _ =
+                bookings::mark_paid(c, seen.id, seen.hold_number, BookingStatus::Reserved, now)?;
             let _ = payments::mark_paid(
                 c,
                 payment.id,

@@ -53,24 +53,24 @@ impl TestApp {
         let reserved = buyer
             .reserve_n(event_id, ticket_type_id, &quantity.to_string())
             .await;
-        let ticket_id: i32 = location(&reserved)
-            .trim_start_matches("/tickets/")
+        let booking_id: i32 = location(&reserved)
+            .trim_start_matches("/bookings/")
             .parse()
             .expect("reserving leads to the booking");
-        let checkout = buyer.path_of(&location(&buyer.pay(ticket_id).await));
+        let checkout = buyer.path_of(&location(&buyer.pay(booking_id).await));
         let paid = buyer.post(&format!("{checkout}/pay"), &[]).await;
         buyer.get(&buyer.path_of(&location(&paid))).await;
         let mut seats: Vec<_> = self
             .admissions()
             .await
             .into_iter()
-            .filter(|a| a.ticket_id == ticket_id)
+            .filter(|a| a.booking_id == booking_id)
             .collect();
         seats.sort_by_key(|a| a.position);
         assert_eq!(seats.len(), quantity as usize, "{email}'s booking is paid");
         (
             buyer,
-            ticket_id,
+            booking_id,
             seats.into_iter().map(|a| a.code).collect(),
         )
     }

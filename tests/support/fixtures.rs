@@ -164,8 +164,8 @@ impl TestApp {
     }
 
     /// Every ticket row (for assertions on the books).
-    pub async fn tickets(&self) -> Vec<boxoffice::db::models::Ticket> {
-        self.with_db(|conn| boxoffice::db::tickets::all(conn).expect("tickets"))
+    pub async fn bookings(&self) -> Vec<boxoffice::db::models::Booking> {
+        self.with_db(|conn| boxoffice::db::bookings::all(conn).expect("tickets"))
             .await
     }
 }

@@ -20,18 +20,18 @@ pub async fn paid_booking(app: &TestApp, buyer: &Visitor, title: &str, quantity:
         .reserve_n(show.event_id, show.ticket_type_ids[0], quantity)
         .await;
     assert_eq!(reserved.status(), 303, "reserving for {title}");
-    let ticket_id: i32 = location(&reserved)
-        .trim_start_matches("/tickets/")
+    let booking_id: i32 = location(&reserved)
+        .trim_start_matches("/bookings/")
         .parse()
         .expect("the ticket page");
-    pay(buyer, ticket_id).await;
-    ticket_id
+    pay(buyer, booking_id).await;
+    booking_id
 }
 
 /// Pays a hold through the test provider's page and comes back to the success page
 /// twice (each visit confirms the payment again).
-pub async fn pay(buyer: &Visitor, ticket_id: i32) {
-    let checkout = buyer.path_of(&location(&buyer.pay(ticket_id).await));
+pub async fn pay(buyer: &Visitor, booking_id: i32) {
+    let checkout = buyer.path_of(&location(&buyer.pay(booking_id).await));
     let page = buyer.page(&checkout).await;
     let token = csrf_token_in(&page).expect("a CSRF token");
     let paid = buyer
@@ -41,7 +41,7 @@ pub async fn pay(buyer: &Visitor, ticket_id: i32) {
     let success = buyer.path_of(&location(&paid));
     for _ in 0..2 {
         let back = buyer.get(&success).await;
-        assert_eq!(location(&back), format!("/tickets/{ticket_id}"));
+        assert_eq!(location(&back), format!("/bookings/{booking_id}"));
     }
 }
 

@@ -33,16 +33,16 @@ pub async fn shop() -> Shop {
 }
 
 /// Pay → the session id the user was sent to.
-pub async fn checkout(buyer: &Visitor, ticket_id: i32) -> String {
-    let response = buyer.pay(ticket_id).await;
+pub async fn checkout(buyer: &Visitor, booking_id: i32) -> String {
+    let response = buyer.pay(booking_id).await;
     let to = location(&response);
     to.strip_prefix("https://checkout.stripe.test/c/pay/")
         .unwrap_or_else(|| panic!("not sent to Stripe: {to}"))
         .to_owned()
 }
 
-pub async fn payments_of(app: &TestApp, ticket_id: i32) -> Vec<Payment> {
-    app.with_db(move |c| payments::for_ticket(c, ticket_id).expect("payments"))
+pub async fn payments_of(app: &TestApp, booking_id: i32) -> Vec<Payment> {
+    app.with_db(move |c| payments::for_booking(c, booking_id).expect("payments"))
         .await
 }
 

@@ -178,8 +178,8 @@ impl Visitor {
         .await
     }
 
-    pub async fn pay(&self, ticket_id: i32) -> Response {
-        self.post(&format!("/tickets/{ticket_id}/pay"), &[]).await
+    pub async fn pay(&self, booking_id: i32) -> Response {
+        self.post(&format!("/bookings/{booking_id}/pay"), &[]).await
     }
 
     /// Follows an absolute URL of our app (a provider redirect) as a path.
@@ -188,17 +188,17 @@ impl Visitor {
     }
 
     /// Cancels a booking as its confirmation page does (`confirm=yes`).
-    pub async fn cancel(&self, ticket_id: i32) -> Response {
+    pub async fn cancel(&self, booking_id: i32) -> Response {
         self.post(
-            &format!("/tickets/{ticket_id}/cancel"),
+            &format!("/bookings/{booking_id}/cancel"),
             &[("confirm", "yes")],
         )
         .await
     }
 
     /// Posts the cancel without the confirmation's field (an old form, a stray tap).
-    pub async fn cancel_unconfirmed(&self, ticket_id: i32) -> Response {
-        self.post(&format!("/tickets/{ticket_id}/cancel"), &[])
+    pub async fn cancel_unconfirmed(&self, booking_id: i32) -> Response {
+        self.post(&format!("/bookings/{booking_id}/cancel"), &[])
             .await
     }
 }

@@ -4,14 +4,14 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::session::{CreatedSession, ProviderError};
-use crate::db::models::{Event, NewPayment, Payment, Ticket, TicketType};
+use crate::db::models::{Booking, Event, NewPayment, Payment, TicketType};
 use crate::db::status::PaymentStatus;
-use crate::db::{Conn, Guarded, events, payments, ticket_types, tickets, users};
+use crate::db::{Conn, Guarded, bookings, events, payments, ticket_types, users};
 use crate::db::{is_unique_violation, write_transaction};
 use crate::domain::admissions;
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::locking::require;
 use crate::domain::reservation::is_live;
-use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 
 /// An attempt still `creating` after this long is taken as failed.
@@ -27,14 +27,14 @@ pub enum PayPlan {
     /// Ask the provider for a session for this attempt (idempotently, by its key).
     Create(Box<NewCheckout>),
     /// A free ticket, confirmed without any provider.
-    ConfirmedFree { ticket_id: i32 },
+    ConfirmedFree { booking_id: i32 },
 }
 
 /// Everything a provider needs to open a session for one attempt.
 #[derive(Debug)]
 pub struct NewCheckout {
     pub payment: Payment,
-    pub ticket: Ticket,
+    pub booking: Booking,
     pub ticket_type: TicketType,
     pub event: Event,
     pub email: String,
@@ -48,30 +48,30 @@ pub fn plan_payment(
     conn: &mut Conn,
     now: NaiveDateTime,
     user_id: i32,
-    ticket_id: i32,
+    booking_id: i32,
     provider: &str,
 ) -> Result<PayPlan, AppError> {
     write_transaction(conn, |c| {
-        let ticket = tickets::lock_owned(c, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
-        if ticket.status == TicketStatus::Paid {
+        let booking = bookings::lock_owned(c, booking_id, user_id)?.ok_or(AppError::NotFound)?;
+        if booking.status == BookingStatus::Paid {
             return Err(AppError::refused(
                 "already_paid",
                 "This ticket is already paid.",
             ));
         }
-        if !is_live(&ticket, now) {
+        if !is_live(&booking, now) {
             return Err(AppError::refused(
                 "hold_expired",
                 "Your hold has ended, so there is nothing to pay. Reserve again to buy a ticket.",
             ));
         }
         let ticket_type =
-            ticket_types::find(c, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
+            ticket_types::find(c, booking.ticket_type_id)?.ok_or(AppError::NotFound)?;
         if ticket_type.amount_pennies == 0 {
-            confirm_free(c, now, &ticket, &ticket_type)?;
-            return Ok(PayPlan::ConfirmedFree { ticket_id });
+            confirm_free(c, now, &booking, &ticket_type)?;
+            return Ok(PayPlan::ConfirmedFree { booking_id });
         }
-        let attempts = payments::for_hold(c, ticket.id, ticket.hold_number)?;
+        let attempts = payments::for_hold(c, booking.id, booking.hold_number)?;
         if attempts
             .iter()
             .any(|p| p.status == PaymentStatus::Processing)
@@ -96,14 +96,14 @@ pub fn plan_payment(
             Some(payment) => payment.clone(),
             None => {
                 let attempt = attempts.iter().map(|p| p.attempt).max().unwrap_or(0) + 1;
-                new_attempt(c, now, &ticket, &ticket_type, attempt, provider)?
+                new_attempt(c, now, &booking, &ticket_type, attempt, provider)?
             }
         };
-        let event = events::find(c, ticket.event_id)?.ok_or(AppError::NotFound)?;
+        let event = events::find(c, booking.event_id)?.ok_or(AppError::NotFound)?;
         let email = users::find(c, user_id)?.ok_or(AppError::NotFound)?.email;
         Ok(PayPlan::Create(Box::new(NewCheckout {
             payment,
-            ticket,
+            booking,
             ticket_type,
             event,
             email,
@@ -114,21 +114,21 @@ pub fn plan_payment(
 fn new_attempt(
     conn: &mut Conn,
     now: NaiveDateTime,
-    ticket: &Ticket,
+    booking: &Booking,
     ticket_type: &TicketType,
     attempt: i32,
     provider: &str,
 ) -> Result<Payment, AppError> {
     let amount_pennies = ticket_type
         .amount_pennies
-        .checked_mul(i64::from(ticket.quantity))
-        .ok_or_else(|| AppError::Internal(format!("ticket {}: price overflows", ticket.id)))?;
+        .checked_mul(i64::from(booking.quantity))
+        .ok_or_else(|| AppError::Internal(format!("ticket {}: price overflows", booking.id)))?;
     payments::insert(
         conn,
         &NewPayment {
-            ticket_id: ticket.id,
-            user_id: ticket.user_id,
-            hold_number: ticket.hold_number,
+            booking_id: booking.id,
+            user_id: booking.user_id,
+            hold_number: booking.hold_number,
             attempt,
             provider,
             amount_pennies,
@@ -156,11 +156,11 @@ fn new_attempt(
 fn confirm_free(
     conn: &mut Conn,
     now: NaiveDateTime,
-    ticket: &Ticket,
+    booking: &Booking,
     ticket_type: &TicketType,
 ) -> Result<(), AppError> {
-    let attempt = payments::for_hold(conn, ticket.id, ticket.hold_number)?.len() as i32 + 1;
-    let payment = new_attempt(conn, now, ticket, ticket_type, attempt, "free")?;
+    let attempt = payments::for_hold(conn, booking.id, booking.hold_number)?.len() as i32 + 1;
+    let payment = new_attempt(conn, now, booking, ticket_type, attempt, "free")?;
     require(
         payments::mark_paid(
             conn,
@@ -174,16 +174,16 @@ fn confirm_free(
         "confirming a free ticket's payment",
     )?;
     require(
-        tickets::mark_paid(
+        bookings::mark_paid(
             conn,
-            ticket.id,
-            ticket.hold_number,
-            TicketStatus::Reserved,
+            booking.id,
+            booking.hold_number,
+            BookingStatus::Reserved,
             now,
         )?,
         "confirming a free ticket",
     )?;
-    admissions::issue(conn, ticket, now)
+    admissions::issue(conn, booking, now)
 }
 
 /// Records the session the provider opened for an attempt, whatever state the attempt

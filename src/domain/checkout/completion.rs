@@ -5,12 +5,12 @@ use chrono::NaiveDateTime;
 
 use super::delayed_payment::completed_unpaid;
 use super::session::{SessionState, SessionStatus};
-use crate::db::models::{Payment, Ticket};
+use crate::db::models::{Booking, Payment};
 use crate::db::status::PaymentStatus;
-use crate::db::{Conn, Guarded, payments, ticket_types, tickets, write_transaction};
+use crate::db::{Conn, Guarded, bookings, payments, ticket_types, write_transaction};
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::locking::require;
 use crate::domain::outbox::{self, Message};
-use crate::domain::ticket_status::TicketStatus;
 use crate::domain::{admissions, inventory};
 use crate::error::AppError;
 
@@ -18,19 +18,19 @@ use crate::error::AppError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completion {
     /// The ticket is paid by this payment (now, or already before).
-    Confirmed { ticket_id: i32 },
+    Confirmed { booking_id: i32 },
     /// Not paid (yet); `expired` when the session is over.
-    NotPaid { ticket_id: i32, expired: bool },
+    NotPaid { booking_id: i32, expired: bool },
     /// Completed, the money on its way (a bank debit): confirmed when it arrives.
-    Processing { ticket_id: i32 },
+    Processing { booking_id: i32 },
     /// A delayed payment failed (or nothing was charged): the user may pay again.
-    PaymentFailed { ticket_id: i32 },
+    PaymentFailed { booking_id: i32 },
     /// The money must go back (late with no seat, a cancelled booking, a second payment).
-    NeedsRefund { payment_id: i32, ticket_id: i32 },
+    NeedsRefund { payment_id: i32, booking_id: i32 },
     /// Already refunded.
-    Refunded { ticket_id: i32 },
+    Refunded { booking_id: i32 },
     /// Amount or currency differ from the ticket's: held for an admin.
-    Mismatch { ticket_id: i32 },
+    Mismatch { booking_id: i32 },
     /// Not a session of ours.
     Unknown,
 }
@@ -54,24 +54,24 @@ pub(super) fn apply_session_in(
     session: &SessionState,
 ) -> Result<Completion, AppError> {
     {
-        let Some((payment, ticket)) = attempt_of_locked(c, now, session)? else {
+        let Some((payment, booking)) = attempt_of_locked(c, now, session)? else {
             return Ok(Completion::Unknown);
         };
-        let ticket_id = ticket.id;
+        let booking_id = booking.id;
         match payment.status {
-            PaymentStatus::Paid => return Ok(Completion::Confirmed { ticket_id }),
+            PaymentStatus::Paid => return Ok(Completion::Confirmed { booking_id }),
             PaymentStatus::RefundPending => {
                 return Ok(Completion::NeedsRefund {
                     payment_id: payment.id,
-                    ticket_id,
+                    booking_id,
                 });
             }
-            PaymentStatus::Refunded => return Ok(Completion::Refunded { ticket_id }),
-            PaymentStatus::Mismatch => return Ok(Completion::Mismatch { ticket_id }),
+            PaymentStatus::Refunded => return Ok(Completion::Refunded { booking_id }),
+            PaymentStatus::Mismatch => return Ok(Completion::Mismatch { booking_id }),
             _ => {}
         }
         if !session.paid && session.status == SessionStatus::Complete {
-            return completed_unpaid(c, now, session, &payment, ticket_id);
+            return completed_unpaid(c, now, session, &payment, booking_id);
         }
         if !session.paid {
             let expired = session.status == SessionStatus::Expired;
@@ -92,9 +92,12 @@ pub(super) fn apply_session_in(
                     );
                 }
             }
-            return Ok(Completion::NotPaid { ticket_id, expired });
+            return Ok(Completion::NotPaid {
+                booking_id,
+                expired,
+            });
         }
-        settle_paid(c, now, session, &payment, &ticket)
+        settle_paid(c, now, session, &payment, &booking)
     }
 }
 
@@ -105,12 +108,12 @@ pub(super) fn attempt_of_locked(
     c: &mut Conn,
     now: NaiveDateTime,
     session: &SessionState,
-) -> Result<Option<(Payment, Ticket)>, AppError> {
+) -> Result<Option<(Payment, Booking)>, AppError> {
     let Some(found) = attempt_of(c, session)? else {
         return Ok(None);
     };
-    let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
-    Ok(adopt(c, now, found.id, &session.id)?.map(|payment| (payment, ticket)))
+    let booking = bookings::lock(c, found.booking_id)?.ok_or(AppError::NotFound)?;
+    Ok(adopt(c, now, found.id, &session.id)?.map(|payment| (payment, booking)))
 }
 
 /// The attempt a session belongs to: by its session id, or (a session whose creation
@@ -156,9 +159,9 @@ fn settle_paid(
     now: NaiveDateTime,
     session: &SessionState,
     payment: &Payment,
-    ticket: &Ticket,
+    booking: &Booking,
 ) -> Result<Completion, AppError> {
-    let ticket_id = ticket.id;
+    let booking_id = booking.id;
     let reference = session.payment_reference.as_deref();
     let settle = |c: &mut Conn, to: PaymentStatus, reason: Option<&str>| {
         let settled = payments::mark_paid(
@@ -189,42 +192,43 @@ fn settle_paid(
             PaymentStatus::Mismatch,
             Some("amount or currency differs from the ticket's price"),
         )?;
-        return Ok(Completion::Mismatch { ticket_id });
+        return Ok(Completion::Mismatch { booking_id });
     }
     let refund = |c: &mut Conn, reason: &str| -> Result<Completion, AppError> {
         settle(c, PaymentStatus::RefundPending, Some(reason))?;
         super::refund_record::open(c, now, payment, reason)?;
         Ok(Completion::NeedsRefund {
             payment_id: payment.id,
-            ticket_id,
+            booking_id,
         })
     };
-    let ticket_type = ticket_types::find(conn, ticket.ticket_type_id)?.ok_or(AppError::NotFound)?;
+    let ticket_type =
+        ticket_types::find(conn, booking.ticket_type_id)?.ok_or(AppError::NotFound)?;
     // The booking's price: its quantity × the ticket type's unit price.
     let price_ok = ticket_type
         .amount_pennies
-        .checked_mul(i64::from(ticket.quantity))
+        .checked_mul(i64::from(booking.quantity))
         == Some(payment.amount_pennies)
         && ticket_type.currency == payment.currency;
-    let confirm = |c: &mut Conn, from: TicketStatus, reason: Option<&str>| {
+    let confirm = |c: &mut Conn, from: BookingStatus, reason: Option<&str>| {
         require(
-            tickets::mark_paid(c, ticket.id, ticket.hold_number, from, now)?,
+            bookings::mark_paid(c, booking.id, booking.hold_number, from, now)?,
             "confirming a ticket",
         )?;
         settle(c, PaymentStatus::Paid, reason)?;
-        admissions::issue(c, ticket, now)?;
+        admissions::issue(c, booking, now)?;
         // Only the transition that made the ticket paid reports it: one mail per booking.
-        outbox::enqueue(c, now, &Message::BookingPaid { ticket_id })?;
-        Ok(Completion::Confirmed { ticket_id })
+        outbox::enqueue(c, now, &Message::BookingPaid { booking_id })?;
+        Ok(Completion::Confirmed { booking_id })
     };
-    match ticket.status {
-        TicketStatus::Paid => refund(conn, "the ticket was already paid by another payment"),
+    match booking.status {
+        BookingStatus::Paid => refund(conn, "the ticket was already paid by another payment"),
         _ if !price_ok => refund(conn, "the hold now is for a ticket type of another price"),
         // The seat is still held (even a hold past its time keeps it until released).
-        TicketStatus::Reserved => confirm(conn, TicketStatus::Reserved, None),
-        TicketStatus::Expired => {
+        BookingStatus::Reserved => confirm(conn, BookingStatus::Reserved, None),
+        BookingStatus::Expired => {
             // Paid after the hold lapsed: take its seats again if they are all free.
-            if inventory::take_exact(conn, ticket.ticket_type_id, ticket.quantity)?.is_err() {
+            if inventory::take_exact(conn, booking.ticket_type_id, booking.quantity)?.is_err() {
                 return refund(
                     conn,
                     "paid after the hold ended and the ticket type sold out",
@@ -232,14 +236,14 @@ fn settle_paid(
             }
             confirm(
                 conn,
-                TicketStatus::Expired,
+                BookingStatus::Expired,
                 Some("paid after the hold ended; a seat was still free"),
             )
         }
-        TicketStatus::Cancelled => {
+        BookingStatus::Cancelled => {
             refund(conn, "the booking was cancelled before the payment arrived")
         }
-        TicketStatus::Refunded => {
+        BookingStatus::Refunded => {
             refund(conn, "the ticket was refunded before this payment arrived")
         }
     }
@@ -256,8 +260,8 @@ mod tests {
     use crate::domain::checkout::scenes::{self, Scene};
     use crate::domain::reservation;
 
-    fn ticket_status(scene: &mut Scene) -> TicketStatus {
-        tickets::find(&mut scene.conn, scene.ticket_id)
+    fn booking_status(scene: &mut Scene) -> BookingStatus {
+        bookings::find(&mut scene.conn, scene.booking_id)
             .unwrap()
             .unwrap()
             .status
@@ -282,14 +286,14 @@ mod tests {
     #[test]
     fn a_paid_hold_is_confirmed_once_however_often_it_is_told() {
         let mut scene = scenes::hold(10);
-        let ticket_id = scene.ticket_id;
+        let booking_id = scene.booking_id;
         for _ in 0..3 {
             assert_eq!(
                 apply(&mut scene, &scenes::paid("cs_1")),
-                Completion::Confirmed { ticket_id }
+                Completion::Confirmed { booking_id }
             );
         }
-        assert_eq!(ticket_status(&mut scene), TicketStatus::Paid);
+        assert_eq!(booking_status(&mut scene), BookingStatus::Paid);
         assert_eq!(payment_status(&mut scene, None), PaymentStatus::Paid);
         assert_eq!(available(&mut scene), 9);
     }
@@ -300,11 +304,11 @@ mod tests {
         let mut open = scenes::paid("cs_1");
         open.paid = false;
         open.status = SessionStatus::Open;
-        let ticket_id = scene.ticket_id;
+        let booking_id = scene.booking_id;
         assert_eq!(
             apply(&mut scene, &open),
             Completion::NotPaid {
-                ticket_id,
+                booking_id,
                 expired: false
             }
         );
@@ -312,12 +316,12 @@ mod tests {
         assert_eq!(
             apply(&mut scene, &open),
             Completion::NotPaid {
-                ticket_id,
+                booking_id,
                 expired: true
             }
         );
         assert_eq!(payment_status(&mut scene, None), PaymentStatus::Expired);
-        assert_eq!(ticket_status(&mut scene), TicketStatus::Reserved);
+        assert_eq!(booking_status(&mut scene), BookingStatus::Reserved);
     }
 
     #[test]
@@ -327,20 +331,20 @@ mod tests {
             apply(&mut scene, &scenes::paid("cs_other")),
             Completion::Unknown
         );
-        assert_eq!(ticket_status(&mut scene), TicketStatus::Reserved);
+        assert_eq!(booking_status(&mut scene), BookingStatus::Reserved);
     }
 
     #[test]
     fn a_second_paid_session_of_a_paid_ticket_must_be_refunded() {
         let mut scene = scenes::hold(10);
-        let (ticket_id, user_id, now) = (scene.ticket_id, 1, scene.now);
-        let second = scenes::open_attempt(&mut scene.conn, now, ticket_id, user_id, 2, "cs_2");
+        let (booking_id, user_id, now) = (scene.booking_id, 1, scene.now);
+        let second = scenes::open_attempt(&mut scene.conn, now, booking_id, user_id, 2, "cs_2");
         apply(&mut scene, &scenes::paid("cs_1"));
         assert_eq!(
             apply(&mut scene, &scenes::paid("cs_2")),
             Completion::NeedsRefund {
                 payment_id: second,
-                ticket_id
+                booking_id
             }
         );
         assert_eq!(
@@ -353,16 +357,16 @@ mod tests {
     #[test]
     fn a_payment_for_a_cancelled_booking_must_be_refunded() {
         let mut scene = scenes::hold(10);
-        reservation::cancel(&mut scene.conn, 1, scene.ticket_id).unwrap();
-        let (payment_id, ticket_id) = (scene.payment_id, scene.ticket_id);
+        reservation::cancel(&mut scene.conn, 1, scene.booking_id).unwrap();
+        let (payment_id, booking_id) = (scene.payment_id, scene.booking_id);
         assert_eq!(
             apply(&mut scene, &scenes::paid("cs_1")),
             Completion::NeedsRefund {
                 payment_id,
-                ticket_id
+                booking_id
             }
         );
-        assert_eq!(ticket_status(&mut scene), TicketStatus::Cancelled);
+        assert_eq!(booking_status(&mut scene), BookingStatus::Cancelled);
         assert_eq!(available(&mut scene), 10, "no seat taken for it");
     }
 
@@ -375,10 +379,10 @@ mod tests {
             1
         );
         assert_eq!(available(&mut scene), 1);
-        let ticket_id = scene.ticket_id;
+        let booking_id = scene.booking_id;
         assert_eq!(
             apply(&mut scene, &scenes::paid("cs_1")),
-            Completion::Confirmed { ticket_id }
+            Completion::Confirmed { booking_id }
         );
         assert_eq!(available(&mut scene), 0, "the free seat was taken");
 
@@ -387,15 +391,15 @@ mod tests {
         crate::domain::inventory::take_seat(&mut full.conn, full.ticket_type_id)
             .unwrap()
             .unwrap();
-        let (payment_id, ticket_id) = (full.payment_id, full.ticket_id);
+        let (payment_id, booking_id) = (full.payment_id, full.booking_id);
         assert_eq!(
             apply(&mut full, &scenes::paid("cs_1")),
             Completion::NeedsRefund {
                 payment_id,
-                ticket_id
+                booking_id
             }
         );
-        assert_eq!(ticket_status(&mut full), TicketStatus::Expired);
+        assert_eq!(booking_status(&mut full), BookingStatus::Expired);
         assert_eq!(available(&mut full), 0, "never oversold");
     }
 
@@ -404,12 +408,12 @@ mod tests {
         let mut scene = scenes::hold(10);
         let mut short = scenes::paid("cs_1");
         short.amount_total = Some(250);
-        let ticket_id = scene.ticket_id;
+        let booking_id = scene.booking_id;
         assert_eq!(
             apply(&mut scene, &short),
-            Completion::Mismatch { ticket_id }
+            Completion::Mismatch { booking_id }
         );
         assert_eq!(payment_status(&mut scene, None), PaymentStatus::Mismatch);
-        assert_eq!(ticket_status(&mut scene), TicketStatus::Reserved);
+        assert_eq!(booking_status(&mut scene), BookingStatus::Reserved);
     }
 }

@@ -27,7 +27,7 @@ pub(super) fn completed_unpaid(
     now: NaiveDateTime,
     session: &SessionState,
     payment: &Payment,
-    ticket_id: i32,
+    booking_id: i32,
 ) -> Result<Completion, AppError> {
     if session.no_payment_required {
         log::error!(
@@ -43,7 +43,7 @@ pub(super) fn completed_unpaid(
             Some(NOTHING_CHARGED),
             now,
         )?;
-        return Ok(Completion::PaymentFailed { ticket_id });
+        return Ok(Completion::PaymentFailed { booking_id });
     }
     let _moved: Guarded = payments::transition(
         c,
@@ -53,7 +53,7 @@ pub(super) fn completed_unpaid(
         Some(PROCESSING),
         now,
     )?;
-    Ok(Completion::Processing { ticket_id })
+    Ok(Completion::Processing { booking_id })
 }
 
 /// `checkout.session.async_payment_failed`, inside the event's transaction.
@@ -62,7 +62,7 @@ pub(super) fn async_payment_failed_in(
     now: NaiveDateTime,
     session: &SessionState,
 ) -> Result<Completion, AppError> {
-    let Some((payment, ticket)) = attempt_of_locked(c, now, session)? else {
+    let Some((payment, booking)) = attempt_of_locked(c, now, session)? else {
         return Ok(Completion::Unknown);
     };
     let closed = payments::transition(
@@ -85,6 +85,6 @@ pub(super) fn async_payment_failed_in(
         );
     }
     Ok(Completion::PaymentFailed {
-        ticket_id: ticket.id,
+        booking_id: booking.id,
     })
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 
 use super::refund::refund_done_in;
 use super::session::{DisputeOutcome, ProviderDispute};
-use crate::db::{Conn, payments, tickets};
+use crate::db::{Conn, bookings, payments};
 use crate::error::AppError;
 
 /// A dispute event, inside the event's transaction.
@@ -23,7 +23,7 @@ pub(super) fn dispute_in(
         );
         return Ok(());
     };
-    tickets::lock(c, payment.ticket_id)?.ok_or(AppError::NotFound)?;
+    bookings::lock(c, payment.booking_id)?.ok_or(AppError::NotFound)?;
     payments::record_dispute(c, payment.id, &dispute.id, dispute.outcome.as_str(), now)?;
     log::warn!(
         "payment {}: dispute {} is {}",

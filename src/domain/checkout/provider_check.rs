@@ -29,13 +29,13 @@ pub enum Turn {
 
 /// The outcome the books know for an attempt that has ended, if it has.
 pub fn known_outcome(payment: &Payment) -> Option<Completion> {
-    let ticket_id = payment.ticket_id;
+    let booking_id = payment.booking_id;
     match payment.status {
-        PaymentStatus::Paid => Some(Completion::Confirmed { ticket_id }),
+        PaymentStatus::Paid => Some(Completion::Confirmed { booking_id }),
         PaymentStatus::RefundPending | PaymentStatus::Refunded => {
-            Some(Completion::Refunded { ticket_id })
+            Some(Completion::Refunded { booking_id })
         }
-        PaymentStatus::Mismatch => Some(Completion::Mismatch { ticket_id }),
+        PaymentStatus::Mismatch => Some(Completion::Mismatch { booking_id }),
         PaymentStatus::Creating
         | PaymentStatus::Open
         | PaymentStatus::Processing
@@ -55,13 +55,13 @@ pub fn buyer_turn(
     let payment =
         payments::find_session_of_user(conn, session_id, user_id)?.ok_or(AppError::NotFound)?;
     if let Some(known) = known_outcome(&payment) {
-        return Ok((payment.ticket_id, Turn::Known(known)));
+        return Ok((payment.booking_id, Turn::Known(known)));
     }
     let turn = match take_turn(conn, now, payment.id)? {
         Guarded::Applied => Turn::Ask,
         Guarded::Lost => Turn::Wait,
     };
-    Ok((payment.ticket_id, turn))
+    Ok((payment.booking_id, turn))
 }
 
 /// Takes the turn to ask about an attempt (the success page, reconciliation): `Lost`

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
-use crate::db::models::{Payment, Ticket};
+use crate::db::models::{Booking, Payment};
 use crate::db::status::{PaymentStatus, RefundStatus};
-use crate::db::{Conn, Guarded, events, payments, refunds, tickets, write_transaction};
+use crate::db::{Conn, Guarded, bookings, events, payments, refunds, write_transaction};
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::door::refunds as door_refunds;
 use crate::domain::locking::require;
-use crate::domain::ticket_status::TicketStatus;
 use crate::domain::{admissions, books, inventory, refund_policy};
 use crate::error::AppError;
 
@@ -21,23 +21,23 @@ use crate::error::AppError;
 pub fn request_refund(
     conn: &mut Conn,
     now: NaiveDateTime,
-    ticket_id: i32,
+    booking_id: i32,
     reason: Option<&str>,
 ) -> Result<Payment, AppError> {
     write_transaction(conn, |c| {
-        let ticket = tickets::lock(c, ticket_id)?.ok_or(AppError::NotFound)?;
-        if ticket.status != TicketStatus::Paid {
+        let booking = bookings::lock(c, booking_id)?.ok_or(AppError::NotFound)?;
+        if booking.status != BookingStatus::Paid {
             return Err(AppError::Conflict(
                 "Only a paid ticket can be refunded.".into(),
             ));
         }
-        let payment = payments::for_ticket(c, ticket_id)?
+        let payment = payments::for_booking(c, booking_id)?
             .into_iter()
             .find(|p| p.status == PaymentStatus::Paid)
             .ok_or_else(|| {
                 AppError::Conflict("This ticket's refund is already under way.".into())
             })?;
-        let why = door_refunds::admin_reason(c, &ticket, "refunded by an admin", reason)?;
+        let why = door_refunds::admin_reason(c, &booking, "refunded by an admin", reason)?;
         mark_for_refund(c, now, &payment, &why)
     })
 }
@@ -49,24 +49,24 @@ pub fn request_buyer_refund(
     conn: &mut Conn,
     now: NaiveDateTime,
     user_id: i32,
-    ticket_id: i32,
+    booking_id: i32,
 ) -> Result<Payment, AppError> {
     write_transaction(conn, |c| {
-        let ticket = tickets::lock_owned(c, ticket_id, user_id)?.ok_or(AppError::NotFound)?;
-        if ticket.status != TicketStatus::Paid {
+        let booking = bookings::lock_owned(c, booking_id, user_id)?.ok_or(AppError::NotFound)?;
+        if booking.status != BookingStatus::Paid {
             return Err(AppError::refused(
                 "not_paid",
                 "Only a paid booking can be refunded.",
             ));
         }
-        let event = events::find(c, ticket.event_id)?.ok_or(AppError::NotFound)?;
+        let event = events::find(c, booking.event_id)?.ok_or(AppError::NotFound)?;
         if let Some(reason) = refund_policy::refusal(&event, now) {
             return Err(AppError::refused("not_refundable", reason));
         }
         // Decided under the lock the door's check-in takes too: of a check-in and this
         // request at the same instant, exactly one wins.
-        door_refunds::refuse_after_check_in(c, &ticket)?;
-        let payment = payments::for_ticket(c, ticket_id)?
+        door_refunds::refuse_after_check_in(c, &booking)?;
+        let payment = payments::for_booking(c, booking_id)?
             .into_iter()
             .find(|p| p.status == PaymentStatus::Paid)
             .ok_or_else(|| {
@@ -91,10 +91,10 @@ pub fn request_payment_refund(
 ) -> Result<Payment, AppError> {
     write_transaction(conn, |c| {
         let found = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
-        let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
+        let booking = bookings::lock(c, found.booking_id)?.ok_or(AppError::NotFound)?;
         let payment = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
         // Only the last payment keeping a paid booking refunds the booking with it.
-        let others_keep_it = payments::for_ticket(c, ticket.id)?
+        let others_keep_it = payments::for_booking(c, booking.id)?
             .iter()
             .any(|p| p.id != payment.id && p.status == PaymentStatus::Paid);
         let why = |c: &mut Conn, by: &str| -> Result<String, AppError> {
@@ -104,7 +104,7 @@ pub fn request_payment_refund(
                     None => by.to_owned(),
                 })
             } else {
-                door_refunds::admin_reason(c, &ticket, by, reason)
+                door_refunds::admin_reason(c, &booking, by, reason)
             }
         };
         match payment.status {
@@ -189,7 +189,7 @@ pub(super) fn refund_done_in(
 ) -> Result<(), AppError> {
     {
         let found = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
-        let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
+        let booking = bookings::lock(c, found.booking_id)?.ok_or(AppError::NotFound)?;
         let recorded = payments::mark_refunded(
             c,
             payment_id,
@@ -210,22 +210,22 @@ pub(super) fn refund_done_in(
             now,
             &crate::domain::outbox::Message::Refunded { payment_id },
         )?;
-        let still_paid = payments::for_ticket(c, ticket.id)?
+        let still_paid = payments::for_booking(c, booking.id)?
             .iter()
             .any(|p| p.status == PaymentStatus::Paid);
-        if ticket.status == TicketStatus::Paid && !still_paid {
+        if booking.status == BookingStatus::Paid && !still_paid {
             require(
-                tickets::transition(
+                bookings::transition(
                     c,
-                    ticket.id,
-                    ticket.hold_number,
-                    TicketStatus::Paid,
-                    TicketStatus::Refunded,
+                    booking.id,
+                    booking.hold_number,
+                    BookingStatus::Paid,
+                    BookingStatus::Refunded,
                 )?,
                 "refunding a ticket",
             )?;
-            inventory::return_seats(c, ticket.ticket_type_id, ticket.quantity)?;
-            admissions::void(c, &ticket)?;
+            inventory::return_seats(c, booking.ticket_type_id, booking.quantity)?;
+            admissions::void(c, &booking)?;
         }
         Ok(())
     }
@@ -235,7 +235,7 @@ pub(super) fn refund_done_in(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeptMoney {
     pub payment_id: i32,
-    pub ticket_id: i32,
+    pub booking_id: i32,
     pub amount_pennies: i64,
     pub currency: String,
     pub reason: String,
@@ -244,23 +244,23 @@ pub struct KeptMoney {
 /// The succeeded, unrefunded payments of one ticket that it must not keep: all of them
 /// when the ticket is not paid, every one but the first paid (the one that confirmed
 /// it) when it is.
-fn excess(ticket: &Ticket, payments: &[&Payment]) -> Vec<KeptMoney> {
+fn excess(booking: &Booking, payments: &[&Payment]) -> Vec<KeptMoney> {
     let mut kept: Vec<&Payment> = payments
         .iter()
         .copied()
-        .filter(|p| p.ticket_id == ticket.id && p.status == PaymentStatus::Paid)
+        .filter(|p| p.booking_id == booking.id && p.status == PaymentStatus::Paid)
         .collect();
     kept.sort_by_key(|p| (p.paid_at, p.id));
-    let (skip, reason) = if ticket.status == TicketStatus::Paid {
+    let (skip, reason) = if booking.status == BookingStatus::Paid {
         (1, "a second payment for a paid ticket".to_owned())
     } else {
-        (0, format!("money kept for a {} ticket", ticket.status))
+        (0, format!("money kept for a {} ticket", booking.status))
     };
     kept.into_iter()
         .skip(skip)
         .map(|p| KeptMoney {
             payment_id: p.id,
-            ticket_id: ticket.id,
+            booking_id: booking.id,
             amount_pennies: p.amount_pennies,
             currency: p.currency.clone(),
             reason: reason.clone(),
@@ -274,20 +274,20 @@ fn excess(ticket: &Ticket, payments: &[&Payment]) -> Vec<KeptMoney> {
 pub fn money_kept_without_a_ticket(conn: &mut Conn) -> Result<Vec<KeptMoney>, AppError> {
     let mut found = Vec::new();
     books::each_page_of_bookings(conn, |conn, page, (after, last)| {
-        let page_payments = payments::for_ticket_ids_in(conn, after, last)?;
-        let mut by_ticket: HashMap<i32, Vec<&Payment>> = HashMap::new();
+        let page_payments = payments::for_booking_ids_in(conn, after, last)?;
+        let mut by_booking: HashMap<i32, Vec<&Payment>> = HashMap::new();
         for payment in &page_payments {
-            by_ticket
-                .entry(payment.ticket_id)
+            by_booking
+                .entry(payment.booking_id)
                 .or_default()
                 .push(payment);
         }
-        for ticket in page {
-            let mine = by_ticket
-                .get(&ticket.id)
+        for booking in page {
+            let mine = by_booking
+                .get(&booking.id)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            found.extend(excess(ticket, mine));
+            found.extend(excess(booking, mine));
         }
         Ok(())
     })?;
@@ -303,10 +303,10 @@ pub fn return_kept_money(
 ) -> Result<Option<KeptMoney>, AppError> {
     write_transaction(conn, |c| {
         let found = payments::find(c, payment_id)?.ok_or(AppError::NotFound)?;
-        let ticket = tickets::lock(c, found.ticket_id)?.ok_or(AppError::NotFound)?;
-        let all = payments::for_ticket(c, ticket.id)?;
+        let booking = bookings::lock(c, found.booking_id)?.ok_or(AppError::NotFound)?;
+        let all = payments::for_booking(c, booking.id)?;
         let mine: Vec<&Payment> = all.iter().collect();
-        let Some(kept) = excess(&ticket, &mine)
+        let Some(kept) = excess(&booking, &mine)
             .into_iter()
             .find(|k| k.payment_id == payment_id)
         else {

@@ -9,7 +9,7 @@ use super::refund::refund_done_in;
 use super::session::{ProviderRefund, RefundState};
 use crate::db::models::{NewRefund, Payment, Refund};
 use crate::db::status::{PaymentStatus, RefundStatus};
-use crate::db::{Conn, Guarded, payments, refunds, tickets, write_transaction};
+use crate::db::{Conn, Guarded, bookings, payments, refunds, write_transaction};
 use crate::domain::idempotency_key::fresh_key;
 use crate::error::AppError;
 
@@ -122,7 +122,7 @@ fn answered_in(
     answer: &ProviderRefund,
 ) -> Result<(), AppError> {
     let payment = payments::find(c, refund.payment_id)?.ok_or(AppError::NotFound)?;
-    tickets::lock(c, payment.ticket_id)?.ok_or(AppError::NotFound)?;
+    bookings::lock(c, payment.booking_id)?.ok_or(AppError::NotFound)?;
     let (to, failure) = match answer.state {
         RefundState::Pending => (RefundStatus::Pending, None),
         RefundState::Succeeded => (RefundStatus::Succeeded, None),
@@ -222,7 +222,7 @@ pub(super) fn refund_event_in(
         log::warn!("refund {} of unknown payment {reference}", answer.id);
         return Ok(());
     };
-    tickets::lock(c, payment.ticket_id)?.ok_or(AppError::NotFound)?;
+    bookings::lock(c, payment.booking_id)?.ok_or(AppError::NotFound)?;
     let status = match answer.state {
         RefundState::Pending => RefundStatus::Pending,
         RefundState::Succeeded => RefundStatus::Succeeded,

@@ -5,16 +5,16 @@ use chrono::{NaiveDateTime, TimeDelta};
 use tempfile::TempDir;
 
 use super::session::{SessionState, SessionStatus};
-use crate::db::models::{EventFields, NewPayment, NewTicket, NewTicketType, NewUser};
-use crate::db::status::{PaymentStatus, TicketStatus};
-use crate::db::{Conn, connect, events, migrations, payments, ticket_types, tickets, users};
+use crate::db::models::{EventFields, NewBooking, NewPayment, NewTicketType, NewUser};
+use crate::db::status::{BookingStatus, PaymentStatus};
+use crate::db::{Conn, bookings, connect, events, migrations, payments, ticket_types, users};
 
 pub struct Scene {
     _dir: TempDir,
     pub conn: diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<Conn>>,
     pub now: NaiveDateTime,
     pub ticket_type_id: i32,
-    pub ticket_id: i32,
+    pub booking_id: i32,
     pub payment_id: i32,
 }
 
@@ -68,13 +68,13 @@ pub fn hold(seats: i32) -> Scene {
         },
     )
     .expect("ticket type");
-    let ticket = tickets::insert(
+    let booking = bookings::insert(
         c,
-        &NewTicket {
+        &NewBooking {
             user_id: user.id,
             event_id: event.id,
             ticket_type_id: ticket_type.id,
-            status: TicketStatus::Reserved,
+            status: BookingStatus::Reserved,
             reserved_until: Some(now + TimeDelta::minutes(15)),
             code: "CODE-1",
             created_at: now,
@@ -82,13 +82,13 @@ pub fn hold(seats: i32) -> Scene {
         },
     )
     .expect("ticket");
-    let payment = open_attempt(c, now, ticket.id, user.id, 1, "cs_1");
+    let payment = open_attempt(c, now, booking.id, user.id, 1, "cs_1");
     Scene {
         _dir: dir,
         conn,
         now,
         ticket_type_id: ticket_type.id,
-        ticket_id: ticket.id,
+        booking_id: booking.id,
         payment_id: payment,
     }
 }
@@ -97,7 +97,7 @@ pub fn hold(seats: i32) -> Scene {
 pub fn open_attempt(
     conn: &mut Conn,
     now: NaiveDateTime,
-    ticket_id: i32,
+    booking_id: i32,
     user_id: i32,
     attempt: i32,
     session_id: &str,
@@ -105,7 +105,7 @@ pub fn open_attempt(
     let payment = payments::insert(
         conn,
         &NewPayment {
-            ticket_id,
+            booking_id,
             user_id,
             hold_number: 1,
             attempt,

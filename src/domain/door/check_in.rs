@@ -22,9 +22,9 @@ use chrono::NaiveDateTime;
 use super::answer::{NotValidReason, ScanAnswer, SeatFacts};
 use super::input::{Gate, ScannedCode};
 use super::refunds;
-use crate::db::models::{Admission, NewCheckinLog, Ticket};
-use crate::db::status::{AdmissionStatus, TicketStatus};
-use crate::db::{Conn, Guarded, admissions, checkin_log, checkins, tickets, write_transaction};
+use crate::db::models::{Admission, Booking, NewCheckinLog};
+use crate::db::status::{AdmissionStatus, BookingStatus};
+use crate::db::{Conn, Guarded, admissions, bookings, checkin_log, checkins, write_transaction};
 use crate::error::AppError;
 
 /// One scan at a gate: `code` is `None` when the input cannot be a code at all.
@@ -47,7 +47,7 @@ pub fn check_in(
         return Ok(ScanAnswer::UnknownCode);
     };
     write_transaction(conn, |conn| {
-        let Some((admission, ticket, type_name, event, email)) =
+        let Some((admission, booking, type_name, event, email)) =
             checkins::seat_by_code(conn, code)?
         else {
             return unissued(conn, event_id, code);
@@ -61,21 +61,22 @@ pub fn check_in(
             });
         }
         // Decide on the booking as it is under its lock, never on the read above.
-        let ticket = tickets::lock(conn, ticket.id)?.ok_or(AppError::NotFound)?;
+        let booking = bookings::lock(conn, booking.id)?.ok_or(AppError::NotFound)?;
         let admission = admissions::find(conn, admission.id)?.ok_or(AppError::NotFound)?;
         let seat = SeatFacts {
             admission_id: admission.id,
             type_name,
             position: admission.position,
-            quantity: ticket.quantity,
+            quantity: booking.quantity,
             email,
         };
-        if admission.status == AdmissionStatus::Valid && refunds::refund_under_way(conn, &ticket)? {
+        if admission.status == AdmissionStatus::Valid && refunds::refund_under_way(conn, &booking)?
+        {
             return Ok(ScanAnswer::NotValid {
                 reason: NotValidReason::RefundUnderWay,
             });
         }
-        if let Some(answer) = settled(&admission, &ticket, &seat, scan) {
+        if let Some(answer) = settled(&admission, &booking, &seat, scan) {
             return Ok(answer);
         }
         let nonce = scan.nonce.as_deref();
@@ -101,9 +102,9 @@ pub fn check_in(
             Guarded::Lost => {
                 // Under the lock nothing that follows the rule changed the row; answer
                 // from the row as it is now all the same.
-                let (admission, ticket, ..) =
+                let (admission, booking, ..) =
                     checkins::seat_by_id(conn, admission.id)?.ok_or(AppError::NotFound)?;
-                settled(&admission, &ticket, &seat, scan).ok_or_else(|| {
+                settled(&admission, &booking, &seat, scan).ok_or_else(|| {
                     AppError::Internal(format!(
                         "admission {}: the check-in lost, yet the seat is free",
                         admission.id
@@ -118,13 +119,13 @@ pub fn check_in(
 /// `None` when it may enter.
 fn settled(
     admission: &Admission,
-    ticket: &Ticket,
+    booking: &Booking,
     seat: &SeatFacts,
     scan: &Scan,
 ) -> Option<ScanAnswer> {
     if admission.status == AdmissionStatus::Void {
         return Some(ScanAnswer::NotValid {
-            reason: void_reason(ticket, admission.hold_number),
+            reason: void_reason(booking, admission.hold_number),
         });
     }
     let at = admission.checked_in_at?;
@@ -147,7 +148,7 @@ fn settled(
 
 /// A code that is a booking's but was never issued as a seat (never paid).
 fn unissued(conn: &mut Conn, event_id: i32, code: &str) -> Result<ScanAnswer, AppError> {
-    Ok(match checkins::unissued_ticket(conn, code)? {
+    Ok(match checkins::unissued_booking(conn, code)? {
         None => ScanAnswer::UnknownCode,
         Some((_, event)) if event.id != event_id => ScanAnswer::WrongEvent {
             event_id: event.id,
@@ -155,19 +156,19 @@ fn unissued(conn: &mut Conn, event_id: i32, code: &str) -> Result<ScanAnswer, Ap
             starts_at: event.starts_at,
             time_zone: event.time_zone,
         },
-        Some((ticket, _)) => ScanAnswer::NotValid {
-            reason: void_reason(&ticket, ticket.hold_number),
+        Some((booking, _)) => ScanAnswer::NotValid {
+            reason: void_reason(&booking, booking.hold_number),
         },
     })
 }
 
 /// Why a seat of this booking does not get in.
-fn void_reason(ticket: &Ticket, hold_number: i32) -> NotValidReason {
-    match ticket.status {
-        TicketStatus::Refunded => NotValidReason::Refunded,
-        TicketStatus::Cancelled => NotValidReason::Cancelled,
+fn void_reason(booking: &Booking, hold_number: i32) -> NotValidReason {
+    match booking.status {
+        BookingStatus::Refunded => NotValidReason::Refunded,
+        BookingStatus::Cancelled => NotValidReason::Cancelled,
         // A paid booking's seat that is void belongs to an earlier, refunded hold.
-        TicketStatus::Paid if hold_number != ticket.hold_number => NotValidReason::Refunded,
+        BookingStatus::Paid if hold_number != booking.hold_number => NotValidReason::Refunded,
         _ => NotValidReason::NotPaid,
     }
 }

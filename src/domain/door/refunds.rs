@@ -8,10 +8,10 @@
 //!   A failed refund leaves the booking valid (the money is still owed), so it admits
 //!   again until an admin retries it.
 
-use crate::db::models::Ticket;
+use crate::db::models::Booking;
 use crate::db::status::{PaymentStatus, RefundStatus};
 use crate::db::{Conn, admissions, payments, refunds};
-use crate::domain::ticket_status::TicketStatus;
+use crate::domain::booking_status::BookingStatus;
 use crate::error::AppError;
 
 /// The longest reason an admin may give.
@@ -21,22 +21,22 @@ pub const REASON_MAX: usize = 200;
 pub const CHECKED_IN: &str = "A seat of this booking has been checked in at the door, so it can no longer be cancelled or refunded. Ask the organiser if something went wrong.";
 
 /// Whether a seat of the booking's current hold was checked in.
-pub fn any_seat_checked_in(conn: &mut Conn, ticket: &Ticket) -> Result<bool, AppError> {
+pub fn any_seat_checked_in(conn: &mut Conn, booking: &Booking) -> Result<bool, AppError> {
     Ok(admissions::any_checked_in(
         conn,
-        ticket.id,
-        ticket.hold_number,
+        booking.id,
+        booking.hold_number,
     )?)
 }
 
 /// Whether the paid booking's refund is under way: no payment keeps it any more (the
 /// one that did was marked for refund) and that refund is not known to have failed. It
 /// becomes refunded, in one transaction, when the refund succeeds.
-pub fn refund_under_way(conn: &mut Conn, ticket: &Ticket) -> Result<bool, AppError> {
-    if ticket.status != TicketStatus::Paid {
+pub fn refund_under_way(conn: &mut Conn, booking: &Booking) -> Result<bool, AppError> {
+    if booking.status != BookingStatus::Paid {
         return Ok(false);
     }
-    let all = payments::for_ticket(conn, ticket.id)?;
+    let all = payments::for_booking(conn, booking.id)?;
     if all.iter().any(|p| p.status == PaymentStatus::Paid) {
         return Ok(false);
     }
@@ -55,8 +55,8 @@ pub fn refund_under_way(conn: &mut Conn, ticket: &Ticket) -> Result<bool, AppErr
 
 /// Refuses a buyer's refund of a booking with a seat checked in (409 `checked_in`). The
 /// caller holds the ticket's lock.
-pub fn refuse_after_check_in(conn: &mut Conn, ticket: &Ticket) -> Result<(), AppError> {
-    if any_seat_checked_in(conn, ticket)? {
+pub fn refuse_after_check_in(conn: &mut Conn, booking: &Booking) -> Result<(), AppError> {
+    if any_seat_checked_in(conn, booking)? {
         return Err(AppError::refused("checked_in", CHECKED_IN));
     }
     Ok(())
@@ -82,11 +82,11 @@ pub fn parse_reason(input: &str) -> Result<Option<String>, AppError> {
 /// checked in without a reason (409 `reason_required`). The caller holds the lock.
 pub fn admin_reason(
     conn: &mut Conn,
-    ticket: &Ticket,
+    booking: &Booking,
     by: &str,
     reason: Option<&str>,
 ) -> Result<String, AppError> {
-    let checked_in = ticket.status == TicketStatus::Paid && any_seat_checked_in(conn, ticket)?;
+    let checked_in = booking.status == BookingStatus::Paid && any_seat_checked_in(conn, booking)?;
     Ok(match (checked_in, reason) {
         (true, None) => {
             return Err(AppError::refused(

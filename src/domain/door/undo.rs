@@ -37,7 +37,7 @@ pub fn undo(
     now: NaiveDateTime,
 ) -> Result<i32, AppError> {
     write_transaction(conn, |conn| {
-        let (admission, ticket, ..) =
+        let (admission, booking, ..) =
             checkins::seat_by_id(conn, admission_id)?.ok_or(AppError::NotFound)?;
         let Some(at) = admission.checked_in_at else {
             return Err(AppError::Conflict(
@@ -50,7 +50,7 @@ pub fn undo(
                     conn,
                     &NewCheckinLog {
                         admission_id,
-                        event_id: ticket.event_id,
+                        event_id: booking.event_id,
                         user_id: admin_id,
                         action: "undo",
                         gate: admission.gate.as_deref(),
@@ -58,7 +58,7 @@ pub fn undo(
                         at: now,
                     },
                 )?;
-                Ok(ticket.event_id)
+                Ok(booking.event_id)
             }
             Guarded::Lost => Err(AppError::Conflict(
                 "That check-in changed while you were looking; nothing was undone.".into(),

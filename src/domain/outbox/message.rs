@@ -7,20 +7,32 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Message {
     /// A booking became paid (written only by the transition that made it so).
-    BookingPaid { ticket_id: i32 },
+    BookingPaid {
+        #[serde(rename = "ticket_id")]
+        booking_id: i32,
+    },
     /// A payment's refund was recorded.
     Refunded { payment_id: i32 },
     /// A hold ran out and its seats went back on sale.
-    HoldExpired { ticket_id: i32 },
+    HoldExpired {
+        #[serde(rename = "ticket_id")]
+        booking_id: i32,
+    },
     /// Someone registered: the address check mail.
     Registered { user_id: i32 },
     /// Someone asked to reset their password. The token is the one mailed; only its
     /// hash is kept with the user.
     PasswordResetAsked { user_id: i32, token: String },
     /// The event of this booking was cancelled: its holder is told.
-    EventCancelled { ticket_id: i32 },
+    EventCancelled {
+        #[serde(rename = "ticket_id")]
+        booking_id: i32,
+    },
     /// A job: refund this paid booking of a cancelled event through the provider.
-    CancelRefund { ticket_id: i32 },
+    CancelRefund {
+        #[serde(rename = "ticket_id")]
+        booking_id: i32,
+    },
 }
 
 impl Message {
@@ -51,7 +63,7 @@ mod tests {
 
     #[test]
     fn a_payload_reads_back_as_written_and_names_its_kind() {
-        let message = Message::BookingPaid { ticket_id: 7 };
+        let message = Message::BookingPaid { booking_id: 7 };
         let payload = serde_json::to_string(&message).unwrap();
         assert!(payload.contains("\"kind\":\"booking_paid\""));
         assert_eq!(Message::parse(&payload).unwrap(), message);

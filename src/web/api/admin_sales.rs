@@ -124,7 +124,7 @@ pub async fn refund(
                     other => Problem::from(other),
                 },
             )?;
-            let status = match refunds::refund_ticket(&state, booking_id, reason).await? {
+            let status = match refunds::refund_booking(&state, booking_id, reason).await? {
                 RefundProgress::Done => "succeeded",
                 RefundProgress::Pending => "pending",
             };

@@ -255,12 +255,12 @@ pub struct AdminBooking {
 impl From<&BookingLine> for AdminBooking {
     fn from(line: &BookingLine) -> AdminBooking {
         AdminBooking {
-            id: line.ticket.id,
+            id: line.booking.id,
             email: line.email.clone(),
             ticket_type_name: line.type_name.clone(),
-            quantity: line.ticket.quantity,
+            quantity: line.booking.quantity,
             status: line.status.as_str(),
-            paid_at: line.ticket.paid_at.map(utc),
+            paid_at: line.booking.paid_at.map(utc),
         }
     }
 }
@@ -293,12 +293,12 @@ pub struct PaymentOut {
 impl PaymentOut {
     pub fn new(
         payment: &Payment,
-        booking_status: crate::domain::ticket_status::TicketStatus,
+        booking_status: crate::domain::booking_status::BookingStatus,
         note: Option<String>,
     ) -> PaymentOut {
         PaymentOut {
             id: payment.id,
-            booking_id: payment.ticket_id,
+            booking_id: payment.booking_id,
             amount: Price::of(payment.amount_pennies, &payment.currency),
             status: payment.status.as_str(),
             booking_status: booking_status.as_str(),

@@ -65,7 +65,7 @@ pub async fn create(
         let outcome = bookings::book(&state, event_id, request.ticket_type_id, hold).await?;
         match outcome {
             Ok(booking) => Answer::created(
-                format!("/api/v1/bookings/{}", booking.ticket.id),
+                format!("/api/v1/bookings/{}", booking.booking.id),
                 &BookingOut::new(&booking, &[]),
             ),
             Err(ReserveOutcome::Reserved(_)) => Err(Problem::from(
@@ -81,8 +81,8 @@ pub async fn create(
                 refusal.code(),
                 refusal.to_string(),
             )),
-            Err(ReserveOutcome::AlreadyHolding(ticket)) => Err(Problem {
-                booking_id: Some(ticket.id),
+            Err(ReserveOutcome::AlreadyHolding(booking)) => Err(Problem {
+                booking_id: Some(booking.id),
                 ..Problem::new(
                     StatusCode::CONFLICT,
                     "already_booked",

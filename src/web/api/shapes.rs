@@ -6,11 +6,11 @@ use chrono::{NaiveDateTime, SecondsFormat};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::bookings::{Booking, SeatCode};
+use crate::app::bookings::{BookingDetails, SeatCode};
 use crate::db::models::{self, Event};
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::money::Money;
 use crate::domain::sale_window::SaleWindow;
-use crate::domain::ticket_status::TicketStatus;
 use crate::domain::{markdown, time_zone};
 
 /// A time as the API writes it: `2026-12-01T19:30:00Z`.
@@ -247,27 +247,27 @@ pub struct BookingOut {
 }
 
 impl BookingOut {
-    pub fn new(booking: &Booking, codes: &[SeatCode]) -> BookingOut {
-        let ticket_type = &booking.ticket_type;
-        let ticket = &booking.ticket;
+    pub fn new(details: &BookingDetails, codes: &[SeatCode]) -> BookingOut {
+        let ticket_type = &details.ticket_type;
+        let booking = &details.booking;
         BookingOut {
-            id: ticket.id,
-            event_id: booking.event.id,
-            event_title: booking.event.title.clone(),
+            id: booking.id,
+            event_id: details.event.id,
+            event_title: details.event.title.clone(),
             ticket_type_id: ticket_type.id,
             ticket_type_name: ticket_type.name.clone(),
-            quantity: ticket.quantity,
-            status: booking.status.as_str(),
-            hold_expires_at: match booking.status {
-                TicketStatus::Reserved => ticket.reserved_until.map(utc),
+            quantity: booking.quantity,
+            status: details.status.as_str(),
+            hold_expires_at: match details.status {
+                BookingStatus::Reserved => booking.reserved_until.map(utc),
                 _ => None,
             },
-            paid_at: ticket.paid_at.map(utc),
+            paid_at: booking.paid_at.map(utc),
             price_each: Price::of(ticket_type.amount_pennies, &ticket_type.currency),
             total: Price::of(
                 ticket_type
                     .amount_pennies
-                    .saturating_mul(i64::from(ticket.quantity)),
+                    .saturating_mul(i64::from(booking.quantity)),
                 &ticket_type.currency,
             ),
             seats: codes
@@ -277,8 +277,8 @@ impl BookingOut {
                     code: seat.code.clone(),
                 })
                 .collect(),
-            payment_note: booking.payment_note.map(str::to_owned),
-            refundable_until: booking.refundable_until.map(utc),
+            payment_note: details.payment_note.map(str::to_owned),
+            refundable_until: details.refundable_until.map(utc),
         }
     }
 }

@@ -262,7 +262,7 @@ pub async fn change_password(
                 &ctx.session,
                 "Your password is changed. Other devices have been logged out.",
             );
-            let mut response = see_other("/tickets");
+            let mut response = see_other("/bookings");
             trusted_device::remember(
                 &mut response,
                 &req,

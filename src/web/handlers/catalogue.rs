@@ -5,7 +5,7 @@ use askama::Template;
 
 use crate::app::AppState;
 use crate::app::catalogue::{self, Viewer};
-use crate::db::models::Ticket;
+use crate::db::models::Booking;
 use crate::domain::catalogue::{CataloguePage, Listing};
 use crate::error::AppError;
 use crate::web::page::{Page, PageCtx, html};
@@ -38,7 +38,7 @@ struct EventPage {
     page: Page,
     listing: Listing,
     on_sale: bool,
-    my_ticket: Option<Ticket>,
+    my_booking: Option<Booking>,
     now: chrono::NaiveDateTime,
 }
 
@@ -57,7 +57,7 @@ pub async fn event(
         page: ctx.page(view.listing.event.title.clone()),
         listing: view.listing,
         on_sale: view.on_sale,
-        my_ticket: view.my_ticket,
+        my_booking: view.my_booking,
         now: view.now,
     })
 }

@@ -18,7 +18,7 @@ use crate::web::flash;
 use crate::web::identity::CurrentUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
 
-#[post("/tickets/{id}/pay")]
+#[post("/bookings/{id}/pay")]
 pub async fn pay(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -26,12 +26,12 @@ pub async fn pay(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let ticket_id = path.into_inner();
-    let back = format!("/tickets/{ticket_id}");
-    match checkout::start_checkout(&state, user.id, ticket_id).await {
+    let booking_id = path.into_inner();
+    let back = format!("/bookings/{booking_id}");
+    match checkout::start_checkout(&state, user.id, booking_id).await {
         Ok(PayOutcome::Checkout(url)) => Ok(see_other(&url)),
         Ok(PayOutcome::Confirmed { .. }) => {
-            let seats = bookings::seats(&state, user.id, ticket_id).await?;
+            let seats = bookings::seats(&state, user.id, booking_id).await?;
             flash::success(
                 &ctx.session,
                 if seats == 1 {
@@ -65,7 +65,7 @@ pub struct SuccessQuery {
 #[template(path = "checkout_confirming.html")]
 struct ConfirmingPage {
     page: Page,
-    ticket_id: i32,
+    booking_id: i32,
     /// The success page again.
     again: String,
 }
@@ -89,18 +89,18 @@ pub async fn success(
     if session_id.len() > 255 || session_id.chars().any(char::is_control) {
         return Err(AppError::NotFound);
     }
-    let (ticket_id, confirmation) =
+    let (booking_id, confirmation) =
         checkout::complete_for_owner(&state, user.id, &session_id).await?;
-    let back = format!("/tickets/{ticket_id}");
+    let back = format!("/bookings/{booking_id}");
     let completion = match confirmation {
         Confirmation::Known(completion) | Confirmation::Asked(Ok(completion)) => completion,
         Confirmation::BeingConfirmed | Confirmation::Asked(Err(AppError::Unavailable(_))) => {
-            return confirming(&ctx, ticket_id, &session_id);
+            return confirming(&ctx, booking_id, &session_id);
         }
         Confirmation::Asked(Err(other)) => return Err(other),
     };
     let seats = match completion {
-        Completion::Confirmed { .. } => bookings::seats(&state, user.id, ticket_id).await?,
+        Completion::Confirmed { .. } => bookings::seats(&state, user.id, booking_id).await?,
         _ => 1,
     };
     let message = match completion {
@@ -131,14 +131,14 @@ pub async fn success(
 }
 
 /// "We are confirming your payment": refreshes itself to the success page.
-fn confirming(ctx: &PageCtx, ticket_id: i32, session_id: &str) -> Result<HttpResponse, AppError> {
+fn confirming(ctx: &PageCtx, booking_id: i32, session_id: &str) -> Result<HttpResponse, AppError> {
     let again = format!(
         "/checkout/success?session_id={}",
         utf8_percent_encode(session_id, NON_ALPHANUMERIC)
     );
     let mut response = html(&ConfirmingPage {
         page: ctx.page("Confirming your payment"),
-        ticket_id,
+        booking_id,
         again: again.clone(),
     })?;
     if let Ok(refresh) = HeaderValue::from_str(&format!("{REFRESH_SECONDS}; url={again}")) {

@@ -48,7 +48,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let file = booking_desk::booking(&state, path.into_inner()).await?;
     html(&BookingPage {
-        page: ctx.page(format!("Booking {} · {}", file.ticket.id, file.email)),
+        page: ctx.page(format!("Booking {} · {}", file.booking.id, file.email)),
         file,
     })
 }
@@ -91,12 +91,12 @@ fn refund_page(ctx: &PageCtx, file: BookingFile, error: Option<&'static str>) ->
         .map(|p| views::money(p.amount_pennies, &p.currency))
         .unwrap_or_default();
     ConfirmPage {
-        page: ctx.page(format!("Refund booking {}?", file.ticket.id)),
+        page: ctx.page(format!("Refund booking {}?", file.booking.id)),
         consequence: format!(
             "{amount} goes back to {} through the payment service, for {} {} of {} at {}. Its seat codes stop working at the door and the seats go back on sale once the money is back. This cannot be undone.",
             file.email,
-            file.ticket.quantity,
-            if file.ticket.quantity == 1 {
+            file.booking.quantity,
+            if file.booking.quantity == 1 {
                 "seat"
             } else {
                 "seats"
@@ -115,12 +115,12 @@ fn refund_page(ctx: &PageCtx, file: BookingFile, error: Option<&'static str>) ->
 
 fn void_page(ctx: &PageCtx, file: BookingFile, error: Option<&'static str>) -> ConfirmPage {
     ConfirmPage {
-        page: ctx.page(format!("Void booking {}?", file.ticket.id)),
+        page: ctx.page(format!("Void booking {}?", file.booking.id)),
         consequence: format!(
             "The hold of {} on {} {} of {} ends now and the seats go back on sale. Nothing was paid, so nothing is refunded.",
             file.email,
-            file.ticket.quantity,
-            if file.ticket.quantity == 1 {
+            file.booking.quantity,
+            if file.booking.quantity == 1 {
                 "seat"
             } else {
                 "seats"
@@ -148,7 +148,7 @@ pub async fn refund_form(
     let file = booking_desk::booking(&state, path.into_inner()).await?;
     if !file.refundable() {
         flash::error(&ctx.session, "This booking has no payment to refund.");
-        return Ok(see_other(&format!("/admin/bookings/{}", file.ticket.id)));
+        return Ok(see_other(&format!("/admin/bookings/{}", file.booking.id)));
     }
     html(&refund_page(&ctx, file, None))
 }
@@ -158,19 +158,19 @@ pub async fn refund_form(
 async fn refund_confirmed(
     state: web::Data<AppState>,
     ctx: PageCtx,
-    ticket_id: i32,
+    booking_id: i32,
     form: ConfirmForm,
     back: &str,
 ) -> Result<HttpResponse, AppError> {
     if !form.confirmed() {
-        let file = booking_desk::booking(&state, ticket_id).await?;
+        let file = booking_desk::booking(&state, booking_id).await?;
         return html_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &refund_page(&ctx, file, Some(TICK_THE_BOX)),
         );
     }
     let reason = parse_reason(&form.reason)?;
-    match refunds::refund_ticket(&state, ticket_id, reason).await {
+    match refunds::refund_booking(&state, booking_id, reason).await {
         Ok(RefundProgress::Done) => flash::success(
             &ctx.session,
             "Refunded. The seats are back on sale and the buyer is mailed.",
@@ -203,7 +203,7 @@ pub async fn refund(
 /// The older address of the same refund (kept for bookmarks and scripts), with the same
 /// confirmation required; back to the payments list, as before.
 #[post("/admin/tickets/{id}/refund")]
-pub async fn refund_by_ticket(
+pub async fn refund_by_booking(
     _admin: AdminUser,
     state: web::Data<AppState>,
     ctx: PageCtx,
@@ -240,7 +240,7 @@ pub async fn void_form(
     let file = booking_desk::booking(&state, path.into_inner()).await?;
     if !file.voidable() {
         flash::error(&ctx.session, "Only a booking on hold can be voided.");
-        return Ok(see_other(&format!("/admin/bookings/{}", file.ticket.id)));
+        return Ok(see_other(&format!("/admin/bookings/{}", file.booking.id)));
     }
     html(&void_page(&ctx, file, None))
 }

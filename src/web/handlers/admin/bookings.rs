@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::app::booking_desk::{self, BookingsPage};
-use crate::db::tickets::BookingFilter;
+use crate::db::bookings::BookingFilter;
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::door::input::ScannedCode;
 use crate::domain::text::is_clean_line;
-use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html};
@@ -29,7 +29,7 @@ struct BookingsListPage {
 
 impl BookingsListPage {
     fn statuses(&self) -> Vec<(&'static str, &'static str)> {
-        TicketStatus::ALL
+        BookingStatus::ALL
             .iter()
             .map(|&s| (s.as_str(), views::status_label(s)))
             .collect()
@@ -70,7 +70,7 @@ impl ListQuery {
         }
         let status = match self.status.trim() {
             "" => None,
-            given => Some(TicketStatus::parse(given).ok_or_else(|| {
+            given => Some(BookingStatus::parse(given).ok_or_else(|| {
                 AppError::BadRequest("That is not a booking status this page knows.".into())
             })?),
         };

@@ -17,8 +17,8 @@ use crate::app::refunds::RefundProgress;
 use crate::app::{AppState, admin, refunds};
 use crate::db::models::Payment;
 use crate::db::status::PaymentStatus;
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::door::refunds::{REASON_MAX, parse_reason};
-use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::flash;
@@ -52,11 +52,11 @@ impl PaymentsListPage {
     }
 
     /// Money taken for a booking that is not paid: it must go back.
-    fn kept_without_ticket(&self, payment: &Payment, ticket_status: &TicketStatus) -> bool {
-        payment.status == PaymentStatus::Paid && *ticket_status != TicketStatus::Paid
+    fn kept_without_booking(&self, payment: &Payment, booking_status: &BookingStatus) -> bool {
+        payment.status == PaymentStatus::Paid && *booking_status != BookingStatus::Paid
     }
 
-    fn status_label(&self, status: &TicketStatus) -> &'static str {
+    fn status_label(&self, status: &BookingStatus) -> &'static str {
         views::status_label(*status)
     }
 }

@@ -1,5 +1,5 @@
-//! The buyer cancels their own booking behind a confirmation: `GET /tickets/{id}/cancel`
-//! names what happens (seats given up, the amount refunded); `POST /tickets/{id}/cancel`
+//! The buyer cancels their own booking behind a confirmation: `GET /bookings/{id}/cancel`
+//! names what happens (seats given up, the amount refunded); `POST /bookings/{id}/cancel`
 //! does it only with the confirmation's `confirm=yes`, and without it answers 422 with
 //! the confirmation again and nothing changed.
 
@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::bookings::{self, Booking, Cancelled};
+use crate::app::bookings::{self, BookingDetails, Cancelled};
 use crate::app::cancel_terms::{self, CancelTerms};
 use crate::app::refunds::RefundProgress;
 use crate::error::AppError;
@@ -20,10 +20,10 @@ use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
 use crate::web::views;
 
 #[derive(Template)]
-#[template(path = "ticket_cancel.html")]
+#[template(path = "booking_cancel.html")]
 struct ConfirmPage {
     page: Page,
-    ticket_id: i32,
+    booking_id: i32,
     /// What happens, in one sentence naming the seats and the money.
     consequence: String,
     /// What does not come back, or how the money travels.
@@ -44,11 +44,11 @@ const NOT_CONFIRMED: &str =
 /// The confirmation page of a cancel this booking allows, or the reason it allows none.
 fn confirm_page(
     ctx: &PageCtx,
-    booking: &Booking,
+    booking: &BookingDetails,
     terms: CancelTerms,
     error: Option<&'static str>,
 ) -> Result<ConfirmPage, String> {
-    let seats = views::seats(booking.ticket.quantity);
+    let seats = views::seats(booking.booking.quantity);
     let type_name = &booking.ticket_type.name;
     let (consequence, detail, button) = match terms {
         CancelTerms::Refused(reason) => return Err(reason),
@@ -72,7 +72,7 @@ fn confirm_page(
     };
     Ok(ConfirmPage {
         page: ctx.page(format!("Cancel your booking for {}?", booking.event.title)),
-        ticket_id: booking.ticket.id,
+        booking_id: booking.booking.id,
         consequence,
         detail,
         button,
@@ -80,7 +80,7 @@ fn confirm_page(
     })
 }
 
-#[get("/tickets/{id}/cancel")]
+#[get("/bookings/{id}/cancel")]
 pub async fn confirm(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -92,12 +92,12 @@ pub async fn confirm(
         Ok(confirmation) => html(&confirmation),
         Err(reason) => {
             flash::error(&ctx.session, reason);
-            Ok(see_other(&format!("/tickets/{}", booking.ticket.id)))
+            Ok(see_other(&format!("/bookings/{}", booking.booking.id)))
         }
     }
 }
 
-#[post("/tickets/{id}/cancel")]
+#[post("/bookings/{id}/cancel")]
 pub async fn cancel(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -105,11 +105,11 @@ pub async fn cancel(
     path: web::Path<i32>,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
-    let ticket_id = path.into_inner();
+    let booking_id = path.into_inner();
     if form.confirm != "yes" {
         // Nothing changes: the confirmation again (422), or why there is nothing to
         // confirm (409).
-        let (booking, terms) = cancel_terms::terms(&state, user.id, ticket_id).await?;
+        let (booking, terms) = cancel_terms::terms(&state, user.id, booking_id).await?;
         return match confirm_page(&ctx, &booking, terms, Some(NOT_CONFIRMED)) {
             Ok(confirmation) => html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &confirmation),
             Err(reason) => Err(AppError::Conflict(reason)),
@@ -117,8 +117,8 @@ pub async fn cancel(
     }
     // A refusal (already paid and not refundable, no longer on hold, …) is a 409 page
     // saying why; nothing changed.
-    let (booking, outcome) = bookings::cancel_booking(&state, user.id, ticket_id).await?;
-    let message = match (outcome, booking.ticket.quantity) {
+    let (booking, outcome) = bookings::cancel_booking(&state, user.id, booking_id).await?;
+    let message = match (outcome, booking.booking.quantity) {
         (Cancelled::HoldReleased, 1) => "Your hold is cancelled and the seat is back on sale.",
         (Cancelled::HoldReleased, _) => "Your hold is cancelled and its seats are back on sale.",
         (Cancelled::Refunded(RefundProgress::Done), _) => {
@@ -131,6 +131,6 @@ pub async fn cancel(
     flash::success(&ctx.session, message);
     Ok(see_other(&match outcome {
         Cancelled::HoldReleased => format!("/events/{}", booking.event.id),
-        Cancelled::Refunded(_) => format!("/tickets/{ticket_id}"),
+        Cancelled::Refunded(_) => format!("/bookings/{booking_id}"),
     }))
 }

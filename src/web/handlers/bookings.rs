@@ -6,12 +6,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::bookings::{self, Booking, SeatCode};
+use crate::app::bookings::{self, BookingDetails, SeatCode};
 use crate::app::reserve as reservations;
-use crate::db::models::{Event, Ticket, TicketType};
+use crate::db::models::{Booking, Event, TicketType};
+use crate::domain::booking_status::BookingStatus;
 use crate::domain::hold_rules::HoldRequest;
 use crate::domain::reservation::ReserveOutcome;
-use crate::domain::ticket_status::TicketStatus;
 use crate::error::AppError;
 use crate::web::client_address;
 use crate::web::csrf::CsrfForm;
@@ -67,25 +67,25 @@ pub async fn reserve(
     let request = HoldRequest::new(user.id, quantity, address);
     let outcome = reservations::reserve(&state, event_id, ticket_type_id, request).await?;
     Ok(match outcome {
-        ReserveOutcome::Reserved(ticket) => {
+        ReserveOutcome::Reserved(booking) => {
             let minutes = state.settings.hold_minutes;
             flash::success(
                 &ctx.session,
-                match ticket.quantity {
+                match booking.quantity {
                     1 => format!("Your seat is held for {minutes} minutes. Pay to make it yours."),
                     n => format!(
                         "Your {n} seats are held for {minutes} minutes. Pay to make them yours."
                     ),
                 },
             );
-            see_other(&format!("/tickets/{}", ticket.id))
+            see_other(&format!("/bookings/{}", booking.id))
         }
-        ReserveOutcome::AlreadyHolding(ticket) => {
+        ReserveOutcome::AlreadyHolding(booking) => {
             flash::info(
                 &ctx.session,
                 "You already have a booking for this event (one booking per person per event).",
             );
-            see_other(&format!("/tickets/{}", ticket.id))
+            see_other(&format!("/bookings/{}", booking.id))
         }
         ReserveOutcome::SoldOut => {
             flash::error(&ctx.session, "Sorry, that ticket type is sold out.");
@@ -100,11 +100,11 @@ pub async fn reserve(
 }
 
 /// A ticket as its owner sees it, ready for a template.
-pub struct TicketView {
-    pub ticket: Ticket,
+pub struct BookingView {
+    pub booking: Booking,
     pub event: Event,
     pub ticket_type: TicketType,
-    pub status: TicketStatus,
+    pub status: BookingStatus,
     pub time_left: Option<String>,
     pub payment_note: Option<&'static str>,
     /// A paid booking its buyer may cancel for a refund: until when.
@@ -116,11 +116,11 @@ pub struct TicketView {
     pub kept: Option<crate::domain::money::Money>,
 }
 
-impl TicketView {
-    fn new(booking: Booking) -> TicketView {
-        TicketView {
+impl BookingView {
+    fn new(booking: BookingDetails) -> BookingView {
+        BookingView {
             time_left: booking.time_left.map(views::duration_left),
-            ticket: booking.ticket,
+            booking: booking.booking,
             event: booking.event,
             ticket_type: booking.ticket_type,
             status: booking.status,
@@ -141,7 +141,7 @@ impl TicketView {
     }
 
     pub fn is_held(&self) -> bool {
-        self.status == TicketStatus::Reserved
+        self.status == BookingStatus::Reserved
     }
 
     /// The amount a cancel would refund: what the payment kept (the price may have
@@ -149,48 +149,48 @@ impl TicketView {
     pub fn refund_amount(&self) -> String {
         match &self.kept {
             Some(amount) => amount.to_string(),
-            None => views::total(&self.ticket_type, self.ticket.quantity),
+            None => views::total(&self.ticket_type, self.booking.quantity),
         }
     }
 
     pub fn is_paid(&self) -> bool {
-        self.status == TicketStatus::Paid
+        self.status == BookingStatus::Paid
     }
 }
 
 #[derive(Template)]
-#[template(path = "tickets.html")]
-struct TicketsPage {
+#[template(path = "bookings.html")]
+struct BookingsPage {
     page: Page,
-    tickets: Vec<TicketView>,
+    bookings: Vec<BookingView>,
 }
 
-#[get("/tickets")]
+#[get("/bookings")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
     ctx: PageCtx,
 ) -> Result<HttpResponse, AppError> {
-    let tickets = bookings::list(&state, user.id)
+    let bookings = bookings::list(&state, user.id)
         .await?
         .into_iter()
-        .map(TicketView::new)
+        .map(BookingView::new)
         .collect();
-    html(&TicketsPage {
+    html(&BookingsPage {
         page: ctx.page("My tickets"),
-        tickets,
+        bookings,
     })
 }
 
 #[derive(Template)]
-#[template(path = "ticket.html")]
-struct TicketPage {
+#[template(path = "booking.html")]
+struct BookingPage {
     page: Page,
-    view: TicketView,
+    view: BookingView,
     codes: Vec<SeatCode>,
 }
 
-#[get("/tickets/{id}")]
+#[get("/bookings/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -198,8 +198,8 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let (booking, codes) = bookings::show(&state, user.id, path.into_inner()).await?;
-    let view = TicketView::new(booking);
-    html(&TicketPage {
+    let view = BookingView::new(booking);
+    html(&BookingPage {
         page: ctx.page(format!("Booking for {}", view.event.title)),
         view,
         codes,

@@ -4,31 +4,31 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::models::{Event, NewTicket, Ticket, TicketType};
-use super::schema::{events, ticket_types, tickets::dsl, users};
-use super::status::TicketStatus;
+use super::models::{Booking, Event, NewBooking, TicketType};
+use super::schema::{bookings::dsl, events, ticket_types, users};
+use super::status::BookingStatus;
 use super::{Conn, Guarded};
 
-pub fn insert(conn: &mut Conn, new: &NewTicket<'_>) -> QueryResult<Ticket> {
-    diesel::insert_into(dsl::tickets)
+pub fn insert(conn: &mut Conn, new: &NewBooking<'_>) -> QueryResult<Booking> {
+    diesel::insert_into(dsl::bookings)
         .values(*new)
         .get_result(conn)
 }
 
-pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Ticket>> {
-    dsl::tickets
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Booking>> {
+    dsl::bookings
         .find(id)
-        .select(Ticket::as_select())
+        .select(Booking::as_select())
         .first(conn)
         .optional()
 }
 
 /// A ticket only if it belongs to `user_id`: anyone else's id reads as missing.
-pub fn find_owned(conn: &mut Conn, id: i32, user_id: i32) -> QueryResult<Option<Ticket>> {
-    dsl::tickets
+pub fn find_owned(conn: &mut Conn, id: i32, user_id: i32) -> QueryResult<Option<Booking>> {
+    dsl::bookings
         .filter(dsl::id.eq(id))
         .filter(dsl::user_id.eq(user_id))
-        .select(Ticket::as_select())
+        .select(Booking::as_select())
         .first(conn)
         .optional()
 }
@@ -47,18 +47,18 @@ macro_rules! first_locked {
 /// Reads a ticket and locks its row until the transaction ends: `SELECT … FOR UPDATE` on
 /// PostgreSQL; on SQLite the caller's immediate transaction already holds the database's
 /// write lock. Every transition of a ticket starts here (see `domain::locking`).
-pub fn lock(conn: &mut Conn, id: i32) -> QueryResult<Option<Ticket>> {
-    first_locked!(conn, dsl::tickets.find(id).select(Ticket::as_select()))
+pub fn lock(conn: &mut Conn, id: i32) -> QueryResult<Option<Booking>> {
+    first_locked!(conn, dsl::bookings.find(id).select(Booking::as_select()))
 }
 
 /// As `lock`, only if the ticket belongs to `user_id` (anyone else's reads as missing).
-pub fn lock_owned(conn: &mut Conn, id: i32, user_id: i32) -> QueryResult<Option<Ticket>> {
+pub fn lock_owned(conn: &mut Conn, id: i32, user_id: i32) -> QueryResult<Option<Booking>> {
     first_locked!(
         conn,
-        dsl::tickets
+        dsl::bookings
             .filter(dsl::id.eq(id))
             .filter(dsl::user_id.eq(user_id))
-            .select(Ticket::as_select())
+            .select(Booking::as_select())
     )
 }
 
@@ -67,13 +67,13 @@ pub fn lock_by_user_and_event(
     conn: &mut Conn,
     user_id: i32,
     event_id: i32,
-) -> QueryResult<Option<Ticket>> {
+) -> QueryResult<Option<Booking>> {
     first_locked!(
         conn,
-        dsl::tickets
+        dsl::bookings
             .filter(dsl::user_id.eq(user_id))
             .filter(dsl::event_id.eq(event_id))
-            .select(Ticket::as_select())
+            .select(Booking::as_select())
     )
 }
 
@@ -81,11 +81,11 @@ pub fn find_by_user_and_event(
     conn: &mut Conn,
     user_id: i32,
     event_id: i32,
-) -> QueryResult<Option<Ticket>> {
-    dsl::tickets
+) -> QueryResult<Option<Booking>> {
+    dsl::bookings
         .filter(dsl::user_id.eq(user_id))
         .filter(dsl::event_id.eq(event_id))
-        .select(Ticket::as_select())
+        .select(Booking::as_select())
         .first(conn)
         .optional()
 }
@@ -96,26 +96,26 @@ pub fn find_by_user_and_event(
 /// otherwise what the row remembered stays.
 pub fn start_new_hold(
     conn: &mut Conn,
-    ticket: &Ticket,
+    booking: &Booking,
     ticket_type_id: i32,
     quantity: i32,
     reserved_until: NaiveDateTime,
     code: &str,
 ) -> QueryResult<Guarded> {
     // Decided on the row as read; the update is guarded by its status and hold number.
-    let (lapsed_type, lapsed_at) = if ticket.status == TicketStatus::Expired {
-        (Some(ticket.ticket_type_id), ticket.reserved_until)
+    let (lapsed_type, lapsed_at) = if booking.status == BookingStatus::Expired {
+        (Some(booking.ticket_type_id), booking.reserved_until)
     } else {
-        (ticket.lapsed_ticket_type_id, ticket.lapsed_at)
+        (booking.lapsed_ticket_type_id, booking.lapsed_at)
     };
     let changed = diesel::update(
-        dsl::tickets
-            .filter(dsl::id.eq(ticket.id))
-            .filter(dsl::status.eq(ticket.status.as_str()))
-            .filter(dsl::hold_number.eq(ticket.hold_number)),
+        dsl::bookings
+            .filter(dsl::id.eq(booking.id))
+            .filter(dsl::status.eq(booking.status.as_str()))
+            .filter(dsl::hold_number.eq(booking.hold_number)),
     )
     .set((
-        dsl::status.eq(TicketStatus::Reserved.as_str()),
+        dsl::status.eq(BookingStatus::Reserved.as_str()),
         dsl::ticket_type_id.eq(ticket_type_id),
         dsl::quantity.eq(quantity),
         dsl::reserved_until.eq(Some(reserved_until)),
@@ -135,11 +135,11 @@ pub fn transition(
     conn: &mut Conn,
     id: i32,
     hold_number: i32,
-    from: TicketStatus,
-    to: TicketStatus,
+    from: BookingStatus,
+    to: BookingStatus,
 ) -> QueryResult<Guarded> {
     let changed = diesel::update(
-        dsl::tickets
+        dsl::bookings
             .filter(dsl::id.eq(id))
             .filter(dsl::hold_number.eq(hold_number))
             .filter(dsl::status.eq(from.as_str())),
@@ -154,17 +154,17 @@ pub fn mark_paid(
     conn: &mut Conn,
     id: i32,
     hold_number: i32,
-    from: TicketStatus,
+    from: BookingStatus,
     now: NaiveDateTime,
 ) -> QueryResult<Guarded> {
     let changed = diesel::update(
-        dsl::tickets
+        dsl::bookings
             .filter(dsl::id.eq(id))
             .filter(dsl::hold_number.eq(hold_number))
             .filter(dsl::status.eq(from.as_str())),
     )
     .set((
-        dsl::status.eq(TicketStatus::Paid.as_str()),
+        dsl::status.eq(BookingStatus::Paid.as_str()),
         dsl::paid_at.eq(Some(now)),
         dsl::reserved_until.eq(None::<NaiveDateTime>),
     ))
@@ -173,13 +173,13 @@ pub fn mark_paid(
 }
 
 /// Holds whose time has run out, oldest first, at most `limit` of them.
-pub fn lapsed_holds(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Ticket>> {
-    dsl::tickets
-        .filter(dsl::status.eq(TicketStatus::Reserved.as_str()))
+pub fn lapsed_holds(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Booking>> {
+    dsl::bookings
+        .filter(dsl::status.eq(BookingStatus::Reserved.as_str()))
         .filter(dsl::reserved_until.lt(now))
         .order(dsl::reserved_until.asc())
         .limit(limit)
-        .select(Ticket::as_select())
+        .select(Booking::as_select())
         .load(conn)
 }
 
@@ -187,14 +187,14 @@ pub fn lapsed_holds(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryRes
 pub fn list_for_user(
     conn: &mut Conn,
     user_id: i32,
-) -> QueryResult<Vec<(Ticket, Event, TicketType)>> {
-    dsl::tickets
+) -> QueryResult<Vec<(Booking, Event, TicketType)>> {
+    dsl::bookings
         .inner_join(events::table)
         .inner_join(ticket_types::table)
         .filter(dsl::user_id.eq(user_id))
         .order((events::starts_at.asc(), dsl::id.asc()))
         .select((
-            Ticket::as_select(),
+            Booking::as_select(),
             Event::as_select(),
             TicketType::as_select(),
         ))
@@ -203,8 +203,8 @@ pub fn list_for_user(
 
 /// How many seats of each ticket type are in bookings of each status:
 /// (ticket_type id, status, seats).
-pub fn seat_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, TicketStatus, i64)>> {
-    let rows: Vec<(i32, String, Option<i64>)> = dsl::tickets
+pub fn seat_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, BookingStatus, i64)>> {
+    let rows: Vec<(i32, String, Option<i64>)> = dsl::bookings
         .group_by((dsl::ticket_type_id, dsl::status))
         .select((
             dsl::ticket_type_id,
@@ -223,8 +223,8 @@ pub fn seat_counts(conn: &mut Conn) -> QueryResult<Vec<(i32, TicketStatus, i64)>
 pub fn seat_counts_for(
     conn: &mut Conn,
     ticket_type_ids: &[i32],
-) -> QueryResult<Vec<(i32, TicketStatus, i64)>> {
-    let rows: Vec<(i32, String, Option<i64>)> = dsl::tickets
+) -> QueryResult<Vec<(i32, BookingStatus, i64)>> {
+    let rows: Vec<(i32, String, Option<i64>)> = dsl::bookings
         .filter(dsl::ticket_type_id.eq_any(ticket_type_ids))
         .group_by((dsl::ticket_type_id, dsl::status))
         .select((
@@ -242,7 +242,7 @@ pub fn seat_counts_for(
 
 /// One row of an event's bookings list: the booking, its buyer's email and its ticket
 /// type's name.
-pub type BookingRow = (Ticket, String, String);
+pub type BookingRow = (Booking, String, String);
 
 /// One page of an event's bookings, newest first, with the buyer's email and the ticket
 /// type's name.
@@ -252,19 +252,19 @@ pub fn for_event_page(
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<BookingRow>> {
-    dsl::tickets
+    dsl::bookings
         .inner_join(users::table)
         .inner_join(ticket_types::table)
         .filter(dsl::event_id.eq(event_id))
         .order(dsl::id.desc())
         .limit(limit)
         .offset(offset)
-        .select((Ticket::as_select(), users::email, ticket_types::name))
+        .select((Booking::as_select(), users::email, ticket_types::name))
         .load(conn)
 }
 
 pub fn count_for_event(conn: &mut Conn, event_id: i32) -> QueryResult<i64> {
-    dsl::tickets
+    dsl::bookings
         .filter(dsl::event_id.eq(event_id))
         .count()
         .get_result(conn)
@@ -276,16 +276,16 @@ pub(super) fn stored<S: TryFrom<String, Error = String>>(text: String) -> QueryR
 }
 
 /// Every ticket, oldest first (the audit reads them all).
-pub fn all(conn: &mut Conn) -> QueryResult<Vec<Ticket>> {
-    dsl::tickets
+pub fn all(conn: &mut Conn) -> QueryResult<Vec<Booking>> {
+    dsl::bookings
         .order(dsl::id.asc())
-        .select(Ticket::as_select())
+        .select(Booking::as_select())
         .load(conn)
 }
 
 /// The ids of an event's bookings, in id order (the lock order of a batch).
 pub fn ids_for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<i32>> {
-    dsl::tickets
+    dsl::bookings
         .filter(dsl::event_id.eq(event_id))
         .order(dsl::id)
         .select(dsl::id)
@@ -294,12 +294,12 @@ pub fn ids_for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<i32>> {
 
 /// Up to `limit` tickets with ids above `after`, in id order (a keyset page: the audit
 /// walks every ticket this way with bounded memory).
-pub fn page_after(conn: &mut Conn, after: i32, limit: i64) -> QueryResult<Vec<Ticket>> {
-    dsl::tickets
+pub fn page_after(conn: &mut Conn, after: i32, limit: i64) -> QueryResult<Vec<Booking>> {
+    dsl::bookings
         .filter(dsl::id.gt(after))
         .order(dsl::id.asc())
         .limit(limit)
-        .select(Ticket::as_select())
+        .select(Booking::as_select())
         .load(conn)
 }
 
@@ -310,7 +310,7 @@ pub fn repeated_per_user_and_event(
     statuses: &[&str],
 ) -> QueryResult<Vec<(i32, i32, i64)>> {
     use diesel::dsl::count_star;
-    dsl::tickets
+    dsl::bookings
         .filter(dsl::status.eq_any(statuses))
         .group_by((dsl::user_id, dsl::event_id))
         .having(count_star().gt(1))
@@ -325,7 +325,7 @@ pub struct BookingFilter {
     pub email_contains: Option<String>,
     /// The booking's code, or one of its seats' codes, is exactly this.
     pub code: Option<String>,
-    pub status: Option<TicketStatus>,
+    pub status: Option<BookingStatus>,
 }
 
 diesel::define_sql_function! {
@@ -339,11 +339,14 @@ fn matching(
     filter: &BookingFilter,
 ) -> diesel::dsl::IntoBoxed<
     'static,
-    diesel::dsl::InnerJoin<diesel::dsl::InnerJoin<dsl::tickets, users::table>, ticket_types::table>,
+    diesel::dsl::InnerJoin<
+        diesel::dsl::InnerJoin<dsl::bookings, users::table>,
+        ticket_types::table,
+    >,
     <Conn as diesel::Connection>::Backend,
 > {
     use super::schema::admissions;
-    let mut query = dsl::tickets
+    let mut query = dsl::bookings
         .inner_join(users::table)
         .inner_join(ticket_types::table)
         .into_boxed();
@@ -358,7 +361,7 @@ fn matching(
                     .or(dsl::code.eq(code.clone()))
                     .or(diesel::dsl::exists(
                         admissions::table
-                            .filter(admissions::ticket_id.eq(dsl::id))
+                            .filter(admissions::booking_id.eq(dsl::id))
                             .filter(admissions::code.eq(code)),
                     )),
             );
@@ -371,7 +374,7 @@ fn matching(
             query = query.filter(
                 dsl::code.eq(code.clone()).or(diesel::dsl::exists(
                     admissions::table
-                        .filter(admissions::ticket_id.eq(dsl::id))
+                        .filter(admissions::booking_id.eq(dsl::id))
                         .filter(admissions::code.eq(code)),
                 )),
             );
@@ -409,7 +412,7 @@ pub fn search_for_event(
         .order(dsl::id.desc())
         .limit(limit)
         .offset(offset)
-        .select((Ticket::as_select(), users::email, ticket_types::name))
+        .select((Booking::as_select(), users::email, ticket_types::name))
         .load(conn)
 }
 
@@ -419,11 +422,11 @@ pub fn count_matching(conn: &mut Conn, event_id: i32, filter: &BookingFilter) ->
 }
 
 /// A booking with its buyer's email (the admin's booking page).
-pub fn with_email(conn: &mut Conn, id: i32) -> QueryResult<Option<(Ticket, String)>> {
-    dsl::tickets
+pub fn with_email(conn: &mut Conn, id: i32) -> QueryResult<Option<(Booking, String)>> {
+    dsl::bookings
         .inner_join(users::table)
         .filter(dsl::id.eq(id))
-        .select((Ticket::as_select(), users::email))
+        .select((Booking::as_select(), users::email))
         .first(conn)
         .optional()
 }
