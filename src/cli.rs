@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 
 use crate::app::refunds;
 use crate::config::Settings;
-use crate::domain::{accounts, books, clock::Clock, demo, scale_seed};
+use crate::domain::{
+    accounts::account, audit::books, common::clock::Clock, seed::demo, seed::scale_seed,
+};
 use crate::startup::{Application, command_state, open_database};
 use crate::web::views;
 
@@ -139,7 +141,7 @@ fn create_admin(settings: &Settings, email: &str) -> Result<(), String> {
         .read_line(&mut password)
         .map_err(|e| e.to_string())?;
     let password = password.trim_end_matches(['\r', '\n']);
-    let outcome = accounts::create_admin(
+    let outcome = account::create_admin(
         &mut conn,
         email,
         password,
@@ -147,8 +149,8 @@ fn create_admin(settings: &Settings, email: &str) -> Result<(), String> {
         Clock::default().now(),
     )?;
     match outcome {
-        accounts::AdminOutcome::Created => println!("created admin {email}"),
-        accounts::AdminOutcome::Promoted => println!("{email} is now an admin"),
+        account::AdminOutcome::Created => println!("created admin {email}"),
+        account::AdminOutcome::Promoted => println!("{email} is now an admin"),
     }
     Ok(())
 }
@@ -165,7 +167,7 @@ fn seed_scale(settings: &Settings, size: scale_seed::ScaleSize) -> Result<(), St
     let pool = open_database(settings).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     // One hash for every user: bcrypt is slow on purpose.
-    let hash = accounts::hash_password(scale_seed::PASSWORD, settings.bcrypt_cost)
+    let hash = account::hash_password(scale_seed::PASSWORD, settings.bcrypt_cost)
         .map_err(|e| e.to_string())?;
     let report = scale_seed::seed(
         &mut conn,
@@ -218,7 +220,7 @@ fn check(settings: &Settings) -> Result<(), String> {
     let pool = open_database(settings).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let mut report = books::audit(&mut conn).map_err(|e| e.to_string())?;
-    let now = crate::domain::clock::Clock::default().now();
+    let now = crate::domain::common::clock::Clock::default().now();
     let outbox = crate::domain::outbox::problems(&mut conn, now, settings.outbox.pending_alert)
         .map_err(|e| e.to_string())?;
     report.violations.extend(outbox);

@@ -14,7 +14,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod mail;
-pub mod payments;
+pub mod providers;
 pub mod startup;
 pub mod sweeper;
 pub mod web;

@@ -17,8 +17,8 @@ use crate::app::reserve::RESERVE_BATCH;
 use crate::app::seat_line::SeatLine;
 use crate::config::Settings;
 use crate::db::{self, DbPool, migrations};
-use crate::domain::clock::Clock;
-use crate::domain::demo;
+use crate::domain::common::clock::Clock;
+use crate::domain::seed::demo;
 use crate::web::{error_pages, head, headers, metrics as request_metrics, request_id, routes};
 
 /// A failure to start, with what went wrong.
@@ -74,7 +74,7 @@ fn new_state(
     clock: Clock,
     metrics: Metrics,
 ) -> Result<AppState, StartError> {
-    let provider = crate::payments::provider_from(&settings).map_err(StartError::Other)?;
+    let provider = crate::providers::provider_from(&settings).map_err(StartError::Other)?;
     let mailer = crate::mail::Mailer::from_settings(&settings).map_err(StartError::Other)?;
     let hashing = crate::app::password_hashing::PasswordHashing::start(
         settings.password_hashing.threads,

@@ -14,7 +14,7 @@ use actix_web::web;
 use tokio::sync::Notify;
 
 use crate::app::{AppState, api_idempotency, api_tokens, limits, reconcile, retention};
-use crate::domain::{event_lifecycle, reservation};
+use crate::domain::{bookings::reservation, catalogue::event_lifecycle};
 
 /// Holds released per batch; a full batch is followed at once by the next.
 const BATCH: i64 = 200;

@@ -74,7 +74,7 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
     assert_ne!(stored[0], token);
     assert_eq!(
         stored[0],
-        boxoffice::domain::password_reset::hash_token(&token)
+        boxoffice::domain::accounts::password_reset::hash_token(&token)
     );
     let sent = app.outbox_of("password_reset_asked").await;
     assert!(

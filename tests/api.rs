@@ -842,8 +842,9 @@ async fn an_idempotency_key_is_kept_a_day_then_forgotten() {
     let body = json!({"ticket_type_id": other.ticket_type_ids[0]});
     let early = buyer.post_keyed(&elsewhere, "reused-key", &body).await;
     assert_eq!(early.code(), "idempotency_key_reused");
-    app.clock
-        .advance(boxoffice::domain::api_idempotency::REPLAY_WINDOW + chrono::TimeDelta::minutes(1));
+    app.clock.advance(
+        boxoffice::domain::api::idempotency::REPLAY_WINDOW + chrono::TimeDelta::minutes(1),
+    );
     boxoffice::app::api_idempotency::forget_old(&app.state).await;
     let count = app
         .with_db(|conn| {

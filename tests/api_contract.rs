@@ -268,7 +268,7 @@ async fn a_body_that_is_not_json_is_415_and_changes_nothing_while_bodiless_reque
 
 #[tokio::test]
 async fn retry_after_of_a_key_in_flight_is_the_real_wait_not_the_lease() {
-    use boxoffice::domain::api_idempotency::{LEASE, begin, fingerprint};
+    use boxoffice::domain::api::idempotency::{LEASE, begin, fingerprint};
     use chrono::TimeDelta;
 
     let app = TestApp::spawn().await;

@@ -80,7 +80,7 @@ async fn a_key_still_in_flight_is_answered_409_with_retry_after_until_it_finishe
         .await;
     let path = format!("/events/{}/bookings", sale.event_id);
     let body = json!({"ticket_type_id": sale.ticket_type_ids[0]});
-    let hash = boxoffice::domain::api_idempotency::fingerprint(
+    let hash = boxoffice::domain::api::idempotency::fingerprint(
         "POST",
         &format!("/api/v1{path}"),
         serde_json::to_vec(&body).unwrap().as_slice(),
@@ -88,7 +88,7 @@ async fn a_key_still_in_flight_is_answered_409_with_retry_after_until_it_finishe
     // Another instance's first request with this key is running (claimed, not finished).
     let now = app.clock.now();
     app.with_db(move |conn| {
-        boxoffice::domain::api_idempotency::begin(conn, now, user_id, "busy", &hash).unwrap()
+        boxoffice::domain::api::idempotency::begin(conn, now, user_id, "busy", &hash).unwrap()
     })
     .await;
     let waiting = buyer.post_keyed(&path, "busy", &body).await;
@@ -102,7 +102,7 @@ async fn a_key_still_in_flight_is_answered_409_with_retry_after_until_it_finishe
     // The first request never finished (its instance died): after its lease the key is
     // taken over and the request runs.
     app.clock
-        .advance(boxoffice::domain::api_idempotency::LEASE + chrono::TimeDelta::seconds(1));
+        .advance(boxoffice::domain::api::idempotency::LEASE + chrono::TimeDelta::seconds(1));
     let ran = buyer.post_keyed(&path, "busy", &body).await;
     assert_eq!(ran.status, 201, "{:?}", ran.json);
     assert_eq!(app.bookings().await.len(), 1);

@@ -52,7 +52,10 @@ async fn a_personal_token_is_shown_once_listed_used_and_revoked() {
             dsl::api_tokens.select(dsl::token_hash).load(conn).unwrap()
         })
         .await;
-    assert_eq!(stored, [boxoffice::domain::api_token::hash_token(&token)]);
+    assert_eq!(
+        stored,
+        [boxoffice::domain::accounts::api_token::hash_token(&token)]
+    );
 
     // It works as a bearer token, exactly like a minted one.
     let api = app.api().with_token(&token);

@@ -10,11 +10,11 @@ mod support;
 
 use boxoffice::db::models::Refund;
 use boxoffice::db::{Guarded, bookings, checkins, refunds};
-use boxoffice::domain::checkout;
 use boxoffice::domain::door::answer::{NotValidReason, ScanAnswer};
 use boxoffice::domain::door::check_in::{Scan, check_in};
 use boxoffice::domain::door::input::{Gate, ScannedCode};
 use boxoffice::domain::door::refunds::refund_under_way;
+use boxoffice::domain::payments;
 use serde_json::json;
 use support::door::headline;
 use support::fixtures::EventSpec;
@@ -452,7 +452,7 @@ async fn control_a_door_deciding_on_a_read_made_before_the_refund_lets_both_win(
             let booking = find(conn, *id);
             let read_before = refund_under_way(conn, &booking).unwrap();
             // ...the buyer's refund request commits (nothing was checked in yet)...
-            let asked = checkout::request_buyer_refund(conn, now, booking.user_id, *id);
+            let asked = payments::request_buyer_refund(conn, now, booking.user_id, *id);
             // ...and the door admits on its earlier read, with the guarded update alone.
             let seat = checkins::seat_by_code(conn, code).unwrap().unwrap().0;
             let admitted = checkins::admit(conn, seat.id, now, "North", None).unwrap();
@@ -462,13 +462,13 @@ async fn control_a_door_deciding_on_a_read_made_before_the_refund_lets_both_win(
             // request it answers NOT VALID...
             let (id, code) = &bookings[1];
             let booking = find(conn, *id);
-            checkout::request_buyer_refund(conn, now, booking.user_id, *id).unwrap();
+            payments::request_buyer_refund(conn, now, booking.user_id, *id).unwrap();
             let refund_first = check_in(conn, event_id, booking.user_id, &scan(code), now);
             // ...and a refund request after a check-in is refused.
             let (id, code) = &bookings[2];
             let booking = find(conn, *id);
             let admit = check_in(conn, event_id, booking.user_id, &scan(code), now).unwrap();
-            let refused = checkout::request_buyer_refund(conn, now, booking.user_id, *id);
+            let refused = payments::request_buyer_refund(conn, now, booking.user_id, *id);
             let admit_first = (admit.is_admit(), refused.map_err(|e| e.to_string()));
             (stale, refund_first.unwrap(), admit_first)
         })

@@ -180,7 +180,11 @@ async fn a_dispute_keeps_the_ticket_working_until_it_is_lost() {
     );
     let reported = shop
         .app
-        .with_db(|c| boxoffice::domain::books::audit(c).unwrap().violations)
+        .with_db(|c| {
+            boxoffice::domain::audit::books::audit(c)
+                .unwrap()
+                .violations
+        })
         .await;
     assert!(
         reported.iter().any(|v| v.contains("disputed")),

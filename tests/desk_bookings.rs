@@ -7,7 +7,7 @@
 
 mod support;
 
-use boxoffice::db::{bookings, payments};
+use boxoffice::db::{bookings, payment_attempts};
 use support::TestApp;
 use support::fixtures::EventSpec;
 use support::visitor::location;
@@ -85,7 +85,7 @@ async fn a_booking_is_found_by_email_or_code_opened_and_refunded_only_once_confi
     assert_eq!(booking_status(&app, ada).await, "paid");
     assert_eq!(app.available(s).await, available);
     let kept = app
-        .with_db(move |c| payments::for_booking(c, ada).unwrap())
+        .with_db(move |c| payment_attempts::for_booking(c, ada).unwrap())
         .await;
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].status.to_string(), "paid");
@@ -205,7 +205,7 @@ async fn the_payments_list_names_buyer_event_amount_and_date_and_its_refund_is_c
         .paid_booking("ada@example.com", show.event_id, show.ticket_type_ids[0], 1)
         .await;
     let payment = app
-        .with_db(move |c| payments::for_booking(c, ada).unwrap()[0].id)
+        .with_db(move |c| payment_attempts::for_booking(c, ada).unwrap()[0].id)
         .await;
     let list = admin.page("/admin/payments").await;
     for expected in [

@@ -6,7 +6,7 @@
 
 mod support;
 
-use boxoffice::domain::{books, sales};
+use boxoffice::domain::{audit::books, desk::sales};
 use support::TestApp;
 use support::fixtures::EventSpec;
 

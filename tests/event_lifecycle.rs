@@ -8,7 +8,7 @@
 mod support;
 
 use boxoffice::db::models::Payment;
-use boxoffice::db::payments;
+use boxoffice::db::payment_attempts;
 use boxoffice::db::status::{BookingStatus, PaymentStatus};
 use boxoffice::domain::outbox;
 use chrono::TimeDelta;
@@ -51,7 +51,7 @@ async fn an_ended_event_leaves_the_front_page_offers_no_seats_and_keeps_its_tick
 }
 
 async fn payments_of(app: &TestApp, booking_id: i32) -> Vec<Payment> {
-    app.with_db(move |c| payments::for_booking(c, booking_id).unwrap())
+    app.with_db(move |c| payment_attempts::for_booking(c, booking_id).unwrap())
         .await
 }
 

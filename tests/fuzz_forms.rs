@@ -80,7 +80,7 @@ async fn snapshot(app: &TestApp) -> String {
     app.with_db(|conn| {
         use boxoffice::db::models::User;
         use boxoffice::db::schema::users::dsl;
-        use boxoffice::db::{bookings, events, payments, ticket_types};
+        use boxoffice::db::{bookings, events, payment_attempts, ticket_types};
         let users: Vec<User> = dsl::users
             .order(dsl::id)
             .select(User::as_select())
@@ -91,7 +91,7 @@ async fn snapshot(app: &TestApp) -> String {
             events::all(conn).unwrap(),
             ticket_types::all(conn).unwrap(),
             bookings::all(conn).unwrap(),
-            payments::all(conn).unwrap()
+            payment_attempts::all(conn).unwrap()
         )
     })
     .await

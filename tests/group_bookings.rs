@@ -9,7 +9,7 @@ mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use boxoffice::db::payments;
+use boxoffice::db::payment_attempts;
 use support::fixtures::EventSpec;
 use support::visitor::{csrf_token_in, location};
 use support::{TestApp, Visitor};
@@ -361,7 +361,7 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     }
     assert_eq!(page.matches("<svg").count(), 3, "a QR image per seat");
     let rows = app
-        .with_db(move |c| payments::for_booking(c, booking_id).unwrap())
+        .with_db(move |c| payment_attempts::for_booking(c, booking_id).unwrap())
         .await;
     assert_eq!(
         (rows.len(), rows[0].status.as_str(), rows[0].amount_pennies),
@@ -390,11 +390,11 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
     let now = app.clock.now();
     let sales = app
         .with_db(move |c| {
-            boxoffice::domain::event_admin::overview(
+            boxoffice::domain::catalogue::event_admin::overview(
                 c,
                 now,
                 &boxoffice::db::events::DeskFilter::Everything,
-                boxoffice::domain::desk_pages::DeskAt::First,
+                boxoffice::domain::desk::desk_pages::DeskAt::First,
             )
             .unwrap()
             .events
@@ -420,7 +420,7 @@ async fn three_seats_paid_on_the_test_provider_show_three_codes_and_are_refunded
             .all(|a| a.status == boxoffice::db::status::AdmissionStatus::Void)
     );
     let rows = app
-        .with_db(move |c| payments::for_booking(c, booking_id).unwrap())
+        .with_db(move |c| payment_attempts::for_booking(c, booking_id).unwrap())
         .await;
     assert_eq!(rows[0].status, "refunded");
     app.assert_books_clean().await;
@@ -603,6 +603,10 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
 }
 
 async fn violations(app: &TestApp) -> Vec<String> {
-    app.with_db(|c| boxoffice::domain::books::audit(c).unwrap().violations)
-        .await
+    app.with_db(|c| {
+        boxoffice::domain::audit::books::audit(c)
+            .unwrap()
+            .violations
+    })
+    .await
 }

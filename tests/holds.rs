@@ -11,9 +11,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use boxoffice::domain::hold_rules::{HoldRequest, HoldRules};
+use boxoffice::domain::bookings::hold_rules::{HoldRequest, HoldRules};
+use boxoffice::domain::bookings::reservation::{ReserveOutcome, hold_seats};
 use boxoffice::domain::limits::{Limit, Subject, shared};
-use boxoffice::domain::reservation::{ReserveOutcome, hold_seats};
 use boxoffice::sweeper;
 use chrono::TimeDelta;
 use serde_json::json;

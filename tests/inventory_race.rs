@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use boxoffice::db::schema::ticket_types::dsl;
 use boxoffice::db::{connect, migrations, ticket_types};
-use boxoffice::domain::inventory;
+use boxoffice::domain::bookings::inventory;
 use diesel::prelude::*;
 use support::TestDatabase;
 use support::fixtures::EventSpec;
@@ -171,8 +171,8 @@ fn the_database_refuses_a_negative_inventory() {
 
 #[tokio::test]
 async fn a_batch_of_buyers_is_served_in_order_with_duplicates_and_sell_out() {
-    use boxoffice::domain::hold_rules::{HoldRequest, HoldRules};
-    use boxoffice::domain::reservation::{ReserveOutcome, hold_seats};
+    use boxoffice::domain::bookings::hold_rules::{HoldRequest, HoldRules};
+    use boxoffice::domain::bookings::reservation::{ReserveOutcome, hold_seats};
     let app = support::TestApp::spawn().await;
     let show = app
         .create_event(EventSpec::new("Batch").seats("GA", 1000, 4))

@@ -95,7 +95,7 @@ fn a_populated_database_is_migrated_to_group_bookings() {
         (schema.available_tickets_count, schema.lock_version),
         (8, 3)
     );
-    let report = boxoffice::domain::books::audit(&mut conn).unwrap();
+    let report = boxoffice::domain::audit::books::audit(&mut conn).unwrap();
     assert!(report.is_clean(), "{:?}", report.violations);
 
     // The CHECK constraints hold from now on.

@@ -15,8 +15,8 @@ use std::future::Future;
 
 use boxoffice::db::models::Payment;
 use boxoffice::db::schema::{bookings as bookings_table, payments as payments_table};
-use boxoffice::db::{bookings, payments};
-use boxoffice::domain::books;
+use boxoffice::db::{bookings, payment_attempts};
+use boxoffice::domain::audit::books;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
 use diesel::prelude::*;
@@ -133,7 +133,7 @@ async fn booking_status(app: &TestApp, booking_id: i32) -> String {
 
 async fn payment_statuses(app: &TestApp, booking_id: i32) -> Vec<String> {
     let rows: Vec<Payment> = app
-        .with_db(move |c| payments::for_booking(c, booking_id).unwrap())
+        .with_db(move |c| payment_attempts::for_booking(c, booking_id).unwrap())
         .await;
     rows.into_iter().map(|p| p.status.to_string()).collect()
 }

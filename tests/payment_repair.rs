@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use boxoffice::app::{reconcile, refunds};
 use boxoffice::db::models::Payment;
-use boxoffice::db::payments;
+use boxoffice::db::payment_attempts;
 use chrono::TimeDelta;
 use support::damage;
 use support::fixtures::EventSpec;
@@ -42,13 +42,17 @@ async fn pay(app: &TestApp, buyer: &Visitor, booking_id: i32) -> String {
 }
 
 async fn payments_of(app: &TestApp, booking_id: i32) -> Vec<Payment> {
-    app.with_db(move |c| payments::for_booking(c, booking_id).unwrap())
+    app.with_db(move |c| payment_attempts::for_booking(c, booking_id).unwrap())
         .await
 }
 
 async fn violations(app: &TestApp) -> Vec<String> {
-    app.with_db(|c| boxoffice::domain::books::audit(c).unwrap().violations)
-        .await
+    app.with_db(|c| {
+        boxoffice::domain::audit::books::audit(c)
+            .unwrap()
+            .violations
+    })
+    .await
 }
 
 /// A ticket whose hold was paid at the test provider and then cancelled, its money

@@ -7,7 +7,7 @@ mod support;
 
 use boxoffice::app::reconcile;
 use boxoffice::db::webhook_events;
-use boxoffice::payments::signature;
+use boxoffice::providers::signature;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
 use futures_util::future::join_all;
@@ -569,7 +569,7 @@ async fn a_payment_of_the_wrong_amount_is_not_confirmed_and_is_shown_to_admins()
     );
     let report = shop
         .app
-        .with_db(|c| boxoffice::domain::books::audit(c).unwrap())
+        .with_db(|c| boxoffice::domain::audit::books::audit(c).unwrap())
         .await;
     assert!(
         report

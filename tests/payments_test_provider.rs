@@ -5,7 +5,7 @@
 
 mod support;
 
-use boxoffice::db::payments;
+use boxoffice::db::payment_attempts;
 use chrono::TimeDelta;
 use support::fixtures::EventSpec;
 use support::visitor::location;
@@ -34,7 +34,7 @@ async fn open_checkout(buyer: &Visitor, booking_id: i32) -> String {
 }
 
 async fn payments_of(app: &TestApp, booking_id: i32) -> Vec<boxoffice::db::models::Payment> {
-    app.with_db(move |c| payments::for_booking(c, booking_id).unwrap())
+    app.with_db(move |c| payment_attempts::for_booking(c, booking_id).unwrap())
         .await
 }
 

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use boxoffice::app::reconcile::PROVIDER_CALLS_AT_ONCE;
-use boxoffice::domain::checkout::PROVIDER_CHECK_INTERVAL;
+use boxoffice::domain::payments::PROVIDER_CHECK_INTERVAL;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
 use support::fixtures::EventSpec;

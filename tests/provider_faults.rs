@@ -67,7 +67,11 @@ async fn booking_status(shop: &Shop, booking_id: i32) -> BookingStatus {
 
 async fn violations(shop: &Shop) -> Vec<String> {
     shop.app
-        .with_db(|c| boxoffice::domain::books::audit(c).unwrap().violations)
+        .with_db(|c| {
+            boxoffice::domain::audit::books::audit(c)
+                .unwrap()
+                .violations
+        })
         .await
 }
 

@@ -46,7 +46,11 @@ async fn refund_rows(shop: &Shop, booking_id: i32) -> Vec<Refund> {
 
 async fn violations(shop: &Shop) -> Vec<String> {
     shop.app
-        .with_db(|c| boxoffice::domain::books::audit(c).unwrap().violations)
+        .with_db(|c| {
+            boxoffice::domain::audit::books::audit(c)
+                .unwrap()
+                .violations
+        })
         .await
 }
 

@@ -4,7 +4,7 @@
 
 mod support;
 
-use boxoffice::domain::booking_status::BookingStatus;
+use boxoffice::domain::bookings::booking_status::BookingStatus;
 use boxoffice::sweeper;
 use chrono::TimeDelta;
 use futures_util::future::join_all;

@@ -10,7 +10,7 @@ use boxoffice::app::retention::{self, PURGE_BATCH, Purged};
 use boxoffice::db::schema::outbox::dsl as outbox_dsl;
 use boxoffice::db::{Conn, outbox as rows, password_resets, webhook_events, write_transaction};
 use boxoffice::domain::outbox::{self, Message};
-use boxoffice::domain::{books, password_reset};
+use boxoffice::domain::{accounts::password_reset, audit::books};
 use boxoffice::error::AppError;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;

@@ -11,10 +11,10 @@ mod support;
 
 use boxoffice::db::models::{NewUser, TicketType};
 use boxoffice::db::{Conn, ticket_types, users};
-use boxoffice::domain::hold_rules::{HoldRequest, HoldRules};
-use boxoffice::domain::reservation::{self, Admission, ReserveOutcome};
-use boxoffice::domain::selling_rules::RuleRefusal;
-use boxoffice::domain::time_zone::{self, Tz};
+use boxoffice::domain::bookings::hold_rules::{HoldRequest, HoldRules};
+use boxoffice::domain::bookings::reservation::{self, Admission, ReserveOutcome};
+use boxoffice::domain::bookings::selling_rules::RuleRefusal;
+use boxoffice::domain::common::time_zone::{self, Tz};
 use chrono::{NaiveDateTime, TimeDelta, Timelike};
 use serde_json::json;
 use support::TestApp;

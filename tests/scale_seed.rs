@@ -8,7 +8,7 @@ mod support;
 use std::process::{Command, Output};
 
 use boxoffice::db::schema::{admissions, bookings, events, payments, ticket_types, users};
-use boxoffice::domain::{books, checkout, scale_seed};
+use boxoffice::domain::{audit::books, payments as payment_rules, seed::scale_seed};
 use diesel::prelude::*;
 use support::{SESSION_KEY, TestApp, TestDatabase};
 
@@ -156,7 +156,7 @@ async fn seed_scale_writes_every_state_with_clean_books() {
             assert!(audit.is_clean(), "{:?}", audit.violations);
             // The seeded refunds and second payments are all accounted for: the
             // repair's paged search finds no money kept without a ticket.
-            let kept = checkout::money_kept_without_a_ticket(conn).unwrap();
+            let kept = payment_rules::money_kept_without_a_ticket(conn).unwrap();
             assert!(kept.is_empty(), "{kept:?}");
             report
         })
@@ -204,7 +204,7 @@ async fn seed_scale_writes_every_state_with_clean_books() {
                     .unwrap();
                 damaged.push(payment_id);
             }
-            let mut kept: Vec<i32> = checkout::money_kept_without_a_ticket(conn)
+            let mut kept: Vec<i32> = payment_rules::money_kept_without_a_ticket(conn)
                 .unwrap()
                 .iter()
                 .map(|k| k.payment_id)

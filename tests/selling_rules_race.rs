@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use boxoffice::db::schema::ticket_types::dsl;
 use boxoffice::db::{connect, ticket_types};
-use boxoffice::domain::inventory;
-use boxoffice::domain::sale_window::SaleMoment;
-use boxoffice::domain::selling_rules::{self, RuleRefusal, SellingRule};
+use boxoffice::domain::bookings::inventory;
+use boxoffice::domain::bookings::selling_rules::{self, RuleRefusal, SellingRule};
+use boxoffice::domain::catalogue::sale_window::SaleMoment;
 use diesel::prelude::*;
 use futures_util::future::join_all;
 use support::fixtures::EventSpec;
@@ -233,7 +233,7 @@ async fn one_user_sending_ten_reserves_at_once_gets_one_booking() {
 fn open_now() -> SaleMoment {
     SaleMoment {
         now: chrono::Utc::now().naive_utc(),
-        zone: boxoffice::domain::time_zone::UTC,
+        zone: boxoffice::domain::common::time_zone::UTC,
     }
 }
 

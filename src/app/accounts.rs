@@ -5,10 +5,10 @@
 use super::AppState;
 use super::login::DeviceSecret;
 use crate::db::{trusted_devices, users, write_transaction};
-use crate::domain::accounts;
-use crate::domain::form_errors::FieldErrors;
+use crate::domain::accounts::account;
+use crate::domain::accounts::trusted_device;
+use crate::domain::common::form_errors::FieldErrors;
 use crate::domain::limits::Subject;
-use crate::domain::trusted_device;
 use crate::error::AppError;
 
 /// Registers an account from a client `address`. `Ok(Ok(()))` whether the email was new
@@ -20,7 +20,7 @@ pub async fn register(
     email: &str,
     password: &str,
 ) -> Result<Result<(), FieldErrors>, AppError> {
-    let email = match accounts::check_registration(email, password) {
+    let email = match account::check_registration(email, password) {
         Ok(email) => email,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -61,7 +61,7 @@ pub async fn register(
     }
     let now = state.clock.now();
     state
-        .db(move |conn| accounts::create_account(conn, &email, &hash, now))
+        .db(move |conn| account::create_account(conn, &email, &hash, now))
         .await?;
     Ok(Ok(()))
 }
@@ -100,7 +100,7 @@ pub async fn change_password(
     new: &str,
     device_secrets: &[String],
 ) -> Result<PasswordChange, AppError> {
-    if let Err(message) = accounts::check_new_password(new) {
+    if let Err(message) = account::check_new_password(new) {
         let mut errors = FieldErrors::default();
         errors.add("new_password", message);
         return Ok(PasswordChange::Invalid(errors));
@@ -140,7 +140,7 @@ pub async fn change_password(
                 let replaces = trusted_devices::find_live(c, user_id, &hashes, now)?
                     .and_then(|(_, hash)| presented.into_iter().find(|(_, h)| *h == hash))
                     .map(|(secret, _)| secret);
-                let generation = accounts::set_new_password(c, user_id, &hash, now)?;
+                let generation = account::set_new_password(c, user_id, &hash, now)?;
                 // This device just proved the password: it stays known, by a new secret.
                 let expires_at = now + trusted_device::VALID_FOR;
                 trusted_devices::insert(c, user_id, &secret_hash, now, expires_at)?;

@@ -4,7 +4,7 @@
 use super::AppState;
 use crate::db::models::User;
 use crate::db::users;
-use crate::domain::address_check::{self, Confirmation, Resent};
+use crate::domain::accounts::address_check::{self, Confirmation, Resent};
 use crate::error::AppError;
 
 /// How many accounts the admin's list shows.

@@ -7,13 +7,13 @@ use crate::db::bookings::BookingFilter;
 use crate::db::events::DeskFilter;
 use crate::db::models::{Event, Payment, TicketType};
 use crate::db::status::{BookingStatus, PaymentStatus, RefundStatus};
-use crate::db::{Conn, events, payments, refunds, ticket_types};
-use crate::domain::desk_pages::DeskAt;
-use crate::domain::event_admin::{self, Overview};
-use crate::domain::event_form::EventForm;
-use crate::domain::form_errors::FieldErrors;
-use crate::domain::ticket_type_form::TicketTypeForm;
-use crate::domain::time_zone;
+use crate::db::{Conn, events, payment_attempts, refunds, ticket_types};
+use crate::domain::catalogue::event_admin::{self, Overview};
+use crate::domain::catalogue::event_form::EventForm;
+use crate::domain::catalogue::ticket_type_form::TicketTypeForm;
+use crate::domain::common::form_errors::FieldErrors;
+use crate::domain::common::time_zone;
+use crate::domain::desk::desk_pages::DeskAt;
 use crate::error::AppError;
 
 /// How many attempts the payments list shows.
@@ -205,7 +205,7 @@ pub async fn payments(
 ) -> Result<Vec<(Payment, BookingStatus, Option<String>)>, AppError> {
     state
         .db(|conn| {
-            let listed = payments::recent_with_booking_status(conn, PAYMENTS_LISTED)?;
+            let listed = payment_attempts::recent_with_booking_status(conn, PAYMENTS_LISTED)?;
             listed
                 .into_iter()
                 .map(|(payment, booking_status)| {
@@ -248,7 +248,7 @@ pub async fn payments_page(
 ) -> Result<PaymentsPage, AppError> {
     state
         .db(move |conn| {
-            let mut rows = payments::listed_before(conn, before, PAYMENTS_PER_PAGE + 1)?;
+            let mut rows = payment_attempts::listed_before(conn, before, PAYMENTS_PER_PAGE + 1)?;
             let more = rows.len() as i64 > PAYMENTS_PER_PAGE;
             rows.truncate(PAYMENTS_PER_PAGE as usize);
             let next = if more {
@@ -283,7 +283,7 @@ pub async fn payments_page(
 pub async fn payment_line(state: &AppState, payment_id: i32) -> Result<PaymentLine, AppError> {
     state
         .db(move |conn| {
-            let row = payments::listed_before(conn, Some(payment_id.saturating_add(1)), 1)?
+            let row = payment_attempts::listed_before(conn, Some(payment_id.saturating_add(1)), 1)?
                 .into_iter()
                 .next()
                 .filter(|row| row.0.id == payment_id)

@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use super::AppState;
 use super::login::{self, Attempt, LogIn};
 use crate::db::{api_tokens, write_transaction};
-use crate::domain::api_token;
+use crate::domain::accounts::api_token;
 use crate::domain::limits::{Quota, Subject, shared};
 use crate::error::AppError;
 

@@ -9,11 +9,11 @@ use crate::db::models::{Admission, Booking, Event, Payment, Refund, TicketType};
 use crate::db::outbox::OutboxRow;
 use crate::db::status::PaymentStatus;
 use crate::db::{
-    admissions, bookings, events, outbox as outbox_rows, payments, refunds, ticket_types,
+    admissions, bookings, events, outbox as outbox_rows, payment_attempts, refunds, ticket_types,
 };
-use crate::domain::booking_status::BookingStatus;
+use crate::domain::bookings::booking_status::BookingStatus;
+use crate::domain::bookings::reservation;
 use crate::domain::outbox::{self, Message};
-use crate::domain::reservation;
 use crate::error::AppError;
 
 /// Bookings per page of an event's bookings list.
@@ -159,7 +159,7 @@ pub async fn booking(state: &AppState, booking_id: i32) -> Result<BookingFile, A
             let mut seats = admissions::for_booking_ids_in(conn, booking_id - 1, booking_id)?;
             seats.sort_by_key(|a| (a.hold_number, a.position));
             let mut lines = Vec::new();
-            for payment in payments::for_booking(conn, booking_id)? {
+            for payment in payment_attempts::for_booking(conn, booking_id)? {
                 let refunds = refunds::for_payment(conn, payment.id)?;
                 lines.push(PaymentLine { payment, refunds });
             }

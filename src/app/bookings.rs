@@ -7,16 +7,16 @@ use super::AppState;
 use super::refunds::RefundProgress;
 use crate::db::models::{Booking, Event, Payment, TicketType};
 use crate::db::status::PaymentStatus;
-use crate::db::{admissions as admissions_db, bookings, events, payments, ticket_types};
-use crate::domain::admissions;
-use crate::domain::booking_status::BookingStatus;
-use crate::domain::checkout;
+use crate::db::{admissions as admissions_db, bookings, events, payment_attempts, ticket_types};
+use crate::domain::bookings::admissions;
+use crate::domain::bookings::booking_status::BookingStatus;
+use crate::domain::bookings::hold_rules::HoldRequest;
+use crate::domain::bookings::qr;
+use crate::domain::bookings::refund_policy;
+use crate::domain::bookings::reservation::{self, ReserveOutcome};
 use crate::domain::door::refunds as door_refunds;
-use crate::domain::hold_rules::HoldRequest;
-use crate::domain::money::Money;
-use crate::domain::qr;
-use crate::domain::refund_policy;
-use crate::domain::reservation::{self, ReserveOutcome};
+use crate::domain::payments;
+use crate::domain::payments::money::Money;
 use crate::error::AppError;
 
 /// A ticket as its owner sees it.
@@ -107,7 +107,7 @@ fn payment_note(newest: Option<&Payment>) -> Option<&'static str> {
             "Your bank is processing your payment. We confirm your booking as soon as the money arrives.",
         ),
         PaymentStatus::Failed
-            if payment.status_reason.as_deref() == Some(checkout::ASYNC_FAILED) =>
+            if payment.status_reason.as_deref() == Some(payments::ASYNC_FAILED) =>
         {
             Some(
                 "Your last payment did not go through at your bank, and nothing was charged. You can pay again while your seat is held.",
@@ -177,12 +177,14 @@ pub async fn show(
             let note = if booking.status == BookingStatus::Paid {
                 None
             } else {
-                payment_note(payments::for_hold(conn, booking.id, booking.hold_number)?.first())
+                payment_note(
+                    payment_attempts::for_hold(conn, booking.id, booking.hold_number)?.first(),
+                )
             };
             let checked_in = seats.iter().any(|seat| seat.checked_in_at.is_some());
             let door = at_the_door(conn, &booking, checked_in)?;
             let kept = if booking.status == BookingStatus::Paid {
-                payments::for_booking(conn, booking.id)?
+                payment_attempts::for_booking(conn, booking.id)?
                     .into_iter()
                     .find(|p| p.status == PaymentStatus::Paid)
                     .map(|p| Money::from_stored(p.amount_pennies, &p.currency))

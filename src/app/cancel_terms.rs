@@ -4,9 +4,9 @@
 
 use super::AppState;
 use super::bookings::{self, BookingDetails};
-use crate::domain::booking_status::BookingStatus;
-use crate::domain::money::Money;
-use crate::domain::refund_policy;
+use crate::domain::bookings::booking_status::BookingStatus;
+use crate::domain::bookings::refund_policy;
+use crate::domain::payments::money::Money;
 use crate::error::AppError;
 
 /// What a confirmed cancel would do to a booking, as it stands now.

@@ -6,9 +6,9 @@ use chrono::NaiveDateTime;
 use super::AppState;
 use crate::db::bookings;
 use crate::db::models::Booking;
-use crate::domain::catalogue::{self, CataloguePage, Listing, NumberedPage};
-use crate::domain::event_pages::PageAt;
-use crate::domain::reservation;
+use crate::domain::bookings::reservation;
+use crate::domain::catalogue::browse::{self, CataloguePage, Listing, NumberedPage};
+use crate::domain::catalogue::event_pages::PageAt;
 use crate::error::AppError;
 
 /// Who is looking at an event page.
@@ -33,9 +33,7 @@ pub struct EventView {
 /// The front page's page `at`.
 pub async fn upcoming(state: &AppState, at: PageAt) -> Result<CataloguePage, AppError> {
     let now = state.clock.now();
-    state
-        .db(move |conn| catalogue::upcoming(conn, now, at))
-        .await
+    state.db(move |conn| browse::upcoming(conn, now, at)).await
 }
 
 /// Page `page` of `size` upcoming events, with the total (the JSON API's list).
@@ -46,7 +44,7 @@ pub async fn upcoming_numbered(
 ) -> Result<NumberedPage, AppError> {
     let now = state.clock.now();
     state
-        .db(move |conn| catalogue::upcoming_numbered(conn, now, page, size))
+        .db(move |conn| browse::upcoming_numbered(conn, now, page, size))
         .await
 }
 
@@ -60,7 +58,7 @@ pub async fn event(
     let (listing, my_booking) = state
         .db(move |conn| {
             let is_admin = viewer.is_some_and(|v| v.is_admin);
-            let listing = catalogue::event_for_viewer(conn, event_id, is_admin)?;
+            let listing = browse::event_for_viewer(conn, event_id, is_admin)?;
             let my_booking = match viewer {
                 Some(viewer) => bookings::find_by_user_and_event(conn, viewer.user_id, event_id)?
                     .filter(|t| reservation::is_live(t, now)),

@@ -1,16 +1,16 @@
 //! Paying for a hold: opening (or reopening) a checkout session at the provider, and
 //! completing one when the provider sends the user back. Provider calls happen outside
-//! database transactions; the books change in `domain::checkout`.
+//! database transactions; the books change in `domain::payments`.
 
 use chrono::NaiveDateTime;
 
 use super::AppState;
 use super::refunds::refund;
-use crate::db::{Guarded, payments};
-use crate::domain::checkout::session::SessionState;
-use crate::domain::checkout::{self, Completion, NewCheckout, PayPlan, Turn};
+use crate::db::{Guarded, payment_attempts};
+use crate::domain::payments::session::SessionState;
+use crate::domain::payments::{self, Completion, NewCheckout, PayPlan, Turn};
 use crate::error::AppError;
-use crate::payments::{CheckoutRequest, CreatedSession, ProviderError};
+use crate::providers::{CheckoutRequest, CreatedSession, ProviderError};
 
 /// Where the pay button sends the user.
 #[derive(Debug)]
@@ -53,7 +53,7 @@ async fn try_checkout(state: &AppState, user_id: i32, booking_id: i32) -> Result
     let now = state.clock.now();
     let provider_name = state.provider.name();
     let plan = state
-        .db(move |conn| checkout::plan_payment(conn, now, user_id, booking_id, provider_name))
+        .db(move |conn| payments::plan_payment(conn, now, user_id, booking_id, provider_name))
         .await?;
     let new = match plan {
         PayPlan::Reuse { url } => return Ok(Tried::Done(PayOutcome::Checkout(url))),
@@ -72,7 +72,7 @@ async fn try_checkout(state: &AppState, user_id: i32, booking_id: i32) -> Result
         Ok(session) => {
             let url = session.url.clone();
             let recorded = state
-                .db(move |conn| checkout::session_created(conn, now, payment_id, &session))
+                .db(move |conn| payments::session_created(conn, now, payment_id, &session))
                 .await?;
             if recorded == Guarded::Lost {
                 log::warn!("payment {payment_id}: already has another session; sending its own");
@@ -84,7 +84,7 @@ async fn try_checkout(state: &AppState, user_id: i32, booking_id: i32) -> Result
             let spoilt = matches!(error, ProviderError::KeyReused(_));
             // Lost: a concurrent request got the session meanwhile; the attempt stays.
             let _ended: Guarded = state
-                .db(move |conn| checkout::session_failed(conn, now, payment_id, &error))
+                .db(move |conn| payments::session_failed(conn, now, payment_id, &error))
                 .await?;
             if spoilt {
                 return Ok(Tried::KeySpoilt);
@@ -132,7 +132,7 @@ fn first_request(state: &AppState, new: &NewCheckout, now: NaiveDateTime) -> Che
         success_url: format!("{public}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}"),
         cancel_url: format!("{public}/bookings/{}", new.booking.id),
         expires_at: state.provider.session_expiry(now, hold_ends),
-        idempotency_key: crate::domain::idempotency_key::fresh_key("checkout"),
+        idempotency_key: crate::domain::payments::idempotency_key::fresh_key("checkout"),
     }
 }
 
@@ -147,10 +147,10 @@ async fn keep_request(
     let payment_id = request.payment_id;
     let stored = state
         .db(move |conn| {
-            if payments::record_request(conn, payment_id, &json)?.applied() {
+            if payment_attempts::record_request(conn, payment_id, &json)?.applied() {
                 return Ok(None);
             }
-            Ok(payments::find(conn, payment_id)?.and_then(|p| p.request))
+            Ok(payment_attempts::find(conn, payment_id)?.and_then(|p| p.request))
         })
         .await?;
     match stored {
@@ -168,7 +168,7 @@ fn parse_request(stored: &str) -> Result<CheckoutRequest, AppError> {
 pub async fn apply(state: &AppState, session: SessionState) -> Result<Completion, AppError> {
     let now = state.clock.now();
     let completion = state
-        .db(move |conn| checkout::apply_session(conn, now, &session))
+        .db(move |conn| payments::apply_session(conn, now, &session))
         .await?;
     if let Completion::NeedsRefund { payment_id, .. } = completion {
         // If the provider is down now, reconciliation retries it.
@@ -205,7 +205,7 @@ pub async fn complete_for_owner(
     let now = state.clock.now();
     let lookup = session_id.to_owned();
     let (booking_id, turn) = state
-        .db(move |conn| checkout::buyer_turn(conn, now, user_id, &lookup))
+        .db(move |conn| payments::buyer_turn(conn, now, user_id, &lookup))
         .await?;
     let confirmation = match turn {
         Turn::Known(completion) => Confirmation::Known(completion),

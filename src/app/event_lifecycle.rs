@@ -4,8 +4,8 @@
 use super::{AppState, refunds};
 use crate::db::models::Event;
 use crate::db::status::PaymentStatus;
-use crate::db::{events, payments};
-use crate::domain::event_lifecycle::{self, Cancelled, RefundProgress};
+use crate::db::{events, payment_attempts};
+use crate::domain::catalogue::event_lifecycle::{self, Cancelled, RefundProgress};
 use crate::domain::outbox::Outcome;
 use crate::error::AppError;
 
@@ -55,7 +55,7 @@ async fn refund_booking_once(state: &AppState, booking_id: i32) -> Result<(), Ap
         // Not paid (any more), or its refund is already under way: finish what is owed.
         Err(AppError::Conflict(_)) => {
             let pending = state
-                .db(move |conn| Ok(payments::for_booking(conn, booking_id)?))
+                .db(move |conn| Ok(payment_attempts::for_booking(conn, booking_id)?))
                 .await?
                 .into_iter()
                 .filter(|p| p.status == PaymentStatus::RefundPending);

@@ -8,9 +8,9 @@ use chrono::NaiveDateTime;
 
 use super::AppState;
 use crate::db::{events, exports};
-use crate::domain::money::Money;
-use crate::domain::reservation;
-use crate::domain::time_zone::{self, Tz};
+use crate::domain::bookings::reservation;
+use crate::domain::common::time_zone::{self, Tz};
+use crate::domain::payments::money::Money;
 use crate::error::AppError;
 
 /// Records per page.

@@ -1,21 +1,21 @@
 //! Logging in with an email and password, for the HTML form and the JSON API's token
-//! requests alike, under the log-in throttle (`domain::login_throttle`): one database
+//! requests alike, under the log-in throttle (`domain::accounts::login_throttle`): one database
 //! trip reads where the attempt stands (failures per account and per address, the
 //! user, the device if it presented a secret of the account), the throttle decides, and
 //! only an attempt it lets through costs a password hash (on the hashing pool). A
 //! failure is then counted in the shared limits, so the budget of an account or an
 //! address is the same on every instance. A successful log-in from a browser gives the
-//! device a new secret for the account (`domain::trusted_device`): the old one stops
+//! device a new secret for the account (`domain::accounts::trusted_device`): the old one stops
 //! counting.
 
 use super::AppState;
 use super::limits;
 use crate::db::models::User;
 use crate::db::{Conn, trusted_devices, users, write_transaction};
-use crate::domain::email::Email;
+use crate::domain::accounts::email::Email;
+use crate::domain::accounts::login_throttle::{self, Decision, Device, Standing};
+use crate::domain::accounts::trusted_device;
 use crate::domain::limits::{Limit, Quota, Subject, shared};
-use crate::domain::login_throttle::{self, Decision, Device, Standing};
-use crate::domain::trusted_device;
 use crate::error::AppError;
 
 /// One log-in attempt.

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 
-use crate::domain::accounts;
+use crate::domain::accounts::account;
 use crate::error::AppError;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -138,7 +138,7 @@ impl PasswordHashing {
     /// A bcrypt hash of `password` at `cost`.
     pub async fn hash(&self, password: &str, cost: u32) -> Result<String, AppError> {
         let password = password.to_owned();
-        self.run(move || accounts::hash_password(&password, cost))
+        self.run(move || account::hash_password(&password, cost))
             .await?
     }
 
@@ -151,7 +151,7 @@ impl PasswordHashing {
         cost: u32,
     ) -> Result<bool, AppError> {
         let password = password.to_owned();
-        self.run(move || accounts::verify_password(&password, hash.as_deref(), cost))
+        self.run(move || account::verify_password(&password, hash.as_deref(), cost))
             .await?
     }
 

@@ -8,10 +8,10 @@
 //! limits are shared by every instance.
 
 use super::AppState;
-use crate::domain::accounts;
-use crate::domain::form_errors::FieldErrors;
+use crate::domain::accounts::account;
+use crate::domain::accounts::password_reset;
+use crate::domain::common::form_errors::FieldErrors;
 use crate::domain::limits::{Subject, shared};
-use crate::domain::password_reset;
 use crate::error::AppError;
 
 /// What setting a new password with a link did.
@@ -80,7 +80,7 @@ pub async fn link_works(state: &AppState, token: &str) -> Result<bool, AppError>
 /// Sets a new password with a link (the hash runs on the hashing pool, with no
 /// connection held).
 pub async fn reset(state: &AppState, token: &str, password: &str) -> Result<Reset, AppError> {
-    if let Err(message) = accounts::check_new_password(password) {
+    if let Err(message) = account::check_new_password(password) {
         let mut errors = FieldErrors::default();
         errors.add("password", message);
         return Ok(Reset::Invalid(errors));

@@ -10,8 +10,8 @@ use chrono::NaiveDateTime;
 use super::AppState;
 use crate::db::api_tokens::{self, PersonalToken};
 use crate::db::{users, write_transaction};
-use crate::domain::api_token;
-use crate::domain::form_errors::FieldErrors;
+use crate::domain::accounts::api_token;
+use crate::domain::common::form_errors::FieldErrors;
 use crate::error::AppError;
 
 /// A token just made: the only time its value is seen.

@@ -12,10 +12,10 @@ use super::checkout::apply;
 use super::refunds::{RefundProgress, refund};
 use crate::db::models::Payment;
 use crate::db::status::PaymentStatus;
-use crate::db::{Guarded, payments};
-use crate::domain::checkout::{self, Completion};
+use crate::db::{Guarded, payment_attempts};
+use crate::domain::payments::{self, Completion};
 use crate::error::AppError;
-use crate::payments::ProviderError;
+use crate::providers::ProviderError;
 
 /// How long an attempt must sit untouched before reconciliation asks about it.
 const RECONCILE_AFTER: TimeDelta = TimeDelta::minutes(2);
@@ -46,7 +46,7 @@ pub async fn reconcile(state: &AppState) -> usize {
     let now = state.clock.now();
     let stale = state
         .db(move |conn| {
-            Ok(payments::stale(
+            Ok(payment_attempts::stale(
                 conn,
                 &[
                     PaymentStatus::Open,
@@ -120,7 +120,7 @@ async fn look_at(
         _ => return Ok(Look::Unsettled),
     };
     let turn = state
-        .db(move |conn| checkout::take_turn(conn, now, id))
+        .db(move |conn| payments::take_turn(conn, now, id))
         .await?;
     if turn == Guarded::Lost {
         return Ok(Look::AskedElsewhere);
@@ -138,7 +138,7 @@ async fn look_at(
             let reason = format!("the provider does not know this session: {reason}");
             state
                 .db(move |conn| {
-                    Ok(payments::transition(
+                    Ok(payment_attempts::transition(
                         conn,
                         id,
                         &[PaymentStatus::Open, PaymentStatus::Creating],
@@ -167,7 +167,7 @@ async fn check_later(state: &AppState, payment: &Payment, now: NaiveDateTime) {
     let (id, checks) = (payment.id, payment.checks + 1);
     let next = now + backoff(checks);
     if let Err(error) = state
-        .db(move |conn| Ok(payments::check_later(conn, id, checks, next, now)?))
+        .db(move |conn| Ok(payment_attempts::check_later(conn, id, checks, next, now)?))
         .await
     {
         log::warn!("payment {id}: could not schedule its next look: {error}");
@@ -182,7 +182,13 @@ async fn check_later(state: &AppState, payment: &Payment, now: NaiveDateTime) {
 pub async fn close_sessions_of_ended_holds(state: &AppState) -> usize {
     let now = state.clock.now();
     let open = match state
-        .db(move |conn| Ok(payments::open_for_ended_holds(conn, now, RECONCILE_BATCH)?))
+        .db(move |conn| {
+            Ok(payment_attempts::open_for_ended_holds(
+                conn,
+                now,
+                RECONCILE_BATCH,
+            )?)
+        })
         .await
     {
         Ok(open) => open,
@@ -219,7 +225,7 @@ async fn close_one(state: &AppState, payment: &Payment, now: NaiveDateTime) -> b
     };
     let id = payment.id;
     let turn = state
-        .db(move |conn| checkout::take_turn(conn, now, id))
+        .db(move |conn| payments::take_turn(conn, now, id))
         .await;
     if !matches!(turn, Ok(Guarded::Applied)) {
         // Another instance is closing it right now (or the database is busy: next round).
@@ -229,7 +235,7 @@ async fn close_one(state: &AppState, payment: &Payment, now: NaiveDateTime) -> b
         Ok(()) => {
             let done = state
                 .db(move |conn| {
-                    Ok(payments::transition(
+                    Ok(payment_attempts::transition(
                         conn,
                         id,
                         &[PaymentStatus::Open],

@@ -4,9 +4,9 @@
 
 use super::AppState;
 use crate::db::Guarded;
-use crate::domain::checkout::{self, KeptMoney, RefundStep};
+use crate::domain::payments::{self, KeptMoney, RefundStep};
 use crate::error::AppError;
-use crate::payments::{Fault, ProviderError, ProviderRefund, RefundState};
+use crate::providers::{Fault, ProviderError, ProviderRefund, RefundState};
 
 /// How far a refund got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,13 +37,13 @@ fn retry_later(error: ProviderError) -> AppError {
 pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let step = state
-        .db(move |conn| checkout::next_refund_step(conn, now, payment_id))
+        .db(move |conn| payments::next_refund_step(conn, now, payment_id))
         .await?;
     let (refund, reference) = match step {
         RefundStep::Nothing => return Ok(RefundProgress::Done),
         RefundStep::Free => {
             state
-                .db(move |conn| checkout::refund_done(conn, now, payment_id, "free"))
+                .db(move |conn| payments::refund_done(conn, now, payment_id, "free"))
                 .await?;
             return Ok(RefundProgress::Done);
         }
@@ -78,7 +78,7 @@ pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress,
             }
             let id = refund.id;
             let rekeyed = state
-                .db(move |conn| checkout::refund_rekeyed(conn, now, id))
+                .db(move |conn| payments::refund_rekeyed(conn, now, id))
                 .await?;
             (rekeyed, reference)
         }
@@ -106,7 +106,7 @@ pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress,
         Fault::KeySpoilt => {
             let reason = error.to_string();
             let _marked: Guarded = state
-                .db(move |conn| checkout::refund_unsure(conn, now, id, &reason))
+                .db(move |conn| payments::refund_unsure(conn, now, id, &reason))
                 .await?;
             Err(retry_later(error))
         }
@@ -126,7 +126,7 @@ pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress,
             }
             let reason = error.to_string();
             let _marked: Guarded = state
-                .db(move |conn| checkout::refund_refused(conn, now, id, &reason))
+                .db(move |conn| payments::refund_refused(conn, now, id, &reason))
                 .await?;
             Err(AppError::Conflict(format!(
                 "The payment service refused the refund ({error}); the money is still owed back."
@@ -142,7 +142,7 @@ async fn answered(
 ) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let refund_state = state
-        .db(move |conn| checkout::refund_answered(conn, now, refund_id, &answer))
+        .db(move |conn| payments::refund_answered(conn, now, refund_id, &answer))
         .await?;
     match refund_state {
         RefundState::Succeeded => Ok(RefundProgress::Done),
@@ -162,7 +162,7 @@ pub async fn refund_booking(
 ) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let payment = state
-        .db(move |conn| checkout::request_refund(conn, now, booking_id, reason.as_deref()))
+        .db(move |conn| payments::request_refund(conn, now, booking_id, reason.as_deref()))
         .await?;
     refund(state, payment.id).await
 }
@@ -176,7 +176,7 @@ pub async fn refund_for_buyer(
 ) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let payment = state
-        .db(move |conn| checkout::request_buyer_refund(conn, now, user_id, booking_id))
+        .db(move |conn| payments::request_buyer_refund(conn, now, user_id, booking_id))
         .await?;
     refund(state, payment.id).await
 }
@@ -192,7 +192,7 @@ pub async fn refund_payment(
 ) -> Result<RefundProgress, AppError> {
     let now = state.clock.now();
     let payment = state
-        .db(move |conn| checkout::request_payment_refund(conn, now, payment_id, reason.as_deref()))
+        .db(move |conn| payments::request_payment_refund(conn, now, payment_id, reason.as_deref()))
         .await?;
     refund(state, payment.id).await
 }
@@ -226,13 +226,13 @@ pub struct Repair {
 /// Finds every payment that keeps money without a ticket to show for it and refunds it
 /// through the provider (idempotently, like every refund); reports each one.
 pub async fn repair_kept_money(state: &AppState) -> Result<Vec<Repair>, AppError> {
-    let found = state.db(checkout::money_kept_without_a_ticket).await?;
+    let found = state.db(payments::money_kept_without_a_ticket).await?;
     let mut repairs = Vec::with_capacity(found.len());
     for candidate in found {
         let now = state.clock.now();
         let payment_id = candidate.payment_id;
         let Some(kept) = state
-            .db(move |conn| checkout::return_kept_money(conn, now, payment_id))
+            .db(move |conn| payments::return_kept_money(conn, now, payment_id))
             .await?
         else {
             continue;

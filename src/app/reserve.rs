@@ -1,9 +1,9 @@
 //! Reserving seats: the checks that need no lock, then this instance's line for the
 //! ticket type, whose queued buyers are served in batches (one transaction, one commit
 //! each); other instances still race, and the lock_version check decides. The hold rules
-//! (`domain::hold_rules`: holds per account and per address, the cool-down, a confirmed
+//! (`domain::bookings::hold_rules`: holds per account and per address, the cool-down, a confirmed
 //! address on a high-demand event) are judged inside the batch's transaction, and so is
-//! the ticket type's sale window (`domain::sale_window`, on the row the seats come from,
+//! the ticket type's sale window (`domain::catalogue::sale_window`, on the row the seats come from,
 //! with the request's `now`); a refusal of the shared counts is remembered here until
 //! its window ends, so a client over its limit is answered without queueing again.
 
@@ -13,8 +13,8 @@ use super::AppState;
 use super::limits;
 use super::state::on_pool;
 use crate::db::DbPool;
-use crate::domain::hold_rules::{HoldRefusal, HoldRequest, HoldRules};
-use crate::domain::reservation::{self, Admission, ReserveOutcome};
+use crate::domain::bookings::hold_rules::{HoldRefusal, HoldRequest, HoldRules};
+use crate::domain::bookings::reservation::{self, Admission, ReserveOutcome};
 use crate::error::AppError;
 
 /// The most reserve requests of one ticket type served by one transaction.

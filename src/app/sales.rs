@@ -3,7 +3,7 @@
 
 use super::AppState;
 use crate::db::models::Event;
-use crate::domain::sales::{self, Figures};
+use crate::domain::desk::sales::{self, Figures};
 use crate::error::AppError;
 
 pub async fn for_event(state: &AppState, event_id: i32) -> Result<(Event, Figures), AppError> {

@@ -6,12 +6,12 @@ use actix_web::web;
 use super::seat_line::SeatLine;
 use crate::config::Settings;
 use crate::db::{Conn, DbPool};
-use crate::domain::clock::Clock;
-use crate::domain::hold_rules::HoldRequest;
-use crate::domain::reservation::ReserveOutcome;
+use crate::domain::bookings::hold_rules::HoldRequest;
+use crate::domain::bookings::reservation::ReserveOutcome;
+use crate::domain::common::clock::Clock;
 use crate::error::AppError;
 use crate::mail::Mailer;
-use crate::payments::Provider;
+use crate::providers::Provider;
 
 pub struct AppState {
     pub pool: DbPool,

@@ -4,8 +4,8 @@
 
 use super::AppState;
 use crate::error::AppError;
-use crate::payments::Provider;
-use crate::payments::test_provider::{TestGateway, TestSession};
+use crate::providers::Provider;
+use crate::providers::test_provider::{TestGateway, TestSession};
 
 fn gateway(state: &AppState) -> Result<&TestGateway, AppError> {
     match &state.provider {

@@ -1,12 +1,12 @@
 //! A payment provider's webhook: the signature checked on the raw body, the event read,
-//! recorded and applied in one transaction (`domain::checkout::apply_event`), then any
+//! recorded and applied in one transaction (`domain::payments::apply_event`), then any
 //! money that must go back sent back.
 
 use super::AppState;
 use super::refunds::refund;
-use crate::domain::checkout::{self, Completion, EventOutcome};
+use crate::domain::payments::{self, Completion, EventOutcome};
 use crate::error::AppError;
-use crate::payments::{EventAction, signature, stripe_event};
+use crate::providers::{EventAction, signature, stripe_event};
 
 /// What the provider is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub async fn receive(
             })?;
     }
     let outcome = state
-        .db(move |conn| checkout::apply_event(conn, now, &event))
+        .db(move |conn| payments::apply_event(conn, now, &event))
         .await?;
     match outcome {
         EventOutcome::Replay => Ok(Receipt::AlreadyProcessed),

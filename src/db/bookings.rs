@@ -46,7 +46,7 @@ macro_rules! first_locked {
 
 /// Reads a ticket and locks its row until the transaction ends: `SELECT … FOR UPDATE` on
 /// PostgreSQL; on SQLite the caller's immediate transaction already holds the database's
-/// write lock. Every transition of a ticket starts here (see `domain::locking`).
+/// write lock. Every transition of a ticket starts here (see `domain::bookings::locking`).
 pub fn lock(conn: &mut Conn, id: i32) -> QueryResult<Option<Booking>> {
     first_locked!(conn, dsl::bookings.find(id).select(Booking::as_select()))
 }

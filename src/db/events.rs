@@ -131,7 +131,7 @@ pub fn by_start(
 }
 
 /// Narrows a query of events to those in `status` at `now` (the rules of
-/// `domain::event_status`, in SQL: cancelled first, then started or ended, then draft,
+/// `domain::catalogue::event_status`, in SQL: cancelled first, then started or ended, then draft,
 /// then sold out or on sale by whether a ticket type has seats left).
 fn in_status<'q>(
     query: super::schema::events::BoxedQuery<'q, <Conn as diesel::Connection>::Backend>,

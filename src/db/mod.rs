@@ -25,7 +25,7 @@ pub mod migrations;
 pub mod models;
 pub mod outbox;
 pub mod password_resets;
-pub mod payments;
+pub mod payment_attempts;
 pub mod refunds;
 pub mod sales;
 pub mod schema;

@@ -209,7 +209,7 @@ pub struct Payment {
     pub dispute_status: Option<String>,
     pub provider_dispute_id: Option<String>,
     /// When a buyer's page (or reconciliation) last asked the provider about it
-    /// (`domain::checkout::provider_check`).
+    /// (`domain::payments::provider_check`).
     pub provider_checked_at: Option<NaiveDateTime>,
 }
 

@@ -44,7 +44,7 @@ pub enum RefundStatus {
 }
 
 /// How a ticket type may be bought (`ticket_types.selling_rule`); the rules themselves
-/// are in `domain::selling_rules`.
+/// are in `domain::bookings::selling_rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SellingRule {
     /// Any quantity up to the cap.
@@ -58,7 +58,7 @@ pub enum SellingRule {
 }
 
 /// Where an event stands for its organiser (not stored: read from its dates, its
-/// publishing, its cancellation and its ticket types; `domain::event_status`). The text
+/// publishing, its cancellation and its ticket types; `domain::catalogue::event_status`). The text
 /// is the admin dashboard's `?status=` filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventStatus {

@@ -1,5 +1,5 @@
 //! Queries on `trusted_devices`: the hashed secrets of the devices that logged in to an
-//! account (`domain::trusted_device`).
+//! account (`domain::accounts::trusted_device`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -6,7 +6,7 @@ use askama::Template;
 use super::Mail;
 use super::compose::{Context, render};
 use crate::db::{Conn, users};
-use crate::domain::address_check;
+use crate::domain::accounts::address_check;
 use crate::domain::outbox::Message;
 use crate::error::AppError;
 

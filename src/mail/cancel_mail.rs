@@ -6,7 +6,7 @@ use askama::Template;
 use super::Mail;
 use super::compose::{Context, booking_calendar, render, when};
 use crate::db::{Conn, bookings, events, users};
-use crate::domain::booking_status::BookingStatus;
+use crate::domain::bookings::booking_status::BookingStatus;
 use crate::error::AppError;
 
 #[derive(Template)]

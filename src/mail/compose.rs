@@ -5,12 +5,12 @@
 use askama::Template;
 
 use super::{Attachment, Mail, ics};
-use crate::db::{Conn, admissions, bookings, events, payments, ticket_types, users};
-use crate::domain::booking_status::BookingStatus;
-use crate::domain::money::Money;
+use crate::db::{Conn, admissions, bookings, events, payment_attempts, ticket_types, users};
+use crate::domain::bookings::booking_status::BookingStatus;
+use crate::domain::common::time_zone;
+use crate::domain::common::wording;
 use crate::domain::outbox::Message;
-use crate::domain::time_zone;
-use crate::domain::wording;
+use crate::domain::payments::money::Money;
 use crate::error::AppError;
 
 /// How an event's time reads in mail: in the event's own zone, "Fri 25 Dec 2026, 20:00
@@ -174,7 +174,7 @@ pub(super) fn booking_calendar(
 }
 
 fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<Mail, AppError> {
-    let payment = payments::find(conn, payment_id)?.ok_or(AppError::NotFound)?;
+    let payment = payment_attempts::find(conn, payment_id)?.ok_or(AppError::NotFound)?;
     let booking = bookings::find(conn, payment.booking_id)?.ok_or(AppError::NotFound)?;
     let event = events::find(conn, booking.event_id)?.ok_or(AppError::NotFound)?;
     let user = users::find(conn, payment.user_id)?.ok_or(AppError::NotFound)?;

@@ -8,7 +8,7 @@
 use chrono::{NaiveDateTime, Offset, TimeDelta, TimeZone};
 use chrono_tz::{OffsetComponents, OffsetName};
 
-use crate::domain::time_zone::{self, Tz};
+use crate::domain::common::time_zone::{self, Tz};
 
 /// What the calendar says: the booking's event, confirmed or called off.
 pub struct CalendarEntry<'a> {

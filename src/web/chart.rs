@@ -1,7 +1,7 @@
 //! The sales chart as server-drawn SVG (no JavaScript): bars of seats per day or hour,
 //! laid out here in numbers the template only prints, with a text alternative.
 
-use crate::domain::sales::Chart;
+use crate::domain::desk::sales::Chart;
 
 /// The drawing's size in SVG units (it scales to the page's width).
 pub const WIDTH: i64 = 640;

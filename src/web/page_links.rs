@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::domain::event_pages::PageAt;
+use crate::domain::catalogue::event_pages::PageAt;
 use crate::error::AppError;
 
 #[derive(Debug, Deserialize)]

@@ -1,5 +1,5 @@
 //! The device cookie (`boxoffice_device`): the secrets this browser holds for the
-//! accounts it logged in to (`domain::trusted_device`), one per account, most recent
+//! accounts it logged in to (`domain::accounts::trusted_device`), one per account, most recent
 //! last. The shop reads them on a log-in attempt (a live one of the account lets the
 //! device try while the account is closed to new devices) and writes the new secret a
 //! log-in gives, in place of the one it replaces. Long-lived, HttpOnly, SameSite=Lax.
@@ -8,7 +8,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::app::login::DeviceSecret;
-use crate::domain::trusted_device;
+use crate::domain::accounts::trusted_device;
 
 const COOKIE: &str = "boxoffice_device";
 /// Accounts one device remembers (a shared family computer, say).

@@ -3,12 +3,12 @@
 use chrono::NaiveDateTime;
 
 use crate::db::models::TicketType;
-use crate::domain::booking_status::BookingStatus;
+use crate::domain::bookings::booking_status::BookingStatus;
+use crate::domain::bookings::selling_rules::{self, SellingRule};
+use crate::domain::catalogue::sale_window::SaleWindow;
+use crate::domain::common::time_zone;
 use crate::domain::door::answer::{ScanAnswer, SeatFacts};
-use crate::domain::money::Money;
-use crate::domain::sale_window::SaleWindow;
-use crate::domain::selling_rules::{self, SellingRule};
-use crate::domain::time_zone;
+use crate::domain::payments::money::Money;
 
 /// "Sat 19 Dec 2026, 20:00 UTC": a time of the shop's own (a mail kept, an account
 /// made), not of an event.
@@ -29,10 +29,10 @@ pub fn time_zones() -> &'static [&'static str] {
     &ZONES
 }
 
-/// An event's description, Markdown rendered and sanitised (`domain::markdown`): safe to
+/// An event's description, Markdown rendered and sanitised (`domain::catalogue::markdown`): safe to
 /// put in the page unescaped.
 pub fn description(source: &str) -> String {
-    crate::domain::markdown::to_html(source)
+    crate::domain::catalogue::markdown::to_html(source)
 }
 
 /// The machine-readable form for `<time datetime=…>`.
@@ -57,7 +57,7 @@ pub fn price(ticket_type: &TicketType) -> String {
 
 /// "1 seat" / "3 seats".
 pub fn seats(n: impl std::borrow::Borrow<i32>) -> String {
-    crate::domain::wording::seats(i64::from(*n.borrow()))
+    crate::domain::common::wording::seats(i64::from(*n.borrow()))
 }
 
 /// "€25.00" for a stored amount and currency.

@@ -202,7 +202,7 @@ impl TestApp {
         let email = "api-admin@example.com";
         let now = self.clock.now();
         self.with_db(move |conn| {
-            boxoffice::domain::accounts::create_admin(conn, email, PASSWORD, 4, now)
+            boxoffice::domain::accounts::account::create_admin(conn, email, PASSWORD, 4, now)
                 .expect("admin created");
         })
         .await;

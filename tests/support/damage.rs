@@ -2,8 +2,8 @@
 //! and for the repair tests: a stale decision written without the ticket's lock.
 
 use boxoffice::db::status::{BookingStatus, PaymentStatus};
-use boxoffice::db::{bookings, payments};
-use boxoffice::domain::reservation;
+use boxoffice::db::{bookings, payment_attempts};
+use boxoffice::domain::bookings::reservation;
 use diesel::Connection;
 
 use super::TestApp;
@@ -22,12 +22,14 @@ pub async fn keep_money_for_cancelled_ticket(
     app.with_db(move |c| {
         let seen = bookings::find(c, booking_id).unwrap().unwrap();
         assert_eq!(seen.status, "reserved", "the confirmation's read");
-        let payment = payments::for_booking(c, booking_id).unwrap().remove(0);
+        let payment = payment_attempts::for_booking(c, booking_id)
+            .unwrap()
+            .remove(0);
         reservation::cancel(c, seen.user_id, booking_id).unwrap();
         c.transaction::<_, diesel::result::Error, _>(|c| {
             let _ =
                 bookings::mark_paid(c, seen.id, seen.hold_number, BookingStatus::Reserved, now)?;
-            let _ = payments::mark_paid(
+            let _ = payment_attempts::mark_paid(
                 c,
                 payment.id,
                 &[PaymentStatus::Creating, PaymentStatus::Open],
@@ -50,7 +52,7 @@ pub async fn keep_a_second_payment(app: &TestApp, payment_id: i32, reference: &s
     let now = app.clock.now();
     let reference = reference.to_owned();
     app.with_db(move |c| {
-        let _ = payments::mark_paid(
+        let _ = payment_attempts::mark_paid(
             c,
             payment_id,
             &PaymentStatus::UNSETTLED,

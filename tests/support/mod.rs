@@ -22,7 +22,7 @@ use actix_web::web;
 use boxoffice::app::AppState;
 use boxoffice::config::Settings;
 use boxoffice::db::Conn;
-use boxoffice::domain::clock::Clock;
+use boxoffice::domain::common::clock::Clock;
 use boxoffice::startup::Application;
 
 pub use database::TestDatabase;
@@ -144,7 +144,7 @@ impl TestApp {
         let email = "admin@example.com";
         let now = self.clock.now();
         self.with_db(move |conn| {
-            boxoffice::domain::accounts::create_admin(conn, email, PASSWORD, 4, now)
+            boxoffice::domain::accounts::account::create_admin(conn, email, PASSWORD, 4, now)
                 .expect("admin created");
         })
         .await;
@@ -171,7 +171,7 @@ impl TestApp {
     /// The books audit (`boxoffice check`), asserting it is clean.
     pub async fn assert_books_clean(&self) {
         let report = self
-            .with_db(|conn| boxoffice::domain::books::audit(conn).expect("audit runs"))
+            .with_db(|conn| boxoffice::domain::audit::books::audit(conn).expect("audit runs"))
             .await;
         assert!(
             report.is_clean(),

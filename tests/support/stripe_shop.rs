@@ -3,8 +3,8 @@
 //! delivering signed webhook events.
 
 use boxoffice::db::models::Payment;
-use boxoffice::db::payments;
-use boxoffice::payments::signature;
+use boxoffice::db::payment_attempts;
+use boxoffice::providers::signature;
 use serde_json::Value;
 
 use super::stripe_standin::StripeStandIn;
@@ -42,7 +42,7 @@ pub async fn checkout(buyer: &Visitor, booking_id: i32) -> String {
 }
 
 pub async fn payments_of(app: &TestApp, booking_id: i32) -> Vec<Payment> {
-    app.with_db(move |c| payments::for_booking(c, booking_id).expect("payments"))
+    app.with_db(move |c| payment_attempts::for_booking(c, booking_id).expect("payments"))
         .await
 }
 

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::models::{Event, NewDoorGrant};
 use crate::db::{Conn, door_grants, events, is_unique_violation, users, write_transaction};
-use crate::domain::email::Email;
+use crate::domain::accounts::email::Email;
 use crate::error::AppError;
 
 /// Whether a user may use an event's check-in page.

@@ -1,6 +1,6 @@
 //! Checking a scanned code in, exactly once.
 //!
-//! The check-in locks its booking's ticket row first (`domain::locking`), then reads
+//! The check-in locks its booking's ticket row first (`domain::bookings::locking`), then reads
 //! the seat's admission, the booking and its refunds again under that lock and decides
 //! on them: a booking whose refund is under way answers NOT VALID (`refunds`), and a
 //! buyer's refund request, which takes the same lock and refuses a booking with a seat

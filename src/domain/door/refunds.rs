@@ -1,5 +1,5 @@
 //! Refunds and the door, each deciding on rows read under the booking's lock
-//! (`domain::locking`), so a check-in and a refund of one booking never both win:
+//! (`domain::bookings::locking`), so a check-in and a refund of one booking never both win:
 //! - a booking with a seat checked in is not refunded at its buyer's request, and an
 //!   admin refunds it only with a reason, kept with the refund (`refunds.reason`, also
 //!   the payment's status reason shown in the admin payments list);
@@ -10,8 +10,8 @@
 
 use crate::db::models::Booking;
 use crate::db::status::{PaymentStatus, RefundStatus};
-use crate::db::{Conn, admissions, payments, refunds};
-use crate::domain::booking_status::BookingStatus;
+use crate::db::{Conn, admissions, payment_attempts, refunds};
+use crate::domain::bookings::booking_status::BookingStatus;
 use crate::error::AppError;
 
 /// The longest reason an admin may give.
@@ -36,7 +36,7 @@ pub fn refund_under_way(conn: &mut Conn, booking: &Booking) -> Result<bool, AppE
     if booking.status != BookingStatus::Paid {
         return Ok(false);
     }
-    let all = payments::for_booking(conn, booking.id)?;
+    let all = payment_attempts::for_booking(conn, booking.id)?;
     if all.iter().any(|p| p.status == PaymentStatus::Paid) {
         return Ok(false);
     }

@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use super::shapes::{EventOut, Price, utc};
 use crate::app::admin::BookingLine;
 use crate::db::models::{Event, Payment, TicketType};
-use crate::domain::event_form::{EventForm, checkbox};
-use crate::domain::ticket_type_form::TicketTypeForm;
+use crate::domain::catalogue::event_form::{EventForm, checkbox};
+use crate::domain::catalogue::ticket_type_form::TicketTypeForm;
 
 /// An event as an admin sees it: drafts too.
 #[derive(Debug, Serialize, ToSchema)]
@@ -293,7 +293,7 @@ pub struct PaymentOut {
 impl PaymentOut {
     pub fn new(
         payment: &Payment,
-        booking_status: crate::domain::booking_status::BookingStatus,
+        booking_status: crate::domain::bookings::booking_status::BookingStatus,
         note: Option<String>,
     ) -> PaymentOut {
         PaymentOut {

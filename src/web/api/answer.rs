@@ -7,7 +7,7 @@ use actix_web::http::header;
 use serde::Serialize;
 
 use super::problem::Problem;
-use crate::domain::api_idempotency::KeptAnswer;
+use crate::domain::api::idempotency::KeptAnswer;
 
 #[derive(Debug)]
 pub struct Answer {

@@ -15,10 +15,10 @@ use super::problem::{Problem, ProblemBody};
 use super::shapes::{BookingOut, BookingRequest, CheckoutAnswer, Page};
 use crate::app::checkout::{PayOutcome, start_checkout};
 use crate::app::{AppState, bookings};
-use crate::domain::hold_rules::HoldRefusal;
-use crate::domain::hold_rules::HoldRequest;
-use crate::domain::reservation::ReserveOutcome;
-use crate::domain::selling_rules::MAX_PER_ORDER_LIMIT;
+use crate::domain::bookings::hold_rules::HoldRefusal;
+use crate::domain::bookings::hold_rules::HoldRequest;
+use crate::domain::bookings::reservation::ReserveOutcome;
+use crate::domain::bookings::selling_rules::MAX_PER_ORDER_LIMIT;
 use crate::web::client_address;
 
 /// Hold seats of one ticket type in a new booking (one booking per user per event).

@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use super::answer::Answer;
 use super::problem::Problem;
 use crate::app::{AppState, api_idempotency};
-use crate::domain::api_idempotency::{Begin, fingerprint, valid_key};
+use crate::domain::api::idempotency::{Begin, fingerprint, valid_key};
 
 pub const HEADER: &str = "Idempotency-Key";
 

@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::problem::{CODES, FieldError, Problem, ProblemBody, TYPES_BASE};
 use super::{admin_events, admin_sales, bookings, checkins, events, tokens};
-use crate::domain::markdown;
+use crate::domain::catalogue::markdown;
 use crate::web::page::{Page, PageCtx, html};
 
 #[derive(OpenApi)]

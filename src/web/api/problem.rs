@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::form_errors::FieldErrors;
+use crate::domain::common::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::request_id::cause_chain;
 

@@ -8,10 +8,10 @@ use utoipa::ToSchema;
 
 use crate::app::bookings::{BookingDetails, SeatCode};
 use crate::db::models::{self, Event};
-use crate::domain::booking_status::BookingStatus;
-use crate::domain::money::Money;
-use crate::domain::sale_window::SaleWindow;
-use crate::domain::{markdown, time_zone};
+use crate::domain::bookings::booking_status::BookingStatus;
+use crate::domain::catalogue::sale_window::SaleWindow;
+use crate::domain::payments::money::Money;
+use crate::domain::{catalogue::markdown, common::time_zone};
 
 /// A time as the API writes it: `2026-12-01T19:30:00Z`.
 pub fn utc(time: NaiveDateTime) -> String {

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::{AppState, address_check};
-use crate::domain::address_check::{Confirmation, Resent};
+use crate::domain::accounts::address_check::{Confirmation, Resent};
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::app::accounts;
 use crate::app::login::{Attempt, LogIn, log_in};
-use crate::domain::form_errors::FieldErrors;
+use crate::domain::common::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;

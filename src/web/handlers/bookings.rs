@@ -9,9 +9,9 @@ use crate::app::AppState;
 use crate::app::bookings::{self, BookingDetails, SeatCode};
 use crate::app::reserve as reservations;
 use crate::db::models::{Booking, Event, TicketType};
-use crate::domain::booking_status::BookingStatus;
-use crate::domain::hold_rules::HoldRequest;
-use crate::domain::reservation::ReserveOutcome;
+use crate::domain::bookings::booking_status::BookingStatus;
+use crate::domain::bookings::hold_rules::HoldRequest;
+use crate::domain::bookings::reservation::ReserveOutcome;
 use crate::error::AppError;
 use crate::web::client_address;
 use crate::web::csrf::CsrfForm;
@@ -113,7 +113,7 @@ pub struct BookingView {
     pub checked_in: bool,
     pub refund_under_way: bool,
     /// What cancelling a paid booking would refund: its payment's amount.
-    pub kept: Option<crate::domain::money::Money>,
+    pub kept: Option<crate::domain::payments::money::Money>,
 }
 
 impl BookingView {

@@ -6,7 +6,7 @@ use askama::Template;
 use crate::app::AppState;
 use crate::app::catalogue::{self, Viewer};
 use crate::db::models::Booking;
-use crate::domain::catalogue::{CataloguePage, Listing};
+use crate::domain::catalogue::browse::{CataloguePage, Listing};
 use crate::error::AppError;
 use crate::web::page::{Page, PageCtx, html};
 use crate::web::page_links::PageQuery;

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::app::bookings;
 use crate::app::checkout::{self, Confirmation, PayOutcome};
 use crate::app::webhook::{self, Receipt};
-use crate::domain::checkout::{Completion, PROVIDER_CHECK_INTERVAL};
+use crate::domain::payments::{Completion, PROVIDER_CHECK_INTERVAL};
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;

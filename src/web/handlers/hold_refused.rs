@@ -1,4 +1,4 @@
-//! The page a reserve refused by the hold rules answers with (`domain::hold_rules`):
+//! The page a reserve refused by the hold rules answers with (`domain::bookings::hold_rules`):
 //! what happened and when to try again (429 with `Retry-After`), or, on a high-demand
 //! event, how to confirm the address (403, with the button that mails a new link).
 
@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use askama::Template;
 
-use crate::domain::hold_rules::HoldRefusal;
+use crate::domain::bookings::hold_rules::HoldRefusal;
 use crate::error::AppError;
 use crate::web::page::{Page, PageCtx, html_with_status};
 

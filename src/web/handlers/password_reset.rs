@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::app::password_reset::{self, Asked, Reset};
-use crate::domain::form_errors::FieldErrors;
+use crate::domain::common::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};

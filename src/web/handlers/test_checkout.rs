@@ -6,8 +6,8 @@ use askama::Template;
 
 use crate::app::{AppState, test_checkout};
 use crate::error::AppError;
-use crate::payments::SessionStatus;
-use crate::payments::test_provider::TestSession;
+use crate::providers::SessionStatus;
+use crate::providers::test_provider::TestSession;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::CurrentUser;

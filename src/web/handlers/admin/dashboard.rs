@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use crate::app::{AppState, admin};
 use crate::db::events::DeskFilter;
-use crate::domain::desk_pages::DeskAt;
-use crate::domain::event_admin::Overview;
-use crate::domain::event_status::{self, EventStatus};
-use crate::domain::text::is_clean_line;
+use crate::domain::catalogue::event_admin::Overview;
+use crate::domain::catalogue::event_status::{self, EventStatus};
+use crate::domain::common::text::is_clean_line;
+use crate::domain::desk::desk_pages::DeskAt;
 use crate::error::AppError;
 use crate::web::identity::AdminUser;
 use crate::web::page::{Page, PageCtx, html};

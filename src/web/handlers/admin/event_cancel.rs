@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::app::{AppState, event_lifecycle};
 use crate::db::models::Event;
-use crate::domain::event_lifecycle::RefundProgress;
-use crate::domain::wording;
+use crate::domain::catalogue::event_lifecycle::RefundProgress;
+use crate::domain::common::wording;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::flash;

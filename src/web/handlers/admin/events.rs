@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
 use crate::app::{AppState, admin};
-use crate::domain::event_form::EventForm;
-use crate::domain::form_errors::FieldErrors;
+use crate::domain::catalogue::event_form::EventForm;
+use crate::domain::common::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;

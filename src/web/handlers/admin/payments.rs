@@ -17,7 +17,7 @@ use crate::app::refunds::RefundProgress;
 use crate::app::{AppState, admin, refunds};
 use crate::db::models::Payment;
 use crate::db::status::PaymentStatus;
-use crate::domain::booking_status::BookingStatus;
+use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::door::refunds::{REASON_MAX, parse_reason};
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;

@@ -9,7 +9,7 @@ use askama::Template;
 
 use crate::app::{AppState, sales};
 use crate::db::models::Event;
-use crate::domain::sales::Figures;
+use crate::domain::desk::sales::Figures;
 use crate::error::AppError;
 use crate::web::chart::{self, ChartView};
 use crate::web::identity::AdminUser;

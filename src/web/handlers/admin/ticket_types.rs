@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
 use crate::app::{AppState, admin};
-use crate::domain::form_errors::FieldErrors;
-use crate::domain::money::COMMON_CURRENCIES;
-use crate::domain::selling_rules::SellingRule;
-use crate::domain::ticket_type_form::TicketTypeForm;
-use crate::domain::time_zone;
+use crate::domain::bookings::selling_rules::SellingRule;
+use crate::domain::catalogue::ticket_type_form::TicketTypeForm;
+use crate::domain::common::form_errors::FieldErrors;
+use crate::domain::common::time_zone;
+use crate::domain::payments::money::COMMON_CURRENCIES;
 use crate::error::AppError;
 use crate::web::csrf::CsrfForm;
 use crate::web::flash;

@@ -1,0 +1,10 @@
+//! Accounts: registering and passwords, the address check, the log-in throttle's rule,
+//! password resets, trusted devices and the API's bearer tokens.
+
+pub mod account;
+pub mod address_check;
+pub mod api_token;
+pub mod email;
+pub mod login_throttle;
+pub mod password_reset;
+pub mod trusted_device;

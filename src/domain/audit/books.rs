@@ -1,0 +1,342 @@
+//! The audit behind `boxoffice check`: does every seat add up? A booking (a ticket row)
+//! holds `quantity` seats; every count here is of seats.
+
+use std::collections::HashMap;
+
+use crate::db::models::{Admission, Booking, Payment, TicketType};
+use crate::db::status::{AdmissionStatus, PaymentStatus, RefundStatus};
+use crate::db::{Conn, admissions, bookings, events, payment_attempts, refunds, ticket_types};
+use crate::domain::bookings::booking_status::BookingStatus;
+use crate::error::AppError;
+
+/// What the audit found: one summary line per event and every violation.
+#[derive(Debug, Default)]
+pub struct BooksReport {
+    pub summaries: Vec<String>,
+    pub violations: Vec<String>,
+    /// The summaries' figures, per event id (what the sales pages must agree with).
+    pub events: std::collections::BTreeMap<i32, EventBooks>,
+}
+
+/// One event as the books count it: seats by where they are, and the money kept for
+/// its bookings (succeeded payments not refunded) per currency.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct EventBooks {
+    pub total: i64,
+    pub available: i64,
+    pub held: i64,
+    pub sold: i64,
+    pub kept: std::collections::BTreeMap<String, i64>,
+}
+
+impl BooksReport {
+    pub fn is_clean(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// Seats of one ticket type by where they are.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeatCounts {
+    pub held: i64,
+    pub sold: i64,
+}
+
+/// Held and sold seats per ticket type id (bookings' quantities summed).
+pub fn seat_counts(conn: &mut Conn) -> Result<HashMap<i32, SeatCounts>, AppError> {
+    Ok(tally(bookings::seat_counts(conn)?))
+}
+
+/// As `seat_counts`, for the ticket types `ticket_type_ids` only.
+pub fn seat_counts_for(
+    conn: &mut Conn,
+    ticket_type_ids: &[i32],
+) -> Result<HashMap<i32, SeatCounts>, AppError> {
+    Ok(tally(bookings::seat_counts_for(conn, ticket_type_ids)?))
+}
+
+fn tally(rows: Vec<(i32, BookingStatus, i64)>) -> HashMap<i32, SeatCounts> {
+    let mut counts: HashMap<i32, SeatCounts> = HashMap::new();
+    for (ticket_type_id, status, n) in rows {
+        let entry = counts.entry(ticket_type_id).or_default();
+        match status {
+            BookingStatus::Reserved => entry.held += n,
+            BookingStatus::Paid => entry.sold += n,
+            _ => {}
+        }
+    }
+    counts
+}
+
+/// Tickets per keyset page of `each_page_of_bookings`.
+const PAGE: i64 = 10_000;
+
+/// Checks, for every ticket type, available + held seats + sold seats = total and
+/// nothing negative, and that no user has two seat-taking bookings for one event; then
+/// the money and the admissions of every booking, reading the bookings a keyset page at
+/// a time (`WHERE id > last ORDER BY id LIMIT n`) with their payments and admissions.
+pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
+    let mut report = BooksReport::default();
+    let counts = seat_counts(conn)?;
+    let ticket_types: HashMap<i32, TicketType> = ticket_types::all(conn)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut per_event: HashMap<i32, Vec<&TicketType>> = HashMap::new();
+    for ticket_type in ticket_types.values() {
+        per_event
+            .entry(ticket_type.event_id)
+            .or_default()
+            .push(ticket_type);
+    }
+    for list in per_event.values_mut() {
+        list.sort_unstable_by_key(|s| s.id);
+    }
+    for event in events::all(conn)? {
+        let (mut total, mut available, mut held, mut sold) = (0_i64, 0_i64, 0_i64, 0_i64);
+        for ticket_type in per_event
+            .get(&event.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let c = counts.get(&ticket_type.id).copied().unwrap_or_default();
+            let (t, a) = (
+                i64::from(ticket_type.total_tickets),
+                i64::from(ticket_type.available_tickets_count),
+            );
+            if a < 0 || a > t {
+                report.violations.push(format!(
+                    "ticket type {} ({}): available {a} is outside 0..={t}",
+                    ticket_type.id, ticket_type.name
+                ));
+            }
+            if a + c.held + c.sold != t {
+                report.violations.push(format!(
+                    "ticket type {} ({}): available {a} + held {} + sold {} != total {t}",
+                    ticket_type.id, ticket_type.name, c.held, c.sold
+                ));
+            }
+            total += t;
+            available += a;
+            held += c.held;
+            sold += c.sold;
+        }
+        report.summaries.push(format!(
+            "event {} \"{}\": total {total}, available {available}, held {held}, sold {sold}",
+            event.id, event.title
+        ));
+        report.events.insert(
+            event.id,
+            EventBooks {
+                total,
+                available,
+                held,
+                sold,
+                kept: Default::default(),
+            },
+        );
+    }
+    let seat_taking = [
+        BookingStatus::Reserved.as_str(),
+        BookingStatus::Paid.as_str(),
+    ];
+    for (user_id, event_id, n) in bookings::repeated_per_user_and_event(conn, &seat_taking)? {
+        report.violations.push(format!(
+            "user {user_id} has {n} live tickets for event {event_id}"
+        ));
+    }
+    for (code, n) in admissions::repeated_codes(conn)? {
+        report
+            .violations
+            .push(format!("admission code {code} is used {n} times"));
+    }
+    each_page_of_bookings(conn, |conn, page, (after, last)| {
+        let page_payments = payment_attempts::for_booking_ids_in(conn, after, last)?;
+        let page_admissions = admissions::for_booking_ids_in(conn, after, last)?;
+        audit_money(conn, page, &page_payments, &ticket_types, &mut report)?;
+        audit_admissions(page, &page_admissions, &mut report);
+        Ok(())
+    })?;
+    Ok(report)
+}
+
+/// Walks every booking a keyset page at a time (`WHERE id > last ORDER BY id LIMIT n`):
+/// `visit` gets each page and the ticket ids it spans (`after + 1 ..= last`), by which
+/// to fetch the page's payments or admissions. Memory stays bounded and the time linear
+/// whatever the table holds (the audit, and the search for money kept without a ticket).
+pub fn each_page_of_bookings(
+    conn: &mut Conn,
+    mut visit: impl FnMut(&mut Conn, &[Booking], (i32, i32)) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let mut after = 0;
+    loop {
+        let page = bookings::page_after(conn, after, PAGE)?;
+        let Some(last) = page.last().map(|t| t.id) else {
+            return Ok(());
+        };
+        visit(conn, &page, (after, last))?;
+        after = last;
+    }
+}
+
+/// Every paid booking has exactly one succeeded, unrefunded payment of its quantity ×
+/// its ticket type's price; no money is kept without a ticket; no refund is left owing.
+/// `page_payments` are all the payments of the bookings in `page`.
+fn audit_money(
+    conn: &mut Conn,
+    page: &[Booking],
+    page_payments: &[Payment],
+    ticket_types: &HashMap<i32, TicketType>,
+    report: &mut BooksReport,
+) -> Result<(), AppError> {
+    let mut by_booking: HashMap<i32, Vec<&Payment>> = HashMap::new();
+    for payment in page_payments {
+        by_booking
+            .entry(payment.booking_id)
+            .or_default()
+            .push(payment);
+    }
+    for booking in page {
+        let mine = by_booking
+            .get(&booking.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let kept: Vec<&Payment> = mine
+            .iter()
+            .copied()
+            .filter(|p| p.status == PaymentStatus::Paid)
+            .collect();
+        let is_paid = booking.status == BookingStatus::Paid;
+        // A paid booking whose refund the provider has not completed yet keeps working
+        // until it does (the refund owed is reported below).
+        let being_refunded = kept.is_empty()
+            && mine
+                .iter()
+                .any(|p| p.status == PaymentStatus::RefundPending);
+        if is_paid && kept.len() != 1 && !being_refunded {
+            report.violations.push(format!(
+                "ticket {} is paid but has {} succeeded, unrefunded payments",
+                booking.id,
+                kept.len()
+            ));
+        }
+        if !is_paid && !kept.is_empty() {
+            report.violations.push(format!(
+                "ticket {} is {} but money was kept for it",
+                booking.id, booking.status
+            ));
+        }
+        if let (true, Some(payment), Some(ticket_type)) = (
+            is_paid,
+            kept.first(),
+            ticket_types.get(&booking.ticket_type_id),
+        ) && (ticket_type
+            .amount_pennies
+            .checked_mul(i64::from(booking.quantity))
+            != Some(payment.amount_pennies)
+            || payment.currency != ticket_type.currency)
+        {
+            report.violations.push(format!(
+                "ticket {} was paid {} {} but its {} seats cost {} × {} {}",
+                booking.id,
+                payment.amount_pennies,
+                payment.currency,
+                booking.quantity,
+                booking.quantity,
+                ticket_type.amount_pennies,
+                ticket_type.currency
+            ));
+        }
+    }
+    let event_of: HashMap<i32, i32> = page.iter().map(|t| (t.id, t.event_id)).collect();
+    for payment in page_payments {
+        if payment.status == PaymentStatus::Paid
+            && let Some(books) = event_of
+                .get(&payment.booking_id)
+                .and_then(|event| report.events.get_mut(event))
+        {
+            *books.kept.entry(payment.currency.clone()).or_default() += payment.amount_pennies;
+        }
+        match payment.status {
+            PaymentStatus::RefundPending => {
+                let latest = refunds::for_payment(conn, payment.id)?.into_iter().next();
+                report.violations.push(match latest {
+                    Some(refund) if refund.status == RefundStatus::Failed => format!(
+                        "payment {} is owed back to the customer: refund {} failed at the provider ({}); retry it or return the money another way",
+                        payment.id,
+                        refund.id,
+                        refund.failure_reason.as_deref().unwrap_or("no reason given")
+                    ),
+                    Some(refund) if refund.status == RefundStatus::Pending => format!(
+                        "payment {} is owed back to the customer (refund {} pending at the provider)",
+                        payment.id, refund.id
+                    ),
+                    _ => format!(
+                        "payment {} is owed back to the customer (refund pending)",
+                        payment.id
+                    ),
+                })
+            }
+            _ if payment.dispute_status.as_deref() == Some("open") => {
+                report.violations.push(format!(
+                    "payment {} is disputed by the customer's bank ({}): respond in Stripe's dashboard",
+                    payment.id,
+                    payment.provider_dispute_id.as_deref().unwrap_or("no id")
+                ))
+            }
+            PaymentStatus::Mismatch => report.violations.push(format!(
+                "payment {} was paid with a different amount or currency and needs an admin",
+                payment.id
+            )),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The admissions of every paid booking's current hold number exactly its quantity, at
+/// positions 1..=quantity, all valid (codes used twice are found in SQL, over all rows);
+/// every admission names its booking's event.
+/// `page_admissions` are all the admissions of the bookings in `page`.
+fn audit_admissions(page: &[Booking], page_admissions: &[Admission], report: &mut BooksReport) {
+    let mut per_hold: HashMap<(i32, i32), Vec<&Admission>> = HashMap::new();
+    for admission in page_admissions {
+        per_hold
+            .entry((admission.booking_id, admission.hold_number))
+            .or_default()
+            .push(admission);
+    }
+    let event_of: HashMap<i32, i32> = page.iter().map(|t| (t.id, t.event_id)).collect();
+    for admission in page_admissions {
+        match event_of.get(&admission.booking_id) {
+            Some(event) if *event != admission.event_id => report.violations.push(format!(
+                "admission {} names event {} but its booking {} is for event {event}",
+                admission.id, admission.event_id, admission.booking_id
+            )),
+            _ => {}
+        }
+    }
+    for booking in page {
+        if booking.status != BookingStatus::Paid {
+            continue;
+        }
+        let mine = per_hold
+            .get(&(booking.id, booking.hold_number))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut positions: Vec<i32> = mine.iter().map(|a| a.position).collect();
+        positions.sort_unstable();
+        let expected: Vec<i32> = (1..=booking.quantity).collect();
+        if positions != expected {
+            report.violations.push(format!(
+                "paid booking {} of {} seats has admissions at positions {positions:?}",
+                booking.id, booking.quantity
+            ));
+        }
+        if mine.iter().any(|a| a.status != AdmissionStatus::Valid) {
+            report
+                .violations
+                .push(format!("paid booking {} has a void admission", booking.id));
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The audit behind `boxoffice check`: do the seats and the money add up?
+
+pub mod books;

@@ -1,0 +1,40 @@
+//! The money side of a ticket, in three ideas: the checkout **attempt** (what the pay
+//! button opens), the **completion** (what a provider's word about a session does to the
+//! books) and the **refund**. Every transition of a ticket follows `domain::bookings::locking`:
+//! lock the ticket row, decide on what was read under the lock, act on every guarded
+//! update's outcome.
+//!
+//! Rules: a paid hold becomes a ticket; a payment that lands after its hold lapsed takes
+//! a free seat under the optimistic lock or is refunded; a payment for a booking that was
+//! cancelled or refunded meanwhile, and a second payment for a paid ticket, are refunded;
+//! a payment whose amount or currency differs is held for an admin.
+
+mod attempt;
+mod completion;
+mod delayed_payment;
+mod disputes;
+pub mod idempotency_key;
+pub mod minimum_charge;
+pub mod money;
+pub mod provider_check;
+mod provider_events;
+mod refund;
+mod refund_record;
+#[cfg(test)]
+mod scenes;
+pub mod session;
+
+pub use attempt::{NewCheckout, PayPlan, plan_payment, session_created, session_failed};
+pub use completion::{Completion, apply_session};
+pub use delayed_payment::{ASYNC_FAILED, PROCESSING};
+pub use provider_check::{PROVIDER_CHECK_INTERVAL, Turn, buyer_turn, take_turn};
+pub use provider_events::{EventOutcome, apply_event};
+pub use refund::{
+    KeptMoney, money_kept_without_a_ticket, refund_done, request_buyer_refund,
+    request_payment_refund, request_refund, return_kept_money,
+};
+pub use refund_record::{
+    RefundStep, next_refund_step, refund_answered, refund_refused, refund_rekeyed, refund_unsure,
+};
+
+pub use crate::db::status::PaymentStatus;
