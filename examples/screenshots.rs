@@ -3,7 +3,7 @@
 //! builds the server binary first; it drives the same kit as the browser tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/browser/mod.rs"]
+#[path = "../tests/suite/browser/mod.rs"]
 mod browser;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,216 @@
+//! Two gates never both admit one seat: 20 scans of one code from 4 gates, sent as real
+//! requests released together behind a barrier, for a few rounds on whichever engine
+//! the suite runs on; exactly one ADMIT each round, the rest ALREADY CHECKED IN, one
+//! admit in the audit trail. The control shows the race is real: the same burst of
+//! updates without the guard's conditions "admits" the seat 20 times.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::support;
+
+use boxoffice::db::schema::{admissions, checkin_log};
+use diesel::prelude::*;
+use support::TestApp;
+use support::door::headline;
+use support::fixtures::EventSpec;
+use support::race::all_together;
+
+const GATES: usize = 4;
+const SCANS: usize = 20;
+const ROUNDS: usize = 3;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_scans_from_four_gates_admit_once() {
+    let app = TestApp::spawn_with(&[("DB_POOL_SIZE", "10")]).await;
+    let admin = app.admin().await;
+    let show = app
+        .create_event(EventSpec::new("Rush").seats("GA", 2500, 100))
+        .await;
+    let mut gates = Vec::new();
+    for gate in 0..GATES {
+        gates.push(
+            app.door_staff(&admin, &format!("gate{gate}@example.com"), "all")
+                .await,
+        );
+    }
+    for round in 0..ROUNDS {
+        let (_, _, codes) = app
+            .paid_booking(
+                &format!("fan{round}@example.com"),
+                show.event_id,
+                show.ticket_type_ids[0],
+                1,
+            )
+            .await;
+        let mut scans = Vec::new();
+        for n in 0..SCANS {
+            let gate = n % GATES;
+            scans.push(
+                gates[gate]
+                    .scan_later(
+                        show.event_id,
+                        &codes[0],
+                        &format!("Gate {gate}"),
+                        &format!("r{round}n{n}"),
+                    )
+                    .await,
+            );
+        }
+        let answers = all_together(scans).await;
+        let heads: Vec<String> = answers
+            .iter()
+            .map(|(status, body)| {
+                assert_eq!(*status, 200, "round {round}: {body}");
+                headline(body)
+            })
+            .collect();
+        assert_eq!(
+            heads.iter().filter(|h| *h == "ADMIT").count(),
+            1,
+            "round {round}: {heads:?}"
+        );
+        assert_eq!(
+            heads.iter().filter(|h| *h == "ALREADY CHECKED IN").count(),
+            SCANS - 1
+        );
+        let code = codes[0].clone();
+        let admits: i64 = app
+            .with_db(move |conn| {
+                checkin_log::table
+                    .inner_join(admissions::table)
+                    .filter(admissions::code.eq(code))
+                    .filter(checkin_log::action.eq("admit"))
+                    .count()
+                    .get_result(conn)
+                    .unwrap()
+            })
+            .await;
+        assert_eq!(admits, 1, "round {round}: one admit in the audit trail");
+    }
+    app.assert_books_clean().await;
+}
+
+/// The control: the same burst as plain updates without `status = 'valid' AND
+/// checked_in_at IS NULL` — every one of them changes the row, so every gate would
+/// have said ADMIT.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_the_guard_every_gate_would_admit() {
+    let app = TestApp::spawn_with(&[("DB_POOL_SIZE", "10")]).await;
+    let show = app
+        .create_event(EventSpec::new("Control").seats("GA", 2500, 10))
+        .await;
+    let (_, _, codes) = app
+        .paid_booking("fan@example.com", show.event_id, show.ticket_type_ids[0], 1)
+        .await;
+    let now = app.clock.now();
+    let updates: Vec<_> = (0..SCANS)
+        .map(|n| {
+            let pool = app.state.pool.clone();
+            let code = codes[0].clone();
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = pool.get().unwrap();
+                    diesel::update(admissions::table.filter(admissions::code.eq(code)))
+                        .set((
+                            admissions::checked_in_at.eq(now),
+                            admissions::gate.eq(format!("Gate {}", n % GATES)),
+                        ))
+                        .execute(&mut conn)
+                        .unwrap()
+                })
+                .await
+                .unwrap()
+            }
+        })
+        .collect();
+    let rows: usize = all_together(updates).await.into_iter().sum();
+    assert_eq!(rows, SCANS, "without the guard each update 'admits'");
+}
+
+/// The losing side of the race, made deterministic: gate A's transaction has admitted
+/// the seat but not committed when gate B's check-in reads it. On PostgreSQL B reads
+/// the seat as free, its guarded update waits for A's row lock (polled in
+/// `pg_stat_activity`), then matches no row once A commits: B must read the row again
+/// and answer ALREADY CHECKED IN at gate A, not ADMIT and not an error. (On SQLite B
+/// waits at its BEGIN IMMEDIATE instead and answers the same from its first read.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_check_in_that_read_a_free_seat_loses_to_the_gate_that_committed_first() {
+    use boxoffice::db::{Conn, Guarded, checkins, write_transaction};
+    use boxoffice::domain::door::answer::ScanAnswer;
+    use boxoffice::domain::door::check_in::{Scan, check_in};
+    use boxoffice::domain::door::input::{Gate, ScannedCode};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Lost").seats("GA", 2500, 10))
+        .await;
+    let (_, booking_id, codes) = app
+        .paid_booking("fan@example.com", show.event_id, show.ticket_type_ids[0], 1)
+        .await;
+    let seat = app
+        .admissions()
+        .await
+        .into_iter()
+        .find(|s| s.booking_id == booking_id)
+        .unwrap();
+    let staff_id = app.bookings().await[0].user_id;
+    let now = app.clock.now();
+    let postgres = app.database.is_postgres();
+
+    let (ready, is_ready) = mpsc::channel();
+    let (commit, may_commit) = mpsc::channel::<()>();
+    let pool = app.state.pool.clone();
+    let gate_a = std::thread::spawn(move || {
+        let mut conn = pool.get().unwrap();
+        write_transaction(&mut conn, |conn| {
+            let admitted = checkins::admit(conn, seat.id, now, "Gate A", Some("a"))?;
+            ready.send(()).unwrap();
+            may_commit.recv().unwrap();
+            Ok::<_, diesel::result::Error>(admitted)
+        })
+        .unwrap()
+    });
+    is_ready.recv().unwrap();
+
+    let pool = app.state.pool.clone();
+    let scan = Scan {
+        code: Some(ScannedCode(codes[0].clone())),
+        gate: Gate("Gate B".into()),
+        nonce: Some("b".into()),
+    };
+    let event_id = show.event_id;
+    let gate_b = std::thread::spawn(move || {
+        let mut conn = pool.get().unwrap();
+        check_in(&mut conn, event_id, staff_id, &scan, now)
+    });
+    if postgres {
+        let mut watcher = app.state.pool.get().unwrap();
+        let Conn::Postgresql(pg) = &mut *watcher else {
+            unreachable!()
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity \
+                  WHERE wait_event_type = 'Lock' AND datname = current_database())",
+            ))
+            .get_result(pg)
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gate B never waited for gate A's lock"
+            );
+            std::thread::yield_now();
+        }
+    }
+    commit.send(()).unwrap();
+    assert_eq!(gate_a.join().unwrap(), Guarded::Applied);
+    match gate_b.join().unwrap().unwrap() {
+        ScanAnswer::AlreadyCheckedIn { gate, .. } => assert_eq!(gate, "Gate A"),
+        other => panic!("gate B answered {other:?}"),
+    }
+}
