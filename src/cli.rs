@@ -8,11 +8,11 @@ use clap::{Parser, Subcommand};
 
 use crate::app::refunds;
 use crate::config::Settings;
+use crate::domain::payments::money::Money;
 use crate::domain::{
     accounts::account, audit::books, common::clock::Clock, seed::demo, seed::scale_seed,
 };
 use crate::startup::{Application, command_state, open_database};
-use crate::web::views;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -201,10 +201,10 @@ fn repair_books(settings: Settings) -> Result<(), String> {
     for repair in &repairs {
         let kept = &repair.kept;
         let what = format!(
-            "payment {} of ticket {} ({}): {}",
+            "payment {} of booking {} ({}): {}",
             kept.payment_id,
             kept.booking_id,
-            views::money(kept.amount_pennies, &kept.currency),
+            Money::from_stored(kept.amount_pennies, &kept.currency),
             kept.reason
         );
         match &repair.error {

@@ -174,11 +174,11 @@ impl Application {
     /// until stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = actix_web::rt::spawn(crate::sweeper::run(
-            self.state.clone(),
+            self.state.clone().into_inner(),
             self.state.settings.sweep_interval,
         ));
         let dispatcher = actix_web::rt::spawn(crate::app::dispatcher::run(
-            self.state.clone(),
+            self.state.clone().into_inner(),
             self.state.settings.outbox.interval,
         ));
         let result = self.server.await;

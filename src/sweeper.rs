@@ -5,26 +5,23 @@
 //! each round of releases, a few calls at a time, each with a time limit: a provider that
 //! hangs delays only itself. A daily housekeeping task purges what is kept only for a
 //! while (`app::retention`). Several instances may run all of them at once; each hold is
-//! still released exactly once.
+//! still released exactly once. This file only schedules; each round's work is a use case
+//! in `app::sweeps`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
 use tokio::sync::Notify;
 
-use crate::app::{AppState, api_idempotency, api_tokens, limits, reconcile, retention};
-use crate::domain::{bookings::reservation, catalogue::event_lifecycle};
-
-/// Holds released per batch; a full batch is followed at once by the next.
-const BATCH: i64 = 200;
+use crate::app::sweeps::{lifecycle_once, provider_once, sweep_once};
+use crate::app::{AppState, api_idempotency, api_tokens, limits, retention};
 
 /// How often the housekeeping task runs (each instance; the purge is safe at once).
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Runs the sweeper until dropped: the release rounds here, the provider rounds and the
 /// housekeeping in tasks of their own (ended with this one).
-pub async fn run(state: web::Data<AppState>, every: Duration) {
+pub async fn run(state: Arc<AppState>, every: Duration) {
     let wake = Arc::new(Notify::new());
     let _provider = Background(tokio::spawn(provider_rounds(state.clone(), wake.clone())));
     let _housekeeping = Background(tokio::spawn(housekeeping(state.clone())));
@@ -56,81 +53,19 @@ impl Drop for Background {
 
 /// The provider's part of each sweep, after each round of releases: closes the sessions
 /// of ended holds, then reconciles (each bounded in concurrency and time).
-async fn provider_rounds(state: web::Data<AppState>, wake: Arc<Notify>) {
+async fn provider_rounds(state: Arc<AppState>, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
         provider_once(&state).await;
     }
 }
 
-/// One provider round; returns (sessions closed, payments settled).
-pub async fn provider_once(state: &AppState) -> (usize, usize) {
-    let closed = reconcile::close_sessions_of_ended_holds(state).await;
-    let settled = reconcile::reconcile(state).await;
-    (closed, settled)
-}
-
 /// Purges old rows once a day (the first time at start).
-async fn housekeeping(state: web::Data<AppState>) {
+async fn housekeeping(state: Arc<AppState>) {
     let mut ticker = tokio::time::interval(HOUSEKEEPING_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
         retention::purge(&state).await;
     }
-}
-
-/// Marks events whose end has passed as ended, and releases holds taken on cancelled
-/// events while they were being cancelled; returns how many events ended.
-pub async fn lifecycle_once(state: &AppState) -> usize {
-    let now = state.clock.now();
-    let result = state
-        .db(move |conn| {
-            let ended = event_lifecycle::mark_ended(conn, now)?;
-            let released = event_lifecycle::release_stray_holds(conn, now)?;
-            Ok((ended, released))
-        })
-        .await;
-    match result {
-        Ok((ended, released)) => {
-            if ended + released > 0 {
-                log::info!(
-                    "{ended} event(s) ended; {released} stray hold(s) of cancelled events released"
-                );
-            }
-            ended
-        }
-        Err(error) => {
-            log::warn!("the event lifecycle round failed (will retry next round): {error}");
-            0
-        }
-    }
-}
-
-/// Releases every lapsed hold now; returns how many this instance released.
-pub async fn sweep_once(state: &AppState) -> usize {
-    let mut released = 0;
-    loop {
-        let now = state.clock.now();
-        match state
-            .db(move |conn| reservation::expire_lapsed(conn, now, BATCH))
-            .await
-        {
-            Ok(0) => break,
-            Ok(n) => {
-                released += n;
-                if (n as i64) < BATCH {
-                    break;
-                }
-            }
-            Err(error) => {
-                log::warn!("expiring holds failed (will retry next round): {error}");
-                break;
-            }
-        }
-    }
-    if released > 0 {
-        log::info!("released {released} lapsed holds");
-    }
-    released
 }

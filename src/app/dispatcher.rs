@@ -5,10 +5,8 @@
 
 use std::collections::HashSet;
 use std::convert::Infallible;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-use actix_web::web;
 
 use super::AppState;
 use crate::db::Guarded;
@@ -19,7 +17,7 @@ use crate::mail::{self, Mailer, compose};
 /// Messages claimed per round; a full round is followed at once by the next.
 const BATCH: i64 = 20;
 
-pub async fn run(state: web::Data<AppState>, every: Duration) {
+pub async fn run(state: Arc<AppState>, every: Duration) {
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -66,7 +66,7 @@ impl<Req: 'static, Res: 'static> SeatLine<Req, Res> {
         let max_batch = self.max_batch;
         // Served in a task of its own, holding the turn, so a client that goes away does
         // not abandon the others in its batch.
-        let server = actix_web::rt::spawn(async move {
+        let server = tokio::task::spawn_local(async move {
             let _turn = turn;
             loop {
                 let batch: Vec<_> = {
@@ -95,8 +95,12 @@ mod tests {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn requests_that_wait_together_are_served_in_one_batch() {
+        tokio::task::LocalSet::new().run_until(together()).await;
+    }
+
+    async fn together() {
         let line: Rc<SeatLine<u32, u32>> = Rc::new(SeatLine::new(100));
         let batches = Rc::new(RefCell::new(Vec::new()));
         let submit = |n: u32| {
@@ -125,8 +129,12 @@ mod tests {
         );
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn a_batch_never_exceeds_the_limit() {
+        tokio::task::LocalSet::new().run_until(limited()).await;
+    }
+
+    async fn limited() {
         let line: Rc<SeatLine<u32, u32>> = Rc::new(SeatLine::new(2));
         let largest = Rc::new(RefCell::new(0));
         let answers = futures_util::future::join_all((0..7).map(|n| {

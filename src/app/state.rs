@@ -1,8 +1,6 @@
 //! What every use case shares: the pool, the settings, the clock, the payment provider
 //! and the per-instance gates (the seat line, the password hashing pool).
 
-use actix_web::web;
-
 use super::seat_line::SeatLine;
 use crate::config::Settings;
 use crate::db::{Conn, DbPool};
@@ -66,7 +64,7 @@ where
     F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
 {
     let pool = pool.clone();
-    web::block(move || {
+    tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().map_err(|error| {
             log::warn!("database pool exhausted or unreachable: {error}");
             AppError::Unavailable(

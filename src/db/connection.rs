@@ -6,6 +6,8 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, HandleEvent, NopEventHandler, Pool};
 
+use crate::config::Engine;
+
 /// One connection type for both engines: the URL picks the variant.
 #[derive(diesel::MultiConnection)]
 pub enum Conn {
@@ -14,23 +16,6 @@ pub enum Conn {
 }
 
 pub type DbPool = Pool<ConnectionManager<Conn>>;
-
-/// The engine behind a database URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-impl Engine {
-    pub fn of_url(url: &str) -> Engine {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Engine::Postgres
-        } else {
-            Engine::Sqlite
-        }
-    }
-}
 
 /// Per-connection SQLite settings, applied on every checkout-ready connection.
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::Conn;
 use super::models::{Event, EventFields};
 use super::schema::events::dsl;
-use super::status::EventStatus;
+use super::status::{BookingStatus, EventStatus};
 
 /// Which events a page in start order walks.
 #[derive(Debug, Clone, Copy)]
@@ -273,7 +273,7 @@ pub fn cancelled_with_holds(conn: &mut Conn) -> QueryResult<Vec<i32>> {
     dsl::events
         .inner_join(bookings::table)
         .filter(dsl::cancelled_at.is_not_null())
-        .filter(bookings::status.eq("reserved"))
+        .filter(bookings::status.eq(BookingStatus::Reserved.as_str()))
         .select(dsl::id)
         .distinct()
         .load(conn)

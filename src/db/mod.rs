@@ -35,7 +35,7 @@ pub mod trusted_devices;
 pub mod users;
 pub mod webhook_events;
 
-pub use connection::{Conn, DbPool, Engine, connect, connect_with, write_transaction};
+pub use connection::{Conn, DbPool, connect, connect_with, write_transaction};
 
 /// What a guarded update (`UPDATE … WHERE <the state the caller expects>`) did. The
 /// compiler makes every caller look at it: `Lost` means another transition changed the

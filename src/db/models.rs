@@ -1,4 +1,12 @@
 //! Rows as they are stored, and the inserts that create them.
+//!
+//! The shop's words (the README's glossary): an **event** has **ticket types**
+//! (`TicketType`, table `ticket_schemas`); a user's **booking** (`Booking`, table
+//! `tickets`; one per user per event) holds N seats of one ticket type, as a **hold**
+//! until paid; each paid seat is an **admission** with its own door **code**; a
+//! **payment attempt** (`Payment`) is one try to pay a booking at the provider; a
+//! **refund** sends money back; a **dispute** is a bank contesting a payment; a
+//! **check-in** admits a seat's code once, by **door staff** (`DoorGrant`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -1,9 +1,11 @@
 //! The shop's rules, with no HTTP in them: each module owns one idea. Rules that need a
 //! database take `&mut Conn` and run their transactions here (the locking rule is in
-//! `locking`); the unit tests sit beside the pure ones and, for the checkout, run on a
+//! `bookings::locking`); the unit tests sit beside the pure ones and, for the checkout, run on a
 //! temp SQLite file; the rest are driven through the real app in `tests/`.
 //!
-//! May import: `db`, `error`. Never `app`, `payments` or `web`.
+//! One folder per feature of the shop (the README's glossary names them).
+//!
+//! May import: `db`, `error`. Never `app`, `providers` or `web`.
 
 pub mod accounts;
 pub mod api;

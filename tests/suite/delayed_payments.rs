@@ -7,7 +7,7 @@
 use crate::support;
 
 use boxoffice::app::reconcile;
-use boxoffice::sweeper;
+use boxoffice::app::sweeps;
 use chrono::TimeDelta;
 use serde_json::json;
 use support::Visitor;
@@ -57,7 +57,7 @@ async fn a_bank_debit_is_processing_then_confirmed_even_after_the_hold_lapsed() 
     // The hold lapses while the bank works: its session is not open, so it is never
     // sent to /expire (Stripe would refuse).
     shop.app.clock.advance(TimeDelta::minutes(16));
-    sweeper::sweep_once(&shop.app.state).await;
+    sweeps::sweep_once(&shop.app.state).await;
     reconcile::close_sessions_of_ended_holds(&shop.app.state).await;
     let expire = format!("/v1/checkout/sessions/{session_id}/expire");
     assert!(shop.stripe.requests_to("POST", &expire).is_empty());

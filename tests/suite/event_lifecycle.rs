@@ -34,10 +34,10 @@ async fn an_ended_event_leaves_the_front_page_offers_no_seats_and_keeps_its_tick
     let booking_id = booking_id_of(&ann.reserve(show.event_id, show.ticket_type_ids[0]).await);
     pay(&ann, booking_id).await;
 
-    assert_eq!(boxoffice::sweeper::lifecycle_once(&app.state).await, 0);
+    assert_eq!(boxoffice::app::sweeps::lifecycle_once(&app.state).await, 0);
     app.clock.advance(TimeDelta::days(2));
-    assert_eq!(boxoffice::sweeper::lifecycle_once(&app.state).await, 1);
-    assert_eq!(boxoffice::sweeper::lifecycle_once(&app.state).await, 0);
+    assert_eq!(boxoffice::app::sweeps::lifecycle_once(&app.state).await, 1);
+    assert_eq!(boxoffice::app::sweeps::lifecycle_once(&app.state).await, 0);
 
     assert!(!app.visitor().page("/").await.contains("Last night"));
     let page = app

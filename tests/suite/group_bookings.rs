@@ -442,7 +442,7 @@ async fn cancelling_or_expiring_a_hold_returns_all_its_seats() {
     assert_eq!(again.booking_id, Some(booking_id));
     assert_eq!(app.available(ticket_type).await, 8);
     app.clock.advance(chrono::TimeDelta::minutes(16));
-    assert_eq!(boxoffice::sweeper::sweep_once(&app.state).await, 1);
+    assert_eq!(boxoffice::app::sweeps::sweep_once(&app.state).await, 1);
     assert_eq!(app.available(ticket_type).await, 10);
     app.assert_books_clean().await;
 }

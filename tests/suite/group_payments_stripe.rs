@@ -6,7 +6,7 @@
 
 use crate::support;
 
-use boxoffice::sweeper;
+use boxoffice::app::sweeps;
 use chrono::TimeDelta;
 use serde_json::json;
 use support::Visitor;
@@ -101,7 +101,7 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
     let (buyer, booking_id, ticket_type, _) = holder_of_three(&shop, "fay@example.com", 5).await;
     let session_id = checkout(&buyer, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
-    assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
+    assert_eq!(sweeps::sweep_once(&shop.app.state).await, 1);
     assert_eq!(shop.app.available(ticket_type).await, 5);
     let session = shop.stripe.complete(&session_id);
     webhook(
@@ -123,7 +123,7 @@ async fn a_late_payment_retakes_all_three_seats_or_is_refunded_in_full() {
         holder_of_three(&shop, "gil@example.com", 4).await;
     let session_id = checkout(&ann, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
-    sweeper::sweep_once(&shop.app.state).await;
+    sweeps::sweep_once(&shop.app.state).await;
     let bob = shop.app.registered("bob@example.com").await;
     reserve(&bob, event_id, ticket_type, "2").await;
     assert_eq!(shop.app.available(ticket_type).await, 2);

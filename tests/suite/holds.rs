@@ -11,10 +11,10 @@ use crate::support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use boxoffice::app::sweeps;
 use boxoffice::domain::bookings::hold_rules::{HoldRequest, HoldRules};
 use boxoffice::domain::bookings::reservation::{ReserveOutcome, hold_seats};
 use boxoffice::domain::limits::{Limit, Subject, shared};
-use boxoffice::sweeper;
 use chrono::TimeDelta;
 use serde_json::json;
 use support::fixtures::{Created, EventSpec};
@@ -435,7 +435,7 @@ async fn a_lapsed_hold_cools_down_before_its_type_is_held_again() {
     let lapses_at = app.bookings().await[0].reserved_until.unwrap();
 
     app.clock.advance(TimeDelta::minutes(16));
-    assert_eq!(sweeper::sweep_once(&app.state).await, 2);
+    assert_eq!(sweeps::sweep_once(&app.state).await, 2);
     let refused = ann.reserve(event, front).await;
     assert_eq!(refused.status(), 429);
     let wait: i64 = refused.headers()["retry-after"]

@@ -2,6 +2,8 @@
 //! suite builds and links one executable instead of one per file (disk and link time).
 //! Files needing outside programs are compiled only with their feature (see Cargo.toml).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod abuse;

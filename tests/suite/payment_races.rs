@@ -13,11 +13,11 @@ use crate::support;
 
 use std::future::Future;
 
+use boxoffice::app::sweeps;
 use boxoffice::db::models::Payment;
 use boxoffice::db::schema::{bookings as bookings_table, payments as payments_table};
 use boxoffice::db::{bookings, payment_attempts};
 use boxoffice::domain::audit::books;
-use boxoffice::sweeper;
 use chrono::TimeDelta;
 use diesel::prelude::*;
 use support::damage;
@@ -203,7 +203,7 @@ async fn a_confirmation_racing_the_expiry_of_its_hold_keeps_the_ticket() {
         lapse(&app, booking_id).await;
         let state = app.state.clone();
         let (confirmed, _released) = together(get(&buyer, &success), async move {
-            sweeper::sweep_once(&state).await
+            sweeps::sweep_once(&state).await
         })
         .await;
         assert_no_server_error(&[confirmed]);
@@ -311,7 +311,7 @@ async fn a_cancel_racing_the_expiry_returns_the_seat_once() {
         let cancel = post_later(&buyer, &format!("/bookings/{booking_id}/cancel")).await;
         let state = app.state.clone();
         let ((cancel_status, _), released) =
-            together(cancel, async move { sweeper::sweep_once(&state).await }).await;
+            together(cancel, async move { sweeps::sweep_once(&state).await }).await;
         assert_no_server_error(&[cancel_status]);
         match booking_status(&app, booking_id).await.as_str() {
             "cancelled" => assert_eq!((cancel_status, released), (303, 0), "round {round}"),

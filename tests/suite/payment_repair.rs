@@ -239,7 +239,7 @@ async fn check_repair_refunds_through_stripe_with_an_idempotency_key() {
     assert!(output.status.success(), "{printed}");
     assert!(
         printed.contains(&format!(
-            "repaired: payment {payment_id} of ticket {booking_id} (€25.00): money kept for a cancelled ticket: refunded"
+            "repaired: payment {payment_id} of booking {booking_id} (€25.00): money kept for a cancelled ticket: refunded"
         )),
         "{printed}"
     );

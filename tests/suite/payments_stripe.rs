@@ -6,9 +6,9 @@
 use crate::support;
 
 use boxoffice::app::reconcile;
+use boxoffice::app::sweeps;
 use boxoffice::db::webhook_events;
 use boxoffice::providers::signature;
-use boxoffice::sweeper;
 use chrono::TimeDelta;
 use futures_util::future::join_all;
 use serde_json::json;
@@ -439,7 +439,7 @@ async fn a_late_payment_takes_a_free_seat() {
     let (buyer, booking_id, ticket_type, _) = holder(&shop, "fay@example.com", 5).await;
     let session_id = checkout(&buyer, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
-    assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
+    assert_eq!(sweeps::sweep_once(&shop.app.state).await, 1);
     assert_eq!(shop.app.available(ticket_type).await, 5);
 
     let session = shop.stripe.complete(&session_id);
@@ -466,7 +466,7 @@ async fn a_late_payment_with_no_seat_left_is_refunded_automatically() {
     let (ann, booking_id, ticket_type, event_id) = holder(&shop, "gil@example.com", 1).await;
     let session_id = checkout(&ann, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
-    sweeper::sweep_once(&shop.app.state).await;
+    sweeps::sweep_once(&shop.app.state).await;
     let bob = shop.app.registered("bob@example.com").await;
     reserve(&bob, event_id, ticket_type).await;
     assert_eq!(shop.app.available(ticket_type).await, 0);
@@ -801,7 +801,7 @@ async fn when_a_hold_ends_its_open_session_is_closed_at_stripe() {
     let (buyer, booking_id, ticket_type, _) = holder(&shop, "ned@example.com", 10).await;
     let session_id = checkout(&buyer, booking_id).await;
     shop.app.clock.advance(TimeDelta::minutes(16));
-    assert_eq!(sweeper::sweep_once(&shop.app.state).await, 1);
+    assert_eq!(sweeps::sweep_once(&shop.app.state).await, 1);
     assert_eq!(
         reconcile::close_sessions_of_ended_holds(&shop.app.state).await,
         1
@@ -828,7 +828,7 @@ async fn a_session_paid_just_before_its_hold_ended_is_kept_by_reconciliation() {
     let session_id = checkout(&buyer, booking_id).await;
     shop.stripe.complete(&session_id);
     shop.app.clock.advance(TimeDelta::minutes(16));
-    sweeper::sweep_once(&shop.app.state).await;
+    sweeps::sweep_once(&shop.app.state).await;
     assert_eq!(
         reconcile::close_sessions_of_ended_holds(&shop.app.state).await,
         0,

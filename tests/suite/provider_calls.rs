@@ -206,7 +206,7 @@ async fn lapsed_holds_are_released_on_time_while_stripe_hangs() {
     stripe.hang_all(true);
     app.clock.advance(TimeDelta::minutes(3));
     let every = Duration::from_millis(200);
-    let sweeping = tokio::spawn(sweeper::run(app.state.clone(), every));
+    let sweeping = tokio::spawn(sweeper::run(app.state.clone().into_inner(), every));
     let in_flight = || {
         stripe
             .requests()

@@ -4,8 +4,8 @@
 
 use crate::support;
 
+use boxoffice::app::sweeps;
 use boxoffice::domain::bookings::booking_status::BookingStatus;
-use boxoffice::sweeper;
 use chrono::TimeDelta;
 use futures_util::future::join_all;
 use support::fixtures::EventSpec;
@@ -341,7 +341,7 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
     assert_eq!(app.available(show.ticket_type_ids[0]).await, 15);
 
     // Before the time runs out the sweeper releases nothing.
-    assert_eq!(sweeper::sweep_once(&app.state).await, 0);
+    assert_eq!(sweeps::sweep_once(&app.state).await, 0);
 
     app.clock.advance(TimeDelta::minutes(16));
     let page = buyers[0].page("/bookings").await;
@@ -352,8 +352,8 @@ async fn lapsed_holds_are_released_once_while_two_sweepers_race() {
 
     let other = app.another_instance().await;
     let (a, b) = tokio::join!(
-        sweeper::sweep_once(&app.state),
-        sweeper::sweep_once(&other.state)
+        sweeps::sweep_once(&app.state),
+        sweeps::sweep_once(&other.state)
     );
     assert_eq!(
         a + b,

@@ -179,6 +179,24 @@ pub fn each_page_of_bookings(
     }
 }
 
+/// Each booking of `page` with its payments among `payments` (in their order): the one
+/// grouping the audit and the repair (`payments::refund`) both read, so they agree.
+pub fn with_their_payments<'a>(
+    page: &'a [Booking],
+    payments: &'a [Payment],
+) -> Vec<(&'a Booking, Vec<&'a Payment>)> {
+    let mut by_booking: HashMap<i32, Vec<&Payment>> = HashMap::new();
+    for payment in payments {
+        by_booking
+            .entry(payment.booking_id)
+            .or_default()
+            .push(payment);
+    }
+    page.iter()
+        .map(|booking| (booking, by_booking.remove(&booking.id).unwrap_or_default()))
+        .collect()
+}
+
 /// Every paid booking has exactly one succeeded, unrefunded payment of its quantity ×
 /// its ticket type's price; no money is kept without a ticket; no refund is left owing.
 /// `page_payments` are all the payments of the bookings in `page`.
@@ -189,18 +207,8 @@ fn audit_money(
     ticket_types: &HashMap<i32, TicketType>,
     report: &mut BooksReport,
 ) -> Result<(), AppError> {
-    let mut by_booking: HashMap<i32, Vec<&Payment>> = HashMap::new();
-    for payment in page_payments {
-        by_booking
-            .entry(payment.booking_id)
-            .or_default()
-            .push(payment);
-    }
-    for booking in page {
-        let mine = by_booking
-            .get(&booking.id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+    for (booking, mine) in with_their_payments(page, page_payments) {
+        let mine = mine.as_slice();
         let kept: Vec<&Payment> = mine
             .iter()
             .copied()

@@ -3,6 +3,8 @@
 //! instances already share, so N instances never multiply a budget and a restart resets
 //! nothing.
 //!
+//! - `client_address`: which address a request counts against (trusted proxies, IPv6
+//!   networks);
 //! - `limit`: a limit's name, allowance and window, and where a subject stands (`Quota`);
 //! - `subject`: the bounded, normalised key a count is kept under;
 //! - `shared`: counting against the `limit_counters` table, usable inside a transaction
@@ -10,6 +12,7 @@
 //!
 //! May import: `db`. Nothing of `app` or `web`.
 
+pub mod client_address;
 pub mod limit;
 pub mod shared;
 pub mod subject;

@@ -1,13 +1,14 @@
-//! The money side of a ticket, in three ideas: the checkout **attempt** (what the pay
+//! The money side of a booking, in three ideas: the payment **attempt** (what the pay
 //! button opens), the **completion** (what a provider's word about a session does to the
-//! books) and the **refund**. Every transition of a ticket follows `domain::bookings::locking`:
-//! lock the ticket row, decide on what was read under the lock, act on every guarded
-//! update's outcome.
+//! books) and the **refund**; with them disputes, money and its minimum charge, and the
+//! idempotency keys sent to the provider. Every transition of a booking follows
+//! `domain::bookings::locking`: lock the booking row, decide on what was read under the
+//! lock, act on every guarded update's outcome.
 //!
-//! Rules: a paid hold becomes a ticket; a payment that lands after its hold lapsed takes
-//! a free seat under the optimistic lock or is refunded; a payment for a booking that was
-//! cancelled or refunded meanwhile, and a second payment for a paid ticket, are refunded;
-//! a payment whose amount or currency differs is held for an admin.
+//! Rules: a paid hold becomes a paid booking; a payment that lands after its hold lapsed
+//! takes a free seat under the optimistic lock or is refunded; a payment for a booking
+//! that was cancelled or refunded meanwhile, and a second payment for a paid booking, are
+//! refunded; a payment whose amount or currency differs is held for an admin.
 
 mod attempt;
 mod completion;

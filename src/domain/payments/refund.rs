@@ -1,8 +1,6 @@
 //! Sending money back: an admin's refund of a ticket or of one payment, the record of a
 //! refund the provider made, and finding (and returning) money kept without a ticket.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDateTime;
 
 use crate::db::models::{Booking, Payment};
@@ -277,19 +275,8 @@ pub fn money_kept_without_a_ticket(conn: &mut Conn) -> Result<Vec<KeptMoney>, Ap
     let mut found = Vec::new();
     books::each_page_of_bookings(conn, |conn, page, (after, last)| {
         let page_payments = payment_attempts::for_booking_ids_in(conn, after, last)?;
-        let mut by_booking: HashMap<i32, Vec<&Payment>> = HashMap::new();
-        for payment in &page_payments {
-            by_booking
-                .entry(payment.booking_id)
-                .or_default()
-                .push(payment);
-        }
-        for booking in page {
-            let mine = by_booking
-                .get(&booking.id)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            found.extend(excess(booking, mine));
+        for (booking, mine) in books::with_their_payments(page, &page_payments) {
+            found.extend(excess(booking, &mine));
         }
         Ok(())
     })?;

@@ -13,6 +13,7 @@ use crate::db::bulk_seed::{
     self, IdBases, SeedAdmission, SeedBooking, SeedEvent, SeedPayment, SeedRefund, SeedTicketType,
     SeedUser,
 };
+use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::selling_rules::DEFAULT_MAX_PER_ORDER;
 use crate::error::AppError;
 
@@ -85,13 +86,13 @@ impl BookingState {
         self as usize
     }
 
-    fn booking_status(self) -> &'static str {
+    fn booking_status(self) -> BookingStatus {
         match self {
-            BookingState::Paid | BookingState::CheckedIn => "paid",
-            BookingState::Held => "reserved",
-            BookingState::Expired => "expired",
-            BookingState::Refunded => "refunded",
-            BookingState::Cancelled => "cancelled",
+            BookingState::Paid | BookingState::CheckedIn => BookingStatus::Paid,
+            BookingState::Held => BookingStatus::Reserved,
+            BookingState::Expired => BookingStatus::Expired,
+            BookingState::Refunded => BookingStatus::Refunded,
+            BookingState::Cancelled => BookingStatus::Cancelled,
         }
     }
 
@@ -436,7 +437,7 @@ fn bookings(
             user_id: id(bases.users, b.user),
             event_id: event.id,
             ticket_type_id: ticket_type.id,
-            status: b.state.booking_status(),
+            status: b.state.booking_status().as_str(),
             reserved_until: match b.state {
                 // Longer than a real hold, so the sweeper leaves a benchmark's data be.
                 BookingState::Held => Some(now + TimeDelta::hours(2)),

@@ -15,6 +15,7 @@ use super::problem::{Problem, ProblemBody};
 use super::shapes::{BookingOut, BookingRequest, CheckoutAnswer, Page};
 use crate::app::checkout::{PayOutcome, start_checkout};
 use crate::app::{AppState, bookings};
+use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::hold_rules::HoldRefusal;
 use crate::domain::bookings::hold_rules::HoldRequest;
 use crate::domain::bookings::reservation::ReserveOutcome;
@@ -208,11 +209,11 @@ pub async fn checkout(
             let answer = match start_checkout(&state, holder.user_id, booking_id).await? {
                 PayOutcome::Checkout(url) => CheckoutAnswer {
                     checkout_url: Some(url),
-                    status: "reserved",
+                    status: BookingStatus::Reserved.as_str(),
                 },
                 PayOutcome::Confirmed { .. } => CheckoutAnswer {
                     checkout_url: None,
-                    status: "paid",
+                    status: BookingStatus::Paid.as_str(),
                 },
             };
             Answer::ok(&answer)

@@ -13,10 +13,12 @@ pub mod body;
 pub mod bookings;
 pub mod caller;
 pub mod checkins;
+pub mod docs_page;
 pub mod etag;
 pub mod events;
 pub mod idempotent;
 pub mod limits;
+pub mod no_route;
 pub mod openapi;
 pub mod paging;
 pub mod problem;
@@ -74,6 +76,6 @@ pub fn scope() -> actix_web::Scope<
         .service(admin_sales::payments)
         .service(admin_sales::refund)
         .service(openapi::json)
-        .service(openapi::docs)
-        .default_service(web::to(problem::no_route))
+        .service(docs_page::docs)
+        .default_service(web::to(no_route::no_route))
 }

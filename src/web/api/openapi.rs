@@ -1,20 +1,16 @@
 //! The API's OpenAPI 3.1 document, generated from the handlers' and shapes' own
-//! annotations (`GET /api/v1/openapi.json`), and the same document as a readable
-//! reference page (`GET /api/v1/docs`, no JavaScript).
+//! annotations (`GET /api/v1/openapi.json`); `docs_page` shows it as a readable page.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use actix_web::{HttpResponse, get};
-use askama::Template;
 use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::problem::{CODES, FieldError, Problem, ProblemBody, TYPES_BASE};
+use super::problem::{FieldError, Problem, ProblemBody};
 use super::{admin_events, admin_sales, bookings, checkins, events, tokens};
-use crate::domain::catalogue::markdown;
-use crate::web::page::{Page, PageCtx, html};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -277,172 +273,6 @@ pub async fn json() -> Result<HttpResponse, Problem> {
         .json(document()))
 }
 
-/// One operation as the reference page lists it.
-struct OperationView {
-    method: String,
-    path: String,
-    anchor: String,
-    summary: String,
-    auth: bool,
-    parameters: Vec<(String, String, bool, String)>,
-    body: Option<String>,
-    responses: Vec<(String, String, Option<String>)>,
-}
-
-#[derive(Template)]
-#[template(path = "api_docs.html")]
-struct DocsPage {
-    page: Page,
-    description: String,
-    tags: Vec<(String, String, Vec<OperationView>)>,
-    schemas: Vec<(String, String)>,
-    problems: Vec<(&'static str, u16, &'static str)>,
-    problem_prefix: &'static str,
-}
-
-/// `#/components/schemas/Name` → `Name`.
-fn schema_name(schema: &Value) -> Option<String> {
-    let reference = schema
-        .get("$ref")
-        .or_else(|| schema.get("items").and_then(|i| i.get("$ref")))?;
-    let name = reference.as_str()?.rsplit('/').next()?.to_owned();
-    Some(if schema.get("items").is_some() {
-        format!("{name}[]")
-    } else {
-        name
-    })
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn operations(doc: &Value) -> Vec<(String, OperationView)> {
-    let mut found = Vec::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return found;
-    };
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let tag = op
-                .get("tags")
-                .and_then(|t| t.get(0))
-                .and_then(Value::as_str)
-                .unwrap_or("other")
-                .to_owned();
-            let parameters = op
-                .get("parameters")
-                .and_then(Value::as_array)
-                .map(|params| {
-                    params
-                        .iter()
-                        .map(|p| {
-                            (
-                                text(p, "name"),
-                                text(p, "in"),
-                                p.get("required").and_then(Value::as_bool).unwrap_or(false),
-                                text(p, "description"),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let body = op
-                .pointer("/requestBody/content/application~1json/schema")
-                .and_then(schema_name);
-            let responses = op
-                .get("responses")
-                .and_then(Value::as_object)
-                .map(|responses| {
-                    responses
-                        .iter()
-                        .map(|(status, r)| {
-                            let schema = r
-                                .get("content")
-                                .and_then(Value::as_object)
-                                .and_then(|c| c.values().next())
-                                .and_then(|c| c.get("schema"))
-                                .and_then(schema_name);
-                            (status.clone(), text(r, "description"), schema)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let summary = [text(op, "summary"), text(op, "description")]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            found.push((
-                tag,
-                OperationView {
-                    anchor: format!("{method}-{}", path.replace(['/', '{', '}'], "-")),
-                    method: method.to_uppercase(),
-                    path: path.clone(),
-                    summary,
-                    auth: needs_token(op),
-                    parameters,
-                    body,
-                    responses,
-                },
-            ));
-        }
-    }
-    found
-}
-
-#[get("/docs")]
-pub async fn docs(ctx: PageCtx) -> Result<HttpResponse, crate::error::AppError> {
-    let doc = document();
-    let mut tags: Vec<(String, String, Vec<OperationView>)> = doc
-        .get("tags")
-        .and_then(Value::as_array)
-        .map(|tags| {
-            tags.iter()
-                .map(|t| (text(t, "name"), text(t, "description"), Vec::new()))
-                .collect()
-        })
-        .unwrap_or_default();
-    for (tag, op) in operations(doc) {
-        match tags.iter_mut().find(|(name, ..)| *name == tag) {
-            Some((_, _, ops)) => ops.push(op),
-            None => tags.push((tag, String::new(), vec![op])),
-        }
-    }
-    let schemas = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|schemas| {
-            schemas
-                .iter()
-                .map(|(name, s)| {
-                    (
-                        name.clone(),
-                        serde_json::to_string_pretty(s).unwrap_or_default(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    html(&DocsPage {
-        page: ctx.page("API reference"),
-        description: doc
-            .pointer("/info/description")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        tags,
-        schemas,
-        problems: CODES.to_vec(),
-        problem_prefix: TYPES_BASE.trim_start_matches("/api/v1/docs#"),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,11 +281,6 @@ mod tests {
     fn the_document_is_openapi_3_1_with_every_operation_and_bearer_auth() {
         let doc = document();
         assert_eq!(doc["openapi"], "3.1.0");
-        assert_eq!(
-            operations(doc).len(),
-            23 + 8,
-            "and a HEAD for each of 8 GETs"
-        );
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"
