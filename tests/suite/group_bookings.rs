@@ -508,7 +508,7 @@ async fn the_books_check_each_paid_booking_and_the_repair_returns_a_whole_bookin
     let (ann, answer) = ask(&app, event, ticket_type, "3").await;
     let booking_id = answer.booking_id.unwrap();
     let checkout = ann.path_of(&location(&ann.pay(booking_id).await));
-    ann.post(&format!("{checkout}/pay"), &[]).await;
+    app.paid_at_provider_unheard(&checkout);
     let reference = app
         .state
         .provider

@@ -51,6 +51,7 @@ mod login_throttle;
 mod mail_smtp;
 mod metrics;
 mod migrations;
+mod openapi_document;
 mod outbox;
 mod paper_cuts;
 mod password_hashing;

@@ -72,16 +72,14 @@ async fn holder(app: &TestApp, event_id: i32, ticket_type_id: i32, email: &str) 
     (buyer, booking_id)
 }
 
-/// Pay → the test checkout page → Pay there: the session is paid at the provider, and
-/// the path back to the shop (the success page) is returned, not yet visited.
-async fn paid_at_provider(buyer: &Visitor, booking_id: i32) -> String {
+/// Pay → the test checkout page → paid there, the shop not yet told (a delayed
+/// webhook): the path back to the shop (the success page) is returned, not yet visited.
+async fn paid_at_provider(app: &TestApp, buyer: &Visitor, booking_id: i32) -> String {
     let response = buyer.pay(booking_id).await;
     assert_eq!(response.status(), 303);
     let checkout = buyer.path_of(&location(&response));
     assert!(checkout.starts_with("/test-checkout/"), "{checkout}");
-    let paid = buyer.post(&format!("{checkout}/pay"), &[]).await;
-    assert_eq!(paid.status(), 303);
-    let success = buyer.path_of(&location(&paid));
+    let success = app.paid_at_provider_unheard(&checkout);
     assert!(
         success.starts_with("/checkout/success?session_id="),
         "{success}"
@@ -157,7 +155,7 @@ async fn a_confirmation_racing_the_owners_cancel_ends_paid_or_refunded() {
             &format!("c{round}@example.com"),
         )
         .await;
-        let success = paid_at_provider(&buyer, booking_id).await;
+        let success = paid_at_provider(&app, &buyer, booking_id).await;
         let cancel = post_later(&buyer, &format!("/bookings/{booking_id}/cancel")).await;
         let (confirmed, (cancel_status, _)) = together(get(&buyer, &success), cancel).await;
         assert_no_server_error(&[confirmed, cancel_status]);
@@ -199,7 +197,7 @@ async fn a_confirmation_racing_the_expiry_of_its_hold_keeps_the_ticket() {
             &format!("e{round}@example.com"),
         )
         .await;
-        let success = paid_at_provider(&buyer, booking_id).await;
+        let success = paid_at_provider(&app, &buyer, booking_id).await;
         lapse(&app, booking_id).await;
         let state = app.state.clone();
         let (confirmed, _released) = together(get(&buyer, &success), async move {
@@ -231,9 +229,9 @@ async fn two_sessions_of_one_ticket_confirmed_at_once_keep_one_payment() {
             &format!("t{round}@example.com"),
         )
         .await;
-        let first = paid_at_provider(&buyer, booking_id).await;
+        let first = paid_at_provider(&app, &buyer, booking_id).await;
         retire_open_session(&app, booking_id).await;
-        let second = paid_at_provider(&buyer, booking_id).await;
+        let second = paid_at_provider(&app, &buyer, booking_id).await;
         assert_ne!(first, second, "two sessions");
         let answers = together(get(&buyer, &first), get(&buyer, &second)).await;
         assert_no_server_error(&[answers.0, answers.1]);
@@ -267,9 +265,9 @@ async fn a_second_payment_racing_an_admin_refund_sends_both_back() {
             &format!("r{round}@example.com"),
         )
         .await;
-        let first = paid_at_provider(&buyer, booking_id).await;
+        let first = paid_at_provider(&app, &buyer, booking_id).await;
         retire_open_session(&app, booking_id).await;
-        let second = paid_at_provider(&buyer, booking_id).await;
+        let second = paid_at_provider(&app, &buyer, booking_id).await;
         assert_eq!(buyer.get(&first).await.status(), 303);
         assert_eq!(booking_status(&app, booking_id).await, "paid");
 
@@ -340,7 +338,7 @@ async fn two_admin_refunds_at_once_refund_once() {
             &format!("d{round}@example.com"),
         )
         .await;
-        let success = paid_at_provider(&buyer, booking_id).await;
+        let success = paid_at_provider(&app, &buyer, booking_id).await;
         assert_eq!(buyer.get(&success).await.status(), 303);
         let path = format!("/admin/tickets/{booking_id}/refund");
         let (a, b) = together(post_later(&one, &path).await, post_later(&two, &path).await).await;
@@ -392,7 +390,7 @@ async fn control_a_confirmation_deciding_on_a_stale_read_keeps_money_for_a_cance
         "z@example.com",
     )
     .await;
-    paid_at_provider(&buyer, booking_id).await;
+    paid_at_provider(&app, &buyer, booking_id).await;
     damage::keep_money_for_cancelled_ticket(&app, booking_id, "pi_control").await;
     let report = app.with_db(|c| books::audit(c).unwrap()).await;
     assert_eq!(booking_status(&app, booking_id).await, "cancelled");

@@ -1,5 +1,6 @@
 //! Paying for a hold through the built-in test provider, end to end through the real
-//! handlers: the checkout page, Pay and Decline, the success page, free tickets,
+//! handlers: the checkout page, Pay (which confirms at once, as Stripe's webhook would)
+//! and Decline, the success page, free tickets,
 //! refunds by an admin, and the refusals.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -96,6 +97,50 @@ async fn a_paid_hold_becomes_a_ticket_with_a_code_and_a_qr_image() {
             .contains("already paid")
     );
     assert_eq!(payments_of(&app, booking_id).await.len(), 1);
+}
+
+#[tokio::test]
+async fn pressing_pay_confirms_the_booking_without_the_success_page() {
+    let app = TestApp::spawn().await;
+    let ann = app.registered("ann@example.com").await;
+    let (booking_id, _) = hold(&app, &ann, EventSpec::new("Paid").seats("GA", 2500, 10)).await;
+    let checkout = open_checkout(&ann, booking_id).await;
+    let token = support::visitor::csrf_token_in(&ann.page(&checkout).await).unwrap();
+
+    // Pay, and the tab is closed before the success page loads.
+    let paid = ann
+        .post_raw(&format!("{checkout}/pay"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(paid.status(), 303);
+    let stored = &app.bookings().await[0];
+    assert_eq!(stored.status, "paid", "confirmed as the webhook would");
+    let rows = payments_of(&app, booking_id).await;
+    assert_eq!(
+        rows.iter().map(|p| p.status.as_str()).collect::<Vec<_>>(),
+        ["paid"]
+    );
+    app.assert_books_clean().await;
+    let booking = ann.page(&format!("/bookings/{booking_id}")).await;
+    assert!(booking.contains("status-paid") && booking.contains(&stored.code));
+
+    // The success page, reached late, finds the outcome known and changes nothing.
+    let success = ann.path_of(&location(&paid));
+    let back = ann.get(&success).await;
+    assert_eq!(location(&back), format!("/bookings/{booking_id}"));
+    assert!(
+        ann.page(&format!("/bookings/{booking_id}"))
+            .await
+            .contains("Payment received. Your ticket is confirmed.")
+    );
+    assert_eq!(payments_of(&app, booking_id).await.len(), 1);
+    // A second press on Pay (the back button) charges nothing more.
+    let again = ann
+        .post_raw(&format!("{checkout}/pay"), &[("csrf_token", &token)])
+        .await;
+    assert!(again.status().is_client_error() || again.status() == 303);
+    assert_eq!(payments_of(&app, booking_id).await.len(), 1);
+    assert_eq!(payments_of(&app, booking_id).await[0].status, "paid");
+    app.assert_books_clean().await;
 }
 
 #[tokio::test]

@@ -48,7 +48,7 @@ pub async fn pay(
     path: web::Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let success = test_checkout::pay(&state, user.id, &path.into_inner())?;
+    let success = test_checkout::pay(&state, user.id, &path.into_inner()).await?;
     Ok(see_other(&success))
 }
 

@@ -168,6 +168,28 @@ impl TestApp {
         .expect("database work")
     }
 
+    /// The buyer pays on the test provider's checkout page (`/test-checkout/{id}`) but
+    /// the shop does not hear of it yet: the payment stands at the provider as if its
+    /// webhook were delayed and the buyer had not come back. (Pay on the page itself
+    /// confirms at once.) Returns the success page's path, not yet visited.
+    pub fn paid_at_provider_unheard(&self, checkout_path: &str) -> String {
+        let session_id = checkout_path.trim_start_matches("/test-checkout/");
+        let boxoffice::providers::Provider::Test(gateway) = &self.state.provider else {
+            panic!("the test provider is not active");
+        };
+        let paid = gateway
+            .pay(session_id, self.clock.now())
+            .expect("an open session of the test provider");
+        let success = paid
+            .request
+            .success_url
+            .replace("{CHECKOUT_SESSION_ID}", session_id);
+        success
+            .find("/checkout/")
+            .map(|at| success[at..].to_owned())
+            .unwrap_or(success)
+    }
+
     /// The books audit (`boxoffice check`), asserting it is clean.
     pub async fn assert_books_clean(&self) {
         let report = self
