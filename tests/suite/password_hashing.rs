@@ -36,11 +36,23 @@ async fn occupy_the_hashing_pool(app: &TestApp, threads: i64, queue: i64) -> mps
                 .await
         });
         let state = app.state.clone();
-        deadline(Duration::from_secs(10), || {
-            let now = (state.hashing.running(), state.hashing.waiting());
-            async move { now == (running, waiting) }
-        })
+        let seen = Arc::new(Mutex::new((0, 0)));
+        let last = Arc::clone(&seen);
+        let reached = tokio::time::timeout(
+            Duration::from_secs(10),
+            deadline(Duration::from_secs(3600), || {
+                let now = (state.hashing.running(), state.hashing.waiting());
+                *last.lock().unwrap() = now;
+                async move { now == (running, waiting) }
+            }),
+        )
         .await;
+        assert!(
+            reached.is_ok(),
+            "the hashing pool never showed (running, waiting) = {:?}; last seen {:?}",
+            (running, waiting),
+            *seen.lock().unwrap()
+        );
     }
     release
 }
