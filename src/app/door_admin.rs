@@ -8,6 +8,7 @@ use crate::db::checkins::{self, SeatRow};
 use crate::db::door_grants::{self, GrantRow};
 use crate::db::events;
 use crate::db::models::Event;
+use crate::domain::accounts::email::Email;
 use crate::domain::door::access::{self, Granted};
 use crate::domain::door::undo;
 use crate::error::AppError;
@@ -44,6 +45,45 @@ pub async fn grant(
     state
         .db(move |conn| access::grant(conn, admin_id, &email, event_id, now))
         .await
+}
+
+/// Every grant with its account's address and its event's title (the API's list).
+pub async fn grants(state: &AppState) -> Result<Vec<GrantRow>, AppError> {
+    state
+        .db(|conn| Ok(door_grants::all_with_names(conn)?))
+        .await
+}
+
+/// `grant`, then the grant as listed (the API answers with it).
+pub async fn grant_listed(
+    state: &AppState,
+    admin_id: i32,
+    email: String,
+    event_id: Option<i32>,
+) -> Result<(Granted, GrantRow), AppError> {
+    let address = Email::parse(&email)
+        .map_err(|message| AppError::Unprocessable {
+            field: "email",
+            message: message.into(),
+        })?
+        .as_str()
+        .to_owned();
+    let granted = grant(state, admin_id, email, event_id)
+        .await
+        .map_err(|error| match error {
+            // The address parsed above: what is left to refuse is the event.
+            AppError::BadRequest(message) => AppError::Unprocessable {
+                field: "event_id",
+                message,
+            },
+            other => other,
+        })?;
+    let row = grants(state)
+        .await?
+        .into_iter()
+        .find(|(grant, email, _)| *email == address && grant.event_id == event_id)
+        .ok_or(AppError::NotFound)?;
+    Ok((granted, row))
 }
 
 /// Takes a grant back; `false` when it was already gone.

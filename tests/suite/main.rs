@@ -13,6 +13,7 @@ mod accounts;
 mod admin;
 mod api;
 mod api_contract;
+mod api_door_staff;
 mod api_races;
 mod api_stripe;
 mod api_tokens;

@@ -185,8 +185,8 @@ mod tests {
     fn the_page_lists_every_operation() {
         assert_eq!(
             operations(document()).len(),
-            23 + 8,
-            "and a HEAD for each of 8 GETs"
+            26 + 9,
+            "and a HEAD for each of 9 GETs"
         );
     }
 }

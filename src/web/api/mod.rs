@@ -14,6 +14,7 @@ pub mod bookings;
 pub mod caller;
 pub mod checkins;
 pub mod docs_page;
+pub mod door_staff;
 pub mod etag;
 pub mod events;
 pub mod idempotent;
@@ -75,6 +76,9 @@ pub fn scope() -> actix_web::Scope<
         .service(admin_sales::bookings)
         .service(admin_sales::payments)
         .service(admin_sales::refund)
+        .service(door_staff::list)
+        .service(door_staff::grant)
+        .service(door_staff::revoke)
         .service(openapi::json)
         .service(docs_page::docs)
         .default_service(web::to(no_route::no_route))

@@ -10,7 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldError, Problem, ProblemBody};
-use super::{admin_events, admin_sales, bookings, checkins, events, tokens};
+use super::{admin_events, admin_sales, bookings, checkins, door_staff, events, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,6 +49,9 @@ use super::{admin_events, admin_sales, bookings, checkins, events, tokens};
         admin_sales::bookings,
         admin_sales::payments,
         admin_sales::refund,
+        door_staff::list,
+        door_staff::grant,
+        door_staff::revoke,
     ),
     components(schemas(ProblemBody, FieldError)),
     modifiers(&BearerAuth),
@@ -57,7 +60,7 @@ use super::{admin_events, admin_sales, bookings, checkins, events, tokens};
         (name = "events", description = "The public catalogue"),
         (name = "bookings", description = "Your bookings: hold, pay, read codes, cancel"),
         (name = "door", description = "Checking codes in"),
-        (name = "admin", description = "Events, ticket types, sales and refunds (admins)"),
+        (name = "admin", description = "Events, ticket types, sales, refunds and door staff (admins)"),
     ),
 )]
 pub struct ApiDoc;
