@@ -31,7 +31,8 @@ impl SmtpSink {
     }
 
     fn start_into(port: u16, folder: tempfile::TempDir) -> SmtpSink {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/suite/support/smtp_sink.py");
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/suite/support/smtp_sink.py");
         let mut child = Command::new(PYTHON)
             .arg(&script)
             .arg(port.to_string())
