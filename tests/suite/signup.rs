@@ -268,6 +268,16 @@ async fn the_link_confirms_logs_in_once_and_lands_on_the_event_with_the_choice_k
     assert!(landed.contains(&format!(
         "<form method=\"post\" action=\"/events/{event_id}/reserve\""
     )));
+    // Logged in, the same choice leads straight back to the event page.
+    let back = reader
+        .get(&format!(
+            "/events/{event_id}/reserve?ticket_type_id={type_id}&quantity=2"
+        ))
+        .await;
+    assert_eq!(
+        (back.status().as_u16(), location(&back)),
+        (303, next.clone())
+    );
     // One click reserves: the form as the page fills it.
     let held = reader.reserve_n(event_id, type_id, "2").await;
     assert!(location(&held).starts_with("/bookings/"), "{:?}", held);
