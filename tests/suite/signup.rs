@@ -371,11 +371,22 @@ async fn an_unconfirmed_account_holds_and_pays_one_booking_until_it_confirms() {
     );
     assert_eq!(app.bookings().await.len(), 1);
 
-    // The way on: a new link, followed.
-    let resent = buyer.post("/account/verify/resend", &[]).await;
+    // The way on: the refusal's button mails a new link, which leads back to the event.
+    let back = format!("/events/{}", second.event_id);
+    assert!(
+        page.contains(&format!("name=\"next\" value=\"{back}\"")),
+        "{page}"
+    );
+    let resent = buyer
+        .post("/account/verify/resend", &[("next", &back)])
+        .await;
     assert_eq!(location(&resent), "/account/verify/resend");
     let link = app.link_in_mail(email, CONFIRM).await;
-    assert_eq!(follow_confirmation(&buyer, &link).await.status(), 303);
+    let confirmed = follow_confirmation(&buyer, &link).await;
+    assert_eq!(
+        (confirmed.status().as_u16(), location(&confirmed)),
+        (303, back)
+    );
     assert!(is_logged_in(&buyer).await);
     let held = buyer
         .reserve(second.event_id, second.ticket_type_ids[0])

@@ -112,12 +112,14 @@ pub enum Resent {
     TooOften { retry_after: u64 },
 }
 
-/// Mails the user a new address check link, counted by `limit` per user; the count and
-/// the message commit together.
+/// Mails the user a new address check link leading to `next` (a local path, checked
+/// when the link is followed), counted by `limit` per user; the count and the message
+/// commit together.
 pub fn resend(
     conn: &mut Conn,
     user_id: i32,
     limit: &Limit,
+    next: Option<String>,
     now: NaiveDateTime,
 ) -> Result<Resent, AppError> {
     write_transaction(conn, |c| {
@@ -132,14 +134,7 @@ pub fn resend(
             });
         }
         // The same mail as at registration, with a link that works from now.
-        outbox::enqueue(
-            c,
-            now,
-            &Message::Registered {
-                user_id,
-                next: None,
-            },
-        )?;
+        outbox::enqueue(c, now, &Message::Registered { user_id, next })?;
         Ok(Resent::Sent)
     })
 }

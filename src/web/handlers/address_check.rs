@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::app::{AppState, address_check};
 use crate::domain::accounts::address_check::{Confirmation, Resent};
 use crate::error::AppError;
-use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::csrf::CsrfForm;
 use crate::web::flash;
 use crate::web::handlers::auth::login_url;
 use crate::web::identity::{self, CurrentUser, safe_next};
@@ -119,14 +119,22 @@ pub async fn resend_page(
     })
 }
 
+/// The resend form: where the new link should lead (the event of a refused hold, say).
+#[derive(Debug, Default, Deserialize)]
+pub struct ResendForm {
+    #[serde(default)]
+    next: Option<String>,
+}
+
 #[post("/account/verify/resend")]
 pub async fn resend(
     state: web::Data<AppState>,
     user: CurrentUser,
     ctx: PageCtx,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<ResendForm>,
 ) -> Result<HttpResponse, AppError> {
-    match address_check::resend(&state, user.id).await? {
+    let next = Some(safe_next(form.next.as_deref())).filter(|next| next != "/");
+    match address_check::resend(&state, user.id, next).await? {
         Resent::Sent => flash::success(
             &ctx.session,
             format!(
