@@ -515,4 +515,15 @@ async fn next_to_another_host_stays_local() {
         ))
         .await;
     assert_eq!(page.status(), 200);
+    let page = visitor
+        .get(&format!(
+            "/events/{}?ticket_type_id=1&ticket_type_id=2&ticket_schema_id=3",
+            show.event_id
+        ))
+        .await;
+    assert_eq!(
+        page.status(),
+        200,
+        "a repeated field is ignored, not refused"
+    );
 }

@@ -53,20 +53,28 @@ impl EventPage {
     }
 }
 
-/// `?ticket_type_id=…&quantity=…` on an event page: a choice kept through logging in
-/// (`bookings::choose`). Only a hint for the form: anything unreadable is ignored.
+/// `?ticket_type_id=…&quantity=…` on an event page (`ticket_schema_id` accepted too): a
+/// choice kept through logging in (`bookings::choose`). Only a hint for the form, read
+/// from the query's pairs as they come: a repeated, unknown or unreadable value is
+/// ignored, never refused.
 #[derive(Debug, Deserialize)]
-pub struct ChoiceQuery {
-    #[serde(default, alias = "ticket_schema_id")]
-    ticket_type_id: Option<String>,
-    #[serde(default)]
-    quantity: Option<String>,
-}
+#[serde(transparent)]
+pub struct ChoiceQuery(Vec<(String, String)>);
 
 impl ChoiceQuery {
+    fn value(&self, names: &[&str]) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| names.contains(&name.as_str()))
+            .map(|(_, value)| value.trim())
+    }
+
     fn chosen(&self) -> Option<(i32, i32)> {
-        let ticket_type_id = self.ticket_type_id.as_deref()?.trim().parse().ok()?;
-        let quantity = match self.quantity.as_deref().map(str::trim) {
+        let ticket_type_id = self
+            .value(&["ticket_type_id", "ticket_schema_id"])?
+            .parse()
+            .ok()?;
+        let quantity = match self.value(&["quantity"]) {
             None | Some("") => 1,
             Some(text) => text.parse().ok()?,
         };
