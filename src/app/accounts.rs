@@ -1,4 +1,4 @@
-//! Accounts: registering (within the registration limits), logging out everywhere, changing the password, and the facts an
+//! Accounts: registering (within the registration limits; it never logs in), logging out everywhere, changing the password, and the facts an
 //! authenticated request checks. Passwords are hashed and verified on the hashing pool
 //! (`password_hashing`), with no pooled connection held.
 
@@ -8,17 +8,23 @@ use crate::db::{trusted_devices, users, write_transaction};
 use crate::domain::accounts::account;
 use crate::domain::accounts::trusted_device;
 use crate::domain::common::form_errors::FieldErrors;
-use crate::domain::limits::Subject;
+use crate::domain::limits::{Limit, Subject};
 use crate::error::AppError;
 
-/// Registers an account from a client `address`. `Ok(Ok(()))` whether the email was new
-/// or already had an account (nothing tells them apart); `Ok(Err(..))` for fields to fix;
-/// `TooManyRequests` past the registration limits.
+/// Registers an account from a client `address`, for a visitor on their way to `next`
+/// (a local path, already checked). `Ok(Ok(()))` whether the email was new or already
+/// had an account (nothing tells them apart: the same work, a look-up, a hash and one
+/// write, and the same answer); `Ok(Err(..))` for fields to fix; `TooManyRequests` past
+/// the registration limits. A new account is mailed its confirmation link; the owner of
+/// a taken address is mailed that someone tried (at most `RESET_MAILS_PER_ACCOUNT` such
+/// mails per `RESET_MAIL_WINDOW_SECONDS`, like reset mails, so registering cannot be
+/// turned into a way to flood someone's inbox). Registering never logs in.
 pub async fn register(
     state: &AppState,
     address: &str,
     email: &str,
     password: &str,
+    next: &str,
 ) -> Result<Result<(), FieldErrors>, AppError> {
     let email = match account::check_registration(email, password) {
         Ok(email) => email,
@@ -47,24 +53,36 @@ pub async fn register(
                 .into(),
         ));
     }
-    // A taken email costs the same work (one look-up, one hash) and changes nothing.
+    // A taken email costs the same work (one look-up, one hash, one write).
     let looked_up = email.clone();
     let taken = state
-        .db(move |conn| Ok(users::find_by_email(conn, looked_up.as_str())?.is_some()))
+        .db(move |conn| Ok(users::find_by_email(conn, looked_up.as_str())?.map(|u| u.id)))
         .await?;
     let hash = state
         .hashing
         .hash(password, state.settings.bcrypt_cost)
         .await?;
-    if taken {
+    let now = state.clock.now();
+    let next = next.to_owned();
+    if let Some(user_id) = taken {
+        let reset = limits.reset_mails_per_account;
+        let limit = Limit::new(ATTEMPT_MAILS, reset.allowance, reset.window);
+        let noted = state
+            .db(move |conn| account::note_registration_attempt(conn, user_id, &next, &limit, now))
+            .await?;
+        if !noted {
+            state.metrics.count_limit_refusal(ATTEMPT_MAILS);
+        }
         return Ok(Ok(()));
     }
-    let now = state.clock.now();
     state
-        .db(move |conn| account::create_account(conn, &email, &hash, now))
+        .db(move |conn| account::create_account(conn, &email, &hash, &next, now))
         .await?;
     Ok(Ok(()))
 }
+
+/// The limit on "someone tried to register with your address" mails per account.
+const ATTEMPT_MAILS: &str = "registration_attempt_mails";
 
 /// Ends every session of the user: the session generation moves on.
 pub async fn log_out_everywhere(state: &AppState, user_id: i32) -> Result<(), AppError> {

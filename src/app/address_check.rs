@@ -27,12 +27,17 @@ pub async fn account(state: &AppState, user_id: i32) -> Result<User, AppError> {
         .await
 }
 
-/// Mails the user a new address check link (`ADDRESS_CHECK_MAILS_PER_HOUR`).
-pub async fn resend(state: &AppState, user_id: i32) -> Result<Resent, AppError> {
+/// Mails the user a new address check link leading back to `next`
+/// (`ADDRESS_CHECK_MAILS_PER_HOUR`).
+pub async fn resend(
+    state: &AppState,
+    user_id: i32,
+    next: Option<String>,
+) -> Result<Resent, AppError> {
     let now = state.clock.now();
     let limit = state.settings.limits.address_check_mails_per_user;
     state
-        .db(move |conn| address_check::resend(conn, user_id, &limit, now))
+        .db(move |conn| address_check::resend(conn, user_id, &limit, next, now))
         .await
 }
 

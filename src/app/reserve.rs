@@ -2,7 +2,7 @@
 //! ticket type, whose queued buyers are served in batches (one transaction, one commit
 //! each); other instances still race, and the lock_version check decides. The hold rules
 //! (`domain::bookings::hold_rules`: holds per account and per address, the cool-down, a confirmed
-//! address on a high-demand event) are judged inside the batch's transaction, and so is
+//! address on a high-demand event, the bookings of an unconfirmed account) are judged inside the batch's transaction, and so is
 //! the ticket type's sale window (`domain::catalogue::sale_window`, on the row the seats come from,
 //! with the request's `now`); a refusal of the shared counts is remembered here until
 //! its window ends, so a client over its limit is answered without queueing again.
@@ -29,6 +29,7 @@ pub fn hold_rules(state: &AppState) -> HoldRules {
         per_user: limits.holds_per_user,
         per_address: limits.holds_per_address,
         cooldown: limits.hold_cooldown,
+        unconfirmed_bookings: limits.unconfirmed_bookings,
     }
 }
 

@@ -40,6 +40,11 @@ pub struct LimitSettings {
     /// that type again (`HOLD_COOLDOWN_MINUTES`, 5; 0: no wait). Not a counter: judged
     /// on the user's booking row inside the reserving transaction.
     pub hold_cooldown: chrono::TimeDelta,
+    /// The live bookings (held or paid) an account whose address is not confirmed may
+    /// have (`UNCONFIRMED_BOOKINGS`, 1; 0: none until it confirms). Not a counter: judged
+    /// on the account's bookings inside the reserving transaction
+    /// (`domain::accounts::unconfirmed`).
+    pub unconfirmed_bookings: u32,
     /// Address check mails a user may ask for again (`ADDRESS_CHECK_MAILS_PER_HOUR`, 3).
     pub address_check_mails_per_user: Limit,
     /// API requests per token, or per client address without one
@@ -109,6 +114,10 @@ pub(super) fn limit_settings(
             "must be between 0 and 1440 minutes",
         ));
     }
+    let unconfirmed_bookings: u32 = parse_or(get, "UNCONFIRMED_BOOKINGS", Some(1))?;
+    if unconfirmed_bookings > 1000 {
+        return Err(bad("UNCONFIRMED_BOOKINGS", "must be between 0 and 1000"));
+    }
     Ok(LimitSettings {
         registrations_per_address: Limit::new(
             "registrations_address",
@@ -161,6 +170,7 @@ pub(super) fn limit_settings(
             HOUR,
         ),
         hold_cooldown: chrono::TimeDelta::minutes(cooldown_minutes),
+        unconfirmed_bookings,
         address_check_mails_per_user: Limit::new(
             "address_check_mails_user",
             allowance("ADDRESS_CHECK_MAILS_PER_HOUR", 3)?,
@@ -208,6 +218,22 @@ mod tests {
         assert_eq!(limits.holds_per_address.allowance, 60);
         assert_eq!(limits.holds_per_address.window, HOUR);
         assert_eq!(limits.hold_cooldown, chrono::TimeDelta::minutes(5));
+        assert_eq!(limits.unconfirmed_bookings, 1);
+        let none_unconfirmed =
+            |name: &str| (name == "UNCONFIRMED_BOOKINGS").then(|| "0".to_owned());
+        assert_eq!(
+            limit_settings(&none_unconfirmed)
+                .unwrap()
+                .unconfirmed_bookings,
+            0
+        );
+        for bad_count in ["-1", "1001", "one"] {
+            let set = |name: &str| (name == "UNCONFIRMED_BOOKINGS").then(|| bad_count.to_owned());
+            assert_eq!(
+                limit_settings(&set).unwrap_err().variable,
+                "UNCONFIRMED_BOOKINGS"
+            );
+        }
         let no_wait = |name: &str| (name == "HOLD_COOLDOWN_MINUTES").then(|| "0".to_owned());
         assert_eq!(
             limit_settings(&no_wait).unwrap().hold_cooldown,

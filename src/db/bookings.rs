@@ -183,6 +183,30 @@ pub fn lapsed_holds(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryRes
         .load(conn)
 }
 
+/// How many live bookings (paid, or held until after `now`) each of `user_ids` has at
+/// events other than `event_id`: (user id, count), users with none left out.
+pub fn live_elsewhere(
+    conn: &mut Conn,
+    user_ids: &[i32],
+    event_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(i32, i64)>> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    dsl::bookings
+        .filter(dsl::user_id.eq_any(user_ids))
+        .filter(dsl::event_id.ne(event_id))
+        .filter(
+            dsl::status.eq(BookingStatus::Paid.as_str()).or(dsl::status
+                .eq(BookingStatus::Reserved.as_str())
+                .and(dsl::reserved_until.gt(now))),
+        )
+        .group_by(dsl::user_id)
+        .select((dsl::user_id, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// A user's tickets with their event and ticket type, soonest event first.
 pub fn list_for_user(
     conn: &mut Conn,

@@ -116,6 +116,25 @@ pub fn confirmed_among(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<i32>> {
         .load(conn)
 }
 
+/// Which of `ids` have not confirmed their address, their rows locked until the
+/// transaction ends (`SELECT … FOR UPDATE` in id order on PostgreSQL; on SQLite the
+/// caller's immediate transaction holds the write lock): two reserves of one unconfirmed
+/// account at once are judged one after the other (`domain::accounts::unconfirmed`).
+pub fn lock_unconfirmed_among(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<i32>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = dsl::users
+        .filter(dsl::id.eq_any(ids))
+        .filter(dsl::email_verified_at.is_null())
+        .order(dsl::id)
+        .select(dsl::id);
+    match conn {
+        Conn::Postgresql(pg) => query.for_update().load(pg),
+        Conn::Sqlite(sqlite) => query.load(sqlite),
+    }
+}
+
 /// Every account, oldest first (the admin's list of who is verified).
 pub fn all(conn: &mut Conn, limit: i64) -> QueryResult<Vec<User>> {
     dsl::users

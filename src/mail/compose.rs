@@ -95,7 +95,9 @@ pub fn compose(
         Message::EventCancelled { booking_id } => {
             super::cancel_mail::compose(conn, context, *booking_id).map(Some)
         }
-        Message::Registered { .. } | Message::PasswordResetAsked { .. } => {
+        Message::Registered { .. }
+        | Message::RegistrationAttempted { .. }
+        | Message::PasswordResetAsked { .. } => {
             super::account_mail::compose(conn, context, message)
         }
     }

@@ -13,6 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(catalogue::home)
         .service(catalogue::event)
         .service(bookings::reserve)
+        .service(bookings::choose)
         .service(bookings::list)
         .service(bookings::show)
         .service(booking_cancel::confirm)

@@ -19,14 +19,15 @@ async fn user_count(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn registering_stores_a_bcrypt_hash_and_the_user_then_logs_in() {
     // Registering no longer logs in (issue 9): a taken email must get the very same
-    // answer, and that answer cannot be a session for someone else's account.
+    // answer, and that answer cannot be a session for someone else's account. The mailed
+    // link logs in (tests/suite/signup.rs); so does the password, as here.
     let app = TestApp::spawn().await;
     let ann = app.visitor();
     let response = ann.register("  Ann@Example.com ", PASSWORD).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/login");
     let login_page = ann.page("/login").await;
-    assert!(login_page.contains("Log in with your email and password"));
+    assert!(login_page.contains("Check your inbox: we sent a link to finish signing up."));
     assert!(!login_page.contains("My tickets"), "not logged in yet");
 
     let response = ann.login("ann@example.com", PASSWORD).await;
@@ -65,7 +66,7 @@ async fn a_taken_email_in_any_case_changes_nothing_and_gets_the_same_answer() {
         other
             .page("/login")
             .await
-            .contains("Log in with your email and password")
+            .contains("Check your inbox: we sent a link to finish signing up.")
     );
     assert_eq!(user_count(&app).await, 1);
     let after = app

@@ -48,24 +48,26 @@ async fn a_visitor_registers_reserves_pays_and_sees_the_ticket_code_and_qr() {
         "anonymous visitors cannot reserve"
     );
 
-    shop.click_link("Log in to reserve Standing").await;
-    assert_eq!(shop.query_param("next").await.as_deref(), Some("/events/1"));
-    shop.click_link("Create an account").await;
-    assert!(shop.path().await.starts_with("/register?"));
-    assert_eq!(shop.query_param("next").await.as_deref(), Some("/events/1"));
-    shop.submit_account_form("ada@example.com", PASSWORD, "Create account")
-        .await;
+    shop.press("Log in to reserve Standing").await;
+    let choice = "/events/1?ticket_type_id=1&quantity=1";
+    assert_eq!(shop.query_param("next").await.as_deref(), Some(choice));
+    shop.sign_up("ada@example.com", PASSWORD).await;
     assert_eq!(
         shop.query_param("next").await.as_deref(),
-        Some("/events/1"),
-        "registering leads to logging in, keeping the way back"
+        Some(choice),
+        "registering leads to the log-in page, keeping the way back"
     );
-    shop.submit_account_form("ada@example.com", PASSWORD, "Log in")
+    assert!(
+        !shop.has_link("My tickets").await,
+        "registering does not log in"
+    );
+    shop.follow_mail_link("ada@example.com", "Confirm your email address")
         .await;
+    shop.press("Confirm my address").await;
     assert_eq!(
         shop.path().await,
-        "/events/1",
-        "logging in after registering leads back to the event"
+        choice,
+        "the mailed link logs in and leads back to the event, the choice kept"
     );
     assert!(shop.has_link("My tickets").await);
 

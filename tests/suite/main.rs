@@ -72,4 +72,5 @@ mod sale_windows_race;
 mod scale_seed;
 mod selling_rules_race;
 mod shared_limits;
+mod signup;
 mod stripe_idempotency;

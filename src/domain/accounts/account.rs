@@ -13,6 +13,7 @@ use crate::db::{
 };
 use crate::domain::accounts::email::Email;
 use crate::domain::common::form_errors::FieldErrors;
+use crate::domain::limits::{Limit, Subject, shared};
 use crate::domain::outbox::{self, Message};
 use crate::error::AppError;
 use chrono::NaiveDateTime;
@@ -62,12 +63,13 @@ pub fn check_registration(email: &str, password: &str) -> Result<Email, FieldErr
 }
 
 /// Creates the account of a registration whose password is already hashed, with its
-/// address check mail, in one transaction. An email taken meanwhile (a UNIQUE violation)
-/// is `AlreadyRegistered`, as if it had been taken before.
+/// address check mail (whose link leads to `next`), in one transaction. An email taken
+/// meanwhile (a UNIQUE violation) is `AlreadyRegistered`, as if it had been taken before.
 pub fn create_account(
     conn: &mut Conn,
     email: &Email,
     password_hash: &str,
+    next: &str,
     now: NaiveDateTime,
 ) -> Result<Registration, AppError> {
     let created = write_transaction(conn, |c| -> Result<User, AppError> {
@@ -75,7 +77,11 @@ pub fn create_account(
             c,
             &users::new_user(email.as_str(), password_hash, false, now),
         )?;
-        outbox::enqueue(c, now, &Message::Registered { user_id: user.id })?;
+        let message = Message::Registered {
+            user_id: user.id,
+            next: Some(next.to_owned()),
+        };
+        outbox::enqueue(c, now, &message)?;
         Ok(user)
     });
     match created {
@@ -85,6 +91,29 @@ pub fn create_account(
         }
         Err(error) => Err(error),
     }
+}
+
+/// Tells the owner of `user_id` that someone tried to register with its address, at
+/// most `limit` times per window (past it nothing is written: the answer to the
+/// registration is the same either way). The count and the message commit together.
+pub fn note_registration_attempt(
+    conn: &mut Conn,
+    user_id: i32,
+    next: &str,
+    limit: &Limit,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    write_transaction(conn, |c| {
+        let quota = shared::take(c, limit, &Subject::user(user_id), now)?;
+        if quota.allowed {
+            let message = Message::RegistrationAttempted {
+                user_id,
+                next: Some(next.to_owned()),
+            };
+            outbox::enqueue(c, now, &message)?;
+        }
+        Ok(quota.allowed)
+    })
 }
 
 /// A hash to verify against when the email is unknown, so that a wrong email and a

@@ -1,8 +1,12 @@
 //! The address check after registering: a link signed with the shop's key (HMAC-SHA256
 //! over the user, the address and the expiry), so nothing needs storing until the user
-//! follows it. A link for an address the user has since changed no longer works. A user
-//! may ask for the mail again (a few times an hour): holding seats of a high-demand event
-//! needs a confirmed address.
+//! follows it. Following it confirms the address and logs the user in, once: the first
+//! link followed marks the address confirmed, and after that every link of the account
+//! (a resent one too) only says it was used. It works for 24 hours. A link for an
+//! address the user has since changed no longer works. A user may ask for the mail again
+//! (a few times an hour): an account needs a confirmed address to hold seats of a
+//! high-demand event, or to have more than `UNCONFIRMED_BOOKINGS` bookings
+//! (`domain::accounts::unconfirmed`).
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta};
 use hmac::{Hmac, Mac};
@@ -14,12 +18,18 @@ use crate::domain::outbox::{self, Message};
 use crate::error::AppError;
 
 /// How long an address check link works.
-pub const VALID_FOR: TimeDelta = TimeDelta::days(7);
+pub const VALID_FOR: TimeDelta = TimeDelta::hours(24);
 
 /// What following a link did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confirmation {
-    Confirmed,
+    /// The address is confirmed now: the link's one use, which logs the user in (with
+    /// the account's current session generation).
+    Confirmed {
+        user_id: i32,
+        generation: i32,
+    },
+    /// The address was confirmed already: the link is used up and logs nobody in.
     AlreadyConfirmed,
     Expired,
     Invalid,
@@ -73,9 +83,21 @@ pub fn confirm(
     if until.naive_utc() < now {
         return Ok(Confirmation::Expired);
     }
-    Ok(match users::mark_verified(conn, user_id, now)? {
-        Guarded::Applied => Confirmation::Confirmed,
-        Guarded::Lost => Confirmation::AlreadyConfirmed,
+    if until.naive_utc() > now + VALID_FOR {
+        // Signed for longer than links work now (a 7-day link from before the link
+        // logged in): it must not log anyone in.
+        return Ok(Confirmation::Expired);
+    }
+    write_transaction(conn, |c| {
+        Ok(match users::mark_verified(c, user_id, now)? {
+            Guarded::Applied => Confirmation::Confirmed {
+                user_id,
+                generation: users::find(c, user_id)?
+                    .ok_or(AppError::NotFound)?
+                    .session_generation,
+            },
+            Guarded::Lost => Confirmation::AlreadyConfirmed,
+        })
     })
 }
 
@@ -90,12 +112,14 @@ pub enum Resent {
     TooOften { retry_after: u64 },
 }
 
-/// Mails the user a new address check link, counted by `limit` per user; the count and
-/// the message commit together.
+/// Mails the user a new address check link leading to `next` (a local path, checked
+/// when the link is followed), counted by `limit` per user; the count and the message
+/// commit together.
 pub fn resend(
     conn: &mut Conn,
     user_id: i32,
     limit: &Limit,
+    next: Option<String>,
     now: NaiveDateTime,
 ) -> Result<Resent, AppError> {
     write_transaction(conn, |c| {
@@ -110,7 +134,7 @@ pub fn resend(
             });
         }
         // The same mail as at registration, with a link that works from now.
-        outbox::enqueue(c, now, &Message::Registered { user_id })?;
+        outbox::enqueue(c, now, &Message::Registered { user_id, next })?;
         Ok(Resent::Sent)
     })
 }

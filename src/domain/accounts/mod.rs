@@ -1,5 +1,6 @@
 //! Accounts: registering and passwords, the address check, the log-in throttle's rule,
-//! password resets, trusted devices and the API's bearer tokens.
+//! password resets, trusted devices, the API's bearer tokens, and what an account whose
+//! address is not confirmed may do.
 
 pub mod account;
 pub mod address_check;
@@ -8,3 +9,4 @@ pub mod email;
 pub mod login_throttle;
 pub mod password_reset;
 pub mod trusted_device;
+pub mod unconfirmed;

@@ -1,6 +1,7 @@
 //! What a hold must pass besides the seats (issue 23, holds by throwaway accounts): the
 //! holds per account and per client address per hour, the cool-down after a lapsed hold,
-//! and a confirmed address on a high-demand event. All of it is judged inside the
+//! a confirmed address on a high-demand event, and the bookings an account whose address
+//! is not confirmed may have (`domain::accounts::unconfirmed`). All of it is judged inside the
 //! reserving batch's transaction (`reservation::hold_seats`), on the database's state, so
 //! it holds across instances, and a refused or failed hold leaves no trace:
 //!
@@ -11,7 +12,9 @@
 //!   held): a request refused, sold out or lost counts nothing, a counted hold exists;
 //! - the cool-down is read from the user's booking row for the event, which the batch
 //!   has already locked;
-//! - the confirmed addresses of a high-demand event's buyers are one read by primary key.
+//! - the unconfirmed accounts among the batch's buyers are one read by primary key (their
+//!   rows locked), their live bookings elsewhere one grouped count; a high-demand event
+//!   refuses them all, any other event once they have their allowance of bookings.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -21,6 +24,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::db::Conn;
 use crate::db::models::Booking;
+use crate::domain::accounts::unconfirmed::Standings;
 use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::limits::{Limit, Subject, shared};
 use crate::error::AppError;
@@ -55,6 +59,9 @@ pub struct HoldRules {
     /// The wait after a hold of a ticket type lapsed unpaid before that type may be held
     /// again; zero: none.
     pub cooldown: TimeDelta,
+    /// The live bookings an account whose address is not confirmed may have
+    /// (`UNCONFIRMED_BOOKINGS`).
+    pub unconfirmed_bookings: u32,
 }
 
 impl HoldRules {
@@ -64,6 +71,7 @@ impl HoldRules {
             per_user: Limit::new("holds_user", 0, Duration::from_secs(3600)),
             per_address: Limit::new("holds_address", 0, Duration::from_secs(3600)),
             cooldown: TimeDelta::zero(),
+            unconfirmed_bookings: u32::MAX,
         }
     }
 
@@ -106,6 +114,9 @@ pub enum HoldRefusal {
     },
     /// A high-demand event, and the account's address is not confirmed.
     AddressUnconfirmed,
+    /// The account's address is not confirmed and it already has the bookings such an
+    /// account may have (`UNCONFIRMED_BOOKINGS`).
+    UnconfirmedLimit { allowance: u32 },
 }
 
 impl HoldRefusal {
@@ -115,7 +126,9 @@ impl HoldRefusal {
             HoldRefusal::AccountLimit { .. } => "hold_limit",
             HoldRefusal::AddressLimit { .. } => "address_hold_limit",
             HoldRefusal::CoolingDown { .. } => "hold_cooldown",
-            HoldRefusal::AddressUnconfirmed => "address_unconfirmed",
+            HoldRefusal::AddressUnconfirmed | HoldRefusal::UnconfirmedLimit { .. } => {
+                "address_unconfirmed"
+            }
         }
     }
 
@@ -125,7 +138,7 @@ impl HoldRefusal {
             HoldRefusal::AccountLimit { retry_after, .. }
             | HoldRefusal::AddressLimit { retry_after, .. }
             | HoldRefusal::CoolingDown { retry_after, .. } => Some(*retry_after),
-            HoldRefusal::AddressUnconfirmed => None,
+            HoldRefusal::AddressUnconfirmed | HoldRefusal::UnconfirmedLimit { .. } => None,
         }
     }
 
@@ -198,6 +211,19 @@ impl fmt::Display for HoldRefusal {
                  address. Follow the link we mailed you when you registered, or ask for a new \
                  one.",
             ),
+            HoldRefusal::UnconfirmedLimit { allowance } => {
+                let bookings = match allowance {
+                    0 => "any booking".to_owned(),
+                    1 => "more than one booking".to_owned(),
+                    n => format!("more than {n} bookings"),
+                };
+                write!(
+                    f,
+                    "Your email address is not confirmed yet, and an account needs a \
+                     confirmed address to have {bookings}. Follow the link we mailed you \
+                     when you registered, or ask for a new one, then book again."
+                )
+            }
         }
     }
 }
@@ -257,6 +283,8 @@ pub struct HoldLedger {
     now: NaiveDateTime,
     /// Confirmed buyers of a high-demand event; `None`: the event is not high-demand.
     confirmed: Option<HashSet<i32>>,
+    /// Where the buyers with an unconfirmed address stand (`UNCONFIRMED_BOOKINGS`).
+    standings: Standings,
     counters: HashMap<(&'static str, Subject), Counter>,
 }
 
@@ -290,6 +318,7 @@ impl HoldLedger {
             rules,
             now,
             confirmed: None,
+            standings: Standings::none(rules.unconfirmed_bookings),
             counters,
         })
     }
@@ -300,8 +329,14 @@ impl HoldLedger {
         self.confirmed = Some(confirmed.into_iter().collect());
     }
 
+    /// Where the batch's buyers with an unconfirmed address stand (read in this
+    /// transaction, `Standings::read`).
+    pub fn judge_unconfirmed(&mut self, standings: Standings) {
+        self.standings = standings;
+    }
+
     /// Whether `request` may hold `ticket_type_id`, judged in order: a confirmed address (a
-    /// high-demand event), the cool-down after a lapsed hold of that type (on `row`, the
+    /// high-demand event), the bookings of an unconfirmed account, the cool-down after a lapsed hold of that type (on `row`, the
     /// user's booking row for the event), then the counts, each on the count before the
     /// batch plus the requests of the batch let through before it. A request let through
     /// is counted at once; `withdraw` takes it back if its hold is not made.
@@ -315,6 +350,11 @@ impl HoldLedger {
             && !confirmed.contains(&request.user_id)
         {
             return Err(HoldRefusal::AddressUnconfirmed);
+        }
+        if !self.standings.allows(request.user_id) {
+            return Err(HoldRefusal::UnconfirmedLimit {
+                allowance: self.standings.allowance(),
+            });
         }
         if let Some(until) =
             row.and_then(|row| cooldown_until(row, ticket_type_id, self.rules.cooldown, self.now))
@@ -470,5 +510,9 @@ mod tests {
             HoldRefusal::AddressUnconfirmed.code(),
             "address_unconfirmed"
         );
+        let unconfirmed = HoldRefusal::UnconfirmedLimit { allowance: 1 };
+        assert_eq!(unconfirmed.code(), "address_unconfirmed");
+        assert_eq!(unconfirmed.retry_after(), None);
+        assert!(unconfirmed.to_string().contains("more than one booking"));
     }
 }

@@ -15,6 +15,7 @@ use crate::db::models::{Booking, NewBooking};
 use crate::db::{
     Conn, Guarded, bookings, events, is_unique_violation, ticket_types, users, write_transaction,
 };
+use crate::domain::accounts::unconfirmed::Standings;
 use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::hold_rules::{HoldLedger, HoldRefusal, HoldRequest, HoldRules};
 use crate::domain::bookings::inventory;
@@ -135,7 +136,8 @@ enum Step {
 /// Holds seats of one ticket type for a batch of admitted buyers (queued requests of an
 /// on-sale spike), in one transaction. First the batch's hold counts are raised and
 /// locked (`HoldLedger`, one statement) and each request that wants seats is judged, in arrival
-/// order, by the hold rules (a confirmed address on a high-demand event, the cool-down,
+/// order, by the hold rules (a confirmed address on a high-demand event, the bookings of
+/// an unconfirmed account, the cool-down,
 /// the holds per account and per address); then one optimistic-lock update allocates
 /// the seats for those let through (`inventory::allocate`, which judges each request by
 /// the cap and the selling rule against the seats left, in arrival order); each booking
@@ -198,14 +200,23 @@ pub fn hold_seats(
             steps.push((user_id, step));
         }
         // The hold rules, in arrival order, on what this transaction read and locked.
+        let buyers: Vec<i32> = steps
+            .iter()
+            .filter(|(_, step)| matches!(step, Step::Wants(..)))
+            .map(|(user_id, _)| *user_id)
+            .collect();
         if event.as_ref().is_some_and(|e| e.high_demand) {
-            let buyers: Vec<i32> = steps
-                .iter()
-                .filter(|(_, step)| matches!(step, Step::Wants(..)))
-                .map(|(user_id, _)| *user_id)
-                .collect();
             ledger.require_confirmed(users::confirmed_among(c, &buyers)?);
         }
+        // Unconfirmed accounts: their rows locked (after the booking rows, always in
+        // this order), their live bookings elsewhere counted.
+        ledger.judge_unconfirmed(Standings::read(
+            c,
+            rules.unconfirmed_bookings,
+            &buyers,
+            event_id,
+            now,
+        )?);
         for (request, (_, step)) in requests.iter().zip(steps.iter_mut()) {
             if let Step::Wants(row, _) = step
                 && let Err(refusal) = ledger.admit(request, row.as_ref(), ticket_type_id)

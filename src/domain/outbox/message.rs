@@ -18,8 +18,21 @@ pub enum Message {
         #[serde(rename = "ticket_id")]
         booking_id: i32,
     },
-    /// Someone registered: the address check mail.
-    Registered { user_id: i32 },
+    /// Someone registered (or asked for the mail again): the address check mail, whose
+    /// link confirms the address, logs in once and leads to `next` (a local path, checked
+    /// again when the link is followed).
+    Registered {
+        user_id: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+    },
+    /// Someone tried to register with the address of this existing account: its owner
+    /// is told, with the way to log in (back to `next`) or reset the password.
+    RegistrationAttempted {
+        user_id: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+    },
     /// Someone asked to reset their password. The token is the one mailed; only its
     /// hash is kept with the user.
     PasswordResetAsked { user_id: i32, token: String },
@@ -43,6 +56,7 @@ impl Message {
             Message::Refunded { .. } => "refunded",
             Message::HoldExpired { .. } => "hold_expired",
             Message::Registered { .. } => "registered",
+            Message::RegistrationAttempted { .. } => "registration_attempted",
             Message::PasswordResetAsked { .. } => "password_reset_asked",
             Message::EventCancelled { .. } => "event_cancelled",
             Message::CancelRefund { .. } => "cancel_refund",
@@ -68,5 +82,24 @@ mod tests {
         assert!(payload.contains("\"kind\":\"booking_paid\""));
         assert_eq!(Message::parse(&payload).unwrap(), message);
         assert_eq!(message.kind(), "booking_paid");
+    }
+
+    #[test]
+    fn a_registration_written_before_next_existed_still_reads() {
+        let old = Message::parse(r#"{"kind":"registered","user_id":4}"#).unwrap();
+        assert_eq!(
+            old,
+            Message::Registered {
+                user_id: 4,
+                next: None
+            }
+        );
+        let attempt = Message::RegistrationAttempted {
+            user_id: 4,
+            next: Some("/events/2".into()),
+        };
+        let payload = serde_json::to_string(&attempt).unwrap();
+        assert!(payload.contains("\"kind\":\"registration_attempted\""));
+        assert_eq!(Message::parse(&payload).unwrap(), attempt);
     }
 }

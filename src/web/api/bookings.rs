@@ -36,7 +36,7 @@ use crate::web::client_address;
     responses(
         (status = 201, description = "Held", body = BookingOut),
         (status = 400, description = "No Idempotency-Key (`idempotency_key_required`), or a body that is not JSON (`bad_request`)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "`address_unconfirmed`: the event is in high demand and the account's address is not confirmed (follow the mailed link, or ask for a new one at `/account/verify/resend`)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`address_unconfirmed`: the account's address is not confirmed, and the event is in high demand or the account already has the bookings an unconfirmed account may have (follow the mailed link, or ask for a new one at `/account/verify/resend`)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`sold_out`, `selling_rule`, `not_yet_on_sale` or `sales_ended` (outside the ticket type's sale window), `already_booked`, `not_on_sale`, or `idempotency_in_flight`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`validation`: a field is wrong, including a `ticket_type_id` of another event (`errors` names the field); or `idempotency_key_reused`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, `hold_limit` (holds per account per hour), `address_hold_limit` (holds per client address per hour) or `hold_cooldown` (a hold of this ticket type lapsed unpaid a moment ago): retry after `Retry-After` seconds", body = ProblemBody, content_type = "application/problem+json",

@@ -39,7 +39,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     (
         "address_unconfirmed",
         403,
-        "The event is in high demand: holding its seats needs a confirmed address. Follow the link mailed at registration, or ask for a new one at `/account/verify/resend`.",
+        "Holding these seats needs a confirmed address: the event is in high demand, or the account already has the bookings an account with an unconfirmed address may have (`UNCONFIRMED_BOOKINGS`, 1 by default). Follow the link mailed at registration, or ask for a new one at `/account/verify/resend`.",
     ),
     ("not_found", 404, "No such resource, or not one of yours."),
     (

@@ -1,5 +1,7 @@
-//! `GET /account/verify?token=…`: the page the address check link opens (a GET changes
-//! nothing); `POST /account/verify`: confirms the address. `GET /account/verify/resend`:
+//! `GET /account/verify?token=…&next=…`: the page the address check link opens (a GET
+//! changes nothing, so a mail scanner that opens links spends nothing); `POST
+//! /account/verify`: confirms the address, logs the user in (the link's one use) and
+//! leads to `next`, checked as the log-in's is. `GET /account/verify/resend`:
 //! the logged-in user's address and whether it is confirmed; `POST` there mails a new
 //! link (holding seats of a high-demand event needs a confirmed address).
 
@@ -11,9 +13,10 @@ use serde::Deserialize;
 use crate::app::{AppState, address_check};
 use crate::domain::accounts::address_check::{Confirmation, Resent};
 use crate::error::AppError;
-use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::csrf::CsrfForm;
 use crate::web::flash;
-use crate::web::identity::CurrentUser;
+use crate::web::handlers::auth::login_url;
+use crate::web::identity::{self, CurrentUser, safe_next};
 use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
 
 #[derive(Template)]
@@ -21,6 +24,9 @@ use crate::web::page::{Page, PageCtx, html, html_with_status, see_other};
 struct CheckPage {
     page: Page,
     token: String,
+    next: String,
+    /// The log-in page, keeping `next` (offered with a problem).
+    login_link: String,
     problem: Option<&'static str>,
 }
 
@@ -28,13 +34,19 @@ struct CheckPage {
 pub struct TokenForm {
     #[serde(default)]
     token: String,
+    #[serde(default)]
+    next: Option<String>,
 }
 
 #[get("/account/verify")]
 pub async fn page(ctx: PageCtx, query: web::Query<TokenForm>) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let next = safe_next(query.next.as_deref());
     html(&CheckPage {
         page: ctx.with_form("Confirm your address"),
-        token: query.into_inner().token,
+        token: query.token,
+        login_link: login_url(&next),
+        next,
         problem: None,
     })
 }
@@ -45,23 +57,41 @@ pub async fn confirm(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
-    let problem = match address_check::confirm(&state, &form.token).await? {
-        Confirmation::Confirmed | Confirmation::AlreadyConfirmed => {
-            flash::success(&ctx.session, "Thank you: your address is confirmed.");
-            return Ok(see_other("/"));
+    let next = safe_next(form.next.as_deref());
+    let (status, problem) = match address_check::confirm(&state, &form.token).await? {
+        Confirmation::Confirmed {
+            user_id,
+            generation,
+        } => {
+            identity::log_in(&ctx.session, user_id, generation)?;
+            flash::success(
+                &ctx.session,
+                "Thank you: your address is confirmed, and you are logged in.",
+            );
+            return Ok(see_other(&next));
         }
-        Confirmation::Expired => {
-            "This link has expired. Log in and book as usual; we will check your address another time."
-        }
-        Confirmation::Invalid => {
-            "This link is not one we sent, or it was cut short. Copy the whole link from the mail."
-        }
+        Confirmation::AlreadyConfirmed => (
+            StatusCode::GONE,
+            "This link has been used already: your address is confirmed. Log in with your \
+             email and password to go on.",
+        ),
+        Confirmation::Expired => (
+            StatusCode::GONE,
+            "This link has expired: links work for 24 hours. Log in with your email and \
+             password, then ask for a new link from the page that asks you to confirm.",
+        ),
+        Confirmation::Invalid => (
+            StatusCode::BAD_REQUEST,
+            "This link is not one we sent, or it was cut short. Copy the whole link from the mail.",
+        ),
     };
     html_with_status(
-        StatusCode::BAD_REQUEST,
+        status,
         &CheckPage {
             page: ctx.with_form("Confirm your address"),
             token: form.token,
+            login_link: login_url(&next),
+            next,
             problem: Some(problem),
         },
     )
@@ -89,14 +119,22 @@ pub async fn resend_page(
     })
 }
 
+/// The resend form: where the new link should lead (the event of a refused hold, say).
+#[derive(Debug, Default, Deserialize)]
+pub struct ResendForm {
+    #[serde(default)]
+    next: Option<String>,
+}
+
 #[post("/account/verify/resend")]
 pub async fn resend(
     state: web::Data<AppState>,
     user: CurrentUser,
     ctx: PageCtx,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<ResendForm>,
 ) -> Result<HttpResponse, AppError> {
-    match address_check::resend(&state, user.id).await? {
+    let next = Some(safe_next(form.next.as_deref())).filter(|next| next != "/");
+    match address_check::resend(&state, user.id, next).await? {
         Resent::Sent => flash::success(
             &ctx.session,
             format!(

@@ -1,4 +1,4 @@
-//! Registering, logging in and logging out.
+//! Registering (which never logs in: the mailed link does), logging in and logging out.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -37,6 +37,8 @@ struct RegisterPage {
     page: Page,
     email: String,
     next: String,
+    /// The log-in page, keeping `next`.
+    login_link: String,
     errors: FieldErrors,
 }
 
@@ -54,21 +56,25 @@ pub async fn register_form(
     ctx: PageCtx,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.next.as_deref());
     html(&RegisterPage {
         page: ctx.with_form("Create an account"),
         email: String::new(),
-        next: safe_next(query.next.as_deref()),
+        login_link: login_url(&next),
+        next,
         errors: FieldErrors::default(),
     })
 }
 
 /// What every registration is told, new email or not: nothing in the answer (status,
-/// wording, redirect, session) says whether the email already had an account.
-const REGISTERED: &str = "Thank you. Log in with your email and password to continue. \
-     (If this email already had an account, use that account's password.)";
+/// wording, redirect, session) says whether the email already had an account. A new
+/// account's mail holds the link that confirms it and logs in; a taken address's owner
+/// is mailed that someone tried, with the ways to log in.
+pub const REGISTERED: &str = "Check your inbox: we sent a link to finish signing up. \
+     Following it logs you in and brings you back here.";
 
 /// `/login`, keeping where the visitor was going.
-fn login_url(next: &str) -> String {
+pub fn login_url(next: &str) -> String {
     if next == "/" {
         return "/login".to_owned();
     }
@@ -91,12 +97,13 @@ pub async fn register(
                 page: ctx.with_form("Create an account"),
                 email: form.email.clone(),
                 next: next.clone(),
+                login_link: login_url(&next),
                 errors,
             },
         )
     };
     let address = client_address::of(&req, &state.settings.client_addresses);
-    match accounts::register(&state, &address, &form.email, &form.password).await? {
+    match accounts::register(&state, &address, &form.email, &form.password, &next).await? {
         // Created or already registered: the same answer.
         Ok(()) => {
             flash::success(&ctx.session, REGISTERED);

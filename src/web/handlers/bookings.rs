@@ -1,5 +1,5 @@
-//! Reserving seats and the user's own bookings: list and show (cancelling is
-//! `ticket_cancel`).
+//! Reserving seats (and a logged-out visitor's choice, kept on the way through logging
+//! in) and the user's own bookings: list and show (cancelling is `ticket_cancel`).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::web::client_address;
 use crate::web::csrf::CsrfForm;
 use crate::web::flash;
+use crate::web::handlers::auth::login_url;
 use crate::web::handlers::hold_refused;
 use crate::web::identity::CurrentUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
@@ -45,6 +46,48 @@ fn parse_quantity(field: &str) -> Result<i32, AppError> {
             "Choose how many seats to book: a whole number of at least 1.".into(),
         )),
     }
+}
+
+/// A choice made on an event page: the ticket type and how many seats, as the reserve
+/// form names them (GET from a logged-out visitor's form; the legacy `ticket_schema_id`
+/// is accepted).
+#[derive(Debug, Deserialize)]
+pub struct Choice {
+    #[serde(default, alias = "ticket_schema_id")]
+    ticket_type_id: String,
+    #[serde(default)]
+    quantity: String,
+}
+
+/// `GET /events/{id}/reserve`: what a logged-out visitor's choice on the event page
+/// submits. It changes nothing: it leads to the log-in page (where one can also create
+/// an account), whose `next` is the event page with the choice selected, so after
+/// logging in, or after following the link mailed at registration, one click reserves.
+/// A logged-in user goes straight back to the event page with the choice selected.
+#[get("/events/{id}/reserve")]
+pub async fn choose(
+    ctx: PageCtx,
+    path: web::Path<i32>,
+    query: web::Query<Choice>,
+) -> Result<HttpResponse, AppError> {
+    let event_id = path.into_inner();
+    let ticket_type_id: i32 = query
+        .ticket_type_id
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&id| id > 0)
+        .ok_or_else(|| AppError::BadRequest("Choose a ticket type.".into()))?;
+    let quantity = parse_quantity(&query.quantity)?;
+    let event_page = format!(
+        "/events/{event_id}?{}",
+        serde_urlencoded::to_string([("ticket_type_id", ticket_type_id), ("quantity", quantity)])
+            .unwrap_or_default()
+    );
+    Ok(see_other(&match ctx.user {
+        Some(_) => event_page,
+        None => login_url(&event_page),
+    }))
 }
 
 #[post("/events/{id}/reserve")]

@@ -1,7 +1,9 @@
-//! The public pages: the list of upcoming events and one event with its ticket types.
+//! The public pages: the list of upcoming events and one event with its ticket types
+//! (with a choice kept through logging in shown selected).
 
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
+use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::app::catalogue::{self, Viewer};
@@ -40,6 +42,44 @@ struct EventPage {
     on_sale: bool,
     my_booking: Option<Booking>,
     now: chrono::NaiveDateTime,
+    /// The choice to show selected (ticket type, seats), kept from before logging in.
+    chosen: Option<(i32, i32)>,
+}
+
+impl EventPage {
+    /// Whether `quantity` seats of `ticket_type_id` is the choice kept.
+    fn is_chosen(&self, ticket_type_id: &i32, quantity: &i32) -> bool {
+        self.chosen == Some((*ticket_type_id, *quantity))
+    }
+}
+
+/// `?ticket_type_id=…&quantity=…` on an event page (`ticket_schema_id` accepted too): a
+/// choice kept through logging in (`bookings::choose`). Only a hint for the form, read
+/// from the query's pairs as they come: a repeated, unknown or unreadable value is
+/// ignored, never refused.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct ChoiceQuery(Vec<(String, String)>);
+
+impl ChoiceQuery {
+    fn value(&self, names: &[&str]) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| names.contains(&name.as_str()))
+            .map(|(_, value)| value.trim())
+    }
+
+    fn chosen(&self) -> Option<(i32, i32)> {
+        let ticket_type_id = self
+            .value(&["ticket_type_id", "ticket_schema_id"])?
+            .parse()
+            .ok()?;
+        let quantity = match self.value(&["quantity"]) {
+            None | Some("") => 1,
+            Some(text) => text.parse().ok()?,
+        };
+        Some((ticket_type_id, quantity))
+    }
 }
 
 #[get("/events/{id}")]
@@ -47,6 +87,7 @@ pub async fn event(
     state: web::Data<AppState>,
     ctx: PageCtx,
     path: web::Path<i32>,
+    choice: web::Query<ChoiceQuery>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = ctx.user.as_ref().map(|user| Viewer {
         user_id: user.id,
@@ -59,5 +100,6 @@ pub async fn event(
         on_sale: view.on_sale,
         my_booking: view.my_booking,
         now: view.now,
+        chosen: choice.chosen(),
     })
 }

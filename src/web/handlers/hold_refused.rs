@@ -1,6 +1,7 @@
 //! The page a reserve refused by the hold rules answers with (`domain::bookings::hold_rules`):
 //! what happened and when to try again (429 with `Retry-After`), or, on a high-demand
-//! event, how to confirm the address (403, with the button that mails a new link).
+//! event or past the bookings an unconfirmed account may have, how to confirm the
+//! address (403, with the button that mails a new link).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -25,7 +26,9 @@ struct HoldRefusedPage {
 /// The refusal page for a reserve at `event_id`.
 pub fn page(ctx: &PageCtx, event_id: i32, refusal: &HoldRefusal) -> Result<HttpResponse, AppError> {
     let (status, heading) = match refusal {
-        HoldRefusal::AddressUnconfirmed => (StatusCode::FORBIDDEN, "Confirm your address first"),
+        HoldRefusal::AddressUnconfirmed | HoldRefusal::UnconfirmedLimit { .. } => {
+            (StatusCode::FORBIDDEN, "Confirm your address first")
+        }
         HoldRefusal::CoolingDown { .. } => (StatusCode::TOO_MANY_REQUESTS, "Please wait a moment"),
         HoldRefusal::AccountLimit { .. } | HoldRefusal::AddressLimit { .. } => {
             (StatusCode::TOO_MANY_REQUESTS, "Too many holds")
@@ -37,7 +40,10 @@ pub fn page(ctx: &PageCtx, event_id: i32, refusal: &HoldRefusal) -> Result<HttpR
             page: ctx.page(heading),
             heading,
             message: refusal.to_string(),
-            resend: *refusal == HoldRefusal::AddressUnconfirmed,
+            resend: matches!(
+                refusal,
+                HoldRefusal::AddressUnconfirmed | HoldRefusal::UnconfirmedLimit { .. }
+            ),
             event_id,
         },
     )?;

@@ -10,9 +10,15 @@ use super::{PASSWORD, shop};
 /// 27, item 6): what a new buyer (no account yet) and a returning buyer (an account,
 /// logged out) click, type and load. The README states these numbers; a change that
 /// makes the way longer fails here (and a shorter one asks for the README's update).
+///
+/// Issue 27, item 1 (sign up and carry on) took the new buyer from 8 clicks, 4 typed
+/// fields and 9 pages (register, then log in with the password just chosen) to 8 clicks
+/// (following the mailed link counted as one), 2 fields and 9 pages: the log-in page
+/// the event leads to also signs up, and the mailed link logs in and comes back to the
+/// event with the choice kept.
 const NEW_BUYER: Steps = Steps {
     clicks: 8,
-    fields: 4,
+    fields: 2,
     pages: 9,
 };
 const RETURNING_BUYER: Steps = Steps {
@@ -26,14 +32,29 @@ async fn front_page_to_paid_ticket(shop: &mut super::browser::Shop, email: &str,
     shop.reset_steps();
     shop.visit("/").await;
     shop.click_link("Rust Belt Jazz Night").await;
-    shop.click_link("Log in to reserve Standing").await;
+    shop.press("Log in to reserve Standing").await;
+    assert!(shop.path().await.starts_with("/login?next="));
     if new {
-        shop.click_link("Create an account").await;
-        shop.submit_account_form(email, PASSWORD, "Create account")
+        shop.sign_up(email, PASSWORD).await;
+        assert!(
+            shop.text(".flash").await.contains("Check your inbox"),
+            "registering says where the way goes on"
+        );
+        assert!(
+            !shop.has_link("My tickets").await,
+            "registering does not log in"
+        );
+        shop.follow_mail_link(email, "Confirm your email address")
             .await;
+        shop.press("Confirm my address").await;
+    } else {
+        shop.submit_account_form(email, PASSWORD, "Log in").await;
     }
-    shop.submit_account_form(email, PASSWORD, "Log in").await;
-    assert_eq!(shop.path().await, "/events/1", "back on the event");
+    assert_eq!(
+        shop.path().await,
+        "/events/1?ticket_type_id=1&quantity=1",
+        "back on the event, the choice kept"
+    );
     shop.press("Reserve Standing").await;
     shop.press("Pay").await;
     shop.press("Pay").await;

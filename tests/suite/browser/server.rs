@@ -83,6 +83,44 @@ impl Server {
         );
     }
 
+    /// The first link to this shop, as a path, in the newest mail to `email` whose
+    /// subject starts with `subject`, waiting for the server's outbox dispatcher to put
+    /// it in the dev mailbox (its database; the shop has no SMTP server here).
+    pub async fn mail_link(&self, email: &str, subject: &str) -> String {
+        let url = self
+            .dir
+            .path()
+            .join("shop.db")
+            .to_string_lossy()
+            .into_owned();
+        let pool = boxoffice::db::connection::connect(&url, 1, std::time::Duration::from_secs(10))
+            .expect("the shop's database");
+        let what = format!("a mail {subject:?} to {email}");
+        poll::until(&what, PATIENCE, || {
+            let pool = pool.clone();
+            let (email, subject) = (email.to_owned(), subject.to_owned());
+            let base = self.base_url.clone();
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = pool.get().ok()?;
+                    let mails = boxoffice::db::mailbox::to_recipient(&mut conn, &email).ok()?;
+                    let mail = mails
+                        .into_iter()
+                        .rev()
+                        .find(|m| m.subject.starts_with(&subject))?;
+                    mail.body_text
+                        .split_whitespace()
+                        .find_map(|word| word.strip_prefix(base.as_str()))
+                        .map(str::to_owned)
+                })
+                .await
+                .ok()
+                .flatten()
+            }
+        })
+        .await
+    }
+
     /// What the server has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
@@ -119,6 +157,8 @@ fn configure(command: &mut Command, dir: &Path) {
         .env("SESSION_KEY", "e2e-browser-session-key-".repeat(3))
         .env("BCRYPT_COST", "4")
         .env("RUST_LOG", "warn")
+        // Mail reaches the dev mailbox within a second (journeys follow mailed links).
+        .env("OUTBOX_INTERVAL_SECONDS", "1")
         .env_remove("PUBLIC_URL")
         .env_remove("STRIPE_SECRET_KEY")
         .env_remove("STRIPE_WEBHOOK_SECRET")

@@ -167,8 +167,34 @@ impl Shop {
             .expect("set the field's value");
     }
 
-    /// Creates an account through `/register`, then logs in on the page it leads to
-    /// (registering alone does not log in).
+    /// Creates an account with the form on the log-in page this browser shows (the
+    /// visitor's way in from an event page); registering does not log in, the mailed
+    /// link does ([`Shop::follow_mail_link`]).
+    pub async fn sign_up(&mut self, email: &str, password: &str) {
+        self.fill("#new-email", email).await;
+        self.fill("#new-password", password).await;
+        self.press("Create account").await;
+        if self.has(".field-error, .flash-error").await {
+            panic!(
+                "signing up as {email} failed on {}: {}",
+                self.here().await,
+                self.page_text().await
+            );
+        }
+    }
+
+    /// Opens the link in the newest mail to `email` whose subject starts with `subject`
+    /// in this browser, as its owner clicking it in their mail would (one click, one
+    /// page).
+    pub async fn follow_mail_link(&mut self, email: &str, subject: &str) {
+        let link = self.server.mail_link(email, subject).await;
+        bump(&self.steps.clicks);
+        self.visit(&link).await;
+    }
+
+    /// Creates an account through `/register`, then logs in with its password on the
+    /// page it leads to (registering alone does not log in; the address stays
+    /// unconfirmed, which allows one booking).
     pub async fn register(&mut self, email: &str, password: &str) {
         self.visit("/register").await;
         self.submit_account_form(email, password, "Create account")

@@ -81,3 +81,35 @@ impl TestApp {
             .await
     }
 }
+
+impl TestApp {
+    /// Delivers what is due, then the first link to the shop in the newest mail to
+    /// `email` whose subject starts with `subject`, as a path (`/account/verify?…`).
+    pub async fn link_in_mail(&self, email: &str, subject: &str) -> String {
+        self.links_in_mail(email, subject).await.remove(0)
+    }
+
+    /// As `link_in_mail`, every link to the shop in that mail's text, in order.
+    pub async fn links_in_mail(&self, email: &str, subject: &str) -> Vec<String> {
+        self.deliver_all().await;
+        let mail = self
+            .mails_to(email)
+            .await
+            .into_iter()
+            .rev()
+            .find(|m| m.subject.starts_with(subject))
+            .unwrap_or_else(|| panic!("a mail {subject:?} to {email}"));
+        let links: Vec<String> = mail
+            .body_text
+            .split_whitespace()
+            .filter_map(|word| word.strip_prefix(self.address.as_str()))
+            .map(str::to_owned)
+            .collect();
+        assert!(
+            !links.is_empty(),
+            "a link to the shop in {:?}",
+            mail.body_text
+        );
+        links
+    }
+}
