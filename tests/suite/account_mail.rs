@@ -12,28 +12,6 @@ use support::{PASSWORD, TestApp};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
-/// The link in the newest mail to `email` whose subject starts with `subject`, as a path.
-async fn link_in_mail(app: &TestApp, email: &str, subject: &str) -> String {
-    app.deliver_all().await;
-    let mail = app
-        .mails_to(email)
-        .await
-        .into_iter()
-        .rev()
-        .find(|m| m.subject.starts_with(subject))
-        .unwrap_or_else(|| panic!("a mail {subject:?} to {email}"));
-    let start = mail
-        .body_text
-        .find(&app.address)
-        .expect("a link to the shop");
-    let link = mail.body_text[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
-    link.trim_start_matches(&app.address).to_owned()
-}
-
 /// Asks for a reset link as an anonymous visitor; returns the flash shown on /login.
 async fn ask_reset(app: &TestApp, email: &str) -> String {
     let visitor = app.visitor();
@@ -58,7 +36,9 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
     assert!(app.mails_to("nobody@example.com").await.is_empty());
     assert_eq!(app.outbox_of("password_reset_asked").await.len(), 1);
     // The token is stored only as its hash.
-    let link = link_in_mail(&app, "ann@example.com", "Reset your password").await;
+    let link = app
+        .link_in_mail("ann@example.com", "Reset your password")
+        .await;
     let token = link.split("token=").nth(1).unwrap().to_owned();
     let stored: Vec<String> = app
         .with_db(|conn| {
@@ -89,7 +69,9 @@ async fn a_reset_link_works_once_and_ends_every_older_session() {
     let ann = app.registered("ann@example.com").await;
     assert_eq!(ann.get("/bookings").await.status(), 200);
     ask_reset(&app, "ann@example.com").await;
-    let link = link_in_mail(&app, "ann@example.com", "Reset your password").await;
+    let link = app
+        .link_in_mail("ann@example.com", "Reset your password")
+        .await;
     let token = link.split("token=").nth(1).unwrap().to_owned();
 
     let stranger = app.visitor();
@@ -134,7 +116,9 @@ async fn a_reset_link_expires_after_an_hour() {
     let app = TestApp::spawn().await;
     app.registered("ann@example.com").await;
     ask_reset(&app, "ann@example.com").await;
-    let link = link_in_mail(&app, "ann@example.com", "Reset your password").await;
+    let link = app
+        .link_in_mail("ann@example.com", "Reset your password")
+        .await;
     let token = link.split("token=").nth(1).unwrap().to_owned();
     app.clock.advance(TimeDelta::minutes(61));
     let visitor = app.visitor();
@@ -165,7 +149,9 @@ async fn a_new_account_can_book_before_confirming_its_address_and_admins_see_who
     let before = admin.page("/admin/accounts").await;
     assert!(before.contains("ann@example.com") && before.contains("not verified"));
 
-    let link = link_in_mail(&app, "ann@example.com", "Confirm your email address").await;
+    let link = app
+        .link_in_mail("ann@example.com", "Confirm your email address")
+        .await;
     let token = link.split("token=").nth(1).unwrap().to_owned();
     // Change the last character to a different one (appending a fixed '0' left the token
     // unchanged whenever it already ended in '0').
