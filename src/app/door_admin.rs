@@ -78,11 +78,11 @@ pub async fn grant_listed(
             },
             other => other,
         })?;
-    let row = grants(state)
-        .await?
-        .into_iter()
-        .find(|(grant, email, _)| *email == address && grant.event_id == event_id)
-        .ok_or(AppError::NotFound)?;
+    let row = state
+        .db(move |conn| {
+            door_grants::one_with_names(conn, &address, event_id)?.ok_or(AppError::NotFound)
+        })
+        .await?;
     Ok((granted, row))
 }
 

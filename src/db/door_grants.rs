@@ -59,3 +59,27 @@ pub fn all_with_names(conn: &mut Conn) -> QueryResult<Vec<GrantRow>> {
         ))
         .load(conn)
 }
+
+/// The grant of the account with `email` for `event_id` (`None`: every event), as
+/// `all_with_names` lists it.
+pub fn one_with_names(
+    conn: &mut Conn,
+    email: &str,
+    event_id: Option<i32>,
+) -> QueryResult<Option<GrantRow>> {
+    let query = dsl::door_grants
+        .inner_join(users::table.on(users::id.eq(dsl::user_id)))
+        .left_join(events::table)
+        .filter(users::email.eq(email))
+        .select((
+            DoorGrant::as_select(),
+            users::email,
+            events::title.nullable(),
+        ))
+        .into_boxed();
+    let query = match event_id {
+        Some(id) => query.filter(dsl::event_id.eq(id)),
+        None => query.filter(dsl::event_id.is_null()),
+    };
+    query.first(conn).optional()
+}
