@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::app::sweeps::{lifecycle_once, provider_once, sweep_once};
+use crate::app::sweeps::{lifecycle_once, provider_once, sweep_once, unlock_lapsed_listings};
 use crate::app::{AppState, api_idempotency, api_tokens, limits, retention};
 
 /// How often the housekeeping task runs (each instance; the purge is safe at once).
@@ -30,6 +30,7 @@ pub async fn run(state: Arc<AppState>, every: Duration) {
     loop {
         ticker.tick().await;
         sweep_once(&state).await;
+        unlock_lapsed_listings(&state).await;
         lifecycle_once(&state).await;
         api_idempotency::forget_old(&state).await;
         api_tokens::forget_expired(&state).await;

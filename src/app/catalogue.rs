@@ -9,6 +9,7 @@ use crate::db::models::Booking;
 use crate::domain::bookings::reservation;
 use crate::domain::catalogue::browse::{self, CataloguePage, Listing, NumberedPage};
 use crate::domain::catalogue::event_pages::PageAt;
+use crate::domain::resale::{self, ResaleOffer};
 use crate::error::AppError;
 
 /// Who is looking at an event page.
@@ -28,6 +29,8 @@ pub struct EventView {
     pub my_booking: Option<Booking>,
     /// When the page was read (each ticket type's sale window is judged at it).
     pub now: NaiveDateTime,
+    /// Resale offers (listed, not locked by a buyer), cheapest first.
+    pub offers: Vec<ResaleOffer>,
 }
 
 /// The front page's page `at`.
@@ -55,7 +58,7 @@ pub async fn event(
     viewer: Option<Viewer>,
 ) -> Result<EventView, AppError> {
     let now = state.clock.now();
-    let (listing, my_booking) = state
+    let (listing, my_booking, offers) = state
         .db(move |conn| {
             let is_admin = viewer.is_some_and(|v| v.is_admin);
             let listing = browse::event_for_viewer(conn, event_id, is_admin)?;
@@ -64,7 +67,12 @@ pub async fn event(
                     .filter(|t| reservation::is_live(t, now)),
                 None => None,
             };
-            Ok((listing, my_booking))
+            let offers = if listing.event.resale_enabled {
+                resale::offers_for_event(conn, event_id, viewer.map(|v| v.user_id), now)?
+            } else {
+                Vec::new()
+            };
+            Ok((listing, my_booking, offers))
         })
         .await?;
     let on_sale = listing.event.published
@@ -76,5 +84,6 @@ pub async fn event(
         on_sale,
         my_booking,
         now,
+        offers,
     })
 }

@@ -9,6 +9,7 @@ use super::refunds::refund;
 use crate::db::{Guarded, payment_attempts};
 use crate::domain::payments::session::SessionState;
 use crate::domain::payments::{self, Completion, NewCheckout, PayPlan, Turn};
+use crate::domain::resale;
 use crate::error::AppError;
 use crate::providers::{CheckoutRequest, CreatedSession, ProviderError};
 
@@ -27,16 +28,37 @@ pub const UNAVAILABLE: &str = "The payment service is unavailable right now. Not
 /// long to wait before each (the first request usually answers within a second).
 const IN_FLIGHT_WAITS_MS: [u64; 3] = [150, 400, 900];
 
+/// What a checkout pays for.
+#[derive(Debug, Clone, Copy)]
+pub enum Purchase {
+    /// The user's own hold.
+    Hold { user_id: i32, booking_id: i32 },
+    /// A resale listing, locked for the buyer while they pay.
+    Resale { buyer_id: i32, listing_id: i32 },
+}
+
 /// Opens (or reopens) a checkout session for the user's hold.
 pub async fn start_checkout(
     state: &AppState,
     user_id: i32,
     booking_id: i32,
 ) -> Result<PayOutcome, AppError> {
+    start(
+        state,
+        Purchase::Hold {
+            user_id,
+            booking_id,
+        },
+    )
+    .await
+}
+
+/// Opens (or reopens) a checkout session for a purchase.
+pub async fn start(state: &AppState, purchase: Purchase) -> Result<PayOutcome, AppError> {
     // A key spoilt by other parameters gives up its attempt; the second round opens a
     // new attempt with a new key.
     for _round in 0..2 {
-        match try_checkout(state, user_id, booking_id).await? {
+        match try_checkout(state, purchase).await? {
             Tried::Done(outcome) => return Ok(outcome),
             Tried::KeySpoilt => continue,
         }
@@ -49,11 +71,29 @@ enum Tried {
     KeySpoilt,
 }
 
-async fn try_checkout(state: &AppState, user_id: i32, booking_id: i32) -> Result<Tried, AppError> {
+async fn try_checkout(state: &AppState, purchase: Purchase) -> Result<Tried, AppError> {
     let now = state.clock.now();
     let provider_name = state.provider.name();
+    let lock_for = state.settings.resale_lock();
     let plan = state
-        .db(move |conn| payments::plan_payment(conn, now, user_id, booking_id, provider_name))
+        .db(move |conn| match purchase {
+            Purchase::Hold {
+                user_id,
+                booking_id,
+            } => payments::plan_payment(conn, now, user_id, booking_id, provider_name),
+            Purchase::Resale {
+                buyer_id,
+                listing_id,
+            } => resale::plan_resale_payment(
+                conn,
+                now,
+                buyer_id,
+                listing_id,
+                provider_name,
+                lock_for,
+            )
+            .map(|checkout| checkout.plan),
+        })
         .await?;
     let new = match plan {
         PayPlan::Reuse { url } => return Ok(Tried::Done(PayOutcome::Checkout(url))),
@@ -116,6 +156,30 @@ async fn send(
 /// The request a new attempt sends first.
 fn first_request(state: &AppState, new: &NewCheckout, now: NaiveDateTime) -> CheckoutRequest {
     let public = &state.settings.public_url;
+    if let Some(listing) = &new.resale {
+        // One line for the whole listing at its price (it may be less than face value).
+        let hold_ends = listing.locked_until.unwrap_or(now);
+        return CheckoutRequest {
+            payment_id: new.payment.id,
+            booking_id: new.booking.id,
+            user_id: new.payment.user_id,
+            event_id: new.event.id,
+            hold_number: new.payment.hold_number,
+            product_name: format!(
+                "{} – {} × {} (resale)",
+                new.event.title, listing.quantity, new.ticket_type.name
+            ),
+            quantity: 1,
+            unit_amount_pennies: listing.price_pennies,
+            amount_pennies: new.payment.amount_pennies,
+            currency: new.payment.currency.clone(),
+            customer_email: new.email.clone(),
+            success_url: format!("{public}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}"),
+            cancel_url: format!("{public}/events/{}", new.event.id),
+            expires_at: state.provider.session_expiry(now, hold_ends),
+            idempotency_key: crate::domain::payments::idempotency_key::fresh_key("checkout"),
+        };
+    }
     let hold_ends = new.booking.reserved_until.unwrap_or(now);
     CheckoutRequest {
         payment_id: new.payment.id,

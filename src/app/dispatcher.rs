@@ -201,6 +201,9 @@ async fn deliver(state: &AppState, claim: &Claim) -> Outcome {
     if let Message::CancelRefund { booking_id } = message {
         return super::event_lifecycle::refund_booking(state, booking_id).await;
     }
+    if let Message::ResaleRefund { payment_id } = message {
+        return super::resale::refund_seller(state, payment_id).await;
+    }
     match send_mail(state, claim, message).await {
         Ok(()) => Outcome::Delivered,
         Err(error) => Outcome::Failed(error),

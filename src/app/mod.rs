@@ -32,6 +32,7 @@ pub mod password_reset;
 pub mod personal_tokens;
 pub mod reconcile;
 pub mod refunds;
+pub mod resale;
 pub mod reserve;
 pub mod retention;
 pub mod sales;

@@ -2,7 +2,7 @@
 //! provider about what ended. `sweeper` schedules them; tests call them directly.
 
 use super::{AppState, reconcile};
-use crate::domain::{bookings::reservation, catalogue::event_lifecycle};
+use crate::domain::{bookings::reservation, catalogue::event_lifecycle, resale};
 
 /// Holds released per batch; a full batch is followed at once by the next.
 const BATCH: i64 = 200;
@@ -67,4 +67,20 @@ pub async fn sweep_once(state: &AppState) -> usize {
         log::info!("released {released} lapsed holds");
     }
     released
+}
+
+/// Clears the lapsed locks of resale listings (they are offered again); returns how
+/// many.
+pub async fn unlock_lapsed_listings(state: &AppState) -> usize {
+    let now = state.clock.now();
+    match state
+        .db(move |conn| resale::unlock_lapsed(conn, now, BATCH))
+        .await
+    {
+        Ok(n) => n,
+        Err(error) => {
+            log::warn!("unlocking lapsed resale listings failed (will retry next round): {error}");
+            0
+        }
+    }
 }

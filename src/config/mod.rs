@@ -35,6 +35,9 @@ pub struct Settings {
     pub public_url: String,
     pub session_key: Secret,
     pub hold_minutes: i64,
+    /// How long a resale buyer's lock on a listing lasts while they pay
+    /// (`RESALE_LOCK_MINUTES`, 10).
+    pub resale_lock_minutes: i64,
     pub bcrypt_cost: u32,
     /// Password hashing's own pool of threads and its queue.
     pub password_hashing: HashingSettings,
@@ -115,6 +118,10 @@ impl Settings {
         if !(1..=24 * 60).contains(&hold_minutes) {
             return Err(bad("HOLD_MINUTES", "must be between 1 and 1440"));
         }
+        let resale_lock_minutes: i64 = parse_or(&get, "RESALE_LOCK_MINUTES", Some(10))?;
+        if !(1..=120).contains(&resale_lock_minutes) {
+            return Err(bad("RESALE_LOCK_MINUTES", "must be between 1 and 120"));
+        }
         let bcrypt_cost: u32 = parse_or(&get, "BCRYPT_COST", Some(12))?;
         if !(4..=31).contains(&bcrypt_cost) {
             return Err(bad("BCRYPT_COST", "must be between 4 and 31"));
@@ -155,6 +162,7 @@ impl Settings {
             public_url,
             session_key,
             hold_minutes,
+            resale_lock_minutes,
             bcrypt_cost,
             password_hashing: hashing_settings(&get)?,
             db_pool_size,
@@ -203,6 +211,11 @@ impl Settings {
 
     pub fn hold(&self) -> chrono::TimeDelta {
         chrono::TimeDelta::minutes(self.hold_minutes)
+    }
+
+    /// How long a resale buyer's lock lasts.
+    pub fn resale_lock(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::minutes(self.resale_lock_minutes)
     }
 }
 

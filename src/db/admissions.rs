@@ -68,6 +68,24 @@ pub fn void_hold(conn: &mut Conn, booking_id: i32, hold_number: i32) -> QueryRes
     .execute(conn)
 }
 
+/// Retires the valid admissions of one hold whose seats passed to another holder: the
+/// door answers `status` (resold, given) for them.
+pub fn retire_hold(
+    conn: &mut Conn,
+    booking_id: i32,
+    hold_number: i32,
+    status: AdmissionStatus,
+) -> QueryResult<usize> {
+    diesel::update(
+        dsl::admissions
+            .filter(dsl::booking_id.eq(booking_id))
+            .filter(dsl::hold_number.eq(hold_number))
+            .filter(dsl::status.eq(AdmissionStatus::Valid.as_str())),
+    )
+    .set(dsl::status.eq(status.as_str()))
+    .execute(conn)
+}
+
 /// Every admission (the audit reads them all).
 pub fn all(conn: &mut Conn) -> QueryResult<Vec<Admission>> {
     dsl::admissions

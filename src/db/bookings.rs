@@ -129,6 +129,49 @@ pub fn start_new_hold(
     Ok(Guarded::from_rows(changed))
 }
 
+/// A new booking row that is paid at once: the holder of seats passed on by a resale or
+/// a gift who had no row for the event.
+pub fn insert_paid(
+    conn: &mut Conn,
+    new: &NewBooking<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<Booking> {
+    let booking = insert(conn, new)?;
+    diesel::update(dsl::bookings.filter(dsl::id.eq(booking.id)))
+        .set(dsl::paid_at.eq(Some(now)))
+        .get_result(conn)
+}
+
+/// Gives a released row (expired, cancelled, refunded or transferred) the seats passed
+/// on to its user by a resale or a gift: paid at once, a new hold number and code; guarded
+/// by the status and hold number read.
+pub fn receive_seats(
+    conn: &mut Conn,
+    released: &Booking,
+    ticket_type_id: i32,
+    quantity: i32,
+    code: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::bookings
+            .filter(dsl::id.eq(released.id))
+            .filter(dsl::status.eq(released.status.as_str()))
+            .filter(dsl::hold_number.eq(released.hold_number)),
+    )
+    .set((
+        dsl::status.eq(BookingStatus::Paid.as_str()),
+        dsl::ticket_type_id.eq(ticket_type_id),
+        dsl::quantity.eq(quantity),
+        dsl::reserved_until.eq(None::<NaiveDateTime>),
+        dsl::hold_number.eq(dsl::hold_number + 1),
+        dsl::code.eq(code),
+        dsl::paid_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}
+
 /// Moves one hold from `from` to `to`; `Lost` when the ticket is no longer in that
 /// state (someone else got there first), which is what makes every release happen once.
 pub fn transition(

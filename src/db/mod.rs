@@ -9,6 +9,7 @@
 
 pub mod admissions;
 pub mod api_tokens;
+pub mod booking_transfers;
 pub mod bookings;
 pub mod bulk_seed;
 pub mod checkin_log;
@@ -27,6 +28,7 @@ pub mod outbox;
 pub mod password_resets;
 pub mod payment_attempts;
 pub mod refunds;
+pub mod resale_listings;
 pub mod sales;
 pub mod schema;
 pub mod status;

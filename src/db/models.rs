@@ -12,9 +12,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    admissions, bookings, checkin_log, door_grants, events, payments, refunds, ticket_types, users,
+    admissions, booking_transfers, bookings, checkin_log, door_grants, events, payments, refunds,
+    resale_listings, ticket_types, users,
 };
-use super::status::{AdmissionStatus, BookingStatus, PaymentStatus, RefundStatus, SellingRule};
+use super::status::{
+    AdmissionStatus, BookingStatus, ListingStatus, PaymentStatus, RefundStatus, SellingRule,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -60,6 +63,10 @@ pub struct Event {
     pub high_demand: bool,
     /// The event's IANA time zone (`Europe/Berlin`): its times are shown in it.
     pub time_zone: String,
+    /// Whether holders may resell their bookings (the organiser's choice; on by default).
+    pub resale_enabled: bool,
+    /// The shop's fee on a resale, in percent of its price, kept from the seller's refund.
+    pub resale_fee_percent: i32,
 }
 
 /// The editable fields of an event, for inserts and updates alike (an empty refund
@@ -219,6 +226,8 @@ pub struct Payment {
     /// When a buyer's page (or reconciliation) last asked the provider about it
     /// (`domain::payments::provider_check`).
     pub provider_checked_at: Option<NaiveDateTime>,
+    /// The resale listing this payment buys (`None`: a first-hand sale).
+    pub listing_id: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]
@@ -235,6 +244,7 @@ pub struct NewPayment<'a> {
     pub status: PaymentStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub listing_id: Option<i32>,
 }
 
 /// One refund of a payment, with its own idempotency key and lifecycle.
@@ -315,4 +325,83 @@ pub struct NewCheckinLog<'a> {
     pub gate: Option<&'a str>,
     pub reason: Option<&'a str>,
     pub at: NaiveDateTime,
+}
+
+/// A paid booking offered for resale (`resale_listings`).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = resale_listings)]
+pub struct Listing {
+    pub id: i32,
+    pub booking_id: i32,
+    /// The booking's hold when listed: a listing never outlives its hold.
+    pub hold_number: i32,
+    pub event_id: i32,
+    pub ticket_type_id: i32,
+    pub seller_id: i32,
+    pub quantity: i32,
+    pub price_pennies: i64,
+    /// The shop's fee, kept from the seller's refund.
+    pub fee_pennies: i64,
+    pub currency: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ListingStatus,
+    /// Bumped by every change of price (the API's `ETag`).
+    pub version: i32,
+    pub locked_by: Option<i32>,
+    pub locked_until: Option<NaiveDateTime>,
+    pub buyer_id: Option<i32>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub sold_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, Insertable)]
+#[diesel(table_name = resale_listings)]
+pub struct NewListing<'a> {
+    pub booking_id: i32,
+    pub hold_number: i32,
+    pub event_id: i32,
+    pub ticket_type_id: i32,
+    pub seller_id: i32,
+    pub quantity: i32,
+    pub price_pennies: i64,
+    pub fee_pennies: i64,
+    pub currency: &'a str,
+    #[diesel(serialize_as = String)]
+    pub status: ListingStatus,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One passing of a booking's seats to another holder (`booking_transfers`).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = booking_transfers)]
+pub struct Transfer {
+    pub id: i32,
+    /// `resale` or `gift`.
+    pub kind: String,
+    pub from_booking_id: i32,
+    pub from_hold_number: i32,
+    pub to_booking_id: i32,
+    pub to_hold_number: i32,
+    pub from_user_id: i32,
+    pub to_user_id: i32,
+    pub listing_id: Option<i32>,
+    pub payment_id: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Insertable)]
+#[diesel(table_name = booking_transfers)]
+pub struct NewTransfer<'a> {
+    pub kind: &'a str,
+    pub from_booking_id: i32,
+    pub from_hold_number: i32,
+    pub to_booking_id: i32,
+    pub to_hold_number: i32,
+    pub from_user_id: i32,
+    pub to_user_id: i32,
+    pub listing_id: Option<i32>,
+    pub payment_id: Option<i32>,
+    pub created_at: NaiveDateTime,
 }

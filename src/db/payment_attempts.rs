@@ -262,6 +262,30 @@ pub fn transition(
     Ok(Guarded::from_rows(changed))
 }
 
+/// Moves a payment to the booking (and hold) it now pays for: the seats it paid passed
+/// to another holder's booking (a resale's buyer payment, a gift's original payment).
+pub fn move_to_booking(
+    conn: &mut Conn,
+    id: i32,
+    from_booking_id: i32,
+    to_booking_id: i32,
+    hold_number: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::payments
+            .filter(dsl::id.eq(id))
+            .filter(dsl::booking_id.eq(from_booking_id)),
+    )
+    .set((
+        dsl::booking_id.eq(to_booking_id),
+        dsl::hold_number.eq(hold_number),
+        dsl::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}
+
 /// Records that the provider took the money for this attempt.
 pub fn mark_paid(
     conn: &mut Conn,

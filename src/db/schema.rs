@@ -27,6 +27,8 @@ diesel::table! {
         refund_hours_before -> Nullable<Integer>,
         high_demand -> Bool,
         time_zone -> Text,
+        resale_enabled -> Bool,
+        resale_fee_percent -> Integer,
     }
 }
 
@@ -139,6 +141,7 @@ diesel::table! {
         dispute_status -> Nullable<Text>,
         provider_dispute_id -> Nullable<Text>,
         provider_checked_at -> Nullable<Timestamp>,
+        listing_id -> Nullable<Integer>,
     }
 }
 
@@ -261,6 +264,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A paid booking offered for resale, whole, at a price up to what was paid.
+    resale_listings (id) {
+        id -> Integer,
+        #[sql_name = "ticket_id"]
+        booking_id -> Integer,
+        hold_number -> Integer,
+        event_id -> Integer,
+        #[sql_name = "ticket_schema_id"]
+        ticket_type_id -> Integer,
+        seller_id -> Integer,
+        quantity -> Integer,
+        price_pennies -> BigInt,
+        fee_pennies -> BigInt,
+        currency -> Text,
+        status -> Text,
+        version -> Integer,
+        locked_by -> Nullable<Integer>,
+        locked_until -> Nullable<Timestamp>,
+        buyer_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sold_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Every passing of a booking's seats to another holder (a resale or a gift).
+    booking_transfers (id) {
+        id -> Integer,
+        kind -> Text,
+        #[sql_name = "from_ticket_id"]
+        from_booking_id -> Integer,
+        from_hold_number -> Integer,
+        #[sql_name = "to_ticket_id"]
+        to_booking_id -> Integer,
+        to_hold_number -> Integer,
+        from_user_id -> Integer,
+        to_user_id -> Integer,
+        listing_id -> Nullable<Integer>,
+        payment_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_types -> events (event_id));
 diesel::joinable!(bookings -> events (event_id));
 diesel::joinable!(bookings -> ticket_types (ticket_type_id));
@@ -274,6 +322,8 @@ diesel::joinable!(trusted_devices -> users (user_id));
 diesel::joinable!(door_grants -> events (event_id));
 diesel::joinable!(checkin_log -> admissions (admission_id));
 diesel::joinable!(checkin_log -> users (user_id));
+diesel::joinable!(resale_listings -> bookings (booking_id));
+diesel::joinable!(resale_listings -> ticket_types (ticket_type_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -292,5 +342,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     door_grants,
     checkin_log,
     limit_counters,
-    trusted_devices
+    trusted_devices,
+    resale_listings,
+    booking_transfers
 );

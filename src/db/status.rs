@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-/// A ticket: `reserved` → `paid` → `refunded`, or `reserved` → `expired` / `cancelled`.
+/// A ticket: `reserved` → `paid` → `refunded`, or `reserved` → `expired` / `cancelled`;
+/// a paid booking whose seats passed to another holder (resold or given) is
+/// `transferred`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BookingStatus {
     Reserved,
@@ -11,6 +13,9 @@ pub enum BookingStatus {
     Expired,
     Cancelled,
     Refunded,
+    /// Its seats passed to another holder's booking (resold or given away); its codes
+    /// no longer admit.
+    Transferred,
 }
 
 /// A checkout attempt (`payments.status`): `creating` → `open` → `paid` (or `expired`,
@@ -81,6 +86,19 @@ pub enum EventStatus {
 pub enum AdmissionStatus {
     Valid,
     Void,
+    /// Its booking was resold: the buyer holds new codes.
+    Resold,
+    /// Its booking was given away: the new holder holds new codes.
+    Given,
+}
+
+/// A resale listing (`resale_listings.status`): `listed` → `sold` or `withdrawn`. While
+/// listed it may be locked by one buyer until `locked_until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListingStatus {
+    Listed,
+    Sold,
+    Withdrawn,
 }
 
 /// The text form, parsing, and comparisons with text (`status == "paid"` in tests and
@@ -148,6 +166,13 @@ stored_as_text!(BookingStatus {
     Expired => "expired",
     Cancelled => "cancelled",
     Refunded => "refunded",
+    Transferred => "transferred",
+});
+
+stored_as_text!(ListingStatus {
+    Listed => "listed",
+    Sold => "sold",
+    Withdrawn => "withdrawn",
 });
 
 stored_as_text!(PaymentStatus {
@@ -189,6 +214,8 @@ stored_as_text!(EventStatus {
 stored_as_text!(AdmissionStatus {
     Valid => "valid",
     Void => "void",
+    Resold => "resold",
+    Given => "given",
 });
 
 impl BookingStatus {

@@ -18,4 +18,5 @@ pub mod door;
 pub mod limits;
 pub mod outbox;
 pub mod payments;
+pub mod resale;
 pub mod seed;

@@ -91,7 +91,19 @@ pub fn compose(
     match message {
         Message::BookingPaid { booking_id } => booking_paid(conn, context, *booking_id).map(Some),
         Message::Refunded { payment_id } => refunded(conn, context, *payment_id).map(Some),
-        Message::HoldExpired { .. } | Message::CancelRefund { .. } => Ok(None),
+        Message::HoldExpired { .. }
+        | Message::CancelRefund { .. }
+        | Message::ResaleRefund { .. }
+        | Message::ResaleListed { .. }
+        | Message::ResaleLocked { .. }
+        | Message::ResaleUnlocked { .. }
+        | Message::ResaleWithdrawn { .. } => Ok(None),
+        Message::ResaleSold { listing_id } => {
+            super::resale_mail::sold(conn, context, *listing_id).map(Some)
+        }
+        Message::BookingGiven { transfer_id } => {
+            super::resale_mail::given(conn, context, *transfer_id).map(Some)
+        }
         Message::EventCancelled { booking_id } => {
             super::cancel_mail::compose(conn, context, *booking_id).map(Some)
         }
@@ -183,7 +195,7 @@ fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<M
     let view = Refunded {
         event: event.title.clone(),
         when: when(&event.starts_at, &event.time_zone),
-        amount: Money::from_stored(payment.amount_pennies, &payment.currency).to_string(),
+        amount: Money::from_stored(refunded_amount(conn, &payment)?, &payment.currency).to_string(),
         link: format!("{}/bookings/{}", context.public_url, booking.id),
     };
     let subject = format!("Your refund for {}", event.title);
@@ -197,7 +209,25 @@ fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<M
         })?,
         subject,
         // A booking refunded whole leaves the buyer's calendar; a partial refund keeps it.
-        attachment: (booking.status == BookingStatus::Refunded)
-            .then(|| booking_calendar(context, &booking, &event, true)),
+        attachment: matches!(
+            booking.status,
+            BookingStatus::Refunded | BookingStatus::Transferred
+        )
+        .then(|| booking_calendar(context, &booking, &event, true)),
+    })
+}
+
+/// What the payment's succeeded refunds gave back (a resold booking's seller gets only
+/// part of their payment back); the whole payment when no refund row says otherwise.
+fn refunded_amount(conn: &mut Conn, payment: &crate::db::models::Payment) -> Result<i64, AppError> {
+    let succeeded: i64 = crate::db::refunds::for_payment(conn, payment.id)?
+        .iter()
+        .filter(|r| r.status == crate::db::status::RefundStatus::Succeeded)
+        .map(|r| r.amount_pennies)
+        .sum();
+    Ok(if succeeded > 0 {
+        succeeded
+    } else {
+        payment.amount_pennies
     })
 }

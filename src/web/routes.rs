@@ -5,7 +5,7 @@ use actix_web::web;
 use super::assets;
 use super::handlers::{
     account, address_check, admin, auth, booking_cancel, bookings, catalogue, checkout, door,
-    health, legacy_paths, password_reset, test_checkout,
+    health, legacy_paths, password_reset, resale, test_checkout,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -19,6 +19,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(booking_cancel::confirm)
         .service(booking_cancel::cancel)
         .service(checkout::pay)
+        .service(resale::list)
+        .service(resale::reprice)
+        .service(resale::withdraw)
+        .service(resale::buy)
+        .service(resale::confirm_give)
+        .service(resale::give)
         .service(checkout::success)
         .service(checkout::stripe_webhook)
         .service(test_checkout::show)

@@ -121,6 +121,7 @@ pub fn status_label(status: impl std::borrow::Borrow<BookingStatus>) -> &'static
         BookingStatus::Expired => "Hold expired",
         BookingStatus::Cancelled => "Cancelled",
         BookingStatus::Refunded => "Refunded",
+        BookingStatus::Transferred => "Passed on",
     }
 }
 

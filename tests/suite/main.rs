@@ -65,6 +65,7 @@ mod provider_faults;
 #[cfg(feature = "proxy")]
 mod proxy;
 mod refund_lifecycle;
+mod resale;
 mod reservations;
 mod retention;
 mod sale_windows;

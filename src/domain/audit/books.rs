@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::db::models::{Admission, Booking, Payment, TicketType};
+use crate::db::resale_listings;
 use crate::db::status::{AdmissionStatus, PaymentStatus, RefundStatus};
 use crate::db::{Conn, admissions, bookings, events, payment_attempts, refunds, ticket_types};
 use crate::domain::bookings::booking_status::BookingStatus;
@@ -150,13 +151,24 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
             .violations
             .push(format!("admission code {code} is used {n} times"));
     }
+    let resale_prices: HashMap<i32, i64> = resale_listings::all(conn)?
+        .into_iter()
+        .map(|l| (l.id, l.price_pennies))
+        .collect();
     each_page_of_bookings(conn, |conn, page, (after, last)| {
         let page_payments = payment_attempts::for_booking_ids_in(conn, after, last)?;
         let page_admissions = admissions::for_booking_ids_in(conn, after, last)?;
-        audit_money(conn, page, &page_payments, &ticket_types, &mut report)?;
+        audit_money(
+            conn,
+            page,
+            &page_payments,
+            (&ticket_types, &resale_prices),
+            &mut report,
+        )?;
         audit_admissions(page, &page_admissions, &mut report);
         Ok(())
     })?;
+    super::resale::audit_resale(conn, &mut report.violations)?;
     Ok(report)
 }
 
@@ -204,7 +216,7 @@ fn audit_money(
     conn: &mut Conn,
     page: &[Booking],
     page_payments: &[Payment],
-    ticket_types: &HashMap<i32, TicketType>,
+    (ticket_types, resale_prices): (&HashMap<i32, TicketType>, &HashMap<i32, i64>),
     report: &mut BooksReport,
 ) -> Result<(), AppError> {
     for (booking, mine) in with_their_payments(page, page_payments) {
@@ -234,7 +246,17 @@ fn audit_money(
                 booking.id, booking.status
             ));
         }
-        if let (true, Some(payment), Some(ticket_type)) = (
+        // A resale buyer paid the listing's price (at most face value).
+        if let (true, Some(payment)) = (is_paid, kept.first())
+            && let Some(listing) = payment.listing_id
+        {
+            if resale_prices.get(&listing) != Some(&payment.amount_pennies) {
+                report.violations.push(format!(
+                    "ticket {} was bought on resale for {} {}, not its listing's price",
+                    booking.id, payment.amount_pennies, payment.currency
+                ));
+            }
+        } else if let (true, Some(payment), Some(ticket_type)) = (
             is_paid,
             kept.first(),
             ticket_types.get(&booking.ticket_type_id),

@@ -1,6 +1,7 @@
 //! Bookings (one per person per event, N seats): holding seats under the inventory's
 //! optimistic lock, the selling rules and hold rules, the booking's states, its seats'
-//! admissions and codes, and whether its buyer may cancel it for a refund.
+//! admissions and codes, whether its buyer may cancel it for a refund, and passing its
+//! seats to another holder (a resale or a gift).
 
 pub mod admissions;
 pub mod booking_status;
@@ -12,3 +13,4 @@ pub mod refund_policy;
 pub mod reservation;
 pub mod selling_rules;
 pub mod ticket_code;
+pub mod transfer;

@@ -53,6 +53,8 @@ mod tests {
             refund_hours_before,
             high_demand: false,
             time_zone: "UTC".into(),
+            resale_enabled: true,
+            resale_fee_percent: 0,
         }
     }
 

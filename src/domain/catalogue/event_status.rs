@@ -64,6 +64,8 @@ mod tests {
             refund_hours_before: None,
             high_demand: false,
             time_zone: "UTC".into(),
+            resale_enabled: true,
+            resale_fee_percent: 0,
         }
     }
 

@@ -21,6 +21,10 @@ pub enum NotValidReason {
     Cancelled,
     /// Its refund was asked for and has not succeeded or failed yet.
     RefundUnderWay,
+    /// Its booking was resold: the buyer holds new codes.
+    Resold,
+    /// Its booking was given away: the new holder holds new codes.
+    Given,
 }
 
 impl NotValidReason {
@@ -30,6 +34,8 @@ impl NotValidReason {
             NotValidReason::Refunded => "refunded",
             NotValidReason::Cancelled => "cancelled",
             NotValidReason::RefundUnderWay => "refund under way",
+            NotValidReason::Resold => "resold",
+            NotValidReason::Given => "given away",
         }
     }
 
@@ -41,6 +47,10 @@ impl NotValidReason {
             NotValidReason::Cancelled => "This ticket is cancelled.",
             NotValidReason::RefundUnderWay => {
                 "This booking's refund is under way: its codes no longer admit."
+            }
+            NotValidReason::Resold => "This ticket was resold: only the buyer's new code admits.",
+            NotValidReason::Given => {
+                "This ticket was given away: only the new holder's code admits."
             }
         }
     }

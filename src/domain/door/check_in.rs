@@ -123,10 +123,23 @@ fn settled(
     seat: &SeatFacts,
     scan: &Scan,
 ) -> Option<ScanAnswer> {
-    if admission.status == AdmissionStatus::Void {
-        return Some(ScanAnswer::NotValid {
-            reason: void_reason(booking, admission.hold_number),
-        });
+    match admission.status {
+        AdmissionStatus::Valid => {}
+        AdmissionStatus::Void => {
+            return Some(ScanAnswer::NotValid {
+                reason: void_reason(booking, admission.hold_number),
+            });
+        }
+        AdmissionStatus::Resold => {
+            return Some(ScanAnswer::NotValid {
+                reason: NotValidReason::Resold,
+            });
+        }
+        AdmissionStatus::Given => {
+            return Some(ScanAnswer::NotValid {
+                reason: NotValidReason::Given,
+            });
+        }
     }
     let at = admission.checked_in_at?;
     let gate = admission.gate.clone().unwrap_or_default();
@@ -167,6 +180,7 @@ fn void_reason(booking: &Booking, hold_number: i32) -> NotValidReason {
     match booking.status {
         BookingStatus::Refunded => NotValidReason::Refunded,
         BookingStatus::Cancelled => NotValidReason::Cancelled,
+        BookingStatus::Transferred => NotValidReason::Resold,
         // A paid booking's seat that is void belongs to an earlier, refunded hold.
         BookingStatus::Paid if hold_number != booking.hold_number => NotValidReason::Refunded,
         _ => NotValidReason::NotPaid,

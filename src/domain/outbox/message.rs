@@ -46,6 +46,20 @@ pub enum Message {
         #[serde(rename = "ticket_id")]
         booking_id: i32,
     },
+    /// A booking was listed for resale (a marketplace event; nobody is mailed).
+    ResaleListed { listing_id: i32 },
+    /// A buyer locked a listing while they pay (a marketplace event).
+    ResaleLocked { listing_id: i32, buyer_id: i32 },
+    /// A buyer's lock lapsed and the listing is offered again (a marketplace event).
+    ResaleUnlocked { listing_id: i32 },
+    /// The seller (or an admin's refund) took a listing off sale (a marketplace event).
+    ResaleWithdrawn { listing_id: i32 },
+    /// A listing was sold: its seller is told, with the refund on its way.
+    ResaleSold { listing_id: i32 },
+    /// A job: send the resold booking's seller their refund through the provider.
+    ResaleRefund { payment_id: i32 },
+    /// A booking was given away: its giver is told (the receiver gets `BookingPaid`).
+    BookingGiven { transfer_id: i32 },
 }
 
 impl Message {
@@ -60,6 +74,13 @@ impl Message {
             Message::PasswordResetAsked { .. } => "password_reset_asked",
             Message::EventCancelled { .. } => "event_cancelled",
             Message::CancelRefund { .. } => "cancel_refund",
+            Message::ResaleListed { .. } => "resale_listed",
+            Message::ResaleLocked { .. } => "resale_locked",
+            Message::ResaleUnlocked { .. } => "resale_unlocked",
+            Message::ResaleWithdrawn { .. } => "resale_withdrawn",
+            Message::ResaleSold { .. } => "resale_sold",
+            Message::ResaleRefund { .. } => "resale_refund",
+            Message::BookingGiven { .. } => "booking_given",
         }
     }
 

@@ -38,6 +38,8 @@ pub struct NewCheckout {
     pub ticket_type: TicketType,
     pub event: Event,
     pub email: String,
+    /// A resale: the listing bought (its price, and its lock's end as the hold's).
+    pub resale: Option<crate::db::models::Listing>,
 }
 
 /// Decides what paying for the user's ticket means now; 404 for anyone else's ticket,
@@ -107,6 +109,7 @@ pub fn plan_payment(
             ticket_type,
             event,
             email,
+            resale: None,
         })))
     })
 }
@@ -136,6 +139,7 @@ fn new_attempt(
             status: PaymentStatus::Creating,
             created_at: now,
             updated_at: now,
+            listing_id: None,
         },
     )
     .map_err(|error| {

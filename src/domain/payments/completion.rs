@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 
 use super::delayed_payment::completed_unpaid;
+use super::resale_settlement::{ResaleSettled, settle_resale};
 use super::session::{SessionState, SessionStatus};
 use crate::db::models::{Booking, Payment};
 use crate::db::status::PaymentStatus;
@@ -203,6 +204,12 @@ fn settle_paid(
             booking_id,
         })
     };
+    if let Some(listing_id) = payment.listing_id {
+        return match settle_resale(conn, now, payment, reference, booking, listing_id)? {
+            ResaleSettled::Sold { booking_id } => Ok(Completion::Confirmed { booking_id }),
+            ResaleSettled::Refund { reason } => refund(conn, reason),
+        };
+    }
     let ticket_type =
         ticket_types::find(conn, booking.ticket_type_id)?.ok_or(AppError::NotFound)?;
     // The booking's price: its quantity × the ticket type's unit price.
@@ -247,6 +254,10 @@ fn settle_paid(
         BookingStatus::Refunded => {
             refund(conn, "the ticket was refunded before this payment arrived")
         }
+        BookingStatus::Transferred => refund(
+            conn,
+            "the booking was resold or given away before this payment arrived",
+        ),
     }
 }
 

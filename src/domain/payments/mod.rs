@@ -21,6 +21,7 @@ pub mod provider_check;
 mod provider_events;
 mod refund;
 mod refund_record;
+mod resale_settlement;
 #[cfg(test)]
 mod scenes;
 pub mod session;

@@ -5,7 +5,9 @@ use chrono::NaiveDateTime;
 
 use crate::db::models::{Booking, Payment};
 use crate::db::status::{PaymentStatus, RefundStatus};
-use crate::db::{Conn, Guarded, bookings, events, payment_attempts, refunds, write_transaction};
+use crate::db::{
+    Conn, Guarded, bookings, events, payment_attempts, refunds, resale_listings, write_transaction,
+};
 use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::locking::require;
 use crate::domain::door::refunds as door_refunds;
@@ -66,6 +68,12 @@ pub fn request_buyer_refund(
         // Decided under the lock the door's check-in takes too: of a check-in and this
         // request at the same instant, exactly one wins.
         door_refunds::refuse_after_check_in(c, &booking)?;
+        if resale_listings::open_for_booking(c, booking.id)?.is_some() {
+            return Err(AppError::refused(
+                "listed",
+                "This booking is listed for resale: withdraw the listing before cancelling it.",
+            ));
+        }
         let payment = payment_attempts::for_booking(c, booking_id)?
             .into_iter()
             .find(|p| p.status == PaymentStatus::Paid)
@@ -136,7 +144,8 @@ fn retry_failed_refund(
     let latest = refunds::for_payment(conn, payment.id)?.into_iter().next();
     match latest {
         Some(refund) if refund.status == RefundStatus::Failed => {
-            super::refund_record::open(conn, now, payment, reason)?;
+            // The same amount again (a resold booking's seller is owed only part).
+            super::refund_record::open_part(conn, now, payment, refund.amount_pennies, reason)?;
             Ok(payment.clone())
         }
         _ => Err(AppError::Conflict(
@@ -153,6 +162,17 @@ fn mark_for_refund(
     payment: &Payment,
     reason: &str,
 ) -> Result<Payment, AppError> {
+    if let Some(listing) = resale_listings::open_for_booking(conn, payment.booking_id)?
+        && resale_listings::withdraw(conn, listing.id, now, true)? == Guarded::Applied
+    {
+        crate::domain::outbox::enqueue(
+            conn,
+            now,
+            &crate::domain::outbox::Message::ResaleWithdrawn {
+                listing_id: listing.id,
+            },
+        )?;
+    }
     require(
         payment_attempts::transition(
             conn,

@@ -27,12 +27,30 @@ pub(super) fn open(
     payment: &Payment,
     reason: &str,
 ) -> Result<Refund, AppError> {
+    open_part(conn, now, payment, payment.amount_pennies, reason)
+}
+
+/// Opens a refund of `amount_pennies` of the payment (a resold booking's seller gets the
+/// resale price minus the shop's fee back), inside the caller's transaction.
+pub(crate) fn open_part(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    payment: &Payment,
+    amount_pennies: i64,
+    reason: &str,
+) -> Result<Refund, AppError> {
+    if amount_pennies <= 0 || amount_pennies > payment.amount_pennies {
+        return Err(AppError::Internal(format!(
+            "payment {}: a refund of {amount_pennies} of {}",
+            payment.id, payment.amount_pennies
+        )));
+    }
     let key = fresh_key("refund");
     Ok(refunds::insert(
         conn,
         &NewRefund {
             payment_id: payment.id,
-            amount_pennies: payment.amount_pennies,
+            amount_pennies,
             currency: &payment.currency,
             idempotency_key: Some(&key),
             provider_refund_id: None,

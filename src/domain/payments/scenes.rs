@@ -117,6 +117,7 @@ pub fn open_attempt(
             status: PaymentStatus::Creating,
             created_at: now,
             updated_at: now,
+            listing_id: None,
         },
     )
     .expect("payment");

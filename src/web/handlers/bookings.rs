@@ -199,6 +199,18 @@ impl BookingView {
     pub fn is_paid(&self) -> bool {
         self.status == BookingStatus::Paid
     }
+
+    pub fn is_transferred(&self) -> bool {
+        self.status == BookingStatus::Transferred
+    }
+
+    /// The price field's starting value for a resale listing: what was paid.
+    pub fn face_value_field(&self) -> String {
+        match &self.kept {
+            Some(amount) => amount.major_units(),
+            None => String::new(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -231,6 +243,20 @@ struct BookingPage {
     page: Page,
     view: BookingView,
     codes: Vec<SeatCode>,
+    /// The owner's latest resale listing of this booking, while it is listed.
+    listing: Option<ListingView>,
+}
+
+/// A booking's open resale listing as its page shows it.
+pub struct ListingView {
+    pub id: i32,
+    pub price: String,
+    /// The price in major units, for the reprice field.
+    pub price_field: String,
+    /// What the seller gets back when it sells (price less the fee).
+    pub back: String,
+    /// A buyer is paying right now: it cannot change.
+    pub locked: bool,
 }
 
 #[get("/bookings/{id}")]
@@ -240,11 +266,27 @@ pub async fn show(
     ctx: PageCtx,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let (booking, codes) = bookings::show(&state, user.id, path.into_inner()).await?;
+    let booking_id = path.into_inner();
+    let (booking, codes) = bookings::show(&state, user.id, booking_id).await?;
+    let now = state.clock.now();
+    let listing = crate::app::resale::listing_of(&state, user.id, booking_id)
+        .await?
+        .filter(|l| l.status == crate::db::status::ListingStatus::Listed)
+        .map(|l| {
+            let money = |p| crate::domain::payments::money::Money::from_stored(p, &l.currency);
+            ListingView {
+                id: l.id,
+                price: money(l.price_pennies).to_string(),
+                price_field: money(l.price_pennies).major_units(),
+                back: money(l.price_pennies - l.fee_pennies).to_string(),
+                locked: l.locked_until.is_some_and(|until| until > now),
+            }
+        });
     let view = BookingView::new(booking);
     html(&BookingPage {
         page: ctx.page(format!("Booking for {}", view.event.title)),
         view,
         codes,
+        listing,
     })
 }

@@ -44,6 +44,7 @@ struct EventPage {
     now: chrono::NaiveDateTime,
     /// The choice to show selected (ticket type, seats), kept from before logging in.
     chosen: Option<(i32, i32)>,
+    offers: Vec<crate::domain::resale::ResaleOffer>,
 }
 
 impl EventPage {
@@ -101,5 +102,6 @@ pub async fn event(
         my_booking: view.my_booking,
         now: view.now,
         chosen: choice.chosen(),
+        offers: view.offers,
     })
 }

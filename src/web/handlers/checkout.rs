@@ -91,7 +91,6 @@ pub async fn success(
     }
     let (booking_id, confirmation) =
         checkout::complete_for_owner(&state, user.id, &session_id).await?;
-    let back = format!("/bookings/{booking_id}");
     let completion = match confirmation {
         Confirmation::Known(completion) | Confirmation::Asked(Ok(completion)) => completion,
         Confirmation::BeingConfirmed | Confirmation::Asked(Err(AppError::Unavailable(_))) => {
@@ -99,9 +98,18 @@ pub async fn success(
         }
         Confirmation::Asked(Err(other)) => return Err(other),
     };
-    let seats = match completion {
-        Completion::Confirmed { .. } => bookings::seats(&state, user.id, booking_id).await?,
-        _ => 1,
+    // A resale's attempt names the seller's booking until the seats pass to the buyer's.
+    let (booking_id, seats) = match completion {
+        Completion::Confirmed { booking_id } => (
+            booking_id,
+            bookings::seats(&state, user.id, booking_id).await?,
+        ),
+        _ => (booking_id, 1),
+    };
+    let back = if bookings::seats(&state, user.id, booking_id).await.is_ok() {
+        format!("/bookings/{booking_id}")
+    } else {
+        "/bookings".to_owned()
     };
     let message = match completion {
         Completion::Confirmed { .. } if seats > 1 => {

@@ -13,4 +13,5 @@ pub mod health;
 pub mod hold_refused;
 pub mod legacy_paths;
 pub mod password_reset;
+pub mod resale;
 pub mod test_checkout;

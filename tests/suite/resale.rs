@@ -1,0 +1,417 @@
+//! Resale between fans and gifts, through the real handlers on whichever engine the
+//! suite runs on: a listed booking bought through the test provider passes to its buyer
+//! with new codes while the seller's old codes stop admitting and their payment is
+//! refunded by the price less the fee; two buyers racing for one listing get exactly one
+//! lock; reprice and withdraw wait for a lock to lapse; a gift passes a booking for free.
+
+use boxoffice::db::models::{Booking, Listing, Payment, Refund};
+use boxoffice::db::status::{BookingStatus, ListingStatus, PaymentStatus, RefundStatus};
+use boxoffice::db::{bookings, payment_attempts, refunds, resale_listings};
+use chrono::TimeDelta;
+
+use crate::support::fixtures::EventSpec;
+use crate::support::race::together;
+use crate::support::visitor::{csrf_token_in, location};
+use crate::support::{TestApp, Visitor};
+
+/// How many times the lock race is run (each round a fresh listing).
+const ROUNDS: usize = 6;
+
+async fn listings(app: &TestApp) -> Vec<Listing> {
+    app.with_db(|conn| resale_listings::all(conn).expect("listings"))
+        .await
+}
+
+async fn booking(app: &TestApp, id: i32) -> Booking {
+    app.with_db(move |conn| bookings::find(conn, id).expect("read").expect("booking"))
+        .await
+}
+
+async fn payments_of(app: &TestApp, booking_id: i32) -> Vec<Payment> {
+    app.with_db(move |conn| payment_attempts::for_booking(conn, booking_id).expect("payments"))
+        .await
+}
+
+async fn refunds_of(app: &TestApp, payment_id: i32) -> Vec<Refund> {
+    app.with_db(move |conn| refunds::for_payment(conn, payment_id).expect("refunds"))
+        .await
+}
+
+/// Lists `booking_id` at `price` (major units, "" for face value); the listing.
+async fn list(app: &TestApp, seller: &Visitor, booking_id: i32, price: &str) -> Listing {
+    let listed = seller
+        .post(
+            &format!("/bookings/{booking_id}/resale"),
+            &[("price", price)],
+        )
+        .await;
+    assert_eq!(location(&listed), format!("/bookings/{booking_id}"));
+    listings(app)
+        .await
+        .into_iter()
+        .find(|l| l.booking_id == booking_id && l.status == ListingStatus::Listed)
+        .expect("the booking is listed")
+}
+
+/// Presses "Buy" on a listing; the response (a redirect to checkout, or back with a
+/// message).
+async fn press_buy(buyer: &Visitor, listing_id: i32, event_id: i32) -> reqwest::Response {
+    buyer
+        .post(
+            &format!("/resale/{listing_id}/buy"),
+            &[("event_id", &event_id.to_string())],
+        )
+        .await
+}
+
+/// Buys a listing through the test provider's page; returns the buyer's booking id.
+async fn buy(buyer: &Visitor, listing_id: i32, event_id: i32) -> i32 {
+    let pressed = press_buy(buyer, listing_id, event_id).await;
+    let checkout = buyer.path_of(&location(&pressed));
+    assert!(checkout.starts_with("/test-checkout/"), "{checkout}");
+    let page = buyer.page(&checkout).await;
+    let token = csrf_token_in(&page).expect("a CSRF token");
+    let paid = buyer
+        .post_raw(&format!("{checkout}/pay"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(paid.status(), 303, "paying");
+    let back = buyer.get(&buyer.path_of(&location(&paid))).await;
+    location(&back)
+        .trim_start_matches("/bookings/")
+        .parse()
+        .expect("the success page leads to the buyer's booking")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_resold_booking_passes_with_new_codes_and_the_seller_gets_the_price_less_the_fee() {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Resale night").seats("Standing", 2500, 2))
+        .await;
+    let event_id = show.event_id;
+    app.with_db(move |conn| {
+        use boxoffice::db::schema::events::dsl;
+        use diesel::prelude::*;
+        diesel::update(dsl::events.find(event_id))
+            .set(dsl::resale_fee_percent.eq(10))
+            .execute(conn)
+            .expect("a 10 % resale fee");
+    })
+    .await;
+    let (seller, seller_booking, old_codes) = app
+        .paid_booking("seller@example.com", event_id, show.ticket_type_ids[0], 2)
+        .await;
+    assert_eq!(app.available(show.ticket_type_ids[0]).await, 0, "sold out");
+
+    // Above face value is refused; the listing is made at €40 for two €25 seats.
+    let too_dear = seller
+        .post(
+            &format!("/bookings/{seller_booking}/resale"),
+            &[("price", "50.01")],
+        )
+        .await;
+    assert_eq!(location(&too_dear), format!("/bookings/{seller_booking}"));
+    assert!(
+        listings(&app).await.is_empty(),
+        "nothing listed above face value"
+    );
+    let listing = list(&app, &seller, seller_booking, "40.00").await;
+    assert_eq!((listing.price_pennies, listing.fee_pennies), (4000, 400));
+
+    // A buyer finds it on the sold-out event page and buys it.
+    let buyer = app.registered("buyer@example.com").await;
+    let page = buyer.page(&format!("/events/{event_id}")).await;
+    assert!(page.contains("Resale from other fans"), "{page}");
+    assert!(page.contains("Buy for €40.00"), "{page}");
+    let bought = buy(&buyer, listing.id, event_id).await;
+    assert_ne!(bought, seller_booking, "the buyer's own booking row");
+    let theirs = booking(&app, bought).await;
+    assert_eq!(theirs.status, BookingStatus::Paid);
+    assert_eq!(theirs.quantity, 2);
+    assert_eq!(
+        booking(&app, seller_booking).await.status,
+        BookingStatus::Transferred
+    );
+    assert_eq!(
+        app.available(show.ticket_type_ids[0]).await,
+        0,
+        "no inventory moved"
+    );
+
+    // New codes: the buyer's admit, the seller's answer "resold".
+    let new_codes: Vec<String> = app
+        .admissions()
+        .await
+        .into_iter()
+        .filter(|a| a.booking_id == bought && a.hold_number == theirs.hold_number)
+        .map(|a| a.code)
+        .collect();
+    assert_eq!(new_codes.len(), 2);
+    assert!(new_codes.iter().all(|c| !old_codes.contains(c)));
+    let admin = app.admin().await;
+    let door = app.door_staff(&admin, "door@example.com", "all").await;
+    let old = door.scan(event_id, &old_codes[0], "North").await;
+    assert_eq!(old.headline, "NOT VALID");
+    assert!(old.body.contains("resold"), "{}", old.body);
+    assert_eq!(
+        door.scan(event_id, &new_codes[0], "North").await.headline,
+        "ADMIT"
+    );
+
+    // The seller's refund job runs: €36 back (€40 less the 10 % fee).
+    app.deliver_all().await;
+    let seller_payment = payments_of(&app, seller_booking)
+        .await
+        .into_iter()
+        .find(|p| p.listing_id.is_none() && p.amount_pennies == 5000)
+        .expect("the seller's payment stays with their booking");
+    assert_eq!(seller_payment.status, PaymentStatus::Refunded);
+    let refunded = refunds_of(&app, seller_payment.id).await;
+    assert_eq!(refunded.len(), 1);
+    assert_eq!(refunded[0].amount_pennies, 3600);
+    assert_eq!(refunded[0].status, RefundStatus::Succeeded);
+    let buyer_payment = payments_of(&app, bought)
+        .await
+        .into_iter()
+        .find(|p| p.listing_id == Some(listing.id))
+        .expect("the buyer's payment moved with the seats");
+    assert_eq!(buyer_payment.status, PaymentStatus::Paid);
+    assert_eq!(buyer_payment.amount_pennies, 4000);
+    let mails = app.mails_to("seller@example.com").await;
+    assert!(mails.iter().any(|m| m.subject == "Resold: Resale night"));
+    assert!(
+        app.mails_to("buyer@example.com")
+            .await
+            .iter()
+            .any(|m| m.subject == "Your tickets for Resale night")
+    );
+    // The seller's page says so; buying one's own kind again is refused cleanly.
+    let seller_page = seller.page(&format!("/bookings/{seller_booking}")).await;
+    assert!(
+        seller_page.contains("You passed this booking on"),
+        "{seller_page}"
+    );
+    app.assert_books_clean().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn listing_is_refused_for_what_cannot_be_resold_and_a_holder_cannot_buy() {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Refusals").seats("Stalls", 2500, 5))
+        .await;
+    let (seller, booking_id, codes) = app
+        .paid_booking("s@example.com", show.event_id, show.ticket_type_ids[0], 1)
+        .await;
+    // Below Stripe's minimum for EUR (€0.50).
+    let cheap = seller
+        .post(
+            &format!("/bookings/{booking_id}/resale"),
+            &[("price", "0.20")],
+        )
+        .await;
+    assert_eq!(location(&cheap), format!("/bookings/{booking_id}"));
+    assert!(listings(&app).await.is_empty());
+    // Listed twice: the second is refused.
+    let listing = list(&app, &seller, booking_id, "").await;
+    assert_eq!(listing.price_pennies, 2500, "face value by default");
+    seller
+        .post(&format!("/bookings/{booking_id}/resale"), &[("price", "")])
+        .await;
+    assert_eq!(listings(&app).await.len(), 1);
+    // Someone who holds a booking for the event cannot buy it.
+    let (holder, _, _) = app
+        .paid_booking("h@example.com", show.event_id, show.ticket_type_ids[0], 1)
+        .await;
+    let refused = press_buy(&holder, listing.id, show.event_id).await;
+    assert_eq!(location(&refused), format!("/events/{}", show.event_id));
+    assert!(listings(&app).await[0].locked_by.is_none(), "no lock taken");
+    // The seller cannot buy their own listing either.
+    let own = press_buy(&seller, listing.id, show.event_id).await;
+    assert_eq!(location(&own), format!("/events/{}", show.event_id));
+    // Withdrawn, then checked in: no longer listable.
+    let withdrawn = seller
+        .post(&format!("/resale/{}/withdraw", listing.id), &[])
+        .await;
+    assert_eq!(location(&withdrawn), format!("/bookings/{booking_id}"));
+    assert_eq!(listings(&app).await[0].status, ListingStatus::Withdrawn);
+    let admin = app.admin().await;
+    let door = app.door_staff(&admin, "d@example.com", "all").await;
+    assert_eq!(
+        door.scan(show.event_id, &codes[0], "G").await.headline,
+        "ADMIT"
+    );
+    seller
+        .post(&format!("/bookings/{booking_id}/resale"), &[("price", "")])
+        .await;
+    assert_eq!(
+        listings(&app).await.len(),
+        1,
+        "a checked-in booking is not listed"
+    );
+    app.assert_books_clean().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_buyers_pressing_buy_at_once_get_exactly_one_lock() {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Lock race").seats("Stalls", 2500, ROUNDS as i32))
+        .await;
+    let mut locked_rounds = 0;
+    for round in 0..ROUNDS {
+        let (seller, booking_id, _) = app
+            .paid_booking(
+                &format!("seller{round}@example.com"),
+                show.event_id,
+                show.ticket_type_ids[0],
+                1,
+            )
+            .await;
+        let listing = list(&app, &seller, booking_id, "").await;
+        let a = app.registered(&format!("a{round}@example.com")).await;
+        let b = app.registered(&format!("b{round}@example.com")).await;
+        let (event_id, id) = (show.event_id, listing.id);
+        let (ra, rb) = together(
+            async move { location(&press_buy(&a, id, event_id).await) },
+            async move { location(&press_buy(&b, id, event_id).await) },
+        )
+        .await;
+        let to_checkout = [&ra, &rb]
+            .iter()
+            .filter(|l| l.contains("/test-checkout/"))
+            .count();
+        assert_eq!(to_checkout, 1, "round {round}: {ra} / {rb}");
+        let now = listings(&app)
+            .await
+            .into_iter()
+            .find(|l| l.id == id)
+            .expect("listing");
+        assert!(now.locked_by.is_some(), "round {round}: locked");
+        locked_rounds += 1;
+        // The lock keeps the listing off the event page for everyone.
+        let page = app.visitor().page(&format!("/events/{event_id}")).await;
+        assert!(!page.contains("Resale from other fans"), "round {round}");
+    }
+    assert_eq!(locked_rounds, ROUNDS);
+    app.assert_books_clean().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_locked_listing_cannot_change_until_its_lock_lapses() {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Lock lapse").seats("Stalls", 2500, 3))
+        .await;
+    let (seller, booking_id, _) = app
+        .paid_booking("s@example.com", show.event_id, show.ticket_type_ids[0], 1)
+        .await;
+    let listing = list(&app, &seller, booking_id, "").await;
+    let buyer = app.registered("b@example.com").await;
+    let pressed = press_buy(&buyer, listing.id, show.event_id).await;
+    assert!(location(&pressed).contains("/test-checkout/"));
+    let checkout = buyer.path_of(&location(&pressed));
+    // Locked: neither repriced nor withdrawn.
+    seller
+        .post(
+            &format!("/resale/{}/price", listing.id),
+            &[("price", "20.00")],
+        )
+        .await;
+    seller
+        .post(&format!("/resale/{}/withdraw", listing.id), &[])
+        .await;
+    let still = &listings(&app).await[0];
+    assert_eq!(
+        (still.status, still.price_pennies),
+        (ListingStatus::Listed, 2500)
+    );
+    // The lock lapses (lazily: the seller may change it before the sweeper runs).
+    app.clock.advance(TimeDelta::minutes(11));
+    seller
+        .post(
+            &format!("/resale/{}/price", listing.id),
+            &[("price", "20.00")],
+        )
+        .await;
+    assert_eq!(
+        listings(&app).await[0].price_pennies,
+        2000,
+        "repriced after the lapse"
+    );
+    // Offered again: another buyer locks it; their lock lapses and the sweeper frees it.
+    let page = app
+        .visitor()
+        .page(&format!("/events/{}", show.event_id))
+        .await;
+    assert!(
+        page.contains("€20.00"),
+        "offered again at the new price: {page}"
+    );
+    let other = app.registered("c@example.com").await;
+    assert!(
+        location(&press_buy(&other, listing.id, show.event_id).await).contains("/test-checkout/")
+    );
+    assert!(listings(&app).await[0].locked_until.is_some());
+    app.clock.advance(TimeDelta::minutes(11));
+    assert_eq!(
+        boxoffice::app::sweeps::unlock_lapsed_listings(&app.state).await,
+        1
+    );
+    assert!(
+        listings(&app).await[0].locked_by.is_none(),
+        "the sweeper cleared the lock"
+    );
+    assert!(!app.outbox_of("resale_unlocked").await.is_empty());
+    // The first checkout session, abandoned, leaves the seller's booking as it was.
+    let _ = checkout;
+    assert_eq!(booking(&app, booking_id).await.status, BookingStatus::Paid);
+    app.assert_books_clean().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_gift_passes_the_booking_with_new_codes_and_no_money() {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Gift night").seats("Stalls", 2500, 3))
+        .await;
+    let (giver, booking_id, old_codes) = app
+        .paid_booking(
+            "giver@example.com",
+            show.event_id,
+            show.ticket_type_ids[0],
+            1,
+        )
+        .await;
+    let _friend = app.registered("friend@example.com").await;
+    let confirm = giver
+        .page(&format!(
+            "/bookings/{booking_id}/give?email=friend%40example.com"
+        ))
+        .await;
+    assert!(confirm.contains("your codes stop working"), "{confirm}");
+    let given = giver
+        .post(
+            &format!("/bookings/{booking_id}/give"),
+            &[("email", "friend@example.com")],
+        )
+        .await;
+    assert_eq!(location(&given), format!("/bookings/{booking_id}"));
+    assert_eq!(
+        booking(&app, booking_id).await.status,
+        BookingStatus::Transferred
+    );
+    let all = app.bookings().await;
+    let received = all
+        .iter()
+        .find(|b| b.id != booking_id && b.status == BookingStatus::Paid)
+        .expect("the friend's booking");
+    let payments = payments_of(&app, received.id).await;
+    assert_eq!(payments.len(), 1, "the payment went with the seats");
+    assert_eq!(payments[0].status, PaymentStatus::Paid);
+    let admin = app.admin().await;
+    let door = app.door_staff(&admin, "d@example.com", "all").await;
+    let old = door.scan(show.event_id, &old_codes[0], "G").await;
+    assert!(old.body.contains("given away"), "{}", old.body);
+    app.assert_books_clean().await;
+}
