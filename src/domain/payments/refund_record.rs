@@ -39,7 +39,7 @@ pub(crate) fn open_part(
     amount_pennies: i64,
     reason: &str,
 ) -> Result<Refund, AppError> {
-    if amount_pennies <= 0 || amount_pennies > payment.amount_pennies {
+    if amount_pennies < 0 || amount_pennies > payment.amount_pennies {
         return Err(AppError::Internal(format!(
             "payment {}: a refund of {amount_pennies} of {}",
             payment.id, payment.amount_pennies
