@@ -22,6 +22,16 @@ async fn listings(app: &TestApp) -> Vec<Listing> {
         .await
 }
 
+async fn listing_status(app: &TestApp, id: i32) -> ListingStatus {
+    app.with_db(move |conn| {
+        resale_listings::find(conn, id)
+            .expect("read")
+            .expect("listing")
+            .status
+    })
+    .await
+}
+
 async fn booking(app: &TestApp, id: i32) -> Booking {
     app.with_db(move |conn| bookings::find(conn, id).expect("read").expect("booking"))
         .await
@@ -414,4 +424,144 @@ async fn a_gift_passes_the_booking_with_new_codes_and_no_money() {
     let old = door.scan(show.event_id, &old_codes[0], "G").await;
     assert!(old.body.contains("given away"), "{}", old.body);
     app.assert_books_clean().await;
+}
+
+#[tokio::test]
+async fn control_a_lock_decided_on_an_earlier_read_gives_two_buyers_the_listing() {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Lock control").seats("Stalls", 2500, 2))
+        .await;
+    let (seller, booking_id, _) = app
+        .paid_booking("s@example.com", show.event_id, show.ticket_type_ids[0], 1)
+        .await;
+    let listing = list(&app, &seller, booking_id, "").await;
+    let a = app.registered("a@example.com").await;
+    let b = app.registered("b@example.com").await;
+    let _ = (a, b);
+    let now = app.clock.now();
+    let (stale, guarded) = app
+        .with_db(move |conn| {
+            use boxoffice::db::schema::resale_listings::dsl;
+            use diesel::prelude::*;
+            // The harmful interleaving, forced: both buyers read the listing free...
+            let read_a = resale_listings::find(conn, listing.id).unwrap().unwrap();
+            let read_b = resale_listings::find(conn, listing.id).unwrap().unwrap();
+            assert!(read_a.locked_until.is_none() && read_b.locked_until.is_none());
+            // ...and each locks it on its own read, with an update that does not
+            // re-check: both "win".
+            let until = now + TimeDelta::minutes(10);
+            let mut won = 0;
+            for buyer in [2, 3] {
+                won += diesel::update(dsl::resale_listings.find(listing.id))
+                    .set((
+                        dsl::locked_by.eq(Some(buyer)),
+                        dsl::locked_until.eq(Some(until)),
+                    ))
+                    .execute(conn)
+                    .unwrap();
+            }
+            diesel::update(dsl::resale_listings.find(listing.id))
+                .set((
+                    dsl::locked_by.eq(None::<i32>),
+                    dsl::locked_until.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(conn)
+                .unwrap();
+            // The rule: the lock is one update guarded by "listed and not locked now".
+            let first = resale_listings::take_lock(conn, listing.id, 2, now, until).unwrap();
+            let second = resale_listings::take_lock(conn, listing.id, 3, now, until).unwrap();
+            (won, (first, second))
+        })
+        .await;
+    assert_eq!(
+        stale, 2,
+        "decided on the earlier read, both buyers got the lock"
+    );
+    assert_eq!(
+        guarded,
+        (
+            boxoffice::db::Guarded::Applied,
+            boxoffice::db::Guarded::Lost
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_resale_payment_racing_an_admin_refund_of_the_listed_booking_ends_in_one_of_two_clean_books()
+ {
+    let app = TestApp::spawn().await;
+    let rounds = 6;
+    let show = app
+        .create_event(EventSpec::new("Refund race").seats("Stalls", 2500, rounds))
+        .await;
+    let admin = app.admin().await;
+    let (mut sold, mut refunded) = (0, 0);
+    for round in 0..rounds {
+        let (seller, booking_id, _) = app
+            .paid_booking(
+                &format!("s{round}@example.com"),
+                show.event_id,
+                show.ticket_type_ids[0],
+                1,
+            )
+            .await;
+        let listing = list(&app, &seller, booking_id, "").await;
+        let buyer = app.registered(&format!("b{round}@example.com")).await;
+        let pressed = press_buy(&buyer, listing.id, show.event_id).await;
+        let checkout = buyer.path_of(&location(&pressed));
+        let success = app.paid_at_provider_unheard(&checkout);
+        let token = crate::support::visitor::csrf_token_in(
+            &admin
+                .page(&format!("/admin/bookings/{booking_id}/refund"))
+                .await,
+        )
+        .expect("a csrf token");
+        let (admin_c, buyer_c) = (admin.at(&app.address), buyer.at(&app.address));
+        let refund_path = format!("/admin/bookings/{booking_id}/refund");
+        together(
+            async move {
+                admin_c
+                    .post_raw(&refund_path, &[("csrf_token", &token), ("confirm", "yes")])
+                    .await
+                    .status()
+            },
+            async move { buyer_c.get(&success).await.status() },
+        )
+        .await;
+        app.deliver_all().await;
+        let seller_booking = booking(&app, booking_id).await;
+        let listing_id = listing.id;
+        let buyer_payment = app
+            .with_db(move |conn| payment_attempts::all(conn).expect("payments"))
+            .await
+            .into_iter()
+            .find(|p| p.listing_id == Some(listing_id))
+            .expect("the buyer's attempt");
+        match seller_booking.status {
+            BookingStatus::Transferred => {
+                sold += 1;
+                assert_ne!(buyer_payment.booking_id, booking_id, "moved with the seats");
+                assert_eq!(buyer_payment.status, PaymentStatus::Paid, "round {round}");
+                // The admin's refund came second and found nothing paid to refund.
+                assert_eq!(listing_status(&app, listing_id).await, ListingStatus::Sold);
+            }
+            BookingStatus::Refunded => {
+                refunded += 1;
+                assert_eq!(
+                    buyer_payment.status,
+                    PaymentStatus::Refunded,
+                    "round {round}"
+                );
+                assert_eq!(
+                    listing_status(&app, listing_id).await,
+                    ListingStatus::Withdrawn
+                );
+            }
+            other => panic!("round {round}: the seller's booking is {other}"),
+        }
+        app.assert_books_clean().await;
+    }
+    assert_eq!(sold + refunded, rounds);
+    println!("{sold} rounds sold first, {refunded} refunded first");
 }
