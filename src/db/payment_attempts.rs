@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::models::{NewPayment, Payment};
 use super::schema::bookings;
 use super::schema::payments::dsl;
-use super::status::{BookingStatus, PaymentStatus, texts};
+use super::status::{BookingStatus, ListingStatus, PaymentStatus, texts};
 use super::{Conn, Guarded};
 
 pub fn insert(conn: &mut Conn, new: &NewPayment<'_>) -> QueryResult<Payment> {
@@ -388,9 +388,10 @@ pub fn open_for_ended_holds(
     now: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Payment>> {
-    dsl::payments
+    let mut ended: Vec<Payment> = dsl::payments
         .inner_join(bookings::table)
         .filter(dsl::status.eq(PaymentStatus::Open.as_str()))
+        .filter(dsl::listing_id.is_null())
         .filter(dsl::next_check_at.is_null().or(dsl::next_check_at.le(now)))
         .order(dsl::updated_at.asc())
         .filter(
@@ -400,7 +401,27 @@ pub fn open_for_ended_holds(
         )
         .limit(limit)
         .select(Payment::as_select())
-        .load(conn)
+        .load(conn)?;
+    // A resale buyer's session lives as long as their lock on the listing: it ends when
+    // the listing is no longer listed, or is no longer locked by them.
+    use super::schema::resale_listings as listings;
+    let lapsed: Vec<Payment> = dsl::payments
+        .inner_join(listings::table.on(dsl::listing_id.eq(listings::id.nullable())))
+        .filter(dsl::status.eq(PaymentStatus::Open.as_str()))
+        .filter(dsl::next_check_at.is_null().or(dsl::next_check_at.le(now)))
+        .filter(
+            listings::status
+                .ne(ListingStatus::Listed.as_str())
+                .or(listings::locked_by.is_null())
+                .or(listings::locked_by.ne(dsl::user_id.nullable()))
+                .or(listings::locked_until.le(now)),
+        )
+        .order(dsl::updated_at.asc())
+        .limit(limit)
+        .select(Payment::as_select())
+        .load(conn)?;
+    ended.extend(lapsed);
+    Ok(ended)
 }
 
 /// Records a dispute of this payment and where it stands (`open`, `won`, `lost`).

@@ -266,3 +266,41 @@ async fn a_payment_after_the_lock_lapsed_buys_a_free_listing_and_is_refunded_whe
     app.deliver_all().await;
     app.assert_books_clean().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_buyers_stripe_session_is_left_open_while_they_hold_the_lock_and_closed_once_it_lapses() {
+    let shop = shop().await;
+    let app = &shop.app;
+    let show = app
+        .create_event(EventSpec::new("Session life").seats("GA", 2500, 1))
+        .await;
+    let (seller, booking_id) = paid_seller(
+        &shop,
+        "seller@example.com",
+        show.event_id,
+        show.ticket_type_ids[0],
+    )
+    .await;
+    let offer = list(app, &seller, booking_id, "").await;
+    let buyer = app.registered("buyer@example.com").await;
+    let session = press_buy(&buyer, offer.id).await;
+    // The seller's booking is paid, not a hold: its buyer's session is not "ended".
+    boxoffice::app::sweeps::provider_once(&app.state).await;
+    assert_eq!(shop.stripe.session(&session)["status"], "open");
+    // The lock lapses: the next round closes the session at Stripe.
+    app.clock.advance(TimeDelta::minutes(11));
+    boxoffice::app::sweeps::provider_once(&app.state).await;
+    assert_eq!(shop.stripe.session(&session)["status"], "expired");
+    let attempt = payments_of(app, booking_id)
+        .await
+        .into_iter()
+        .find(|p| p.listing_id == Some(offer.id))
+        .expect("the buyer's attempt");
+    assert_eq!(attempt.status, PaymentStatus::Expired);
+    assert_eq!(
+        status_of(app, booking_id).await,
+        BookingStatus::Paid,
+        "still the seller's"
+    );
+    app.assert_books_clean().await;
+}
