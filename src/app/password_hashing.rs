@@ -118,8 +118,12 @@ impl PasswordHashing {
         let metrics = self.metrics.clone();
         let job: Job = Box::new(move || {
             metrics.waiting.dec();
-            let _running = Running::start(&metrics.running);
-            let result = work();
+            // The job stops counting as running before its caller hears the answer, so
+            // a caller that got its answer never sees its own job still running.
+            let result = {
+                let _running = Running::start(&metrics.running);
+                work()
+            };
             metrics.done.inc();
             // The caller may have gone (the client hung up): nothing to tell.
             let _ = answer.send(result);
