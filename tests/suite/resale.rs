@@ -133,6 +133,7 @@ async fn a_resold_booking_passes_with_new_codes_and_the_seller_gets_the_price_le
     let page = buyer.page(&format!("/events/{event_id}")).await;
     assert!(page.contains("Resale from other fans"), "{page}");
     assert!(page.contains("Buy for €40.00"), "{page}");
+    assert!(page.contains("Resale from €40.00"), "shown on the sold-out type: {page}");
     let bought = buy(&buyer, listing.id, event_id).await;
     assert_ne!(bought, seller_booking, "the buyer's own booking row");
     let theirs = booking(&app, bought).await;

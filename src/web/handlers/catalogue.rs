@@ -52,6 +52,15 @@ impl EventPage {
     fn is_chosen(&self, ticket_type_id: &i32, quantity: &i32) -> bool {
         self.chosen == Some((*ticket_type_id, *quantity))
     }
+
+    /// The cheapest resale offer of a ticket type, when there is one ("€20.00").
+    fn resale_from(&self, ticket_type_id: &i32) -> Option<String> {
+        self.offers
+            .iter()
+            .filter(|offer| offer.ticket_type_id == *ticket_type_id)
+            .min_by_key(|offer| offer.price.pennies)
+            .map(|offer| offer.price.to_string())
+    }
 }
 
 /// `?ticket_type_id=…&quantity=…` on an event page (`ticket_schema_id` accepted too): a
