@@ -6,10 +6,29 @@ use super::AppState;
 use super::checkout::{self, PayOutcome, Purchase};
 use super::refunds;
 use crate::db::models::{Booking, Listing};
-use crate::db::resale_listings;
+use crate::db::{resale_listings, users};
+use crate::domain::accounts::unconfirmed;
 use crate::domain::outbox::Outcome;
 use crate::domain::resale::{self, ResaleOffer};
 use crate::error::AppError;
+
+/// Refuses an account whose address is not confirmed, unless the shop allows it
+/// (`UNCONFIRMED_MAY_PASS_ON`): a booking is passed on only by a confirmed address.
+async fn refuse_unconfirmed(state: &AppState, user_id: i32) -> Result<(), AppError> {
+    let allowed = state.settings.limits.unconfirmed_may_pass_on;
+    let confirmed = state
+        .db(move |conn| {
+            Ok(users::find(conn, user_id)?
+                .ok_or(AppError::NotFound)?
+                .email_verified_at
+                .is_some())
+        })
+        .await?;
+    match unconfirmed::pass_on_refusal(confirmed, allowed) {
+        Some(reason) => Err(AppError::refused("confirm_address", reason)),
+        None => Ok(()),
+    }
+}
 
 /// Lists the seller's paid booking at `price_pennies` (`None`: what they paid).
 pub async fn list(
@@ -18,6 +37,7 @@ pub async fn list(
     booking_id: i32,
     price_pennies: Option<i64>,
 ) -> Result<Listing, AppError> {
+    refuse_unconfirmed(state, seller_id).await?;
     let now = state.clock.now();
     state
         .db(move |conn| resale::list(conn, now, seller_id, booking_id, price_pennies))
@@ -79,6 +99,7 @@ pub async fn give(
     booking_id: i32,
     email: String,
 ) -> Result<Booking, AppError> {
+    refuse_unconfirmed(state, owner_id).await?;
     let now = state.clock.now();
     state
         .db(move |conn| resale::give(conn, now, owner_id, booking_id, &email))

@@ -45,6 +45,9 @@ pub struct LimitSettings {
     /// on the account's bookings inside the reserving transaction
     /// (`domain::accounts::unconfirmed`).
     pub unconfirmed_bookings: u32,
+    /// Whether an account whose address is not confirmed may list a booking for resale
+    /// or give one away (`UNCONFIRMED_MAY_PASS_ON`, false: it confirms first).
+    pub unconfirmed_may_pass_on: bool,
     /// Address check mails a user may ask for again (`ADDRESS_CHECK_MAILS_PER_HOUR`, 3).
     pub address_check_mails_per_user: Limit,
     /// API requests per token, or per client address without one
@@ -118,6 +121,7 @@ pub(super) fn limit_settings(
     if unconfirmed_bookings > 1000 {
         return Err(bad("UNCONFIRMED_BOOKINGS", "must be between 0 and 1000"));
     }
+    let unconfirmed_may_pass_on: bool = parse_or(get, "UNCONFIRMED_MAY_PASS_ON", Some(false))?;
     Ok(LimitSettings {
         registrations_per_address: Limit::new(
             "registrations_address",
@@ -171,6 +175,7 @@ pub(super) fn limit_settings(
         ),
         hold_cooldown: chrono::TimeDelta::minutes(cooldown_minutes),
         unconfirmed_bookings,
+        unconfirmed_may_pass_on,
         address_check_mails_per_user: Limit::new(
             "address_check_mails_user",
             allowance("ADDRESS_CHECK_MAILS_PER_HOUR", 3)?,

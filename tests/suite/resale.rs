@@ -133,7 +133,10 @@ async fn a_resold_booking_passes_with_new_codes_and_the_seller_gets_the_price_le
     let page = buyer.page(&format!("/events/{event_id}")).await;
     assert!(page.contains("Resale from other fans"), "{page}");
     assert!(page.contains("Buy for €40.00"), "{page}");
-    assert!(page.contains("Resale from €40.00"), "shown on the sold-out type: {page}");
+    assert!(
+        page.contains("Resale from €40.00"),
+        "shown on the sold-out type: {page}"
+    );
     let bought = buy(&buyer, listing.id, event_id).await;
     assert_ne!(bought, seller_booking, "the buyer's own booking row");
     let theirs = booking(&app, bought).await;
@@ -565,4 +568,39 @@ async fn a_resale_payment_racing_an_admin_refund_of_the_listed_booking_ends_in_o
     }
     assert_eq!(sold + refunded, rounds);
     println!("{sold} rounds sold first, {refunded} refunded first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unconfirmed_address_confirms_before_it_resells_or_gives_a_booking_away() {
+    let app = TestApp::spawn_with(&[("UNCONFIRMED_MAY_PASS_ON", "false")]).await;
+    let show = app
+        .create_event(EventSpec::new("Confirm first").seats("Stalls", 2500, 3))
+        .await;
+    let (seller, booking_id, _) = app
+        .paid_booking("s@example.com", show.event_id, show.ticket_type_ids[0], 1)
+        .await;
+    app.registered("friend@example.com").await;
+    let listed = seller
+        .post(&format!("/bookings/{booking_id}/resale"), &[("price", "")])
+        .await;
+    assert_eq!(location(&listed), format!("/bookings/{booking_id}"));
+    let page = seller.page(&format!("/bookings/{booking_id}")).await;
+    assert!(page.contains("Confirm your email address first"), "{page}");
+    seller
+        .post(
+            &format!("/bookings/{booking_id}/give"),
+            &[("email", "friend@example.com")],
+        )
+        .await;
+    assert!(listings(&app).await.is_empty());
+    assert_eq!(booking(&app, booking_id).await.status, BookingStatus::Paid);
+    // Confirmed, the same request lists it.
+    let user_id = booking(&app, booking_id).await.user_id;
+    let now = app.clock.now();
+    app.with_db(move |conn| {
+        let _ = boxoffice::db::users::mark_verified(conn, user_id, now).expect("confirmed");
+    })
+    .await;
+    list(&app, &seller, booking_id, "").await;
+    app.assert_books_clean().await;
 }

@@ -87,6 +87,14 @@ pub fn may_take_another(allowance: u32, live: i64) -> bool {
     live.saturating_add(1) <= i64::from(allowance)
 }
 
+/// Why an account may not pass a booking on (list it for resale, give it away) yet: its
+/// address is not confirmed and the shop asks for that first; `None` when it may.
+pub fn pass_on_refusal(confirmed: bool, unconfirmed_may_pass_on: bool) -> Option<&'static str> {
+    (!confirmed && !unconfirmed_may_pass_on).then_some(
+        "Confirm your email address first (follow the link we mailed you, or ask for it again on your account page): then you can resell or give away a booking.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,7 @@ impl TestApp {
             // an unconfirmed account (1 by default) with its own values, and the browser
             // journeys run the binary with the default.
             ("UNCONFIRMED_BOOKINGS".into(), "1000".into()),
+            ("UNCONFIRMED_MAY_PASS_ON".into(), "true".into()),
             // Race tests register and log in hundreds of buyers at once: let their hashes
             // queue. The hashing pool's own bound is tested in tests/suite/password_hashing.rs.
             ("PASSWORD_HASHING_QUEUE".into(), "10000".into()),
