@@ -6,7 +6,9 @@
 //! until paid; each paid seat is an **admission** with its own door **code**; a
 //! **payment attempt** (`Payment`) is one try to pay a booking at the provider; a
 //! **refund** sends money back; a **dispute** is a bank contesting a payment; a
-//! **check-in** admits a seat's code once, by **door staff** (`DoorGrant`).
+//! **check-in** admits a seat's code once, by **door staff** (`DoorGrant`); a
+//! **listing** (`Listing`) offers a paid booking for resale, and a **transfer**
+//! (`Transfer`) passes a booking's seats to another holder (a resale or a gift).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
