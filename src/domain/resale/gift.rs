@@ -26,7 +26,6 @@ pub fn give(
         message: message.into(),
     })?;
     write_transaction(conn, |c| {
-        let booking = bookings::lock_owned(c, booking_id, owner_id)?.ok_or(AppError::NotFound)?;
         let receiver = users::find_by_email(c, email.as_str())?.ok_or_else(|| AppError::Unprocessable {
             field: "email",
             message: "There is no account with that address. Ask your friend to sign up first, then give the booking again.".into(),
@@ -37,6 +36,16 @@ pub fn give(
                 message: "That is your own address.".into(),
             });
         }
+        let owned = bookings::find_owned(c, booking_id, owner_id)?.ok_or(AppError::NotFound)?;
+        // Refused before any lock when the receiver already holds seats here: two
+        // holders giving to each other at once never wait on each other's rows.
+        let holds = |row: &Booking| row.status.holds_seat();
+        if bookings::find_by_user_and_event(c, receiver.id, owned.event_id)?
+            .is_some_and(|row| holds(&row))
+        {
+            return Err(receiver_holds());
+        }
+        let booking = bookings::lock_owned(c, booking_id, owner_id)?.ok_or(AppError::NotFound)?;
         if resale_listings::open_for_booking(c, booking.id)?.is_some() {
             return Err(AppError::refused(
                 "listed",
@@ -44,12 +53,8 @@ pub fn give(
             ));
         }
         let paid = passable(c, now, &booking, true)?;
-        let released = receiver_row(c, receiver.id, booking.event_id)?.map_err(|_| {
-            AppError::refused(
-                "receiver_holds",
-                "That person already has a booking for this event (one booking per person per event).",
-            )
-        })?;
+        let released =
+            receiver_row(c, receiver.id, booking.event_id)?.map_err(|_| receiver_holds())?;
         let (received, transfer) =
             pass_seats(c, now, &booking, receiver.id, released, paid.id, Kind::Gift)?;
         outbox::enqueue(
@@ -68,4 +73,11 @@ pub fn give(
         )?;
         Ok(received)
     })
+}
+
+fn receiver_holds() -> AppError {
+    AppError::refused(
+        "receiver_holds",
+        "That person already has a booking for this event (one booking per person per event).",
+    )
 }
