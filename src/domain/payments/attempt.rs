@@ -42,6 +42,45 @@ pub struct NewCheckout {
     pub resale: Option<crate::db::models::Listing>,
 }
 
+/// What a buyer's earlier attempts for the same thing leave to do.
+#[derive(Debug)]
+pub enum Earlier<'a> {
+    /// One is processing (a bank debit): a second payment could charge twice.
+    Processing,
+    /// One has an open session, not about to expire: send the buyer there again.
+    Reuse(String),
+    /// One is being created (its request may have reached the provider): resend it.
+    InFlight(&'a Payment),
+    /// None of them: a new attempt.
+    Nothing,
+}
+
+/// Reads the buyer's earlier attempts (for one hold, or one resale listing).
+pub fn earlier_attempt<'a>(attempts: &[&'a Payment], now: NaiveDateTime) -> Earlier<'a> {
+    if attempts
+        .iter()
+        .any(|p| p.status == PaymentStatus::Processing)
+    {
+        return Earlier::Processing;
+    }
+    if let Some(url) = attempts
+        .iter()
+        .find(|p| {
+            p.status == PaymentStatus::Open
+                && p.expires_at.is_some_and(|at| at > now + REUSE_MARGIN)
+        })
+        .and_then(|open| open.checkout_url.clone())
+    {
+        return Earlier::Reuse(url);
+    }
+    match attempts.iter().find(|p| {
+        p.status == PaymentStatus::Creating && p.created_at > now - CREATING_GIVES_UP_AFTER
+    }) {
+        Some(payment) => Earlier::InFlight(payment),
+        None => Earlier::Nothing,
+    }
+}
+
 /// Decides what paying for the user's ticket means now; 404 for anyone else's ticket,
 /// a clear refusal for a paid ticket or an ended hold. Runs under the ticket's lock, so a
 /// cancel or an expiry either happens before (and this refuses) or after (and the
@@ -74,26 +113,19 @@ pub fn plan_payment(
             return Ok(PayPlan::ConfirmedFree { booking_id });
         }
         let attempts = payment_attempts::for_hold(c, booking.id, booking.hold_number)?;
-        if attempts
-            .iter()
-            .any(|p| p.status == PaymentStatus::Processing)
-        {
-            // A second payment now could charge twice once the bank's arrives.
-            return Err(AppError::refused(
-                "payment_processing",
-                "Your bank is still processing your payment for this booking. We confirm it as soon as the money arrives.",
-            ));
-        }
-        if let Some(open) = attempts.iter().find(|p| {
-            p.status == PaymentStatus::Open
-                && p.expires_at.is_some_and(|at| at > now + REUSE_MARGIN)
-        }) && let Some(url) = &open.checkout_url
-        {
-            return Ok(PayPlan::Reuse { url: url.clone() });
-        }
-        let in_flight = attempts.iter().find(|p| {
-            p.status == PaymentStatus::Creating && p.created_at > now - CREATING_GIVES_UP_AFTER
-        });
+        let mine: Vec<&Payment> = attempts.iter().collect();
+        let in_flight = match earlier_attempt(&mine, now) {
+            Earlier::Processing => {
+                // A second payment now could charge twice once the bank's arrives.
+                return Err(AppError::refused(
+                    "payment_processing",
+                    "Your bank is still processing your payment for this booking. We confirm it as soon as the money arrives.",
+                ));
+            }
+            Earlier::Reuse(url) => return Ok(PayPlan::Reuse { url }),
+            Earlier::InFlight(payment) => Some(payment),
+            Earlier::Nothing => None,
+        };
         let payment = match in_flight {
             Some(payment) => payment.clone(),
             None => {

@@ -26,7 +26,9 @@ mod resale_settlement;
 mod scenes;
 pub mod session;
 
-pub use attempt::{NewCheckout, PayPlan, plan_payment, session_created, session_failed};
+pub use attempt::{
+    Earlier, NewCheckout, PayPlan, earlier_attempt, plan_payment, session_created, session_failed,
+};
 pub use completion::{Completion, apply_session};
 pub use delayed_payment::{ASYNC_FAILED, PROCESSING};
 pub use provider_check::{PROVIDER_CHECK_INTERVAL, Turn, buyer_turn, take_turn};

@@ -15,13 +15,8 @@ use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::transfer::event_refusal;
 use crate::domain::bookings::transfer::receiver_row;
 use crate::domain::outbox::{self, Message};
-use crate::domain::payments::{NewCheckout, PayPlan};
+use crate::domain::payments::{Earlier, NewCheckout, PayPlan, earlier_attempt};
 use crate::error::AppError;
-
-/// An open session this close to its expiry is not handed out again.
-const REUSE_MARGIN: TimeDelta = TimeDelta::minutes(1);
-/// An attempt still `creating` after this long is taken as failed.
-const CREATING_GIVES_UP_AFTER: TimeDelta = TimeDelta::hours(1);
 
 /// What the buyer's "Buy" prepared: the plan for the provider, and the listing as locked.
 #[derive(Debug)]
@@ -99,33 +94,33 @@ pub fn plan_resale_payment(
             .iter()
             .filter(|p| p.listing_id == Some(listing.id) && p.user_id == buyer_id)
             .collect();
-        if buyer_attempts
+        // Earlier attempts at another price (the listing was repriced since) are not
+        // reused; one still processing blocks a second payment whatever its price.
+        let same_price: Vec<&Payment> = buyer_attempts
             .iter()
-            .any(|p| p.status == PaymentStatus::Processing)
-        {
-            return Err(AppError::refused(
-                "payment_processing",
-                "Your bank is still processing your payment for this offer.",
-            ));
-        }
-        if let Some(open) = buyer_attempts.iter().find(|p| {
-            p.status == PaymentStatus::Open
-                && p.amount_pennies == listing.price_pennies
-                && p.expires_at.is_some_and(|at| at > now + REUSE_MARGIN)
-        }) && let Some(url) = &open.checkout_url
-        {
-            return Ok(ResaleCheckout {
-                plan: PayPlan::Reuse { url: url.clone() },
-                listing,
-            });
-        }
-        let in_flight = buyer_attempts.iter().find(|p| {
-            p.status == PaymentStatus::Creating
-                && p.amount_pennies == listing.price_pennies
-                && p.created_at > now - CREATING_GIVES_UP_AFTER
-        });
+            .copied()
+            .filter(|p| {
+                p.amount_pennies == listing.price_pennies || p.status == PaymentStatus::Processing
+            })
+            .collect();
+        let in_flight = match earlier_attempt(&same_price, now) {
+            Earlier::Processing => {
+                return Err(AppError::refused(
+                    "payment_processing",
+                    "Your bank is still processing your payment for this offer.",
+                ));
+            }
+            Earlier::Reuse(url) => {
+                return Ok(ResaleCheckout {
+                    plan: PayPlan::Reuse { url },
+                    listing,
+                });
+            }
+            Earlier::InFlight(payment) => Some(payment),
+            Earlier::Nothing => None,
+        };
         let payment = match in_flight {
-            Some(payment) => (*payment).clone(),
+            Some(payment) => payment.clone(),
             None => {
                 let attempt = attempts.iter().map(|p| p.attempt).max().unwrap_or(0) + 1;
                 payment_attempts::insert(
