@@ -86,6 +86,41 @@ pub fn retire_hold(
     .execute(conn)
 }
 
+/// Gives a valid seat not checked in a new code (it was sent to `holder_email`),
+/// guarded by the code read; the old code is kept in `retired_codes` by the caller.
+pub fn reissue(
+    conn: &mut Conn,
+    id: i32,
+    old_code: &str,
+    new_code: &str,
+    holder_email: &str,
+    attendee_name: Option<&str>,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<super::Guarded> {
+    let changed = diesel::update(
+        dsl::admissions
+            .filter(dsl::id.eq(id))
+            .filter(dsl::code.eq(old_code))
+            .filter(dsl::status.eq(AdmissionStatus::Valid.as_str()))
+            .filter(dsl::checked_in_at.is_null()),
+    )
+    .set((
+        dsl::code.eq(new_code),
+        dsl::holder_email.eq(Some(holder_email)),
+        dsl::attendee_name.eq(attendee_name),
+        dsl::sent_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    Ok(super::Guarded::from_rows(changed))
+}
+
+/// Sets (or clears) the name of who will use a seat.
+pub fn name_attendee(conn: &mut Conn, id: i32, name: Option<&str>) -> QueryResult<usize> {
+    diesel::update(dsl::admissions.filter(dsl::id.eq(id)))
+        .set(dsl::attendee_name.eq(name))
+        .execute(conn)
+}
+
 /// Every admission (the audit reads them all).
 pub fn all(conn: &mut Conn) -> QueryResult<Vec<Admission>> {
     dsl::admissions

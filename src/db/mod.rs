@@ -29,6 +29,7 @@ pub mod password_resets;
 pub mod payment_attempts;
 pub mod refunds;
 pub mod resale_listings;
+pub mod retired_codes;
 pub mod sales;
 pub mod schema;
 pub mod status;

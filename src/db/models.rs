@@ -178,6 +178,11 @@ pub struct Admission {
     pub checkin_nonce: Option<String>,
     /// Its booking's event (a copy, for the door counts' index range).
     pub event_id: i32,
+    /// Who the seat was sent to (a friend of the booking's owner), if anyone.
+    pub holder_email: Option<String>,
+    /// The name of who will use the seat, if given; shown at the door.
+    pub attendee_name: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]

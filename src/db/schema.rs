@@ -87,6 +87,19 @@ diesel::table! {
         created_at -> Timestamp,
         checkin_nonce -> Nullable<Text>,
         event_id -> Integer,
+        holder_email -> Nullable<Text>,
+        attendee_name -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Codes a seat no longer has (re-issued when the seat was sent to a friend).
+    retired_codes (code) {
+        code -> Text,
+        admission_id -> Integer,
+        reason -> Text,
+        retired_at -> Timestamp,
     }
 }
 
@@ -344,5 +357,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     limit_counters,
     trusted_devices,
     resale_listings,
-    booking_transfers
+    booking_transfers,
+    retired_codes
 );

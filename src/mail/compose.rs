@@ -101,6 +101,9 @@ pub fn compose(
         Message::ResaleSold { listing_id } => {
             super::resale_mail::sold(conn, context, *listing_id).map(Some)
         }
+        Message::SeatSent { admission_id } => {
+            super::seat_mail::compose(conn, context, *admission_id).map(Some)
+        }
         Message::BookingGiven { transfer_id } => {
             super::resale_mail::given(conn, context, *transfer_id).map(Some)
         }

@@ -8,6 +8,7 @@ pub mod cancel_mail;
 pub mod compose;
 pub mod ics;
 pub mod resale_mail;
+pub mod seat_mail;
 pub mod smtp;
 
 use chrono::NaiveDateTime;

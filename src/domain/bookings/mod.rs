@@ -11,6 +11,7 @@ pub mod locking;
 pub mod qr;
 pub mod refund_policy;
 pub mod reservation;
+pub mod seat_share;
 pub mod selling_rules;
 pub mod ticket_code;
 pub mod transfer;

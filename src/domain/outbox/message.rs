@@ -60,6 +60,8 @@ pub enum Message {
     ResaleRefund { payment_id: i32 },
     /// A booking was given away: its giver is told (the receiver gets `BookingPaid`).
     BookingGiven { transfer_id: i32 },
+    /// A seat was sent to a friend: the friend gets its code.
+    SeatSent { admission_id: i32 },
 }
 
 impl Message {
@@ -81,6 +83,7 @@ impl Message {
             Message::ResaleSold { .. } => "resale_sold",
             Message::ResaleRefund { .. } => "resale_refund",
             Message::BookingGiven { .. } => "booking_given",
+            Message::SeatSent { .. } => "seat_sent",
         }
     }
 
