@@ -164,3 +164,59 @@ pub async fn listings_for_event(state: &AppState, event_id: i32) -> Result<Vec<L
         .db(move |conn| Ok(resale_listings::for_event(conn, event_id)?))
         .await
 }
+
+/// One listing as the organiser reads it: with its ticket type's name and the emails of
+/// its seller and (once sold) its buyer.
+#[derive(Debug, Clone)]
+pub struct ListingLine {
+    pub listing: Listing,
+    pub ticket_type: String,
+    pub seller_email: String,
+    pub buyer_email: Option<String>,
+}
+
+/// An event's resale for the organiser: the event, every listing newest first, and the
+/// instant it was read (a lock that lapsed by then counts as no lock).
+#[derive(Debug, Clone)]
+pub struct EventResale {
+    pub event: crate::db::models::Event,
+    pub lines: Vec<ListingLine>,
+    pub now: chrono::NaiveDateTime,
+}
+
+/// Every listing of an event, newest first, with the names the organiser needs.
+pub async fn event_resale(state: &AppState, event_id: i32) -> Result<EventResale, AppError> {
+    use crate::db::{events, ticket_types, users};
+    use std::collections::HashMap;
+    use std::collections::hash_map::Entry;
+    let now = state.clock.now();
+    state
+        .db(move |conn| {
+            let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+            let listings = resale_listings::for_event(conn, event_id)?;
+            let types: HashMap<i32, String> = ticket_types::for_event(conn, event_id)?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect();
+            let mut emails: HashMap<i32, String> = HashMap::new();
+            let mut lines = Vec::with_capacity(listings.len());
+            for listing in listings {
+                for id in std::iter::once(listing.seller_id).chain(listing.buyer_id) {
+                    if let Entry::Vacant(slot) = emails.entry(id) {
+                        slot.insert(users::find(conn, id)?.map(|u| u.email).unwrap_or_default());
+                    }
+                }
+                lines.push(ListingLine {
+                    ticket_type: types
+                        .get(&listing.ticket_type_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    seller_email: emails.get(&listing.seller_id).cloned().unwrap_or_default(),
+                    buyer_email: listing.buyer_id.and_then(|id| emails.get(&id).cloned()),
+                    listing,
+                });
+            }
+            Ok(EventResale { event, lines, now })
+        })
+        .await
+}

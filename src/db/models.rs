@@ -84,6 +84,10 @@ pub struct EventFields {
     pub refund_hours_before: Option<i32>,
     pub high_demand: bool,
     pub time_zone: String,
+    /// Whether holders may resell their bookings.
+    pub resale_enabled: bool,
+    /// The shop's fee on a resale in percent (0–50), fixed on each listing when made.
+    pub resale_fee_percent: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]

@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::events::update)
         .service(admin::events::publish)
         .service(admin::events::unpublish)
+        .service(admin::resale::list)
         .service(admin::event_cancel::page)
         .service(admin::event_cancel::cancel)
         .service(admin::ticket_types::new)

@@ -10,6 +10,8 @@
 mod browser;
 #[path = "browser/journeys_buyer.rs"]
 mod journeys_buyer;
+#[path = "browser/journeys_resale.rs"]
+mod journeys_resale;
 
 use browser::Shop;
 

@@ -96,6 +96,18 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
     let hold_id: i32 = held.rsplit('/').next().unwrap().parse().unwrap();
     let checkout = holder.path_of(&location(&holder.pay(hold_id).await));
     let staff = app.door_staff(&admin, "door@example.com", "all").await;
+    // A booking listed for resale: the offer on the event page, the listing on its
+    // booking page and on the organiser's resale page.
+    let (seller, seller_booking, _) = app
+        .paid_booking("seller@example.com", event_id, standing, 1)
+        .await;
+    let listed = seller
+        .post(
+            &format!("/bookings/{seller_booking}/resale"),
+            &[("price", "")],
+        )
+        .await;
+    assert_eq!(location(&listed), format!("/bookings/{seller_booking}"));
     let mut pages = Pages::default();
     app.deliver_all().await;
     let booking_page = admin
@@ -139,6 +151,14 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
         )
         .await;
     pages.add("holder", &holder, &held, 200).await;
+    pages
+        .add(
+            "seller",
+            &seller,
+            &format!("/bookings/{seller_booking}"),
+            200,
+        )
+        .await;
     pages.add("holder", &holder, &checkout, 200).await;
     // The seat is admitted once the buyer's pages are kept (an admitted booking has no
     // cancel step).
@@ -165,6 +185,7 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
         &format!("/admin/events/{event_id}/checkins"),
         &format!("/admin/events/{event_id}/door-list"),
         &format!("/admin/events/{event_id}/cancel"),
+        &format!("/admin/events/{event_id}/resale"),
         "/admin/payments",
         "/admin/accounts",
         "/admin/door-staff",
@@ -186,6 +207,7 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
                 ("starts_at", "not a date"),
                 ("ends_at", "2031-02-30T25:00"),
                 ("time_zone", "Europe/Berlin"),
+                ("resale_fee_percent", "abc"),
             ],
         )
         .await;

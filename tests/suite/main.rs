@@ -66,6 +66,7 @@ mod provider_faults;
 mod proxy;
 mod refund_lifecycle;
 mod resale;
+mod resale_admin;
 mod resale_stripe;
 mod reservations;
 mod retention;

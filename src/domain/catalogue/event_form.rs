@@ -16,6 +16,9 @@ pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2200;
 /// The longest refund window: a year before the start.
 pub const MAX_REFUND_HOURS: i32 = 8760;
 
+/// The highest resale fee an organiser may set, in percent of a listing's price.
+pub const MAX_RESALE_FEE_PERCENT: i32 = 50;
+
 /// The format of an HTML `datetime-local` input.
 pub const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
 
@@ -43,13 +46,23 @@ pub struct EventForm {
     /// The IANA zone the times are typed in and shown in (`Europe/Berlin`).
     #[serde(default)]
     pub time_zone: String,
+    /// The "Allow resale between fans" checkbox: `on` when ticked, absent (empty) when
+    /// not. A new event's form starts ticked.
+    #[serde(default)]
+    pub resale_enabled: String,
+    /// The shop's fee on a resale, in whole percent from 0 to 50; empty means 0.
+    #[serde(default)]
+    pub resale_fee_percent: String,
 }
 
 impl EventForm {
-    /// An empty form whose zone is preselected (`DEFAULT_TIME_ZONE`).
+    /// An empty form whose zone is preselected (`DEFAULT_TIME_ZONE`), resale allowed
+    /// without a fee.
     pub fn new_in(zone: Tz) -> EventForm {
         EventForm {
             time_zone: zone.name().to_owned(),
+            resale_enabled: checkbox(true),
+            resale_fee_percent: "0".to_owned(),
             ..EventForm::default()
         }
     }
@@ -74,6 +87,8 @@ impl EventForm {
                 .unwrap_or_default(),
             high_demand: checkbox(event.high_demand),
             time_zone: zone.name().to_owned(),
+            resale_enabled: checkbox(event.resale_enabled),
+            resale_fee_percent: event.resale_fee_percent.to_string(),
         }
     }
 
@@ -139,6 +154,18 @@ impl EventForm {
                 false
             }
         };
+        let resale_enabled = match self.resale_enabled.trim() {
+            "" => false,
+            "on" => true,
+            _ => {
+                errors.add(
+                    "resale_enabled",
+                    "Tick the box to allow resale between fans, or leave it clear.",
+                );
+                false
+            }
+        };
+        let resale_fee_percent = parse_fee(&self.resale_fee_percent, &mut errors);
         match (starts_at, ends_at) {
             (Some(starts_at), Some(ends_at)) if errors.is_empty() => Ok(EventFields {
                 title: title.to_owned(),
@@ -149,8 +176,32 @@ impl EventForm {
                 refund_hours_before,
                 high_demand,
                 time_zone: zone.name().to_owned(),
+                resale_enabled,
+                resale_fee_percent,
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+/// The resale fee as typed: a whole number of percent from 0 to 50 (`10`, `10 %`);
+/// empty is 0.
+fn parse_fee(typed: &str, errors: &mut FieldErrors) -> i32 {
+    let text = typed.trim();
+    let number = text.strip_suffix('%').unwrap_or(text).trim_end();
+    if number.is_empty() && !text.ends_with('%') {
+        return 0;
+    }
+    match number.parse::<i32>() {
+        Ok(percent) if (0..=MAX_RESALE_FEE_PERCENT).contains(&percent) => percent,
+        _ => {
+            errors.add(
+                "resale_fee_percent",
+                format!(
+                    "Give the resale fee as a whole number of percent from 0 to {MAX_RESALE_FEE_PERCENT} (0 for no fee)."
+                ),
+            );
+            0
         }
     }
 }
@@ -237,6 +288,51 @@ mod tests {
             refund_hours_before: String::new(),
             high_demand: String::new(),
             time_zone: "UTC".into(),
+            resale_enabled: "on".into(),
+            resale_fee_percent: "0".into(),
+        }
+    }
+
+    #[test]
+    fn resale_is_a_checkbox_and_its_fee_whole_percent_up_to_fifty() {
+        let fields = form().parse().unwrap();
+        assert!(fields.resale_enabled);
+        assert_eq!(fields.resale_fee_percent, 0);
+        let new = EventForm::new_in(crate::domain::common::time_zone::UTC);
+        assert_eq!(
+            (new.resale_enabled.as_str(), new.resale_fee_percent.as_str()),
+            ("on", "0"),
+            "a new event allows resale, without a fee"
+        );
+        let off = EventForm {
+            resale_enabled: String::new(),
+            ..form()
+        };
+        assert!(!off.parse().unwrap().resale_enabled);
+        let odd = EventForm {
+            resale_enabled: "yes".into(),
+            ..form()
+        };
+        assert!(odd.parse().unwrap_err().get("resale_enabled").is_some());
+        for (typed, percent) in [("", 0), (" 10 ", 10), ("10 %", 10), ("50", 50), ("0", 0)] {
+            let fee = EventForm {
+                resale_fee_percent: typed.into(),
+                ..form()
+            };
+            assert_eq!(
+                fee.parse().unwrap().resale_fee_percent,
+                percent,
+                "{typed:?}"
+            );
+        }
+        for bad in ["51", "-1", "abc", "2.5", "%", "10%%", "99999999999"] {
+            let fee = EventForm {
+                resale_fee_percent: bad.into(),
+                ..form()
+            };
+            let errors = fee.parse().unwrap_err();
+            let message = errors.get("resale_fee_percent").unwrap_or_default();
+            assert!(message.contains("from 0 to 50"), "{bad:?}: {message}");
         }
     }
 

@@ -50,6 +50,8 @@ pub fn hold(seats: i32) -> Scene {
             refund_hours_before: None,
             high_demand: false,
             time_zone: "UTC".into(),
+            resale_enabled: true,
+            resale_fee_percent: 0,
         },
         now,
     )

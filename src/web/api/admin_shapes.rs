@@ -21,6 +21,11 @@ pub struct AdminEvent {
     pub cancelled_at: Option<String>,
     #[schema(format = DateTime)]
     pub ended_at: Option<String>,
+    /// Whether holders may resell their bookings to other fans.
+    pub resale_enabled: bool,
+    /// The shop's fee on a resale, in percent of its price (0–50), fixed on each
+    /// listing when it is made.
+    pub resale_fee_percent: i32,
 }
 
 impl AdminEvent {
@@ -30,6 +35,8 @@ impl AdminEvent {
             published: event.published,
             cancelled_at: event.cancelled_at.map(utc),
             ended_at: event.ended_at.map(utc),
+            resale_enabled: event.resale_enabled,
+            resale_fee_percent: event.resale_fee_percent,
         }
     }
 }
@@ -60,6 +67,12 @@ pub struct EventInput {
     /// `DEFAULT_TIME_ZONE`.
     #[schema(example = "Europe/Berlin")]
     pub time_zone: Option<String>,
+    /// Whether holders may resell their bookings to other fans; absent: true.
+    pub resale_enabled: Option<bool>,
+    /// The shop's fee on a resale, in whole percent of its price (0–50); absent: 0.
+    /// A change applies to listings made afterwards.
+    #[schema(minimum = 0, maximum = 50)]
+    pub resale_fee_percent: Option<i32>,
 }
 
 /// Changes to an event: only the fields sent change.
@@ -78,6 +91,11 @@ pub struct EventPatch {
     /// Another IANA time zone: the event keeps its wall-clock times (20:00 stays
     /// 20:00, in the new zone) unless new times are sent.
     pub time_zone: Option<String>,
+    /// Whether holders may resell their bookings to other fans.
+    pub resale_enabled: Option<bool>,
+    /// The shop's fee on a resale, in whole percent (0–50), for listings made afterwards.
+    #[schema(minimum = 0, maximum = 50)]
+    pub resale_fee_percent: Option<i32>,
 }
 
 /// A field that may be absent (no change) or `null` (cleared).
@@ -100,6 +118,8 @@ impl EventInput {
             high_demand: checkbox(self.high_demand),
             // Empty: the shop's default zone.
             time_zone: self.time_zone.clone().unwrap_or_default(),
+            resale_enabled: checkbox(self.resale_enabled.unwrap_or(true)),
+            resale_fee_percent: self.resale_fee_percent.unwrap_or(0).to_string(),
         }
     }
 }
@@ -130,6 +150,12 @@ impl EventPatch {
         }
         if let Some(high_demand) = self.high_demand {
             form.high_demand = checkbox(high_demand);
+        }
+        if let Some(allowed) = self.resale_enabled {
+            form.resale_enabled = checkbox(allowed);
+        }
+        if let Some(percent) = self.resale_fee_percent {
+            form.resale_fee_percent = percent.to_string();
         }
         form
     }

@@ -48,6 +48,29 @@ axe.run(document, { resultTypes: ['violations'] }).then(
 
 /// axe-core's violations of serious or critical impact; milder ones are only printed.
 async fn axe(client: &Client) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (impact, line) in axe_violations(client).await {
+        if matches!(impact.as_str(), "serious" | "critical") {
+            problems.push(line);
+        } else {
+            eprintln!("note (not failing): {line}");
+        }
+    }
+    problems
+}
+
+/// Every axe-core violation on the page, whatever its impact, one line each: for pages
+/// a journey holds to zero.
+pub async fn axe_all(client: &Client) -> Vec<String> {
+    axe_violations(client)
+        .await
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect()
+}
+
+/// axe-core's violations as (impact, description with the nodes).
+async fn axe_violations(client: &Client) -> Vec<(String, String)> {
     let loaded = client
         .execute("return typeof window.axe === 'object';", vec![])
         .await
@@ -65,7 +88,7 @@ async fn axe(client: &Client) -> Vec<String> {
     let Value::Array(violations) = result else {
         panic!("axe-core failed: {result}");
     };
-    let mut problems = Vec::new();
+    let mut found = Vec::new();
     for v in &violations {
         let impact = v["impact"].as_str().unwrap_or("unknown");
         let mut line = format!(
@@ -81,13 +104,9 @@ async fn axe(client: &Client) -> Vec<String> {
                 str_of(&node["summary"]).replace('\n', " ")
             ));
         }
-        if matches!(impact, "serious" | "critical") {
-            problems.push(line);
-        } else {
-            eprintln!("note (not failing): {line}");
-        }
+        found.push((impact.to_owned(), line));
     }
-    problems
+    found
 }
 
 fn str_of(value: &Value) -> &str {

@@ -91,6 +91,8 @@ impl TestApp {
                     refund_hours_before: spec.refund_hours_before,
                     high_demand: spec.high_demand,
                     time_zone: spec.time_zone.clone(),
+                    resale_enabled: true,
+                    resale_fee_percent: 0,
                 },
                 now,
             )

@@ -1,4 +1,5 @@
-//! The admin area: the sales dashboard and the forms for events and ticket types.
+//! The admin area: the sales dashboard, the forms for events and ticket types, and the
+//! desk's views of bookings, payments, the door and resale.
 //! Every handler takes `AdminUser` first: anonymous users are sent to log in, others get 403.
 
 pub mod accounts;
@@ -14,5 +15,6 @@ pub mod exports;
 pub mod mailbox;
 pub mod outbox;
 pub mod payments;
+pub mod resale;
 pub mod sales;
 pub mod ticket_types;
