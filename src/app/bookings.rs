@@ -150,8 +150,12 @@ pub async fn list(state: &AppState, user_id: i32) -> Result<Vec<BookingDetails>,
 pub struct SeatCode {
     pub position: i32,
     pub code: String,
-    /// An SVG.
+    /// An SVG (empty for a seat sent to a friend: its code is theirs).
     pub qr_svg: String,
+    /// Who the seat was sent to, if anyone.
+    pub holder_email: Option<String>,
+    /// Who will use the seat, if named.
+    pub attendee_name: Option<String>,
 }
 
 /// One of the user's bookings, with each seat's code and QR image once paid (never
@@ -201,10 +205,17 @@ pub async fn show(
         seats
             .into_iter()
             .map(|seat| {
+                let sent = seat.holder_email.is_some();
                 Ok(SeatCode {
                     position: seat.position,
-                    qr_svg: qr::svg(&seat.code)?,
-                    code: seat.code,
+                    qr_svg: if sent {
+                        String::new()
+                    } else {
+                        qr::svg(&seat.code)?
+                    },
+                    code: if sent { String::new() } else { seat.code },
+                    holder_email: seat.holder_email,
+                    attendee_name: seat.attendee_name,
                 })
             })
             .collect::<Result<Vec<_>, AppError>>()?

@@ -37,6 +37,7 @@ pub mod reserve;
 pub mod retention;
 pub mod sales;
 pub mod seat_line;
+pub mod seat_shares;
 pub mod state;
 pub mod sweeps;
 pub mod test_checkout;

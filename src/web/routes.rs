@@ -5,7 +5,7 @@ use actix_web::web;
 use super::assets;
 use super::handlers::{
     account, address_check, admin, auth, booking_cancel, bookings, catalogue, checkout, door,
-    health, legacy_paths, password_reset, resale, test_checkout,
+    health, legacy_paths, password_reset, resale, seat_share, test_checkout,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,6 +25,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resale::buy)
         .service(resale::confirm_give)
         .service(resale::give)
+        .service(seat_share::confirm_send)
+        .service(seat_share::send)
+        .service(seat_share::name)
         .service(checkout::success)
         .service(checkout::stripe_webhook)
         .service(test_checkout::show)

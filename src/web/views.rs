@@ -154,7 +154,11 @@ pub fn answer(answer: &ScanAnswer, code: Option<&str>, zone: &str) -> AnswerView
     };
     let lines = match answer {
         ScanAnswer::Admit { seat, retried } => {
-            let mut lines = vec![seat_line(seat), seat.email.clone()];
+            let mut lines = vec![seat_line(seat)];
+            if let Some(name) = &seat.attendee {
+                lines.push(format!("Name on the ticket: {name}"));
+            }
+            lines.push(seat.email.clone());
             if *retried {
                 lines.push("The same scan again: this seat was admitted by it.".into());
             }

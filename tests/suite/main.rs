@@ -73,6 +73,7 @@ mod retention;
 mod sale_windows;
 mod sale_windows_race;
 mod scale_seed;
+mod seat_shares;
 mod selling_rules_race;
 mod shared_limits;
 mod signup;

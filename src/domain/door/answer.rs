@@ -10,7 +10,10 @@ pub struct SeatFacts {
     /// Seat n of N in its booking.
     pub position: i32,
     pub quantity: i32,
+    /// Whose seat it is: the booking's owner, or the friend it was sent to.
     pub email: String,
+    /// The name of who will use the seat, if the owner gave one.
+    pub attendee: Option<String>,
 }
 
 /// Why a known code of this event does not get in.
@@ -25,6 +28,8 @@ pub enum NotValidReason {
     Resold,
     /// Its booking was given away: the new holder holds new codes.
     Given,
+    /// The seat was sent to someone else under a new code.
+    Reissued,
 }
 
 impl NotValidReason {
@@ -36,6 +41,7 @@ impl NotValidReason {
             NotValidReason::RefundUnderWay => "refund under way",
             NotValidReason::Resold => "resold",
             NotValidReason::Given => "given away",
+            NotValidReason::Reissued => "sent to someone else",
         }
     }
 
@@ -51,6 +57,9 @@ impl NotValidReason {
             NotValidReason::Resold => "This ticket was resold: only the buyer's new code admits.",
             NotValidReason::Given => {
                 "This ticket was given away: only the new holder's code admits."
+            }
+            NotValidReason::Reissued => {
+                "This seat was sent to someone else under a new code: only theirs admits."
             }
         }
     }

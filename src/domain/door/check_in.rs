@@ -24,7 +24,10 @@ use super::input::{Gate, ScannedCode};
 use super::refunds;
 use crate::db::models::{Admission, Booking, NewCheckinLog};
 use crate::db::status::{AdmissionStatus, BookingStatus};
-use crate::db::{Conn, Guarded, admissions, bookings, checkin_log, checkins, write_transaction};
+use crate::db::{
+    Conn, Guarded, admissions, bookings, checkin_log, checkins, events, retired_codes,
+    write_transaction,
+};
 use crate::error::AppError;
 
 /// One scan at a gate: `code` is `None` when the input cannot be a code at all.
@@ -68,7 +71,8 @@ pub fn check_in(
             type_name,
             position: admission.position,
             quantity: booking.quantity,
-            email,
+            email: admission.holder_email.clone().unwrap_or(email),
+            attendee: admission.attendee_name.clone(),
         };
         if admission.status == AdmissionStatus::Valid && refunds::refund_under_way(conn, &booking)?
         {
@@ -159,8 +163,28 @@ fn settled(
     })
 }
 
-/// A code that is a booking's but was never issued as a seat (never paid).
+/// A code no seat has now: one a seat had before it was sent to someone else, or a
+/// booking's code that was never issued as a seat (never paid).
 fn unissued(conn: &mut Conn, event_id: i32, code: &str) -> Result<ScanAnswer, AppError> {
+    if let Some((admission_id, _reason)) = retired_codes::find(conn, code)?
+        && let Some(seat) = admissions::find(conn, admission_id)?
+    {
+        return Ok(if seat.event_id == event_id {
+            ScanAnswer::NotValid {
+                reason: NotValidReason::Reissued,
+            }
+        } else {
+            match events::find(conn, seat.event_id)? {
+                Some(event) => ScanAnswer::WrongEvent {
+                    event_id: event.id,
+                    title: event.title,
+                    starts_at: event.starts_at,
+                    time_zone: event.time_zone,
+                },
+                None => ScanAnswer::UnknownCode,
+            }
+        });
+    }
     Ok(match checkins::unissued_booking(conn, code)? {
         None => ScanAnswer::UnknownCode,
         Some((_, event)) if event.id != event_id => ScanAnswer::WrongEvent {

@@ -14,4 +14,5 @@ pub mod hold_refused;
 pub mod legacy_paths;
 pub mod password_reset;
 pub mod resale;
+pub mod seat_share;
 pub mod test_checkout;
