@@ -92,6 +92,20 @@ pub async fn buy(state: &AppState, buyer_id: i32, listing_id: i32) -> Result<Pay
     .await
 }
 
+/// The buyer's "Buy" as the API answers it: where to pay, and the listing as it stands
+/// afterwards (locked for them).
+pub async fn buy_with_listing(
+    state: &AppState,
+    buyer_id: i32,
+    listing_id: i32,
+) -> Result<(PayOutcome, Listing), AppError> {
+    let outcome = buy(state, buyer_id, listing_id).await?;
+    let listing = state
+        .db(move |conn| resale_listings::find(conn, listing_id)?.ok_or(AppError::NotFound))
+        .await?;
+    Ok((outcome, listing))
+}
+
 /// Gives the owner's paid booking to the account with `email`.
 pub async fn give(
     state: &AppState,

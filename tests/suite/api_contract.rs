@@ -87,6 +87,21 @@ async fn the_document_names_every_operation_once_marks_public_ones_and_uses_ever
             "post",
             "/api/v1/admin/bookings/{id}/refund",
         ),
+        ("listResaleOffers", "get", "/api/v1/events/{id}/resale"),
+        (
+            "createResaleListing",
+            "post",
+            "/api/v1/bookings/{id}/resale",
+        ),
+        ("showResaleListing", "get", "/api/v1/resale/{id}"),
+        ("repriceResaleListing", "patch", "/api/v1/resale/{id}"),
+        ("withdrawResaleListing", "delete", "/api/v1/resale/{id}"),
+        (
+            "purchaseResaleListing",
+            "post",
+            "/api/v1/resale/{id}/purchase",
+        ),
+        ("giveBooking", "post", "/api/v1/bookings/{id}/gift"),
     ] {
         assert_eq!(
             ids.get(id),
@@ -96,7 +111,8 @@ async fn the_document_names_every_operation_once_marks_public_ones_and_uses_ever
     }
 
     // Public operations say so with `security: []`; every other one needs the bearer.
-    let public: BTreeSet<&str> = ["createToken", "listEvents", "getEvent"].into();
+    let public: BTreeSet<&str> =
+        ["createToken", "listEvents", "getEvent", "listResaleOffers"].into();
     for (method, path, op) in &ops {
         let id = op["operationId"].as_str().unwrap();
         // A GET's HEAD is as public as the GET.
@@ -440,11 +456,30 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
         .await;
     assert_eq!(held.status, 201);
     let booking_id = held.json["id"].as_i64().unwrap();
+    // A seller's listing, for the seller's GET of it.
+    let (_, paid_booking, _) = app
+        .paid_booking(
+            "seller@example.com",
+            sale.event_id,
+            sale.ticket_type_ids[0],
+            1,
+        )
+        .await;
+    let seller = app.api().logged_in("seller@example.com", PASSWORD).await;
+    let listed = seller
+        .post_keyed(
+            &format!("/bookings/{paid_booking}/resale"),
+            "l1",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(listed.status, 201, "{:?}", listed.json);
+    let listing_id = listed.json["id"].as_i64().unwrap();
 
     let doc = app.api().get("/openapi.json").await.json;
     let ops = operations(&doc);
     let gets: Vec<&(String, String, Value)> = ops.iter().filter(|(m, ..)| m == "get").collect();
-    assert_eq!(gets.len(), 9);
+    assert_eq!(gets.len(), 11);
     for (_, path, op) in gets {
         // The document has a HEAD beside it, without content.
         let head = &doc["paths"][path.as_str()]["head"];
@@ -461,11 +496,15 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
             &admin
         } else if path.starts_with("/api/v1/bookings") {
             &buyer
+        } else if path.starts_with("/api/v1/resale") {
+            &seller
         } else {
             &app.api()
         };
         let id = if path.starts_with("/api/v1/bookings/") {
             booking_id.to_string()
+        } else if path.starts_with("/api/v1/resale/") {
+            listing_id.to_string()
         } else {
             sale.event_id.to_string()
         };
@@ -512,7 +551,7 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
         .await;
     assert_eq!(both.header("allow"), Some("GET, HEAD"));
     // HEAD changed nothing.
-    assert_eq!(app.bookings().await.len(), 1);
+    assert_eq!(app.bookings().await.len(), 2);
 
     // The shop's pages too.
     let http = reqwest::Client::new();

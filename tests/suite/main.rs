@@ -15,6 +15,7 @@ mod api;
 mod api_contract;
 mod api_door_staff;
 mod api_races;
+mod api_resale;
 mod api_stripe;
 mod api_tokens;
 mod bad_input;

@@ -23,6 +23,9 @@ pub mod no_route;
 pub mod openapi;
 pub mod paging;
 pub mod problem;
+pub mod resale;
+pub mod resale_offers;
+pub mod resale_shapes;
 pub mod shapes;
 pub mod tokens;
 
@@ -62,6 +65,13 @@ pub fn scope() -> actix_web::Scope<
         .service(bookings::show)
         .service(bookings::checkout)
         .service(bookings::cancel)
+        .service(resale_offers::offers)
+        .service(resale_offers::purchase)
+        .service(resale::create)
+        .service(resale::show)
+        .service(resale::reprice)
+        .service(resale::withdraw)
+        .service(resale::give)
         .service(checkins::create)
         .service(admin_events::list)
         .service(admin_events::create)

@@ -10,7 +10,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldError, Problem, ProblemBody};
-use super::{admin_events, admin_sales, bookings, checkins, door_staff, events, tokens};
+use super::{
+    admin_events, admin_sales, bookings, checkins, door_staff, events, resale, resale_offers,
+    tokens,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,11 +21,12 @@ use super::{admin_events, admin_sales, bookings, checkins, door_staff, events, t
         title = "boxoffice API",
         version = "1",
         description = "The ticket shop's JSON API: log in for a bearer token, browse events, \
-            hold seats, pay on the returned checkout page, read your codes; admins manage \
+            hold seats, pay on the returned checkout page, read your codes; resell a paid \
+            booking to another fan or give it away, buy one another fan offers; admins manage \
             events, ticket types, bookings and refunds; door staff check codes in. Errors are \
             RFC 9457 problems with a stable `code`. Changing requests take an \
-            `Idempotency-Key` (required for bookings and checkout). Rate limits: see the \
-            `RateLimit-*` headers."
+            `Idempotency-Key` (required for bookings, checkout, resale and gifts). Rate \
+            limits: see the `RateLimit-*` headers."
     ),
     servers((url = "/", description = "This shop: the origin that serves this document")),
     paths(
@@ -35,6 +39,13 @@ use super::{admin_events, admin_sales, bookings, checkins, door_staff, events, t
         bookings::show,
         bookings::checkout,
         bookings::cancel,
+        resale_offers::offers,
+        resale_offers::purchase,
+        resale::create,
+        resale::show,
+        resale::reprice,
+        resale::withdraw,
+        resale::give,
         checkins::create,
         admin_events::list,
         admin_events::create,
@@ -59,6 +70,7 @@ use super::{admin_events, admin_sales, bookings, checkins, door_staff, events, t
         (name = "tokens", description = "Logging in and out"),
         (name = "events", description = "The public catalogue"),
         (name = "bookings", description = "Your bookings: hold, pay, read codes, cancel"),
+        (name = "resale", description = "Resale between fans at face value, and gifts: offer your paid booking, buy another fan's, give one away"),
         (name = "door", description = "Checking codes in"),
         (name = "admin", description = "Events, ticket types, sales, refunds and door staff (admins)"),
     ),
@@ -293,6 +305,10 @@ mod tests {
         assert_eq!(methods_of("/api/v1/events/7"), Some(vec!["get", "head"]));
         assert_eq!(
             methods_of("/api/v1/admin/events/7"),
+            Some(vec!["get", "head", "patch", "delete"])
+        );
+        assert_eq!(
+            methods_of("/api/v1/resale/7"),
             Some(vec!["get", "head", "patch", "delete"])
         );
         assert_eq!(methods_of("/api/v1/nothing"), None);
