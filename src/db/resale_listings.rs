@@ -72,6 +72,25 @@ pub fn all(conn: &mut Conn) -> QueryResult<Vec<Listing>> {
         .load(conn)
 }
 
+/// Another listing of the event that `buyer_id` holds locked at `now`, if any.
+pub fn other_locked_by(
+    conn: &mut Conn,
+    event_id: i32,
+    buyer_id: i32,
+    except: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Listing>> {
+    dsl::resale_listings
+        .filter(dsl::event_id.eq(event_id))
+        .filter(dsl::id.ne(except))
+        .filter(dsl::status.eq(ListingStatus::Listed.as_str()))
+        .filter(dsl::locked_by.eq(buyer_id))
+        .filter(dsl::locked_until.gt(now))
+        .select(Listing::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Locks a free listing for `buyer_id` until `until`: applies only to a listing still
 /// listed and not locked at `now` (never locked, or its lock lapsed). Of two buyers at
 /// the same instant exactly one gets it: on PostgreSQL the second update waits for the
@@ -210,6 +229,7 @@ pub fn mark_sold(
     )
     .set((
         dsl::status.eq(ListingStatus::Sold.as_str()),
+        dsl::version.eq(dsl::version + 1),
         dsl::buyer_id.eq(Some(buyer_id)),
         dsl::sold_at.eq(Some(now)),
         dsl::locked_by.eq(None::<i32>),

@@ -604,3 +604,34 @@ async fn an_unconfirmed_address_confirms_before_it_resells_or_gives_a_booking_aw
     list(&app, &seller, booking_id, "").await;
     app.assert_books_clean().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_buyer_locks_one_offer_of_an_event_at_a_time() {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("One at a time").seats("Stalls", 2500, 2))
+        .await;
+    let mut offers = Vec::new();
+    for email in ["s1@example.com", "s2@example.com"] {
+        let (seller, booking_id, _) = app
+            .paid_booking(email, show.event_id, show.ticket_type_ids[0], 1)
+            .await;
+        offers.push(list(&app, &seller, booking_id, "").await.id);
+    }
+    let buyer = app.registered("b@example.com").await;
+    assert!(
+        location(&press_buy(&buyer, offers[0], show.event_id).await).contains("/test-checkout/")
+    );
+    let second = press_buy(&buyer, offers[1], show.event_id).await;
+    assert_eq!(location(&second), format!("/events/{}", show.event_id));
+    let now = listings(&app).await;
+    assert!(
+        now.iter()
+            .any(|l| l.id == offers[1] && l.locked_by.is_none()),
+        "the second stays free"
+    );
+    // Pressing the first again sends the buyer back to the same checkout.
+    assert!(
+        location(&press_buy(&buyer, offers[0], show.event_id).await).contains("/test-checkout/")
+    );
+}

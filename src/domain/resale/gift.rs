@@ -8,6 +8,7 @@ use super::rules::passable;
 use crate::db::models::Booking;
 use crate::db::{Conn, bookings, resale_listings, users, write_transaction};
 use crate::domain::accounts::email::Email;
+use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::transfer::{Kind, pass_seats, receiver_row};
 use crate::domain::outbox::{self, Message};
 use crate::error::AppError;
@@ -37,6 +38,12 @@ pub fn give(
             });
         }
         let owned = bookings::find_owned(c, booking_id, owner_id)?.ok_or(AppError::NotFound)?;
+        if owned.status != BookingStatus::Paid {
+            return Err(AppError::refused(
+                "not_paid",
+                "Only a paid booking can be resold or given away.",
+            ));
+        }
         // Refused before any lock when the receiver already holds seats here: two
         // holders giving to each other at once never wait on each other's rows.
         let holds = |row: &Booking| row.status.holds_seat();

@@ -62,6 +62,15 @@ pub fn plan_resale_payment(
                 "You already have a booking for this event, and one booking per person per event holds: you cannot buy a resale offer as well.",
             ));
         }
+        // One booking per person per event: one offer of an event locked at a time.
+        if resale_listings::other_locked_by(c, listing.event_id, buyer_id, listing.id, now)?
+            .is_some()
+        {
+            return Err(AppError::refused(
+                "already_buying",
+                "You are already buying another resale offer for this event: pay for it, or wait until its time runs out.",
+            ));
+        }
         let mine = listing.locked_by == Some(buyer_id)
             && listing.locked_until.is_some_and(|until| until > now);
         if !mine {

@@ -55,8 +55,9 @@ pub struct CheckinAnswer {
     /// `wrong_event`: the event the code is for.
     pub event_id: Option<i32>,
     pub event_title: Option<String>,
-    /// `not_valid`: `not paid`, `refunded`, `cancelled` or `refund under way` (a refund
-    /// was asked for and has not succeeded or failed yet).
+    /// `not_valid`: `not paid`, `refunded`, `cancelled`, `refund under way` (a refund
+    /// was asked for and has not succeeded or failed yet), `resold`, `given away` or
+    /// `sent to someone else` (the seat's code was re-issued to a friend).
     pub reason: Option<&'static str>,
     /// `admit` resent with the nonce of the scan that admitted it.
     pub retried: bool,

@@ -25,6 +25,7 @@ fn books_or_pays(method: &Method, path: &str) -> bool {
     let path = path.trim_end_matches('/');
     (path.starts_with("/api/v1/events/") && path.ends_with("/bookings"))
         || (path.starts_with("/api/v1/bookings/") && path.ends_with("/checkout"))
+        || (path.starts_with("/api/v1/resale/") && path.ends_with("/purchase"))
 }
 
 pub async fn enforce(

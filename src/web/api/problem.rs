@@ -181,6 +181,76 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "A dependency (the database, the payment service) is busy or down: retry.",
     ),
     (
+        "already_listed",
+        409,
+        "This booking is already listed for resale.",
+    ),
+    (
+        "not_listed",
+        409,
+        "The listing is sold or withdrawn and can no longer change.",
+    ),
+    (
+        "listing_locked",
+        409,
+        "A buyer holds the listing's lock while they pay (`RESALE_LOCK_MINUTES`): it cannot be bought by anyone else, repriced or withdrawn until they pay or the lock lapses.",
+    ),
+    (
+        "version_mismatch",
+        412,
+        "The listing changed since it was read (`If-Match` names an older version): read it again.",
+    ),
+    (
+        "not_offered",
+        409,
+        "The resale offer is no longer available (withdrawn, sold, or its booking no longer paid).",
+    ),
+    (
+        "already_buying",
+        409,
+        "The buyer holds the lock of another resale offer of this event.",
+    ),
+    (
+        "own_listing",
+        409,
+        "The seller cannot buy their own listing: withdraw it instead.",
+    ),
+    (
+        "already_holding",
+        409,
+        "The buyer already holds a booking for this event; one booking per person per event holds.",
+    ),
+    (
+        "resale_closed",
+        409,
+        "The event is cancelled or has started, or its organiser does not allow resale.",
+    ),
+    (
+        "not_resellable",
+        409,
+        "The booking cost less than a card payment can be, so it cannot be resold; it can be given away.",
+    ),
+    (
+        "disputed",
+        409,
+        "The booking's payment is disputed with the buyer's bank.",
+    ),
+    (
+        "listed",
+        409,
+        "The booking is listed for resale: withdraw the listing first.",
+    ),
+    (
+        "receiver_holds",
+        409,
+        "The person the booking is given to already has a booking for this event.",
+    ),
+    (
+        "confirm_address",
+        409,
+        "Passing a booking on (resale, gift) needs a confirmed address (`UNCONFIRMED_MAY_PASS_ON`).",
+    ),
+    (
         "internal",
         500,
         "Something failed on our side; nothing was changed by this request.",

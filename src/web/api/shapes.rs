@@ -228,8 +228,9 @@ pub struct BookingOut {
     pub ticket_type_id: i32,
     pub ticket_type_name: String,
     pub quantity: i32,
-    /// `reserved` (held until `hold_expires_at`), `paid`, `expired`, `cancelled` or
-    /// `refunded`.
+    /// `reserved` (held until `hold_expires_at`), `paid`, `expired`, `cancelled`,
+    /// `refunded` or `transferred` (its seats passed to another holder: resold or given
+    /// away).
     pub status: &'static str,
     #[schema(format = DateTime)]
     pub hold_expires_at: Option<String>,
