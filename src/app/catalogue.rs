@@ -67,7 +67,9 @@ pub async fn event(
                     .filter(|t| reservation::is_live(t, now)),
                 None => None,
             };
-            let offers = if listing.event.resale_enabled {
+            // Read only when the event has offers: most events have none, and the
+            // event page is a hot path (`events.resale_listed` is kept with every change).
+            let offers = if listing.event.resale_enabled && listing.event.resale_listed > 0 {
                 resale::offers_for_event(conn, event_id, viewer.map(|v| v.user_id), now)?
             } else {
                 Vec::new()

@@ -69,6 +69,8 @@ pub struct Event {
     pub resale_enabled: bool,
     /// The shop's fee on a resale, in percent of its price, kept from the seller's refund.
     pub resale_fee_percent: i32,
+    /// How many of its listings are offered now (kept with every listing change).
+    pub resale_listed: i32,
 }
 
 /// The editable fields of an event, for inserts and updates alike (an empty refund

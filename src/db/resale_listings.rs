@@ -10,10 +10,41 @@ use super::schema::resale_listings::dsl;
 use super::status::ListingStatus;
 use super::{Conn, Guarded};
 
+/// A new listing (`listed`), counted on its event in the same statement sequence; the
+/// caller's transaction holds both.
 pub fn insert(conn: &mut Conn, new: &NewListing<'_>) -> QueryResult<Listing> {
-    diesel::insert_into(dsl::resale_listings)
+    let listing: Listing = diesel::insert_into(dsl::resale_listings)
         .values(*new)
-        .get_result(conn)
+        .get_result(conn)?;
+    count_on_event(conn, listing.event_id, 1)?;
+    Ok(listing)
+}
+
+/// Moves the event's count of listed listings by `by`.
+fn count_on_event(conn: &mut Conn, event_id: i32, by: i32) -> QueryResult<usize> {
+    use super::schema::events::dsl as events;
+    diesel::update(events::events.filter(events::id.eq(event_id)))
+        .set(events::resale_listed.eq(events::resale_listed + by))
+        .execute(conn)
+}
+
+/// A listing left `listed` (withdrawn or sold): one fewer offered on its event.
+fn uncount(conn: &mut Conn, id: i32) -> QueryResult<()> {
+    let event_id: i32 = dsl::resale_listings
+        .find(id)
+        .select(dsl::event_id)
+        .first(conn)?;
+    count_on_event(conn, event_id, -1).map(|_| ())
+}
+
+/// Per event, how many listings are `listed` (the audit compares the kept counts).
+pub fn listed_per_event(conn: &mut Conn) -> QueryResult<Vec<(i32, i64)>> {
+    use diesel::dsl::count_star;
+    dsl::resale_listings
+        .filter(dsl::status.eq(ListingStatus::Listed.as_str()))
+        .group_by(dsl::event_id)
+        .select((dsl::event_id, count_star()))
+        .load(conn)
 }
 
 pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Listing>> {
@@ -202,6 +233,9 @@ pub fn withdraw(
             .set(values)
             .execute(conn)?
     };
+    if changed == 1 {
+        uncount(conn, id)?;
+    }
     Ok(Guarded::from_rows(changed))
 }
 
@@ -237,5 +271,8 @@ pub fn mark_sold(
         dsl::updated_at.eq(now),
     ))
     .execute(conn)?;
+    if changed == 1 {
+        uncount(conn, id)?;
+    }
     Ok(Guarded::from_rows(changed))
 }

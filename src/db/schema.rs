@@ -29,6 +29,7 @@ diesel::table! {
         time_zone -> Text,
         resale_enabled -> Bool,
         resale_fee_percent -> Integer,
+        resale_listed -> Integer,
     }
 }
 

@@ -15,6 +15,18 @@ use crate::error::AppError;
 /// Appends what is wrong with resale and transfers to `violations`.
 pub fn audit_resale(conn: &mut Conn, violations: &mut Vec<String>) -> Result<(), AppError> {
     let listings = resale_listings::all(conn)?;
+    let listed: HashMap<i32, i64> = resale_listings::listed_per_event(conn)?
+        .into_iter()
+        .collect();
+    for event in crate::db::events::all(conn)? {
+        let actual = listed.get(&event.id).copied().unwrap_or(0);
+        if i64::from(event.resale_listed) != actual {
+            violations.push(format!(
+                "event {} counts {} resale offers but {actual} are listed",
+                event.id, event.resale_listed
+            ));
+        }
+    }
     let transfers = booking_transfers::all(conn)?;
     let all_refunds = refunds::all(conn)?;
     let mut refunds_of: HashMap<i32, Vec<&Refund>> = HashMap::new();

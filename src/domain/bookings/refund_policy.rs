@@ -55,6 +55,7 @@ mod tests {
             time_zone: "UTC".into(),
             resale_enabled: true,
             resale_fee_percent: 0,
+            resale_listed: 0,
         }
     }
 

@@ -66,6 +66,7 @@ mod tests {
             time_zone: "UTC".into(),
             resale_enabled: true,
             resale_fee_percent: 0,
+            resale_listed: 0,
         }
     }
 
