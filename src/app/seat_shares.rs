@@ -18,9 +18,12 @@ pub async fn send(
 ) -> Result<Admission, AppError> {
     let name = seat_share::attendee_name(name)?;
     let now = state.clock.now();
+    let limit = state.settings.limits.seat_sends_per_user;
     state
         .db(move |conn| {
-            seat_share::send_seat(conn, now, owner_id, booking_id, position, &email, name)
+            seat_share::send_seat(
+                conn, now, owner_id, booking_id, position, &email, name, &limit,
+            )
         })
         .await
 }

@@ -50,6 +50,9 @@ pub struct LimitSettings {
     pub unconfirmed_may_pass_on: bool,
     /// Address check mails a user may ask for again (`ADDRESS_CHECK_MAILS_PER_HOUR`, 3).
     pub address_check_mails_per_user: Limit,
+    /// Seats a user may send to friends, each a mail to an address they type
+    /// (`SEAT_SENDS_PER_HOUR`, 10).
+    pub seat_sends_per_user: Limit,
     /// API requests per token, or per client address without one
     /// (`API_REQUESTS_PER_MINUTE`, 100).
     pub api_requests_per_token: Limit,
@@ -64,7 +67,7 @@ pub struct LimitSettings {
 
 impl LimitSettings {
     /// Every limit (for `/metrics` and the tests).
-    pub fn all(&self) -> [Limit; 15] {
+    pub fn all(&self) -> [Limit; 16] {
         [
             self.registrations_per_address,
             self.registrations_everyone,
@@ -77,6 +80,7 @@ impl LimitSettings {
             self.holds_per_user,
             self.holds_per_address,
             self.address_check_mails_per_user,
+            self.seat_sends_per_user,
             self.api_requests_per_token,
             self.api_requests_per_user,
             self.api_bookings_per_user,
@@ -179,6 +183,11 @@ pub(super) fn limit_settings(
         address_check_mails_per_user: Limit::new(
             "address_check_mails_user",
             allowance("ADDRESS_CHECK_MAILS_PER_HOUR", 3)?,
+            HOUR,
+        ),
+        seat_sends_per_user: Limit::new(
+            "seat_sends_user",
+            allowance("SEAT_SENDS_PER_HOUR", 10)?,
             HOUR,
         ),
         api_requests_per_token: Limit::new(

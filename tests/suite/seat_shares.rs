@@ -199,3 +199,23 @@ async fn sending_is_refused_for_a_checked_in_seat_another_booking_and_bad_input(
     );
     app.assert_books_clean().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_owner_sends_a_bounded_number_of_seats_an_hour() {
+    let app = TestApp::spawn_with(&[("SEAT_SENDS_PER_HOUR", "2")]).await;
+    let (owner, booking_id, codes, _) = group(&app).await;
+    send(&owner, booking_id, 2, "a@example.com", "").await;
+    send(&owner, booking_id, 3, "b@example.com", "").await;
+    let third = owner
+        .post(
+            &format!("/bookings/{booking_id}/seats/1/send"),
+            &[("email", "c@example.com"), ("name", "")],
+        )
+        .await;
+    assert_eq!(location(&third), format!("/bookings/{booking_id}"));
+    let page = owner.page(&format!("/bookings/{booking_id}")).await;
+    assert!(page.contains("sent many seats in a short time"), "{page}");
+    assert_eq!(code_of(&app, booking_id, 1).await, codes[0], "nothing sent");
+    app.deliver_all().await;
+    assert!(app.mails_to("c@example.com").await.is_empty());
+}

@@ -13,6 +13,7 @@ use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::locking::require;
 use crate::domain::bookings::{admissions as seats, ticket_code};
 use crate::domain::common::text;
+use crate::domain::limits::{Limit, Subject, shared};
 use crate::domain::outbox::{self, Message};
 use crate::error::AppError;
 
@@ -78,6 +79,7 @@ fn own_seat(
 /// Sends the seat at `position` of the owner's paid booking to `email` (optionally
 /// naming who will use it): a new code for the seat, the old one retired, a mail to the
 /// friend through the outbox. Returns the seat as it is now.
+#[allow(clippy::too_many_arguments)]
 pub fn send_seat(
     conn: &mut Conn,
     now: NaiveDateTime,
@@ -86,6 +88,7 @@ pub fn send_seat(
     position: i32,
     email: &str,
     name: Option<String>,
+    limit: &Limit,
 ) -> Result<Admission, AppError> {
     let email = Email::parse(email).map_err(|message| AppError::Unprocessable {
         field: "email",
@@ -99,6 +102,15 @@ pub fn send_seat(
                 field: "email",
                 message: "That is your own address: the seat is yours already.".into(),
             });
+        }
+        // Each send mails an address the owner typed: counted per owner, in this
+        // transaction, so the count and the mail commit together.
+        let quota = shared::take(c, limit, &Subject::user(owner_id), now)?;
+        if !quota.allowed {
+            return Err(AppError::TooManyRequests(format!(
+                "You have sent many seats in a short time; try again in {} minutes.",
+                quota.retry_after_seconds().div_ceil(60)
+            )));
         }
         let code = ticket_code::generate();
         retired_codes::insert(c, &seat.code, seat.id, "sent", now)?;

@@ -127,6 +127,7 @@ fn flash_refusal(ctx: &PageCtx, error: AppError, back: &str) -> Result<HttpRespo
     match error {
         AppError::Conflict(message)
         | AppError::Refused { message, .. }
+        | AppError::TooManyRequests(message)
         | AppError::Unprocessable { message, .. } => {
             flash::error(&ctx.session, message);
             Ok(see_other(back))
