@@ -219,3 +219,26 @@ async fn an_owner_sends_a_bounded_number_of_seats_an_hour() {
     app.deliver_all().await;
     assert!(app.mails_to("c@example.com").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_listed_bookings_seats_stay_as_they_are_until_the_listing_is_withdrawn() {
+    let app = TestApp::spawn().await;
+    let (owner, booking_id, codes, _) = group(&app).await;
+    owner
+        .post(&format!("/bookings/{booking_id}/resale"), &[("price", "")])
+        .await;
+    let page = owner.page(&format!("/bookings/{booking_id}")).await;
+    assert!(!page.contains("seats/2/send"), "no send form while listed");
+    owner
+        .post(
+            &format!("/bookings/{booking_id}/seats/2/send"),
+            &[("email", "friend@example.com"), ("name", "")],
+        )
+        .await;
+    assert_eq!(
+        code_of(&app, booking_id, 2).await,
+        codes[1],
+        "refused while listed"
+    );
+    app.assert_books_clean().await;
+}

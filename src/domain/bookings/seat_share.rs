@@ -7,7 +7,9 @@ use chrono::NaiveDateTime;
 
 use crate::db::models::Admission;
 use crate::db::status::AdmissionStatus;
-use crate::db::{Conn, admissions, bookings, events, retired_codes, users, write_transaction};
+use crate::db::{
+    Conn, admissions, bookings, events, resale_listings, retired_codes, users, write_transaction,
+};
 use crate::domain::accounts::email::Email;
 use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::locking::require;
@@ -55,6 +57,12 @@ fn own_seat(
         return Err(AppError::refused(
             "event_over",
             "This event is over or cancelled: its seats can no longer change hands.",
+        ));
+    }
+    if resale_listings::open_for_booking(c, booking.id)?.is_some() {
+        return Err(AppError::refused(
+            "listed",
+            "This booking is listed for resale: withdraw the listing before sending or naming its seats.",
         ));
     }
     let seat = seats::of(c, &booking)?
