@@ -9,7 +9,7 @@ use crate::db::models::{Booking, Listing};
 use crate::db::{resale_listings, users};
 use crate::domain::accounts::unconfirmed;
 use crate::domain::outbox::Outcome;
-use crate::domain::resale::{self, ResaleOffer};
+use crate::domain::resale;
 use crate::error::AppError;
 
 /// Refuses an account whose address is not confirmed, unless the shop allows it
@@ -130,18 +130,6 @@ pub async fn refund_seller(state: &AppState, payment_id: i32) -> Outcome {
     }
 }
 
-/// An event's resale offers now, cheapest first; `viewer`'s own are marked.
-pub async fn offers(
-    state: &AppState,
-    event_id: i32,
-    viewer: Option<i32>,
-) -> Result<Vec<ResaleOffer>, AppError> {
-    let now = state.clock.now();
-    state
-        .db(move |conn| resale::offers_for_event(conn, event_id, viewer, now))
-        .await
-}
-
 /// The seller's latest listing of their booking, if any (its page shows it).
 pub async fn listing_of(
     state: &AppState,
@@ -169,13 +157,6 @@ pub async fn own_listing(
                 .filter(|l| l.seller_id == seller_id)
                 .ok_or(AppError::NotFound)
         })
-        .await
-}
-
-/// Every listing of an event, newest first (the organiser's view).
-pub async fn listings_for_event(state: &AppState, event_id: i32) -> Result<Vec<Listing>, AppError> {
-    state
-        .db(move |conn| Ok(resale_listings::for_event(conn, event_id)?))
         .await
 }
 
