@@ -9,7 +9,7 @@ use crate::db::models::{Booking, Listing};
 use crate::db::{resale_listings, users};
 use crate::domain::accounts::unconfirmed;
 use crate::domain::outbox::Outcome;
-use crate::domain::resale;
+use crate::domain::resale::{self, AskedPrice};
 use crate::error::AppError;
 
 /// Refuses an account whose address is not confirmed, unless the shop allows it
@@ -30,17 +30,17 @@ async fn refuse_unconfirmed(state: &AppState, user_id: i32) -> Result<(), AppErr
     }
 }
 
-/// Lists the seller's paid booking at `price_pennies` (`None`: what they paid).
+/// Lists the seller's paid booking at the price asked.
 pub async fn list(
     state: &AppState,
     seller_id: i32,
     booking_id: i32,
-    price_pennies: Option<i64>,
+    asked: AskedPrice,
 ) -> Result<Listing, AppError> {
     refuse_unconfirmed(state, seller_id).await?;
     let now = state.clock.now();
     state
-        .db(move |conn| resale::list(conn, now, seller_id, booking_id, price_pennies))
+        .db(move |conn| resale::list(conn, now, seller_id, booking_id, &asked))
         .await
 }
 
@@ -50,21 +50,12 @@ pub async fn reprice(
     state: &AppState,
     seller_id: i32,
     listing_id: i32,
-    price_pennies: i64,
+    asked: AskedPrice,
     expected_version: Option<i32>,
 ) -> Result<Listing, AppError> {
     let now = state.clock.now();
     state
-        .db(move |conn| {
-            resale::reprice(
-                conn,
-                now,
-                seller_id,
-                listing_id,
-                price_pennies,
-                expected_version,
-            )
-        })
+        .db(move |conn| resale::reprice(conn, now, seller_id, listing_id, &asked, expected_version))
         .await
 }
 

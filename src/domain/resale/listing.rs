@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::rules::{check_price, fee_for, passable};
+use super::rules::{AskedPrice, fee_for, passable};
 use crate::db::models::{Listing, NewListing};
 use crate::db::status::ListingStatus;
 use crate::db::write_transaction;
@@ -12,14 +12,14 @@ use crate::db::{Conn, Guarded, bookings, events, is_unique_violation, resale_lis
 use crate::domain::outbox::{self, Message};
 use crate::error::AppError;
 
-/// Lists the seller's paid booking for resale at `price_pennies` (`None`: what they
-/// paid), under the booking's lock.
+/// Lists the seller's paid booking for resale at the price asked, under the booking's
+/// lock.
 pub fn list(
     conn: &mut Conn,
     now: NaiveDateTime,
     seller_id: i32,
     booking_id: i32,
-    price_pennies: Option<i64>,
+    asked: &AskedPrice,
 ) -> Result<Listing, AppError> {
     write_transaction(conn, |c| {
         let booking = bookings::lock_owned(c, booking_id, seller_id)?.ok_or(AppError::NotFound)?;
@@ -30,8 +30,7 @@ pub fn list(
             ));
         }
         let paid = passable(c, now, &booking, false)?;
-        let price = price_pennies.unwrap_or(paid.amount_pennies);
-        check_price(price, &paid)?;
+        let price = asked.resolve(&paid)?;
         let event = events::find(c, booking.event_id)?.ok_or(AppError::NotFound)?;
         let listing = resale_listings::insert(
             c,
@@ -111,7 +110,7 @@ pub fn reprice(
     now: NaiveDateTime,
     seller_id: i32,
     listing_id: i32,
-    price_pennies: i64,
+    asked: &AskedPrice,
     expected_version: Option<i32>,
 ) -> Result<Listing, AppError> {
     write_transaction(conn, |c| {
@@ -125,7 +124,7 @@ pub fn reprice(
         }
         let booking = bookings::lock(c, listing.booking_id)?.ok_or(AppError::NotFound)?;
         let paid = passable(c, now, &booking, false)?;
-        check_price(price_pennies, &paid)?;
+        let price_pennies = asked.resolve(&paid)?;
         let event = events::find(c, listing.event_id)?.ok_or(AppError::NotFound)?;
         let fee = fee_for(price_pennies, event.resale_fee_percent);
         match resale_listings::reprice(c, listing.id, listing.version, price_pennies, fee, now)? {

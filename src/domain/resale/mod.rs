@@ -18,4 +18,4 @@ pub use gift::give;
 pub use lapse::unlock_lapsed;
 pub use listing::{list, reprice, withdraw};
 pub use purchase::{ResaleCheckout, plan_resale_payment};
-pub use rules::{LOCK_MINUTES_DEFAULT, ResaleOffer, fee_for, offers_for_event, price_bounds};
+pub use rules::{AskedPrice, ResaleOffer, offers_for_event};

@@ -13,17 +13,56 @@ use crate::domain::payments::minimum_charge::minimum_charge;
 use crate::domain::payments::money::{Currency, Money};
 use crate::error::AppError;
 
-/// How long a buyer's lock lasts unless `RESALE_LOCK_MINUTES` says otherwise.
-pub const LOCK_MINUTES_DEFAULT: i64 = 10;
+/// The price a seller asks, as they gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AskedPrice {
+    /// What they paid.
+    FaceValue,
+    /// In minor units (the API).
+    Pennies(i64),
+    /// As typed in a form, in major units of the booking's currency ("25.00").
+    Typed(String),
+}
+
+impl AskedPrice {
+    /// A form's field: empty asks face value.
+    pub fn typed(text: &str) -> AskedPrice {
+        match text.trim() {
+            "" => AskedPrice::FaceValue,
+            text => AskedPrice::Typed(text.to_owned()),
+        }
+    }
+
+    /// The price in minor units of `paid`'s currency, checked against its bounds.
+    pub(super) fn resolve(&self, paid: &Payment) -> Result<i64, AppError> {
+        let pennies = match self {
+            AskedPrice::FaceValue => paid.amount_pennies,
+            AskedPrice::Pennies(pennies) => *pennies,
+            AskedPrice::Typed(text) => {
+                let currency = Currency::parse(&paid.currency).map_err(|message| {
+                    AppError::Internal(format!("a payment's currency: {message}"))
+                })?;
+                Money::parse(text, currency)
+                    .map_err(|message| AppError::Unprocessable {
+                        field: "price",
+                        message: message.into(),
+                    })?
+                    .pennies
+            }
+        };
+        check_price(pennies, paid)?;
+        Ok(pennies)
+    }
+}
 
 /// The shop's fee on a resale price: `percent` of it, rounded down.
-pub fn fee_for(price_pennies: i64, percent: i32) -> i64 {
+pub(super) fn fee_for(price_pennies: i64, percent: i32) -> i64 {
     price_pennies.saturating_mul(i64::from(percent.clamp(0, 50))) / 100
 }
 
 /// The lowest and highest price a listing of this payment may ask: at least the
 /// currency's minimum charge (one minor unit where none is known), at most what was paid.
-pub fn price_bounds(paid: &Payment) -> (i64, i64) {
+fn price_bounds(paid: &Payment) -> (i64, i64) {
     let minimum = Currency::parse(&paid.currency)
         .ok()
         .and_then(|currency| minimum_charge(&currency))
@@ -32,7 +71,7 @@ pub fn price_bounds(paid: &Payment) -> (i64, i64) {
 }
 
 /// Checks a price against the bounds, with a message naming them.
-pub(super) fn check_price(price_pennies: i64, paid: &Payment) -> Result<(), AppError> {
+fn check_price(price_pennies: i64, paid: &Payment) -> Result<(), AppError> {
     let (minimum, maximum) = price_bounds(paid);
     let money = |pennies| Money::from_stored(pennies, &paid.currency).to_string();
     if paid.amount_pennies < minimum {

@@ -21,6 +21,7 @@ use super::resale_shapes::{
 use crate::app::{AppState, resale};
 use crate::db::models::Listing;
 use crate::domain::bookings::booking_status::BookingStatus;
+use crate::domain::resale::AskedPrice;
 use crate::error::AppError;
 
 /// Offer one of your paid bookings for resale, whole, at face value or less (its codes
@@ -62,7 +63,10 @@ pub async fn create(
         if let Some(price) = request.price_pennies {
             check_least(price)?;
         }
-        let listing = resale::list(&state, user_id, booking_id, request.price_pennies)
+        let asked = request
+            .price_pennies
+            .map_or(AskedPrice::FaceValue, AskedPrice::Pennies);
+        let listing = resale::list(&state, user_id, booking_id, asked)
             .await
             .map_err(price_named)?;
         Answer::created(
@@ -131,7 +135,7 @@ pub async fn reprice(
         &state,
         holder.user_id,
         path.into_inner(),
-        request.price_pennies,
+        AskedPrice::Pennies(request.price_pennies),
         expected,
     )
     .await

@@ -10,7 +10,8 @@ use crate::app::AppState;
 use crate::app::bookings;
 use crate::app::checkout::PayOutcome;
 use crate::app::resale;
-use crate::domain::payments::money::{Currency, Money};
+use crate::domain::payments::money::Money;
+use crate::domain::resale::AskedPrice;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
@@ -22,21 +23,6 @@ pub struct PriceForm {
     /// In the currency's major units ("25.00"); empty means what was paid.
     #[serde(default)]
     price: String,
-}
-
-/// Reads a price typed in the booking's currency; empty is `None`.
-fn parse_price(text: &str, currency: &str) -> Result<Option<i64>, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let currency = Currency::parse(currency).map_err(|m| AppError::BadRequest(m.into()))?;
-    Money::parse(text, currency)
-        .map(|money| Some(money.pennies))
-        .map_err(|message| AppError::Unprocessable {
-            field: "price",
-            message: message.into(),
-        })
 }
 
 /// The refusals a person can act on, as a flash back on `back`.
@@ -63,12 +49,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let booking_id = path.into_inner();
     let back = format!("/bookings/{booking_id}");
-    let (details, _) = bookings::show(&state, user.id, booking_id).await?;
-    let price = match parse_price(&form.price, &details.ticket_type.currency) {
-        Ok(price) => price,
-        Err(error) => return flash_refusal(&ctx, error, &back),
-    };
-    match resale::list(&state, user.id, booking_id, price).await {
+    match resale::list(&state, user.id, booking_id, AskedPrice::typed(&form.price)).await {
         Ok(listing) => {
             flash::success(
                 &ctx.session,
@@ -93,14 +74,11 @@ pub async fn reprice(
 ) -> Result<HttpResponse, AppError> {
     let listing = resale::own_listing(&state, user.id, path.into_inner()).await?;
     let back = format!("/bookings/{}", listing.booking_id);
-    let price = match parse_price(&form.price, &listing.currency) {
-        Ok(Some(price)) => price,
-        Ok(None) => {
-            flash::error(&ctx.session, "Enter the new price.");
-            return Ok(see_other(&back));
-        }
-        Err(error) => return flash_refusal(&ctx, error, &back),
-    };
+    let price = AskedPrice::typed(&form.price);
+    if price == AskedPrice::FaceValue {
+        flash::error(&ctx.session, "Enter the new price.");
+        return Ok(see_other(&back));
+    }
     match resale::reprice(&state, user.id, listing.id, price, None).await {
         Ok(changed) => {
             flash::success(
