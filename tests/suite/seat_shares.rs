@@ -242,3 +242,62 @@ async fn a_listed_bookings_seats_stay_as_they_are_until_the_listing_is_withdrawn
     );
     app.assert_books_clean().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_seat_sent_to_two_friends_at_once_ends_with_one_of_them_holding_it() {
+    // Twelve sends: above the default hourly allowance of 10.
+    let app = TestApp::spawn_with(&[("SEAT_SENDS_PER_HOUR", "100")]).await;
+    let (owner, booking_id, codes, event_id) = group(&app).await;
+    let path = format!("/bookings/{booking_id}/seats/2/send");
+    for round in 0..6 {
+        let before = code_of(&app, booking_id, 2).await;
+        let (a, b) = (owner.at(&app.address), owner.at(&app.address));
+        let (pa, pb) = (path.clone(), path.clone());
+        let (first, second) = (
+            format!("a{round}@example.com"),
+            format!("b{round}@example.com"),
+        );
+        let (fa, fb) = (first.clone(), second.clone());
+        crate::support::race::together(
+            async move { a.post(&pa, &[("email", &fa), ("name", "")]).await.status() },
+            async move { b.post(&pb, &[("email", &fb), ("name", "")]).await.status() },
+        )
+        .await;
+        let seat = app
+            .admissions()
+            .await
+            .into_iter()
+            .find(|s| s.booking_id == booking_id && s.position == 2)
+            .expect("the seat");
+        assert_ne!(seat.code, before, "round {round}: re-issued");
+        let holder = seat.holder_email.clone().expect("sent");
+        assert!(
+            holder == first || holder == second,
+            "round {round}: {holder}"
+        );
+        // Both sends went through one after the other: the code before and the first
+        // send's code are retired; only the last friend's code admits.
+        let code = seat.code.clone();
+        let retired = app
+            .with_db(move |conn| boxoffice::db::retired_codes::find(conn, &code).expect("read"))
+            .await;
+        assert!(
+            retired.is_none(),
+            "round {round}: the seat's code is not retired"
+        );
+        let old = before.clone();
+        let was = app
+            .with_db(move |conn| boxoffice::db::retired_codes::find(conn, &old).expect("read"))
+            .await;
+        assert!(was.is_some(), "round {round}: the code before is retired");
+    }
+    let admin = app.admin().await;
+    let door = app.door_staff(&admin, "door@example.com", "all").await;
+    assert_eq!(
+        door.scan(event_id, &codes[1], "G").await.headline,
+        "NOT VALID"
+    );
+    let now = code_of(&app, booking_id, 2).await;
+    assert_eq!(door.scan(event_id, &now, "G").await.headline, "ADMIT");
+    app.assert_books_clean().await;
+}
