@@ -10,6 +10,7 @@ use super::AppState;
 use super::login::{self, Attempt, LogIn};
 use crate::db::{api_tokens, write_transaction};
 use crate::domain::accounts::api_token;
+use crate::domain::accounts::token_scope::TokenScope;
 use crate::domain::limits::{Quota, Subject, shared};
 use crate::error::AppError;
 
@@ -29,7 +30,8 @@ pub enum TokenRequest {
     TooManyTokens(Quota),
 }
 
-/// The holder of a live token.
+/// The holder of a live token. `is_admin` and `is_door` are what the account is *and*
+/// the token's scope allows.
 #[derive(Debug, Clone)]
 pub struct TokenHolder {
     pub token_id: i32,
@@ -37,6 +39,21 @@ pub struct TokenHolder {
     pub email: String,
     pub is_admin: bool,
     pub is_door: bool,
+    pub scope: TokenScope,
+    /// The account is an admin (whatever the token's scope).
+    pub admin_account: bool,
+    /// A personal access token, not one minted with a password.
+    pub personal: bool,
+    /// When the token was made (a password log-in's token is "recent" for a while).
+    pub created_at: NaiveDateTime,
+}
+
+impl TokenHolder {
+    /// Whether it may check codes in at every door: an admin's token of a scope that
+    /// checks in (admins keep every door).
+    pub fn every_door(&self) -> bool {
+        self.admin_account && self.scope.allows_door()
+    }
 }
 
 /// How stale a personal token's "last used" may get before a request records it again
@@ -83,6 +100,7 @@ pub async fn issue(
                         created_at: now,
                         expires_at: Some(expires_at),
                         name: None,
+                        scope: TokenScope::Full.as_str(),
                     };
                     api_tokens::insert(c, &new)?;
                 }
@@ -98,8 +116,8 @@ pub async fn issue(
     Ok(TokenRequest::Issued { token, expires_at })
 }
 
-/// The holder of `token`, if it is live. A personal access token's last use is recorded
-/// (to the hour).
+/// The holder of `token`, if it is live (and of a known scope). A personal access
+/// token's last use is recorded (to the hour).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<TokenHolder>, AppError> {
     if !api_token::looks_valid(token) {
         return Ok(None);
@@ -109,23 +127,32 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<TokenH
     let holder = state
         .db(move |conn| {
             let found = api_tokens::live_holder(conn, &hash, now)?;
-            if let Some(((token_id, ..), true, last_used)) = &found
-                && last_used.is_none_or(|at| now - at >= LAST_USED_PRECISION)
+            if let Some(live) = &found
+                && live.personal
+                && live
+                    .last_used_at
+                    .is_none_or(|at| now - at >= LAST_USED_PRECISION)
             {
-                api_tokens::touch(conn, *token_id, now)?;
+                api_tokens::touch(conn, live.holder.0, now)?;
             }
-            Ok(found.map(|(holder, ..)| holder))
+            Ok(found)
         })
         .await?;
-    Ok(holder.map(
-        |(token_id, user_id, email, is_admin, is_door)| TokenHolder {
+    Ok(holder.and_then(|live| {
+        let scope = TokenScope::parse(&live.scope)?;
+        let (token_id, user_id, email, is_admin, is_door) = live.holder;
+        Some(TokenHolder {
             token_id,
             user_id,
             email,
-            is_admin,
-            is_door,
-        },
-    ))
+            is_admin: is_admin && scope.allows_admin(),
+            is_door: is_door && scope.allows_door(),
+            scope,
+            admin_account: is_admin,
+            personal: live.personal,
+            created_at: live.created_at,
+        })
+    }))
 }
 
 /// Revokes the token the request came with.

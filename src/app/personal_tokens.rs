@@ -1,44 +1,93 @@
 //! Personal access tokens: API bearer tokens made from a logged-in session on the
-//! account page, with a name and a lifetime the owner picks (or none), shown once,
-//! listed and revocable there. They need no password, so they keep working while the
-//! log-in throttle has closed `POST /api/v1/tokens` for the account; like every API
-//! token they end with a log-out everywhere or a password change (the user's session
-//! generation moves on).
+//! account page, or over the API right after a password log-in, with a name, a scope
+//! and a lifetime the owner picks (or none), shown once, listed and revocable. They need
+//! no password, so they keep working while the log-in throttle has closed
+//! `POST /api/v1/tokens` for the account; like every API token they end with a log-out
+//! everywhere or a password change (the user's session generation moves on).
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
+use super::api_tokens::TokenHolder;
 use crate::db::api_tokens::{self, PersonalToken};
-use crate::db::{users, write_transaction};
+use crate::db::{door_grants, users, write_transaction};
 use crate::domain::accounts::api_token;
+use crate::domain::accounts::token_scope::TokenScope;
 use crate::domain::common::form_errors::FieldErrors;
 use crate::error::AppError;
 
 /// A token just made: the only time its value is seen.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NewToken {
+    pub id: i32,
     pub name: String,
+    pub scope: TokenScope,
     pub token: String,
     pub expires_at: Option<NaiveDateTime>,
 }
 
-/// Makes a personal access token named `name` with the lifetime the form's `expires`
-/// value names; or the fields to fix (a bad name or lifetime, too many tokens).
+/// What a personal access token is to be: the form's or the request's fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    pub name: &'a str,
+    /// `TokenScope::as_str` of a personal scope.
+    pub scope: &'a str,
+    /// A lifetime's value of `api_token::LIFETIMES` ("30", "never", …).
+    pub expires: &'a str,
+}
+
+/// How long after a password log-in its token may make personal access tokens over the
+/// API: a stolen short-lived token (or a personal one) cannot turn itself into a
+/// long-lived one.
+pub const RECENT_LOG_IN: TimeDelta = TimeDelta::minutes(15);
+
+/// Whether `holder` may make (list, revoke) personal access tokens over the API: only a
+/// token minted with the password, and making only within `RECENT_LOG_IN` of that.
+pub fn may_manage(holder: &TokenHolder) -> bool {
+    holder.scope == TokenScope::Full && !holder.personal
+}
+
+/// Whether `holder`'s password log-in is recent enough to make a personal token.
+pub fn logged_in_recently(holder: &TokenHolder, now: NaiveDateTime) -> bool {
+    may_manage(holder) && now - holder.created_at <= RECENT_LOG_IN
+}
+
+/// The scopes `user_id`'s account may give a personal access token.
+pub async fn grantable_scopes(state: &AppState, user_id: i32) -> Result<Vec<TokenScope>, AppError> {
+    let (is_admin, is_door) = state.db(move |conn| roles(conn, user_id)).await?;
+    Ok(crate::domain::accounts::token_scope::PERSONAL
+        .into_iter()
+        .filter(|scope| scope.grantable(is_admin, is_door))
+        .collect())
+}
+
+/// Whether the account is an admin, and whether it keeps any door.
+fn roles(conn: &mut crate::db::Conn, user_id: i32) -> Result<(bool, bool), AppError> {
+    let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let is_door = !door_grants::scopes_of(conn, user_id)?.is_empty();
+    Ok((user.is_admin, is_door))
+}
+
+/// Makes a personal access token as `wanted` says; or the fields to fix (a bad name,
+/// lifetime or scope, a scope beyond the account's roles, too many tokens).
 pub async fn create(
     state: &AppState,
     user_id: i32,
-    name: &str,
-    expires: &str,
+    wanted: Wanted<'_>,
 ) -> Result<Result<NewToken, FieldErrors>, AppError> {
     let mut errors = FieldErrors::default();
-    let name = api_token::check_name(name)
+    let name = api_token::check_name(wanted.name)
         .map_err(|m| errors.add("name", m))
         .ok();
-    let lifetime = api_token::lifetime(expires);
+    let lifetime = api_token::lifetime(wanted.expires);
     if lifetime.is_none() {
         errors.add("expires", "Choose one of the lifetimes offered.");
     }
-    let (Some(name), Some(lifetime)) = (name, lifetime) else {
+    let scope = TokenScope::parse_personal(wanted.scope);
+    if scope.is_none() {
+        errors.add("scope", "Choose buyer, door or admin.");
+    }
+    let (Some(name), Some(lifetime), Some(scope)) = (name, lifetime, scope) else {
         return Ok(Err(errors));
     };
     let now = state.clock.now();
@@ -49,9 +98,13 @@ pub async fn create(
         .db(move |conn| {
             write_transaction(conn, |c| {
                 let user = users::find(c, user_id)?.ok_or(AppError::NotFound)?;
+                let (is_admin, is_door) = roles(c, user_id)?;
+                if !scope.grantable(is_admin, is_door) {
+                    return Ok(Made::ScopeRefused);
+                }
                 let live = api_tokens::live_personal(c, user_id, user.session_generation, now)?;
                 if live.len() >= api_token::PERSONAL_PER_ACCOUNT {
-                    return Ok(false);
+                    return Ok(Made::TooMany);
                 }
                 let new = api_tokens::NewToken {
                     user_id,
@@ -60,24 +113,45 @@ pub async fn create(
                     created_at: now,
                     expires_at,
                     name: Some(&stored_name),
+                    scope: scope.as_str(),
                 };
-                api_tokens::insert(c, &new)?;
-                Ok(true)
+                Ok(Made::Stored(api_tokens::insert(c, &new)?))
             })
         })
         .await?;
-    if !made {
-        errors.add(
-            "name",
-            "You have 20 tokens already: revoke one you no longer use first.",
-        );
-        return Ok(Err(errors));
+    match made {
+        Made::Stored(id) => Ok(Ok(NewToken {
+            id,
+            name,
+            scope,
+            token,
+            expires_at,
+        })),
+        Made::ScopeRefused => {
+            errors.add(
+                "scope",
+                match scope {
+                    TokenScope::Admin => "Only an admin's account may make an admin token.",
+                    _ => "Only door staff may make a door token.",
+                },
+            );
+            Ok(Err(errors))
+        }
+        Made::TooMany => {
+            errors.add(
+                "name",
+                "You have 20 tokens already: revoke one you no longer use first.",
+            );
+            Ok(Err(errors))
+        }
     }
-    Ok(Ok(NewToken {
-        name,
-        token,
-        expires_at,
-    }))
+}
+
+/// What the transaction that stores a token found.
+enum Made {
+    Stored(i32),
+    ScopeRefused,
+    TooMany,
 }
 
 /// The user's live personal access tokens, newest first.

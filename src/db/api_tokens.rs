@@ -20,9 +20,12 @@ pub struct NewToken<'a> {
     pub expires_at: Option<NaiveDateTime>,
     /// A personal access token's name; `None` for a token minted with a password.
     pub name: Option<&'a str>,
+    /// What it may do (`TokenScope::as_str`).
+    pub scope: &'a str,
 }
 
-pub fn insert(conn: &mut Conn, token: &NewToken<'_>) -> QueryResult<()> {
+/// Stores a token; its id.
+pub fn insert(conn: &mut Conn, token: &NewToken<'_>) -> QueryResult<i32> {
     diesel::insert_into(dsl::api_tokens)
         .values((
             dsl::user_id.eq(token.user_id),
@@ -31,22 +34,35 @@ pub fn insert(conn: &mut Conn, token: &NewToken<'_>) -> QueryResult<()> {
             dsl::created_at.eq(token.created_at),
             dsl::expires_at.eq(token.expires_at),
             dsl::name.eq(token.name),
+            dsl::scope.eq(token.scope),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .returning(dsl::id)
+        .get_result(conn)
 }
 
 /// Who holds a live token: `(token id, user id, email, is admin, is door staff)`. A token
 /// is live while unexpired, unrevoked and of its user's current session generation.
 pub type Holder = (i32, i32, String, bool, bool);
 
-/// A live token's holder, whether it is a personal access token, and when it was last
-/// used (recorded for personal tokens only).
+/// A live token as its request sees it.
+#[derive(Debug, Clone, Queryable)]
+pub struct LiveToken {
+    pub holder: Holder,
+    /// A personal access token (named), not one minted with a password.
+    pub personal: bool,
+    /// When it was last used (recorded for personal tokens only).
+    pub last_used_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    /// Its stored scope.
+    pub scope: String,
+}
+
+/// A live token's holder and the facts about the token a request needs.
 pub fn live_holder(
     conn: &mut Conn,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<(Holder, bool, Option<NaiveDateTime>)>> {
+) -> QueryResult<Option<LiveToken>> {
     dsl::api_tokens
         .inner_join(users::table)
         .filter(dsl::token_hash.eq(token_hash))
@@ -63,6 +79,8 @@ pub fn live_holder(
             ),
             dsl::name.is_not_null(),
             dsl::last_used_at,
+            dsl::created_at,
+            dsl::scope,
         ))
         .first(conn)
         .optional()
@@ -91,6 +109,7 @@ pub struct PersonalToken {
     pub created_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
     pub last_used_at: Option<NaiveDateTime>,
+    pub scope: String,
 }
 
 /// The live personal access tokens of `user_id` (of `generation`, the user's current
@@ -114,6 +133,7 @@ pub fn live_personal(
             dsl::created_at,
             dsl::expires_at,
             dsl::last_used_at,
+            dsl::scope,
         ))
         .load(conn)
 }

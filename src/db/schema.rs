@@ -239,6 +239,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         name -> Nullable<Text>,
         last_used_at -> Nullable<Timestamp>,
+        scope -> Text,
     }
 }
 

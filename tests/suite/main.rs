@@ -12,6 +12,7 @@ mod account_mail;
 mod accounts;
 mod admin;
 mod api;
+mod api_accounts;
 mod api_contract;
 mod api_door_staff;
 mod api_races;

@@ -21,6 +21,11 @@ impl Answer {
         Answer::with_status(StatusCode::OK, body)
     }
 
+    /// 202: taken, with its effect to follow (a mail).
+    pub fn accepted(body: &impl Serialize) -> Result<Answer, Problem> {
+        Answer::with_status(StatusCode::ACCEPTED, body)
+    }
+
     /// 201 with the new resource's address.
     pub fn created(location: String, body: &impl Serialize) -> Result<Answer, Problem> {
         let mut answer = Answer::with_status(StatusCode::CREATED, body)?;

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use super::answer::Answer;
 use super::body::RawBody;
-use super::caller::ApiCaller;
+use super::caller::ApiBuyer;
 use super::idempotent::{self, Key};
 use super::paging::PageQuery;
 use super::problem::{Problem, ProblemBody};
@@ -47,7 +47,7 @@ use crate::web::client_address;
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
     body: RawBody,
 ) -> HttpResponse {
@@ -125,7 +125,7 @@ fn refused_hold(refusal: &HoldRefusal) -> Problem {
 #[get("/bookings")]
 pub async fn list(
     state: web::Data<AppState>,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Problem> {
     let ask = query.check()?;
@@ -164,7 +164,7 @@ pub async fn list(
 #[get("/bookings/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, Problem> {
     let (booking, codes) = bookings::show(&state, holder.user_id, path.into_inner()).await?;
@@ -194,7 +194,7 @@ pub async fn show(
 pub async fn checkout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
     body: RawBody,
 ) -> HttpResponse {
@@ -243,7 +243,7 @@ pub async fn checkout(
 pub async fn cancel(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
     body: RawBody,
 ) -> HttpResponse {

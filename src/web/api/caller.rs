@@ -1,6 +1,7 @@
 //! Who is calling the API: the holder of the request's bearer token (never the session
 //! cookie, so no CSRF exposure), looked up once per request, and the extractors
-//! `ApiCaller` (any live token) and `ApiAdmin` (an admin's).
+//! `ApiCaller` (any live token), `ApiBuyer` (a token whose scope may buy), `ApiDoor` (one
+//! whose scope may check in) and `ApiAdmin` (an admin's, of a scope that allows it).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -80,7 +81,55 @@ impl FromRequest for ApiCaller {
     }
 }
 
-/// An admin's live token; 401 without one, 403 for anyone else's.
+/// A live token whose scope may book, pay, resell and give away; 403 `token_scope` for a
+/// door token.
+#[derive(Debug, Clone)]
+pub struct ApiBuyer(pub TokenHolder);
+
+impl FromRequest for ApiBuyer {
+    type Error = Problem;
+    type Future = Pin<Box<dyn Future<Output = Result<ApiBuyer, Problem>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = ApiCaller::from_request(req, payload);
+        Box::pin(async move {
+            let ApiCaller(holder) = caller.await?;
+            if holder.scope.allows_buying() {
+                Ok(ApiBuyer(holder))
+            } else {
+                Err(Problem::out_of_scope(
+                    holder.scope,
+                    "book, pay, resell or give away",
+                ))
+            }
+        })
+    }
+}
+
+/// A live token whose scope may check codes in (where its account keeps the door: the
+/// use case decides); 403 `token_scope` for a buyer's token.
+#[derive(Debug, Clone)]
+pub struct ApiDoor(pub TokenHolder);
+
+impl FromRequest for ApiDoor {
+    type Error = Problem;
+    type Future = Pin<Box<dyn Future<Output = Result<ApiDoor, Problem>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = ApiCaller::from_request(req, payload);
+        Box::pin(async move {
+            let ApiCaller(holder) = caller.await?;
+            if holder.scope.allows_door() {
+                Ok(ApiDoor(holder))
+            } else {
+                Err(Problem::out_of_scope(holder.scope, "check codes in"))
+            }
+        })
+    }
+}
+
+/// An admin's live token of a scope that allows the admin API; 401 without one, 403 for
+/// anyone else's (`token_scope` for an admin's buyer or door token).
 #[derive(Debug, Clone)]
 pub struct ApiAdmin(pub TokenHolder);
 
@@ -94,6 +143,8 @@ impl FromRequest for ApiAdmin {
             let ApiCaller(holder) = caller.await?;
             if holder.is_admin {
                 Ok(ApiAdmin(holder))
+            } else if holder.admin_account {
+                Err(Problem::out_of_scope(holder.scope, "use the admin API"))
             } else {
                 Err(Problem::forbidden())
             }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::answer::Answer;
 use super::body::RawBody;
-use super::caller::ApiCaller;
+use super::caller::ApiDoor;
 use super::problem::{Problem, ProblemBody};
 use super::shapes::utc;
 use crate::app::{AppState, door};
@@ -129,7 +129,7 @@ impl CheckinAnswer {
 #[post("/events/{id}/checkins")]
 pub async fn create(
     state: web::Data<AppState>,
-    ApiCaller(holder): ApiCaller,
+    ApiDoor(holder): ApiDoor,
     path: web::Path<i32>,
     body: RawBody,
 ) -> Result<HttpResponse, Problem> {
@@ -144,7 +144,7 @@ pub async fn create(
         &state,
         path.into_inner(),
         holder.user_id,
-        holder.is_admin,
+        holder.every_door(),
         scan,
     )
     .await?;

@@ -5,6 +5,7 @@
 //!
 //! May import what `web` may: `app` and the types its use cases take and return.
 
+pub mod accounts;
 pub mod admin_events;
 pub mod admin_sales;
 pub mod admin_shapes;
@@ -22,6 +23,7 @@ pub mod limits;
 pub mod no_route;
 pub mod openapi;
 pub mod paging;
+pub mod personal_tokens;
 pub mod problem;
 pub mod resale;
 pub mod resale_offers;
@@ -56,8 +58,12 @@ pub fn scope() -> actix_web::Scope<
                 Problem::bad_request(format!("A query parameter is wrong: {err}")).into()
             },
         ))
+        .service(accounts::create)
         .service(tokens::create)
         .service(tokens::revoke)
+        .service(personal_tokens::create)
+        .service(personal_tokens::list)
+        .service(personal_tokens::revoke)
         .service(events::list)
         .service(events::show)
         .service(bookings::create)

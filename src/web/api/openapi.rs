@@ -11,8 +11,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldError, Problem, ProblemBody};
 use super::{
-    admin_events, admin_sales, bookings, checkins, door_staff, events, resale, resale_offers,
-    tokens,
+    accounts, admin_events, admin_sales, bookings, checkins, door_staff, events, personal_tokens,
+    resale, resale_offers, tokens,
 };
 
 #[derive(OpenApi)]
@@ -30,8 +30,12 @@ use super::{
     ),
     servers((url = "/", description = "This shop: the origin that serves this document")),
     paths(
+        accounts::create,
         tokens::create,
         tokens::revoke,
+        personal_tokens::create,
+        personal_tokens::list,
+        personal_tokens::revoke,
         events::list,
         events::show,
         bookings::create,
@@ -67,7 +71,7 @@ use super::{
     components(schemas(ProblemBody, FieldError)),
     modifiers(&BearerAuth),
     tags(
-        (name = "tokens", description = "Logging in and out"),
+        (name = "tokens", description = "Signing up, logging in and out, personal access tokens"),
         (name = "events", description = "The public catalogue"),
         (name = "bookings", description = "Your bookings: hold, pay, read codes, cancel"),
         (name = "resale", description = "Resale between fans at face value, and gifts: offer your paid booking, buy another fan's, give one away"),
@@ -136,8 +140,8 @@ fn add_head_operations(doc: &mut Value) {
 
 /// Answers every operation can give, added where an operation does not list them: 400
 /// (a header or parameter that cannot be read) and 429 (the rate limits are in front of
-/// every route); 415 where it takes a body; 401 where a token is needed, 403 for admins' operations, 404 where a
-/// path names a resource; with an `Idempotency-Key`, 409 (in flight) and 422 (malformed
+/// every route); 415 where it takes a body; 401 and 403 (not an admin, or beyond the
+/// token's scope) where a token is needed, 404 where a path names a resource; with an `Idempotency-Key`, 409 (in flight) and 422 (malformed
 /// or reused).
 fn add_shared_answers(doc: &mut Value) {
     let problem = |description: &str| {
@@ -179,9 +183,13 @@ fn add_shared_answers(doc: &mut Value) {
                 });
             }
             if admin {
-                responses
-                    .entry("403")
-                    .or_insert_with(|| problem("Not an admin's token (`forbidden`)"));
+                responses.entry("403").or_insert_with(|| {
+                    problem("Not an admin's token (`forbidden`), or a token whose scope is not admin (`token_scope`)")
+                });
+            } else if secured {
+                responses.entry("403").or_insert_with(|| {
+                    problem("The token's scope does not cover this operation (`token_scope`)")
+                });
             }
             if by_id {
                 responses.entry("404").or_insert_with(|| {

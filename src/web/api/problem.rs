@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::accounts::token_scope::TokenScope;
 use crate::domain::common::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::request_id::cause_chain;
@@ -36,6 +37,16 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ),
     ("invalid_credentials", 401, "Wrong email or password."),
     ("forbidden", 403, "The token's user may not do this."),
+    (
+        "token_scope",
+        403,
+        "The token's scope does not cover this: a `door` token only checks codes in, a `buyer` token cannot check in or use the admin API. Make a token of the scope needed.",
+    ),
+    (
+        "recent_log_in_required",
+        403,
+        "Making a personal access token needs a token minted with the password (`POST /api/v1/tokens`) in the last 15 minutes; managing them, a token minted with the password.",
+    ),
     (
         "address_unconfirmed",
         403,
@@ -335,6 +346,15 @@ impl Problem {
             bad_token,
             ..Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
         }
+    }
+
+    /// 403 `token_scope`: the token's scope does not allow this operation.
+    pub fn out_of_scope(scope: TokenScope, needed: &str) -> Problem {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "token_scope",
+            format!("This token's scope is {scope}: it cannot {needed}."),
+        )
     }
 
     pub fn forbidden() -> Problem {

@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use super::answer::Answer;
 use super::body::RawBody;
-use super::caller::ApiCaller;
+use super::caller::ApiBuyer;
 use super::idempotent::{self, Key};
 use super::problem::{Problem, ProblemBody};
 use super::resale_shapes::{
@@ -52,7 +52,7 @@ use crate::error::AppError;
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
     body: RawBody,
 ) -> HttpResponse {
@@ -92,7 +92,7 @@ pub async fn create(
 #[get("/resale/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, Problem> {
     let listing = resale::own_listing(&state, holder.user_id, path.into_inner()).await?;
@@ -124,7 +124,7 @@ pub async fn show(
 pub async fn reprice(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
     body: RawBody,
 ) -> Result<HttpResponse, Problem> {
@@ -164,7 +164,7 @@ pub async fn reprice(
 #[delete("/resale/{id}")]
 pub async fn withdraw(
     state: web::Data<AppState>,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, Problem> {
     let listing = resale::withdraw(&state, holder.user_id, path.into_inner()).await?;
@@ -195,7 +195,7 @@ pub async fn withdraw(
 pub async fn give(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
     body: RawBody,
 ) -> HttpResponse {

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::answer::Answer;
 use super::body::RawBody;
-use super::caller::ApiCaller;
+use super::caller::ApiBuyer;
 use super::etag;
 use super::idempotent::{self, Key};
 use super::problem::{Problem, ProblemBody};
@@ -75,7 +75,7 @@ pub struct PurchaseRequest {}
 pub async fn purchase(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiCaller(holder): ApiCaller,
+    ApiBuyer(holder): ApiBuyer,
     path: web::Path<i32>,
     body: RawBody,
 ) -> HttpResponse {

@@ -1,6 +1,6 @@
 //! The account page (`/account`): where to change the password, and the personal access
-//! tokens of the JSON API: made (named, with a lifetime), shown exactly once, listed and
-//! revoked here.
+//! tokens of the JSON API: made (named, scoped, with a lifetime), shown exactly once,
+//! listed and revoked here.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -8,9 +8,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::app::personal_tokens::{self, NewToken};
+use crate::app::personal_tokens::{self, NewToken, Wanted};
 use crate::db::api_tokens::PersonalToken;
 use crate::domain::accounts::api_token::LIFETIMES;
+use crate::domain::accounts::token_scope::TokenScope;
 use crate::domain::common::form_errors::FieldErrors;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -31,7 +32,10 @@ struct AccountPage {
     tokens: Vec<PersonalToken>,
     new_token: Option<NewToken>,
     lifetimes: &'static [(&'static str, &'static str, Option<chrono::TimeDelta>)],
+    /// The scopes this account may give a token.
+    scopes: Vec<TokenScope>,
     name: String,
+    scope: String,
     expires: String,
     errors: FieldErrors,
 }
@@ -39,6 +43,10 @@ struct AccountPage {
 impl AccountPage {
     fn when(&self, time: &chrono::NaiveDateTime) -> String {
         views::when(time)
+    }
+
+    fn scope_name(&self, stored: &str) -> &'static str {
+        TokenScope::parse(stored).map_or("none", TokenScope::as_str)
     }
 }
 
@@ -48,6 +56,9 @@ pub struct TokenForm {
     name: String,
     #[serde(default)]
     expires: String,
+    /// A personal scope; a form without one makes a buyer's token.
+    #[serde(default)]
+    scope: String,
 }
 
 async fn account_page(
@@ -59,6 +70,7 @@ async fn account_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let tokens = personal_tokens::list(state, user.id).await?;
+    let scopes = personal_tokens::grantable_scopes(state, user.id).await?;
     let new_token = ctx.session.get::<NewToken>(NEW_TOKEN).ok().flatten();
     if new_token.is_some() {
         ctx.session.remove(NEW_TOKEN);
@@ -71,7 +83,9 @@ async fn account_page(
             tokens,
             new_token,
             lifetimes: LIFETIMES,
+            scopes,
             name: form.name,
+            scope: form.scope,
             expires: if form.expires.is_empty() {
                 "90".to_owned()
             } else {
@@ -107,7 +121,16 @@ pub async fn create_token(
     ctx: PageCtx,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
-    match personal_tokens::create(&state, user.id, &form.name, &form.expires).await? {
+    let wanted = Wanted {
+        name: &form.name,
+        scope: if form.scope.is_empty() {
+            TokenScope::Buyer.as_str()
+        } else {
+            &form.scope
+        },
+        expires: &form.expires,
+    };
+    match personal_tokens::create(&state, user.id, wanted).await? {
         Ok(made) => {
             ctx.session
                 .insert(NEW_TOKEN, made)
