@@ -61,13 +61,17 @@ pub struct LimitSettings {
     pub api_requests_per_user: Limit,
     /// API booking and checkout requests per user (`API_BOOKINGS_PER_MINUTE`, 10).
     pub api_bookings_per_user: Limit,
+    /// API requests per door-scoped personal token, in place of the two above
+    /// (`API_DOOR_REQUESTS_PER_MINUTE`, 1200): a gate's scanner sends a scan a second or
+    /// more through a whole evening, and such a token can do nothing else.
+    pub api_door_requests_per_token: Limit,
     /// API tokens minted with a password per account (`API_TOKENS_PER_HOUR`, 10).
     pub tokens_per_account: Limit,
 }
 
 impl LimitSettings {
     /// Every limit (for `/metrics` and the tests).
-    pub fn all(&self) -> [Limit; 16] {
+    pub fn all(&self) -> [Limit; 17] {
         [
             self.registrations_per_address,
             self.registrations_everyone,
@@ -84,6 +88,7 @@ impl LimitSettings {
             self.api_requests_per_token,
             self.api_requests_per_user,
             self.api_bookings_per_user,
+            self.api_door_requests_per_token,
             self.tokens_per_account,
         ]
     }
@@ -203,6 +208,11 @@ pub(super) fn limit_settings(
         api_bookings_per_user: Limit::new(
             "api_bookings_user",
             allowance("API_BOOKINGS_PER_MINUTE", 10)?,
+            MINUTE,
+        ),
+        api_door_requests_per_token: Limit::new(
+            "api_door_requests",
+            allowance("API_DOOR_REQUESTS_PER_MINUTE", 1200)?,
             MINUTE,
         ),
         tokens_per_account: Limit::new(

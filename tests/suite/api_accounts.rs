@@ -380,3 +380,39 @@ async fn the_account_page_offers_only_the_scopes_the_account_has() {
     );
     assert!(page.contains("<td>door</td>"));
 }
+
+#[tokio::test]
+async fn a_door_token_has_its_own_allowance_sized_for_a_gate() {
+    let app = TestApp::spawn_with(&[
+        ("API_REQUESTS_PER_MINUTE", "3"),
+        ("API_REQUESTS_PER_USER_PER_MINUTE", "3"),
+        ("API_DOOR_REQUESTS_PER_MINUTE", "6"),
+    ])
+    .await;
+    app.start_next_window(60, &[]);
+    let show = app
+        .create_event(EventSpec::new("Gate").seats("Floor", 1500, 10))
+        .await;
+    let admin = app.api_admin().await;
+    let door = personal(&admin, "door").await;
+    assert_eq!(door.status, 201);
+    let gate = app.api().with_token(door.json["token"].as_str().unwrap());
+    let path = format!("/events/{}/checkins", show.event_id);
+    let scan = json!({"code": "NOSUCHCODE", "gate": "North"});
+    for i in 0..6 {
+        let answered = gate.post(&path, &scan).await;
+        assert_eq!(answered.status, 200, "scan {i} within the door's allowance");
+    }
+    let refused = gate.post(&path, &scan).await;
+    assert_eq!((refused.status, refused.code()), (429, "rate_limited"));
+    assert_eq!(refused.header("ratelimit-limit"), Some("6"));
+
+    // The control: the admin's password log-in token has the general allowance (it made
+    // one request already, the personal token).
+    let scans = [
+        admin.post(&path, &scan).await.status,
+        admin.post(&path, &scan).await.status,
+        admin.post(&path, &scan).await.status,
+    ];
+    assert_eq!(scans, [200, 200, 429]);
+}

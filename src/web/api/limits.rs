@@ -14,6 +14,7 @@ use actix_web::{Error, HttpResponse, web};
 use super::caller::{self, Bearer};
 use super::problem::Problem;
 use crate::app::{AppState, limits};
+use crate::domain::accounts::token_scope::TokenScope;
 use crate::domain::limits::{Quota, Subject};
 use crate::web::client_address;
 
@@ -42,6 +43,12 @@ pub async fn enforce(
     let settings = &state.settings.limits;
     let mut asks = Vec::with_capacity(3);
     match &bearer {
+        // A door token checks codes in and nothing else: its own allowance, sized for a
+        // gate, stands in for the general ones.
+        Bearer::Valid(holder) if holder.scope == TokenScope::Door => asks.push((
+            settings.api_door_requests_per_token,
+            Subject::token(holder.token_id),
+        )),
         Bearer::Valid(holder) => {
             asks.push((
                 settings.api_requests_per_token,

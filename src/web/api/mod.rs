@@ -22,6 +22,7 @@ pub mod idempotent;
 pub mod limits;
 pub mod no_route;
 pub mod openapi;
+pub mod openapi_links;
 pub mod paging;
 pub mod personal_tokens;
 pub mod problem;

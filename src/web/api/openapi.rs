@@ -99,6 +99,7 @@ pub fn document() -> &'static Value {
     DOCUMENT.get_or_init(|| {
         let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
         add_shared_answers(&mut doc);
+        super::openapi_links::add_links(&mut doc);
         add_head_operations(&mut doc);
         drop_unused_schemas(&mut doc);
         doc
@@ -131,6 +132,8 @@ fn add_head_operations(doc: &mut Value) {
             for response in responses.values_mut() {
                 if let Some(response) = response.as_object_mut() {
                     response.remove("content");
+                    // Links read the answer's body, which a HEAD has not.
+                    response.remove("links");
                 }
             }
         }
