@@ -81,52 +81,47 @@ impl FromRequest for ApiCaller {
     }
 }
 
-/// A live token whose scope may book, pay, resell and give away; 403 `token_scope` for a
-/// door token.
-#[derive(Debug, Clone)]
-pub struct ApiBuyer(pub TokenHolder);
+/// An extractor for a live token whose scope passes `TokenScope::$allows`; 403
+/// `token_scope`, naming what the token cannot `$what`, for any other.
+macro_rules! scoped_caller {
+    ($(#[$doc:meta])* $name:ident, $allows:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub TokenHolder);
 
-impl FromRequest for ApiBuyer {
-    type Error = Problem;
-    type Future = Pin<Box<dyn Future<Output = Result<ApiBuyer, Problem>>>>;
+        impl FromRequest for $name {
+            type Error = Problem;
+            type Future = Pin<Box<dyn Future<Output = Result<$name, Problem>>>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = ApiCaller::from_request(req, payload);
-        Box::pin(async move {
-            let ApiCaller(holder) = caller.await?;
-            if holder.scope.allows_buying() {
-                Ok(ApiBuyer(holder))
-            } else {
-                Err(Problem::out_of_scope(
-                    holder.scope,
-                    "book, pay, resell or give away",
-                ))
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let caller = ApiCaller::from_request(req, payload);
+                Box::pin(async move {
+                    let ApiCaller(holder) = caller.await?;
+                    if holder.scope.$allows() {
+                        Ok($name(holder))
+                    } else {
+                        Err(Problem::out_of_scope(holder.scope, $what))
+                    }
+                })
             }
-        })
-    }
+        }
+    };
 }
 
-/// A live token whose scope may check codes in (where its account keeps the door: the
-/// use case decides); 403 `token_scope` for a buyer's token.
-#[derive(Debug, Clone)]
-pub struct ApiDoor(pub TokenHolder);
+scoped_caller!(
+    /// A live token whose scope may book, pay, resell and give away (not a door token).
+    ApiBuyer,
+    allows_buying,
+    "book, pay, resell or give away"
+);
 
-impl FromRequest for ApiDoor {
-    type Error = Problem;
-    type Future = Pin<Box<dyn Future<Output = Result<ApiDoor, Problem>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = ApiCaller::from_request(req, payload);
-        Box::pin(async move {
-            let ApiCaller(holder) = caller.await?;
-            if holder.scope.allows_door() {
-                Ok(ApiDoor(holder))
-            } else {
-                Err(Problem::out_of_scope(holder.scope, "check codes in"))
-            }
-        })
-    }
-}
+scoped_caller!(
+    /// A live token whose scope may check codes in (where its account keeps the door:
+    /// the use case decides); not a buyer's token.
+    ApiDoor,
+    allows_door,
+    "check codes in"
+);
 
 /// An admin's live token of a scope that allows the admin API; 401 without one, 403 for
 /// anyone else's (`token_scope` for an admin's buyer or door token).
