@@ -79,3 +79,4 @@ mod selling_rules_race;
 mod shared_limits;
 mod signup;
 mod stripe_idempotency;
+mod webhooks;
