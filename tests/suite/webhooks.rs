@@ -19,6 +19,7 @@ use support::TestApp;
 use support::api::Api;
 use support::fixtures::EventSpec;
 use support::race::{all_together, together};
+use support::visitor::location;
 use support::webhook_receiver::Receiver;
 
 /// Adds an endpoint over the API; its id and secret.
@@ -561,4 +562,99 @@ async fn bad_input_and_other_callers_get_a_clear_4xx() {
         204
     );
     assert_eq!(admin.get("/admin/webhook-endpoints").await.json, json!([]));
+}
+
+#[tokio::test]
+async fn the_admin_page_adds_an_endpoint_shows_its_log_and_replays() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start().await;
+    receiver.answer_with(&[418]);
+    let admin = app.admin().await;
+    assert!(app.visitor().get("/admin/webhooks").await.status() != 200);
+    assert!(
+        admin
+            .page("/admin")
+            .await
+            .contains("href=\"/admin/webhooks\"")
+    );
+
+    let refused = admin
+        .post("/admin/webhooks", &[("url", "ftp://partner.example.com/")])
+        .await;
+    assert_eq!(location(&refused), "/admin/webhooks");
+    assert!(admin.page("/admin/webhooks").await.contains("https://"));
+    let without_token = admin
+        .post_raw("/admin/webhooks", &[("url", receiver.url.as_str())])
+        .await;
+    assert_eq!(without_token.status(), 403, "CSRF on every POST");
+
+    let added = admin
+        .post(
+            "/admin/webhooks",
+            &[
+                ("url", receiver.url.as_str()),
+                ("description", "Partner <b>CRM</b>"),
+                ("event_types", "event.published, event.cancelled"),
+            ],
+        )
+        .await;
+    let page_path = location(&added);
+    assert!(page_path.starts_with("/admin/webhooks/"), "{page_path}");
+    let page = admin.page(&page_path).await;
+    assert!(page.contains("whsec_"));
+    assert!(
+        page.contains("Partner ") && !page.contains("<b>CRM"),
+        "escaped"
+    );
+    assert!(page.contains("event.published,event.cancelled"));
+
+    let sale = app
+        .create_event(EventSpec::new("Paged").seats("A", 1000, 5).unpublished())
+        .await;
+    let published = admin
+        .post(&format!("/admin/events/{}/publish", sale.event_id), &[])
+        .await;
+    assert_eq!(published.status(), 303);
+    app.deliver_all().await;
+    assert_eq!(app.deliver_webhooks().await.retrying, 1);
+    let page = admin.page(&page_path).await;
+    assert!(page.contains("event.published"));
+    assert!(page.contains("HTTP 418"));
+    assert!(page.contains("receiver answered 418"));
+
+    let delivery = app
+        .with_db(|conn| {
+            use boxoffice::db::schema::webhook_deliveries::dsl;
+            use diesel::prelude::*;
+            dsl::webhook_deliveries
+                .select(dsl::id)
+                .first::<i32>(conn)
+                .unwrap()
+        })
+        .await;
+    let replayed = admin
+        .post(&format!("{page_path}/deliveries/{delivery}/replay"), &[])
+        .await;
+    assert_eq!(location(&replayed), page_path);
+    assert_eq!(app.deliver_webhooks().await.delivered, 1, "due at once");
+    assert_eq!(receiver.received().len(), 2);
+
+    let disabled = admin.post(&format!("{page_path}/disable"), &[]).await;
+    assert_eq!(location(&disabled), page_path);
+    assert!(
+        admin
+            .page(&page_path)
+            .await
+            .contains("disabled by an admin")
+    );
+    admin.post(&format!("{page_path}/enable"), &[]).await;
+    assert!(admin.page("/admin/webhooks").await.contains("Disable"));
+    let deleted = admin.post(&format!("{page_path}/delete"), &[]).await;
+    assert_eq!(location(&deleted), "/admin/webhooks");
+    assert!(
+        admin
+            .page("/admin/webhooks")
+            .await
+            .contains("No endpoints yet.")
+    );
 }
