@@ -215,3 +215,24 @@ pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<DeliveryRow>> {
         .first(conn)
         .optional()
 }
+
+/// Deletes up to `limit` finished deliveries (delivered, or failed for good) whose last
+/// attempt was before `before`, oldest first; returns how many. Pending ones are never
+/// touched. A finished delivery is due no more: `next_attempt_at` is its last attempt,
+/// which bounds the walk along the `webhook_deliveries_due` index.
+pub fn purge_finished(conn: &mut Conn, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+    let old = || {
+        dsl::webhook_deliveries
+            .filter(dsl::status.eq_any([DELIVERED, FAILED]))
+            .filter(dsl::next_attempt_at.lt(before))
+    };
+    let ids: Vec<i32> = old()
+        .order(dsl::id)
+        .limit(limit)
+        .select(dsl::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(old().filter(dsl::id.eq_any(&ids))).execute(conn)
+}

@@ -775,3 +775,46 @@ async fn a_position_is_never_visible_before_an_earlier_one_commits() {
         .collect();
     assert_eq!(positions, vec![1, 2]);
 }
+
+#[tokio::test]
+async fn finished_deliveries_are_purged_after_their_retention_and_the_feed_stays() {
+    let app = TestApp::spawn().await;
+    let (fine, failing) = (Receiver::start().await, Receiver::start().await);
+    failing.answer_with(&[500]);
+    let admin = app.api_admin().await;
+    add_endpoint(&admin, &fine.url, &[]).await;
+    let (failing_id, _) = add_endpoint(&admin, &failing.url, &[]).await;
+    let sale = app
+        .create_event(EventSpec::new("Kept").seats("A", 1000, 5).unpublished())
+        .await;
+    admin
+        .post(
+            &format!("/admin/events/{}/publish", sale.event_id),
+            &json!({}),
+        )
+        .await;
+    app.deliver_all().await;
+    let round = app.deliver_webhooks().await;
+    assert_eq!((round.delivered, round.retrying), (1, 1));
+
+    app.clock.advance(TimeDelta::days(31));
+    let purged = boxoffice::app::retention::purge(&app.state).await;
+    assert_eq!(
+        purged.webhook_deliveries, 1,
+        "the delivered one; the pending one stays"
+    );
+    // A month on, the admin's token has expired: log in again.
+    let admin = app
+        .api()
+        .logged_in("api-admin@example.com", support::PASSWORD)
+        .await;
+    let shown = admin
+        .get(&format!("/admin/webhook-endpoints/{failing_id}"))
+        .await;
+    assert_eq!(
+        shown.json["deliveries"][0]["status"], "pending",
+        "{:?}",
+        shown.json
+    );
+    assert_eq!(read_feed(&admin, 10).await.len(), 1, "the feed is kept");
+}
