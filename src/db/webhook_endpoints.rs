@@ -159,3 +159,13 @@ pub fn failed(
     .execute(conn)?;
     Ok(switched == 1)
 }
+
+/// Endpoints switched off by their failures (an admin's switch resets the count).
+pub fn disabled_by_failures(conn: &mut Conn) -> QueryResult<Vec<EndpointRow>> {
+    dsl::webhook_endpoints
+        .filter(dsl::enabled.eq(false))
+        .filter(dsl::consecutive_failures.gt(0))
+        .order(dsl::id)
+        .select(EndpointRow::as_select())
+        .load(conn)
+}

@@ -461,6 +461,11 @@ async fn an_endpoint_is_disabled_after_failures_in_a_row_then_replayed() {
     assert!(reason.contains("2 deliveries in a row failed"), "{reason}");
     let log = shown.json["deliveries"].as_array().unwrap().clone();
     assert!(log.iter().all(|d| d["status"] == "failed"));
+    let reported = app
+        .with_db(|conn| boxoffice::domain::webhooks::problems(conn).unwrap())
+        .await;
+    assert_eq!(reported.len(), 1, "`boxoffice check` says so");
+    assert!(reported[0].contains(&receiver.url), "{reported:?}");
 
     // Disabled: nothing more is queued for it.
     admin
@@ -475,6 +480,10 @@ async fn an_endpoint_is_disabled_after_failures_in_a_row_then_replayed() {
     assert_eq!(enabled.status, 200);
     assert_eq!(enabled.json["enabled"], true);
     assert_eq!(enabled.json["consecutive_failures"], 0);
+    let reported = app
+        .with_db(|conn| boxoffice::domain::webhooks::problems(conn).unwrap())
+        .await;
+    assert!(reported.is_empty());
     let first = log.last().unwrap()["id"].as_i64().unwrap();
     let replayed = admin
         .post(

@@ -8,3 +8,23 @@ pub mod endpoint_form;
 pub mod event_types;
 pub mod feed;
 pub mod retries;
+
+use crate::db::{Conn, webhook_endpoints};
+use crate::error::AppError;
+
+/// What `boxoffice check` says about webhooks: endpoints disabled because their
+/// deliveries kept failing (a partner that stopped hearing from the shop).
+pub fn problems(conn: &mut Conn) -> Result<Vec<String>, AppError> {
+    Ok(webhook_endpoints::disabled_by_failures(conn)?
+        .into_iter()
+        .map(|e| {
+            format!(
+                "webhooks: endpoint {} ({}) is disabled: {} (see /admin/webhooks/{})",
+                e.id,
+                e.url,
+                e.disabled_reason.as_deref().unwrap_or("deliveries failed"),
+                e.id
+            )
+        })
+        .collect())
+}
