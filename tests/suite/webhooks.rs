@@ -827,3 +827,45 @@ async fn finished_deliveries_are_purged_after_their_retention_and_the_feed_stays
     );
     assert_eq!(read_feed(&admin, 10).await.len(), 1, "the feed is kept");
 }
+
+/// Runs one instance's deliverer until nothing is due.
+async fn drain_deliveries(state: web::Data<AppState>) {
+    while boxoffice::app::webhooks::deliverer::deliver_once(&state)
+        .await
+        .claimed
+        > 0
+    {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_delivering_at_once_send_each_event_once() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let receiver = Receiver::start().await;
+    let admin = app.api_admin().await;
+    add_endpoint(&admin, &receiver.url, &["event.published"]).await;
+    for n in 0..25 {
+        let sale = app
+            .create_event(
+                EventSpec::new(&format!("Show {n}"))
+                    .seats("A", 1000, 5)
+                    .unpublished(),
+            )
+            .await;
+        admin
+            .post(
+                &format!("/admin/events/{}/publish", sale.event_id),
+                &json!({}),
+            )
+            .await;
+    }
+    app.deliver_all().await;
+    together(
+        drain_deliveries(app.state.clone()),
+        drain_deliveries(other.state.clone()),
+    )
+    .await;
+    let got = receiver.received();
+    let ids: HashSet<&str> = got.iter().map(|r| r.event_id.as_str()).collect();
+    assert_eq!((got.len(), ids.len()), (25, 25), "each event sent once");
+}
