@@ -16,6 +16,10 @@ use crate::domain::webhooks::{address_policy, retries};
 /// "{t}.{body}" with the endpoint's secret>` (the scheme of Stripe's webhooks).
 pub const SIGNATURE_HEADER: &str = "Boxoffice-Signature";
 
+/// The most of an answer's body read (the log keeps `retries::RESPONSE_EXCERPT`
+/// characters of it).
+const READ_AT_MOST: usize = 4 * retries::RESPONSE_EXCERPT;
+
 /// One HTTP client for a round of deliveries.
 pub fn client(timeout: Duration, allow_private: bool) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
@@ -56,9 +60,19 @@ pub async fn send(
         .send()
         .await;
     match sent {
-        Ok(response) => {
+        Ok(mut response) => {
             let status = response.status().as_u16();
-            let text = response.text().await.unwrap_or_default();
+            // Only the start of the answer is kept: read no more than that, whatever a
+            // partner sends back.
+            let mut kept = Vec::new();
+            while kept.len() < READ_AT_MOST {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => kept.extend_from_slice(&chunk),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            kept.truncate(READ_AT_MOST);
+            let text = String::from_utf8_lossy(&kept);
             Attempt {
                 status_code: Some(i32::from(status)),
                 response: Some(retries::excerpt(&text)),
