@@ -53,3 +53,39 @@ pub(super) fn webhook_settings(
         timeout: Duration::from_secs(timeout),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<WebhookSettings, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        webhook_settings(&|name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn private_urls_are_refused_by_default_and_bad_values_name_their_variable() {
+        let defaults = read(&[]).unwrap();
+        assert!(!defaults.allow_private_urls);
+        assert_eq!((defaults.max_attempts, defaults.disable_after), (8, 5));
+        assert!(
+            read(&[("WEBHOOK_ALLOW_PRIVATE_URLS", "true")])
+                .unwrap()
+                .allow_private_urls
+        );
+        for (name, value) in [
+            ("WEBHOOK_ALLOW_PRIVATE_URLS", "yes please"),
+            ("WEBHOOK_MAX_ATTEMPTS", "0"),
+            ("WEBHOOK_BACKOFF_SECONDS", "-1"),
+            ("WEBHOOK_DISABLE_AFTER", "0"),
+            ("WEBHOOK_TIMEOUT_SECONDS", "600"),
+        ] {
+            assert_eq!(read(&[(name, value)]).unwrap_err().variable, name);
+        }
+    }
+}
