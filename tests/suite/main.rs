@@ -39,6 +39,7 @@ mod door_race;
 #[cfg(feature = "browser")]
 mod e2e_browser;
 mod event_lifecycle;
+mod events_feed;
 mod fuzz_forms;
 mod group_bookings;
 mod group_payments_stripe;

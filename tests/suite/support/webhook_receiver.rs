@@ -1,14 +1,16 @@
 //! A partner's webhook endpoint for the tests: a real HTTP server on a free port that
 //! keeps every request it gets and answers with the statuses it is told to (then 200),
-//! and the helpers that drive the shop's deliverer.
+//! and the helpers that drive the shop's deliverer, add an endpoint and read the feed.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use boxoffice::app::webhooks::deliverer::{self, Round};
+use serde_json::{Value, json};
 
 use super::TestApp;
+use super::api::Api;
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
@@ -114,5 +116,43 @@ impl TestApp {
             }
         }
         total
+    }
+}
+
+/// Adds an endpoint over the API; its id and secret.
+pub async fn add_endpoint(admin: &Api, url: &str, types: &[&str]) -> (i64, String) {
+    let created = admin
+        .post(
+            "/admin/webhook-endpoints",
+            &json!({"url": url, "description": "Partner", "event_types": types}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.json);
+    let id = created.json["id"].as_i64().unwrap();
+    assert_eq!(
+        created.header("location"),
+        Some(format!("/api/v1/admin/webhook-endpoints/{id}").as_str())
+    );
+    (id, created.json["secret"].as_str().unwrap().to_owned())
+}
+
+/// The whole feed, `limit` events a page, checking the cursor as it goes.
+pub async fn read_feed(admin: &Api, limit: i64) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = admin
+            .get(&format!("/events-feed?after={after}&limit={limit}"))
+            .await;
+        assert_eq!(page.status, 200, "{:?}", page.json);
+        let got = page.json["events"].as_array().unwrap().clone();
+        if got.is_empty() {
+            assert_eq!(page.json["next_after"], after);
+            assert_eq!(page.json["last_position"], after);
+            return events;
+        }
+        after = page.json["next_after"].as_i64().unwrap();
+        assert_eq!(got.last().unwrap()["position"], after);
+        events.extend(got);
     }
 }
