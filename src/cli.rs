@@ -224,6 +224,8 @@ fn check(settings: &Settings) -> Result<(), String> {
     let outbox = crate::domain::outbox::problems(&mut conn, now, settings.outbox.pending_alert)
         .map_err(|e| e.to_string())?;
     report.violations.extend(outbox);
+    let webhooks = crate::domain::webhooks::problems(&mut conn).map_err(|e| e.to_string())?;
+    report.violations.extend(webhooks);
     for line in &report.summaries {
         println!("{line}");
     }

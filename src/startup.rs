@@ -170,8 +170,8 @@ impl Application {
         self.state.clone()
     }
 
-    /// Runs the server and its background tasks (the sweeper, the outbox's dispatcher)
-    /// until stopped.
+    /// Runs the server and its background tasks (the sweeper, the outbox's dispatcher,
+    /// the webhooks' deliverer) until stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = actix_web::rt::spawn(crate::sweeper::run(
             self.state.clone().into_inner(),
@@ -181,9 +181,14 @@ impl Application {
             self.state.clone().into_inner(),
             self.state.settings.outbox.interval,
         ));
+        let webhooks = actix_web::rt::spawn(crate::app::webhooks::deliverer::run(
+            self.state.clone().into_inner(),
+            self.state.settings.outbox.interval,
+        ));
         let result = self.server.await;
         sweeper.abort();
         dispatcher.abort();
+        webhooks.abort();
         result
     }
 

@@ -85,11 +85,12 @@ pub async fn edit_event<F>(
 where
     F: FnOnce(EventForm) -> EventForm + Send + 'static,
 {
+    let now = state.clock.now();
     state
         .db(move |conn| {
             let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
             let form = edit(EventForm::from_event(&event));
-            if let Err(errors) = event_admin::update_event(conn, event_id, &form)? {
+            if let Err(errors) = event_admin::update_event(conn, event_id, &form, now)? {
                 return Ok(Err(errors));
             }
             let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
@@ -145,8 +146,9 @@ pub async fn update_event(
     event_id: i32,
     form: EventForm,
 ) -> Result<Result<(), FieldErrors>, AppError> {
+    let now = state.clock.now();
     state
-        .db(move |conn| event_admin::update_event(conn, event_id, &form))
+        .db(move |conn| event_admin::update_event(conn, event_id, &form, now))
         .await
 }
 
@@ -156,8 +158,9 @@ pub async fn set_published(
     event_id: i32,
     published: bool,
 ) -> Result<Event, AppError> {
+    let now = state.clock.now();
     state
-        .db(move |conn| event_admin::set_published(conn, event_id, published))
+        .db(move |conn| event_admin::set_published(conn, event_id, published, now))
         .await
 }
 

@@ -204,7 +204,8 @@ pub async fn resend_confirmation(state: &AppState, booking_id: i32) -> Result<()
 /// booking's lock (a payment confirmed at the same instant either wins, and the void is
 /// refused, or finds it cancelled and its money goes back).
 pub async fn void_hold(state: &AppState, booking_id: i32) -> Result<Booking, AppError> {
+    let now = state.clock.now();
     state
-        .db(move |conn| reservation::void_hold(conn, booking_id))
+        .db(move |conn| reservation::void_hold(conn, booking_id, now))
         .await
 }

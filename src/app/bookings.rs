@@ -238,8 +238,9 @@ pub async fn seats(state: &AppState, user_id: i32, booking_id: i32) -> Result<i3
 
 /// Cancels the user's own hold; its seat goes back on sale. Returns the ticket.
 pub async fn cancel(state: &AppState, user_id: i32, booking_id: i32) -> Result<Booking, AppError> {
+    let now = state.clock.now();
     state
-        .db(move |conn| reservation::cancel(conn, user_id, booking_id))
+        .db(move |conn| reservation::cancel(conn, user_id, booking_id, now))
         .await
 }
 

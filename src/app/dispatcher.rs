@@ -198,6 +198,10 @@ async fn deliver(state: &AppState, claim: &Claim) -> Outcome {
         Ok(message) => message,
         Err(error) => return Outcome::Failed(error),
     };
+    // Partners' feed first: a failing mail or job below never holds it back.
+    if let Err(error) = super::webhooks::publish(state, claim, &message).await {
+        return Outcome::Failed(format!("publishing to the feed: {error}"));
+    }
     if let Message::CancelRefund { booking_id } = message {
         return super::event_lifecycle::refund_booking(state, booking_id).await;
     }

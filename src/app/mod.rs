@@ -42,5 +42,6 @@ pub mod state;
 pub mod sweeps;
 pub mod test_checkout;
 pub mod webhook;
+pub mod webhooks;
 
 pub use state::AppState;

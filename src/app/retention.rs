@@ -1,6 +1,6 @@
 //! Retention: the daily purge of rows kept only for a while — delivered outbox messages,
-//! processed webhook event ids, used or expired password reset tokens and dev-mailbox
-//! mails — each after its configured age (`config::RetentionSettings`). Nothing still
+//! processed webhook event ids, used or expired password reset tokens, dev-mailbox
+//! mails and finished deliveries of outgoing webhooks — each after its configured age (`config::RetentionSettings`). Nothing still
 //! needed is touched: pending and dead messages, live reset tokens, and the payments,
 //! refunds and bookings that `boxoffice check` and reconciliation read are never purged.
 //! Rows go in batches of `PURGE_BATCH`, each its own short statement, so no transaction
@@ -10,7 +10,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::AppState;
-use crate::db::{Conn, mailbox, outbox, password_resets, webhook_events};
+use crate::db::{Conn, mailbox, outbox, password_resets, webhook_deliveries, webhook_events};
 use crate::error::AppError;
 
 /// Rows deleted per statement.
@@ -23,6 +23,7 @@ pub struct Purged {
     pub webhook_events: usize,
     pub password_resets: usize,
     pub mailbox: usize,
+    pub webhook_deliveries: usize,
 }
 
 type PurgeBatch = fn(&mut Conn, NaiveDateTime, i64) -> diesel::QueryResult<usize>;
@@ -63,6 +64,14 @@ pub async fn purge(state: &AppState) -> Purged {
             now,
             keep.mailbox_days,
             mailbox::purge_older,
+        )
+        .await,
+        webhook_deliveries: purge_kind(
+            state,
+            "webhook deliveries",
+            now,
+            keep.webhook_deliveries_days,
+            webhook_deliveries::purge_finished,
         )
         .await,
     };

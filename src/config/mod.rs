@@ -10,6 +10,7 @@ mod limits;
 mod parse;
 mod secret;
 mod sections;
+mod webhooks;
 
 pub use database::{DEFAULT_DATABASE_URL, Engine};
 pub use limits::LimitSettings;
@@ -18,6 +19,7 @@ pub use secret::{SESSION_KEY_MIN_BYTES, Secret};
 pub use sections::{
     ApiSettings, HashingSettings, HttpSettings, OutboxSettings, RetentionSettings, StripeSettings,
 };
+pub use webhooks::WebhookSettings;
 
 use crate::domain::limits::client_address::ClientAddresses;
 use client_addresses::client_address_settings;
@@ -70,6 +72,8 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// How connections are taken in and how many are served at once.
     pub http: HttpSettings,
+    /// Outgoing webhooks: allowed addresses, retries, disabling (`config::webhooks`).
+    pub webhooks: WebhookSettings,
     /// The zone a new event's form starts with (`DEFAULT_TIME_ZONE`, an IANA name; UTC).
     pub default_time_zone: chrono_tz::Tz,
 }
@@ -193,6 +197,7 @@ impl Settings {
             retention: retention_settings(&get)?,
             metrics_token: metrics_token(&get)?,
             http: http_settings(&get)?,
+            webhooks: webhooks::webhook_settings(&get)?,
             default_time_zone: match get("DEFAULT_TIME_ZONE") {
                 None => chrono_tz::Tz::UTC,
                 Some(name) => name.trim().parse().map_err(|_| {

@@ -74,6 +74,9 @@ pub struct RetentionSettings {
     pub resets_days: Option<u32>,
     /// Dev-mailbox mails (`RETENTION_MAILBOX_DAYS`, 14).
     pub mailbox_days: Option<u32>,
+    /// Finished webhook deliveries (delivered, or failed for good), after their last
+    /// attempt (`RETENTION_WEBHOOK_DELIVERIES_DAYS`, 30). The feed itself is kept.
+    pub webhook_deliveries_days: Option<u32>,
 }
 
 /// `SMTP_URL`, with `SMTP_USERNAME` and `SMTP_PASSWORD` put into it when given apart.
@@ -216,5 +219,6 @@ pub(super) fn retention_settings(
         webhook_events_days: days("RETENTION_WEBHOOK_EVENTS_DAYS", 30, 3)?,
         resets_days: days("RETENTION_RESETS_DAYS", 7, 1)?,
         mailbox_days: days("RETENTION_MAILBOX_DAYS", 14, 1)?,
+        webhook_deliveries_days: days("RETENTION_WEBHOOK_DELIVERIES_DAYS", 30, 1)?,
     })
 }

@@ -18,6 +18,7 @@ pub mod connection;
 pub mod door_grants;
 pub mod events;
 pub mod exports;
+pub mod feed_events;
 pub mod gauges;
 pub mod idempotency_keys;
 pub mod limit_counters;
@@ -36,6 +37,8 @@ pub mod status;
 pub mod ticket_types;
 pub mod trusted_devices;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;
 pub mod webhook_events;
 
 pub use connection::{Conn, DbPool, connect, connect_with, write_transaction};

@@ -324,6 +324,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The one row whose lock hands out feed positions in commit order.
+    feed_counter (id) {
+        id -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Every partner-visible event, by gap-free position (kept for good).
+    feed_events (position) {
+        position -> Integer,
+        message_id -> Text,
+        event_type -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Integer,
+        url -> Text,
+        description -> Text,
+        event_types -> Text,
+        secret -> Text,
+        enabled -> Bool,
+        consecutive_failures -> Integer,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Integer,
+        endpoint_id -> Integer,
+        position -> Integer,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_status_code -> Nullable<Integer>,
+        last_response -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_types -> events (event_id));
 diesel::joinable!(bookings -> events (event_id));
 diesel::joinable!(bookings -> ticket_types (ticket_type_id));
@@ -339,6 +392,8 @@ diesel::joinable!(checkin_log -> admissions (admission_id));
 diesel::joinable!(checkin_log -> users (user_id));
 diesel::joinable!(resale_listings -> bookings (booking_id));
 diesel::joinable!(resale_listings -> ticket_types (ticket_type_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> feed_events (position));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -360,5 +415,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     trusted_devices,
     resale_listings,
     booking_transfers,
-    retired_codes
+    retired_codes,
+    feed_counter,
+    feed_events,
+    webhook_endpoints,
+    webhook_deliveries
 );

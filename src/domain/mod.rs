@@ -20,3 +20,4 @@ pub mod outbox;
 pub mod payments;
 pub mod resale;
 pub mod seed;
+pub mod webhooks;

@@ -115,6 +115,11 @@ pub fn compose(
         | Message::PasswordResetAsked { .. } => {
             super::account_mail::compose(conn, context, message)
         }
+        // Events for partners' webhooks only.
+        Message::BookingHeld { .. }
+        | Message::BookingCancelled { .. }
+        | Message::EventChanged { .. }
+        | Message::CheckedIn { .. } => Ok(None),
     }
 }
 

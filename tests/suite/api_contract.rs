@@ -489,11 +489,20 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
         .await;
     assert_eq!(listed.status, 201, "{:?}", listed.json);
     let listing_id = listed.json["id"].as_i64().unwrap();
+    // A webhook endpoint, for the admin's GET of it.
+    let endpoint = admin
+        .post(
+            "/admin/webhook-endpoints",
+            &json!({"url": "https://partner.example.com/hook"}),
+        )
+        .await;
+    assert_eq!(endpoint.status, 201, "{:?}", endpoint.json);
+    let endpoint_id = endpoint.json["id"].as_i64().unwrap();
 
     let doc = app.api().get("/openapi.json").await.json;
     let ops = operations(&doc);
     let gets: Vec<&(String, String, Value)> = ops.iter().filter(|(m, ..)| m == "get").collect();
-    assert_eq!(gets.len(), 12);
+    assert_eq!(gets.len(), 15);
     for (_, path, op) in gets {
         // The document has a HEAD beside it, without content.
         let head = &doc["paths"][path.as_str()]["head"];
@@ -506,7 +515,7 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
             assert!(answer.get("content").is_none(), "HEAD {path} {status}");
         }
 
-        let client = if path.starts_with("/api/v1/admin") {
+        let client = if path.starts_with("/api/v1/admin") || path == "/api/v1/events-feed" {
             &admin
         } else if path.starts_with("/api/v1/bookings") || path.starts_with("/api/v1/tokens") {
             &buyer
@@ -515,7 +524,9 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
         } else {
             &app.api()
         };
-        let id = if path.starts_with("/api/v1/bookings/") {
+        let id = if path.starts_with("/api/v1/admin/webhook-endpoints/") {
+            endpoint_id.to_string()
+        } else if path.starts_with("/api/v1/bookings/") {
             booking_id.to_string()
         } else if path.starts_with("/api/v1/resale/") {
             listing_id.to_string()

@@ -195,6 +195,20 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
     ] {
         pages.add("admin", &admin, path, 200).await;
     }
+    // A webhook endpoint's page, with its (empty) delivery log.
+    let endpoint = admin
+        .post(
+            "/admin/webhooks",
+            &[
+                ("url", "https://partner.example.com/hook"),
+                ("description", "CRM"),
+            ],
+        )
+        .await;
+    let endpoint_page = location(&endpoint);
+    for path in ["/admin/webhooks", endpoint_page.as_str()] {
+        pages.add("admin", &admin, path, 200).await;
+    }
 
     // Forms re-shown with their errors, the values typed kept.
     let refused = admin

@@ -40,6 +40,7 @@ mod door_race;
 #[cfg(feature = "browser")]
 mod e2e_browser;
 mod event_lifecycle;
+mod events_feed;
 mod fuzz_forms;
 mod group_bookings;
 mod group_payments_stripe;
@@ -80,3 +81,4 @@ mod selling_rules_race;
 mod shared_limits;
 mod signup;
 mod stripe_idempotency;
+mod webhooks;

@@ -305,7 +305,10 @@ async fn a_long_job_renews_its_lease_and_no_other_instance_takes_it_over_meanwhi
 
     stripe.release_held();
     let round = working.await.unwrap();
-    assert_eq!(round.delivered, 2, "the cancel mail and the refund job");
+    assert_eq!(
+        round.delivered, 3,
+        "the cancel mail, the refund job and the event's change for partners' feed"
+    );
     let done = job().await;
     assert_eq!(done.status, rows::DELIVERED);
     assert_eq!(done.attempts, 1);

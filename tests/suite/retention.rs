@@ -118,6 +118,7 @@ async fn the_purge_takes_only_what_is_old_and_finished() {
             webhook_events: 1,
             password_resets: 2,
             mailbox: mails_old as usize,
+            webhook_deliveries: 0,
         }
     );
     let left = app.outbox().await;

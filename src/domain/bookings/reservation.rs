@@ -24,6 +24,7 @@ use crate::domain::bookings::selling_rules::RuleRefusal;
 use crate::domain::bookings::ticket_code;
 use crate::domain::catalogue::sale_window::{SaleMoment, SaleWindow};
 use crate::domain::common::time_zone;
+use crate::domain::outbox::{self, Message};
 use crate::error::AppError;
 
 /// How a reserve request ended, when it did not fail.
@@ -278,7 +279,13 @@ pub fn hold_seats(
                 )
             });
             *step = match written {
-                Ok(Some(booking)) => Step::Done(ReserveOutcome::Reserved(booking)),
+                Ok(Some(booking)) => {
+                    let held = Message::BookingHeld {
+                        booking_id: booking.id,
+                    };
+                    outbox::enqueue(c, now, &held)?;
+                    Step::Done(ReserveOutcome::Reserved(booking))
+                }
                 Ok(None) => {
                     unused += quantity;
                     ledger.withdraw(&requests[index]);
@@ -396,7 +403,12 @@ fn release(conn: &mut Conn, booking: &Booking, to: BookingStatus) -> Result<(), 
 /// Cancels the user's own hold and puts its seat back on sale, under the ticket's lock:
 /// a payment confirmed at the same instant either wins (and the cancel is refused) or
 /// finds the booking cancelled (and its money goes back).
-pub fn cancel(conn: &mut Conn, user_id: i32, booking_id: i32) -> Result<Booking, AppError> {
+pub fn cancel(
+    conn: &mut Conn,
+    user_id: i32,
+    booking_id: i32,
+    now: NaiveDateTime,
+) -> Result<Booking, AppError> {
     write_transaction(conn, |c| {
         let booking = bookings::lock_owned(c, booking_id, user_id)?.ok_or(AppError::NotFound)?;
         match booking.status {
@@ -415,13 +427,18 @@ pub fn cancel(conn: &mut Conn, user_id: i32, booking_id: i32) -> Result<Booking,
             }
         }
         release(c, &booking, BookingStatus::Cancelled)?;
+        outbox::enqueue(c, now, &Message::BookingCancelled { booking_id })?;
         bookings::find(c, booking_id)?.ok_or(AppError::NotFound)
     })
 }
 
 /// Voids a hold for an admin (any buyer's): cancelled, its seats back on sale, under
 /// the booking's lock. A booking that is paid (or no longer held) is refused.
-pub fn void_hold(conn: &mut Conn, booking_id: i32) -> Result<Booking, AppError> {
+pub fn void_hold(
+    conn: &mut Conn,
+    booking_id: i32,
+    now: NaiveDateTime,
+) -> Result<Booking, AppError> {
     write_transaction(conn, |c| {
         let booking = bookings::lock(c, booking_id)?.ok_or(AppError::NotFound)?;
         match booking.status {
@@ -440,6 +457,7 @@ pub fn void_hold(conn: &mut Conn, booking_id: i32) -> Result<Booking, AppError> 
             }
         }
         release(c, &booking, BookingStatus::Cancelled)?;
+        outbox::enqueue(c, now, &Message::BookingCancelled { booking_id })?;
         bookings::find(c, booking_id)?.ok_or(AppError::NotFound)
     })
 }

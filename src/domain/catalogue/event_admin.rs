@@ -15,6 +15,7 @@ use crate::domain::common::form_errors::FieldErrors;
 use crate::domain::common::time_zone::{self, Tz};
 use crate::domain::desk::desk_pages::{self, DeskAt};
 use crate::domain::door::counts::{self as door_counts, DoorCount};
+use crate::domain::outbox::{self, EventChange, Message};
 use crate::error::AppError;
 
 const DUPLICATE_EVENT: &str = "An event with this title already starts at that time.";
@@ -47,6 +48,7 @@ pub fn update_event(
     conn: &mut Conn,
     id: i32,
     form: &EventForm,
+    now: NaiveDateTime,
 ) -> Result<Result<(), FieldErrors>, AppError> {
     let event = events::find(conn, id)?.ok_or(AppError::NotFound)?;
     // A form without a zone keeps the event's.
@@ -58,29 +60,66 @@ pub fn update_event(
         Ok(fields) => fields,
         Err(errors) => return Ok(Err(errors)),
     };
-    match events::update(conn, id, &fields) {
-        Ok(_) => Ok(Ok(())),
-        Err(error) if is_unique_violation(&error) => Ok(Err(one_error("title", DUPLICATE_EVENT))),
-        Err(error) => Err(error.into()),
+    // A published event's change is a feed event, written with it; the UNIQUE
+    // violation rolls the transaction back before it is turned into a field error.
+    let updated = write_transaction(conn, |c| -> Result<(), AppError> {
+        events::update(c, id, &fields)?;
+        if event.published {
+            let change = Message::EventChanged {
+                event_id: id,
+                change: EventChange::Updated,
+            };
+            outbox::enqueue(c, now, &change)?;
+        }
+        Ok(())
+    });
+    match updated {
+        Ok(()) => Ok(Ok(())),
+        Err(AppError::Database(error)) if is_unique_violation(&error) => {
+            Ok(Err(one_error("title", DUPLICATE_EVENT)))
+        }
+        Err(error) => Err(error),
     }
 }
 
 /// Publishes (puts on sale) or unpublishes an event. Publishing an event without a
 /// ticket type is refused: it would show as on sale with nothing to buy.
-pub fn set_published(conn: &mut Conn, id: i32, published: bool) -> Result<Event, AppError> {
-    events::find(conn, id)?.ok_or(AppError::NotFound)?;
-    let changed = if published {
-        events::publish_with_types(conn, id)?
-    } else {
-        events::set_published(conn, id, false)?
-    };
-    if changed == 0 {
-        return Err(AppError::refused(
-            "no_ticket_types",
-            "Add at least one ticket type before publishing: an event without one would show as on sale with nothing to buy.",
-        ));
-    }
-    events::find(conn, id)?.ok_or(AppError::NotFound)
+pub fn set_published(
+    conn: &mut Conn,
+    id: i32,
+    published: bool,
+    now: NaiveDateTime,
+) -> Result<Event, AppError> {
+    write_transaction(conn, |conn| {
+        let before = events::find(conn, id)?.ok_or(AppError::NotFound)?;
+        let changed = if published {
+            events::publish_with_types(conn, id)?
+        } else {
+            events::set_published(conn, id, false)?
+        };
+        if changed == 0 {
+            return Err(AppError::refused(
+                "no_ticket_types",
+                "Add at least one ticket type before publishing: an event without one would show as on sale with nothing to buy.",
+            ));
+        }
+        if before.published != published {
+            let change = if published {
+                EventChange::Published
+            } else {
+                EventChange::Unpublished
+            };
+            outbox::enqueue(
+                conn,
+                now,
+                &Message::EventChanged {
+                    event_id: id,
+                    change,
+                },
+            )?;
+        }
+        events::find(conn, id)?.ok_or(AppError::NotFound)
+    })
 }
 
 /// Deletes a draft: an unpublished event without bookings. Anything else is refused

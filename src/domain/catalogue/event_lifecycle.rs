@@ -41,7 +41,13 @@ pub fn cancel(conn: &mut Conn, event_id: i32, now: NaiveDateTime) -> Result<Canc
                 "This event has already been cancelled.".into(),
             ));
         }
-        wind_down(c, event_id, now, true)
+        let done = wind_down(c, event_id, now, true)?;
+        let change = Message::EventChanged {
+            event_id,
+            change: crate::domain::outbox::EventChange::Cancelled,
+        };
+        outbox::enqueue(c, now, &change)?;
+        Ok(done)
     })
 }
 

@@ -98,6 +98,11 @@ pub fn check_in(
                         at: now,
                     },
                 )?;
+                // The door's hot path: one insert more, for partners' feed.
+                let admitted = crate::domain::outbox::Message::CheckedIn {
+                    admission_id: admission.id,
+                };
+                crate::domain::outbox::enqueue(conn, now, &admitted)?;
                 Ok(ScanAnswer::Admit {
                     seat,
                     retried: false,

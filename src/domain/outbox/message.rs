@@ -62,6 +62,26 @@ pub enum Message {
     BookingGiven { transfer_id: i32 },
     /// A seat was sent to a friend: the friend gets its code.
     SeatSent { admission_id: i32 },
+    /// A buyer held seats (a feed event; nobody is mailed).
+    BookingHeld { booking_id: i32 },
+    /// A buyer (or an admin) cancelled a booking (a feed event; its refund, if any, has
+    /// its own `Refunded`).
+    BookingCancelled { booking_id: i32 },
+    /// An event was published, changed or cancelled as a whole (a feed event; each
+    /// holder of a cancelled event gets its own `EventCancelled` mail).
+    EventChanged { event_id: i32, change: EventChange },
+    /// A seat was checked in at the door (a feed event).
+    CheckedIn { admission_id: i32 },
+}
+
+/// What happened to an event (`Message::EventChanged`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventChange {
+    Published,
+    Unpublished,
+    Updated,
+    Cancelled,
 }
 
 impl Message {
@@ -84,6 +104,10 @@ impl Message {
             Message::ResaleRefund { .. } => "resale_refund",
             Message::BookingGiven { .. } => "booking_given",
             Message::SeatSent { .. } => "seat_sent",
+            Message::BookingHeld { .. } => "booking_held",
+            Message::BookingCancelled { .. } => "booking_cancelled",
+            Message::EventChanged { .. } => "event_changed",
+            Message::CheckedIn { .. } => "checked_in",
         }
     }
 

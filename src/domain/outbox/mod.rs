@@ -10,7 +10,7 @@ pub mod claims;
 pub mod message;
 
 pub use claims::{Claim, Outcome, RetryPolicy, backoff, claim_due, deferral_wait, record, renew};
-pub use message::Message;
+pub use message::{EventChange, Message};
 
 use chrono::NaiveDateTime;
 use rand::RngCore;

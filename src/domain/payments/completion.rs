@@ -372,7 +372,7 @@ mod tests {
     #[test]
     fn a_payment_for_a_cancelled_booking_must_be_refunded() {
         let mut scene = scenes::hold(10);
-        reservation::cancel(&mut scene.conn, 1, scene.booking_id).unwrap();
+        reservation::cancel(&mut scene.conn, 1, scene.booking_id, scene.now).unwrap();
         let (payment_id, booking_id) = (scene.payment_id, scene.booking_id);
         assert_eq!(
             apply(&mut scene, &scenes::paid("cs_1")),

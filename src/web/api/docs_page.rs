@@ -185,8 +185,8 @@ mod tests {
     fn the_page_lists_every_operation() {
         assert_eq!(
             operations(document()).len(),
-            37 + 12,
-            "and a HEAD for each of 12 GETs"
+            46 + 15,
+            "and a HEAD for each of 15 GETs"
         );
     }
 }

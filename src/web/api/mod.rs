@@ -18,6 +18,7 @@ pub mod docs_page;
 pub mod door_staff;
 pub mod etag;
 pub mod events;
+pub mod events_feed;
 pub mod idempotent;
 pub mod limits;
 pub mod no_route;
@@ -31,6 +32,7 @@ pub mod resale_offers;
 pub mod resale_shapes;
 pub mod shapes;
 pub mod tokens;
+pub mod webhooks;
 
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, error, web};
@@ -96,6 +98,15 @@ pub fn scope() -> actix_web::Scope<
         .service(door_staff::list)
         .service(door_staff::grant)
         .service(door_staff::revoke)
+        .service(webhooks::list)
+        .service(webhooks::create)
+        .service(webhooks::show)
+        .service(webhooks::update)
+        .service(webhooks::enable)
+        .service(webhooks::disable)
+        .service(webhooks::remove)
+        .service(webhooks::replay)
+        .service(events_feed::feed)
         .service(openapi::json)
         .service(docs_page::docs)
         .default_service(web::to(no_route::no_route))

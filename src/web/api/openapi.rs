@@ -11,8 +11,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldError, Problem, ProblemBody};
 use super::{
-    accounts, admin_events, admin_sales, bookings, checkins, door_staff, events, personal_tokens,
-    resale, resale_offers, tokens,
+    accounts, admin_events, admin_sales, bookings, checkins, door_staff, events, events_feed,
+    personal_tokens, resale, resale_offers, tokens, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -67,6 +67,15 @@ use super::{
         door_staff::list,
         door_staff::grant,
         door_staff::revoke,
+        webhooks::list,
+        webhooks::create,
+        webhooks::show,
+        webhooks::update,
+        webhooks::enable,
+        webhooks::disable,
+        webhooks::remove,
+        webhooks::replay,
+        events_feed::feed,
     ),
     components(schemas(ProblemBody, FieldError)),
     modifiers(&BearerAuth),
@@ -76,7 +85,7 @@ use super::{
         (name = "bookings", description = "Your bookings: hold, pay, read codes, cancel"),
         (name = "resale", description = "Resale between fans at face value, and gifts: offer your paid booking, buy another fan's, give one away"),
         (name = "door", description = "Checking codes in"),
-        (name = "admin", description = "Events, ticket types, sales, refunds and door staff (admins)"),
+        (name = "admin", description = "Events, ticket types, sales, refunds, door staff, webhook endpoints and the events feed (admins)"),
     ),
 )]
 pub struct ApiDoc;

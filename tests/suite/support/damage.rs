@@ -25,7 +25,7 @@ pub async fn keep_money_for_cancelled_ticket(
         let payment = payment_attempts::for_booking(c, booking_id)
             .unwrap()
             .remove(0);
-        reservation::cancel(c, seen.user_id, booking_id).unwrap();
+        reservation::cancel(c, seen.user_id, booking_id, now).unwrap();
         c.transaction::<_, diesel::result::Error, _>(|c| {
             let _ =
                 bookings::mark_paid(c, seen.id, seen.hold_number, BookingStatus::Reserved, now)?;

@@ -19,6 +19,7 @@ pub mod smtp;
 pub mod stripe_shop;
 pub mod stripe_standin;
 pub mod visitor;
+pub mod webhook_receiver;
 
 use std::collections::HashMap;
 
@@ -89,6 +90,9 @@ impl TestApp {
             // Race tests register and log in hundreds of buyers at once: let their hashes
             // queue. The hashing pool's own bound is tested in tests/suite/password_hashing.rs.
             ("PASSWORD_HASHING_QUEUE".into(), "10000".into()),
+            // Test receivers of webhooks listen on http://127.0.0.1; the refusal of
+            // private addresses is tested with the flag off in tests/suite/webhooks.rs.
+            ("WEBHOOK_ALLOW_PRIVATE_URLS".into(), "true".into()),
         ]);
         for (key, value) in overrides {
             vars.insert((*key).into(), (*value).into());

@@ -18,3 +18,4 @@ pub mod payments;
 pub mod resale;
 pub mod sales;
 pub mod ticket_types;
+pub mod webhooks;
