@@ -5,7 +5,7 @@ use actix_web::web;
 use super::assets;
 use super::handlers::{
     account, address_check, admin, auth, booking_cancel, bookings, catalogue, checkout, door,
-    health, legacy_paths, password_reset, resale, seat_share, test_checkout,
+    health, legacy_paths, password_reset, pay_link, resale, seat_share, test_checkout,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -33,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(test_checkout::show)
         .service(test_checkout::pay)
         .service(test_checkout::decline)
+        .service(pay_link::show)
+        .service(pay_link::pay)
         .service(auth::register_form)
         .service(auth::register)
         .service(auth::login_form)

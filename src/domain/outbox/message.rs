@@ -62,6 +62,13 @@ pub enum Message {
     BookingGiven { transfer_id: i32 },
     /// A seat was sent to a friend: the friend gets its code.
     SeatSent { admission_id: i32 },
+    /// The box office sold a hold paid by a link: the customer is mailed the link. The
+    /// token is the one mailed; only its hash is kept with the sale.
+    PayLinkSent {
+        #[serde(rename = "ticket_id")]
+        booking_id: i32,
+        token: String,
+    },
 }
 
 impl Message {
@@ -84,6 +91,7 @@ impl Message {
             Message::ResaleRefund { .. } => "resale_refund",
             Message::BookingGiven { .. } => "booking_given",
             Message::SeatSent { .. } => "seat_sent",
+            Message::PayLinkSent { .. } => "pay_link_sent",
         }
     }
 

@@ -185,8 +185,8 @@ mod tests {
     fn the_page_lists_every_operation() {
         assert_eq!(
             operations(document()).len(),
-            33 + 11,
-            "and a HEAD for each of 11 GETs"
+            37 + 12,
+            "and a HEAD for each of 12 GETs"
         );
     }
 }

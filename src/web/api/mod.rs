@@ -11,6 +11,8 @@ pub mod admin_shapes;
 pub mod answer;
 pub mod body;
 pub mod bookings;
+pub mod box_office;
+pub mod box_office_staff;
 pub mod caller;
 pub mod checkins;
 pub mod docs_page;
@@ -89,6 +91,10 @@ pub fn scope() -> actix_web::Scope<
         .service(door_staff::list)
         .service(door_staff::grant)
         .service(door_staff::revoke)
+        .service(box_office::create)
+        .service(box_office_staff::list)
+        .service(box_office_staff::grant)
+        .service(box_office_staff::revoke)
         .service(openapi::json)
         .service(docs_page::docs)
         .default_service(web::to(no_route::no_route))

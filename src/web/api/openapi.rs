@@ -11,8 +11,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldError, Problem, ProblemBody};
 use super::{
-    admin_events, admin_sales, bookings, checkins, door_staff, events, resale, resale_offers,
-    tokens,
+    admin_events, admin_sales, bookings, box_office, box_office_staff, checkins, door_staff,
+    events, resale, resale_offers, tokens,
 };
 
 #[derive(OpenApi)]
@@ -63,6 +63,10 @@ use super::{
         door_staff::list,
         door_staff::grant,
         door_staff::revoke,
+        box_office::create,
+        box_office_staff::list,
+        box_office_staff::grant,
+        box_office_staff::revoke,
     ),
     components(schemas(ProblemBody, FieldError)),
     modifiers(&BearerAuth),
@@ -73,6 +77,7 @@ use super::{
         (name = "resale", description = "Resale between fans at face value, and gifts: offer your paid booking, buy another fan's, give one away"),
         (name = "door", description = "Checking codes in"),
         (name = "admin", description = "Events, ticket types, sales, refunds and door staff (admins)"),
+        (name = "box office", description = "Selling seats to named customers (box office staff and admins)"),
     ),
 )]
 pub struct ApiDoc;

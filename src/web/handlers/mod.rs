@@ -13,6 +13,7 @@ pub mod health;
 pub mod hold_refused;
 pub mod legacy_paths;
 pub mod password_reset;
+pub mod pay_link;
 pub mod resale;
 pub mod seat_share;
 pub mod test_checkout;
