@@ -160,16 +160,29 @@ pub async fn sell(
     settled.map(Ok)
 }
 
+/// The box office staff page: every grant, and the events to grant.
+#[derive(Debug)]
+pub struct StaffView {
+    pub grants: Vec<GrantRow>,
+    pub events: Vec<Event>,
+}
+
+pub async fn staff(state: &AppState) -> Result<StaffView, AppError> {
+    state
+        .db(|conn| {
+            Ok(StaffView {
+                grants: box_office_grants::all_with_names(conn)?,
+                events: events::all(conn)?,
+            })
+        })
+        .await
+}
+
 /// Every grant with its account's address and its event's title.
 pub async fn grants(state: &AppState) -> Result<Vec<GrantRow>, AppError> {
     state
         .db(|conn| Ok(box_office_grants::all_with_names(conn)?))
         .await
-}
-
-/// The events a grant may name (the admin page's choice).
-pub async fn all_events(state: &AppState) -> Result<Vec<Event>, AppError> {
-    state.db(|conn| Ok(events::all(conn)?)).await
 }
 
 /// Grants the account with `email` the box office of `event_id` (`None`: all events).

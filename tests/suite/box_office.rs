@@ -101,6 +101,11 @@ async fn a_cash_sale_is_paid_at_once_admits_the_named_customer_and_is_claimed_by
         "{}",
         answer.body
     );
+    // The export names the customer on each seat.
+    let csv = door
+        .page(&format!("/admin/events/{event_id}/bookings.csv"))
+        .await;
+    assert_eq!(csv.matches(",Ann Lee\n").count(), 2, "{csv}");
     app.assert_books_clean().await;
 
     // The confirmation mail carries the codes and the way to claim the account.
@@ -520,5 +525,86 @@ async fn counter_sales_racing_web_buyers_on_the_last_seats_never_oversell() {
         web > 0 && counter > 0,
         "both sides won seats: web {web}, counter {counter}"
     );
+    app.assert_books_clean().await;
+}
+
+#[tokio::test]
+async fn the_counter_page_sells_for_box_office_staff_of_the_event_only() {
+    let app = TestApp::spawn().await;
+    let a = app
+        .create_event(EventSpec::new("Page Show").seats("Stalls", 1200, 5))
+        .await;
+    let b = app
+        .create_event(EventSpec::new("Other Show").seats("Stalls", 1200, 5))
+        .await;
+    let admin = app.admin().await;
+    let staff = app.registered("clerk@example.com").await;
+    assert_eq!(staff.get("/box-office").await.status(), 403, "no grant yet");
+    let event_a = a.event_id.to_string();
+    let granted = admin
+        .post(
+            "/admin/box-office-staff",
+            &[("email", "clerk@example.com"), ("event", event_a.as_str())],
+        )
+        .await;
+    assert_eq!(location(&granted), "/admin/box-office-staff");
+    assert!(
+        admin
+            .page("/admin/box-office-staff")
+            .await
+            .contains("clerk@example.com")
+    );
+
+    let list = staff.page("/box-office").await;
+    assert!(
+        list.contains("Page Show") && !list.contains("Other Show"),
+        "{list}"
+    );
+    let counter = format!("/box-office/events/{}", a.event_id);
+    let form = staff.page(&counter).await;
+    assert!(form.contains("Card terminal"));
+    assert!(!form.contains("Complimentary"), "offered to admins only");
+    assert_eq!(
+        staff
+            .get(&format!("/box-office/events/{}", b.event_id))
+            .await
+            .status(),
+        404
+    );
+    let sales = format!("{counter}/sales");
+    let type_id = a.ticket_type_ids[0].to_string();
+    let fields = |payment: &'static str| {
+        [
+            ("ticket_type_id", type_id.clone()),
+            ("quantity", "2".to_owned()),
+            ("customer_email", "dee@example.com".to_owned()),
+            ("customer_name", "Dee Dee".to_owned()),
+            ("payment", payment.to_owned()),
+            ("note", String::new()),
+        ]
+    };
+    let pairs =
+        |fields: &[(&'static str, String); 6]| -> Vec<(&'static str, String)> { fields.to_vec() };
+    let comp = pairs(&fields("complimentary"));
+    let comp: Vec<(&str, &str)> = comp.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = staff.post(&sales, &comp).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("Only an admin"));
+    let card = pairs(&fields("card_terminal"));
+    let card: Vec<(&str, &str)> = card.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let sold = staff.post(&sales, &card).await;
+    assert_eq!(location(&sold), counter);
+    let page = staff.page(&counter).await;
+    assert!(page.contains("Sold 2 seat(s) to Dee Dee"), "{page}");
+    let again = staff.post(&sales, &card).await;
+    assert_eq!(again.status(), 422);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("already has a booking")
+    );
+    assert_eq!(app.available(a.ticket_type_ids[0]).await, 3);
     app.assert_books_clean().await;
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod booking_cancel;
 pub mod bookings;
+pub mod box_office;
 pub mod catalogue;
 pub mod checkout;
 pub mod door;
