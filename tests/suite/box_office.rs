@@ -146,6 +146,18 @@ async fn a_cash_sale_is_paid_at_once_admits_the_named_customer_and_is_claimed_by
     let page = customer.page(&format!("/bookings/{booking_id}")).await;
     assert!(page.contains("Counter Show"), "{page}");
     assert!(page.contains(&codes[0]), "the codes of the paid booking");
+
+    // A counter payment is refunded at the counter: recorded as done, the seats back.
+    let refunded = admin
+        .post_keyed(
+            &format!("/admin/bookings/{booking_id}/refund"),
+            "refund-1",
+            &json!({"reason": "changed plans"}),
+        )
+        .await;
+    assert!(refunded.status < 300, "{:?}", refunded.json);
+    assert_eq!(app.available(stalls).await, 10);
+    app.assert_books_clean().await;
 }
 
 #[tokio::test]
