@@ -127,7 +127,77 @@ pub fn settle(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
+    use crate::db::{admissions as seats, outbox as outbox_rows};
+    use crate::domain::payments::scenes;
+    use crate::domain::payments::{Completion, apply_session};
+
+    fn order(payment: SalePayment) -> SaleOrder {
+        SaleOrder::parse(
+            1,
+            1,
+            "ann@example.com",
+            "Ann Lee",
+            payment.as_str(),
+            "till 3",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_hold_paid_at_the_counter_is_paid_once_named_and_mailed() {
+        let mut scene = scenes::hold(10);
+        let (now, booking_id) = (scene.now, scene.booking_id);
+        let held = bookings::find(&mut scene.conn, booking_id)
+            .unwrap()
+            .unwrap();
+        let (paid, sale) =
+            settle(&mut scene.conn, now, &held, &order(SalePayment::Cash), 1).unwrap();
+        assert_eq!(paid.status, BookingStatus::Paid);
+        assert_eq!(
+            (sale.payment.as_str(), sale.note.as_str()),
+            ("cash", "till 3")
+        );
+        let payment = payment_attempts::find(&mut scene.conn, sale.payment_id.unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                payment.provider.as_str(),
+                payment.amount_pennies,
+                payment.status
+            ),
+            (COUNTER, 2500, PaymentStatus::Paid)
+        );
+        let named = seats::for_hold(&mut scene.conn, booking_id, paid.hold_number).unwrap();
+        assert_eq!(named.len(), 1);
+        assert_eq!(named[0].attendee_name.as_deref(), Some("Ann Lee"));
+        let mailed = outbox_rows::all(&mut scene.conn).unwrap();
+        assert_eq!(
+            mailed.iter().filter(|m| m.kind == "booking_paid").count(),
+            1
+        );
+
+        // The same hold again: refused, nothing written twice.
+        assert!(settle(&mut scene.conn, now, &held, &order(SalePayment::Cash), 1).is_err());
+        assert_eq!(
+            payment_attempts::for_booking(&mut scene.conn, booking_id)
+                .unwrap()
+                .len(),
+            2,
+            "the scene's open checkout attempt and the one counter payment"
+        );
+        // The checkout the hold had open, paid later, is money to send back, not a second ticket.
+        assert_eq!(
+            apply_session(&mut scene.conn, now, &scenes::paid("cs_1")).unwrap(),
+            Completion::NeedsRefund {
+                payment_id: scene.payment_id,
+                booking_id
+            }
+        );
+    }
 
     #[test]
     fn the_counter_charges_seats_times_price_and_nothing_for_a_complimentary_sale() {
