@@ -362,6 +362,8 @@ async fn a_mailed_link_is_paid_on_the_test_provider_without_a_password() {
     let checkout = customer.path_of(&location(&started));
     assert!(checkout.starts_with("/test-checkout/"), "{checkout}");
     assert_eq!(customer.get(&checkout).await.status(), 200);
+    let declined = customer.post(&format!("{checkout}/decline"), &[]).await;
+    assert_eq!(location(&declined), link, "declining goes back to the link");
     let paid = customer.post(&format!("{checkout}/pay"), &[]).await;
     assert_eq!(paid.status(), 303);
     let success = customer.get(&customer.path_of(&location(&paid))).await;
@@ -619,4 +621,69 @@ async fn the_counter_page_sells_for_box_office_staff_of_the_event_only() {
     );
     assert_eq!(app.available(a.ticket_type_ids[0]).await, 3);
     app.assert_books_clean().await;
+}
+
+#[tokio::test]
+async fn the_books_catch_a_counter_payment_that_does_not_add_up() {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Audit Show").seats("Stalls", 2000, 5))
+        .await;
+    let admin = app.api_admin().await;
+    let seller = seller(&app, &admin, "till@example.com", None).await;
+    let sales = format!("/events/{}/sales", show.event_id);
+    let cash = seller
+        .post_keyed(
+            &sales,
+            "cash-1",
+            &sale(show.ticket_type_ids[0], 2, "eve@example.com", "Eve", "cash"),
+        )
+        .await;
+    assert_eq!(cash.status, 201, "{:?}", cash.json);
+    let free = admin
+        .post_keyed(
+            &sales,
+            "comp-1",
+            &sale(
+                show.ticket_type_ids[0],
+                1,
+                "fay@example.com",
+                "Fay",
+                "complimentary",
+            ),
+        )
+        .await;
+    assert_eq!(free.status, 201, "{:?}", free.json);
+    app.assert_books_clean().await;
+
+    // Damage on purpose: the cash recorded short, the free sale put on a clerk's name.
+    let till_id = i32::try_from(cash.json["seller_id"].as_i64().unwrap()).unwrap();
+    app.with_db(move |conn| {
+        use boxoffice::db::schema::{box_office_sales, payments};
+        use diesel::prelude::*;
+        diesel::update(payments::table.filter(payments::provider.eq("counter")))
+            .filter(payments::amount_pennies.eq(4000))
+            .set(payments::amount_pennies.eq(3000))
+            .execute(conn)
+            .unwrap();
+        diesel::update(
+            box_office_sales::table.filter(box_office_sales::payment.eq("complimentary")),
+        )
+        .set(box_office_sales::seller_id.eq(till_id))
+        .execute(conn)
+        .unwrap();
+    })
+    .await;
+    let report = app
+        .with_db(|conn| boxoffice::domain::audit::books::audit(conn).unwrap())
+        .await;
+    let found = report.violations.join("\n");
+    assert!(
+        found.contains("(cash) records 3000 EUR but 2 seats × 2000 EUR"),
+        "{found}"
+    );
+    assert!(
+        found.contains("is complimentary but its seller till@example.com is not an admin"),
+        "{found}"
+    );
 }

@@ -62,6 +62,8 @@ pub async fn decline(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let back = test_checkout::decline(&state, |id| payer.may_pay_for(id), &path.into_inner())?;
+    // A box office customer without a log-in goes back to their pay link.
+    let back = payer.link_page().map_or(back, str::to_owned);
     flash::error(
         &ctx.session,
         "Your payment was declined and nothing was charged. Your seat is still held; you can try again.",
