@@ -569,6 +569,10 @@ async fn the_counter_page_sells_for_box_office_staff_of_the_event_only() {
             .contains("clerk@example.com")
     );
 
+    assert!(
+        staff.page("/").await.contains("href=\"/box-office\""),
+        "the Box office link, once granted"
+    );
     let list = staff.page("/box-office").await;
     assert!(
         list.contains("Page Show") && !list.contains("Other Show"),
