@@ -1,5 +1,6 @@
 //! The organiser's exports, read a keyset page at a time: an event's bookings and
-//! attendees (one record per seat; a booking without seats, one record), and the
+//! attendees (one record per seat, with the name of who uses it: a box office sale's
+//! customer, or a name the owner gave; a booking without seats, one record), and the
 //! payments and refunds made over a range of dates. Each call returns one page of
 //! records and where the next starts (`None`: done); the web layer writes them as CSV
 //! as they come, so an export of any size holds one page in memory.
@@ -7,7 +8,7 @@
 use chrono::NaiveDateTime;
 
 use super::AppState;
-use crate::db::{events, exports};
+use crate::db::{box_office_sales, events, exports};
 use crate::domain::bookings::reservation;
 use crate::domain::common::time_zone::{self, Tz};
 use crate::domain::payments::money::Money;
@@ -16,7 +17,7 @@ use crate::error::AppError;
 /// Records per page.
 pub const PAGE: i64 = 1000;
 
-pub const ATTENDEE_HEADER: [&str; 10] = [
+pub const ATTENDEE_HEADER: [&str; 11] = [
     "booking",
     "code",
     "ticket_type",
@@ -27,6 +28,7 @@ pub const ATTENDEE_HEADER: [&str; 10] = [
     "paid_at",
     "checked_in_at",
     "gate",
+    "attendee",
 ];
 
 pub const MONEY_HEADER: [&str; 10] = [
@@ -73,6 +75,13 @@ pub async fn attendees_page(
             };
             let ids: Vec<i32> = bookings.iter().map(|(t, _, _)| t.id).collect();
             let seats = exports::seats_of(conn, &ids)?;
+            // The customers of box office sales, named on bookings without seats yet (a
+            // pay link not paid) as on their seats.
+            let holds: Vec<(i32, i32)> = bookings
+                .iter()
+                .map(|(t, _, _)| (t.id, t.hold_number))
+                .collect();
+            let customers = box_office_sales::names_for(conn, &holds)?;
             let mut records = Vec::with_capacity(bookings.len());
             for (booking, email, type_name) in &bookings {
                 let status = reservation::visible_status(booking, now).as_str();
@@ -80,7 +89,15 @@ pub async fn attendees_page(
                     .iter()
                     .filter(|a| a.booking_id == booking.id && a.hold_number == booking.hold_number)
                     .collect();
-                let base = |code: &str, seat: String, checked: String, gate: String| {
+                let customer = customers
+                    .iter()
+                    .find(|(id, _)| *id == booking.id)
+                    .map(|(_, name)| name.clone());
+                let base = |code: &str,
+                            seat: String,
+                            checked: String,
+                            gate: String,
+                            attendee: Option<String>| {
                     vec![
                         booking.id.to_string(),
                         code.to_owned(),
@@ -92,6 +109,7 @@ pub async fn attendees_page(
                         local(booking.paid_at, zone),
                         checked,
                         gate,
+                        attendee.or_else(|| customer.clone()).unwrap_or_default(),
                     ]
                 };
                 if mine.is_empty() {
@@ -100,6 +118,7 @@ pub async fn attendees_page(
                         String::new(),
                         String::new(),
                         String::new(),
+                        None,
                     ));
                 }
                 for seat in mine {
@@ -108,6 +127,7 @@ pub async fn attendees_page(
                         format!("{} of {}", seat.position, booking.quantity),
                         local(seat.checked_in_at, zone),
                         seat.gate.clone().unwrap_or_default(),
+                        seat.attendee_name.clone(),
                     ));
                 }
             }

@@ -1,6 +1,7 @@
 //! The built-in test provider's checkout page, as use cases: only the buyer sees, pays or
 //! declines their session (anyone else, and every session when Stripe is active, reads
-//! as missing).
+//! as missing). `may_pay` says whose sessions the caller may use: the logged-in buyer,
+//! or a box office customer who opened their pay link in this browser.
 
 use super::AppState;
 use crate::error::AppError;
@@ -15,10 +16,14 @@ fn gateway(state: &AppState) -> Result<&TestGateway, AppError> {
 }
 
 /// The buyer's session, as the checkout page shows it.
-pub fn session(state: &AppState, user_id: i32, session_id: &str) -> Result<TestSession, AppError> {
+pub fn session(
+    state: &AppState,
+    may_pay: impl Fn(i32) -> bool,
+    session_id: &str,
+) -> Result<TestSession, AppError> {
     gateway(state)?
         .open_session(session_id, state.clock.now())
-        .filter(|session| session.request.user_id == user_id)
+        .filter(|session| may_pay(session.request.user_id))
         .ok_or(AppError::NotFound)
 }
 
@@ -28,8 +33,12 @@ pub fn session(state: &AppState, user_id: i32, session_id: &str) -> Result<TestS
 /// tab). Returns the success URL the provider sends the buyer back to; that page then
 /// finds the outcome already known. If applying fails now (the database busy), the
 /// success page or reconciliation applies it later, as with a lost webhook.
-pub async fn pay(state: &AppState, user_id: i32, session_id: &str) -> Result<String, AppError> {
-    session(state, user_id, session_id)?;
+pub async fn pay(
+    state: &AppState,
+    may_pay: impl Fn(i32) -> bool,
+    session_id: &str,
+) -> Result<String, AppError> {
+    session(state, may_pay, session_id)?;
     let paid = gateway(state)?
         .pay(session_id, state.clock.now())
         .ok_or(AppError::NotFound)?;
@@ -43,6 +52,10 @@ pub async fn pay(state: &AppState, user_id: i32, session_id: &str) -> Result<Str
 }
 
 /// The buyer declines: nothing is charged. Returns the URL back to the ticket.
-pub fn decline(state: &AppState, user_id: i32, session_id: &str) -> Result<String, AppError> {
-    Ok(session(state, user_id, session_id)?.request.cancel_url)
+pub fn decline(
+    state: &AppState,
+    may_pay: impl Fn(i32) -> bool,
+    session_id: &str,
+) -> Result<String, AppError> {
+    Ok(session(state, may_pay, session_id)?.request.cancel_url)
 }

@@ -121,6 +121,24 @@ pub fn name_attendee(conn: &mut Conn, id: i32, name: Option<&str>) -> QueryResul
         .execute(conn)
 }
 
+/// Names every seat of a booking's hold that has no attendee name yet (a box office
+/// sale's customer).
+pub fn name_unnamed_of_hold(
+    conn: &mut Conn,
+    booking_id: i32,
+    hold_number: i32,
+    name: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        dsl::admissions
+            .filter(dsl::booking_id.eq(booking_id))
+            .filter(dsl::hold_number.eq(hold_number))
+            .filter(dsl::attendee_name.is_null()),
+    )
+    .set(dsl::attendee_name.eq(name))
+    .execute(conn)
+}
+
 /// Every admission (the audit reads them all).
 pub fn all(conn: &mut Conn) -> QueryResult<Vec<Admission>> {
     dsl::admissions

@@ -11,6 +11,8 @@ pub mod admissions;
 pub mod api_tokens;
 pub mod booking_transfers;
 pub mod bookings;
+pub mod box_office_grants;
+pub mod box_office_sales;
 pub mod bulk_seed;
 pub mod checkin_log;
 pub mod checkins;

@@ -8,14 +8,16 @@
 //! **refund** sends money back; a **dispute** is a bank contesting a payment; a
 //! **check-in** admits a seat's code once, by **door staff** (`DoorGrant`); a
 //! **listing** (`Listing`) offers a paid booking for resale, and a **transfer**
-//! (`Transfer`) passes a booking's seats to another holder (a resale or a gift).
+//! (`Transfer`) passes a booking's seats to another holder (a resale or a gift); **box
+//! office** staff (`BoxOfficeGrant`) sell seats to a named **customer** in a **sale**
+//! (`Sale`), paid through a mailed **pay link** or a **counter payment**.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    admissions, booking_transfers, bookings, checkin_log, door_grants, events, payments, refunds,
-    resale_listings, ticket_types, users,
+    admissions, booking_transfers, bookings, box_office_grants, box_office_sales, checkin_log,
+    door_grants, events, payments, refunds, resale_listings, ticket_types, users,
 };
 use super::status::{
     AdmissionStatus, BookingStatus, ListingStatus, PaymentStatus, RefundStatus, SellingRule,
@@ -415,6 +417,63 @@ pub struct NewTransfer<'a> {
     pub from_user_id: i32,
     pub to_user_id: i32,
     pub listing_id: Option<i32>,
+    pub payment_id: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Box office access: selling the seats of one event, or of every event (`event_id` NULL).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = box_office_grants)]
+pub struct BoxOfficeGrant {
+    pub id: i32,
+    pub user_id: i32,
+    pub event_id: Option<i32>,
+    pub granted_by: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Insertable)]
+#[diesel(table_name = box_office_grants)]
+pub struct NewBoxOfficeGrant {
+    pub user_id: i32,
+    pub event_id: Option<i32>,
+    pub granted_by: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// A box office sale of a booking's hold (`box_office_sales`).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = box_office_sales)]
+pub struct Sale {
+    pub id: i32,
+    pub booking_id: i32,
+    pub hold_number: i32,
+    pub event_id: i32,
+    /// Who sold it (box office staff or an admin).
+    pub seller_id: i32,
+    /// The customer's name: the attendee named at the door and in exports.
+    pub customer_name: String,
+    /// `link`, `cash`, `card_terminal` or `complimentary`.
+    pub payment: String,
+    pub note: String,
+    /// The SHA-256 of the pay link's token (`link` only).
+    pub link_token_hash: Option<String>,
+    /// The counter payment (every method but `link`).
+    pub payment_id: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Insertable)]
+#[diesel(table_name = box_office_sales)]
+pub struct NewSale<'a> {
+    pub booking_id: i32,
+    pub hold_number: i32,
+    pub event_id: i32,
+    pub seller_id: i32,
+    pub customer_name: &'a str,
+    pub payment: &'a str,
+    pub note: &'a str,
+    pub link_token_hash: Option<&'a str>,
     pub payment_id: Option<i32>,
     pub created_at: NaiveDateTime,
 }

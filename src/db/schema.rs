@@ -377,6 +377,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Box office staff: an account may sell the seats of one event, or of every event
+    /// (`event_id` NULL).
+    box_office_grants (id) {
+        id -> Integer,
+        user_id -> Integer,
+        event_id -> Nullable<Integer>,
+        granted_by -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A box office sale: one per hold of a booking, with its seller, customer's name and
+    /// how it is paid (a mailed link, or recorded at the counter).
+    box_office_sales (id) {
+        id -> Integer,
+        #[sql_name = "ticket_id"]
+        booking_id -> Integer,
+        hold_number -> Integer,
+        event_id -> Integer,
+        seller_id -> Integer,
+        customer_name -> Text,
+        payment -> Text,
+        note -> Text,
+        link_token_hash -> Nullable<Text>,
+        payment_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_types -> events (event_id));
 diesel::joinable!(bookings -> events (event_id));
 diesel::joinable!(bookings -> ticket_types (ticket_type_id));
@@ -394,6 +425,8 @@ diesel::joinable!(resale_listings -> bookings (booking_id));
 diesel::joinable!(resale_listings -> ticket_types (ticket_type_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_deliveries -> feed_events (position));
+diesel::joinable!(box_office_grants -> events (event_id));
+diesel::joinable!(box_office_sales -> bookings (booking_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -419,5 +452,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     feed_counter,
     feed_events,
     webhook_endpoints,
-    webhook_deliveries
+    webhook_deliveries,
+    box_office_grants,
+    box_office_sales
 );

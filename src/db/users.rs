@@ -35,11 +35,13 @@ pub struct SessionFacts {
     pub email: String,
     /// Whether the user keeps the door of any event (door staff).
     pub is_door: bool,
+    /// Whether the user sells any event's seats (box office staff).
+    pub is_box_office: bool,
 }
 
 /// The facts of one user, in one query.
 pub fn session_facts(conn: &mut Conn, id: i32) -> QueryResult<Option<SessionFacts>> {
-    use super::schema::door_grants;
+    use super::schema::{box_office_grants, door_grants};
     dsl::users
         .find(id)
         .select((
@@ -47,6 +49,9 @@ pub fn session_facts(conn: &mut Conn, id: i32) -> QueryResult<Option<SessionFact
             dsl::is_admin,
             dsl::email,
             diesel::dsl::exists(door_grants::table.filter(door_grants::user_id.eq(dsl::id))),
+            diesel::dsl::exists(
+                box_office_grants::table.filter(box_office_grants::user_id.eq(dsl::id)),
+            ),
         ))
         .first(conn)
         .optional()

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod bookings;
+pub mod box_office;
 pub mod catalogue;
 pub mod common;
 pub mod desk;

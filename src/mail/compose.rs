@@ -53,6 +53,8 @@ struct BookingPaid {
     seats: String,
     codes: Vec<String>,
     link: String,
+    /// Where an account made by the box office (no password yet) is claimed.
+    claim: Option<String>,
 }
 
 #[derive(Template)]
@@ -101,6 +103,9 @@ pub fn compose(
         Message::ResaleSold { listing_id } => {
             super::resale_mail::sold(conn, context, *listing_id).map(Some)
         }
+        Message::PayLinkSent { booking_id, token } => {
+            super::pay_link_mail::compose(conn, context, *booking_id, token).map(Some)
+        }
         Message::SeatSent { admission_id } => {
             super::seat_mail::compose(conn, context, *admission_id).map(Some)
         }
@@ -141,6 +146,8 @@ fn booking_paid(conn: &mut Conn, context: &Context<'_>, booking_id: i32) -> Resu
         seats: wording::seats(i64::from(booking.quantity)),
         codes,
         link: format!("{}/bookings/{}", context.public_url, booking.id),
+        claim: (user.password_hash == crate::domain::box_office::order::NO_PASSWORD)
+            .then(|| format!("{}/password/forgot", context.public_url)),
     };
     let calendar = booking_calendar(context, &booking, &event, false);
     // One subject whatever the count: mail filters and the desk's tests match on it.

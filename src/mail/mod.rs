@@ -7,6 +7,7 @@ pub mod account_mail;
 pub mod cancel_mail;
 pub mod compose;
 pub mod ics;
+pub mod pay_link_mail;
 pub mod resale_mail;
 pub mod seat_mail;
 pub mod smtp;

@@ -28,6 +28,9 @@ pub struct CurrentUser {
     pub is_admin: bool,
     /// Door staff of some event (the Door link; each door checks its own event).
     pub is_door: bool,
+    /// Box office staff of some event (the Box office link; each counter checks its own
+    /// event).
+    pub is_box_office: bool,
 }
 
 /// Starts a fresh session for the user (a new cookie, so a planted one is useless).
@@ -78,6 +81,7 @@ async fn look_up(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
             email: facts.email,
             is_admin: facts.is_admin,
             is_door: facts.is_door,
+            is_box_office: facts.is_box_office,
         })),
         _ => {
             session.purge();

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod next_path;
 pub mod page;
 pub mod page_links;
+pub mod payer;
 pub mod request_id;
 pub mod routes;
 pub mod trusted_device;

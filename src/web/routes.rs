@@ -4,8 +4,8 @@ use actix_web::web;
 
 use super::assets;
 use super::handlers::{
-    account, address_check, admin, auth, booking_cancel, bookings, catalogue, checkout, door,
-    health, legacy_paths, password_reset, resale, seat_share, test_checkout,
+    account, address_check, admin, auth, booking_cancel, bookings, box_office, catalogue, checkout,
+    door, health, legacy_paths, password_reset, pay_link, resale, seat_share, test_checkout,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -33,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(test_checkout::show)
         .service(test_checkout::pay)
         .service(test_checkout::decline)
+        .service(pay_link::show)
+        .service(pay_link::pay)
         .service(auth::register_form)
         .service(auth::register)
         .service(auth::login_form)
@@ -70,6 +72,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::door_staff::list)
         .service(admin::door_staff::grant)
         .service(admin::door_staff::revoke)
+        .service(admin::box_office_staff::list)
+        .service(admin::box_office_staff::grant)
+        .service(admin::box_office_staff::revoke)
+        .service(box_office::events)
+        .service(box_office::counter)
+        .service(box_office::sell)
         .service(admin::checkins::list)
         .service(admin::checkins::undo)
         .service(admin::door_list::printable)

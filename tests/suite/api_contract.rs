@@ -502,7 +502,7 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
     let doc = app.api().get("/openapi.json").await.json;
     let ops = operations(&doc);
     let gets: Vec<&(String, String, Value)> = ops.iter().filter(|(m, ..)| m == "get").collect();
-    assert_eq!(gets.len(), 15);
+    assert_eq!(gets.len(), 16);
     for (_, path, op) in gets {
         // The document has a HEAD beside it, without content.
         let head = &doc["paths"][path.as_str()]["head"];

@@ -61,7 +61,7 @@ async fn bookings_and_payments_export_as_csv_with_quoting_and_formulas_defused()
     );
     let text = response.text().await.unwrap();
     assert!(text.starts_with(
-        "booking,code,ticket_type,seat,seats_in_booking,email,status,paid_at,checked_in_at,gate\n"
+        "booking,code,ticket_type,seat,seats_in_booking,email,status,paid_at,checked_in_at,gate,attendee\n"
     ));
     assert!(text.contains("'=SUM(A1)"), "a formula is defused: {text}");
     assert!(

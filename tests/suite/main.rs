@@ -20,6 +20,7 @@ mod api_resale;
 mod api_stripe;
 mod api_tokens;
 mod bad_input;
+mod box_office;
 mod buyer_confirmations;
 mod buyer_refunds;
 mod calendar_files;

@@ -8,6 +8,7 @@ use crate::db::resale_listings;
 use crate::db::status::{AdmissionStatus, PaymentStatus, RefundStatus};
 use crate::db::{Conn, admissions, bookings, events, payment_attempts, refunds, ticket_types};
 use crate::domain::bookings::booking_status::BookingStatus;
+use crate::domain::box_office::counter::COUNTER;
 use crate::error::AppError;
 
 /// What the audit found: one summary line per event and every violation.
@@ -169,6 +170,7 @@ pub fn audit(conn: &mut Conn) -> Result<BooksReport, AppError> {
         Ok(())
     })?;
     super::resale::audit_resale(conn, &mut report.violations)?;
+    super::box_office::audit_counter(conn, &mut report.violations)?;
     Ok(report)
 }
 
@@ -210,7 +212,8 @@ pub fn with_their_payments<'a>(
 }
 
 /// Every paid booking has exactly one succeeded, unrefunded payment of its quantity ×
-/// its ticket type's price; no money is kept without a ticket; no refund is left owing.
+/// its ticket type's price (a counter payment's amount is checked with its sale, since a
+/// complimentary one is 0: `audit::box_office`); no money is kept without a ticket; no refund is left owing.
 /// `page_payments` are all the payments of the bookings in `page`.
 fn audit_money(
     conn: &mut Conn,
@@ -260,11 +263,12 @@ fn audit_money(
             is_paid,
             kept.first(),
             ticket_types.get(&booking.ticket_type_id),
-        ) && (ticket_type
-            .amount_pennies
-            .checked_mul(i64::from(booking.quantity))
-            != Some(payment.amount_pennies)
-            || payment.currency != ticket_type.currency)
+        ) && payment.provider != COUNTER
+            && (ticket_type
+                .amount_pennies
+                .checked_mul(i64::from(booking.quantity))
+                != Some(payment.amount_pennies)
+                || payment.currency != ticket_type.currency)
         {
             report.violations.push(format!(
                 "ticket {} was paid {} {} but its {} seats cost {} × {} {}",

@@ -8,12 +8,13 @@ use chrono::NaiveDateTime;
 
 use crate::db::models::{Admission, Booking, NewAdmission};
 use crate::db::status::AdmissionStatus;
-use crate::db::{Conn, admissions};
+use crate::db::{Conn, admissions, box_office_sales};
 use crate::domain::bookings::ticket_code;
 use crate::error::AppError;
 
 /// Inserts the admissions missing for the booking's current hold (positions
-/// 1..=quantity); the caller holds the ticket's lock and has just made it paid.
+/// 1..=quantity), named after the customer when the box office sold the hold; the
+/// caller holds the ticket's lock and has just made it paid.
 pub fn issue(conn: &mut Conn, booking: &Booking, now: NaiveDateTime) -> Result<(), AppError> {
     let existing = admissions::for_hold(conn, booking.id, booking.hold_number)?;
     for position in 1..=booking.quantity {
@@ -36,6 +37,14 @@ pub fn issue(conn: &mut Conn, booking: &Booking, now: NaiveDateTime) -> Result<(
                 status: AdmissionStatus::Valid,
                 created_at: now,
             },
+        )?;
+    }
+    if let Some(sale) = box_office_sales::for_hold(conn, booking.id, booking.hold_number)? {
+        admissions::name_unnamed_of_hold(
+            conn,
+            booking.id,
+            booking.hold_number,
+            &sale.customer_name,
         )?;
     }
     Ok(())

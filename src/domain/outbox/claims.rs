@@ -124,14 +124,23 @@ fn record_in(
     let recorded = match outcome {
         Outcome::Delivered => {
             let recorded = outbox::mark_delivered(conn, claim.id, claimer, now)?;
-            // Once mailed, a reset token is kept nowhere but as its hash.
-            if let (Guarded::Applied, Ok(Message::PasswordResetAsked { user_id, .. })) =
-                (recorded, &claim.message)
-            {
-                let forgotten = Message::PasswordResetAsked {
-                    user_id: *user_id,
-                    token: String::new(),
-                };
+            // Once mailed, a reset or pay link token is kept nowhere but as its hash.
+            let forgotten = match (recorded, &claim.message) {
+                (Guarded::Applied, Ok(Message::PasswordResetAsked { user_id, .. })) => {
+                    Some(Message::PasswordResetAsked {
+                        user_id: *user_id,
+                        token: String::new(),
+                    })
+                }
+                (Guarded::Applied, Ok(Message::PayLinkSent { booking_id, .. })) => {
+                    Some(Message::PayLinkSent {
+                        booking_id: *booking_id,
+                        token: String::new(),
+                    })
+                }
+                _ => None,
+            };
+            if let Some(forgotten) = forgotten {
                 let payload = serde_json::to_string(&forgotten)
                     .map_err(|e| AppError::Internal(format!("outbox payload: {e}")))?;
                 outbox::set_payload(conn, claim.id, &payload)?;

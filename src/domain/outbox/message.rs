@@ -72,6 +72,13 @@ pub enum Message {
     EventChanged { event_id: i32, change: EventChange },
     /// A seat was checked in at the door (a feed event).
     CheckedIn { admission_id: i32 },
+    /// The box office sold a hold paid by a link: the customer is mailed the link. The
+    /// token is the one mailed; only its hash is kept with the sale.
+    PayLinkSent {
+        #[serde(rename = "ticket_id")]
+        booking_id: i32,
+        token: String,
+    },
 }
 
 /// What happened to an event (`Message::EventChanged`).
@@ -108,6 +115,7 @@ impl Message {
             Message::BookingCancelled { .. } => "booking_cancelled",
             Message::EventChanged { .. } => "event_changed",
             Message::CheckedIn { .. } => "checked_in",
+            Message::PayLinkSent { .. } => "pay_link_sent",
         }
     }
 

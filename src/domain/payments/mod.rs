@@ -23,7 +23,7 @@ mod refund;
 mod refund_record;
 mod resale_settlement;
 #[cfg(test)]
-mod scenes;
+pub(crate) mod scenes;
 pub mod session;
 
 pub use attempt::{

@@ -91,7 +91,12 @@ pub fn next_refund_step(
         if payment.status != PaymentStatus::RefundPending {
             return Ok(RefundStep::Nothing);
         }
-        if payment.amount_pennies == 0 || payment.provider == "free" {
+        // Nothing to send through a provider: a free booking, or money taken at the box
+        // office's counter, which the counter hands back (recorded as done at once).
+        if payment.amount_pennies == 0
+            || payment.provider == "free"
+            || payment.provider == crate::domain::box_office::counter::COUNTER
+        {
             return Ok(RefundStep::Free);
         }
         let reference = payment.provider_payment_id.clone().ok_or_else(|| {

@@ -51,7 +51,8 @@ pub fn of(message: &Message) -> Option<&'static str> {
         | Message::EventCancelled { .. }
         | Message::CancelRefund { .. }
         | Message::ResaleRefund { .. }
-        | Message::SeatSent { .. } => return None,
+        | Message::SeatSent { .. }
+        | Message::PayLinkSent { .. } => return None,
     })
 }
 

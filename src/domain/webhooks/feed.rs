@@ -93,7 +93,8 @@ fn data(conn: &mut Conn, message: &Message) -> Result<Value, AppError> {
         | Message::HoldExpired { booking_id }
         | Message::BookingCancelled { booking_id }
         | Message::EventCancelled { booking_id }
-        | Message::CancelRefund { booking_id } => booking(conn, *booking_id)?,
+        | Message::CancelRefund { booking_id }
+        | Message::PayLinkSent { booking_id, .. } => booking(conn, *booking_id)?,
         Message::BookingGiven { transfer_id } => {
             match booking_transfers::find(conn, *transfer_id)? {
                 Some(t) => json!({

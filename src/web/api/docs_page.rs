@@ -185,8 +185,8 @@ mod tests {
     fn the_page_lists_every_operation() {
         assert_eq!(
             operations(document()).len(),
-            46 + 15,
-            "and a HEAD for each of 15 GETs"
+            50 + 16,
+            "and a HEAD for each of 16 GETs"
         );
     }
 }

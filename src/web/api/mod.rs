@@ -12,6 +12,8 @@ pub mod admin_shapes;
 pub mod answer;
 pub mod body;
 pub mod bookings;
+pub mod box_office;
+pub mod box_office_staff;
 pub mod caller;
 pub mod checkins;
 pub mod docs_page;
@@ -107,6 +109,10 @@ pub fn scope() -> actix_web::Scope<
         .service(webhooks::remove)
         .service(webhooks::replay)
         .service(events_feed::feed)
+        .service(box_office::create)
+        .service(box_office_staff::list)
+        .service(box_office_staff::grant)
+        .service(box_office_staff::revoke)
         .service(openapi::json)
         .service(docs_page::docs)
         .default_service(web::to(no_route::no_route))

@@ -11,8 +11,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldError, Problem, ProblemBody};
 use super::{
-    accounts, admin_events, admin_sales, bookings, checkins, door_staff, events, events_feed,
-    personal_tokens, resale, resale_offers, tokens, webhooks,
+    accounts, admin_events, admin_sales, bookings, box_office, box_office_staff, checkins,
+    door_staff, events, events_feed, personal_tokens, resale, resale_offers, tokens, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -76,6 +76,10 @@ use super::{
         webhooks::remove,
         webhooks::replay,
         events_feed::feed,
+        box_office::create,
+        box_office_staff::list,
+        box_office_staff::grant,
+        box_office_staff::revoke,
     ),
     components(schemas(ProblemBody, FieldError)),
     modifiers(&BearerAuth),
@@ -86,6 +90,7 @@ use super::{
         (name = "resale", description = "Resale between fans at face value, and gifts: offer your paid booking, buy another fan's, give one away"),
         (name = "door", description = "Checking codes in"),
         (name = "admin", description = "Events, ticket types, sales, refunds, door staff, webhook endpoints and the events feed (admins)"),
+        (name = "box office", description = "Selling seats to named customers (box office staff and admins)"),
     ),
 )]
 pub struct ApiDoc;

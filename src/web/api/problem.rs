@@ -54,6 +54,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ),
     ("not_found", 404, "No such resource, or not one of yours."),
     (
+        "complimentary_needs_admin",
+        403,
+        "Only an admin may record a box office sale as complimentary (free of charge).",
+    ),
+    (
         "unsupported_media_type",
         415,
         "The request has a body whose `Content-Type` is not JSON (`application/json`, or a `+json` type).",

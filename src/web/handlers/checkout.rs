@@ -17,6 +17,7 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
 use crate::web::identity::CurrentUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
+use crate::web::payer::Payer;
 
 #[post("/bookings/{id}/pay")]
 pub async fn pay(
@@ -81,16 +82,18 @@ const REFRESH_SECONDS: i64 = PROVIDER_CHECK_INTERVAL.num_seconds() + 2;
 #[get("/checkout/success")]
 pub async fn success(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    payer: Payer,
     ctx: PageCtx,
     query: web::Query<SuccessQuery>,
 ) -> Result<HttpResponse, AppError> {
+    // The logged-in buyer, or a box office customer who came from their pay link.
+    let user_id = payer.user_id().ok_or(AppError::NotFound)?;
     let session_id = query.into_inner().session_id;
     if session_id.len() > 255 || session_id.chars().any(char::is_control) {
         return Err(AppError::NotFound);
     }
     let (booking_id, confirmation) =
-        checkout::complete_for_owner(&state, user.id, &session_id).await?;
+        checkout::complete_for_owner(&state, user_id, &session_id).await?;
     let completion = match confirmation {
         Confirmation::Known(completion) | Confirmation::Asked(Ok(completion)) => completion,
         Confirmation::BeingConfirmed | Confirmation::Asked(Err(AppError::Unavailable(_))) => {
@@ -102,11 +105,13 @@ pub async fn success(
     let (booking_id, seats) = match completion {
         Completion::Confirmed { booking_id } => (
             booking_id,
-            bookings::seats(&state, user.id, booking_id).await?,
+            bookings::seats(&state, user_id, booking_id).await?,
         ),
         _ => (booking_id, 1),
     };
-    let back = if bookings::seats(&state, user.id, booking_id).await.is_ok() {
+    let back = if let Some(link_page) = payer.link_page() {
+        link_page.to_owned()
+    } else if bookings::seats(&state, user_id, booking_id).await.is_ok() {
         format!("/bookings/{booking_id}")
     } else {
         "/bookings".to_owned()

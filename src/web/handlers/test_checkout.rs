@@ -10,8 +10,8 @@ use crate::providers::SessionStatus;
 use crate::providers::test_provider::TestSession;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
-use crate::web::identity::CurrentUser;
 use crate::web::page::{Page, PageCtx, html, see_other};
+use crate::web::payer::Payer;
 use crate::web::views;
 
 #[derive(Template)]
@@ -26,11 +26,11 @@ struct TestCheckoutPage {
 #[get("/test-checkout/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    payer: Payer,
     ctx: PageCtx,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let session = test_checkout::session(&state, user.id, &path.into_inner())?;
+    let session = test_checkout::session(&state, |id| payer.may_pay_for(id), &path.into_inner())?;
     let price = views::money(session.request.amount_pennies, &session.request.currency);
     let open = session.status == SessionStatus::Open;
     html(&TestCheckoutPage {
@@ -44,23 +44,26 @@ pub async fn show(
 #[post("/test-checkout/{id}/pay")]
 pub async fn pay(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    payer: Payer,
     path: web::Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let success = test_checkout::pay(&state, user.id, &path.into_inner()).await?;
+    let success =
+        test_checkout::pay(&state, |id| payer.may_pay_for(id), &path.into_inner()).await?;
     Ok(see_other(&success))
 }
 
 #[post("/test-checkout/{id}/decline")]
 pub async fn decline(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    payer: Payer,
     ctx: PageCtx,
     path: web::Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let back = test_checkout::decline(&state, user.id, &path.into_inner())?;
+    let back = test_checkout::decline(&state, |id| payer.may_pay_for(id), &path.into_inner())?;
+    // A box office customer without a log-in goes back to their pay link.
+    let back = payer.link_page().map_or(back, str::to_owned);
     flash::error(
         &ctx.session,
         "Your payment was declined and nothing was charged. Your seat is still held; you can try again.",

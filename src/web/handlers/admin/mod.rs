@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod booking;
 pub mod bookings;
+pub mod box_office_staff;
 pub mod checkins;
 pub mod dashboard;
 pub mod door_list;

@@ -1,0 +1,2 @@
+DROP TABLE box_office_sales;
+DROP TABLE box_office_grants;
