@@ -12,10 +12,11 @@
 # First the document itself goes through a third-party validator, openapi-spec-validator
 # (pinned; the OpenAPI 3.1 schema plus its own rules: unique operationIds, resolvable
 # references, path parameters declared). Schemathesis then runs as an anonymous caller,
-# a buyer (who signed up over the API) and an admin, and its stateful phase must cover
+# a buyer (who signed up over the API), a box office clerk and an admin, and its stateful phase must cover
 # the document's links (CONTRACT_MIN_LINKS). Last, a stock generator
 # (openapi-python-client, pinned) makes a client from the document without a warning,
-# and scripts/partner_client.py uses it: sign up, log in, personal token, hold a seat.
+# and scripts/partner_client.py uses it: sign up, log in, personal tokens, hold a seat,
+# sell at the counter.
 #
 # Installs schemathesis and openapi-spec-validator (pinned) into .venv-contract from PyPI
 # if they are not there. Fails on any failure or error; never skips.
@@ -89,9 +90,14 @@ token() {
     -d "{\"email\":\"$1\",\"password\":\"$password\"}" | jq -r .token
 }
 
-# A buyer signs up over the API itself.
-curl -sf -X POST "$base/api/v1/accounts" -H 'content-type: application/json' \
-  -d "{\"email\":\"buyer@example.com\",\"password\":\"$password\"}" >/dev/null
+# A buyer and a box office clerk sign up over the API itself; the admin grants the
+# clerk the box office of every event.
+for who in buyer clerk; do
+  curl -sf -X POST "$base/api/v1/accounts" -H 'content-type: application/json' \
+    -d "{\"email\":\"$who@example.com\",\"password\":\"$password\"}" >/dev/null
+done
+curl -sf -X POST "$base/api/v1/admin/box-office-staff" -H 'content-type: application/json' \
+  -H "Authorization: Bearer $(token admin@example.com)" -d '{"email":"clerk@example.com"}' >/dev/null
 
 # schemathesis as CALLER (anonymous, buyer or admin), every check but one.
 run() {
@@ -101,6 +107,7 @@ run() {
   case "$caller" in
     anonymous) ;;
     buyer) auth=(-H "Authorization: Bearer $(token buyer@example.com)") ;;
+    box_office) auth=(-H "Authorization: Bearer $(token clerk@example.com)") ;;
     admin) auth=(-H "Authorization: Bearer $(token admin@example.com)") ;;
   esac
   echo "== schemathesis on $engine as $caller $*" >&2
@@ -117,7 +124,7 @@ curl -sf "$base/api/v1/openapi.json" >"$workdir/openapi.json"
 "$venv/bin/openapi-spec-validator" "$workdir/openapi.json" || status=1
 # Every operation but the revocation of the token a run carries, as each kind of caller;
 # then that revocation (it ends the run's own token) last.
-for caller in ${CONTRACT_CALLERS:-anonymous buyer admin}; do
+for caller in ${CONTRACT_CALLERS:-anonymous buyer box_office admin}; do
   run "$caller" --exclude-path /api/v1/tokens/current --phases examples,coverage,fuzzing || status=1
   run "$caller" --exclude-path /api/v1/tokens/current --phases stateful \
     --max-examples "${CONTRACT_STATEFUL_EXAMPLES:-100}" || status=1
@@ -137,7 +144,8 @@ echo "== openapi-python-client: a client generated from the document, then used"
 if PATH="$PWD/$venv/bin:$PATH" "$venv/bin/openapi-python-client" generate \
     --path "$workdir/openapi.json" --output-path "$workdir/client/boxoffice_client" \
     --meta none >"$workdir/generate.log" 2>&1 && ! grep -qi "warning" "$workdir/generate.log"; then
-  "$venv/bin/python" scripts/partner_client.py "$base" "$workdir/client" || status=1
+  "$venv/bin/python" scripts/partner_client.py "$base" "$workdir/client" \
+    "$(token admin@example.com)" || status=1
 else
   cat "$workdir/generate.log" >&2
   status=1

@@ -1,19 +1,23 @@
 """A partner's first steps with a client generated from /api/v1/openapi.json by a stock
 generator (openapi-python-client): sign up, log in, make a personal token, browse the
-catalogue and hold a seat with it. Run by scripts/contract-test.sh against the running
-shop; exits non-zero (with the answer) on the first step that does not go as documented.
+catalogue and hold a seat with it; then, made box office staff by the shop's admin, sell
+two seats to a named customer paid at the counter and one by a mailed pay link. Run by
+scripts/contract-test.sh against the running shop; exits non-zero (with the answer) on
+the first step that does not go as documented.
 
-    python partner_client.py BASE_URL PACKAGE_PARENT_DIR
+    python partner_client.py BASE_URL PACKAGE_PARENT_DIR ADMIN_TOKEN
 """
 
 import sys
 import uuid
 
-base, parent = sys.argv[1], sys.argv[2]
+base, parent, admin_token = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path.insert(0, parent)
 
 from boxoffice_client import AuthenticatedClient, Client  # noqa: E402
+from boxoffice_client.api.admin import grant_box_office_staff  # noqa: E402
 from boxoffice_client.api.bookings import create_booking, get_booking  # noqa: E402
+from boxoffice_client.api.box_office import create_sale  # noqa: E402
 from boxoffice_client.api.events import get_event, list_events  # noqa: E402
 from boxoffice_client.api.tokens import (  # noqa: E402
     create_account,
@@ -23,6 +27,9 @@ from boxoffice_client.api.tokens import (  # noqa: E402
 )
 from boxoffice_client.models import (  # noqa: E402
     AccountRequest,
+    BoxOfficeGrantInput,
+    SalePaymentIn,
+    SaleRequest,
     BookingRequest,
     PersonalScope,
     PersonalTokenRequest,
@@ -79,4 +86,60 @@ booking = expect(
 )
 shown = expect(get_booking.sync_detailed(booking.id, client=partner), 200)
 assert shown.status == "reserved", shown.status
-print(f"partner client: signed up {email}, personal token {made.id}, held booking {booking.id}")
+
+# The shop's admin makes the partner box office staff; the partner's till gets a token
+# that sells and does nothing else.
+admin = AuthenticatedClient(base_url=base, token=admin_token)
+expect(
+    grant_box_office_staff.sync_detailed(client=admin, body=BoxOfficeGrantInput(email=email, event_id=event.id)),
+    201,
+)
+login = expect(
+    create_token.sync_detailed(client=anonymous, body=TokenRequest(email=email, password=password)), 201
+)
+session = AuthenticatedClient(base_url=base, token=login.token)
+till_token = expect(
+    create_personal_token.sync_detailed(
+        client=session,
+        body=PersonalTokenRequest(name="till 1", scope=PersonalScope.BOX_OFFICE, expires_in_days=7),
+    ),
+    201,
+)
+till = AuthenticatedClient(base_url=base, token=till_token.token)
+customer = f"customer-{uuid.uuid4().hex[:8]}@example.com"
+at_counter = expect(
+    create_sale.sync_detailed(
+        event.id,
+        client=till,
+        body=SaleRequest(
+            ticket_type_id=ticket_type.id,
+            quantity=2,
+            customer_email=customer,
+            customer_name="Ann Customer",
+            payment=SalePaymentIn.CASH,
+            note="receipt 1",
+        ),
+        idempotency_key=str(uuid.uuid4()),
+    ),
+    201,
+)
+by_link = expect(
+    create_sale.sync_detailed(
+        event.id,
+        client=till,
+        body=SaleRequest(
+            ticket_type_id=ticket_type.id,
+            quantity=1,
+            customer_email=f"linked-{uuid.uuid4().hex[:8]}@example.com",
+            customer_name="Bo Linked",
+            payment=SalePaymentIn.LINK,
+            note="",
+        ),
+        idempotency_key=str(uuid.uuid4()),
+    ),
+    201,
+)
+print(
+    f"partner client: signed up {email}, personal token {made.id}, held booking {booking.id}, "
+    f"sold booking {at_counter.booking_id} at the counter and {by_link.booking_id} by a pay link"
+)

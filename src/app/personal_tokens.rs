@@ -10,9 +10,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 use super::AppState;
 use super::api_tokens::TokenHolder;
 use crate::db::api_tokens::{self, PersonalToken};
-use crate::db::{door_grants, users, write_transaction};
+use crate::db::{box_office_grants, door_grants, users, write_transaction};
 use crate::domain::accounts::api_token;
-use crate::domain::accounts::token_scope::TokenScope;
+use crate::domain::accounts::token_scope::{Roles, TokenScope};
 use crate::domain::common::form_errors::FieldErrors;
 use crate::error::AppError;
 
@@ -54,18 +54,21 @@ pub fn logged_in_recently(holder: &TokenHolder, now: NaiveDateTime) -> bool {
 
 /// The scopes `user_id`'s account may give a personal access token.
 pub async fn grantable_scopes(state: &AppState, user_id: i32) -> Result<Vec<TokenScope>, AppError> {
-    let (is_admin, is_door) = state.db(move |conn| roles(conn, user_id)).await?;
+    let roles = state.db(move |conn| roles(conn, user_id)).await?;
     Ok(crate::domain::accounts::token_scope::PERSONAL
         .into_iter()
-        .filter(|scope| scope.grantable(is_admin, is_door))
+        .filter(|scope| scope.grantable(roles))
         .collect())
 }
 
-/// Whether the account is an admin, and whether it keeps any door.
-fn roles(conn: &mut crate::db::Conn, user_id: i32) -> Result<(bool, bool), AppError> {
+/// Whether the account is an admin, and whether it keeps any door or box office.
+fn roles(conn: &mut crate::db::Conn, user_id: i32) -> Result<Roles, AppError> {
     let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
-    let is_door = !door_grants::scopes_of(conn, user_id)?.is_empty();
-    Ok((user.is_admin, is_door))
+    Ok(Roles {
+        admin: user.is_admin,
+        door: !door_grants::scopes_of(conn, user_id)?.is_empty(),
+        box_office: !box_office_grants::scopes_of(conn, user_id)?.is_empty(),
+    })
 }
 
 /// Makes a personal access token as `wanted` says; or the fields to fix (a bad name,
@@ -85,7 +88,7 @@ pub async fn create(
     }
     let scope = TokenScope::parse_personal(wanted.scope);
     if scope.is_none() {
-        errors.add("scope", "Choose buyer, door or admin.");
+        errors.add("scope", "Choose buyer, door, box_office or admin.");
     }
     let (Some(name), Some(lifetime), Some(scope)) = (name, lifetime, scope) else {
         return Ok(Err(errors));
@@ -98,8 +101,7 @@ pub async fn create(
         .db(move |conn| {
             write_transaction(conn, |c| {
                 let user = users::find(c, user_id)?.ok_or(AppError::NotFound)?;
-                let (is_admin, is_door) = roles(c, user_id)?;
-                if !scope.grantable(is_admin, is_door) {
+                if !scope.grantable(roles(c, user_id)?) {
                     return Ok(Made::ScopeRefused);
                 }
                 let live = api_tokens::live_personal(c, user_id, user.session_generation, now)?;
@@ -132,6 +134,7 @@ pub async fn create(
                 "scope",
                 match scope {
                     TokenScope::Admin => "Only an admin's account may make an admin token.",
+                    TokenScope::BoxOffice => "Only box office staff may make a box office token.",
                     _ => "Only door staff may make a door token.",
                 },
             );

@@ -416,3 +416,76 @@ async fn a_door_token_has_its_own_allowance_sized_for_a_gate() {
     ];
     assert_eq!(scans, [200, 200, 429]);
 }
+
+#[tokio::test]
+async fn a_box_office_token_sells_at_the_counter_and_does_nothing_else() {
+    let app = TestApp::spawn().await;
+    let show = app
+        .create_event(EventSpec::new("Counter").seats("Stalls", 2500, 10))
+        .await;
+    let admin = app.api_admin().await;
+    let clerk = app.api_user("clerk@example.com").await;
+    let fan = app.api_user("fan@example.com").await;
+    assert_eq!(
+        personal(&clerk, "box_office").await.status,
+        422,
+        "not staff yet"
+    );
+    assert_eq!(personal(&fan, "box_office").await.status, 422);
+    let granted = admin
+        .post(
+            "/admin/box-office-staff",
+            &json!({"email": "clerk@example.com", "event_id": show.event_id}),
+        )
+        .await;
+    assert_eq!(granted.status, 201, "{:?}", granted.json);
+    let made = personal(&clerk, "box_office").await;
+    assert_eq!(made.status, 201, "{:?}", made.json);
+    assert_eq!(made.json["scope"], "box_office");
+    let till = app.api().with_token(made.json["token"].as_str().unwrap());
+    let door_till = {
+        let made = personal(&admin, "door").await;
+        app.api().with_token(made.json["token"].as_str().unwrap())
+    };
+
+    let sales = format!("/events/{}/sales", show.event_id);
+    let sale = |email: &str| {
+        json!({
+            "ticket_type_id": show.ticket_type_ids[0],
+            "quantity": 2,
+            "customer_email": email,
+            "customer_name": "Ann Example",
+            "payment": "cash",
+            "note": "till 1",
+        })
+    };
+    let sold = till
+        .post_keyed(&sales, "till-1", &sale("ann@example.com"))
+        .await;
+    assert_eq!(sold.status, 201, "{:?}", sold.json);
+
+    // It neither books for itself, nor checks in, nor uses the admin API.
+    let booked = till
+        .post_keyed(
+            &format!("/events/{}/bookings", show.event_id),
+            "b-1",
+            &json!({"ticket_type_id": show.ticket_type_ids[0]}),
+        )
+        .await;
+    assert_eq!((booked.status, booked.code()), (403, "token_scope"));
+    let scanned = till
+        .post(
+            &format!("/events/{}/checkins", show.event_id),
+            &json!({"code": "NOSUCHCODE", "gate": "North"}),
+        )
+        .await;
+    assert_eq!((scanned.status, scanned.code()), (403, "token_scope"));
+
+    // A door token, even an admin's, does not sell.
+    let refused = door_till
+        .post_keyed(&sales, "till-2", &sale("bob@example.com"))
+        .await;
+    assert_eq!((refused.status, refused.code()), (403, "token_scope"));
+    assert_eq!(app.bookings().await.len(), 1, "only the till's sale");
+    app.assert_books_clean().await;
+}

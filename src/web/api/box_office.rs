@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::answer::Answer;
 use super::body::RawBody;
-use super::caller::ApiCaller;
+use super::caller::ApiSeller;
 use super::idempotent::{self, Key};
 use super::problem::{Problem, ProblemBody};
 use super::shapes::{Price, utc};
@@ -160,14 +160,15 @@ impl SaleOut {
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiCaller(holder): ApiCaller,
+    ApiSeller(holder): ApiSeller,
     path: web::Path<i32>,
     body: RawBody,
 ) -> Result<HttpResponse, Problem> {
     let event_id = path.into_inner();
+    // An admin sells everywhere (and gives seats away) with any scope that sells.
     let seller = Seller {
         user_id: holder.user_id,
-        is_admin: holder.is_admin,
+        is_admin: holder.admin_account,
     };
     sales::authorize(&state, seller, event_id).await?;
     Ok(idempotent::run(

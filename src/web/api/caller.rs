@@ -1,7 +1,8 @@
 //! Who is calling the API: the holder of the request's bearer token (never the session
 //! cookie, so no CSRF exposure), looked up once per request, and the extractors
 //! `ApiCaller` (any live token), `ApiBuyer` (a token whose scope may buy), `ApiDoor` (one
-//! whose scope may check in) and `ApiAdmin` (an admin's, of a scope that allows it).
+//! whose scope may check in), `ApiSeller` (one whose scope may sell at the box office)
+//! and `ApiAdmin` (an admin's, of a scope that allows it).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -113,6 +114,14 @@ scoped_caller!(
     ApiBuyer,
     allows_buying,
     "book, pay, resell or give away"
+);
+
+scoped_caller!(
+    /// A live token whose scope may sell to named customers (where its account keeps
+    /// the box office: the use case decides).
+    ApiSeller,
+    allows_selling,
+    "sell at the box office"
 );
 
 scoped_caller!(

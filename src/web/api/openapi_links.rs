@@ -38,7 +38,12 @@ const LINKS: &[(&str, &str, &[&str])] = &[
     (
         "getEvent",
         "200",
-        &["createBooking", "listResaleOffers", "checkInTicket"],
+        &[
+            "createBooking",
+            "createSale",
+            "listResaleOffers",
+            "checkInTicket",
+        ],
     ),
     (
         "createBooking",
@@ -63,6 +68,18 @@ const LINKS: &[(&str, &str, &[&str])] = &[
         ],
     ),
     ("grantDoorStaff", "201", &["revokeDoorStaff"]),
+    ("grantBoxOfficeStaff", "201", &["revokeBoxOfficeStaff"]),
+    (
+        "createWebhookEndpoint",
+        "201",
+        &[
+            "showWebhookEndpoint",
+            "updateWebhookEndpoint",
+            "disableWebhookEndpoint",
+            "enableWebhookEndpoint",
+            "deleteWebhookEndpoint",
+        ],
+    ),
     ("createPersonalToken", "201", &["revokePersonalToken"]),
 ];
 

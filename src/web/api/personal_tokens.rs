@@ -39,12 +39,14 @@ pub struct PersonalTokenRequest {
 }
 
 /// What a personal access token may do: `buyer` bookings, resale and gifts; `door` check
-/// codes in (door staff only); `admin` everything an admin may (admins only).
+/// codes in (door staff only); `box_office` sell to named customers (box office staff
+/// only); `admin` everything an admin may (admins only).
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum PersonalScope {
     Buyer,
     Door,
+    BoxOffice,
     Admin,
 }
 
@@ -53,6 +55,7 @@ impl PersonalScope {
         match self {
             PersonalScope::Buyer => TokenScope::Buyer,
             PersonalScope::Door => TokenScope::Door,
+            PersonalScope::BoxOffice => TokenScope::BoxOffice,
             PersonalScope::Admin => TokenScope::Admin,
         }
     }
@@ -66,7 +69,7 @@ const LIFETIME_DAYS: [u16; 4] = [7, 30, 90, 365];
 pub struct PersonalTokenOut {
     pub id: i32,
     pub name: String,
-    #[schema(pattern = "^(buyer|door|admin|full)$")]
+    #[schema(pattern = "^(buyer|door|box_office|admin|full)$")]
     pub scope: String,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -94,7 +97,7 @@ impl PersonalTokenOut {
 pub struct NewPersonalToken {
     pub id: i32,
     pub name: String,
-    #[schema(pattern = "^(buyer|door|admin)$")]
+    #[schema(pattern = "^(buyer|door|box_office|admin)$")]
     pub scope: String,
     /// Send it as `Authorization: Bearer <token>`. Shown once; only its hash is kept.
     pub token: String,
