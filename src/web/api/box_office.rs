@@ -139,7 +139,7 @@ impl SaleOut {
 /// confirmation. `link`: the seats are held as a web hold is, and the customer is mailed
 /// a link that pays for them without a password.
 #[utoipa::path(
-    post, path = "/api/v1/events/{id}/sales", tag = "box office",
+    post, path = "/api/v1/events/{id}/sales", tag = "box-office",
     operation_id = "createSale",
     security(("bearer" = [])),
     params(

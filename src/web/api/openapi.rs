@@ -90,7 +90,7 @@ use super::{
         (name = "resale", description = "Resale between fans at face value, and gifts: offer your paid booking, buy another fan's, give one away"),
         (name = "door", description = "Checking codes in"),
         (name = "admin", description = "Events, ticket types, sales, refunds, door staff, webhook endpoints and the events feed (admins)"),
-        (name = "box office", description = "Selling seats to named customers (box office staff and admins)"),
+        (name = "box-office", description = "Selling seats to named customers (box office staff and admins)"),
     ),
 )]
 pub struct ApiDoc;
