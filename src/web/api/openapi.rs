@@ -157,7 +157,7 @@ fn add_head_operations(doc: &mut Value) {
 
 /// Answers every operation can give, added where an operation does not list them: 400
 /// (a header or parameter that cannot be read) and 429 (the rate limits are in front of
-/// every route); 415 where it takes a body; 401 and 403 (not an admin, or beyond the
+/// every route); 415 and 413 where it takes a body; 401 and 403 (not an admin, or beyond the
 /// token's scope) where a token is needed, 404 where a path names a resource; with an `Idempotency-Key`, 409 (in flight) and 422 (malformed
 /// or reused).
 fn add_shared_answers(doc: &mut Value) {
@@ -192,6 +192,9 @@ fn add_shared_answers(doc: &mut Value) {
             if has_body {
                 responses.entry("415").or_insert_with(|| {
                     problem("A body whose Content-Type is not JSON (`unsupported_media_type`)")
+                });
+                responses.entry("413").or_insert_with(|| {
+                    problem("A body larger than the API accepts, 16 KiB (`payload_too_large`)")
                 });
             }
             if secured {
