@@ -187,13 +187,15 @@ pub async fn show(
             };
             let checked_in = seats.iter().any(|seat| seat.checked_in_at.is_some());
             let door = at_the_door(conn, &booking, checked_in)?;
-            let kept = if booking.status == BookingStatus::Paid {
-                payment_attempts::for_booking(conn, booking.id)?
-                    .into_iter()
-                    .find(|p| p.status == PaymentStatus::Paid)
-                    .map(|p| Money::from_stored(p.amount_pennies, &p.currency))
-            } else {
-                None
+            let kept = match payment_attempts::for_booking(conn, booking.id)?
+                .into_iter()
+                .find(|p| p.status == PaymentStatus::Paid)
+            {
+                Some(p) if booking.status == BookingStatus::Paid => Some(Money::from_stored(
+                    crate::domain::payments::still_kept(conn, &p)?,
+                    &p.currency,
+                )),
+                _ => None,
             };
             Ok((booking, event, ticket_type, seats, note, door, kept))
         })

@@ -87,7 +87,11 @@ pub async fn attendees_page(
                 let status = reservation::visible_status(booking, now).as_str();
                 let mine: Vec<_> = seats
                     .iter()
-                    .filter(|a| a.booking_id == booking.id && a.hold_number == booking.hold_number)
+                    .filter(|a| {
+                        a.booking_id == booking.id
+                            && a.hold_number == booking.hold_number
+                            && a.given_back_at.is_none()
+                    })
                     .collect();
                 let customer = customers
                     .iter()

@@ -23,6 +23,7 @@ pub mod door;
 pub mod door_admin;
 pub mod event_lifecycle;
 pub mod exports;
+pub mod give_back;
 pub mod health;
 pub mod limits;
 pub mod login;

@@ -9,10 +9,10 @@ use futures_util::stream::{self, StreamExt};
 
 use super::AppState;
 use super::checkout::apply;
-use super::refunds::{RefundProgress, refund};
+use super::refunds::{RefundProgress, refund, refund_part};
 use crate::db::models::Payment;
-use crate::db::status::PaymentStatus;
-use crate::db::{Guarded, payment_attempts};
+use crate::db::status::{PaymentStatus, RefundStatus};
+use crate::db::{Guarded, payment_attempts, refunds};
 use crate::domain::payments::{self, Completion};
 use crate::error::AppError;
 use crate::providers::ProviderError;
@@ -43,6 +43,56 @@ fn look_budget(state: &AppState) -> std::time::Duration {
 /// never loses a paid ticket), and retries pending refunds; `PROVIDER_CALLS_AT_ONCE` at
 /// a time, each within `look_budget`. Returns how many it settled.
 pub async fn reconcile(state: &AppState) -> usize {
+    let settled = reconcile_attempts(state).await;
+    settled + retry_part_refunds(state).await
+}
+
+/// Sends again, or asks about, the refunds of seats given back that are still owed (their
+/// payments stay paid, so the attempts' pass does not see them); returns how many
+/// succeeded.
+async fn retry_part_refunds(state: &AppState) -> usize {
+    let now = state.clock.now();
+    let owed = state
+        .db(move |conn| {
+            Ok(refunds::stale_open_parts(
+                conn,
+                &[
+                    RefundStatus::Requested,
+                    RefundStatus::Unsure,
+                    RefundStatus::Pending,
+                ],
+                now - RECONCILE_AFTER,
+                RECONCILE_BATCH,
+            )?)
+        })
+        .await;
+    let owed = match owed {
+        Ok(owed) => owed,
+        Err(error) => {
+            log::warn!("reconciliation could not read refunds: {error}");
+            return 0;
+        }
+    };
+    let budget = look_budget(state);
+    stream::iter(owed)
+        .map(|owed| async move {
+            match tokio::time::timeout(budget, refund_part(state, owed.id)).await {
+                Ok(Ok(RefundProgress::Done)) => 1,
+                Ok(Ok(RefundProgress::Pending)) => 0,
+                Ok(Err(error)) => {
+                    log::warn!("retrying refund {} of seats given back: {error}", owed.id);
+                    0
+                }
+                Err(_) => 0,
+            }
+        })
+        .buffer_unordered(PROVIDER_CALLS_AT_ONCE)
+        .fold(0, |settled, one| async move { settled + one })
+        .await
+}
+
+/// The attempts' pass of `reconcile`.
+async fn reconcile_attempts(state: &AppState) -> usize {
     let now = state.clock.now();
     let stale = state
         .db(move |conn| {

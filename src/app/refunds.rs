@@ -39,9 +39,24 @@ pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress,
     let step = state
         .db(move |conn| payments::next_refund_step(conn, now, payment_id))
         .await?;
+    carry_out(state, step).await
+}
+
+/// Sends one refund of seats given back (`payments::give_back_seats`), exactly once, as
+/// `refund` does a payment's.
+pub async fn refund_part(state: &AppState, refund_id: i32) -> Result<RefundProgress, AppError> {
+    let step = state
+        .db(move |conn| payments::next_part_step(conn, refund_id))
+        .await?;
+    carry_out(state, step).await
+}
+
+/// Takes one refund step: settles a free one, asks about or sends one at the provider.
+async fn carry_out(state: &AppState, step: RefundStep) -> Result<RefundProgress, AppError> {
+    let now = state.clock.now();
     let (refund, reference) = match step {
         RefundStep::Nothing => return Ok(RefundProgress::Done),
-        RefundStep::Free => {
+        RefundStep::Free { payment_id } => {
             state
                 .db(move |conn| payments::refund_done(conn, now, payment_id, "free"))
                 .await?;
@@ -100,7 +115,7 @@ pub async fn refund(state: &AppState, payment_id: i32) -> Result<RefundProgress,
         // Nothing happened, or nobody knows: the refund stays `requested` under its key,
         // and the next try resends it (Stripe answers a resend with the first refund).
         Fault::Transient => {
-            log::warn!("refund {id} of payment {payment_id} will be retried: {error}");
+            log::warn!("refund {id} will be retried: {error}");
             Err(retry_later(error))
         }
         Fault::KeySpoilt => {

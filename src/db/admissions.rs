@@ -114,6 +114,33 @@ pub fn reissue(
     Ok(super::Guarded::from_rows(changed))
 }
 
+/// Voids a valid seat not checked in that its owner gave back, guarded by both.
+pub fn give_back(
+    conn: &mut Conn,
+    id: i32,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<super::Guarded> {
+    let changed = diesel::update(
+        dsl::admissions
+            .filter(dsl::id.eq(id))
+            .filter(dsl::status.eq(AdmissionStatus::Valid.as_str()))
+            .filter(dsl::checked_in_at.is_null()),
+    )
+    .set((
+        dsl::status.eq(AdmissionStatus::Void.as_str()),
+        dsl::given_back_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    Ok(super::Guarded::from_rows(changed))
+}
+
+/// Moves a seat to another position of its hold (the caller keeps positions unique).
+pub fn move_to(conn: &mut Conn, id: i32, position: i32) -> QueryResult<usize> {
+    diesel::update(dsl::admissions.filter(dsl::id.eq(id)))
+        .set(dsl::position.eq(position))
+        .execute(conn)
+}
+
 /// Sets (or clears) the name of who will use a seat.
 pub fn name_attendee(conn: &mut Conn, id: i32, name: Option<&str>) -> QueryResult<usize> {
     diesel::update(dsl::admissions.filter(dsl::id.eq(id)))

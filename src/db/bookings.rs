@@ -192,6 +192,27 @@ pub fn transition(
     Ok(Guarded::from_rows(changed))
 }
 
+/// A paid booking keeps `to` of its `from` seats (the others were given back), guarded
+/// by its hold and the quantity read under its lock.
+pub fn shrink(
+    conn: &mut Conn,
+    id: i32,
+    hold_number: i32,
+    from: i32,
+    to: i32,
+) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::bookings
+            .filter(dsl::id.eq(id))
+            .filter(dsl::hold_number.eq(hold_number))
+            .filter(dsl::status.eq(BookingStatus::Paid.as_str()))
+            .filter(dsl::quantity.eq(from)),
+    )
+    .set(dsl::quantity.eq(to))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}
+
 /// Marks a hold paid (from `from`, usually `reserved`).
 pub fn mark_paid(
     conn: &mut Conn,

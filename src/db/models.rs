@@ -191,6 +191,8 @@ pub struct Admission {
     /// The name of who will use the seat, if given; shown at the door.
     pub attendee_name: Option<String>,
     pub sent_at: Option<NaiveDateTime>,
+    /// When its owner gave the seat back (a part of a group booking, refunded pro rata).
+    pub given_back_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]
@@ -279,6 +281,9 @@ pub struct Refund {
     pub failure_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A refund of the seats given back from a booking that stays paid: how many. `None`
+    /// for a refund that returns what is left of the whole payment.
+    pub seats: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, Insertable)]
@@ -294,6 +299,7 @@ pub struct NewRefund<'a> {
     pub reason: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub seats: Option<i32>,
 }
 
 /// Door staff access: one event's check-in pages, or every event's (`event_id` NULL).

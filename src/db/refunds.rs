@@ -95,3 +95,55 @@ pub fn rekey(conn: &mut Conn, id: i32, key: &str, now: NaiveDateTime) -> QueryRe
     .execute(conn)?;
     Ok(Guarded::from_rows(changed))
 }
+
+/// The refunds of seats given back from each of `payment_ids` (whatever their state).
+pub fn parts_of(conn: &mut Conn, payment_ids: &[i32]) -> QueryResult<Vec<Refund>> {
+    dsl::refunds
+        .filter(dsl::payment_id.eq_any(payment_ids))
+        .filter(dsl::seats.is_not_null())
+        .order(dsl::id.asc())
+        .select(Refund::as_select())
+        .load(conn)
+}
+
+/// Refunds of seats given back that are still owed and untouched since `before`
+/// (reconciliation retries them), oldest first.
+pub fn stale_open_parts(
+    conn: &mut Conn,
+    open: &[RefundStatus],
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Refund>> {
+    dsl::refunds
+        .filter(dsl::seats.is_not_null())
+        .filter(dsl::status.eq_any(texts(open)))
+        .filter(dsl::updated_at.lt(before))
+        .order(dsl::updated_at.asc())
+        .limit(limit)
+        .select(Refund::as_select())
+        .load(conn)
+}
+
+/// An admin's retry of a failed refund of seats given back: the same row, asked for again
+/// under a new key (the seats are already back on sale; only the money is owed).
+pub fn retry_failed(
+    conn: &mut Conn,
+    id: i32,
+    key: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::refunds
+            .filter(dsl::id.eq(id))
+            .filter(dsl::status.eq(RefundStatus::Failed.as_str())),
+    )
+    .set((
+        dsl::status.eq(RefundStatus::Requested.as_str()),
+        dsl::idempotency_key.eq(key),
+        dsl::provider_refund_id.eq(None::<String>),
+        dsl::failure_reason.eq(None::<String>),
+        dsl::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}

@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Nullable};
 
 use super::Conn;
 use super::schema::{bookings, payments, refunds};
-use super::status::{BookingStatus, PaymentStatus, RefundStatus};
+use super::status::{BookingStatus, RefundStatus};
 
 /// Money that came in (every payment that was ever paid, refunded or not), per
 /// currency: (currency, minor units).
@@ -102,24 +102,6 @@ pub fn paid_times(
         .into_iter()
         .filter_map(|(at, seats)| at.map(|at| (at, seats)))
         .collect())
-}
-
-/// Money kept now (payments in `paid`), per currency: what the books expect to match
-/// the paid bookings' prices.
-pub fn kept(conn: &mut Conn, event: Option<i32>) -> QueryResult<Vec<(String, i64)>> {
-    let mut query = payments::table
-        .inner_join(bookings::table)
-        .filter(payments::status.eq(PaymentStatus::Paid.as_str()))
-        .group_by(payments::currency)
-        .select((
-            payments::currency,
-            sql::<Nullable<BigInt>>("CAST(SUM(payments.amount_pennies) AS BIGINT)"),
-        ))
-        .into_boxed();
-    if let Some(event) = event {
-        query = query.filter(bookings::event_id.eq(event));
-    }
-    query.load(conn).map(per_currency)
 }
 
 /// A `SUM` per currency as amounts (an empty sum is 0).

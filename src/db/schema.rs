@@ -91,6 +91,7 @@ diesel::table! {
         holder_email -> Nullable<Text>,
         attendee_name -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
+        given_back_at -> Nullable<Timestamp>,
     }
 }
 
@@ -182,6 +183,7 @@ diesel::table! {
         failure_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        seats -> Nullable<Integer>,
     }
 }
 

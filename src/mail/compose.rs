@@ -106,6 +106,9 @@ pub fn compose(
         Message::PayLinkSent { booking_id, token } => {
             super::pay_link_mail::compose(conn, context, *booking_id, token).map(Some)
         }
+        Message::SeatsGivenBack { refund_id } => {
+            super::give_back_mail::compose(conn, context, *refund_id).map(Some)
+        }
         Message::SeatSent { admission_id } => {
             super::seat_mail::compose(conn, context, *admission_id).map(Some)
         }
@@ -237,7 +240,8 @@ fn refunded(conn: &mut Conn, context: &Context<'_>, payment_id: i32) -> Result<M
 fn refunded_amount(conn: &mut Conn, payment: &crate::db::models::Payment) -> Result<i64, AppError> {
     let succeeded: i64 = crate::db::refunds::for_payment(conn, payment.id)?
         .iter()
-        .filter(|r| r.status == crate::db::status::RefundStatus::Succeeded)
+        // Seats given back earlier had their own refunds (and mails).
+        .filter(|r| r.status == crate::db::status::RefundStatus::Succeeded && r.seats.is_none())
         .map(|r| r.amount_pennies)
         .sum();
     Ok(if succeeded > 0 {

@@ -6,6 +6,7 @@
 pub mod account_mail;
 pub mod cancel_mail;
 pub mod compose;
+pub mod give_back_mail;
 pub mod ics;
 pub mod pay_link_mail;
 pub mod resale_mail;

@@ -4,8 +4,9 @@ use actix_web::web;
 
 use super::assets;
 use super::handlers::{
-    account, address_check, admin, auth, booking_cancel, bookings, box_office, catalogue, checkout,
-    door, health, legacy_paths, password_reset, pay_link, resale, seat_share, test_checkout,
+    account, address_check, admin, auth, booking_cancel, booking_give_back, bookings, box_office,
+    catalogue, checkout, door, health, legacy_paths, password_reset, pay_link, resale, seat_share,
+    test_checkout,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -18,6 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(bookings::show)
         .service(booking_cancel::confirm)
         .service(booking_cancel::cancel)
+        .service(booking_give_back::page)
+        .service(booking_give_back::confirmed)
         .service(checkout::pay)
         .service(resale::list)
         .service(resale::reprice)

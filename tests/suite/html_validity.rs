@@ -136,6 +136,8 @@ async fn every_page_and_mail_passes_the_nu_html_checker() {
         "/bookings",
         &format!("/bookings/{booking_id}"),
         &format!("/bookings/{booking_id}/cancel"),
+        &format!("/bookings/{booking_id}/give-back"),
+        &format!("/bookings/{booking_id}/give-back?seat=2&seat=3"),
         "/account",
         "/account/password",
         "/account/verify/resend",

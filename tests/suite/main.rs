@@ -43,6 +43,7 @@ mod e2e_browser;
 mod event_lifecycle;
 mod events_feed;
 mod fuzz_forms;
+mod give_back;
 mod group_bookings;
 mod group_payments_stripe;
 mod holds;

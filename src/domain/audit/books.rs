@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::models::{Admission, Booking, Payment, TicketType};
+use crate::db::models::{Admission, Booking, Payment, Refund, TicketType};
 use crate::db::resale_listings;
 use crate::db::status::{AdmissionStatus, PaymentStatus, RefundStatus};
 use crate::db::{Conn, admissions, bookings, events, payment_attempts, refunds, ticket_types};
@@ -222,6 +222,17 @@ fn audit_money(
     (ticket_types, resale_prices): (&HashMap<i32, TicketType>, &HashMap<i32, i64>),
     report: &mut BooksReport,
 ) -> Result<(), AppError> {
+    let payment_ids: Vec<i32> = page_payments.iter().map(|p| p.id).collect();
+    let mut parts: HashMap<i32, Vec<Refund>> = HashMap::new();
+    for part in refunds::parts_of(conn, &payment_ids)? {
+        parts.entry(part.payment_id).or_default().push(part);
+    }
+    let given_back_seats = |payment: &Payment| -> i32 {
+        parts
+            .get(&payment.id)
+            .map(|all| all.iter().filter_map(|r| r.seats).sum())
+            .unwrap_or(0)
+    };
     for (booking, mine) in with_their_payments(page, page_payments) {
         let mine = mine.as_slice();
         let kept: Vec<&Payment> = mine
@@ -264,22 +275,24 @@ fn audit_money(
             kept.first(),
             ticket_types.get(&booking.ticket_type_id),
         ) && payment.provider != COUNTER
-            && (ticket_type
-                .amount_pennies
-                .checked_mul(i64::from(booking.quantity))
-                != Some(payment.amount_pennies)
-                || payment.currency != ticket_type.currency)
         {
-            report.violations.push(format!(
-                "ticket {} was paid {} {} but its {} seats cost {} × {} {}",
-                booking.id,
-                payment.amount_pennies,
-                payment.currency,
-                booking.quantity,
-                booking.quantity,
-                ticket_type.amount_pennies,
-                ticket_type.currency
-            ));
+            // The seats paid for: those the booking holds and those given back since.
+            let paid_for = booking.quantity + given_back_seats(payment);
+            if ticket_type.amount_pennies.checked_mul(i64::from(paid_for))
+                != Some(payment.amount_pennies)
+                || payment.currency != ticket_type.currency
+            {
+                report.violations.push(format!(
+                    "ticket {} was paid {} {} but its {} seats cost {} × {} {}",
+                    booking.id,
+                    payment.amount_pennies,
+                    payment.currency,
+                    paid_for,
+                    paid_for,
+                    ticket_type.amount_pennies,
+                    ticket_type.currency
+                ));
+            }
         }
     }
     let event_of: HashMap<i32, i32> = page.iter().map(|t| (t.id, t.event_id)).collect();
@@ -289,7 +302,39 @@ fn audit_money(
                 .get(&payment.booking_id)
                 .and_then(|event| report.events.get_mut(event))
         {
-            *books.kept.entry(payment.currency.clone()).or_default() += payment.amount_pennies;
+            // Less what went back for seats given back from it.
+            let returned: i64 = parts
+                .get(&payment.id)
+                .map(|all| {
+                    all.iter()
+                        .filter(|r| r.status == RefundStatus::Succeeded)
+                        .map(|r| r.amount_pennies)
+                        .sum()
+                })
+                .unwrap_or(0);
+            *books.kept.entry(payment.currency.clone()).or_default() +=
+                payment.amount_pennies - returned;
+        }
+        for owed in parts
+            .get(&payment.id)
+            .into_iter()
+            .flatten()
+            .filter(|r| r.status != RefundStatus::Succeeded)
+        {
+            report.violations.push(match owed.status {
+                RefundStatus::Failed => format!(
+                    "payment {} owes {} {} back for seats given back: refund {} failed at the provider ({}); retry it or return the money another way",
+                    payment.id,
+                    owed.amount_pennies,
+                    owed.currency,
+                    owed.id,
+                    owed.failure_reason.as_deref().unwrap_or("no reason given")
+                ),
+                _ => format!(
+                    "payment {} owes {} {} back for seats given back (refund {} {})",
+                    payment.id, owed.amount_pennies, owed.currency, owed.id, owed.status
+                ),
+            });
         }
         match payment.status {
             PaymentStatus::RefundPending => {
@@ -358,16 +403,22 @@ fn audit_admissions(page: &[Booking], page_admissions: &[Admission], report: &mu
             .get(&(booking.id, booking.hold_number))
             .map(Vec::as_slice)
             .unwrap_or_default();
+        // Seats given back keep their rows (void, with the time), and their positions.
+        let given_back = mine.iter().filter(|a| a.given_back_at.is_some()).count();
         let mut positions: Vec<i32> = mine.iter().map(|a| a.position).collect();
         positions.sort_unstable();
-        let expected: Vec<i32> = (1..=booking.quantity).collect();
+        let expected: Vec<i32> =
+            (1..=booking.quantity + i32::try_from(given_back).unwrap_or(0)).collect();
         if positions != expected {
             report.violations.push(format!(
                 "paid booking {} of {} seats has admissions at positions {positions:?}",
                 booking.id, booking.quantity
             ));
         }
-        if mine.iter().any(|a| a.status != AdmissionStatus::Valid) {
+        if mine.iter().any(|a| {
+            (a.status != AdmissionStatus::Valid) != (a.given_back_at.is_some())
+                || (a.given_back_at.is_some() && a.status != AdmissionStatus::Void)
+        }) {
             report
                 .violations
                 .push(format!("paid booking {} has a void admission", booking.id));

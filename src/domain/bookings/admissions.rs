@@ -57,7 +57,14 @@ pub fn void(conn: &mut Conn, booking: &Booking) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The admissions of a booking's current hold, by position.
+/// The seats a booking's current hold has, by position (not those given back).
 pub fn of(conn: &mut Conn, booking: &Booking) -> Result<Vec<Admission>, AppError> {
+    let mut seats = with_given_back(conn, booking)?;
+    seats.retain(|seat| seat.given_back_at.is_none());
+    Ok(seats)
+}
+
+/// Every admission of a booking's current hold, those given back too (after the others).
+pub fn with_given_back(conn: &mut Conn, booking: &Booking) -> Result<Vec<Admission>, AppError> {
     Ok(admissions::for_hold(conn, booking.id, booking.hold_number)?)
 }

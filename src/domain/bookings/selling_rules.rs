@@ -116,6 +116,33 @@ pub fn judge(
     }
 }
 
+/// Whether `given` of a paid booking's `quantity` seats may be given back, the others
+/// kept: the rule the seats were sold under still holds for what stays. `all_together`
+/// seats were sold as one block and go back only whole (a cancel); `even` seats go back
+/// in pairs; giving back every seat is a cancel, not a give-back. The refusal in words.
+pub fn judge_give_back(rule: SellingRule, quantity: i32, given: i32) -> Result<(), &'static str> {
+    if given < 1 {
+        return Err("Choose at least one seat to give back.");
+    }
+    if given >= quantity {
+        return Err("To give back every seat, cancel the whole booking instead.");
+    }
+    match rule {
+        SellingRule::AllTogether => Err(
+            "These seats were sold only all together: they can be given back only by cancelling the whole booking.",
+        ),
+        SellingRule::Even if given % 2 != 0 => {
+            Err("These seats are sold in pairs: give back an even number of seats.")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether a paid booking of `quantity` seats may give back some of them at all.
+pub fn may_give_back_some(rule: SellingRule, quantity: i32) -> bool {
+    (1..quantity).any(|given| judge_give_back(rule, quantity, given).is_ok())
+}
+
 /// Every quantity that may be bought now, smallest first (empty when none may).
 pub fn allowed_quantities(rule: SellingRule, max_per_order: i32, available: i32) -> Vec<i32> {
     (1..=max_per_order.min(available))
@@ -196,6 +223,35 @@ mod tests {
         assert_eq!(judge(AvoidOne, 10, 3, 1), Ok(()));
         assert_eq!(allowed_quantities(AvoidOne, 10, 3), vec![1, 3]);
         assert_eq!(allowed_quantities(AvoidOne, 10, 2), vec![2]);
+    }
+
+    #[test]
+    fn giving_back_keeps_the_rule_the_seats_were_sold_under() {
+        assert_eq!(judge_give_back(Any, 3, 1), Ok(()));
+        assert_eq!(judge_give_back(Any, 3, 2), Ok(()));
+        assert!(
+            judge_give_back(Any, 3, 3)
+                .unwrap_err()
+                .contains("cancel the whole booking")
+        );
+        assert!(judge_give_back(Any, 3, 0).is_err());
+        assert_eq!(judge_give_back(AvoidOne, 3, 1), Ok(()));
+        assert!(
+            judge_give_back(Even, 4, 1)
+                .unwrap_err()
+                .contains("in pairs")
+        );
+        assert_eq!(judge_give_back(Even, 4, 2), Ok(()));
+        assert!(
+            judge_give_back(AllTogether, 4, 2)
+                .unwrap_err()
+                .contains("all together")
+        );
+        assert!(may_give_back_some(Any, 2));
+        assert!(!may_give_back_some(Any, 1));
+        assert!(!may_give_back_some(Even, 2));
+        assert!(may_give_back_some(Even, 4));
+        assert!(!may_give_back_some(AllTogether, 10));
     }
 
     #[test]

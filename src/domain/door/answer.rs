@@ -30,6 +30,9 @@ pub enum NotValidReason {
     Given,
     /// The seat was sent to someone else under a new code.
     Reissued,
+    /// Its buyer gave the seat back (and was refunded for it); the booking's other seats
+    /// still admit.
+    GivenBack,
 }
 
 impl NotValidReason {
@@ -42,6 +45,7 @@ impl NotValidReason {
             NotValidReason::Resold => "resold",
             NotValidReason::Given => "given away",
             NotValidReason::Reissued => "sent to someone else",
+            NotValidReason::GivenBack => "given back",
         }
     }
 
@@ -60,6 +64,9 @@ impl NotValidReason {
             }
             NotValidReason::Reissued => {
                 "This seat was sent to someone else under a new code: only theirs admits."
+            }
+            NotValidReason::GivenBack => {
+                "This seat was given back by its buyer and refunded: it no longer admits."
             }
         }
     }

@@ -134,6 +134,11 @@ fn settled(
 ) -> Option<ScanAnswer> {
     match admission.status {
         AdmissionStatus::Valid => {}
+        AdmissionStatus::Void if admission.given_back_at.is_some() => {
+            return Some(ScanAnswer::NotValid {
+                reason: NotValidReason::GivenBack,
+            });
+        }
         AdmissionStatus::Void => {
             return Some(ScanAnswer::NotValid {
                 reason: void_reason(booking, admission.hold_number),

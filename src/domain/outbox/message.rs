@@ -60,6 +60,10 @@ pub enum Message {
     ResaleRefund { payment_id: i32 },
     /// A booking was given away: its giver is told (the receiver gets `BookingPaid`).
     BookingGiven { transfer_id: i32 },
+    /// The buyer gave back some seats of a paid booking (`refunds.seats`): they are told,
+    /// with the refund of their share on its way; it is sent by the request itself (and
+    /// retried by reconciliation).
+    SeatsGivenBack { refund_id: i32 },
     /// A seat was sent to a friend: the friend gets its code.
     SeatSent { admission_id: i32 },
     /// A buyer held seats (a feed event; nobody is mailed).
@@ -111,6 +115,7 @@ impl Message {
             Message::ResaleRefund { .. } => "resale_refund",
             Message::BookingGiven { .. } => "booking_given",
             Message::SeatSent { .. } => "seat_sent",
+            Message::SeatsGivenBack { .. } => "seats_given_back",
             Message::BookingHeld { .. } => "booking_held",
             Message::BookingCancelled { .. } => "booking_cancelled",
             Message::EventChanged { .. } => "event_changed",

@@ -14,6 +14,7 @@ mod attempt;
 mod completion;
 mod delayed_payment;
 mod disputes;
+mod give_back;
 pub mod idempotency_key;
 pub mod minimum_charge;
 pub mod money;
@@ -31,6 +32,9 @@ pub use attempt::{
 };
 pub use completion::{Completion, apply_session};
 pub use delayed_payment::{ASYNC_FAILED, PROCESSING};
+pub use give_back::{
+    GiveBackChoice, GivenBack, give_back_choice, give_back_seats, pro_rata, still_kept,
+};
 pub use provider_check::{PROVIDER_CHECK_INTERVAL, Turn, buyer_turn, take_turn};
 pub use provider_events::{EventOutcome, apply_event};
 pub use refund::{
@@ -38,7 +42,8 @@ pub use refund::{
     request_payment_refund, request_refund, return_kept_money,
 };
 pub use refund_record::{
-    RefundStep, next_refund_step, refund_answered, refund_refused, refund_rekeyed, refund_unsure,
+    RefundStep, next_part_step, next_refund_step, refund_answered, refund_refused, refund_rekeyed,
+    refund_unsure,
 };
 
 pub use crate::db::status::PaymentStatus;

@@ -11,6 +11,7 @@ use crate::db::{
 use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::locking::require;
 use crate::domain::door::refunds as door_refunds;
+use crate::domain::payments::idempotency_key::fresh_key;
 use crate::domain::{
     audit::books, bookings::admissions, bookings::inventory, bookings::refund_policy,
 };
@@ -115,6 +116,19 @@ pub fn request_payment_refund(
                 door_refunds::admin_reason(c, &booking, by, reason)
             }
         };
+        // A refund of seats given back that the provider failed is retried first (the
+        // seats are already back on sale; only their money is owed).
+        if payment.status == PaymentStatus::Paid
+            && let Some(failed) = refunds::parts_of(c, &[payment.id])?
+                .into_iter()
+                .find(|refund| refund.status == RefundStatus::Failed)
+        {
+            require(
+                refunds::retry_failed(c, failed.id, &fresh_key("refund"), now)?,
+                "retrying a refund of seats given back",
+            )?;
+            return Ok(payment);
+        }
         match payment.status {
             PaymentStatus::Paid | PaymentStatus::Mismatch => {
                 let why = why(c, "refunded by an admin")?;

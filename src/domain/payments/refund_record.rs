@@ -1,7 +1,8 @@
 //! One refund's lifecycle in the books: a row with its own random key, opened in the same
 //! transaction that decides money must go back, then moved by what the provider says of
 //! it (accepted, succeeded, failed) under the ticket's lock. A succeeded refund settles
-//! its payment, and its ticket, through `refund_done_in`.
+//! its payment, and its ticket, through `refund_done_in`; a refund of seats given back
+//! (`seats`, `give_back`) settles only itself: its payment stays paid.
 
 use chrono::NaiveDateTime;
 
@@ -20,14 +21,16 @@ const OPEN: [RefundStatus; 3] = [
     RefundStatus::Pending,
 ];
 
-/// Opens a refund of the whole payment, inside the caller's transaction.
+/// Opens a refund of what the payment still keeps (all of it, less the refunds of seats
+/// given back from it), inside the caller's transaction.
 pub(super) fn open(
     conn: &mut Conn,
     now: NaiveDateTime,
     payment: &Payment,
     reason: &str,
 ) -> Result<Refund, AppError> {
-    open_part(conn, now, payment, payment.amount_pennies, reason)
+    let remaining = super::give_back::still_kept(conn, payment)?;
+    open_part(conn, now, payment, remaining, reason)
 }
 
 /// Opens a refund of `amount_pennies` of the payment (a resold booking's seller gets the
@@ -58,6 +61,7 @@ pub(crate) fn open_part(
             reason,
             created_at: now,
             updated_at: now,
+            seats: None,
         },
     )?)
 }
@@ -67,8 +71,8 @@ pub(crate) fn open_part(
 pub enum RefundStep {
     /// Nothing is owed (already refunded, or never taken).
     Nothing,
-    /// A free ticket: nothing to send, only the books to settle.
-    Free,
+    /// A free ticket: nothing to send, only the books of this payment to settle.
+    Free { payment_id: i32 },
     /// Send (or resend, under its key) this refund of the payment `reference`.
     Send { refund: Refund, reference: String },
     /// A 5xx answered this refund's key: find it at the provider before a new key.
@@ -88,6 +92,16 @@ pub fn next_refund_step(
 ) -> Result<RefundStep, AppError> {
     write_transaction(conn, |c| {
         let payment = payment_attempts::find(c, payment_id)?.ok_or(AppError::NotFound)?;
+        if payment.status == PaymentStatus::Paid {
+            // A payment that stays paid may owe the refund of seats given back from it.
+            let owed = refunds::parts_of(c, &[payment_id])?
+                .into_iter()
+                .find(|refund| refund.status != RefundStatus::Succeeded);
+            return match owed {
+                Some(refund) => part_step(&payment, refund),
+                None => Ok(RefundStep::Nothing),
+            };
+        }
         if payment.status != PaymentStatus::RefundPending {
             return Ok(RefundStep::Nothing);
         }
@@ -97,7 +111,7 @@ pub fn next_refund_step(
             || payment.provider == "free"
             || payment.provider == crate::domain::box_office::counter::COUNTER
         {
-            return Ok(RefundStep::Free);
+            return Ok(RefundStep::Free { payment_id });
         }
         let reference = payment.provider_payment_id.clone().ok_or_else(|| {
             AppError::Internal(format!(
@@ -109,18 +123,44 @@ pub fn next_refund_step(
             Some(refund) => refund,
             None => open(c, now, &payment, "owed back")?,
         };
-        Ok(match (refund.status, refund.provider_refund_id.clone()) {
-            (RefundStatus::Failed, _) => RefundStep::Failed(refund),
-            (RefundStatus::Unsure, _) => RefundStep::LookUp { refund, reference },
-            (RefundStatus::Pending | RefundStatus::Succeeded, Some(provider_id)) => {
-                RefundStep::Check {
-                    refund,
-                    provider_id,
-                }
-            }
-            _ => RefundStep::Send { refund, reference },
-        })
+        Ok(step_of(refund, reference))
     })
+}
+
+/// The next step of one refund of seats given back (the request that gave them back
+/// sends it at once; reconciliation retries it).
+pub fn next_part_step(conn: &mut Conn, refund_id: i32) -> Result<RefundStep, AppError> {
+    write_transaction(conn, |c| {
+        let refund = refunds::find(c, refund_id)?.ok_or(AppError::NotFound)?;
+        let payment = payment_attempts::find(c, refund.payment_id)?.ok_or(AppError::NotFound)?;
+        part_step(&payment, refund)
+    })
+}
+
+fn part_step(payment: &Payment, refund: Refund) -> Result<RefundStep, AppError> {
+    if refund.status == RefundStatus::Succeeded || refund.seats.is_none() {
+        return Ok(RefundStep::Nothing);
+    }
+    let reference = payment.provider_payment_id.clone().ok_or_else(|| {
+        AppError::Internal(format!(
+            "payment {} has no provider reference to refund",
+            payment.id
+        ))
+    })?;
+    Ok(step_of(refund, reference))
+}
+
+/// What one open refund of the payment `reference` needs next.
+fn step_of(refund: Refund, reference: String) -> RefundStep {
+    match (refund.status, refund.provider_refund_id.clone()) {
+        (RefundStatus::Failed, _) => RefundStep::Failed(refund),
+        (RefundStatus::Unsure, _) => RefundStep::LookUp { refund, reference },
+        (RefundStatus::Pending | RefundStatus::Succeeded, Some(provider_id)) => RefundStep::Check {
+            refund,
+            provider_id,
+        },
+        _ => RefundStep::Send { refund, reference },
+    }
 }
 
 /// Applies what the provider says of one of our refunds; `Succeeded` settles the
@@ -159,7 +199,11 @@ fn answered_in(
         log::info!("refund {}: already settled as {}", refund.id, refund.status);
     }
     if answer.state == RefundState::Succeeded {
-        refund_done_in(c, now, payment.id, &answer.id)?;
+        // A refund of seats given back settles only itself: the booking already shrank
+        // and its payment stays paid.
+        if refund.seats.is_none() {
+            refund_done_in(c, now, payment.id, &answer.id)?;
+        }
     } else if answer.state == RefundState::Failed {
         log::error!(
             "refund {} of payment {} failed at the provider ({:?}): the money is still owed back",
@@ -263,6 +307,7 @@ pub(super) fn refund_event_in(
             reason: "made at the payment provider",
             created_at: now,
             updated_at: now,
+            seats: None,
         },
     )?;
     if answer.state == RefundState::Succeeded {

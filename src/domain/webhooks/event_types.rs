@@ -10,6 +10,7 @@ pub const ALL: &[&str] = &[
     "booking.expired",
     "booking.cancelled",
     "booking.given",
+    "booking.seats_given_back",
     "payment.refunded",
     "checkin.created",
     "event.published",
@@ -32,6 +33,7 @@ pub fn of(message: &Message) -> Option<&'static str> {
         Message::HoldExpired { .. } => "booking.expired",
         Message::BookingCancelled { .. } => "booking.cancelled",
         Message::BookingGiven { .. } => "booking.given",
+        Message::SeatsGivenBack { .. } => "booking.seats_given_back",
         Message::Refunded { .. } => "payment.refunded",
         Message::CheckedIn { .. } => "checkin.created",
         Message::EventChanged { change, .. } => match change {

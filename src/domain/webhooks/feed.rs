@@ -10,7 +10,7 @@ use super::event_types;
 use crate::db::feed_events::{self, FeedEventRow};
 use crate::db::{
     Conn, admissions, booking_transfers, bookings, events, is_unique_violation, payment_attempts,
-    resale_listings, webhook_deliveries, webhook_endpoints, write_transaction,
+    refunds, resale_listings, webhook_deliveries, webhook_endpoints, write_transaction,
 };
 use crate::domain::outbox::Message;
 use crate::error::AppError;
@@ -118,6 +118,24 @@ fn data(conn: &mut Conn, message: &Message) -> Result<Value, AppError> {
                 None => json!({ "payment_id": payment_id }),
             }
         }
+        Message::SeatsGivenBack { refund_id } => match refunds::find(conn, *refund_id)? {
+            Some(r) => {
+                let booking_id = payment_attempts::find(conn, r.payment_id)?.map(|p| p.booking_id);
+                json!({
+                    "refund_id": r.id,
+                    "payment_id": r.payment_id,
+                    "booking_id": booking_id,
+                    "seats": r.seats,
+                    "amount_pennies": r.amount_pennies,
+                    "currency": r.currency,
+                    "booking": match booking_id {
+                        Some(id) => booking(conn, id)?,
+                        None => Value::Null,
+                    },
+                })
+            }
+            None => json!({ "refund_id": refund_id }),
+        },
         Message::CheckedIn { admission_id } | Message::SeatSent { admission_id } => {
             match admissions::find(conn, *admission_id)? {
                 Some(a) => {

@@ -56,8 +56,9 @@ pub struct CheckinAnswer {
     pub event_id: Option<i32>,
     pub event_title: Option<String>,
     /// `not_valid`: `not paid`, `refunded`, `cancelled`, `refund under way` (a refund
-    /// was asked for and has not succeeded or failed yet), `resold`, `given away` or
-    /// `sent to someone else` (the seat's code was re-issued to a friend).
+    /// was asked for and has not succeeded or failed yet), `resold`, `given away`,
+    /// `sent to someone else` (the seat's code was re-issued to a friend) or `given
+    /// back` (its buyer gave this seat back; the booking's other seats still admit).
     pub reason: Option<&'static str>,
     /// `admit` resent with the nonce of the scan that admitted it.
     pub retried: bool,

@@ -185,7 +185,7 @@ mod tests {
     fn the_page_lists_every_operation() {
         assert_eq!(
             operations(document()).len(),
-            50 + 16,
+            51 + 16,
             "and a HEAD for each of 16 GETs"
         );
     }

@@ -21,6 +21,7 @@ pub mod door_staff;
 pub mod etag;
 pub mod events;
 pub mod events_feed;
+pub mod give_back;
 pub mod idempotent;
 pub mod limits;
 pub mod no_route;
@@ -76,6 +77,7 @@ pub fn scope() -> actix_web::Scope<
         .service(bookings::show)
         .service(bookings::checkout)
         .service(bookings::cancel)
+        .service(give_back::give_back_seats)
         .service(resale_offers::offers)
         .service(resale_offers::purchase)
         .service(resale::create)

@@ -12,7 +12,8 @@ use utoipa::{Modify, OpenApi};
 use super::problem::{FieldError, Problem, ProblemBody};
 use super::{
     accounts, admin_events, admin_sales, bookings, box_office, box_office_staff, checkins,
-    door_staff, events, events_feed, personal_tokens, resale, resale_offers, tokens, webhooks,
+    door_staff, events, events_feed, give_back, personal_tokens, resale, resale_offers, tokens,
+    webhooks,
 };
 
 #[derive(OpenApi)]
@@ -43,6 +44,7 @@ use super::{
         bookings::show,
         bookings::checkout,
         bookings::cancel,
+        give_back::give_back_seats,
         resale_offers::offers,
         resale_offers::purchase,
         resale::create,

@@ -200,6 +200,15 @@ impl BookingView {
         self.status == BookingStatus::Paid
     }
 
+    /// Whether some of this paid booking's seats may be given back (its selling rule and
+    /// its size allow it; whether a seat is free to go is decided on the next page).
+    pub fn may_give_back_some(&self) -> bool {
+        crate::domain::bookings::selling_rules::may_give_back_some(
+            self.ticket_type.selling_rule,
+            self.booking.quantity,
+        )
+    }
+
     pub fn is_transferred(&self) -> bool {
         self.status == BookingStatus::Transferred
     }

@@ -5,6 +5,7 @@ pub mod address_check;
 pub mod admin;
 pub mod auth;
 pub mod booking_cancel;
+pub mod booking_give_back;
 pub mod bookings;
 pub mod box_office;
 pub mod catalogue;

@@ -1,5 +1,5 @@
 //! Browser journeys of issue 27 (the buyer's and the door's day): a group booking
-//! cancelled only through its confirmation, the first scan on a new door device with
+//! cancelled only through its confirmation, one of its seats given back through its own, the first scan on a new door device with
 //! the gate as the page fills it, and error pages that keep the logged-in header. Every
 //! page on the way passes the kit's audit (axe-core, 360 px, visible focus).
 
@@ -118,6 +118,45 @@ async fn a_group_booking_is_cancelled_only_after_its_confirmation() {
     assert_eq!(shop.path().await, booking);
     assert!(shop.text(".flash").await.contains("refunded"));
     assert_eq!(shop.text(".status").await, "Refunded");
+    shop.finish().await;
+}
+
+#[tokio::test]
+async fn one_seat_of_a_group_booking_is_given_back_after_its_confirmation() {
+    let mut shop = shop().await;
+    shop.register("part@example.com", PASSWORD).await;
+    shop.visit("/events/1").await;
+    shop.set_value("#quantity-1", "3").await;
+    shop.press("Reserve Standing").await;
+    shop.press("Pay €75.00").await;
+    shop.press("Pay").await;
+    assert_eq!(shop.text(".status").await, "Paid");
+    let booking = shop.path().await;
+
+    shop.click_link("Give back some seats").await;
+    assert_eq!(shop.path().await, format!("{booking}/give-back"));
+    shop.client()
+        .find(fantoccini::Locator::Css("#give-back-3"))
+        .await
+        .expect("seat 3's box")
+        .click()
+        .await
+        .expect("tick seat 3");
+    shop.press("Continue").await;
+    assert!(
+        shop.text(".consequence")
+            .await
+            .contains("Give back 1 seat of Standing (seat 3) and refund €25.00")
+    );
+    shop.press("Give back 1 seat and refund €25.00").await;
+    assert_eq!(shop.path().await, booking);
+    assert!(
+        shop.text(".flash")
+            .await
+            .contains("You gave back 1 seat and €25.00 is on its way back to you")
+    );
+    assert_eq!(shop.text(".status").await, "Paid");
+    assert!(shop.text("main").await.contains("Seat 2 of 2"));
     shop.finish().await;
 }
 
