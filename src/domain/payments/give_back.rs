@@ -9,15 +9,10 @@
 use chrono::NaiveDateTime;
 
 use crate::db::models::{Admission, Booking, NewRefund, Payment, Refund};
-use crate::db::status::{PaymentStatus, RefundStatus};
-use crate::db::{
-    Conn, admissions, bookings, events, payment_attempts, refunds, resale_listings, ticket_types,
-    write_transaction,
-};
-use crate::domain::bookings::booking_status::BookingStatus;
+use crate::db::status::RefundStatus;
+use crate::db::{Conn, admissions, bookings, refunds, ticket_types, write_transaction};
 use crate::domain::bookings::locking::require;
-use crate::domain::bookings::{admissions as seats, inventory, refund_policy, selling_rules};
-use crate::domain::door::refunds as door_refunds;
+use crate::domain::bookings::{admissions as seats, inventory, selling_rules};
 use crate::domain::payments::idempotency_key::fresh_key;
 use crate::error::AppError;
 
@@ -74,33 +69,8 @@ fn choice_in(
     user_id: i32,
     booking_id: i32,
 ) -> Result<(GiveBackChoice, Payment), AppError> {
-    let booking = bookings::lock_owned(c, booking_id, user_id)?.ok_or(AppError::NotFound)?;
-    if booking.status != BookingStatus::Paid {
-        return Err(AppError::refused(
-            "not_paid",
-            "Only seats of a paid booking can be given back.",
-        ));
-    }
-    let event = events::find(c, booking.event_id)?.ok_or(AppError::NotFound)?;
-    if let Some(reason) = refund_policy::refusal(&event, now) {
-        return Err(AppError::refused("not_refundable", reason));
-    }
-    door_refunds::refuse_after_check_in(c, &booking)?;
-    if resale_listings::open_for_booking(c, booking.id)?.is_some() {
-        return Err(AppError::refused(
-            "listed",
-            "This booking is listed for resale: withdraw the listing before giving back seats.",
-        ));
-    }
-    let payment = payment_attempts::for_booking(c, booking.id)?
-        .into_iter()
-        .find(|p| p.status == PaymentStatus::Paid)
-        .ok_or_else(|| {
-            AppError::refused(
-                "refund_under_way",
-                "This booking's refund is already under way.",
-            )
-        })?;
+    let (booking, payment) =
+        super::refund::refundable_for_buyer(c, now, user_id, booking_id, "giving back seats")?;
     let ticket_type = ticket_types::find(c, booking.ticket_type_id)?.ok_or(AppError::NotFound)?;
     let rule = ticket_type.selling_rule;
     if !selling_rules::may_give_back_some(rule, booking.quantity) {

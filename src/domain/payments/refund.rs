@@ -55,37 +55,52 @@ pub fn request_buyer_refund(
     booking_id: i32,
 ) -> Result<Payment, AppError> {
     write_transaction(conn, |c| {
-        let booking = bookings::lock_owned(c, booking_id, user_id)?.ok_or(AppError::NotFound)?;
-        if booking.status != BookingStatus::Paid {
-            return Err(AppError::refused(
-                "not_paid",
-                "Only a paid booking can be refunded.",
-            ));
-        }
-        let event = events::find(c, booking.event_id)?.ok_or(AppError::NotFound)?;
-        if let Some(reason) = refund_policy::refusal(&event, now) {
-            return Err(AppError::refused("not_refundable", reason));
-        }
-        // Decided under the lock the door's check-in takes too: of a check-in and this
-        // request at the same instant, exactly one wins.
-        door_refunds::refuse_after_check_in(c, &booking)?;
-        if resale_listings::open_for_booking(c, booking.id)?.is_some() {
-            return Err(AppError::refused(
-                "listed",
-                "This booking is listed for resale: withdraw the listing before cancelling it.",
-            ));
-        }
-        let payment = payment_attempts::for_booking(c, booking_id)?
-            .into_iter()
-            .find(|p| p.status == PaymentStatus::Paid)
-            .ok_or_else(|| {
-                AppError::refused(
-                    "refund_under_way",
-                    "This booking's refund is already under way.",
-                )
-            })?;
+        let (_, payment) = refundable_for_buyer(c, now, user_id, booking_id, "cancelling it")?;
         mark_for_refund(c, now, &payment, "cancelled by the buyer")
     })
+}
+
+/// The buyer's own paid booking, locked, and the payment that keeps it, if the buyer
+/// may have money back for it now (a cancel, or seats given back): the event's refund
+/// window is open, no seat was checked in (decided under the lock the door's check-in
+/// takes too, so of a check-in and this request at the same instant exactly one wins),
+/// it is not listed for resale and no refund of it is under way. `doing` names the
+/// request in the listing's refusal ("cancelling it").
+pub(super) fn refundable_for_buyer(
+    c: &mut Conn,
+    now: NaiveDateTime,
+    user_id: i32,
+    booking_id: i32,
+    doing: &str,
+) -> Result<(Booking, Payment), AppError> {
+    let booking = bookings::lock_owned(c, booking_id, user_id)?.ok_or(AppError::NotFound)?;
+    if booking.status != BookingStatus::Paid {
+        return Err(AppError::refused(
+            "not_paid",
+            "Only a paid booking can be refunded.",
+        ));
+    }
+    let event = events::find(c, booking.event_id)?.ok_or(AppError::NotFound)?;
+    if let Some(reason) = refund_policy::refusal(&event, now) {
+        return Err(AppError::refused("not_refundable", reason));
+    }
+    door_refunds::refuse_after_check_in(c, &booking)?;
+    if resale_listings::open_for_booking(c, booking.id)?.is_some() {
+        return Err(AppError::refused(
+            "listed",
+            format!("This booking is listed for resale: withdraw the listing before {doing}."),
+        ));
+    }
+    let payment = payment_attempts::for_booking(c, booking_id)?
+        .into_iter()
+        .find(|p| p.status == PaymentStatus::Paid)
+        .ok_or_else(|| {
+            AppError::refused(
+                "refund_under_way",
+                "This booking's refund is already under way.",
+            )
+        })?;
+    Ok((booking, payment))
 }
 
 /// Marks one payment that kept money (paid, or paid with the wrong amount) for refund,
