@@ -100,7 +100,9 @@ pub async fn create(
     let made = state
         .db(move |conn| {
             write_transaction(conn, |c| {
-                let user = users::find(c, user_id)?.ok_or(AppError::NotFound)?;
+                // Locked: two requests at once count the tokens one after the other,
+                // so the cap holds on PostgreSQL too.
+                let user = users::lock(c, user_id)?.ok_or(AppError::NotFound)?;
                 if !scope.grantable(roles(c, user_id)?) {
                     return Ok(Made::ScopeRefused);
                 }

@@ -121,6 +121,27 @@ pub fn confirmed_among(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<i32>> {
         .load(conn)
 }
 
+/// Reads one account and locks its row until the transaction ends (`SELECT … FOR
+/// UPDATE` on PostgreSQL; on SQLite the caller's immediate transaction holds the write
+/// lock): what is counted per account (its personal tokens) is counted one request at
+/// a time.
+pub fn lock(conn: &mut Conn, id: i32) -> QueryResult<Option<User>> {
+    // One query per engine: `as_select` is typed for its backend.
+    match conn {
+        Conn::Postgresql(pg) => dsl::users
+            .find(id)
+            .select(User::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        Conn::Sqlite(sqlite) => dsl::users
+            .find(id)
+            .select(User::as_select())
+            .first(sqlite)
+            .optional(),
+    }
+}
+
 /// Which of `ids` have not confirmed their address, their rows locked until the
 /// transaction ends (`SELECT … FOR UPDATE` in id order on PostgreSQL; on SQLite the
 /// caller's immediate transaction holds the write lock): two reserves of one unconfirmed

@@ -489,3 +489,65 @@ async fn a_box_office_token_sells_at_the_counter_and_does_nothing_else() {
     assert_eq!(app.bookings().await.len(), 1, "only the till's sale");
     app.assert_books_clean().await;
 }
+
+/// Live personal tokens of `user_id`.
+async fn live_personal(app: &TestApp, user_id: i32) -> usize {
+    let now = app.clock.now();
+    app.with_db(move |c| {
+        let user = boxoffice::db::users::find(c, user_id).unwrap().unwrap();
+        boxoffice::db::api_tokens::live_personal(c, user_id, user.session_generation, now)
+            .unwrap()
+            .len()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_tokens_made_at_once_never_pass_the_cap_of_twenty() {
+    use boxoffice::app::personal_tokens::{self, Wanted};
+    let app = TestApp::spawn().await;
+    for round in 0..4 {
+        let email = format!("cap{round}@example.com");
+        app.api_user(&email).await;
+        let user_id = app
+            .with_db(move |c| {
+                boxoffice::db::users::find_by_email(c, &email)
+                    .unwrap()
+                    .unwrap()
+                    .id
+            })
+            .await;
+        fn wanted(name: &str) -> Wanted<'_> {
+            Wanted {
+                name,
+                scope: "buyer",
+                expires: "30",
+            }
+        }
+        for n in 0..19 {
+            let name = format!("token {n}");
+            personal_tokens::create(&app.state, user_id, wanted(&name))
+                .await
+                .unwrap()
+                .expect("made");
+        }
+        let (a, b) = (app.state.clone(), app.state.clone());
+        let (first, second) = support::race::together(
+            async move {
+                personal_tokens::create(a.get_ref(), user_id, wanted("twentieth a"))
+                    .await
+                    .unwrap()
+                    .is_ok()
+            },
+            async move {
+                personal_tokens::create(b.get_ref(), user_id, wanted("twentieth b"))
+                    .await
+                    .unwrap()
+                    .is_ok()
+            },
+        )
+        .await;
+        assert!(first ^ second, "round {round}: exactly one is made");
+        assert_eq!(live_personal(&app, user_id).await, 20, "round {round}");
+    }
+}
