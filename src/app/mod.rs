@@ -33,6 +33,7 @@ pub mod password_hashing;
 pub mod password_reset;
 pub mod pay_link;
 pub mod personal_tokens;
+pub mod provider_webhook;
 pub mod reconcile;
 pub mod refunds;
 pub mod resale;
@@ -44,7 +45,6 @@ pub mod seat_shares;
 pub mod state;
 pub mod sweeps;
 pub mod test_checkout;
-pub mod webhook;
 pub mod webhooks;
 
 pub use state::AppState;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::app::bookings;
 use crate::app::checkout::{self, Confirmation, PayOutcome};
-use crate::app::webhook::{self, Receipt};
+use crate::app::provider_webhook::{self, Receipt};
 use crate::domain::payments::{Completion, PROVIDER_CHECK_INTERVAL};
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -175,7 +175,7 @@ pub async fn stripe_webhook(
         .get("Stripe-Signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    match webhook::receive(&state, &body, header).await {
+    match provider_webhook::receive(&state, &body, header).await {
         Ok(Receipt::Applied) => Ok(HttpResponse::Ok().body("ok")),
         Ok(Receipt::AlreadyProcessed) => Ok(HttpResponse::Ok().body("already processed")),
         Err(AppError::BadRequest(reason)) => Ok(HttpResponse::BadRequest().body(reason)),
