@@ -11,13 +11,11 @@ pub mod admissions;
 pub mod api_tokens;
 pub mod booking_transfers;
 pub mod bookings;
-pub mod box_office_grants;
 pub mod box_office_sales;
 pub mod bulk_seed;
 pub mod checkin_log;
 pub mod checkins;
 pub mod connection;
-pub mod door_grants;
 pub mod events;
 pub mod exports;
 pub mod feed_events;
@@ -35,6 +33,7 @@ pub mod resale_listings;
 pub mod retired_codes;
 pub mod sales;
 pub mod schema;
+pub mod staff_grants;
 pub mod status;
 pub mod ticket_types;
 pub mod trusted_devices;
@@ -44,6 +43,7 @@ pub mod webhook_endpoints;
 pub mod webhook_events;
 
 pub use connection::{Conn, DbPool, connect, connect_with, write_transaction};
+pub use staff_grants::{box_office_grants, door_grants};
 
 /// What a guarded update (`UPDATE … WHERE <the state the caller expects>`) did. The
 /// compiler makes every caller look at it: `Lost` means another transition changed the

@@ -6,18 +6,18 @@
 //! until paid; each paid seat is an **admission** with its own door **code**; a
 //! **payment attempt** (`Payment`) is one try to pay a booking at the provider; a
 //! **refund** sends money back; a **dispute** is a bank contesting a payment; a
-//! **check-in** admits a seat's code once, by **door staff** (`DoorGrant`); a
+//! **check-in** admits a seat's code once, by **door staff** (`staff_grants`); a
 //! **listing** (`Listing`) offers a paid booking for resale, and a **transfer**
 //! (`Transfer`) passes a booking's seats to another holder (a resale or a gift); **box
-//! office** staff (`BoxOfficeGrant`) sell seats to a named **customer** in a **sale**
+//! office** staff (`staff_grants`) sell seats to a named **customer** in a **sale**
 //! (`Sale`), paid through a mailed **pay link** or a **counter payment**.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    admissions, booking_transfers, bookings, box_office_grants, box_office_sales, checkin_log,
-    door_grants, events, payments, refunds, resale_listings, ticket_types, users,
+    admissions, booking_transfers, bookings, box_office_sales, checkin_log, events, payments,
+    refunds, resale_listings, ticket_types, users,
 };
 use super::status::{
     AdmissionStatus, BookingStatus, ListingStatus, PaymentStatus, RefundStatus, SellingRule,
@@ -302,26 +302,6 @@ pub struct NewRefund<'a> {
     pub seats: Option<i32>,
 }
 
-/// Door staff access: one event's check-in pages, or every event's (`event_id` NULL).
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = door_grants)]
-pub struct DoorGrant {
-    pub id: i32,
-    pub user_id: i32,
-    pub event_id: Option<i32>,
-    pub granted_by: i32,
-    pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Copy, Insertable)]
-#[diesel(table_name = door_grants)]
-pub struct NewDoorGrant {
-    pub user_id: i32,
-    pub event_id: Option<i32>,
-    pub granted_by: i32,
-    pub created_at: NaiveDateTime,
-}
-
 /// One line of the door's audit trail: an admit or an undo.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = checkin_log)]
@@ -424,26 +404,6 @@ pub struct NewTransfer<'a> {
     pub to_user_id: i32,
     pub listing_id: Option<i32>,
     pub payment_id: Option<i32>,
-    pub created_at: NaiveDateTime,
-}
-
-/// Box office access: selling the seats of one event, or of every event (`event_id` NULL).
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = box_office_grants)]
-pub struct BoxOfficeGrant {
-    pub id: i32,
-    pub user_id: i32,
-    pub event_id: Option<i32>,
-    pub granted_by: i32,
-    pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Copy, Insertable)]
-#[diesel(table_name = box_office_grants)]
-pub struct NewBoxOfficeGrant {
-    pub user_id: i32,
-    pub event_id: Option<i32>,
-    pub granted_by: i32,
     pub created_at: NaiveDateTime,
 }
 

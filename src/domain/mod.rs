@@ -21,4 +21,5 @@ pub mod outbox;
 pub mod payments;
 pub mod resale;
 pub mod seed;
+pub mod staff;
 pub mod webhooks;

@@ -1,22 +1,14 @@
 //! Door staff: an admin grants an account the check-in pages of one event or of every
-//! event, and takes the grant back. Admins may use every check-in page themselves.
+//! event, and takes the grant back. Admins may use every check-in page themselves. The
+//! rule is the staff rule (`domain::staff::grants`) for the door's role.
 
 use chrono::NaiveDateTime;
 
-use crate::db::models::{Event, NewDoorGrant};
-use crate::db::{Conn, door_grants, events, is_unique_violation, users, write_transaction};
-use crate::domain::accounts::email::Email;
+use crate::db::Conn;
+use crate::db::models::Event;
+use crate::domain::staff::grants::{self, StaffRole};
+pub use crate::domain::staff::grants::{Access, Granted};
 use crate::error::AppError;
-
-/// Whether a user may use an event's check-in page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Allowed,
-    /// Door staff, but not for this event (reads as missing: 404).
-    OtherEvents,
-    /// Not door staff at all (403).
-    NoRole,
-}
 
 /// Whether `user_id` may check tickets in at `event_id` (which must exist).
 pub fn may_check_in(
@@ -25,20 +17,7 @@ pub fn may_check_in(
     is_admin: bool,
     event_id: i32,
 ) -> Result<Access, AppError> {
-    events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-    if is_admin {
-        return Ok(Access::Allowed);
-    }
-    let scopes = door_grants::scopes_of(conn, user_id)?;
-    Ok(
-        if scopes.iter().any(|s| s.is_none() || *s == Some(event_id)) {
-            Access::Allowed
-        } else if scopes.is_empty() {
-            Access::NoRole
-        } else {
-            Access::OtherEvents
-        },
-    )
+    grants::may_act(conn, StaffRole::Door, user_id, is_admin, event_id)
 }
 
 /// The events whose door `user_id` may keep (every event for admins and all-events
@@ -48,24 +27,7 @@ pub fn events_for(
     user_id: i32,
     is_admin: bool,
 ) -> Result<Option<Vec<Event>>, AppError> {
-    let scopes = door_grants::scopes_of(conn, user_id)?;
-    if !is_admin && scopes.is_empty() {
-        return Ok(None);
-    }
-    let mut all = events::all(conn)?;
-    if !is_admin && !scopes.contains(&None) {
-        all.retain(|event| scopes.contains(&Some(event.id)));
-    }
-    all.sort_by_key(|event| (event.starts_at, event.id));
-    Ok(Some(all))
-}
-
-/// What a grant did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Granted {
-    New,
-    /// The account already had exactly this grant.
-    Already,
+    grants::events_for(conn, StaffRole::Door, user_id, is_admin)
 }
 
 /// Grants the account with `email` the door of `event_id` (`None`: every event).
@@ -76,39 +38,10 @@ pub fn grant(
     event_id: Option<i32>,
     now: NaiveDateTime,
 ) -> Result<Granted, AppError> {
-    let email = Email::parse(email).map_err(|message| AppError::BadRequest(message.into()))?;
-    let granted = write_transaction(conn, |conn| {
-        let user = users::find_by_email(conn, email.as_str())?.ok_or_else(|| {
-            AppError::Conflict(format!(
-                "No account uses {email}: ask them to register first, then grant again."
-            ))
-        })?;
-        if let Some(id) = event_id {
-            events::find(conn, id)?
-                .ok_or_else(|| AppError::BadRequest("That event does not exist.".into()))?;
-        }
-        if door_grants::find_scope(conn, user.id, event_id)?.is_some() {
-            return Ok(Granted::Already);
-        }
-        door_grants::insert(
-            conn,
-            &NewDoorGrant {
-                user_id: user.id,
-                event_id,
-                granted_by: admin_id,
-                created_at: now,
-            },
-        )?;
-        Ok(Granted::New)
-    });
-    match granted {
-        // The same grant made at the same instant by another admin (PostgreSQL).
-        Err(AppError::Database(error)) if is_unique_violation(&error) => Ok(Granted::Already),
-        other => other,
-    }
+    grants::grant(conn, StaffRole::Door, admin_id, email, event_id, now)
 }
 
 /// Takes a grant back; `false` when it was already gone.
 pub fn revoke(conn: &mut Conn, grant_id: i32) -> Result<bool, AppError> {
-    Ok(door_grants::delete(conn, grant_id)? == 1)
+    grants::revoke(conn, StaffRole::Door, grant_id)
 }
