@@ -9,10 +9,9 @@ use super::AppState;
 use crate::db::box_office_grants::{self, GrantRow};
 use crate::db::models::{Booking, Event, Sale, TicketType};
 use crate::db::{admissions, events, ticket_types};
-use crate::domain::accounts::email::Email;
 use crate::domain::bookings::hold_rules::{HoldRequest, HoldRules};
 use crate::domain::bookings::reservation::{self, Admission, ReserveOutcome};
-use crate::domain::box_office::access::{self, Access, Granted};
+use crate::domain::box_office::access::{self, Access};
 use crate::domain::box_office::order::{self, SaleOrder};
 use crate::domain::box_office::{counter, pay_link};
 use crate::error::AppError;
@@ -177,60 +176,4 @@ pub async fn staff(state: &AppState) -> Result<StaffView, AppError> {
             })
         })
         .await
-}
-
-/// Every grant with its account's address and its event's title.
-pub async fn grants(state: &AppState) -> Result<Vec<GrantRow>, AppError> {
-    state
-        .db(|conn| Ok(box_office_grants::all_with_names(conn)?))
-        .await
-}
-
-/// Grants the account with `email` the box office of `event_id` (`None`: all events).
-pub async fn grant(
-    state: &AppState,
-    admin_id: i32,
-    email: String,
-    event_id: Option<i32>,
-) -> Result<Granted, AppError> {
-    let now = state.clock.now();
-    state
-        .db(move |conn| access::grant(conn, admin_id, &email, event_id, now))
-        .await
-}
-
-/// `grant`, then the grant as listed (the API answers with it).
-pub async fn grant_listed(
-    state: &AppState,
-    admin_id: i32,
-    email: String,
-    event_id: Option<i32>,
-) -> Result<(Granted, GrantRow), AppError> {
-    let address = Email::parse(&email)
-        .map_err(|message| AppError::Unprocessable {
-            field: "email",
-            message: message.into(),
-        })?
-        .as_str()
-        .to_owned();
-    let granted = grant(state, admin_id, email, event_id)
-        .await
-        .map_err(|error| match error {
-            AppError::BadRequest(message) => AppError::Unprocessable {
-                field: "event_id",
-                message,
-            },
-            other => other,
-        })?;
-    let row = state
-        .db(move |conn| {
-            box_office_grants::one_with_names(conn, &address, event_id)?.ok_or(AppError::NotFound)
-        })
-        .await?;
-    Ok((granted, row))
-}
-
-/// Takes a grant back; `false` when it was already gone.
-pub async fn revoke(state: &AppState, grant_id: i32) -> Result<bool, AppError> {
-    state.db(move |conn| access::revoke(conn, grant_id)).await
 }

@@ -8,8 +8,6 @@ use crate::db::checkins::{self, SeatRow};
 use crate::db::door_grants::{self, GrantRow};
 use crate::db::events;
 use crate::db::models::Event;
-use crate::domain::accounts::email::Email;
-use crate::domain::door::access::{self, Granted};
 use crate::domain::door::undo;
 use crate::error::AppError;
 
@@ -32,63 +30,6 @@ pub async fn staff(state: &AppState) -> Result<StaffView, AppError> {
             })
         })
         .await
-}
-
-/// Grants the account with `email` the door of `event_id` (`None`: all events).
-pub async fn grant(
-    state: &AppState,
-    admin_id: i32,
-    email: String,
-    event_id: Option<i32>,
-) -> Result<Granted, AppError> {
-    let now = state.clock.now();
-    state
-        .db(move |conn| access::grant(conn, admin_id, &email, event_id, now))
-        .await
-}
-
-/// Every grant with its account's address and its event's title (the API's list).
-pub async fn grants(state: &AppState) -> Result<Vec<GrantRow>, AppError> {
-    state
-        .db(|conn| Ok(door_grants::all_with_names(conn)?))
-        .await
-}
-
-/// `grant`, then the grant as listed (the API answers with it).
-pub async fn grant_listed(
-    state: &AppState,
-    admin_id: i32,
-    email: String,
-    event_id: Option<i32>,
-) -> Result<(Granted, GrantRow), AppError> {
-    let address = Email::parse(&email)
-        .map_err(|message| AppError::Unprocessable {
-            field: "email",
-            message: message.into(),
-        })?
-        .as_str()
-        .to_owned();
-    let granted = grant(state, admin_id, email, event_id)
-        .await
-        .map_err(|error| match error {
-            // The address parsed above: what is left to refuse is the event.
-            AppError::BadRequest(message) => AppError::Unprocessable {
-                field: "event_id",
-                message,
-            },
-            other => other,
-        })?;
-    let row = state
-        .db(move |conn| {
-            door_grants::one_with_names(conn, &address, event_id)?.ok_or(AppError::NotFound)
-        })
-        .await?;
-    Ok((granted, row))
-}
-
-/// Takes a grant back; `false` when it was already gone.
-pub async fn revoke(state: &AppState, grant_id: i32) -> Result<bool, AppError> {
-    state.db(move |conn| access::revoke(conn, grant_id)).await
 }
 
 /// An event's door for the admin: counts, checked-in seats, the audit trail.

@@ -42,6 +42,7 @@ pub mod retention;
 pub mod sales;
 pub mod seat_line;
 pub mod seat_shares;
+pub mod staff;
 pub mod state;
 pub mod sweeps;
 pub mod test_checkout;

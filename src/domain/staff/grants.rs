@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::models::Event;
-use crate::db::staff_grants::NewStaffGrant;
+use crate::db::staff_grants::{GrantRow, NewStaffGrant};
 use crate::db::{
     Conn, box_office_grants, door_grants, events, is_unique_violation, users, write_transaction,
 };
@@ -142,4 +142,26 @@ pub fn revoke(conn: &mut Conn, role: StaffRole, grant_id: i32) -> Result<bool, A
         StaffRole::BoxOffice => box_office_grants::delete(conn, grant_id)?,
     };
     Ok(deleted == 1)
+}
+
+/// Every grant of the role with its account's email and event's title, by email.
+pub fn listed(conn: &mut Conn, role: StaffRole) -> Result<Vec<GrantRow>, AppError> {
+    Ok(match role {
+        StaffRole::Door => door_grants::all_with_names(conn)?,
+        StaffRole::BoxOffice => box_office_grants::all_with_names(conn)?,
+    })
+}
+
+/// The grant of the account with `email` for `event_id` (`None`: every event), as
+/// `listed` lists it.
+pub fn listed_one(
+    conn: &mut Conn,
+    role: StaffRole,
+    email: &str,
+    event_id: Option<i32>,
+) -> Result<Option<GrantRow>, AppError> {
+    Ok(match role {
+        StaffRole::Door => door_grants::one_with_names(conn, email, event_id)?,
+        StaffRole::BoxOffice => box_office_grants::one_with_names(conn, email, event_id)?,
+    })
 }

@@ -11,9 +11,11 @@ use super::body::RawBody;
 use super::caller::ApiAdmin;
 use super::problem::{Problem, ProblemBody};
 use super::shapes::utc;
-use crate::app::{AppState, box_office};
+use crate::app::AppState;
+use crate::app::staff;
 use crate::db::box_office_grants::GrantRow;
 use crate::domain::box_office::access::Granted;
+use crate::domain::staff::grants::StaffRole;
 
 /// One grant: who may sell seats, and of which event.
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,7 +65,7 @@ pub struct BoxOfficeGrantInput {
 )]
 #[get("/admin/box-office-staff")]
 pub async fn list(state: web::Data<AppState>, _: ApiAdmin) -> Result<HttpResponse, Problem> {
-    let grants: Vec<BoxOfficeGrantOut> = box_office::grants(&state)
+    let grants: Vec<BoxOfficeGrantOut> = staff::grants(&state, StaffRole::BoxOffice)
         .await?
         .into_iter()
         .map(BoxOfficeGrantOut::new)
@@ -93,8 +95,14 @@ pub async fn grant(
     body: RawBody,
 ) -> Result<HttpResponse, Problem> {
     let input: BoxOfficeGrantInput = body.parse()?;
-    let (granted, row) =
-        box_office::grant_listed(&state, admin.user_id, input.email, input.event_id).await?;
+    let (granted, row) = staff::grant_listed(
+        &state,
+        StaffRole::BoxOffice,
+        admin.user_id,
+        input.email,
+        input.event_id,
+    )
+    .await?;
     let out = BoxOfficeGrantOut::new(row);
     let answer = match granted {
         Granted::New => {
@@ -122,7 +130,7 @@ pub async fn revoke(
     _: ApiAdmin,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, Problem> {
-    if box_office::revoke(&state, path.into_inner()).await? {
+    if staff::revoke(&state, StaffRole::BoxOffice, path.into_inner()).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(Problem::not_found())

@@ -10,9 +10,11 @@ use super::body::RawBody;
 use super::caller::ApiAdmin;
 use super::problem::{Problem, ProblemBody};
 use super::shapes::utc;
-use crate::app::{AppState, door_admin};
+use crate::app::AppState;
+use crate::app::staff;
 use crate::db::door_grants::GrantRow;
 use crate::domain::door::access::Granted;
+use crate::domain::staff::grants::StaffRole;
 
 /// One grant: who may check codes in, and where.
 #[derive(Debug, Serialize, ToSchema)]
@@ -62,7 +64,7 @@ pub struct DoorGrantInput {
 )]
 #[get("/admin/door-staff")]
 pub async fn list(state: web::Data<AppState>, _: ApiAdmin) -> Result<HttpResponse, Problem> {
-    let grants: Vec<DoorGrantOut> = door_admin::grants(&state)
+    let grants: Vec<DoorGrantOut> = staff::grants(&state, StaffRole::Door)
         .await?
         .into_iter()
         .map(DoorGrantOut::new)
@@ -92,8 +94,14 @@ pub async fn grant(
     body: RawBody,
 ) -> Result<HttpResponse, Problem> {
     let input: DoorGrantInput = body.parse()?;
-    let (granted, row) =
-        door_admin::grant_listed(&state, admin.user_id, input.email, input.event_id).await?;
+    let (granted, row) = staff::grant_listed(
+        &state,
+        StaffRole::Door,
+        admin.user_id,
+        input.email,
+        input.event_id,
+    )
+    .await?;
     let out = DoorGrantOut::new(row);
     let answer = match granted {
         Granted::New => Answer::created(format!("/api/v1/admin/door-staff/{}", out.id), &out)?,
@@ -119,7 +127,7 @@ pub async fn revoke(
     _: ApiAdmin,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, Problem> {
-    if door_admin::revoke(&state, path.into_inner()).await? {
+    if staff::revoke(&state, StaffRole::Door, path.into_inner()).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(Problem::not_found())

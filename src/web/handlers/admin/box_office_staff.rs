@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::app::box_office::{self, StaffView};
+use crate::app::staff;
 use crate::domain::box_office::access::Granted;
+use crate::domain::staff::grants::StaffRole;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
@@ -66,7 +68,7 @@ pub async fn grant(
 ) -> Result<HttpResponse, AppError> {
     let scope = parse_scope(&form.event)?;
     let email = form.email.trim().to_owned();
-    match box_office::grant(&state, admin.id, form.email, scope).await {
+    match staff::grant(&state, StaffRole::BoxOffice, admin.id, form.email, scope).await {
         Ok(Granted::New) => flash::success(&ctx.session, format!("{email} may now sell seats.")),
         Ok(Granted::Already) => {
             flash::info(&ctx.session, format!("{email} already had that access."))
@@ -87,7 +89,7 @@ pub async fn revoke(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    if box_office::revoke(&state, path.into_inner()).await? {
+    if staff::revoke(&state, StaffRole::BoxOffice, path.into_inner()).await? {
         flash::success(&ctx.session, "Box office access taken back.");
     } else {
         flash::info(&ctx.session, "That access was already taken back.");

@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::app::door_admin::{self, StaffView};
+use crate::app::staff;
 use crate::domain::door::access::Granted;
+use crate::domain::staff::grants::StaffRole;
 use crate::error::AppError;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::flash;
@@ -66,7 +68,7 @@ pub async fn grant(
 ) -> Result<HttpResponse, AppError> {
     let scope = parse_scope(&form.event)?;
     let email = form.email.trim().to_owned();
-    match door_admin::grant(&state, admin.id, form.email, scope).await {
+    match staff::grant(&state, StaffRole::Door, admin.id, form.email, scope).await {
         Ok(Granted::New) => {
             flash::success(&ctx.session, format!("{email} may now check tickets in."))
         }
@@ -89,7 +91,7 @@ pub async fn revoke(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    if door_admin::revoke(&state, path.into_inner()).await? {
+    if staff::revoke(&state, StaffRole::Door, path.into_inner()).await? {
         flash::success(&ctx.session, "Door access taken back.");
     } else {
         flash::info(&ctx.session, "That access was already taken back.");
