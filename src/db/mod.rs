@@ -35,6 +35,7 @@ pub mod resale_listings;
 pub mod retired_codes;
 pub mod sales;
 pub mod schema;
+pub mod sqlite_plans;
 pub mod status;
 pub mod ticket_types;
 pub mod trusted_devices;
