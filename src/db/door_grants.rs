@@ -37,10 +37,10 @@ pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<usize> {
 
 /// The scopes a user holds: event ids, `None` for every event.
 pub fn scopes_of(conn: &mut Conn, user_id: i32) -> QueryResult<Vec<Option<i32>>> {
-    dsl::door_grants
+    on_engine!(conn, c => dsl::door_grants
         .filter(dsl::user_id.eq(user_id))
         .select(dsl::event_id)
-        .load(conn)
+        .load(c))
 }
 
 /// Every grant with the account's email and the event's title (`None`: all events),
