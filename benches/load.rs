@@ -10,16 +10,21 @@
 //!   `BENCH_RUSH_SEATS` (500);
 //! - `BENCH_ONLY=rush` (optional): run only (c), the rush (memory and answers under it);
 //!   `BENCH_ONLY=flood`: run only (g), the login flood (`load/login_flood.rs`);
+//!   `BENCH_ONLY=pages`: run only (a), the page views; `BENCH_ONLY=door`: only (e);
+//! - `BENCH_BARE_URL`, `BENCH_BARE_PID` (optional): the bare reference page
+//!   (`benches/bare.rs`), which (a) measures first and compares every page with;
 //! - `BOXOFFICE_URL_2` (optional): a second instance on the same database; the rush's
 //!   buyers are split half and half between the two (`scripts/bench.sh postgres-2`).
 //!
 //! Scenarios: (a) anonymous page views at 16 and 64 connections (the event page also
-//! with `Accept-Encoding: gzip`), (b) fresh buyers
+//! with `Accept-Encoding: gzip`), each with the server's CPU per request and as a ratio
+//! to the bare reference page (`load/pages.rs`), (b) fresh buyers
 //! registering and reserving at 16 and 64 concurrent users, (c) the rush: 2000
 //! prepared buyers release their reserve POSTs at once on 500 seats, (d) the mixed
 //! rush: the same with each buyer asking 1–4 seats in one booking (group bookings),
-//! (e) the door rush: 4 gates scanning `BENCH_DOOR_CODES` (10,000) distinct codes plus
-//! 5% repeats as fast as they can (`load/door_rush.rs`), (f) the API rush: 2000 token
+//! (e) the door rush: `BENCH_DOOR_GATES` (40) gates scanning `BENCH_DOOR_CODES`
+//! (10,000) distinct codes plus 5% repeats through the scanners' API, each with its own
+//! door token, as fast as they can (`load/door_rush.rs`), (f) the API rush: 2000 token
 //! holders booking through `POST /api/v1/events/{id}/bookings` at once on 500 seats
 //! (`load/api_rush.rs`); scenario (a) also reads `GET /api/v1/events/{id}`; (g) the
 //! login flood, alone (`BENCH_ONLY=flood`).
@@ -37,10 +42,14 @@ use tokio::task::JoinSet;
 
 #[path = "load/api_rush.rs"]
 mod api_rush;
+#[path = "load/cpu.rs"]
+mod cpu;
 #[path = "load/door_rush.rs"]
 mod door_rush;
 #[path = "load/login_flood.rs"]
 mod login_flood;
+#[path = "load/pages.rs"]
+mod pages;
 
 /// A failed step, already phrased for the error breakdown ("reserve: HTTP 503").
 type Fail = String;
@@ -78,7 +87,7 @@ async fn run() -> Result<(), Fail> {
     );
 
     let mut report = Report::default();
-    if config.only_flood {
+    if config.only == Only::Flood {
         for row in login_flood::run(&config, &format!("/events/{demo}")).await? {
             report.push(row);
         }
@@ -86,7 +95,13 @@ async fn run() -> Result<(), Fail> {
         report.print(&config);
         return report.verdict();
     }
-    if config.only_rush {
+    if config.only == Only::Door {
+        report.push(door_rush::run(&config, &admin).await?);
+        report.rss("after the door rush", &config);
+        report.print(&config);
+        return report.verdict();
+    }
+    if config.only == Only::Rush {
         eprintln!(
             "load: BENCH_ONLY=rush: preparing {} buyers",
             config.rush_buyers
@@ -96,21 +111,14 @@ async fn run() -> Result<(), Fail> {
         report.print(&config);
         return report.verdict();
     }
-    let event_page = format!("/events/{demo}");
-    let api_event = format!("/api/v1/events/{demo}");
-    let page_views = [
-        ("/", false),
-        (event_page.as_str(), false),
-        (event_page.as_str(), true),
-        (api_event.as_str(), false),
-    ];
-    for (path, gzip) in page_views {
-        for connections in [16, 64] {
-            eprintln!("load: GET {path} at {connections} connections (gzip: {gzip})");
-            report.push(browse(&config, path, connections, gzip).await?);
-        }
+    for row in pages::run(&config, demo).await? {
+        report.push(row);
     }
     report.rss("after page views", &config);
+    if config.only == Only::Pages {
+        report.print(&config);
+        return report.verdict();
+    }
     for users in [16, 64] {
         eprintln!("load: buyer journeys at {users} users");
         report.push(buyers(&config, big, users).await?);
@@ -136,15 +144,30 @@ async fn run() -> Result<(), Fail> {
     report.verdict()
 }
 
+/// Which scenarios run (`BENCH_ONLY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Only {
+    Everything,
+    /// (c) the rush.
+    Rush,
+    /// (g) the login flood.
+    Flood,
+    /// (a) the page views.
+    Pages,
+    /// (e) the door rush.
+    Door,
+}
+
 /// The settings the script passes in.
 struct Config {
     base: String,
     /// A second instance on the same database: the rush's odd buyers go there.
     base_2: Option<String>,
-    /// `BENCH_ONLY=rush`: only scenario (c).
-    only_rush: bool,
-    /// `BENCH_ONLY=flood`: only scenario (g).
-    only_flood: bool,
+    /// `BENCH_ONLY`: one scenario alone.
+    only: Only,
+    /// The bare reference page's server (`benches/bare.rs`) and its pid.
+    bare: Option<String>,
+    bare_pid: Option<u32>,
     admin_email: String,
     admin_password: String,
     server_pid: Option<u32>,
@@ -154,6 +177,8 @@ struct Config {
     rush_seats: usize,
     /// Distinct codes the door rush scans.
     door_codes: usize,
+    /// Gates (scanners, each with its own door token) the door rush scans with.
+    door_gates: usize,
     /// Makes this run's emails unique, so the tool can run twice on one database.
     run_tag: u128,
 }
@@ -186,21 +211,28 @@ impl Config {
             Some(url) => Some(local("BOXOFFICE_URL_2", url)?),
             None => None,
         };
-        let (only_rush, only_flood) = match var("BENCH_ONLY").as_deref() {
-            None => (false, false),
-            Some("rush") => (true, false),
-            Some("flood") => (false, true),
+        let only = match var("BENCH_ONLY").as_deref() {
+            None => Only::Everything,
+            Some("rush") => Only::Rush,
+            Some("flood") => Only::Flood,
+            Some("pages") => Only::Pages,
+            Some("door") => Only::Door,
             Some(other) => {
                 return Err(format!(
-                    "BENCH_ONLY: `rush` or `flood` are known, got {other}"
+                    "BENCH_ONLY: `rush`, `flood`, `pages` or `door` are known, got {other}"
                 ));
             }
+        };
+        let bare = match var("BENCH_BARE_URL") {
+            Some(url) => Some(local("BENCH_BARE_URL", url)?),
+            None => None,
         };
         Ok(Config {
             base,
             base_2,
-            only_rush,
-            only_flood,
+            only,
+            bare,
+            bare_pid: var("BENCH_BARE_PID").and_then(|p| p.trim().parse().ok()),
             admin_email: var("BENCH_ADMIN_EMAIL").ok_or("BENCH_ADMIN_EMAIL: not set")?,
             admin_password: var("BENCH_ADMIN_PASSWORD").ok_or("BENCH_ADMIN_PASSWORD: not set")?,
             server_pid: var("BOXOFFICE_PID").and_then(|p| p.trim().parse().ok()),
@@ -209,6 +241,7 @@ impl Config {
             rush_buyers: number("BENCH_RUSH_BUYERS", 2000)?.clamp(1, 10_000),
             rush_seats: number("BENCH_RUSH_SEATS", 500)?.clamp(1, 1_000_000),
             door_codes: number("BENCH_DOOR_CODES", 10_000)?.clamp(10, 100_000),
+            door_gates: number("BENCH_DOOR_GATES", 40)?.clamp(1, 200),
             run_tag: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis()),
@@ -235,10 +268,10 @@ impl Visitor {
 
     /// A browser asking for gzip, as every real one does. This client does not decode
     /// bodies: use it only with `fetch`.
-    fn asking_gzip(config: &Config) -> Result<Visitor, Fail> {
+    fn asking_gzip(base: &str) -> Result<Visitor, Fail> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
-        Visitor::build(&config.base, true, headers)
+        Visitor::build(base, true, headers)
     }
 
     fn build(base: &str, keep_alive: bool, headers: HeaderMap) -> Result<Visitor, Fail> {
@@ -517,14 +550,25 @@ impl Admin {
 
 /// (a) Anonymous GETs of `path` on `connections` keep-alive connections.
 async fn browse(config: &Config, path: &str, connections: usize, gzip: bool) -> Result<Row, Fail> {
+    browse_at(&config.base, config.duration, path, connections, gzip).await
+}
+
+/// As `browse`, against the server at `base` (the bare reference page, say).
+async fn browse_at(
+    base: &str,
+    duration: Duration,
+    path: &str,
+    connections: usize,
+    gzip: bool,
+) -> Result<Row, Fail> {
     let start = Instant::now();
-    let deadline = start + config.duration;
+    let deadline = start + duration;
     let mut tasks = JoinSet::new();
     for _ in 0..connections {
         let visitor = if gzip {
-            Visitor::asking_gzip(config)?
+            Visitor::asking_gzip(base)?
         } else {
-            Visitor::new(config, true)?
+            Visitor::at(base, true)?
         };
         let path = path.to_owned();
         tasks.spawn(async move {

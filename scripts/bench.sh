@@ -15,7 +15,9 @@
 # same load tool against an older build: a before/after in one sitting).
 #
 # Knobs (environment): BENCH_SECONDS (10 per measurement), BENCH_RUSH_BUYERS (2000),
-# BENCH_RUSH_SEATS (500), BENCH_ONLY=rush (only the rush), and the server's own
+# BENCH_RUSH_SEATS (500), BENCH_DOOR_GATES (40), BENCH_ONLY=rush (only the rush),
+# BENCH_ONLY=pages (only the page views, beside the bare reference page of
+# benches/bare.rs), BENCH_ONLY=door (only the door rush), and the server's own
 # settings (HTTP_WORKERS, HTTP_MAX_CONNECTIONS, HTTP_BACKLOG, DB_POOL_SIZE, …).
 set -euo pipefail
 
@@ -56,15 +58,18 @@ free_port() {
 
 echo "== building (release; the first build takes a while)" >&2
 [ -n "${BOXOFFICE_BIN:-}" ] || cargo build --release --bin boxoffice
-load_bin=$(cargo bench --bench load --no-run --message-format=json |
-  jq -r 'select(.reason == "compiler-artifact" and .target.name == "load" and .executable != null) | .executable' |
-  tail -n 1)
+bench_targets=$(cargo bench --bench load --bench bare --no-run --message-format=json |
+  jq -r 'select(.reason == "compiler-artifact" and .executable != null) | "\(.target.name) \(.executable)"')
+load_bin=$(awk '$1 == "load" { print $2 }' <<<"$bench_targets" | tail -n 1)
+bare_bin=$(awk '$1 == "bare" { print $2 }' <<<"$bench_targets" | tail -n 1)
 server_bin="${BOXOFFICE_BIN:-${CARGO_TARGET_DIR:-target}/release/boxoffice}"
 [ -x "$load_bin" ] || { echo "the load tool was not built" >&2; exit 1; }
+[ -x "$bare_bin" ] || { echo "the bare reference page was not built" >&2; exit 1; }
 
 workdir=$(mktemp -d -t boxoffice-bench.XXXXXX)
 server_pid=""
 server_pid_2=""
+bare_pid=""
 pg_db=""
 pg_base="postgres://postgres@127.0.0.1:5432"
 pg_args=(-h 127.0.0.1 -p 5432 -U postgres)
@@ -85,6 +90,7 @@ stop_server() {
 cleanup() {
   stop_server "$server_pid"
   stop_server "$server_pid_2"
+  stop_server "$bare_pid"
   if [ -n "$pg_db" ]; then
     dropdb "${pg_args[@]}" --if-exists --force "$pg_db" || echo "could not drop $pg_db" >&2
   fi
@@ -118,6 +124,8 @@ export REGISTRATIONS_PER_ADDRESS=0 REGISTRATIONS_GLOBAL=0 HOLDS_PER_USER_PER_HOU
 export HOLDS_PER_ADDRESS_PER_HOUR=0
 # The API rush's 2000 token holders all come from 127.0.0.1: no per-address API limit.
 export API_REQUESTS_PER_MINUTE=0 API_BOOKINGS_PER_MINUTE=0 API_REQUESTS_PER_USER_PER_MINUTE=0
+# The door rush's 40 gates scan as fast as they can, each with its own door token.
+export API_DOOR_REQUESTS_PER_MINUTE=0
 # The buyer journeys register and log in 64 users at once with cheap hashes: let them
 # queue for the hashing pool (the login flood keeps the pool's defaults: it is what it
 # measures).
@@ -169,6 +177,29 @@ if [ "$engine" = postgres-2 ]; then
   label="$label, two instances ($BIND and $started_bind)"
 fi
 
+# The bare reference page (benches/bare.rs: the same stack, one row, no shop), for the
+# page views to be compared with, in the same run.
+bare_url=""
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY:-}" = pages ]; then
+  for _ in 1 2 3; do
+    bare_bind="127.0.0.1:$(free_port)"
+    BARE_BIND="$bare_bind" BARE_DATABASE="$workdir/bare.db" "$bare_bin" >"$workdir/bare.log" 2>&1 &
+    bare_pid=$!
+    for _ in $(seq 1 100); do
+      curl -fsS "http://$bare_bind/events/1" >/dev/null 2>&1 && break
+      kill -0 "$bare_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if curl -fsS "http://$bare_bind/events/1" >/dev/null 2>&1; then
+      bare_url="http://$bare_bind"
+      break
+    fi
+    stop_server "$bare_pid"
+    bare_pid=""
+  done
+  [ -n "$bare_url" ] || { cat "$workdir/bare.log" >&2; echo "the bare reference page did not start" >&2; exit 1; }
+fi
+
 admin_email="bench-admin@example.com"
 admin_password="bench-admin-$(random_hex 8)"
 printf '%s\n' "$admin_password" | "$server_bin" create-admin "$admin_email" >/dev/null
@@ -181,14 +212,36 @@ echo "Date $(date -u '+%Y-%m-%d %H:%M UTC'); commit $commit; $(nproc) cores ($cp
 echo "Server and load tool share the machine. Server: release build${BOXOFFICE_BIN:+ $BOXOFFICE_BIN}, BCRYPT_COST=$BCRYPT_COST, RUST_LOG=warn (no request log), HOLD_MINUTES=15, DB_POOL_SIZE=${DB_POOL_SIZE:-default (2 × cores, at least 4)}."
 echo
 
+# BENCH_PERF=file.svg: a CPU profile of the (first) server while the load tool runs,
+# drawn as a flame graph (perf with DWARF call stacks, then inferno; see bench/README.md).
+perf_pid=""
+if [ -n "${BENCH_PERF:-}" ]; then
+  perf record -F "${BENCH_PERF_HZ:-199}" --call-graph dwarf,16384 -p "$server_pid" \
+    -o "$workdir/perf.data" >"$workdir/perf.log" 2>&1 &
+  perf_pid=$!
+  sleep 1
+fi
+
 BOXOFFICE_URL="http://$BIND" \
   BOXOFFICE_URL_2="$second_url" \
   BENCH_ADMIN_EMAIL="$admin_email" \
   BENCH_ADMIN_PASSWORD="$admin_password" \
   BOXOFFICE_PID="$server_pid" \
+  BENCH_BARE_URL="$bare_url" \
+  BENCH_BARE_PID="$bare_pid" \
   BENCH_ENGINE="$label" \
   "$load_bin" || echo "**The load tool failed (exit $?); see above.**"
 
+if [ -n "$perf_pid" ]; then
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+  perf script -i "$workdir/perf.data" 2>/dev/null | inferno-collapse-perf >"$workdir/perf.folded"
+  # BENCH_PERF_FOLDED=file keeps the collapsed stacks too (one line per stack: grep them).
+  [ -z "${BENCH_PERF_FOLDED:-}" ] || cp "$workdir/perf.folded" "$BENCH_PERF_FOLDED"
+  inferno-flamegraph --title "boxoffice ${BENCH_PAGES:-all pages}: $server_bin ($commit)" \
+    --minwidth "${BENCH_PERF_MINWIDTH:-0.5}" <"$workdir/perf.folded" >"$BENCH_PERF"
+  echo "Flame graph: $BENCH_PERF ($(du -k "$BENCH_PERF" | cut -f1) KiB)."
+fi
 echo
 echo "Books after the run (\`boxoffice check\`):"
 echo '```'

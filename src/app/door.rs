@@ -63,7 +63,7 @@ pub async fn check_in(
 
 /// A scan from a scanner app (the JSON API): the caller's access to the door is checked
 /// in the same call (door staff of other events read it as missing; anyone else is
-/// forbidden), then `check_in`.
+/// forbidden), then `check_in`, in one trip to the database's threads.
 pub async fn check_in_as(
     state: &AppState,
     event_id: i32,
@@ -71,23 +71,32 @@ pub async fn check_in_as(
     is_admin: bool,
     scan: Scan,
 ) -> Result<ScanAnswer, AppError> {
-    match access(state, user_id, is_admin, event_id).await? {
-        Access::Allowed => check_in(state, event_id, user_id, scan).await,
-        Access::OtherEvents => Err(AppError::NotFound),
-        Access::NoRole => Err(AppError::Forbidden),
-    }
+    let now = state.clock.now();
+    state
+        .db(
+            move |conn| match access::may_check_in(conn, user_id, is_admin, event_id)? {
+                Access::Allowed => check_in::check_in(conn, event_id, user_id, &scan, now),
+                Access::OtherEvents => Err(AppError::NotFound),
+                Access::NoRole => Err(AppError::Forbidden),
+            },
+        )
+        .await
 }
 
-/// A scan from the check-in page: the answer and the counts after it.
+/// A scan from the check-in page: the answer and the counts after it (one trip).
 pub async fn scan(
     state: &AppState,
     event_id: i32,
     staff_id: i32,
     scan: Scan,
 ) -> Result<(ScanAnswer, DoorView), AppError> {
-    let answer = check_in(state, event_id, staff_id, scan).await?;
-    let view = door(state, event_id).await?;
-    Ok((answer, view))
+    let now = state.clock.now();
+    state
+        .db(move |conn| {
+            let answer = check_in::check_in(conn, event_id, staff_id, &scan, now)?;
+            Ok((answer, view(conn, event_id)?))
+        })
+        .await
 }
 
 fn view(conn: &mut crate::db::Conn, event_id: i32) -> Result<DoorView, AppError> {

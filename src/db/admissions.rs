@@ -25,11 +25,11 @@ pub fn for_hold(conn: &mut Conn, booking_id: i32, hold_number: i32) -> QueryResu
 
 /// One admission by id.
 pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Admission>> {
-    dsl::admissions
+    on_engine!(conn, c => dsl::admissions
         .find(id)
         .select(Admission::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// Whether a seat of one hold of a booking was checked in at the door.

@@ -63,7 +63,7 @@ pub fn live_holder(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<LiveToken>> {
-    dsl::api_tokens
+    on_engine!(conn, c => dsl::api_tokens
         .inner_join(users::table)
         .filter(dsl::token_hash.eq(token_hash))
         .filter(dsl::revoked_at.is_null())
@@ -82,8 +82,8 @@ pub fn live_holder(
             dsl::created_at,
             dsl::scope,
         ))
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// Records that a token was used now.

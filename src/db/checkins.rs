@@ -18,7 +18,7 @@ pub type SeatRow = (Admission, Booking, String, Event, String);
 
 /// The seat whose admission has `code`.
 pub fn seat_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<SeatRow>> {
-    dsl::admissions
+    on_engine!(conn, c => dsl::admissions
         .inner_join(
             bookings::table
                 .inner_join(ticket_types::table)
@@ -33,8 +33,8 @@ pub fn seat_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<SeatRow>>
             Event::as_select(),
             users::email,
         ))
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// A seat by its admission id (the admin's undo).

@@ -78,6 +78,7 @@ pub fn connect_with(
             })?;
         }
         Engine::Sqlite => {
+            super::sqlite_plans::stable_plans_everywhere();
             let mut conn = diesel::SqliteConnection::establish(url).map_err(|source| {
                 ConnectError::Sqlite {
                     url: url.to_owned(),
@@ -95,6 +96,9 @@ pub fn connect_with(
     let pool = Pool::builder()
         .max_size(size)
         .min_idle(Some(size.min(4)))
+        // A checkout pings the server (`SELECT 1`) to find a connection it dropped; a
+        // SQLite file has no server to drop it, so the query would only cost each request.
+        .test_on_check_out(Engine::of_url(url) == Engine::Postgres)
         .connection_timeout(checkout_timeout)
         .connection_customizer(Box::new(SqlitePragmas))
         .event_handler(events)

@@ -80,6 +80,9 @@ pub fn by_start(
     ascending: bool,
     limit: i64,
 ) -> QueryResult<Vec<Event>> {
+    if let Scope::OnSale(now) = scope {
+        return on_sale_by_start(conn, now, from, ascending, limit);
+    }
     let mut query = dsl::events.into_boxed();
     match scope {
         Scope::OnSale(now) => query = query.filter(on_sale(now)),
@@ -128,6 +131,49 @@ pub fn by_start(
         query.order((dsl::starts_at.desc(), dsl::id.desc()))
     };
     query.limit(limit).select(Event::as_select()).load(conn)
+}
+
+/// `by_start` for the front page (`Scope::OnSale`): the same reads written as four
+/// static queries on the engine's own connection (`on_engine!`), which diesel prepares
+/// once per connection and keeps, where a boxed query is parsed by the database again on
+/// every request.
+fn on_sale_by_start(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    from: Option<(NaiveDateTime, i32)>,
+    ascending: bool,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let on_sale = dsl::events.filter(on_sale(now));
+    let soonest = (dsl::starts_at.asc(), dsl::id.asc());
+    let latest = (dsl::starts_at.desc(), dsl::id.desc());
+    on_engine!(conn, c => match (from, ascending) {
+        (None, true) => on_sale
+            .order(soonest)
+            .limit(limit)
+            .select(Event::as_select())
+            .load(c),
+        (None, false) => on_sale
+            .order(latest)
+            .limit(limit)
+            .select(Event::as_select())
+            .load(c),
+        // `(starts_at, id) > (a, b)` written so that both engines seek on `starts_at`.
+        (Some((starts_at, id)), true) => on_sale
+            .filter(dsl::starts_at.ge(starts_at))
+            .filter(dsl::starts_at.gt(starts_at).or(dsl::id.gt(id)))
+            .order(soonest)
+            .limit(limit)
+            .select(Event::as_select())
+            .load(c),
+        (Some((starts_at, id)), false) => on_sale
+            .filter(dsl::starts_at.le(starts_at))
+            .filter(dsl::starts_at.lt(starts_at).or(dsl::id.lt(id)))
+            .order(latest)
+            .limit(limit)
+            .select(Event::as_select())
+            .load(c),
+    })
 }
 
 /// Narrows a query of events to those in `status` at `now` (the rules of
@@ -190,11 +236,11 @@ pub fn on_sale_page(
 }
 
 pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Event>> {
-    dsl::events
+    on_engine!(conn, c => dsl::events
         .find(id)
         .select(Event::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// Every event, newest start first, for the admin dashboard.

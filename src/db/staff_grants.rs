@@ -92,11 +92,12 @@ macro_rules! grant_queries {
             }
 
             /// The scopes a user holds: event ids, `None` for every event.
+            /// On the engine's own connection: the door's scan asks it (`db::on_engine!`).
             pub fn scopes_of(conn: &mut Conn, user_id: i32) -> QueryResult<Vec<Option<i32>>> {
-                dsl::$table
+                on_engine!(conn, c => dsl::$table
                     .filter(dsl::user_id.eq(user_id))
                     .select(dsl::event_id)
-                    .load(conn)
+                    .load(c))
             }
 
             /// Every grant with the account's email and the event's title, by email.

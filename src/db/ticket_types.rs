@@ -8,11 +8,11 @@ use super::status::SellingRule;
 use super::{Conn, Guarded};
 
 pub fn for_event(conn: &mut Conn, event_id: i32) -> QueryResult<Vec<TicketType>> {
-    dsl::ticket_types
+    on_engine!(conn, c => dsl::ticket_types
         .filter(dsl::event_id.eq(event_id))
         .order((dsl::amount_pennies.asc(), dsl::id.asc()))
         .select(TicketType::as_select())
-        .load(conn)
+        .load(c))
 }
 
 /// The ticket types of several events at once (one query for a page of events).
@@ -22,6 +22,25 @@ pub fn for_events(conn: &mut Conn, event_ids: &[i32]) -> QueryResult<Vec<TicketT
         .order((dsl::amount_pennies.asc(), dsl::id.asc()))
         .select(TicketType::as_select())
         .load(conn)
+}
+
+/// The ticket types of the events starting between `first` and `last` (both included),
+/// cheapest first: a page of events in start order reads its ticket types as one range
+/// of the start index, in a static query diesel prepares once (`for_events`' list of ids
+/// is new SQL for the database to parse on every page on SQLite). The caller keeps those
+/// of its own events (others may share an edge's start).
+pub fn for_events_starting_between(
+    conn: &mut Conn,
+    first: chrono::NaiveDateTime,
+    last: chrono::NaiveDateTime,
+) -> QueryResult<Vec<TicketType>> {
+    use super::schema::events;
+    on_engine!(conn, c => dsl::ticket_types
+        .inner_join(events::table)
+        .filter(events::starts_at.between(first, last))
+        .order((dsl::amount_pennies.asc(), dsl::id.asc()))
+        .select(TicketType::as_select())
+        .load(c))
 }
 
 pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<TicketType>> {

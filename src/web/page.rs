@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use askama::Template;
 
@@ -110,9 +111,13 @@ pub fn html_with_status<T: Template>(
     let body = template
         .render()
         .map_err(|error| AppError::Internal(format!("template: {error}")))?;
+    // Static header values (no parsing of names and values from text on every page).
     Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .body(body))
 }
 

@@ -6,14 +6,17 @@ use crate::db::models::TicketType;
 use crate::domain::bookings::booking_status::BookingStatus;
 use crate::domain::bookings::selling_rules::{self, SellingRule};
 use crate::domain::catalogue::sale_window::SaleWindow;
-use crate::domain::common::time_zone;
+use crate::domain::common::{date_text, time_zone};
 use crate::domain::door::answer::{ScanAnswer, SeatFacts};
 use crate::domain::payments::money::Money;
 
 /// "Sat 19 Dec 2026, 20:00 UTC": a time of the shop's own (a mail kept, an account
 /// made), not of an event.
 pub fn when(time: &NaiveDateTime) -> String {
-    time.format("%a %-d %b %Y, %H:%M UTC").to_string()
+    let mut out = String::with_capacity(28);
+    date_text::day_and_clock(&mut out, time);
+    out.push_str(" UTC");
+    out
 }
 
 /// "Fri 25 Dec 2026, 20:00 CET": a time of an event (its start, a seat's check-in, a
@@ -30,9 +33,9 @@ pub fn time_zones() -> &'static [&'static str] {
 }
 
 /// An event's description, Markdown rendered and sanitised (`domain::catalogue::markdown`): safe to
-/// put in the page unescaped.
-pub fn description(source: &str) -> String {
-    crate::domain::catalogue::markdown::to_html(source)
+/// put in the page unescaped. Rendered once per text (every visitor sees the same).
+pub fn description(source: &str) -> std::sync::Arc<str> {
+    crate::domain::catalogue::markdown::shown(source)
 }
 
 /// The machine-readable form for `<time datetime=…>`.
@@ -48,7 +51,7 @@ pub fn datetime_local(typed: &str) -> &str {
 }
 
 pub fn iso(time: &NaiveDateTime) -> String {
-    time.format("%Y-%m-%dT%H:%MZ").to_string()
+    date_text::iso_minutes(time)
 }
 
 pub fn price(ticket_type: &TicketType) -> String {

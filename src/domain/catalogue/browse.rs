@@ -95,10 +95,15 @@ pub fn upcoming_numbered(
     })
 }
 
-/// The events, in their order, each with its ticket types (one query for all).
+/// The events, in their order, each with its ticket types (one query for all: those of
+/// the events starting within the page's first and last start, kept for its events).
 fn with_ticket_types(conn: &mut Conn, found: Vec<Event>) -> Result<Vec<Listing>, AppError> {
-    let ids: Vec<i32> = found.iter().map(|e| e.id).collect();
-    let mut ticket_types = ticket_types::for_events(conn, &ids)?;
+    let starts = found.iter().map(|e| e.starts_at);
+    let (Some(first), Some(last)) = (starts.clone().min(), starts.max()) else {
+        return Ok(Vec::new());
+    };
+    let mut ticket_types = ticket_types::for_events_starting_between(conn, first, last)?;
+    ticket_types.retain(|t| found.iter().any(|e| e.id == t.event_id));
     Ok(found
         .into_iter()
         .map(|event| {

@@ -4,8 +4,8 @@
 //! no event handler, no style, and links only to `http`, `https` and `mailto`, opened
 //! with `rel="noopener noreferrer nofollow"`.
 
-use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use pulldown_cmark::{Event, Options, Parser, html};
 
@@ -67,6 +67,33 @@ pub fn to_html(source: &str) -> String {
     CLEANER.clean(&rendered).to_string()
 }
 
+/// How many descriptions `shown` keeps rendered (a page of events and then some).
+const SHOWN_KEPT: usize = 256;
+
+/// Descriptions already rendered, by their source.
+static SHOWN: LazyLock<Mutex<HashMap<Box<str>, Arc<str>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// `to_html` for a page that shows the same description to every visitor: rendered
+/// once per source text and kept. The HTML is a function of the source alone, so a kept
+/// one is never stale: an edited description is another source (the old one is dropped
+/// when the memo is full, and the memo is emptied then).
+pub fn shown(source: &str) -> Arc<str> {
+    if let Ok(kept) = SHOWN.lock()
+        && let Some(html) = kept.get(source)
+    {
+        return html.clone();
+    }
+    let html: Arc<str> = to_html(source).into();
+    if let Ok(mut kept) = SHOWN.lock() {
+        if kept.len() >= SHOWN_KEPT {
+            kept.clear();
+        }
+        kept.insert(source.into(), html.clone());
+    }
+    html
+}
+
 /// A short text's HTML for inside a line or a table cell: as `to_html`, without the
 /// paragraph around a text of one paragraph.
 pub fn inline_html(source: &str) -> String {
@@ -96,6 +123,15 @@ mod tests {
             two.contains("<p>One.</p>") && two.contains("<p>Two.</p>"),
             "{two}"
         );
+    }
+
+    #[test]
+    fn a_shown_description_is_what_to_html_makes_each_time() {
+        let source = "**Doors** at 19:00 <b>sharp</b>";
+        assert_eq!(&*shown(source), to_html(source));
+        assert_eq!(&*shown(source), to_html(source));
+        let edited = "**Doors** at 19:30";
+        assert_eq!(&*shown(edited), to_html(edited));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! counted words.
 
 pub mod clock;
+pub mod date_text;
 pub mod form_errors;
 pub mod text;
 pub mod time_zone;

@@ -3,8 +3,12 @@
 //! A local time typed by an organiser becomes UTC here, and a local time that a
 //! daylight-saving change skips or repeats is refused, naming the two times it could be.
 
+use std::fmt::Write;
+
 use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone};
 pub use chrono_tz::Tz;
+
+use super::date_text;
 
 /// The zone of an event created before zones existed, and of `DEFAULT_TIME_ZONE` unset.
 pub const UTC: Tz = Tz::UTC;
@@ -51,15 +55,22 @@ pub fn local(utc: NaiveDateTime, zone: Tz) -> DateTime<Tz> {
 }
 
 /// "Fri 25 Dec 2026, 20:00 CET": how pages, mails and the door write an event's times.
+/// (`%a %-d %b %Y, %H:%M %Z`, written by hand: `date_text`).
 pub fn display(utc: NaiveDateTime, zone: Tz) -> String {
-    local(utc, zone)
-        .format("%a %-d %b %Y, %H:%M %Z")
-        .to_string()
+    let local = local(utc, zone);
+    let mut out = String::with_capacity(32);
+    date_text::day_and_clock(&mut out, &local);
+    let _ = write!(out, " {}", local.offset());
+    out
 }
 
-/// "20:00 CET" (a time on a day already named).
+/// "20:00 CET" (a time on a day already named; `%H:%M %Z`).
 pub fn clock_time(utc: NaiveDateTime, zone: Tz) -> String {
-    local(utc, zone).format("%H:%M %Z").to_string()
+    let local = local(utc, zone);
+    let mut out = String::with_capacity(10);
+    date_text::clock(&mut out, &local);
+    let _ = write!(out, " {}", local.offset());
+    out
 }
 
 /// The local time as the form's `datetime-local` input holds it.
@@ -160,6 +171,28 @@ mod tests {
     }
 
     const BERLIN: Tz = Tz::Europe__Berlin;
+
+    #[test]
+    fn display_and_clock_time_write_what_strftime_makes_in_every_zone() {
+        for zone in [
+            "UTC",
+            "Europe/Berlin",
+            "America/New_York",
+            "Asia/Kolkata",
+            "Australia/Lord_Howe",
+        ] {
+            let zone = parse(zone).unwrap();
+            for day in 0..400 {
+                let utc = at("2026-01-01 00:30") + TimeDelta::hours(day * 23);
+                let local = local(utc, zone);
+                assert_eq!(
+                    display(utc, zone),
+                    local.format("%a %-d %b %Y, %H:%M %Z").to_string()
+                );
+                assert_eq!(clock_time(utc, zone), local.format("%H:%M %Z").to_string());
+            }
+        }
+    }
 
     #[test]
     fn a_winter_and_a_summer_evening_in_berlin() {

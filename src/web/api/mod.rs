@@ -64,6 +64,11 @@ pub fn scope() -> actix_web::Scope<
                 Problem::bad_request(format!("A query parameter is wrong: {err}")).into()
             },
         ))
+        // The hot routes first: actix tries the routes in this order, and each pattern
+        // with an `{id}` before the one that matches costs a regex run. None of these
+        // patterns matches a path another route answers.
+        .service(events::show)
+        .service(checkins::create)
         .service(accounts::create)
         .service(tokens::create)
         .service(tokens::revoke)
@@ -71,7 +76,6 @@ pub fn scope() -> actix_web::Scope<
         .service(personal_tokens::list)
         .service(personal_tokens::revoke)
         .service(events::list)
-        .service(events::show)
         .service(bookings::create)
         .service(bookings::list)
         .service(bookings::show)
@@ -85,7 +89,6 @@ pub fn scope() -> actix_web::Scope<
         .service(resale::reprice)
         .service(resale::withdraw)
         .service(resale::give)
-        .service(checkins::create)
         .service(admin_events::list)
         .service(admin_events::create)
         .service(admin_events::show)

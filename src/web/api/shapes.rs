@@ -166,7 +166,7 @@ impl EventOut {
             id: event.id,
             title: event.title.clone(),
             description: event.description.clone(),
-            description_html: markdown::to_html(&event.description),
+            description_html: markdown::shown(&event.description).to_string(),
             venue: event.venue.clone(),
             starts_at: utc(event.starts_at),
             ends_at: utc(event.ends_at),
