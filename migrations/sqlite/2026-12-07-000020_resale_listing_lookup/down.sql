@@ -1,0 +1,1 @@
+DROP INDEX resale_listings_ticket;
