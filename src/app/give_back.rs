@@ -24,7 +24,8 @@ pub async fn choice(
         .await
 }
 
-/// What giving back `positions` would do, for the confirmation.
+/// What giving back `positions` would do, for the confirmation: the domain's terms,
+/// the refund as money.
 #[derive(Debug, Clone)]
 pub struct GiveBackTerms {
     pub seats: Vec<Admission>,
@@ -37,35 +38,11 @@ pub struct GiveBackTerms {
 /// The terms of giving back `positions` of the booking, or why it cannot be done (the
 /// same words the give-back itself answers with).
 pub fn terms(choice: &GiveBackChoice, positions: &[i32]) -> Result<GiveBackTerms, AppError> {
-    let mut wanted = positions.to_vec();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let given = i32::try_from(wanted.len()).unwrap_or(i32::MAX);
-    selling_rules::judge_give_back(choice.rule, choice.booking.quantity, given)
-        .map_err(|reason| AppError::refused("selling_rule", reason))?;
-    let mut seats = Vec::with_capacity(wanted.len());
-    for position in wanted {
-        let seat = choice
-            .seats
-            .iter()
-            .find(|seat| seat.position == position)
-            .ok_or_else(|| {
-                AppError::refused(
-                    "seat_not_returnable",
-                    format!(
-                        "Seat {position} cannot be given back: it was already given back, sent to a friend or checked in."
-                    ),
-                )
-            })?;
-        seats.push(seat.clone());
-    }
+    let terms = payments::give_back_terms(choice, positions)?;
     Ok(GiveBackTerms {
-        seats,
-        refund: Money::from_stored(
-            payments::pro_rata(choice.kept, choice.booking.quantity, given),
-            &choice.currency,
-        ),
-        kept_seats: choice.booking.quantity - given,
+        seats: terms.seats,
+        refund: Money::from_stored(terms.refund_pennies, &choice.currency),
+        kept_seats: terms.kept_seats,
     })
 }
 

@@ -61,6 +61,59 @@ pub struct GiveBackChoice {
     pub currency: String,
 }
 
+/// What giving back some seats of a booking would do.
+#[derive(Debug, Clone)]
+pub struct GiveBackTerms {
+    /// The seats that would go, by position.
+    pub seats: Vec<Admission>,
+    /// Their share of what the payment still keeps (`pro_rata`).
+    pub refund_pennies: i64,
+    /// How many seats the booking would keep.
+    pub kept_seats: i32,
+}
+
+/// The terms of giving back the seats at `positions` (repeats counted once) as `choice`
+/// stands, or why it cannot be done: the selling rule, a seat the booking does not have,
+/// or one that may not go. The confirmation shows them; the give-back applies them under
+/// the lock.
+pub fn terms(choice: &GiveBackChoice, positions: &[i32]) -> Result<GiveBackTerms, AppError> {
+    let mut wanted = positions.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let given = i32::try_from(wanted.len()).unwrap_or(i32::MAX);
+    let quantity = choice.booking.quantity;
+    selling_rules::judge_give_back(choice.rule, quantity, given)
+        .map_err(|reason| AppError::refused("selling_rule", reason))?;
+    let mut seats = Vec::with_capacity(wanted.len());
+    for position in wanted {
+        // The booking's seats are numbered 1..=quantity (`renumber`).
+        if !(1..=quantity).contains(&position) {
+            return Err(AppError::refused(
+                "no_such_seat",
+                format!("This booking has no seat {position}."),
+            ));
+        }
+        let seat = choice
+            .seats
+            .iter()
+            .find(|seat| seat.position == position)
+            .ok_or_else(|| {
+                AppError::refused(
+                    "seat_not_returnable",
+                    format!(
+                        "Seat {position} cannot be given back: it was already given back, sent to a friend or checked in."
+                    ),
+                )
+            })?;
+        seats.push(seat.clone());
+    }
+    Ok(GiveBackTerms {
+        seats,
+        refund_pennies: pro_rata(choice.kept, quantity, given),
+        kept_seats: quantity - given,
+    })
+}
+
 /// Reads, under the booking's lock, whether and which seats of the owner's booking may be
 /// given back now; the refusal says why not (the same words the give-back itself uses).
 fn choice_in(
@@ -140,35 +193,16 @@ pub fn give_back_seats(
                 "This booking changed since its seats were chosen: look at it again and choose anew.",
             ));
         }
-        let mut wanted: Vec<i32> = positions.to_vec();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let given = i32::try_from(wanted.len()).unwrap_or(i32::MAX);
-        selling_rules::judge_give_back(choice.rule, booking.quantity, given)
-            .map_err(|reason| AppError::refused("selling_rule", reason))?;
-        let all = seats::of(c, booking)?;
-        for position in &wanted {
-            let Some(seat) = all.iter().find(|seat| seat.position == *position) else {
-                return Err(AppError::refused(
-                    "no_such_seat",
-                    format!("This booking has no seat {position}."),
-                ));
-            };
-            if !choice.seats.iter().any(|free| free.id == seat.id) {
-                return Err(AppError::refused(
-                    "seat_not_returnable",
-                    format!(
-                        "Seat {position} cannot be given back: it was already given back, sent to a friend or checked in."
-                    ),
-                ));
-            }
+        let terms = terms(&choice, positions)?;
+        let given = i32::try_from(terms.seats.len()).unwrap_or(i32::MAX);
+        for seat in &terms.seats {
             require(
                 admissions::give_back(c, seat.id, now)?,
                 "giving back a seat",
             )?;
         }
         renumber(c, booking)?;
-        let kept_seats = booking.quantity - given;
+        let kept_seats = terms.kept_seats;
         require(
             bookings::shrink(
                 c,
@@ -180,7 +214,7 @@ pub fn give_back_seats(
             "shrinking a booking",
         )?;
         inventory::return_seats(c, booking.ticket_type_id, given)?;
-        let amount = pro_rata(choice.kept, booking.quantity, given);
+        let amount = terms.refund_pennies;
         // Nothing goes through a provider for a free booking or money taken at the box
         // office's counter (which the counter hands back): settled at once.
         let settled = amount == 0

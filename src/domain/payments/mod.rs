@@ -33,7 +33,8 @@ pub use attempt::{
 pub use completion::{Completion, apply_session};
 pub use delayed_payment::{ASYNC_FAILED, PROCESSING};
 pub use give_back::{
-    GiveBackChoice, GivenBack, give_back_choice, give_back_seats, pro_rata, still_kept,
+    GiveBackChoice, GivenBack, give_back_choice, give_back_seats, still_kept,
+    terms as give_back_terms,
 };
 pub use provider_check::{PROVIDER_CHECK_INTERVAL, Turn, buyer_turn, take_turn};
 pub use provider_events::{EventOutcome, apply_event};
