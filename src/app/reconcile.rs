@@ -47,6 +47,13 @@ pub async fn reconcile(state: &AppState) -> usize {
     settled + retry_part_refunds(state).await
 }
 
+/// The states of a refund still owed.
+const OWED: [RefundStatus; 3] = [
+    RefundStatus::Requested,
+    RefundStatus::Unsure,
+    RefundStatus::Pending,
+];
+
 /// Sends again, or asks about, the refunds of seats given back that are still owed (their
 /// payments stay paid, so the attempts' pass does not see them); returns how many
 /// succeeded.
@@ -56,11 +63,7 @@ async fn retry_part_refunds(state: &AppState) -> usize {
         .db(move |conn| {
             Ok(refunds::stale_open_parts(
                 conn,
-                &[
-                    RefundStatus::Requested,
-                    RefundStatus::Unsure,
-                    RefundStatus::Pending,
-                ],
+                &OWED,
                 now - RECONCILE_AFTER,
                 RECONCILE_BATCH,
             )?)
@@ -77,14 +80,23 @@ async fn retry_part_refunds(state: &AppState) -> usize {
     stream::iter(owed)
         .map(|owed| async move {
             match tokio::time::timeout(budget, refund_part(state, owed.id)).await {
-                Ok(Ok(RefundProgress::Done)) => 1,
-                Ok(Ok(RefundProgress::Pending)) => 0,
+                Ok(Ok(RefundProgress::Done)) => return 1,
+                Ok(Ok(RefundProgress::Pending)) | Err(_) => {}
                 Ok(Err(error)) => {
                     log::warn!("retrying refund {} of seats given back: {error}", owed.id);
-                    0
                 }
-                Err(_) => 0,
             }
+            // Tried: the next try waits `RECONCILE_AFTER`, so a provider that is down is
+            // not asked again every round.
+            let id = owed.id;
+            let now = state.clock.now();
+            if let Err(error) = state
+                .db(move |conn| Ok(refunds::touch(conn, id, &OWED, now)?))
+                .await
+            {
+                log::warn!("refund {id}: {error}");
+            }
+            0
         })
         .buffer_unordered(PROVIDER_CALLS_AT_ONCE)
         .fold(0, |settled, one| async move { settled + one })

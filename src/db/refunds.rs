@@ -124,6 +124,24 @@ pub fn stale_open_parts(
         .load(conn)
 }
 
+/// Notes that a refund still owed was just tried, so the next try waits its turn
+/// (`stale_open_parts` takes those untouched since a while); nothing else changes.
+pub fn touch(
+    conn: &mut Conn,
+    id: i32,
+    open: &[RefundStatus],
+    now: NaiveDateTime,
+) -> QueryResult<Guarded> {
+    let changed = diesel::update(
+        dsl::refunds
+            .filter(dsl::id.eq(id))
+            .filter(dsl::status.eq_any(texts(open))),
+    )
+    .set(dsl::updated_at.eq(now))
+    .execute(conn)?;
+    Ok(Guarded::from_rows(changed))
+}
+
 /// An admin's retry of a failed refund of seats given back: the same row, asked for again
 /// under a new key (the seats are already back on sale; only the money is owed).
 pub fn retry_failed(

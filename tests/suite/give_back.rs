@@ -351,6 +351,21 @@ async fn a_refund_stripe_cannot_take_now_stays_owed_until_reconciliation_sends_i
         "{violations:?}"
     );
 
+    // Still down when reconciliation first tries: tried once, then left to wait its
+    // turn rather than asked again every round.
+    shop.app.clock.advance(TimeDelta::minutes(3));
+    shop.stripe.fail_next_requests(&[Failure::RateLimited]);
+    let before = shop.stripe.requests().len();
+    assert_eq!(reconcile::reconcile(&app.state).await, 0);
+    let tried = shop.stripe.requests().len();
+    assert!(tried > before, "reconciliation asked Stripe");
+    assert_eq!(reconcile::reconcile(&app.state).await, 0);
+    assert_eq!(
+        shop.stripe.requests().len(),
+        tried,
+        "not asked again at once"
+    );
+
     shop.app.clock.advance(TimeDelta::minutes(3));
     assert_eq!(reconcile::reconcile(&app.state).await, 1);
     let sent: Vec<_> = shop
