@@ -12,9 +12,9 @@ use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::app::AppState;
+use crate::app::batch_line::BatchLine;
 use crate::app::metrics::Metrics;
 use crate::app::reserve::RESERVE_BATCH;
-use crate::app::seat_line::SeatLine;
 use crate::config::Settings;
 use crate::db::{self, DbPool, migrations};
 use crate::domain::common::clock::Clock;
@@ -86,11 +86,13 @@ fn new_state(
         hashing,
         mailer,
         instance: instance_name(),
+        engine: crate::config::Engine::of_url(&settings.database_url),
         pool,
         refusals: Default::default(),
         settings,
         clock,
-        seat_line: SeatLine::new(RESERVE_BATCH),
+        seat_line: BatchLine::new(RESERVE_BATCH),
+        door_line: BatchLine::new(crate::app::door::SCAN_BATCH),
         provider,
         metrics,
     })

@@ -179,6 +179,6 @@ pub async fn session_facts(
     user_id: i32,
 ) -> Result<Option<users::SessionFacts>, AppError> {
     state
-        .db(move |conn| Ok(users::session_facts(conn, user_id)?))
+        .read(move |conn| Ok(users::session_facts(conn, user_id)?))
         .await
 }

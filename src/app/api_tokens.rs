@@ -125,19 +125,20 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<TokenH
     let now = state.clock.now();
     let hash = api_token::hash_token(token);
     let holder = state
-        .db(move |conn| {
-            let found = api_tokens::live_holder(conn, &hash, now)?;
-            if let Some(live) = &found
-                && live.personal
-                && live
-                    .last_used_at
-                    .is_none_or(|at| now - at >= LAST_USED_PRECISION)
-            {
-                api_tokens::touch(conn, live.holder.0, now)?;
-            }
-            Ok(found)
-        })
+        .read(move |conn| Ok(api_tokens::live_holder(conn, &hash, now)?))
         .await?;
+    // The write, at most once an hour per token, goes to the blocking threads.
+    if let Some(live) = &holder
+        && live.personal
+        && live
+            .last_used_at
+            .is_none_or(|at| now - at >= LAST_USED_PRECISION)
+    {
+        let token_id = live.holder.0;
+        state
+            .db(move |conn| Ok(api_tokens::touch(conn, token_id, now)?))
+            .await?;
+    }
     Ok(holder.and_then(|live| {
         let scope = TokenScope::parse(&live.scope)?;
         let (token_id, user_id, email, is_admin, is_door) = live.holder;

@@ -36,7 +36,9 @@ pub struct EventView {
 /// The front page's page `at`.
 pub async fn upcoming(state: &AppState, at: PageAt) -> Result<CataloguePage, AppError> {
     let now = state.clock.now();
-    state.db(move |conn| browse::upcoming(conn, now, at)).await
+    state
+        .read(move |conn| browse::upcoming(conn, now, at))
+        .await
 }
 
 /// Page `page` of `size` upcoming events, with the total (the JSON API's list).
@@ -59,7 +61,7 @@ pub async fn event(
 ) -> Result<EventView, AppError> {
     let now = state.clock.now();
     let (listing, my_booking, offers) = state
-        .db(move |conn| {
+        .read(move |conn| {
             let is_admin = viewer.is_some_and(|v| v.is_admin);
             let listing = browse::event_for_viewer(conn, event_id, is_admin)?;
             let my_booking = match viewer {

@@ -1,13 +1,16 @@
 //! What door staff do: see which events' doors they keep, open an event's check-in page
 //! and scan codes. `check_in` is the whole check-in as the JSON API will call it (one
-//! call: code, gate, nonce in; the answer out); `scan` adds the page's counts.
+//! call: code, gate, nonce in; the answer out); `scan` adds the page's counts. Scans at
+//! one event's door wait in this instance's door line and are decided in batches, one
+//! transaction (one commit) each.
 
 use super::AppState;
+use super::state::on_pool;
 use crate::db::models::{Event, TicketType};
-use crate::db::{checkins, events};
+use crate::db::{DbPool, checkins, events};
 use crate::domain::door::access::{self, Access};
 use crate::domain::door::answer::ScanAnswer;
-use crate::domain::door::check_in::{self, Scan};
+use crate::domain::door::check_in::{self, GateScan, Scan};
 use crate::domain::door::counts::{self, DoorCount};
 use crate::error::AppError;
 
@@ -27,7 +30,7 @@ pub async fn access(
     event_id: i32,
 ) -> Result<Access, AppError> {
     state
-        .db(move |conn| access::may_check_in(conn, user_id, is_admin, event_id))
+        .read(move |conn| access::may_check_in(conn, user_id, is_admin, event_id))
         .await
 }
 
@@ -44,26 +47,65 @@ pub async fn my_events(
 
 /// The check-in page of an event the caller may keep.
 pub async fn door(state: &AppState, event_id: i32) -> Result<DoorView, AppError> {
-    state.db(move |conn| view(conn, event_id)).await
+    state.read(move |conn| view(conn, event_id)).await
 }
 
+/// The most scans of one event's door decided by one transaction.
+pub const SCAN_BATCH: usize = 64;
+
+const RETRY: &str = "The scan could not be completed. Please scan again.";
+
 /// Answers one scan at `event_id`'s door by `staff_id` (already authorized), admitting
-/// the seat exactly once.
+/// the seat exactly once: the scan waits in this instance's line for the door and is
+/// decided with the scans that arrived with it, in one transaction.
 pub async fn check_in(
     state: &AppState,
     event_id: i32,
     staff_id: i32,
     scan: Scan,
 ) -> Result<ScanAnswer, AppError> {
-    let now = state.clock.now();
+    let scan = GateScan {
+        staff_id,
+        scan,
+        now: state.clock.now(),
+    };
+    let pool = state.pool.clone();
+    let serve = move |scans: Vec<GateScan>| {
+        let pool = pool.clone();
+        async move { decide_batch(&pool, event_id, scans).await }
+    };
     state
-        .db(move |conn| check_in::check_in(conn, event_id, staff_id, &scan, now))
+        .door_line
+        .submit(event_id, scan, serve)
         .await
+        .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))
 }
 
-/// A scan from a scanner app (the JSON API): the caller's access to the door is checked
-/// in the same call (door staff of other events read it as missing; anyone else is
-/// forbidden), then `check_in`, in one trip to the database's threads.
+/// Decides one batch of scans; a batch that could not commit tells each gate to scan again.
+async fn decide_batch(
+    pool: &DbPool,
+    event_id: i32,
+    scans: Vec<GateScan>,
+) -> Vec<Result<ScanAnswer, AppError>> {
+    let count = scans.len();
+    match on_pool(pool, move |conn| {
+        check_in::check_in_batch(conn, event_id, &scans)
+    })
+    .await
+    {
+        Ok(answers) => answers,
+        Err(error) => {
+            log::error!("a batch of {count} scans at event {event_id}'s door failed: {error}");
+            (0..count)
+                .map(|_| Err(AppError::Unavailable(RETRY.into())))
+                .collect()
+        }
+    }
+}
+
+/// A scan from a scanner app (the JSON API): the caller's access to the door is read
+/// first (door staff of other events read it as missing; anyone else is forbidden),
+/// then `check_in`.
 pub async fn check_in_as(
     state: &AppState,
     event_id: i32,
@@ -71,32 +113,26 @@ pub async fn check_in_as(
     is_admin: bool,
     scan: Scan,
 ) -> Result<ScanAnswer, AppError> {
-    let now = state.clock.now();
-    state
-        .db(
-            move |conn| match access::may_check_in(conn, user_id, is_admin, event_id)? {
-                Access::Allowed => check_in::check_in(conn, event_id, user_id, &scan, now),
-                Access::OtherEvents => Err(AppError::NotFound),
-                Access::NoRole => Err(AppError::Forbidden),
-            },
-        )
-        .await
+    let access = state
+        .read(move |conn| access::may_check_in(conn, user_id, is_admin, event_id))
+        .await?;
+    match access {
+        Access::Allowed => check_in(state, event_id, user_id, scan).await,
+        Access::OtherEvents => Err(AppError::NotFound),
+        Access::NoRole => Err(AppError::Forbidden),
+    }
 }
 
-/// A scan from the check-in page: the answer and the counts after it (one trip).
+/// A scan from the check-in page: the answer and the counts after it.
 pub async fn scan(
     state: &AppState,
     event_id: i32,
     staff_id: i32,
     scan: Scan,
 ) -> Result<(ScanAnswer, DoorView), AppError> {
-    let now = state.clock.now();
-    state
-        .db(move |conn| {
-            let answer = check_in::check_in(conn, event_id, staff_id, &scan, now)?;
-            Ok((answer, view(conn, event_id)?))
-        })
-        .await
+    let answer = check_in(state, event_id, staff_id, scan).await?;
+    let view = state.read(move |conn| view(conn, event_id)).await?;
+    Ok((answer, view))
 }
 
 fn view(conn: &mut crate::db::Conn, event_id: i32) -> Result<DoorView, AppError> {

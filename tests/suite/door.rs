@@ -452,3 +452,75 @@ async fn the_offline_lists_hold_every_valid_code() {
     assert!(printable.contains(&codes[0]) && printable.contains(&codes[1]));
     assert!(printable.contains("2 valid seats"));
 }
+
+/// One batch of scans (as the door line gathers them from several gates) is decided in
+/// one transaction, each scan on its own: the answers come back in the order the scans
+/// arrived although the scans are decided in their bookings' order, a code scanned
+/// twice in one batch is admitted once, and every other answer is the one a scan alone
+/// would get. The audit trail holds one admit per seat.
+#[tokio::test]
+async fn a_batch_of_scans_answers_each_scan_in_its_order() {
+    use boxoffice::domain::door::answer::ScanAnswer;
+    use boxoffice::domain::door::check_in::{GateScan, Scan, check_in_batch};
+    use boxoffice::domain::door::input::{Gate, ScannedCode};
+
+    let (app, _admin, a, b) = two_shows().await;
+    let (_, first, first_codes) = app
+        .paid_booking("first@example.com", a.event_id, a.ticket_type_ids[0], 1)
+        .await;
+    let (_, second, second_codes) = app
+        .paid_booking("second@example.com", a.event_id, a.ticket_type_ids[0], 1)
+        .await;
+    let (_, _, elsewhere) = app
+        .paid_booking("other@example.com", b.event_id, b.ticket_type_ids[0], 1)
+        .await;
+    assert!(first < second);
+    let staff_id = app.bookings().await[0].user_id;
+    let now = app.clock.now();
+    let scan = |code: Option<&String>, gate: &str| GateScan {
+        staff_id,
+        scan: Scan {
+            code: code.map(|c| ScannedCode(c.clone())),
+            gate: Gate(gate.into()),
+            nonce: None,
+        },
+        now,
+    };
+    // The later booking's seat first, then the earlier one's, then the first again.
+    let batch = vec![
+        scan(Some(&second_codes[0]), "North"),
+        scan(Some(&first_codes[0]), "South"),
+        scan(Some(&second_codes[0]), "East"),
+        scan(None, "North"),
+        scan(Some(&"X".repeat(12)), "North"),
+        scan(Some(&elsewhere[0]), "North"),
+    ];
+    let event_id = a.event_id;
+    let answers = app
+        .with_db(move |conn| check_in_batch(conn, event_id, &batch).unwrap())
+        .await;
+    let answers: Vec<ScanAnswer> = answers.into_iter().map(Result::unwrap).collect();
+    assert!(answers[0].is_admit(), "{:?}", answers[0]);
+    assert!(answers[1].is_admit(), "{:?}", answers[1]);
+    match &answers[2] {
+        ScanAnswer::AlreadyCheckedIn { gate, .. } => assert_eq!(gate, "North"),
+        other => panic!("the repeat in the batch answered {other:?}"),
+    }
+    assert_eq!(answers[3], ScanAnswer::UnknownCode);
+    assert_eq!(answers[4], ScanAnswer::UnknownCode);
+    assert!(
+        matches!(&answers[5], ScanAnswer::WrongEvent { event_id, .. } if *event_id == b.event_id),
+        "{:?}",
+        answers[5]
+    );
+    let admitted: Vec<(String, Option<String>)> = app
+        .admissions()
+        .await
+        .into_iter()
+        .filter(|s| s.event_id == a.event_id)
+        .map(|s| (s.code, s.gate))
+        .collect();
+    assert!(admitted.contains(&(second_codes[0].clone(), Some("North".into()))));
+    assert!(admitted.contains(&(first_codes[0].clone(), Some("South".into()))));
+    app.assert_books_clean().await;
+}

@@ -214,3 +214,153 @@ async fn a_check_in_that_read_a_free_seat_loses_to_the_gate_that_committed_first
         other => panic!("gate B answered {other:?}"),
     }
 }
+
+/// Two instances, each deciding the scans at its door in batches (one transaction per
+/// batch, each booking locked in turn): the gates of one scan every seat of four
+/// bookings in one order while the gates of the other scan them in the opposite order,
+/// released together, for a few rounds. Each seat is admitted exactly once and answered
+/// ALREADY CHECKED IN once, and no scan fails: a batch takes its bookings' locks in
+/// booking order, so two batches never wait for each other in a cycle (on PostgreSQL;
+/// on SQLite the batches take turns at the write lock). The control below shows the
+/// cycle is real when locks are taken in opposite orders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_scanning_many_bookings_in_opposite_orders_admit_each_seat_once() {
+    const BOOKINGS: usize = 4;
+    const SEATS: i32 = 3;
+    let app = TestApp::spawn_with(&[("DB_POOL_SIZE", "10")]).await;
+    let other = app.another_instance().await;
+    let other_base = other.address.clone();
+    let admin = app.admin().await;
+    let show = app
+        .create_event(EventSpec::new("Two doors").seats("GA", 2500, 100))
+        .await;
+    let mut gates = Vec::new();
+    for gate in 0..GATES {
+        gates.push(
+            app.door_staff(&admin, &format!("gate{gate}@example.com"), "all")
+                .await,
+        );
+    }
+    for round in 0..ROUNDS {
+        let mut codes = Vec::new();
+        for n in 0..BOOKINGS {
+            let (_, _, seats) = app
+                .paid_booking(
+                    &format!("fan{round}-{n}@example.com"),
+                    show.event_id,
+                    show.ticket_type_ids[0],
+                    SEATS,
+                )
+                .await;
+            codes.extend(seats);
+        }
+        let mut scans = Vec::new();
+        for (n, code) in codes.iter().enumerate() {
+            let here = &gates[n % GATES];
+            scans.push(
+                here.scan_later(show.event_id, code, "Here", &format!("h{round}-{n}"))
+                    .await,
+            );
+        }
+        for (n, code) in codes.iter().enumerate().rev() {
+            let there = gates[n % GATES].at(&other_base);
+            scans.push(
+                there
+                    .scan_later(show.event_id, code, "There", &format!("t{round}-{n}"))
+                    .await,
+            );
+        }
+        let answers = all_together(scans).await;
+        let heads: Vec<String> = answers
+            .iter()
+            .map(|(status, body)| {
+                assert_eq!(*status, 200, "round {round}: {body}");
+                headline(body)
+            })
+            .collect();
+        let count = codes.len();
+        for n in 0..count {
+            // The code's scan here is answer n; there, answer 2·count − 1 − n.
+            let pair = [heads[n].as_str(), heads[2 * count - 1 - n].as_str()];
+            assert!(
+                pair == ["ADMIT", "ALREADY CHECKED IN"] || pair == ["ALREADY CHECKED IN", "ADMIT"],
+                "round {round}, seat {n}: {pair:?}"
+            );
+        }
+        let admits: i64 = app
+            .with_db(move |conn| {
+                checkin_log::table
+                    .filter(checkin_log::action.eq("admit"))
+                    .count()
+                    .get_result(conn)
+                    .unwrap()
+            })
+            .await;
+        assert_eq!(
+            admits as usize,
+            (round + 1) * count,
+            "round {round}: one admit per seat in the audit trail"
+        );
+    }
+    app.assert_books_clean().await;
+}
+
+/// The control: two transactions that lock the same two bookings in opposite orders,
+/// each holding its first lock until the other has taken its own. PostgreSQL finds the
+/// cycle and fails one of them (a batch doing this would answer its gates "scan
+/// again"). SQLite cannot interleave them at all: the second waits at its BEGIN
+/// IMMEDIATE until the first has committed, and both succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn control_two_transactions_locking_bookings_in_opposite_orders_deadlock_on_postgresql() {
+    use boxoffice::db::{bookings, write_transaction};
+    use std::sync::mpsc;
+
+    let app = TestApp::spawn_with(&[("DB_POOL_SIZE", "10")]).await;
+    let show = app
+        .create_event(EventSpec::new("Cycle").seats("GA", 2500, 10))
+        .await;
+    let (_, first, _) = app
+        .paid_booking("one@example.com", show.event_id, show.ticket_type_ids[0], 1)
+        .await;
+    let (_, second, _) = app
+        .paid_booking("two@example.com", show.event_id, show.ticket_type_ids[0], 1)
+        .await;
+    let postgres = app.database.is_postgres();
+    // Each side tells the other when it holds its first lock, and waits to hear the same
+    // (on SQLite the second side never gets its first lock while the first side waits,
+    // so the first side goes on when it has not heard within a moment).
+    let (a_holds, a_heard) = mpsc::channel::<()>();
+    let (b_holds, b_heard) = mpsc::channel::<()>();
+    let side = |pool: boxoffice::db::DbPool,
+                order: [i32; 2],
+                tell: mpsc::Sender<()>,
+                hear: mpsc::Receiver<()>| {
+        std::thread::spawn(move || {
+            let mut conn = pool.get().unwrap();
+            write_transaction(&mut conn, |conn| {
+                bookings::lock(conn, order[0])?;
+                let _ = tell.send(());
+                let _ = hear.recv_timeout(std::time::Duration::from_millis(if postgres {
+                    10_000
+                } else {
+                    200
+                }));
+                bookings::lock(conn, order[1])?;
+                Ok::<_, diesel::result::Error>(())
+            })
+        })
+    };
+    let a = side(app.state.pool.clone(), [first, second], a_holds, b_heard);
+    let b = side(app.state.pool.clone(), [second, first], b_holds, a_heard);
+    let results = [a.join().unwrap(), b.join().unwrap()];
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(|e| e.to_string()))
+        .collect();
+    if postgres {
+        assert_eq!(failed.len(), 1, "{results:?}");
+        assert!(failed[0].contains("deadlock"), "{failed:?}");
+    } else {
+        assert!(failed.is_empty(), "{results:?}");
+    }
+}

@@ -1,10 +1,12 @@
-//! Lines up this instance's reserve requests per ticket type and serves them in batches.
+//! Lines up this instance's requests that write to one hot row (the reserve requests of
+//! a ticket type: the seat line; the scans at an event's door: the door line) and serves
+//! them in batches.
 //!
 //! While one batch's transaction runs, the requests arriving meanwhile wait in line; the
 //! next batch takes them all (up to a limit), so one transaction — and one commit, the
-//! cost that bounds an on-sale spike — serves many buyers, and the requests of one
-//! instance never lose optimistic-lock races to each other. Other instances still race,
-//! and the lock_version check decides.
+//! cost that bounds an on-sale spike or a door rush — serves many requests, and the
+//! requests of one instance never wait for each other's locks (nor lose optimistic-lock
+//! races to each other). Other instances still race, and the database decides.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -19,14 +21,14 @@ struct Line<Req, Res> {
     turn: Arc<AsyncMutex<()>>,
 }
 
-pub struct SeatLine<Req, Res> {
+pub struct BatchLine<Req, Res> {
     lines: Mutex<HashMap<i32, Arc<Line<Req, Res>>>>,
     max_batch: usize,
 }
 
-impl<Req: 'static, Res: 'static> SeatLine<Req, Res> {
-    pub fn new(max_batch: usize) -> SeatLine<Req, Res> {
-        SeatLine {
+impl<Req: 'static, Res: 'static> BatchLine<Req, Res> {
+    pub fn new(max_batch: usize) -> BatchLine<Req, Res> {
+        BatchLine {
             lines: Mutex::new(HashMap::new()),
             max_batch: max_batch.max(1),
         }
@@ -101,7 +103,7 @@ mod tests {
     }
 
     async fn together() {
-        let line: Rc<SeatLine<u32, u32>> = Rc::new(SeatLine::new(100));
+        let line: Rc<BatchLine<u32, u32>> = Rc::new(BatchLine::new(100));
         let batches = Rc::new(RefCell::new(Vec::new()));
         let submit = |n: u32| {
             let (line, batches) = (line.clone(), batches.clone());
@@ -135,7 +137,7 @@ mod tests {
     }
 
     async fn limited() {
-        let line: Rc<SeatLine<u32, u32>> = Rc::new(SeatLine::new(2));
+        let line: Rc<BatchLine<u32, u32>> = Rc::new(BatchLine::new(2));
         let largest = Rc::new(RefCell::new(0));
         let answers = futures_util::future::join_all((0..7).map(|n| {
             let (line, largest) = (line.clone(), largest.clone());
