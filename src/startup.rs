@@ -93,6 +93,7 @@ fn new_state(
         clock,
         seat_line: BatchLine::new(RESERVE_BATCH),
         door_line: BatchLine::new(crate::app::door::SCAN_BATCH),
+        next_lane: Default::default(),
         provider,
         metrics,
     })

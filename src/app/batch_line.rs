@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{Mutex as AsyncMutex, oneshot};
@@ -21,20 +22,20 @@ struct Line<Req, Res> {
     turn: Arc<AsyncMutex<()>>,
 }
 
-pub struct BatchLine<Req, Res> {
-    lines: Mutex<HashMap<i32, Arc<Line<Req, Res>>>>,
+pub struct BatchLine<Key, Req, Res> {
+    lines: Mutex<HashMap<Key, Arc<Line<Req, Res>>>>,
     max_batch: usize,
 }
 
-impl<Req: 'static, Res: 'static> BatchLine<Req, Res> {
-    pub fn new(max_batch: usize) -> BatchLine<Req, Res> {
+impl<Key: Hash + Eq, Req: 'static, Res: 'static> BatchLine<Key, Req, Res> {
+    pub fn new(max_batch: usize) -> BatchLine<Key, Req, Res> {
         BatchLine {
             lines: Mutex::new(HashMap::new()),
             max_batch: max_batch.max(1),
         }
     }
 
-    fn line(&self, key: i32) -> Arc<Line<Req, Res>> {
+    fn line(&self, key: Key) -> Arc<Line<Req, Res>> {
         let mut lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
         lines
             .entry(key)
@@ -50,7 +51,7 @@ impl<Req: 'static, Res: 'static> BatchLine<Req, Res> {
     /// Queues `request` in the line of `key` and waits for its answer. Whoever gets the
     /// turn serves everything waiting, batch by batch, with `serve` (which answers its
     /// requests in order); `None` only if the answer was lost (a serving task panicked).
-    pub async fn submit<F, Fut>(&self, key: i32, request: Req, mut serve: F) -> Option<Res>
+    pub async fn submit<F, Fut>(&self, key: Key, request: Req, mut serve: F) -> Option<Res>
     where
         F: FnMut(Vec<Req>) -> Fut + 'static,
         Fut: Future<Output = Vec<Res>> + 'static,
@@ -103,7 +104,7 @@ mod tests {
     }
 
     async fn together() {
-        let line: Rc<BatchLine<u32, u32>> = Rc::new(BatchLine::new(100));
+        let line: Rc<BatchLine<i32, u32, u32>> = Rc::new(BatchLine::new(100));
         let batches = Rc::new(RefCell::new(Vec::new()));
         let submit = |n: u32| {
             let (line, batches) = (line.clone(), batches.clone());
@@ -137,7 +138,7 @@ mod tests {
     }
 
     async fn limited() {
-        let line: Rc<BatchLine<u32, u32>> = Rc::new(BatchLine::new(2));
+        let line: Rc<BatchLine<i32, u32, u32>> = Rc::new(BatchLine::new(2));
         let largest = Rc::new(RefCell::new(0));
         let answers = futures_util::future::join_all((0..7).map(|n| {
             let (line, largest) = (line.clone(), largest.clone());

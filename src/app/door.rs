@@ -4,8 +4,11 @@
 //! one event's door wait in this instance's door line and are decided in batches, one
 //! transaction (one commit) each.
 
+use std::sync::atomic::Ordering;
+
 use super::AppState;
 use super::state::on_pool;
+use crate::config::Engine;
 use crate::db::models::{Event, TicketType};
 use crate::db::{DbPool, checkins, events};
 use crate::domain::door::access::{self, Access};
@@ -53,6 +56,21 @@ pub async fn door(state: &AppState, event_id: i32) -> Result<DoorView, AppError>
 /// The most scans of one event's door decided by one transaction.
 pub const SCAN_BATCH: usize = 64;
 
+/// Batches of one door decided at once on PostgreSQL. On SQLite one (there is one
+/// writer at a time: a second batch would only wait for the lock). On PostgreSQL each
+/// statement of a scan is a round trip, so one batch at a time left the server idle
+/// between them (458 scans/s at 40 gates, against 630 without batches): the scans take
+/// turns over this many lanes, each batching its own, bounded by the pool's size.
+const POSTGRES_LANES: u32 = 4;
+
+/// How many lanes the door line of one event has here.
+fn lanes(state: &AppState) -> u32 {
+    match state.engine {
+        Engine::Sqlite => 1,
+        Engine::Postgres => POSTGRES_LANES.min(state.settings.db_pool_size).max(1),
+    }
+}
+
 const RETRY: &str = "The scan could not be completed. Please scan again.";
 
 /// Answers one scan at `event_id`'s door by `staff_id` (already authorized), admitting
@@ -69,6 +87,7 @@ pub async fn check_in(
         scan,
         now: state.clock.now(),
     };
+    let lane = state.next_lane.fetch_add(1, Ordering::Relaxed) % lanes(state);
     let pool = state.pool.clone();
     let serve = move |scans: Vec<GateScan>| {
         let pool = pool.clone();
@@ -76,7 +95,7 @@ pub async fn check_in(
     };
     state
         .door_line
-        .submit(event_id, scan, serve)
+        .submit((event_id, lane), scan, serve)
         .await
         .unwrap_or_else(|| Err(AppError::Unavailable(RETRY.into())))
 }

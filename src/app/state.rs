@@ -21,9 +21,12 @@ pub struct AppState {
     pub settings: Settings,
     pub clock: Clock,
     /// Reserve requests per ticket type, served in batches (the request in, the outcome out).
-    pub seat_line: BatchLine<HoldRequest, Result<ReserveOutcome, AppError>>,
-    /// Scans per event's door, served in batches (the scan in, the answer out).
-    pub door_line: BatchLine<GateScan, Result<ScanAnswer, AppError>>,
+    pub seat_line: BatchLine<i32, HoldRequest, Result<ReserveOutcome, AppError>>,
+    /// Scans per event's door (and lane, `app::door::lanes`), served in batches (the
+    /// scan in, the answer out).
+    pub door_line: BatchLine<(i32, u32), GateScan, Result<ScanAnswer, AppError>>,
+    /// The lane the next scan joins (round robin).
+    pub next_lane: std::sync::atomic::AtomicU32,
     /// Password hashing's own bounded pool (never the blocking threads of the database).
     pub hashing: super::password_hashing::PasswordHashing,
     /// Subjects the shared limits refused, remembered until their window ends.
