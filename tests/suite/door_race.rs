@@ -7,7 +7,7 @@
 
 use crate::support;
 
-use boxoffice::db::schema::{admissions, checkin_log};
+use boxoffice::db::schema::admissions;
 use diesel::prelude::*;
 use support::TestApp;
 use support::door::headline;
@@ -72,18 +72,7 @@ async fn twenty_scans_from_four_gates_admit_once() {
             heads.iter().filter(|h| *h == "ALREADY CHECKED IN").count(),
             SCANS - 1
         );
-        let code = codes[0].clone();
-        let admits: i64 = app
-            .with_db(move |conn| {
-                checkin_log::table
-                    .inner_join(admissions::table)
-                    .filter(admissions::code.eq(code))
-                    .filter(checkin_log::action.eq("admit"))
-                    .count()
-                    .get_result(conn)
-                    .unwrap()
-            })
-            .await;
+        let admits = app.admits_logged(Some(codes[0].clone())).await;
         assert_eq!(admits, 1, "round {round}: one admit in the audit trail");
     }
     app.assert_books_clean().await;
@@ -287,15 +276,7 @@ async fn two_instances_scanning_many_bookings_in_opposite_orders_admit_each_seat
                 "round {round}, seat {n}: {pair:?}"
             );
         }
-        let admits: i64 = app
-            .with_db(move |conn| {
-                checkin_log::table
-                    .filter(checkin_log::action.eq("admit"))
-                    .count()
-                    .get_result(conn)
-                    .unwrap()
-            })
-            .await;
+        let admits = app.admits_logged(None).await;
         assert_eq!(
             admits as usize,
             (round + 1) * count,

@@ -75,6 +75,26 @@ impl TestApp {
         )
     }
 
+    /// How many admits the audit trail holds: of the seat with `code`, or of every seat.
+    pub async fn admits_logged(&self, code: Option<String>) -> i64 {
+        use boxoffice::db::schema::{admissions, checkin_log};
+        use diesel::prelude::*;
+        self.with_db(move |conn| {
+            let admits = checkin_log::table
+                .inner_join(admissions::table)
+                .filter(checkin_log::action.eq("admit"))
+                .into_boxed();
+            match code {
+                Some(code) => admits.filter(admissions::code.eq(code)),
+                None => admits,
+            }
+            .count()
+            .get_result(conn)
+            .unwrap()
+        })
+        .await
+    }
+
     /// Registers `email` and has `admin` grant it the door of `event` ("all" or an id).
     pub async fn door_staff(&self, admin: &Visitor, email: &str, event: &str) -> Visitor {
         let staff = self.registered(email).await;
